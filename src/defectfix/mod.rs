@@ -1,0 +1,66 @@
+//! The `defectfix` element: repairs defective pixels of raw Bayer and monochrome video
+//! in place.
+//!
+//! ```text
+//! gst-launch-1.0 v4l2src ! video/x-bayer,format=rggb ! defectfix defect-map=cam.map ! bayer2rgb ! autovideosink
+//! ```
+
+use gst::glib;
+use gst::prelude::*;
+
+mod imp;
+
+glib::wrapper! {
+    /// Defective pixel correction for raw sensor video.
+    pub struct DefectFix(ObjectSubclass<imp::DefectFix>)
+        @extends gst_base::BaseTransform, gst::Element, gst::Object;
+}
+
+/// Registers `defectfix` with `plugin`.
+pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
+    gst::Element::register(
+        Some(plugin),
+        "defectfix",
+        gst::Rank::NONE,
+        DefectFix::static_type(),
+    )
+}
+
+/// Caps every element of this plugin accepts: Bayer at 8 to 16 bits and monochrome.
+pub(crate) fn sensor_caps() -> gst::Caps {
+    use crate::format::{BAYER_FORMATS, GRAY_FORMATS};
+    let size = gst::IntRange::new(1, i32::MAX);
+    let rate = gst::FractionRange::new(gst::Fraction::new(0, 1), gst::Fraction::new(i32::MAX, 1));
+    let bayer = gst::Structure::builder("video/x-bayer")
+        .field("format", gst::List::new(BAYER_FORMATS.iter().copied()))
+        .field("width", size)
+        .field("height", size)
+        .field("framerate", rate)
+        .build();
+    let gray = gst::Structure::builder("video/x-raw")
+        .field("format", gst::List::new(GRAY_FORMATS.iter().copied()))
+        .field("width", size)
+        .field("height", size)
+        .field("framerate", rate)
+        .build();
+    gst::Caps::builder_full()
+        .structure(bayer)
+        .structure(gray)
+        .build()
+}
+
+/// Reads the media type, format and size of fixed caps.
+pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::format::FrameFormat, String> {
+    let s = caps.structure(0).ok_or("empty caps")?;
+    let format = s
+        .get::<&str>("format")
+        .map_err(|e| format!("caps without format: {e}"))?;
+    let width = s
+        .get::<i32>("width")
+        .map_err(|e| format!("caps without width: {e}"))?;
+    let height = s
+        .get::<i32>("height")
+        .map_err(|e| format!("caps without height: {e}"))?;
+    crate::format::FrameFormat::parse(s.name().as_str(), format, width.into(), height.into())
+        .map_err(|e| e.to_string())
+}

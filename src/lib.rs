@@ -1,0 +1,34 @@
+//! defectfix: finds and repairs defective sensor pixels (dead, hot, stuck, weak) in raw
+//! Bayer and monochrome video, in place.
+//!
+//! The GStreamer elements live in [`defectfix`](mod@defectfix); everything else is plain
+//! Rust with no GStreamer types, so it can be tested and benchmarked on its own:
+//! [`format`] parses caps strings, [`frame`] gives strided views of a frame,
+//! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
+//! [`engine`] runs one frame through the phases.
+
+use gst::glib;
+
+pub mod correct;
+pub mod defect_map;
+pub mod defectfix;
+pub mod engine;
+pub mod format;
+pub mod frame;
+
+fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
+    defectfix::register(plugin)?;
+    Ok(())
+}
+
+gst::plugin_define!(
+    defectfix,
+    env!("CARGO_PKG_DESCRIPTION"),
+    plugin_init,
+    concat!(env!("CARGO_PKG_VERSION"), "-", env!("COMMIT_ID")),
+    "MIT/X11",
+    "defectfix",
+    "defectfix",
+    env!("CARGO_PKG_REPOSITORY"),
+    env!("BUILD_REL_DATE")
+);

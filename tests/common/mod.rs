@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests: plugin registration, synthetic frames in
+//! every sample encoding, and raw frames from `../shared/data/raw`.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::{FrameMut, FrameRef};
+
+/// Initialises GStreamer and registers the plugin's elements once per test binary.
+pub fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        gst::init().expect("GStreamer initialises");
+        gstdefectfix::plugin_register_static().expect("plugin registers");
+    });
+}
+
+/// Caps string of a frame format.
+pub fn caps_string(media: &str, format: &str, width: usize, height: usize) -> String {
+    format!("{media},format={format},width={width},height={height},framerate=30/1")
+}
+
+/// Synthetic frame: samples given by `value(x, y)`, padding bytes filled with 0xA5 so
+/// tests can check they are never touched.
+pub fn make_frame(format: &FrameFormat, value: impl Fn(usize, usize) -> u16) -> Vec<u8> {
+    let stride = format.default_stride();
+    let mut data = vec![0xA5u8; format.default_size()];
+    let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
+    for y in 0..format.height {
+        for x in 0..format.width {
+            frame.set(x, y, value(x, y));
+        }
+    }
+    data
+}
+
+/// Sample value at (x, y) of a buffer in `format` at the default stride.
+pub fn sample(data: &[u8], format: &FrameFormat, x: usize, y: usize) -> u16 {
+    FrameRef::new(data, *format, format.default_stride())
+        .expect("frame fits")
+        .get(x, y)
+}
+
+/// Directory of the shared real raw frames.
+pub fn raw_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw")
+}
+
+/// Reads a headerless raw frame as sample values (u8 or u16 LE).
+pub fn read_raw(rel: &str, bytes_per_sample: usize) -> Vec<u16> {
+    let path = raw_dir().join(rel);
+    let data =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    if bytes_per_sample == 1 {
+        data.iter().map(|&b| u16::from(b)).collect()
+    } else {
+        data.chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect()
+    }
+}
+
+/// A temporary file with `contents`, removed on drop.
+pub struct TempFile(pub PathBuf);
+
+impl TempFile {
+    pub fn new(name: &str, contents: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("defectfix-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("temp file written");
+        TempFile(path)
+    }
+
+    pub fn path_str(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
