@@ -236,7 +236,7 @@ impl FrameFormat {
         if size == stride * self.height {
             return Ok(stride);
         }
-        if size % self.height == 0 && size / self.height >= self.row_bytes() {
+        if size.is_multiple_of(self.height) && size / self.height >= self.row_bytes() {
             return Ok(size / self.height);
         }
         let needed = stride * (self.height - 1) + self.row_bytes();
