@@ -72,7 +72,7 @@ impl DefectFix {
                 gst::element_imp_warning!(
                     self,
                     gst::ResourceError::OpenRead,
-                    ["Keeping the previous defect map: {}", e]
+                    ("Keeping the previous defect map: {}", e)
                 );
             }
         }
@@ -195,7 +195,7 @@ impl BaseTransformImpl for DefectFix {
     fn start(&self) -> Result<(), gst::ErrorMessage> {
         let path = lock(&self.settings).defect_map.clone();
         let map = load_map(path.as_deref())
-            .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ["{}", e]))?;
+            .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ("{}", e)))?;
         *lock(&self.map) = map;
         self.running.store(true, Ordering::SeqCst);
         Ok(())
@@ -234,14 +234,14 @@ impl BaseTransformImpl for DefectFix {
                 gst::element_imp_warning!(
                     self,
                     gst::StreamError::Format,
-                    [
+                    (
                         "{} defect map entries lie outside the {}x{} frame (offset {},{}) and are ignored",
                         placement.outside,
                         state.engine.format().width,
                         state.engine.format().height,
                         settings.map_offset_x,
                         settings.map_offset_y
-                    ]
+                    )
                 );
             }
         }
@@ -261,7 +261,7 @@ impl BaseTransformImpl for DefectFix {
             gst::element_imp_error!(
                 self,
                 gst::CoreError::Failed,
-                ["Cannot map the buffer writable"]
+                ("Cannot map the buffer writable")
             );
             gst::FlowError::Error
         })?;
@@ -271,7 +271,7 @@ impl BaseTransformImpl for DefectFix {
             None => FrameMut::from_buffer(bytes, format),
         };
         let mut frame = frame.map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ["Bad buffer: {}", e]);
+            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
             gst::FlowError::Error
         })?;
         let report = state.engine.process(&mut frame, Mode::Correct);
