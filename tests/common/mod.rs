@@ -24,7 +24,7 @@ pub fn caps_string(media: &str, format: &str, width: usize, height: usize) -> St
 
 /// Synthetic frame: samples given by `value(x, y)`, padding bytes filled with 0xA5 so
 /// tests can check they are never touched.
-pub fn make_frame(format: &FrameFormat, value: impl Fn(usize, usize) -> u16) -> Vec<u8> {
+pub fn make_frame(format: &FrameFormat, mut value: impl FnMut(usize, usize) -> u16) -> Vec<u8> {
     let stride = format.default_stride();
     let mut data = vec![0xA5u8; format.default_size()];
     let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
