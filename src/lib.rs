@@ -9,15 +9,20 @@
 
 use gst::glib;
 
+pub mod calibrate;
 pub mod correct;
 pub mod defect_map;
 pub mod defectfix;
+pub mod defectsim;
+pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod frame;
+pub mod sim;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     defectfix::register(plugin)?;
+    defectsim::register(plugin)?;
     Ok(())
 }
 
