@@ -9,12 +9,10 @@
 
 use gst::glib;
 
-pub mod calibrate;
 pub mod correct;
 pub mod defect_map;
 pub mod defectfix;
 pub mod defectsim;
-pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod frame;
