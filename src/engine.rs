@@ -1,15 +1,45 @@
-//! One frame through the pipeline of phases: collect defects (map, and later dynamic
-//! detection) into one mask, estimate each from healthy neighbours, write.
+//! One frame through the pipeline of phases, in horizontal bands on one rayon pool
+//! shared by every engine of the process:
 //!
-//! Estimates read only pixels that are not in the mask and writes touch only pixels
-//! that are, so the order in which defects are repaired never changes the result.
+//! 1. **detect** (parallel, bands): measure the noise on a subsample, then each band reads
+//!    the frame (its rows and 2 rows of halo) and appends the pixels it flags to its own
+//!    list. Nothing is written to the frame.
+//! 2. **mask** (serial): the map's pixels are in the mask already; the dynamic detections
+//!    join them. Now every known defect is marked.
+//! 3. **estimate** (parallel, bands): each defect's value is computed from healthy
+//!    same-colour neighbours of the still untouched frame ([`estimate`] never reads a
+//!    masked pixel).
+//! 4. **write** (serial, O(defects)): the estimates are written.
+//!
+//! Reads all happen before the first write, and a band only appends to its own lists,
+//! so no phase can race and the result does not depend on the number of threads: the
+//! bands are fixed by the frame height, not by the thread count.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use rayon::prelude::*;
 
 use crate::correct::{Mask, estimate};
 use crate::defect_map::DefectMap;
+use crate::detect::{COLD, Detector, Found, HOT, KernelPath, NoiseModel, Scratch, Tuning};
 use crate::format::FrameFormat;
-use crate::frame::FrameMut;
+use crate::frame::{FrameMut, FrameRef};
+
+/// Rows per band (even, so every band starts on the same Bayer row phase).
+const BAND_ROWS: usize = 64;
+
+/// The one worker pool of the plugin, as many threads as cores.
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("defectfix-{i}"))
+        .build()
+        .ok()
+});
+
+/// Threads of the shared pool (1 when it could not be created: work then runs inline).
+pub fn pool_threads() -> usize {
+    POOL.as_ref().map_or(1, |p| p.current_num_threads())
+}
 
 /// What the element does with the defects it finds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,15 +51,83 @@ pub enum Mode {
     Detect,
 }
 
+/// Whether and how defects that no map lists are looked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detection {
+    /// Map pixels only.
+    Off,
+    /// Per-frame spatial detection ([`crate::detect`]).
+    #[default]
+    Dynamic,
+}
+
+/// Per-frame settings of the engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    pub detection: Detection,
+    /// Strength of dynamic detection (1 = default; see [`Tuning::sensitivity`]).
+    pub sensitivity: f64,
+    /// Worker threads at most (0 = every thread of the shared pool).
+    pub n_threads: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            detection: Detection::Dynamic,
+            sensitivity: 1.0,
+            n_threads: 0,
+        }
+    }
+}
+
 /// Counts for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FrameReport {
     /// Pixels listed by the defect map that lie inside the frame.
     pub mapped: usize,
+    /// Pixels found by dynamic detection that the map does not list.
+    pub dynamic: usize,
     /// Pixels whose value the repair changed (or would change, in detect mode).
     pub corrected: usize,
     /// Defects with no healthy same-colour pixel in reach, left as they were.
     pub unrepairable: usize,
+}
+
+/// Where a defect of the last frame came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Listed by the defect map.
+    Map,
+    /// Found by dynamic detection: too bright for its neighbourhood.
+    Hot,
+    /// Found by dynamic detection: too dark for its neighbourhood.
+    Cold,
+}
+
+impl Source {
+    pub fn is_dynamic(self) -> bool {
+        self != Source::Map
+    }
+}
+
+/// One defect of the last frame, with what the repair made of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Defect {
+    pub x: u32,
+    pub y: u32,
+    pub source: Source,
+    /// The pixel's value as it arrived.
+    pub value: u16,
+    /// The repaired value; `None` when no healthy neighbour was in reach.
+    pub estimate: Option<u16>,
+}
+
+impl Defect {
+    /// How far the repair moved the pixel (0 when it could not be repaired).
+    pub fn severity(&self) -> u16 {
+        self.estimate.map_or(0, |e| e.abs_diff(self.value))
+    }
 }
 
 /// Where a map landed on the frame, returned when a map is (re)installed.
@@ -41,25 +139,67 @@ pub struct MapPlacement {
     pub outside: usize,
 }
 
+/// One horizontal band's lists, reused from frame to frame.
+#[derive(Debug, Default)]
+struct Band {
+    y0: usize,
+    y1: usize,
+    found: Vec<Found>,
+    defects: Vec<Defect>,
+}
+
 /// Per-stream state of the defect repair: built for one format, reused every frame.
 pub struct Engine {
     format: FrameFormat,
-    /// Every pixel currently known to be defective.
+    /// Every pixel currently known to be defective (the map's, plus during a frame the
+    /// dynamic detections).
     mask: Mask,
     /// Map pixels in frame coordinates, row-major order.
     mapped: Vec<(u32, u32)>,
     /// The map and offset `mapped` was built from.
     installed: Option<(Arc<DefectMap>, i64, i64)>,
+    detector: Detector,
+    bands: Vec<Band>,
+    /// One scratch per worker thread of the pool (indexed by the thread's index).
+    scratch: Vec<Mutex<Scratch>>,
+    /// The defects of the last frame, row-major: map and dynamic.
+    defects: Vec<Defect>,
+    /// Dynamic detections of the current frame that were not in the mask before.
+    added: Vec<(u32, u32)>,
+    path: KernelPath,
+    fixed_model: Option<NoiseModel>,
+    tuning: Tuning,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Engine {
     /// A fresh engine for frames of `format`.
     pub fn new(format: FrameFormat) -> Self {
+        let bands = (0..format.height.div_ceil(BAND_ROWS))
+            .map(|i| Band {
+                y0: i * BAND_ROWS,
+                y1: ((i + 1) * BAND_ROWS).min(format.height),
+                ..Band::default()
+            })
+            .collect();
         Engine {
             format,
             mask: Mask::new(format.width, format.height),
             mapped: Vec::new(),
             installed: None,
+            detector: Detector::new(format),
+            bands,
+            scratch: (0..pool_threads().max(1))
+                .map(|_| Mutex::new(Scratch::default()))
+                .collect(),
+            defects: Vec::new(),
+            added: Vec::new(),
+            path: KernelPath::best(),
+            fixed_model: None,
+            tuning: Tuning::default(),
         }
     }
 
@@ -70,6 +210,35 @@ impl Engine {
     /// Map pixels in frame coordinates.
     pub fn mapped_pixels(&self) -> &[(u32, u32)] {
         &self.mapped
+    }
+
+    /// The defects of the last processed frame (map and dynamic, see
+    /// [`Defect::source`]), in row-major order.
+    pub fn defects(&self) -> &[Defect] {
+        &self.defects
+    }
+
+    /// The detector (its noise model and parameters of the last frame).
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// Forces a kernel path (tests and benchmarks); one this CPU lacks is ignored.
+    pub fn set_kernel_path(&mut self, path: KernelPath) {
+        if path.available() {
+            self.path = path;
+        }
+    }
+
+    /// Replaces the detection constants (experiments; the element uses the defaults and
+    /// only its `sensitivity`, which overrides `tuning.sensitivity`).
+    pub fn set_tuning(&mut self, tuning: Tuning) {
+        self.tuning = tuning;
+    }
+
+    /// Uses a fixed noise model instead of measuring each frame (`None`: measure).
+    pub fn set_noise_model(&mut self, model: Option<NoiseModel>) {
+        self.fixed_model = model;
     }
 
     /// Installs `map`, placed so that frame pixel (0, 0) is sensor pixel
@@ -116,26 +285,172 @@ impl Engine {
         Some(placement)
     }
 
-    /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]).
+    /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]) with the
+    /// default settings.
     pub fn process(&mut self, frame: &mut FrameMut<'_>, mode: Mode) -> FrameReport {
+        self.process_with(frame, mode, &Settings::default())
+    }
+
+    /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]).
+    pub fn process_with(
+        &mut self,
+        frame: &mut FrameMut<'_>,
+        mode: Mode,
+        settings: &Settings,
+    ) -> FrameReport {
         debug_assert_eq!(frame.format(), &self.format);
         let mut report = FrameReport {
             mapped: self.mapped.len(),
             ..FrameReport::default()
         };
-        for &(x, y) in &self.mapped {
-            let (x, y) = (x as usize, y as usize);
-            match estimate(&frame.as_ref(), &self.mask, x, y) {
-                Some(value) if value != frame.get(x, y) => {
-                    report.corrected += 1;
-                    if mode == Mode::Correct {
-                        frame.set(x, y, value);
-                    }
-                }
-                Some(_) => {}
-                None => report.unrepairable += 1,
+        self.defects.clear();
+        let detect = settings.detection == Detection::Dynamic
+            && self.detector.applicable()
+            && frame.format() == &self.format;
+        let threads = match settings.n_threads {
+            0 => pool_threads(),
+            n => n.min(pool_threads()),
+        };
+
+        // Phase 1: detection (reads the frame only).
+        if detect {
+            let view = frame.as_ref();
+            let tuning = Tuning {
+                sensitivity: settings.sensitivity,
+                ..self.tuning
+            };
+            match self.fixed_model {
+                Some(model) => self.detector.set_model(model, &tuning),
+                None => self.detector.prepare(&view, &tuning),
+            }
+            let detector = &self.detector;
+            let scratch = &self.scratch;
+            let path = self.path;
+            run_bands(&mut self.bands, threads, |band| {
+                band.found.clear();
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
+                let mut s = lock(&scratch[slot]);
+                detector.detect_rows(&view, band.y0, band.y1, path, &mut s, &mut band.found);
+            });
+        } else {
+            for band in &mut self.bands {
+                band.found.clear();
             }
         }
+
+        // Phase 2: every defect into the mask.
+        self.added.clear();
+        for band in &self.bands {
+            for f in &band.found {
+                if self.mask.set(f.x as usize, f.y as usize) {
+                    self.added.push((f.x, f.y));
+                }
+            }
+        }
+        report.dynamic = self.added.len();
+
+        // Phase 3: estimates from the untouched frame, healthy neighbours only.
+        {
+            let view = frame.as_ref();
+            let mask = &self.mask;
+            let mapped = &self.mapped;
+            run_bands(&mut self.bands, threads, |band| {
+                band.defects.clear();
+                collect_estimates(&view, mask, mapped, band);
+            });
+        }
+
+        // Phase 4: write.
+        for band in &self.bands {
+            for d in &band.defects {
+                match d.estimate {
+                    Some(v) if v != d.value => {
+                        report.corrected += 1;
+                        if mode == Mode::Correct {
+                            frame.set(d.x as usize, d.y as usize, v);
+                        }
+                    }
+                    Some(_) => {}
+                    None => report.unrepairable += 1,
+                }
+            }
+            self.defects.extend_from_slice(&band.defects);
+        }
+
+        // The dynamic detections leave the mask: the next frame finds its own.
+        for &(x, y) in &self.added {
+            self.mask.clear(x as usize, y as usize);
+        }
         report
+    }
+}
+
+/// Runs `work` on every band, on the shared pool, with at most `threads` bands at once.
+/// Which thread runs a band never changes what the band computes.
+fn run_bands(bands: &mut [Band], threads: usize, work: impl Fn(&mut Band) + Sync + Send) {
+    let threads = threads.max(1);
+    match POOL.as_ref() {
+        Some(pool) if threads > 1 && bands.len() > 1 => pool.install(|| {
+            if threads >= pool.current_num_threads() {
+                bands.par_iter_mut().for_each(&work);
+            } else {
+                let chunk = bands.len().div_ceil(threads);
+                bands
+                    .par_chunks_mut(chunk)
+                    .for_each(|c| c.iter_mut().for_each(&work));
+            }
+        }),
+        _ => bands.iter_mut().for_each(work),
+    }
+}
+
+/// Estimates of the band's defects: the map's pixels in its rows, then its dynamic
+/// detections, merged in row-major order.
+fn collect_estimates(view: &FrameRef<'_>, mask: &Mask, mapped: &[(u32, u32)], band: &mut Band) {
+    let (y0, y1) = (band.y0 as u32, band.y1 as u32);
+    let start = mapped.partition_point(|&(_, y)| y < y0);
+    let end = mapped.partition_point(|&(_, y)| y < y1);
+    let map = &mapped[start..end];
+    let (mut i, mut j) = (0, 0);
+    let found = &band.found;
+    let out = &mut band.defects;
+    let make = |x: u32, y: u32, source: Source| Defect {
+        x,
+        y,
+        source,
+        value: view.get(x as usize, y as usize),
+        estimate: estimate(view, mask, x as usize, y as usize),
+    };
+    while i < map.len() || j < found.len() {
+        let m = map.get(i).map(|&(x, y)| (y, x));
+        let d = found.get(j).map(|f| (f.y, f.x));
+        match (m, d) {
+            (Some(mk), Some(dk)) if mk == dk => {
+                out.push(make(mk.1, mk.0, Source::Map));
+                i += 1;
+                j += 1;
+            }
+            (Some(mk), Some(dk)) if mk < dk => {
+                out.push(make(mk.1, mk.0, Source::Map));
+                i += 1;
+            }
+            (Some(mk), None) => {
+                out.push(make(mk.1, mk.0, Source::Map));
+                i += 1;
+            }
+            (_, Some(_)) => {
+                let f = found[j];
+                let source = if f.flags & HOT != 0 {
+                    Source::Hot
+                } else if f.flags & COLD != 0 {
+                    Source::Cold
+                } else {
+                    Source::Hot
+                };
+                out.push(make(f.x, f.y, source));
+                j += 1;
+            }
+            (None, None) => break,
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod correct;
 pub mod defect_map;
 pub mod defectfix;
 pub mod defectsim;
+pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod frame;

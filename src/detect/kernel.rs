@@ -1,0 +1,246 @@
+//! The per-pixel decision and the row kernels that apply it.
+//!
+//! [`decide`] is the whole test for one pixel, in integer arithmetic. It is used three
+//! ways, all bit-identical by construction and held so by tests:
+//! - [`reference_pixel`]: the scalar reference, one pixel at a time through a frame view,
+//!   with neighbours outside the frame mirrored through the pixel;
+//! - [`row_portable`]: a row of interior pixels over decoded `u16` rows, written as a
+//!   plain loop over equal-length slices so that the compiler vectorises it (SSE2 on the
+//!   baseline x86-64 target);
+//! - [`row_avx2`]: the same loop body compiled with AVX2 enabled, chosen at run time.
+
+use super::Params;
+
+/// Flag bit: the pixel is too bright for its neighbourhood.
+pub const HOT: u8 = 1;
+/// Flag bit: the pixel is too dark for its neighbourhood.
+pub const COLD: u8 = 2;
+
+/// Per-column parameters of one row: which lanes are green Bayer sites (whose diagonal
+/// same-colour neighbours are at distance 1) and the noise curve of each column's plane.
+#[derive(Clone, Debug, Default)]
+pub struct RowParams {
+    /// 0xFFFF where the column's pixel is green on a Bayer sensor, else 0.
+    pub green: Vec<u16>,
+    /// Constant term of the squared noise threshold, per column.
+    pub a: Vec<u32>,
+    /// Slope of the squared noise threshold per (level >> shift), per column.
+    pub b: Vec<u32>,
+}
+
+/// The decision for one pixel of value `v` with same-colour neighbours `n` (in any
+/// order), `a` and `b` the noise curve of its plane.
+///
+/// Rank based, so that a second defect among the neighbours (a pair, the green
+/// diagonal of a 2×2 block) does not hide the first: a pixel is hot when it exceeds the
+/// *second* largest neighbour by more than the threshold, cold when it lies below the
+/// second smallest by more than the threshold. The threshold is the larger of a floor
+/// and `k·σ(level)` (compared as squares: `e² > a + b·(level >> shift)`, the Poisson–
+/// Gaussian noise model, `level` = the second largest neighbour), on top of a texture
+/// margin `beta/64 · (second largest − second smallest)`, the spread of the neighbours
+/// with one outlier on each side discounted.
+#[inline(always)]
+pub fn decide(v: u16, n: [u16; 8], a: u32, b: u32, p: &Params) -> u8 {
+    let mut hi1 = n[0].max(n[1]);
+    let mut hi2 = n[0].min(n[1]);
+    let mut lo1 = hi2;
+    let mut lo2 = hi1;
+    for &x in &n[2..] {
+        hi2 = hi2.max(hi1.min(x));
+        hi1 = hi1.max(x);
+        lo2 = lo2.min(lo1.max(x));
+        lo1 = lo1.min(x);
+    }
+    // Of 8 values the second largest is never below the second smallest.
+    let spread = hi2.wrapping_sub(lo2);
+    let tex = ((u32::from(spread) * u32::from(p.beta)) >> 6).min(0xFFFF) as u16;
+    let noise2 = a.wrapping_add(b.wrapping_mul(u32::from(hi2 >> p.shift)));
+    let e_hot = v.saturating_sub(hi2).saturating_sub(tex);
+    let e_cold = lo2.saturating_sub(v).saturating_sub(tex);
+    let hot = e_hot > p.floor && u32::from(e_hot) * u32::from(e_hot) > noise2;
+    let cold = e_cold > p.floor && u32::from(e_cold) * u32::from(e_cold) > noise2;
+    u8::from(hot) | (u8::from(cold) << 1)
+}
+
+/// Offsets of the 8 same-colour neighbours: the 4 axial ones at the pattern pitch, then
+/// the 4 diagonal ones (at distance 1 for green Bayer sites, the pitch otherwise).
+#[inline]
+pub fn neighbour_offsets(pitch: isize, green: bool) -> [(isize, isize); 8] {
+    let d = if green { 1 } else { pitch };
+    [
+        (0, -pitch),
+        (0, pitch),
+        (-pitch, 0),
+        (pitch, 0),
+        (-d, -d),
+        (d, -d),
+        (-d, d),
+        (d, d),
+    ]
+}
+
+/// Scalar reference for one pixel at (`x`, `y`) of a frame read through `get`.
+/// A neighbour outside the frame is replaced by its mirror through the pixel (the
+/// opposite neighbour), so the frame must be at least 5×5.
+#[inline]
+pub fn reference_pixel(
+    get: impl Fn(usize, usize) -> u16,
+    width: usize,
+    height: usize,
+    x: usize,
+    y: usize,
+    pitch: isize,
+    green: bool,
+    a: u32,
+    b: u32,
+    p: &Params,
+) -> u8 {
+    let offsets = neighbour_offsets(pitch, green);
+    let mut n = [0u16; 8];
+    for (slot, &(dx, dy)) in n.iter_mut().zip(offsets.iter()) {
+        let mirror = |c: usize, d: isize, len: usize| -> usize {
+            match c.checked_add_signed(d) {
+                Some(m) if m < len => m,
+                _ => c.wrapping_add_signed(-d),
+            }
+        };
+        *slot = get(mirror(x, dx, width), mirror(y, dy, height));
+    }
+    decide(get(x, y), n, a, b, p)
+}
+
+/// The body shared by the portable and AVX2 row kernels: flags of the interior pixels
+/// 2..w-2 of the centre row of `rows` (five decoded rows, y-2..=y+2) go to `out[2..w-2]`.
+/// For a monochrome frame (`pitch` 1) the neighbours are the 8 adjacent pixels.
+#[inline(always)]
+fn row_body(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut [u8]) {
+    let w = rows[2].len();
+    if w < 5 || out.len() < w || rp.a.len() < w || rp.b.len() < w || rp.green.len() < w {
+        return;
+    }
+    if rows.iter().any(|r| r.len() != w) {
+        return;
+    }
+    let n = w - 4;
+    let out = &mut out[2..2 + n];
+    let a = &rp.a[2..2 + n];
+    let b = &rp.b[2..2 + n];
+    let centre = &rows[2][2..2 + n];
+    if mono {
+        let (r1, r2, r3) = (rows[1], rows[2], rows[3]);
+        let up = &r1[2..2 + n];
+        let dn = &r3[2..2 + n];
+        let lf = &r2[1..1 + n];
+        let rt = &r2[3..3 + n];
+        let ul = &r1[1..1 + n];
+        let ur = &r1[3..3 + n];
+        let dl = &r3[1..1 + n];
+        let dr = &r3[3..3 + n];
+        for i in 0..n {
+            let nb = [up[i], dn[i], lf[i], rt[i], ul[i], ur[i], dl[i], dr[i]];
+            out[i] = decide(centre[i], nb, a[i], b[i], p);
+        }
+    } else {
+        let (r0, r1, r2, r3, r4) = (rows[0], rows[1], rows[2], rows[3], rows[4]);
+        let gm = &rp.green[2..2 + n];
+        let up = &r0[2..2 + n];
+        let dn = &r4[2..2 + n];
+        let lf = &r2[0..n];
+        let rt = &r2[4..4 + n];
+        let gul = &r1[1..1 + n];
+        let gur = &r1[3..3 + n];
+        let gdl = &r3[1..1 + n];
+        let gdr = &r3[3..3 + n];
+        let cul = &r0[0..n];
+        let cur = &r0[4..4 + n];
+        let cdl = &r4[0..n];
+        let cdr = &r4[4..4 + n];
+        for i in 0..n {
+            let m = gm[i];
+            let sel = |g: u16, c: u16| (g & m) | (c & !m);
+            let nb = [
+                up[i],
+                dn[i],
+                lf[i],
+                rt[i],
+                sel(gul[i], cul[i]),
+                sel(gur[i], cur[i]),
+                sel(gdl[i], cdl[i]),
+                sel(gdr[i], cdr[i]),
+            ];
+            out[i] = decide(centre[i], nb, a[i], b[i], p);
+        }
+    }
+}
+
+/// Row kernel for the baseline target (auto-vectorised with SSE2 on x86-64).
+pub fn row_portable(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut [u8]) {
+    row_body(rows, rp, p, mono, out)
+}
+
+/// The same row kernel compiled with AVX2 enabled.
+///
+/// # Safety
+/// The CPU must support AVX2 (check with `is_x86_feature_detected!("avx2")`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub unsafe fn row_avx2(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut [u8]) {
+    row_body(rows, rp, p, mono, out)
+}
+
+/// Which row kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelPath {
+    /// One pixel at a time through the frame view ([`reference_pixel`]).
+    Scalar,
+    /// [`row_portable`].
+    Portable,
+    /// [`row_avx2`] (only where the CPU has AVX2).
+    Avx2,
+}
+
+impl KernelPath {
+    /// The fastest path this CPU supports.
+    pub fn best() -> KernelPath {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") {
+                return KernelPath::Avx2;
+            }
+        }
+        KernelPath::Portable
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn available(self) -> bool {
+        match self {
+            KernelPath::Scalar | KernelPath::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => std::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            KernelPath::Avx2 => false,
+        }
+    }
+}
+
+/// Runs the row kernel of `path` (the vectorised paths; `Scalar` falls back to portable,
+/// callers handle the scalar reference themselves).
+#[inline]
+pub fn row(
+    path: KernelPath,
+    rows: [&[u16]; 5],
+    rp: &RowParams,
+    p: &Params,
+    mono: bool,
+    out: &mut [u8],
+) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 if std::is_x86_feature_detected!("avx2") => {
+            // SAFETY: the CPU supports AVX2, checked on the line above; the kernel is
+            // otherwise safe code.
+            unsafe { row_avx2(rows, rp, p, mono, out) }
+        }
+        _ => row_portable(rows, rp, p, mono, out),
+    }
+}

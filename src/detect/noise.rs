@@ -1,0 +1,216 @@
+//! Noise of each colour plane as a function of signal level, measured on the frame.
+//!
+//! On a subsample of the frame (a few dozen row pairs, a few hundred positions each) the
+//! second difference of three horizontally adjacent same-colour pixels,
+//! `d = 2·v(x) − v(x−p) − v(x+p)`, is binned by local level. Its spread in flat areas is
+//! `√6·σ`; texture only widens it, so the median of `|d|` per bin (robust to the minority
+//! of textured samples) gives `σ` at that level. A line `σ² = a + b·level` (the
+//! Poisson–Gaussian model of a linear sensor) is then fitted to the bins, by weighted
+//! least squares, once more without the bins that lie far above the first fit (texture).
+
+use crate::format::FrameFormat;
+use crate::frame::FrameRef;
+
+/// Level bins per plane.
+const BINS: usize = 16;
+/// Samples wanted per frame, over all planes.
+const TARGET_SAMPLES: usize = 1 << 16;
+/// Fewest samples that make a bin count.
+const MIN_BIN: usize = 24;
+
+/// `σ²(level) = a + b·level` of each plane (level in DN), index by
+/// [`Cfa::plane_index`](crate::format::Cfa::plane_index).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoiseModel {
+    pub a: [f64; 4],
+    pub b: [f64; 4],
+}
+
+impl NoiseModel {
+    /// A flat model with `sigma` DN at every level.
+    pub fn flat(sigma: f64) -> Self {
+        NoiseModel {
+            a: [sigma * sigma; 4],
+            b: [0.0; 4],
+        }
+    }
+
+    /// `σ` of `plane` at `level`.
+    pub fn sigma(&self, plane: usize, level: f64) -> f64 {
+        (self.a[plane] + self.b[plane] * level).max(0.0).sqrt()
+    }
+}
+
+/// Reusable buffers of the estimator (no allocation once warm).
+#[derive(Debug, Default)]
+pub struct NoiseEstimator {
+    bins: Vec<Vec<u32>>,
+}
+
+impl NoiseEstimator {
+    pub fn new() -> Self {
+        NoiseEstimator {
+            bins: (0..4 * BINS).map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// Measures the noise of `frame`. Deterministic: the samples depend only on the
+    /// frame's size.
+    pub fn estimate(&mut self, frame: &FrameRef<'_>) -> NoiseModel {
+        let f: FrameFormat = *frame.format();
+        if self.bins.len() != 4 * BINS {
+            self.bins = (0..4 * BINS).map(|_| Vec::new()).collect();
+        }
+        for b in &mut self.bins {
+            b.clear();
+        }
+        let pitch = f.cfa.pitch();
+        let max = u32::from(f.max_value());
+        let floor = QUANTISATION;
+        if f.width < 2 * pitch + 1 || f.height < 2 {
+            return NoiseModel::flat(floor.sqrt());
+        }
+        // Row pairs (both row phases of a Bayer pattern), spread evenly.
+        let pairs_total = f.height / 2;
+        let pairs = pairs_total.clamp(1, 64);
+        let per_row = (TARGET_SAMPLES / (2 * pairs)).max(1);
+        let span = f.width - 2 * pitch;
+        // Column step, odd for Bayer so that both column phases are visited.
+        let mut step = (span / per_row).max(1);
+        if pitch == 2 && step % 2 == 0 {
+            step += 1;
+        }
+        for i in 0..pairs {
+            let y0 = (i * pairs_total / pairs) * 2;
+            for y in y0..(y0 + 2).min(f.height) {
+                let mut x = pitch;
+                while x + pitch < f.width {
+                    let l = u32::from(frame.get(x - pitch, y));
+                    let r = u32::from(frame.get(x + pitch, y));
+                    let c = u32::from(frame.get(x, y));
+                    let level = (l + r + 2 * c) / 4;
+                    let d = (2 * c).abs_diff(l + r);
+                    let bin = (level as usize * BINS / (max as usize + 1)).min(BINS - 1);
+                    let plane = f.cfa.plane_index(x, y);
+                    self.bins[plane * BINS + bin].push(d);
+                    x += step;
+                }
+            }
+        }
+        let mut model = NoiseModel::flat(floor.sqrt());
+        for plane in 0..f.cfa.planes() {
+            let mut points = [(0.0, 0.0, 0.0); BINS];
+            let mut used = 0;
+            for bin in 0..BINS {
+                let v = &mut self.bins[plane * BINS + bin];
+                if v.len() < MIN_BIN {
+                    continue;
+                }
+                let mid = v.len() / 2;
+                let (_, med, _) = v.select_nth_unstable(mid);
+                let med = f64::from(*med).max(0.5);
+                // median |N(0, s)| = 0.6745 s, s² = 6σ².
+                let sigma2 = (med / 0.6745).powi(2) / 6.0;
+                let level = (bin as f64 + 0.5) * (f64::from(max) + 1.0) / BINS as f64;
+                points[used] = (level, sigma2, v.len() as f64);
+                used += 1;
+            }
+            let (a, b) = fit(&points[..used], floor);
+            model.a[plane] = a;
+            model.b[plane] = b;
+        }
+        if f.cfa.planes() == 1 {
+            for plane in 1..4 {
+                model.a[plane] = model.a[0];
+                model.b[plane] = model.b[0];
+            }
+        }
+        model
+    }
+}
+
+/// Noise variance of quantisation alone (1/12 DN²): the least a model may say.
+const QUANTISATION: f64 = 1.0 / 12.0;
+
+/// Weighted least squares of `σ² = a + b·level`, refitted without the points far above
+/// the first fit; `b` kept ≥ 0 and `a` ≥ `floor`.
+fn fit(points: &[(f64, f64, f64)], floor: f64) -> (f64, f64) {
+    let solve = |pts: &mut dyn Iterator<Item = &(f64, f64, f64)>| -> Option<(f64, f64)> {
+        let (mut sw, mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for &(x, y, w) in pts {
+            sw += w;
+            sx += w * x;
+            sy += w * y;
+            sxx += w * x * x;
+            sxy += w * x * y;
+        }
+        if sw <= 0.0 {
+            return None;
+        }
+        let det = sw * sxx - sx * sx;
+        if det.abs() < 1e-9 * sw * sxx.max(1.0) {
+            return Some((sy / sw, 0.0));
+        }
+        let b = (sw * sxy - sx * sy) / det;
+        let a = (sy - b * sx) / sw;
+        if b < 0.0 {
+            // Falling noise with level is texture in the dark bins: use the mean.
+            return Some((sy / sw, 0.0));
+        }
+        Some((a, b))
+    };
+    let Some((a, b)) = solve(&mut points.iter()) else {
+        return (floor, 0.0);
+    };
+    let first = |x: f64| (a + b * x).max(floor);
+    let (a, b) = solve(&mut points.iter().filter(|p| p.1 <= 2.0 * first(p.0))).unwrap_or((a, b));
+    // Never below the smallest measured bin variance at level 0 and the floor.
+    (a.max(floor), b.max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_a_line_through_poisson_gaussian_points() {
+        let pts: Vec<_> = (0..10)
+            .map(|i| {
+                let x = i as f64 * 100.0;
+                (x, 4.0 + 0.5 * x, 100.0)
+            })
+            .collect();
+        let (a, b) = fit(&pts, 0.1);
+        assert!((a - 4.0).abs() < 1e-6 && (b - 0.5).abs() < 1e-9, "{a} {b}");
+    }
+
+    #[test]
+    fn measures_gaussian_noise_on_a_flat_frame() {
+        let f = FrameFormat::parse("video/x-bayer", "rggb16le", 256, 128).unwrap();
+        let mut data = vec![0u8; f.default_size()];
+        let mut s = 12345u64;
+        {
+            let stride = f.default_stride();
+            let mut fm = crate::frame::FrameMut::new(&mut data, f, stride).unwrap();
+            for y in 0..f.height {
+                for x in 0..f.width {
+                    // Sum of 12 uniforms: ~Gaussian, σ = 20.
+                    let mut acc = 0.0;
+                    for _ in 0..12 {
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        acc += (s >> 11) as f64 / (1u64 << 53) as f64;
+                    }
+                    fm.set(x, y, (10000.0 + (acc - 6.0) * 20.0) as u16);
+                }
+            }
+        }
+        let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+        let m = NoiseEstimator::new().estimate(&frame);
+        for p in 0..4 {
+            let s = m.sigma(p, 10000.0);
+            assert!((17.0..23.0).contains(&s), "plane {p}: {s}");
+        }
+    }
+}
