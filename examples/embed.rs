@@ -24,7 +24,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .field("width", 640i32)
         .field("height", 480i32)
         .build();
-    let filter = gst::ElementFactory::make("capsfilter").property("caps", &caps).build()?;
+    let filter = gst::ElementFactory::make("capsfilter")
+        .property("caps", &caps)
+        .build()?;
     let to_bayer = gst::ElementFactory::make("rgb2bayer").build()?;
     let fix = gst::ElementFactory::make("defectfix")
         .property("defect-map", map.as_deref())
