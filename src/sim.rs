@@ -452,8 +452,9 @@ impl Layout {
     /// Whether twinkling pixel `index` (into [`Layout::twinkles`]) is defective in frame
     /// `frame_index` (counted from 0 at the start of the stream).
     pub fn twinkle_on(&self, index: usize, frame_index: u64) -> bool {
-        let h = mix64(self.seed ^ 0x7477_696e_6b6c_65 ^ mix64((index as u64) << 32 ^ frame_index));
-        h % 3 == 0
+        let h =
+            mix64(self.seed ^ 0x0074_7769_6e6b_6c65 ^ mix64((index as u64) << 32 ^ frame_index));
+        h.is_multiple_of(3)
     }
 
     /// Number of fixed defective pixels, lines included.
