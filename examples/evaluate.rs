@@ -55,6 +55,8 @@ fn parse() -> Result<Options, String> {
             "--k" => o.tuning.k = num(val("--k")?)?,
             "--beta" => o.tuning.beta = num(val("--beta")?)?,
             "--floor" => o.tuning.floor = num(val("--floor")?)?,
+            "--colour-mode" => o.tuning.colour_mode = num(val("--colour-mode")?)? as u8,
+            "--beta-colour" => o.tuning.beta_colour = num(val("--beta-colour")?)?,
             "--seed" => o.seed = num(val("--seed")?)? as u64,
             "--no-reference" => o.reference = false,
             "--curve" => o.curve = true,
@@ -127,8 +129,13 @@ fn main() {
         return;
     }
     println!(
-        "Tuning: sensitivity {}, k {}, beta {}, floor {} of range; seed {}\n",
-        o.tuning.sensitivity, o.tuning.k, o.tuning.beta, o.tuning.floor, o.seed
+        "Tuning: sensitivity {}, k {}, beta {}, beta-colour {}, floor {} of range; seed {}\n",
+        o.tuning.sensitivity,
+        o.tuning.k,
+        o.tuning.beta,
+        o.tuning.beta_colour,
+        o.tuning.floor,
+        o.seed
     );
     println!(
         "| frame | density | method | recall hot % (n) | dead | stuck | weak | precision % | false/MP clean | false/MP injected | PSNR before | PSNR after |"
@@ -139,6 +146,21 @@ fn main() {
         engine.set_tuning(o.tuning);
         let ours_clean = run_engine_with(&mut engine, &l.clean, &l.format, o.tuning.sensitivity);
         let ours_fp = false_per_mp(&l.clean, &ours_clean);
+        if o.list_false {
+            let m = engine.detector().model();
+            let max = f64::from(l.format.max_value());
+            let sig: Vec<String> = (0..4)
+                .map(|p| {
+                    format!(
+                        "p{p}: {:.2}/{:.2}/{:.2}",
+                        m.sigma(p, 0.05 * max),
+                        m.sigma(p, 0.3 * max),
+                        m.sigma(p, 0.8 * max)
+                    )
+                })
+                .collect();
+            eprintln!("{} sigma at 5/30/80 %: {}", l.raw.name(), sig.join("  "));
+        }
         if o.list_false {
             let w = l.format.width;
             let list: Vec<String> = ours_clean

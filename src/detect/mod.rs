@@ -39,6 +39,8 @@ pub const MIN_SIDE: usize = 5;
 pub const DEFAULT_K: f64 = 6.0;
 /// Default texture factor `β` (fraction of the neighbours' spread).
 pub const DEFAULT_BETA: f64 = 0.75;
+/// Default texture factor of the cross-colour test.
+pub const DEFAULT_BETA_COLOUR: f64 = 0.5;
 /// Default least excess, as a fraction of the sample range.
 pub const DEFAULT_FLOOR: f64 = 0.02;
 
@@ -50,6 +52,10 @@ pub struct Tuning {
     pub k: f64,
     pub beta: f64,
     pub floor: f64,
+    /// Texture factor of the cross-colour test.
+    pub beta_colour: f64,
+    /// See [`Params::colour_mode`].
+    pub colour_mode: u8,
 }
 
 impl Default for Tuning {
@@ -59,6 +65,8 @@ impl Default for Tuning {
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
             floor: DEFAULT_FLOOR,
+            beta_colour: DEFAULT_BETA_COLOUR,
+            colour_mode: 2,
         }
     }
 }
@@ -76,6 +84,13 @@ pub struct Params {
     pub a: [u32; 4],
     /// Squared threshold slope per plane (per `level >> shift`).
     pub b: [u32; 4],
+    /// Level at which the frame clips (`u16::MAX`: none seen).
+    pub clip: u16,
+    /// Texture margin of the cross-colour test, 1/64 of the spread.
+    pub beta_colour: u16,
+    /// Reference of the cross-colour test: 0 mean of the 4 adjacent pixels, 1 mean of
+    /// the middle two, 2 the two on the defect's side.
+    pub colour_mode: u8,
 }
 
 impl Params {
@@ -104,6 +119,9 @@ impl Params {
             shift,
             a,
             b,
+            clip: model.clip,
+            beta_colour: (tuning.beta_colour * 64.0 / s).round().clamp(0.0, 4096.0) as u16,
+            colour_mode: tuning.colour_mode,
         }
     }
 
@@ -213,6 +231,180 @@ impl Detector {
         )
     }
 
+    /// Positions of the 8 same-colour neighbours of (`x`, `y`) (mirrored at borders).
+    #[inline]
+    fn neighbour_positions(&self, x: usize, y: usize) -> [(usize, usize); 8] {
+        let f = &self.format;
+        let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
+        let offsets = kernel::neighbour_offsets(f.cfa.pitch() as isize, green);
+        let mirror = |c: usize, d: isize, len: usize| -> usize {
+            match c.checked_add_signed(d) {
+                Some(m) if m < len => m,
+                _ => c.wrapping_add_signed(-d),
+            }
+        };
+        offsets.map(|(dx, dy)| (mirror(x, dx, f.width), mirror(y, dy, f.height)))
+    }
+
+    /// Whether an excess `e` over a neighbourhood at `level` in `plane` passes the
+    /// noise test of [`kernel::decide`].
+    #[inline]
+    fn passes(&self, e: u16, level: u16, plane: usize) -> bool {
+        let p = &self.params;
+        let noise2 = p.a[plane].wrapping_add(p.b[plane].wrapping_mul(u32::from(level >> p.shift)));
+        e > p.floor && u32::from(e) * u32::from(e) > noise2
+    }
+
+    /// Second stage, on the few pixels the row test flagged (same code on every path):
+    /// - a pixel that stands out only when its most extreme neighbour is ignored (a
+    ///   pair, or the green diagonal of a 2×2 block) is kept only when that neighbour
+    ///   is itself an outlier among *its* neighbours without the pixel: the end of a
+    ///   thin line or the corner of a bright region is not;
+    /// - a pixel darker than neighbours that are all clipped is kept only when it is
+    ///   far below the clip level (near the clip, sensors are non-linear and the true
+    ///   level of the neighbours is unknown).
+    pub fn confirm(&self, frame: &FrameRef<'_>, x: usize, y: usize, flags: u8) -> u8 {
+        let p = &self.params;
+        let plane = self.format.cfa.plane_index(x, y);
+        let v = frame.get(x, y);
+        let pos = self.neighbour_positions(x, y);
+        let n = pos.map(|(nx, ny)| frame.get(nx, ny));
+        let stats = Stats::of(&n);
+        let tex = p.texture(stats.hi2 - stats.lo2);
+        let mut out = 0;
+        if flags & HOT != 0 {
+            if self.passes(
+                v.saturating_sub(stats.hi1).saturating_sub(tex),
+                stats.hi2,
+                plane,
+            ) {
+                out |= HOT;
+            } else {
+                let (qx, qy) = pos[stats.hi1_at];
+                if self.isolated(frame, qx, qy, (x, y), true) {
+                    out |= HOT;
+                }
+            }
+            if out & HOT != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, true) {
+                out &= !HOT;
+            }
+        }
+        if flags & COLD != 0 {
+            let clipped = stats.lo2 >= p.clip.saturating_sub(p.floor)
+                && stats.lo2.saturating_sub(v) < p.clip / 4;
+            if !clipped {
+                if self.passes(
+                    stats.lo1.saturating_sub(v).saturating_sub(tex),
+                    stats.hi2,
+                    plane,
+                ) {
+                    out |= COLD;
+                } else {
+                    let (qx, qy) = pos[stats.lo1_at];
+                    if self.isolated(frame, qx, qy, (x, y), false) {
+                        out |= COLD;
+                    }
+                }
+                if out & COLD != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, false) {
+                    out &= !COLD;
+                }
+            }
+        }
+        out
+    }
+
+    /// Twice the difference between a pixel and its 4 adjacent pixels of other colours
+    /// (the mean of the lower two for `hot`, of the upper two otherwise: in a 2×2 block
+    /// of defects two of the four adjacent pixels are defects too).
+    #[inline]
+    fn colour_difference(&self, frame: &FrameRef<'_>, x: usize, y: usize, hot: bool) -> i32 {
+        let f = &self.format;
+        let mirror = |c: usize, d: isize, len: usize| -> usize {
+            match c.checked_add_signed(d) {
+                Some(m) if m < len => m,
+                _ => c.wrapping_add_signed(-d),
+            }
+        };
+        let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)]
+            .map(|(dx, dy)| i32::from(frame.get(mirror(x, dx, f.width), mirror(y, dy, f.height))));
+        a.sort_unstable();
+        let v = 2 * i32::from(frame.get(x, y));
+        match self.params.colour_mode {
+            0 => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
+            1 => v - a[1] - a[2],
+            _ if hot => v - a[0] - a[1],
+            _ => v - a[2] - a[3],
+        }
+    }
+
+    /// The cross-colour test: texture that all colours share cancels in the colour
+    /// difference, a defect does not. The pixel's colour difference must stand out from
+    /// its same-colour neighbours' (rank 2 again, with the texture margin).
+    fn colour_outlier(
+        &self,
+        frame: &FrameRef<'_>,
+        x: usize,
+        y: usize,
+        pos: &[(usize, usize); 8],
+        level: u16,
+        hot: bool,
+    ) -> bool {
+        if self.format.cfa == Cfa::Mono {
+            return true;
+        }
+        let sign = if hot { 1 } else { -1 };
+        let c = sign * self.colour_difference(frame, x, y, hot);
+        let mut n = pos.map(|(nx, ny)| sign * self.colour_difference(frame, nx, ny, hot));
+        n.sort_unstable();
+        let (hi2, lo2) = (n[6], n[1]);
+        let tex = (i64::from(hi2 - lo2) * i64::from(self.params.beta_colour)) >> 6;
+        let e = (i64::from(c) - i64::from(hi2) - tex) / 2;
+        let e = e.clamp(0, 65535) as u16;
+        self.passes(e, level, self.format.cfa.plane_index(x, y))
+    }
+
+    /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour
+    /// neighbours except `skip`.
+    fn isolated(
+        &self,
+        frame: &FrameRef<'_>,
+        x: usize,
+        y: usize,
+        skip: (usize, usize),
+        hot: bool,
+    ) -> bool {
+        let p = &self.params;
+        let plane = self.format.cfa.plane_index(x, y);
+        let v = frame.get(x, y);
+        let pos = self.neighbour_positions(x, y);
+        let mut n = [0u16; 8];
+        let mut k = 0;
+        for &q in &pos {
+            if q != skip {
+                n[k] = frame.get(q.0, q.1);
+                k += 1;
+            }
+        }
+        if k < 3 {
+            return false;
+        }
+        let stats = Stats::of(&n[..k]);
+        let tex = p.texture(stats.hi2 - stats.lo2);
+        if hot {
+            self.passes(
+                v.saturating_sub(stats.hi1).saturating_sub(tex),
+                stats.hi2,
+                plane,
+            )
+        } else {
+            self.passes(
+                stats.lo1.saturating_sub(v).saturating_sub(tex),
+                stats.hi2,
+                plane,
+            )
+        }
+    }
+
     /// Detects the defects of rows `y0..y1` of `frame` into `out` (appended, row-major).
     /// Reads rows `y0-2..y1+2`; writes nothing but `scratch` and `out`.
     pub fn detect_rows(
@@ -241,7 +433,10 @@ impl Detector {
         for y in y0..y1 {
             if path == KernelPath::Scalar || y < 2 || y + 2 >= h {
                 for x in 0..w {
-                    let flags = self.reference_pixel(frame, x, y);
+                    let mut flags = self.reference_pixel(frame, x, y);
+                    if flags != 0 {
+                        flags = self.confirm(frame, x, y, flags);
+                    }
                     if flags != 0 {
                         out.push(Found {
                             x: x as u32,
@@ -269,7 +464,16 @@ impl Detector {
             for x in [0, 1, w - 2, w - 1] {
                 flags[x] = self.reference_pixel(frame, x, y);
             }
-            scan_flags(flags, y, out);
+            scan_flags(flags, |x, fl| {
+                let fl = self.confirm(frame, x, y, fl);
+                if fl != 0 {
+                    out.push(Found {
+                        x: x as u32,
+                        y: y as u32,
+                        flags: fl,
+                    });
+                }
+            });
         }
     }
 
@@ -287,9 +491,9 @@ impl Detector {
     }
 }
 
-/// Appends the flagged pixels of a row of flags.
+/// Calls `hit(x, flags)` for the flagged pixels of a row of flags.
 #[inline]
-fn scan_flags(flags: &[u8], y: usize, out: &mut Vec<Found>) {
+fn scan_flags(flags: &[u8], mut hit: impl FnMut(usize, u8)) {
     let mut chunks = flags.chunks_exact(8);
     let mut base = 0usize;
     for chunk in &mut chunks {
@@ -299,11 +503,7 @@ fn scan_flags(flags: &[u8], y: usize, out: &mut Vec<Found>) {
         if word != 0 {
             for (i, &fl) in chunk.iter().enumerate() {
                 if fl != 0 {
-                    out.push(Found {
-                        x: (base + i) as u32,
-                        y: y as u32,
-                        flags: fl,
-                    });
+                    hit(base + i, fl);
                 }
             }
         }
@@ -311,12 +511,53 @@ fn scan_flags(flags: &[u8], y: usize, out: &mut Vec<Found>) {
     }
     for (i, &fl) in chunks.remainder().iter().enumerate() {
         if fl != 0 {
-            out.push(Found {
-                x: (base + i) as u32,
-                y: y as u32,
-                flags: fl,
-            });
+            hit(base + i, fl);
         }
+    }
+}
+
+/// First and second extremes of a neighbourhood, with where the extremes are.
+#[derive(Clone, Copy, Debug)]
+struct Stats {
+    hi1: u16,
+    hi2: u16,
+    lo1: u16,
+    lo2: u16,
+    hi1_at: usize,
+    lo1_at: usize,
+}
+
+impl Stats {
+    fn of(n: &[u16]) -> Stats {
+        let mut hi1_at = 0;
+        let mut lo1_at = 0;
+        for (i, &v) in n.iter().enumerate() {
+            if v > n[hi1_at] {
+                hi1_at = i;
+            }
+            if v < n[lo1_at] {
+                lo1_at = i;
+            }
+        }
+        let others = |skip: usize| n.iter().enumerate().filter(move |&(i, _)| i != skip);
+        let hi2 = others(hi1_at).map(|(_, &v)| v).max().unwrap_or(n[hi1_at]);
+        let lo2 = others(lo1_at).map(|(_, &v)| v).min().unwrap_or(n[lo1_at]);
+        Stats {
+            hi1: n[hi1_at],
+            hi2,
+            lo1: n[lo1_at],
+            lo2: lo2.min(hi2),
+            hi1_at,
+            lo1_at,
+        }
+    }
+}
+
+impl Params {
+    /// Texture margin for a neighbourhood spread, as in [`kernel::decide`].
+    #[inline]
+    pub fn texture(&self, spread: u16) -> u16 {
+        ((u32::from(spread) * u32::from(self.beta)) >> 6).min(0xFFFF) as u16
     }
 }
 

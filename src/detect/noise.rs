@@ -1,10 +1,11 @@
 //! Noise of each colour plane as a function of signal level, measured on the frame.
 //!
-//! On a subsample of the frame (a few dozen row pairs, a few hundred positions each) the
-//! second difference of three horizontally adjacent same-colour pixels,
-//! `d = 2·v(x) − v(x−p) − v(x+p)`, is binned by local level. Its spread in flat areas is
-//! `√6·σ`; texture only widens it, so the median of `|d|` per bin (robust to the minority
-//! of textured samples) gives `σ` at that level. A line `σ² = a + b·level` (the
+//! On a subsample of the frame (64 row pairs, about 500 positions each) the second
+//! differences of same-colour pixels across each sample, horizontally and vertically,
+//! `2·v(x) − v(x−p) − v(x+p)`, are binned by local level; the smaller of the two in
+//! magnitude is kept (texture is mostly directional). In flat areas it is the minimum of
+//! two `|N(0, √6·σ)|`; texture only adds to it, so the mean of the lower half of each bin
+//! (robust to textured samples) gives `σ` at that level. A line `σ² = a + b·level` (the
 //! Poisson–Gaussian model of a linear sensor) is then fitted to the bins, by weighted
 //! least squares, once more without the bins that lie far above the first fit (texture).
 
@@ -24,6 +25,9 @@ const MIN_BIN: usize = 24;
 pub struct NoiseModel {
     pub a: [f64; 4],
     pub b: [f64; 4],
+    /// The level at which the frame clips, when a noticeable share of the samples sits
+    /// at the frame's maximum (`u16::MAX` when nothing seems clipped).
+    pub clip: u16,
 }
 
 impl NoiseModel {
@@ -32,6 +36,7 @@ impl NoiseModel {
         NoiseModel {
             a: [sigma * sigma; 4],
             b: [0.0; 4],
+            clip: u16::MAX,
         }
     }
 
@@ -80,24 +85,48 @@ impl NoiseEstimator {
         if pitch == 2 && step % 2 == 0 {
             step += 1;
         }
+        let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
+        if f.height < 2 * pitch + 2 {
+            return NoiseModel::flat(floor.sqrt());
+        }
+        // Row pairs start at pitch..h-pitch-2 so that both rows have neighbours above
+        // and below.
+        let first = pitch;
+        let last = f.height - pitch - 2;
         for i in 0..pairs {
-            let y0 = (i * pairs_total / pairs) * 2;
-            for y in y0..(y0 + 2).min(f.height) {
+            let y0 = first + ((last - first) * i / pairs.max(1)) & !1;
+            let y0 = y0.max(first);
+            for y in y0..y0 + 2 {
                 let mut x = pitch;
                 while x + pitch < f.width {
+                    let c = frame.get(x, y);
+                    if c > peak {
+                        peak = c;
+                        at_peak = 0;
+                    }
+                    if c == peak {
+                        at_peak += 1;
+                    }
+                    samples += 1;
+                    let c = u32::from(c);
                     let l = u32::from(frame.get(x - pitch, y));
                     let r = u32::from(frame.get(x + pitch, y));
-                    let c = u32::from(frame.get(x, y));
-                    let level = (l + r + 2 * c) / 4;
-                    let d = (2 * c).abs_diff(l + r);
+                    let u = u32::from(frame.get(x, y - pitch));
+                    let d = u32::from(frame.get(x, y + pitch));
+                    let level = (l + r + u + d + 4 * c) / 8;
+                    // The flatter of the two directions: texture is mostly directional.
+                    let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
                     let bin = (level as usize * BINS / (max as usize + 1)).min(BINS - 1);
                     let plane = f.cfa.plane_index(x, y);
-                    self.bins[plane * BINS + bin].push(d);
+                    self.bins[plane * BINS + bin].push(diff);
                     x += step;
                 }
             }
         }
         let mut model = NoiseModel::flat(floor.sqrt());
+        if at_peak * 1000 >= samples && peak > 0 {
+            model.clip = peak;
+        }
         for plane in 0..f.cfa.planes() {
             let mut points = [(0.0, 0.0, 0.0); BINS];
             let mut used = 0;
@@ -107,10 +136,12 @@ impl NoiseEstimator {
                     continue;
                 }
                 let mid = v.len() / 2;
-                let (_, med, _) = v.select_nth_unstable(mid);
-                let med = f64::from(*med).max(0.5);
-                // median |N(0, s)| = 0.6745 s, s² = 6σ².
-                let sigma2 = (med / 0.6745).powi(2) / 6.0;
+                v.select_nth_unstable(mid);
+                let low: u64 = v[..mid].iter().map(|&d| u64::from(d)).sum();
+                let low_mean = low as f64 / mid.max(1) as f64;
+                // For flat areas, d = min(|N(0, s)|, |N(0, s)|) with s² = 6σ²; the mean
+                // of its lower half is 0.175 s. Texture sits in the upper half.
+                let sigma2 = (low_mean / 0.175).powi(2) / 6.0;
                 let level = (bin as f64 + 0.5) * (f64::from(max) + 1.0) / BINS as f64;
                 points[used] = (level, sigma2, v.len() as f64);
                 used += 1;
