@@ -6,8 +6,9 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::DetectionMode;
 use crate::defect_map::DefectMap;
-use crate::engine::{Engine, Mode};
+use crate::engine::{self, Engine, Mode};
 use crate::frame::FrameMut;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -24,11 +25,29 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-#[derive(Debug, Clone, Default)]
+const DEFAULT_SENSITIVITY: f64 = 1.0;
+
+#[derive(Debug, Clone)]
 struct Settings {
     defect_map: Option<String>,
     map_offset_x: i32,
     map_offset_y: i32,
+    detection: DetectionMode,
+    n_threads: u32,
+    sensitivity: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            defect_map: None,
+            map_offset_x: 0,
+            map_offset_y: 0,
+            detection: DetectionMode::Dynamic,
+            n_threads: 0,
+            sensitivity: DEFAULT_SENSITIVITY,
+        }
+    }
 }
 
 /// Built in `set_caps`, dropped in `stop`.
@@ -120,6 +139,41 @@ impl ObjectImpl for DefectFix {
                     .default_value(0)
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecEnum::builder_with_default("detection", DetectionMode::Dynamic)
+                    .nick("Detection")
+                    .blurb(
+                        "off: correct the defect map's pixels only; dynamic: also find, in \
+                         every frame, pixels that stand out from their same-colour \
+                         neighbourhood by more than its noise and texture explain (hot, \
+                         dead, stuck, weak; also in pairs and 2x2 blocks)",
+                    )
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecDouble::builder("sensitivity")
+                    .nick("Sensitivity")
+                    .blurb(
+                        "Strength of dynamic detection: every margin (noise multiple, \
+                         texture allowance, least deviation) is divided by it. 1 is tuned \
+                         for few false corrections on textured natural scenes; 2 also finds \
+                         fainter defects and touches more real detail; 0.5 keeps only \
+                         blatant ones",
+                    )
+                    .minimum(0.1)
+                    .maximum(10.0)
+                    .default_value(DEFAULT_SENSITIVITY)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecUInt::builder("n-threads")
+                    .nick("Threads")
+                    .blurb(
+                        "Worker threads at most for one frame (0 = all cores); the plugin \
+                         shares one pool across instances. The output does not depend on it",
+                    )
+                    .minimum(0)
+                    .maximum(1024)
+                    .default_value(0)
+                    .mutable_playing()
+                    .build(),
             ]
         });
         PROPERTIES.as_ref()
@@ -136,6 +190,13 @@ impl ObjectImpl for DefectFix {
             }
             "map-offset-x" => lock(&self.settings).map_offset_x = value.get().unwrap_or(0),
             "map-offset-y" => lock(&self.settings).map_offset_y = value.get().unwrap_or(0),
+            "detection" => {
+                lock(&self.settings).detection = value.get().unwrap_or(DetectionMode::Dynamic)
+            }
+            "sensitivity" => {
+                lock(&self.settings).sensitivity = value.get().unwrap_or(DEFAULT_SENSITIVITY)
+            }
+            "n-threads" => lock(&self.settings).n_threads = value.get().unwrap_or(0),
             other => gst::warning!(CAT, imp = self, "unknown property {other}"),
         }
     }
@@ -146,6 +207,9 @@ impl ObjectImpl for DefectFix {
             "defect-map" => settings.defect_map.to_value(),
             "map-offset-x" => settings.map_offset_x.to_value(),
             "map-offset-y" => settings.map_offset_y.to_value(),
+            "detection" => settings.detection.to_value(),
+            "sensitivity" => settings.sensitivity.to_value(),
+            "n-threads" => settings.n_threads.to_value(),
             _ => glib::Value::from_type(pspec.value_type()),
         }
     }
@@ -274,7 +338,12 @@ impl BaseTransformImpl for DefectFix {
             gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
             gst::FlowError::Error
         })?;
-        let report = state.engine.process(&mut frame, Mode::Correct);
+        let run = engine::Settings {
+            detection: settings.detection.into(),
+            sensitivity: settings.sensitivity,
+            n_threads: settings.n_threads as usize,
+        };
+        let report = state.engine.process_with(&mut frame, Mode::Correct, &run);
         gst::trace!(CAT, imp = self, "frame: {report:?}");
         Ok(gst::FlowSuccess::Ok)
     }

@@ -10,6 +10,32 @@ use gst::prelude::*;
 
 mod imp;
 
+/// The `detection` property: whether defects no map lists are looked for.
+#[derive(Debug, Default, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
+#[repr(u32)]
+#[enum_type(name = "GstDefectFixDetection")]
+pub enum DetectionMode {
+    /// Correct the pixels of the defect map only.
+    #[enum_value(name = "Off: correct map pixels only", nick = "off")]
+    Off = 0,
+    /// Also find defects in every frame from its own content.
+    #[default]
+    #[enum_value(
+        name = "Dynamic: also find defects in each frame from its content",
+        nick = "dynamic"
+    )]
+    Dynamic = 1,
+}
+
+impl From<DetectionMode> for crate::engine::Detection {
+    fn from(m: DetectionMode) -> Self {
+        match m {
+            DetectionMode::Off => crate::engine::Detection::Off,
+            DetectionMode::Dynamic => crate::engine::Detection::Dynamic,
+        }
+    }
+}
+
 glib::wrapper! {
     /// Defective pixel correction for raw sensor video.
     pub struct DefectFix(ObjectSubclass<imp::DefectFix>)
