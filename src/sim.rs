@@ -737,6 +737,8 @@ pub struct Score {
     pub repaired: usize,
     /// Good pixels (not defective) the repair changed.
     pub good_touched: usize,
+    /// Sum over touched good pixels of |repaired − original|.
+    pub good_change: u64,
     /// Sum over visible defects of |defective − true|.
     pub error_before: u64,
     /// Sum over visible defects of |repaired − true|.
@@ -784,6 +786,7 @@ pub fn score(
                 }
             } else if a != b {
                 s.good_touched += 1;
+                s.good_change += u64::from(a.abs_diff(b));
             }
         }
     }
@@ -1013,6 +1016,10 @@ mod tests {
                 s.good_touched
             ),
             (3, 2, 1, 1, 1, 1)
+        );
+        assert_eq!(
+            (s.error_before, s.error_after, s.good_change),
+            (490, 245, 2)
         );
     }
 }

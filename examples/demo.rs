@@ -1,0 +1,748 @@
+//! The defectfix demo: a detailed synthetic scene becomes an RGGB Bayer stream,
+//! `defectsim` gives it sensor defects, `defectfix` repairs them, and `bayer2rgb` shows
+//! the three versions side by side.
+//!
+//! ```text
+//! cargo run --release --example demo -- [--out DIR] [--size WxH] [--density D] [--seed N]
+//!                                       [--kinds hot+dead+...] [--frames N]
+//! ```
+//!
+//! Writes under `DIR` (default `out`): `clean.png`, `before.png` (with defects),
+//! `after.png` (repaired), `crops.png` (a few defects enlarged ×8: clean | with defects |
+//! repaired), `crop-N-before.png` / `crop-N-after.png`, and `truth.map` (the ground truth
+//! from `defectsim`). Prints how many defects were injected, found and missed and how many
+//! good pixels `defectfix` touched, counted on the raw Bayer frames of the last frame
+//! against the clean frame and the ground truth.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use gst::prelude::*;
+use gstdefectfix::defect_map::DefectMap;
+use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds, Score};
+
+/// Crop size around a defect, in sensor pixels, and its enlargement.
+const CROP: usize = 20;
+const ZOOM: usize = 8;
+/// How many defects the crops show.
+const CROPS: usize = 6;
+
+struct Args {
+    out: PathBuf,
+    width: usize,
+    height: usize,
+    density: f64,
+    seed: u64,
+    kinds: Kinds,
+    frames: usize,
+}
+
+const USAGE: &str = "usage: demo [--out DIR] [--size WxH] [--density D] [--seed N] \
+                     [--kinds hot+dead+stuck+weak+pair+cluster+column+row+twinkle] [--frames N]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        out: PathBuf::from("out"),
+        width: 1280,
+        height: 720,
+        density: 5e-4,
+        seed: 1,
+        kinds: Kinds::DEFAULT,
+        frames: 3,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let bad = |what: &str| format!("{flag}: '{value}' is not {what}\n{USAGE}");
+        match flag.as_str() {
+            "--out" => args.out = PathBuf::from(&value),
+            "--size" => {
+                let (w, h) = value.split_once('x').ok_or_else(|| bad("WxH"))?;
+                args.width = w.parse().map_err(|_| bad("WxH"))?;
+                args.height = h.parse().map_err(|_| bad("WxH"))?;
+                if !(64..=8192).contains(&args.width) || !(64..=8192).contains(&args.height) {
+                    return Err(bad("a size between 64x64 and 8192x8192"));
+                }
+            }
+            "--density" => {
+                args.density = value.parse().map_err(|_| bad("a number"))?;
+                if !(0.0..=0.1).contains(&args.density) {
+                    return Err(bad("a density between 0 and 0.1"));
+                }
+            }
+            "--seed" => args.seed = value.parse().map_err(|_| bad("an integer"))?,
+            "--kinds" => {
+                args.kinds = Kinds::parse(&value).ok_or_else(|| bad("a list of kinds"))?;
+            }
+            "--frames" => {
+                args.frames = value.parse().map_err(|_| bad("a frame count"))?;
+                if args.frames == 0 {
+                    return Err(bad("at least 1"));
+                }
+            }
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(|args| run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    gst::init().map_err(|e| format!("cannot initialise GStreamer: {e}"))?;
+    gstdefectfix::plugin_register_static().map_err(|e| format!("cannot register: {e}"))?;
+    for needed in [
+        "appsrc",
+        "appsink",
+        "tee",
+        "queue",
+        "bayer2rgb",
+        "pngenc",
+        "filesink",
+    ] {
+        if gst::ElementFactory::find(needed).is_none() {
+            return Err(format!(
+                "GStreamer element '{needed}' is missing: install gstreamer1.0-plugins-base, \
+                 -good and -bad (scripts/deps.sh does)"
+            ));
+        }
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let (w, h) = (args.width, args.height);
+    let format = FrameFormat::parse("video/x-bayer", "rggb", w as i64, h as i64)
+        .map_err(|e| e.to_string())?;
+    let caps = format!("video/x-bayer,format=rggb,width={w},height={h},framerate=30/1");
+    let clean = mosaic(&scene(w, h), &format);
+    let truth_path = args.out.join("truth.map");
+    let truth_str = truth_path
+        .to_str()
+        .ok_or("the output directory must be a UTF-8 path")?;
+
+    let sim_props = format!(
+        "density={} seed={} kinds={} map-output=\"{truth_str}\"",
+        args.density, args.seed, args.kinds
+    );
+    println!(
+        "defectfix demo: a {w}x{h} RGGB 8-bit scene (sky, stars, mountains, grass, a \
+         resolution chart), {} frames",
+        args.frames
+    );
+    println!("  appsrc ! defectsim {sim_props} ! defectfix ... ! bayer2rgb ! pngenc");
+
+    // defectfix reads a map when it starts, before defectsim knows the caps: write the
+    // ground truth with a one-frame run first (same seed, same defects).
+    run_pipeline(
+        &format!("appsrc name=src format=time caps={caps} ! defectsim {sim_props} ! fakesink"),
+        vec![clean.clone()],
+    )?;
+    let truth_map = DefectMap::load(&truth_path).map_err(|e| e.to_string())?;
+
+    let dynamic = gst::ElementFactory::make("defectfix")
+        .build()
+        .map_err(|e| e.to_string())?
+        .find_property("detection")
+        .is_some();
+    let mut runs: Vec<(&str, String)> = Vec::new();
+    if dynamic {
+        runs.push((
+            "defectfix (default settings: dynamic detection, no map)",
+            "defectfix".into(),
+        ));
+    }
+    runs.push((
+        "defectfix defect-map=truth.map (the ground truth as a calibration map)",
+        format!("defectfix defect-map=\"{truth_str}\""),
+    ));
+
+    let config = Config {
+        density: args.density,
+        seed: args.seed,
+        kinds: args.kinds,
+        black_level: 0,
+    };
+    let set = DefectSet::generate(&format, &config);
+    let last = args.frames - 1;
+    let truth = set.mask(last as u64);
+    // The library's model and the element's file agree.
+    let listed = truth_map.resolve(w as u32, h as u32, 0, 0).pixels;
+    if listed.len() != set.layout().fixed_pixels()
+        || listed
+            .iter()
+            .any(|&(x, y)| !truth.get(x as usize, y as usize))
+    {
+        return Err("defectsim's map differs from the defect model".into());
+    }
+    let twinkling_on = set
+        .layout()
+        .twinkles()
+        .iter()
+        .filter(|d| truth.get(d.x as usize, d.y as usize))
+        .count();
+    println!(
+        "\ninjected: {} defective pixels (ground truth in {}){}",
+        listed.len() + twinkling_on,
+        truth_path.display(),
+        if twinkling_on > 0 {
+            format!(", {twinkling_on} of them twinkling (not in the map)")
+        } else {
+            String::new()
+        }
+    );
+    describe_mix(&set, &truth);
+
+    let mut before_frame = None;
+    let mut after_frame = None;
+    for (label, fix) in &runs {
+        let captured = run_pipeline(
+            &format!(
+                "appsrc name=src format=time caps={caps} ! tee name=c ! queue ! appsink name=clean \
+                 c. ! queue ! defectsim {sim_props} ! tee name=b ! queue ! appsink name=before \
+                 b. ! queue ! {fix} ! appsink name=after"
+            ),
+            vec![clean.clone(); args.frames],
+        )?;
+        let frame = |name: &str| -> Result<Vec<u8>, String> {
+            captured
+                .get(name)
+                .and_then(|f| f.get(last))
+                .cloned()
+                .ok_or_else(|| format!("appsink '{name}' received fewer than {} frames", last + 1))
+        };
+        let (c, b, a) = (frame("clean")?, frame("before")?, frame("after")?);
+        let view = |d: &[u8]| -> Result<Score, String> {
+            let fc = FrameRef::from_buffer(&c, format).map_err(|e| e.to_string())?;
+            let fb = FrameRef::from_buffer(&b, format).map_err(|e| e.to_string())?;
+            let fa = FrameRef::from_buffer(d, format).map_err(|e| e.to_string())?;
+            Ok(sim::score(&fc, &fb, &fa, &truth))
+        };
+        let s = view(&a)?;
+        print_score(label, &s, w * h);
+        if before_frame.is_none() {
+            before_frame = Some(b);
+            after_frame = Some(a);
+        }
+    }
+    let (before, after) = match (before_frame, after_frame) {
+        (Some(b), Some(a)) => (b, a),
+        _ => return Err("no run".into()),
+    };
+
+    // Pictures: demosaic each raw frame with bayer2rgb, then write PNGs.
+    let clean_rgba = demosaic(&clean, &caps, w, h)?;
+    let before_rgba = demosaic(&before, &caps, w, h)?;
+    let after_rgba = demosaic(&after, &caps, w, h)?;
+    let out = |name: &str| args.out.join(name);
+    write_png(&clean_rgba, w, h, &out("clean.png"))?;
+    write_png(&before_rgba, w, h, &out("before.png"))?;
+    write_png(&after_rgba, w, h, &out("after.png"))?;
+
+    let spots = pick_crops(&set, &clean, &before, &format);
+    let gap = 8;
+    let cell = CROP * ZOOM;
+    let (mw, mh) = (3 * cell + 4 * gap, spots.len() * (cell + gap) + gap);
+    let mut montage: Vec<u8> = [0x30u8, 0x30, 0x30, 0xff].repeat(mw * mh);
+    for (i, &(x, y, what)) in spots.iter().enumerate() {
+        let top = gap + i * (cell + gap);
+        for (col, image) in [&clean_rgba, &before_rgba, &after_rgba]
+            .into_iter()
+            .enumerate()
+        {
+            let crop = enlarge(image, w, h, x, y);
+            let left = gap + col * (cell + gap);
+            blit(&mut montage, mw, &crop, cell, left, top);
+            // Ticks in the gutters point at the defect (the crop's centre pixel).
+            let centre = (CROP / 2) * ZOOM;
+            for t in 0..ZOOM {
+                for g in 2..gap - 1 {
+                    for (px, py) in [(left + centre + t, top - g), (left - g, top + centre + t)] {
+                        montage[(py * mw + px) * 4..][..4].copy_from_slice(&[0xff, 0xff, 0, 0xff]);
+                    }
+                }
+            }
+            if col > 0 {
+                let name = if col == 1 { "before" } else { "after" };
+                write_png(
+                    &crop,
+                    cell,
+                    cell,
+                    &out(&format!("crop-{}-{name}.png", i + 1)),
+                )?;
+            }
+        }
+        println!(
+            "crop {}: {what} at x={x} y={y} (centre of crop-{}-before.png / -after.png)",
+            i + 1,
+            i + 1
+        );
+    }
+    write_png(&montage, mw, mh, &out("crops.png"))?;
+
+    let shown = std::fs::canonicalize(&args.out).unwrap_or_else(|_| args.out.clone());
+    println!("\nwrote to {}/:", shown.display());
+    println!("  clean.png    the scene without defects");
+    println!("  before.png   with defectsim's defects");
+    println!("  after.png    repaired by {}", runs[0].0);
+    println!(
+        "  crops.png    {} defects enlarged x{ZOOM}, one per row: clean | with defects | repaired",
+        spots.len()
+    );
+    println!("  truth.map    the ground truth (defect map format)");
+    Ok(())
+}
+
+fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for d in set.layout().defects() {
+        let name = match (d.class, d.fault) {
+            (Class::Pair, _) => "in same-colour pairs",
+            (Class::Cluster, _) => "in clusters",
+            (_, Fault::Hot) => "hot",
+            (_, Fault::Dead) => "dead",
+            (_, Fault::Stuck(_)) => "stuck",
+            (_, Fault::Weak(_)) => "weak",
+        };
+        *counts.entry(name).or_default() += 1;
+    }
+    let mut parts: Vec<String> = [
+        "hot",
+        "dead",
+        "stuck",
+        "weak",
+        "in same-colour pairs",
+        "in clusters",
+    ]
+    .iter()
+    .filter_map(|k| counts.get(k).map(|n| format!("{n} {k}")))
+    .collect();
+    for line in set.layout().lines() {
+        parts.push(match line {
+            sim::Line::Row { y, .. } => format!("row {y}"),
+            sim::Line::Column { x, .. } => format!("column {x}"),
+        });
+    }
+    let twinkles = set
+        .layout()
+        .twinkles()
+        .iter()
+        .filter(|d| truth.get(d.x as usize, d.y as usize))
+        .count();
+    if twinkles > 0 {
+        parts.push(format!("{twinkles} twinkling"));
+    }
+    println!("  {}", parts.join(", "));
+}
+
+fn print_score(label: &str, s: &Score, pixels: usize) {
+    let mean = |sum: u64| {
+        if s.visible == 0 {
+            0.0
+        } else {
+            sum as f64 / s.visible as f64
+        }
+    };
+    println!("\n{label}:");
+    println!(
+        "  found    {} of {} visible defects ({:.1} %)",
+        s.found,
+        s.visible,
+        100.0 * s.recall()
+    );
+    println!("  missed   {}", s.missed);
+    println!(
+        "  good pixels touched  {} of {} ({:.4} %){}",
+        s.good_touched,
+        pixels - s.injected,
+        100.0 * s.good_touched as f64 / (pixels - s.injected).max(1) as f64,
+        if s.good_touched > 0 {
+            format!(
+                ", changed by {:.1} levels on average",
+                s.good_change as f64 / s.good_touched as f64
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  mean error at defects  {:.1} before, {:.1} after (8-bit levels)",
+        mean(s.error_before),
+        mean(s.error_after)
+    );
+    if s.injected > s.visible {
+        println!(
+            "  ({} defects read their true value on this picture and are not counted)",
+            s.injected - s.visible
+        );
+    }
+}
+
+/// Frames each `appsink` received, by sink name.
+type Captured = HashMap<String, Vec<Vec<u8>>>;
+
+/// Runs `desc` to EOS: every `appsink` collects its buffers, an `appsrc` named `src` is
+/// fed `frames`. Returns the first error on the bus.
+fn run_pipeline(desc: &str, frames: Vec<Vec<u8>>) -> Result<Captured, String> {
+    let pipeline = gst::parse::launch(desc)
+        .map_err(|e| format!("cannot build '{desc}': {e}"))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| format!("'{desc}' is not a pipeline"))?;
+    let captured: Arc<Mutex<Captured>> = Arc::default();
+    for element in pipeline.iterate_recurse().into_iter().flatten() {
+        if element.factory().is_none_or(|f| f.name() != "appsink") {
+            continue;
+        }
+        element.set_property("emit-signals", true);
+        element.set_property("sync", false);
+        let name = element.name().to_string();
+        let store = Arc::clone(&captured);
+        element.connect("new-sample", false, move |args| {
+            let sample = args[0]
+                .get::<gst::Element>()
+                .ok()
+                .and_then(|sink| sink.emit_by_name::<Option<gst::Sample>>("pull-sample", &[]));
+            let bytes = sample
+                .as_ref()
+                .and_then(|s| s.buffer())
+                .and_then(|b| b.map_readable().ok().map(|m| m.to_vec()));
+            match bytes {
+                Some(bytes) => {
+                    let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+                    store.entry(name.clone()).or_default().push(bytes);
+                    Some(gst::FlowReturn::Ok.to_value())
+                }
+                None => Some(gst::FlowReturn::Error.to_value()),
+            }
+        });
+    }
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|e| format!("cannot play '{desc}': {e}"))?;
+    if let Some(src) = pipeline.by_name("src") {
+        for (i, frame) in frames.into_iter().enumerate() {
+            let mut buffer = gst::Buffer::from_mut_slice(frame);
+            if let Some(b) = buffer.get_mut() {
+                b.set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
+                b.set_duration(gst::ClockTime::from_mseconds(33));
+            }
+            let _ = src.emit_by_name::<gst::FlowReturn>("push-buffer", &[&buffer]);
+        }
+        let _ = src.emit_by_name::<gst::FlowReturn>("end-of-stream", &[]);
+    }
+    let bus = pipeline.bus().ok_or("pipeline without a bus")?;
+    let result = match bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(120),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    ) {
+        Some(msg) => match msg.view() {
+            gst::MessageView::Error(err) => Err(format!(
+                "{}: {}",
+                err.src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_default(),
+                err.error()
+            )),
+            _ => Ok(()),
+        },
+        None => Err(format!("'{desc}' did not finish in 120 s")),
+    };
+    let _ = pipeline.set_state(gst::State::Null);
+    result?;
+    let captured = std::mem::take(&mut *captured.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(captured)
+}
+
+/// An 8-bit Bayer frame as RGBA, through `bayer2rgb`.
+fn demosaic(raw: &[u8], caps: &str, w: usize, h: usize) -> Result<Vec<u8>, String> {
+    let captured = run_pipeline(
+        &format!(
+            "appsrc name=src format=time caps={caps} ! bayer2rgb ! video/x-raw,format=RGBA \
+             ! appsink name=rgb"
+        ),
+        vec![raw.to_vec()],
+    )?;
+    let frame = captured
+        .get("rgb")
+        .and_then(|f| f.first())
+        .ok_or("bayer2rgb gave no frame")?;
+    if frame.len() < w * h * 4 {
+        return Err(format!("bayer2rgb gave {} bytes", frame.len()));
+    }
+    Ok(frame[..w * h * 4].to_vec())
+}
+
+/// Writes an RGBA image as a PNG file through `pngenc`.
+fn write_png(rgba: &[u8], w: usize, h: usize, path: &Path) -> Result<(), String> {
+    let location = path.to_str().ok_or("non-UTF-8 output path")?;
+    run_pipeline(
+        &format!(
+            "appsrc name=src format=time caps=video/x-raw,format=RGBA,width={w},height={h},\
+             framerate=1/1 ! pngenc ! filesink location=\"{location}\""
+        ),
+        vec![rgba.to_vec()],
+    )
+    .map(|_| ())
+}
+
+/// A `CROP`×`CROP` piece of an RGBA image centred on (`cx`, `cy`), enlarged `ZOOM`×
+/// with nearest-neighbour sampling.
+fn enlarge(rgba: &[u8], w: usize, h: usize, cx: usize, cy: usize) -> Vec<u8> {
+    let x0 = cx.saturating_sub(CROP / 2).min(w - CROP);
+    let y0 = cy.saturating_sub(CROP / 2).min(h - CROP);
+    let size = CROP * ZOOM;
+    let mut out = vec![0u8; size * size * 4];
+    for y in 0..size {
+        for x in 0..size {
+            let src = ((y0 + y / ZOOM) * w + x0 + x / ZOOM) * 4;
+            out[(y * size + x) * 4..][..4].copy_from_slice(&rgba[src..src + 4]);
+        }
+    }
+    out
+}
+
+fn blit(dst: &mut [u8], dw: usize, src: &[u8], size: usize, left: usize, top: usize) {
+    for y in 0..size {
+        let d = ((top + y) * dw + left) * 4;
+        dst[d..d + size * 4].copy_from_slice(&src[y * size * 4..(y + 1) * size * 4]);
+    }
+}
+
+/// A few defects to enlarge: one of each kind where possible, the most visible first,
+/// apart from each other and from the frame's edges.
+fn pick_crops(
+    set: &DefectSet,
+    clean: &[u8],
+    before: &[u8],
+    format: &FrameFormat,
+) -> Vec<(usize, usize, &'static str)> {
+    let (Ok(c), Ok(b)) = (
+        FrameRef::from_buffer(clean, *format),
+        FrameRef::from_buffer(before, *format),
+    ) else {
+        return Vec::new();
+    };
+    // Visibility: how far the defect is from the true value, against how much the
+    // clean picture varies among the pixel's same-colour neighbours.
+    let texture = |x: usize, y: usize| -> u32 {
+        let v = c.get(x, y);
+        [(2isize, 0isize), (-2, 0), (0, 2), (0, -2)]
+            .iter()
+            .map(|&(dx, dy)| {
+                let (nx, ny) = (x.wrapping_add_signed(dx), y.wrapping_add_signed(dy));
+                u32::from(c.get(nx, ny).abs_diff(v))
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let mut candidates: Vec<(u32, usize, usize, &'static str)> = set
+        .layout()
+        .defects()
+        .iter()
+        .filter(|d| {
+            let (x, y) = (d.x as usize, d.y as usize);
+            x >= CROP && y >= CROP && x + CROP < format.width && y + CROP < format.height
+        })
+        .map(|d| {
+            let (x, y) = (d.x as usize, d.y as usize);
+            let what = match (d.class, d.fault) {
+                (Class::Pair, _) => "a same-colour pair",
+                (Class::Cluster, _) => "a cluster",
+                (_, Fault::Hot) => "a hot pixel",
+                (_, Fault::Dead) => "a dead pixel",
+                (_, Fault::Stuck(_)) => "a stuck pixel",
+                (_, Fault::Weak(_)) => "a weak pixel",
+            };
+            let diff = u32::from(c.get(x, y).abs_diff(b.get(x, y)));
+            (diff * 100 / (10 + texture(x, y)), x, y, what)
+        })
+        .filter(|&(visibility, ..)| visibility >= 150)
+        .collect();
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let mut picked: Vec<(usize, usize, &'static str)> = Vec::new();
+    // First pass one per kind, second pass fill up with the most visible.
+    for pass in 0..2 {
+        for &(_, x, y, what) in &candidates {
+            if picked.len() == CROPS {
+                break;
+            }
+            let near = picked
+                .iter()
+                .any(|&(px, py, _)| px.abs_diff(x) < 3 * CROP && py.abs_diff(y) < 3 * CROP);
+            let seen = picked.iter().any(|&(_, _, k)| k == what);
+            if !near && (pass == 1 || !seen) {
+                picked.push((x, y, what));
+            }
+        }
+    }
+    picked
+}
+
+/// Hash of a lattice point to [0, 1).
+fn hash01(x: i64, y: i64, salt: u64) -> f32 {
+    let h = sim::mix64((x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (y as u64) ^ salt << 40);
+    (h >> 40) as f32 / (1u64 << 24) as f32
+}
+
+/// Smooth value noise at (x, y) in lattice units.
+fn value_noise(x: f32, y: f32, salt: u64) -> f32 {
+    let (xi, yi) = (x.floor(), y.floor());
+    let (fx, fy) = (x - xi, y - yi);
+    let (sx, sy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
+    let (xi, yi) = (xi as i64, yi as i64);
+    let a = hash01(xi, yi, salt);
+    let b = hash01(xi + 1, yi, salt);
+    let c = hash01(xi, yi + 1, salt);
+    let d = hash01(xi + 1, yi + 1, salt);
+    let top = a + (b - a) * sx;
+    let bottom = c + (d - c) * sx;
+    top + (bottom - top) * sy
+}
+
+/// Fractal noise: four octaves of value noise, in [0, 1).
+fn fbm(x: f32, y: f32, salt: u64) -> f32 {
+    let (mut sum, mut amp, mut freq, mut norm) = (0.0, 0.5, 1.0, 0.0);
+    for octave in 0..4 {
+        sum += amp * value_noise(x * freq, y * freq, salt + octave);
+        norm += amp;
+        amp *= 0.5;
+        freq *= 2.0;
+    }
+    sum / norm
+}
+
+fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
+}
+
+/// A detailed picture in display RGB (0 to 1): an evening sky with stars, a sun, a
+/// mountain range with rock texture and snow, grass in front, and a resolution chart
+/// (bar groups of 4 to 12 pixel periods and a zone plate).
+fn scene(w: usize, h: usize) -> Vec<[f32; 3]> {
+    let mut img = vec![[0.0f32; 3]; w * h];
+    let s = h as f32; // one scene unit = the picture height
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = (x as f32 / s, y as f32 / s);
+            let ridge = 0.52
+                + 0.06 * (u * 5.0).sin()
+                + 0.03 * (u * 13.0 + 1.0).sin()
+                + 0.12 * (fbm(u * 3.0, 0.0, 11) - 0.5);
+            let ground = 0.78 + 0.02 * (u * 9.0).sin();
+            let mut c = if v < ridge {
+                // Sky: deep blue at the top to warm orange at the ridge, with thin clouds.
+                let t = (v / ridge).powf(1.6);
+                let mut c = mix([0.04, 0.07, 0.25], [0.95, 0.55, 0.30], t);
+                let cloud = (fbm(u * 2.5, v * 14.0, 3) - 0.55).max(0.0) * 1.6;
+                c = mix(c, [0.95, 0.85, 0.80], cloud.min(0.6));
+                let (dx, dy) = (u - 1.25, v - 0.38);
+                let sun = (-(dx * dx + dy * dy) / 0.002).exp();
+                c = mix(c, [1.0, 0.93, 0.75], sun.min(1.0));
+                // Stars: at most one per 14×14 cell, a small Gaussian spot.
+                if t < 0.45 {
+                    let (cx, cy) = ((x / 14) as i64, (y / 14) as i64);
+                    if hash01(cx, cy, 5) < 0.35 {
+                        let sx = cx as f32 * 14.0 + 2.0 + 10.0 * hash01(cx, cy, 6);
+                        let sy = cy as f32 * 14.0 + 2.0 + 10.0 * hash01(cx, cy, 7);
+                        let d2 = (x as f32 - sx).powi(2) + (y as f32 - sy).powi(2);
+                        let b = 0.3 + 0.7 * hash01(cx, cy, 8);
+                        let star = b * (-d2 / 2.4).exp();
+                        c = mix(c, [0.95, 0.95, 1.0], star);
+                    }
+                }
+                c
+            } else if v < ground {
+                // Rock: textured, shaded by depth below the ridge, snow near the top.
+                let depth = (v - ridge) / (ground - ridge).max(1e-3);
+                let tex = fbm(x as f32 / 6.0, y as f32 / 3.0, 21);
+                let fine = value_noise(x as f32 / 1.7, y as f32 / 1.7, 22);
+                let rock = [0.42, 0.36, 0.33];
+                let shade = 0.45 + 0.55 * tex + 0.15 * (fine - 0.5);
+                let mut c = [rock[0] * shade, rock[1] * shade, rock[2] * shade * 1.05];
+                let snow = ((0.18 - depth) * 8.0 + (tex - 0.5) * 2.0).clamp(0.0, 1.0);
+                c = mix(c, [0.92, 0.93, 0.97], snow);
+                mix(c, [0.25, 0.27, 0.35], 0.35 * depth)
+            } else {
+                // Grass: blades as vertical streaks of high-frequency noise.
+                let blades = fbm(x as f32 / 1.3, y as f32 / 9.0, 31);
+                let patches = fbm(u * 6.0, v * 6.0, 32);
+                let g = 0.25 + 0.85 * blades * (0.6 + 0.6 * patches);
+                [0.18 * g, 0.52 * g, 0.12 * g + 0.03]
+            };
+            // Resolution chart on the left.
+            let (px0, py0, pw, ph) = (0.06, 0.06, 0.42, 0.36);
+            if u >= px0 && u < px0 + pw && v >= py0 && v < py0 + ph {
+                let (lx, ly) = (x as f32 - px0 * s, y as f32 - py0 * s);
+                let (cw, ch) = (pw * s, ph * s);
+                c = if ly < ch * 0.5 {
+                    // Five groups of bars, periods 4, 5, 6, 8 and 12 pixels.
+                    let group = ((lx / cw) * 5.0) as usize;
+                    let period = [4.0, 5.0, 6.0, 8.0, 12.0][group.min(4)];
+                    let on = (lx / period).fract() < 0.5;
+                    let horizontal = ly > ch * 0.25;
+                    let on = if horizontal {
+                        (ly / period).fract() < 0.5
+                    } else {
+                        on
+                    };
+                    if on {
+                        [0.85, 0.82, 0.78]
+                    } else {
+                        [0.12, 0.12, 0.14]
+                    }
+                } else {
+                    let (zx, zy) = (lx - cw * 0.5, ly - ch * 0.75);
+                    let r2 = zx * zx + zy * zy;
+                    // Local period 2.2·ch/r pixels: about 3.5 at the corners.
+                    let z = 0.5 + 0.42 * (r2 * std::f32::consts::PI / (ch * 2.2)).cos();
+                    [z, z * 0.97, z * 0.92]
+                };
+            }
+            // A little sensor noise.
+            let n = (hash01(x as i64, y as i64, 99) - 0.5) * 0.012;
+            img[y * w + x] = [c[0] + n, c[1] + n, c[2] + n];
+        }
+    }
+    img
+}
+
+/// The scene as an 8-bit RGGB Bayer frame at the default stride.
+fn mosaic(img: &[[f32; 3]], format: &FrameFormat) -> Vec<u8> {
+    let stride = format.default_stride();
+    let mut data = vec![0u8; format.default_size()];
+    if let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) {
+        for y in 0..format.height {
+            for x in 0..format.width {
+                let c = img[y * format.width + x];
+                let channel = match (y & 1, x & 1) {
+                    (0, 0) => 0,
+                    (1, 1) => 2,
+                    _ => 1,
+                };
+                let v = (c[channel].clamp(0.0, 1.0) * 255.0).round() as u16;
+                frame.set(x, y, v);
+            }
+        }
+    }
+    data
+}
