@@ -9,6 +9,7 @@
 
 use gst::glib;
 
+pub mod calibrate;
 pub mod correct;
 pub mod defect_map;
 pub mod defectfix;
