@@ -56,11 +56,17 @@
 //! # Flat statistics
 //!
 //! A white card is never evenly lit (vignetting, light fall-off), so each pixel is
-//! compared with a *local* reference: the lower median of the trimmed means of the up
-//! to 24 same-colour pixels within two same-colour steps (a 5 × 5 window of its plane).
-//! The response ratio is r = (trimmed mean − black) / (reference − black), with the black level
-//! from [`CalibrationParams::black_level`] (0 unless set: pass the level a dark
-//! calibration measured for sensors with a pedestal). Pixels whose reference lies less
+//! compared with a *local* reference: over the 5 × 5 window of its own colour plane
+//! (two same-colour steps each way), the lower median of the five column medians, the
+//! pixel itself left out of its own column. This separable median of medians is about
+//! as robust against a few bad neighbours as the median of all 24 (a 2 × 2 same-colour
+//! cluster of dead pixels still sees the healthy level) and costs a few branchless
+//! medians of five per pixel. Leaving the pixel out matters: on a smooth gradient the
+//! median of a window is its centre.
+//!
+//! The response ratio is r = (trimmed mean − black) / (reference − black), with the
+//! black level from [`CalibrationParams::black_level`] (0 unless set: pass the level a
+//! dark calibration measured, [`ChannelStats::level`], for sensors with a pedestal). Pixels whose reference lies less
 //! than [`CalibrationParams::min_flat_signal`] × full scale above black are not judged
 //! (counted in [`Calibration::unjudged`]). Per plane, σ_r = 1.4826 × MAD of the judged
 //! ratios. Then, with |r − 1| > [`CalibrationParams::flat_sigmas`] × σ_r also required:
@@ -70,10 +76,11 @@
 //! * r < [`WEAK_RATIO`] (0.7): **weak** — 30 % or more below its neighbours;
 //! * r > [`BRIGHT_RATIO`] (1.3): **bright** (over-responsive, or stuck high).
 //!
-//! The ±30 % band is the usual order of sensor makers' bright/dark pixel defect
-//! specifications; it lies far outside photo-response non-uniformity (around 1 %) and
-//! the shot noise of a mean over several frames of a half-exposed card, and it is how
-//! far a pixel must be off before interpolating it from neighbours is the smaller error.
+//! The ±30 % band is a conventional screening width: far outside photo-response
+//! non-uniformity (around 1 %) and the shot noise of a mean over several frames of a
+//! half-exposed card, so only pixels that visibly misrender are listed; a pixel 15 %
+//! off is left alone, since replacing it by interpolation would cost more real detail
+//! than it repairs. The noise guard (6 σ_r) only matters for dim or very noisy cards.
 //!
 //! Nothing here knows GStreamer: the element feeds frames and writes the map.
 
