@@ -161,16 +161,23 @@ fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .find_property("detection")
         .is_some();
-    let mut runs: Vec<(&str, String)> = Vec::new();
+    // Each run: a label, the defectfix element, the file its repaired picture goes to.
+    let mut runs: Vec<(&str, String, &str)> = Vec::new();
     if dynamic {
         runs.push((
             "defectfix (default settings: dynamic detection, no map)",
             "defectfix".into(),
+            "after.png",
         ));
     }
     runs.push((
         "defectfix defect-map=truth.map (the ground truth as a calibration map)",
         format!("defectfix defect-map=\"{truth_str}\""),
+        if dynamic {
+            "after-map.png"
+        } else {
+            "after.png"
+        },
     ));
 
     let config = Config {
@@ -209,9 +216,11 @@ fn run(args: &Args) -> Result<(), String> {
     );
     describe_mix(&set, &truth);
 
-    let mut before_frame = None;
-    let mut after_frame = None;
-    for (label, fix) in &runs {
+    // Every run sees the same clean and defective frames (same seed); the scores use the
+    // last frame.
+    let mut before = None;
+    let mut afters = Vec::new();
+    for (label, fix, _) in &runs {
         let captured = run_pipeline(
             &format!(
                 "appsrc name=src format=time caps={caps} ! tee name=c ! queue ! appsink name=clean \
@@ -228,44 +237,40 @@ fn run(args: &Args) -> Result<(), String> {
                 .ok_or_else(|| format!("appsink '{name}' received fewer than {} frames", last + 1))
         };
         let (c, b, a) = (frame("clean")?, frame("before")?, frame("after")?);
-        let view = |d: &[u8]| -> Result<Score, String> {
-            let fc = FrameRef::from_buffer(&c, format).map_err(|e| e.to_string())?;
-            let fb = FrameRef::from_buffer(&b, format).map_err(|e| e.to_string())?;
-            let fa = FrameRef::from_buffer(d, format).map_err(|e| e.to_string())?;
-            Ok(sim::score(&fc, &fb, &fa, &truth))
-        };
-        let s = view(&a)?;
-        print_score(label, &s, w * h);
-        if before_frame.is_none() {
-            before_frame = Some(b);
-            after_frame = Some(a);
-        }
+        let (fc, fb, fa) = (view(&c, format)?, view(&b, format)?, view(&a, format)?);
+        print_score(label, &sim::score(&fc, &fb, &fa, &truth), w * h);
+        print_by_kind(&set, &fc, &fb, &fa);
+        before.get_or_insert(b);
+        afters.push(a);
     }
-    let (before, after) = match (before_frame, after_frame) {
-        (Some(b), Some(a)) => (b, a),
-        _ => return Err("no run".into()),
-    };
+    let before = before.ok_or("no run")?;
 
     // Pictures: demosaic each raw frame with bayer2rgb, then write PNGs.
+    let out = |name: &str| args.out.join(name);
     let clean_rgba = demosaic(&clean, &caps, w, h)?;
     let before_rgba = demosaic(&before, &caps, w, h)?;
-    let after_rgba = demosaic(&after, &caps, w, h)?;
-    let out = |name: &str| args.out.join(name);
     write_png(&clean_rgba, w, h, &out("clean.png"))?;
     write_png(&before_rgba, w, h, &out("before.png"))?;
-    write_png(&after_rgba, w, h, &out("after.png"))?;
+    let mut pictures = vec![clean_rgba, before_rgba];
+    for (after, (_, _, file)) in afters.iter().zip(&runs) {
+        let rgba = demosaic(after, &caps, w, h)?;
+        write_png(&rgba, w, h, &out(file))?;
+        pictures.push(rgba);
+    }
 
     let spots = pick_crops(&set, &clean, &before, &format);
     let gap = 8;
     let cell = CROP * ZOOM;
-    let (mw, mh) = (3 * cell + 4 * gap, spots.len() * (cell + gap) + gap);
+    let columns = pictures.len();
+    let (mw, mh) = (
+        columns * (cell + gap) + gap,
+        spots.len() * (cell + gap) + gap,
+    );
     let mut montage: Vec<u8> = [0x30u8, 0x30, 0x30, 0xff].repeat(mw * mh);
+    println!();
     for (i, &(x, y, what)) in spots.iter().enumerate() {
         let top = gap + i * (cell + gap);
-        for (col, image) in [&clean_rgba, &before_rgba, &after_rgba]
-            .into_iter()
-            .enumerate()
-        {
+        for (col, image) in pictures.iter().enumerate() {
             let crop = enlarge(image, w, h, x, y);
             let left = gap + col * (cell + gap);
             blit(&mut montage, mw, &crop, cell, left, top);
@@ -278,61 +283,127 @@ fn run(args: &Args) -> Result<(), String> {
                     }
                 }
             }
-            if col > 0 {
-                let name = if col == 1 { "before" } else { "after" };
-                write_png(
-                    &crop,
-                    cell,
-                    cell,
-                    &out(&format!("crop-{}-{name}.png", i + 1)),
-                )?;
-            }
+            let name = match col {
+                0 => continue,
+                1 => "before".to_string(),
+                _ => runs[col - 2].2.trim_end_matches(".png").to_string(),
+            };
+            write_png(
+                &crop,
+                cell,
+                cell,
+                &out(&format!("crop-{}-{name}.png", i + 1)),
+            )?;
         }
-        println!(
-            "crop {}: {what} at x={x} y={y} (centre of crop-{}-before.png / -after.png)",
-            i + 1,
-            i + 1
-        );
+        println!("crop {}: {what} at x={x} y={y}", i + 1);
     }
     write_png(&montage, mw, mh, &out("crops.png"))?;
 
     let shown = std::fs::canonicalize(&args.out).unwrap_or_else(|_| args.out.clone());
     println!("\nwrote to {}/:", shown.display());
-    println!("  clean.png    the scene without defects");
-    println!("  before.png   with defectsim's defects");
-    println!("  after.png    repaired by {}", runs[0].0);
+    println!("  clean.png      the scene without defects");
+    println!("  before.png     with defectsim's defects");
+    for (label, _, file) in &runs {
+        println!("  {file:<14} repaired by {label}");
+    }
+    let mut legend = vec!["clean", "with defects"];
+    legend.extend(runs.iter().map(|(_, _, file)| *file));
     println!(
-        "  crops.png    {} defects enlarged x{ZOOM}, one per row: clean | with defects | repaired",
-        spots.len()
+        "  crops.png      {} defects enlarged x{ZOOM}, one per row ({}), the yellow ticks \
+         point at the defect; crop-N-*.png the same one by one",
+        spots.len(),
+        legend.join(" | ")
     );
-    println!("  truth.map    the ground truth (defect map format)");
+    println!("  truth.map      the ground truth (defect map format)");
     Ok(())
+}
+
+fn view(data: &[u8], format: FrameFormat) -> Result<FrameRef<'_>, String> {
+    FrameRef::from_buffer(data, format).map_err(|e| e.to_string())
+}
+
+/// Found / visible for each kind of defect.
+fn print_by_kind(
+    set: &DefectSet,
+    clean: &FrameRef<'_>,
+    before: &FrameRef<'_>,
+    after: &FrameRef<'_>,
+) {
+    let mut tally: Vec<(&str, usize, usize)> = Vec::new();
+    for d in set.layout().defects() {
+        let (x, y) = (d.x as usize, d.y as usize);
+        if before.get(x, y) == clean.get(x, y) {
+            continue;
+        }
+        let name = kind_name(d);
+        let found = usize::from(after.get(x, y) != before.get(x, y));
+        match tally.iter_mut().find(|t| t.0 == name) {
+            Some(t) => {
+                t.1 += found;
+                t.2 += 1;
+            }
+            None => tally.push((name, found, 1)),
+        }
+    }
+    let f = clean.format();
+    for line in set.layout().lines() {
+        let pixels: Vec<(usize, usize)> = match *line {
+            sim::Line::Row { y, .. } => (0..f.width).map(|x| (x, y as usize)).collect(),
+            sim::Line::Column { x, .. } => (0..f.height).map(|y| (x as usize, y)).collect(),
+        };
+        for (x, y) in pixels {
+            if before.get(x, y) != clean.get(x, y) {
+                let found = usize::from(after.get(x, y) != before.get(x, y));
+                match tally.iter_mut().find(|t| t.0 == "line pixels") {
+                    Some(t) => {
+                        t.1 += found;
+                        t.2 += 1;
+                    }
+                    None => tally.push(("line pixels", found, 1)),
+                }
+            }
+        }
+    }
+    tally.sort_by_key(|t| KIND_ORDER.iter().position(|k| *k == t.0));
+    let parts: Vec<String> = tally
+        .iter()
+        .map(|(name, found, visible)| format!("{name} {found}/{visible}"))
+        .collect();
+    if !parts.is_empty() {
+        println!("  found by kind  {}", parts.join(", "));
+    }
+}
+
+const KIND_ORDER: [&str; 7] = [
+    "hot",
+    "dead",
+    "stuck",
+    "weak",
+    "pair pixels",
+    "cluster pixels",
+    "line pixels",
+];
+
+fn kind_name(d: &sim::Defect) -> &'static str {
+    match (d.class, d.fault) {
+        (Class::Pair, _) => "pair pixels",
+        (Class::Cluster, _) => "cluster pixels",
+        (_, Fault::Hot) => "hot",
+        (_, Fault::Dead) => "dead",
+        (_, Fault::Stuck(_)) => "stuck",
+        (_, Fault::Weak(_)) => "weak",
+    }
 }
 
 fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for d in set.layout().defects() {
-        let name = match (d.class, d.fault) {
-            (Class::Pair, _) => "in same-colour pairs",
-            (Class::Cluster, _) => "in clusters",
-            (_, Fault::Hot) => "hot",
-            (_, Fault::Dead) => "dead",
-            (_, Fault::Stuck(_)) => "stuck",
-            (_, Fault::Weak(_)) => "weak",
-        };
-        *counts.entry(name).or_default() += 1;
+        *counts.entry(kind_name(d)).or_default() += 1;
     }
-    let mut parts: Vec<String> = [
-        "hot",
-        "dead",
-        "stuck",
-        "weak",
-        "in same-colour pairs",
-        "in clusters",
-    ]
-    .iter()
-    .filter_map(|k| counts.get(k).map(|n| format!("{n} {k}")))
-    .collect();
+    let mut parts: Vec<String> = KIND_ORDER
+        .iter()
+        .filter_map(|k| counts.get(k).map(|n| format!("{n} {k}")))
+        .collect();
     for line in set.layout().lines() {
         parts.push(match line {
             sim::Line::Row { y, .. } => format!("row {y}"),

@@ -17,7 +17,8 @@ echo
 
 cat <<MSG
 
-Open out/before.png and out/after.png, and out/crops.png for a close look.
+Compare out/before.png with out/after.png (and out/after-map.png), and see out/crops.png
+for a close look at a few defects.
 To use the plugin from gst-launch-1.0 or your own application:
   export GST_PLUGIN_PATH=$target_dir/release
   gst-launch-1.0 videotestsrc num-buffers=300 ! video/x-raw,width=640,height=480 ! rgb2bayer \\
