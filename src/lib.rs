@@ -19,6 +19,7 @@ pub mod engine;
 pub mod format;
 pub mod frame;
 pub mod sim;
+pub mod temporal;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     defectfix::register(plugin)?;
