@@ -500,8 +500,8 @@ impl Layout {
         format!(
             "defectsim ground truth: the fixed defects of a {w}x{h} sensor\n\
              seed {seed}, density {density}, kinds {kinds}\n\
-             {n} defective pixels listed ({px} single/pair/cluster pixels, {l} lines)\n\
-             {t} twinkling pixels are not listed",
+             {n} defective pixels listed: {px} single, pair and cluster pixels; whole rows/columns: {l}\n\
+             twinkling pixels (not listed, they come and go): {t}",
             w = self.width,
             h = self.height,
             seed = self.seed,
