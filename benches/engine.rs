@@ -4,9 +4,11 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use criterion::BatchSize;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
-use gstdefectfix::engine::{Engine, Mode};
+use gstdefectfix::detect::KernelPath;
+use gstdefectfix::engine::{Engine, Mode, Settings};
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 
@@ -66,5 +68,93 @@ fn map_only(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, map_only);
+/// A natural-looking frame: smooth shading with fine texture and mild noise, and
+/// defects at a density of 1e-4 (hot and dead).
+fn scene(format: &FrameFormat) -> Vec<u8> {
+    let mut data = vec![0u8; format.default_size()];
+    let stride = format.default_stride();
+    let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
+    let mut s = 0x2545_F491u32;
+    let max = f64::from(format.max_value());
+    for y in 0..format.height {
+        for x in 0..format.width {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
+            let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
+            let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
+            let mut v = (shade + texture + noise) * max;
+            if s % 10_000 == 0 {
+                v = max;
+            } else if s % 10_000 == 1 {
+                v = 0.0;
+            }
+            frame.set(x, y, v.clamp(0.0, max) as u16);
+        }
+    }
+    data
+}
+
+/// Full dynamic detection + correction, beside a memcpy of the same frame.
+fn dynamic(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dynamic");
+    group.sample_size(20);
+    for (w, h) in [(1920, 1080), (3840, 2160), (7680, 4320)] {
+        for name in ["rggb", "rggb16le"] {
+            let format = FrameFormat::parse("video/x-bayer", name, w, h).expect("format");
+            let src = scene(&format);
+            let mut dst = src.clone();
+            group.throughput(Throughput::Bytes(src.len() as u64));
+            let id = format!("{w}x{h}-{name}");
+            group.bench_function(format!("{id}/memcpy"), |b| {
+                b.iter(|| dst.copy_from_slice(black_box(&src)))
+            });
+            let mut engine = Engine::new(format);
+            let stride = format.default_stride();
+            let settings = Settings::default();
+            group.bench_function(format!("{id}/detect+correct"), |b| {
+                b.iter_batched_ref(
+                    || src.clone(),
+                    |data| {
+                        let mut frame = FrameMut::new(data, format, stride).expect("frame fits");
+                        black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The kernel paths on one frame (scalar reference, portable, AVX2), one thread.
+fn paths(c: &mut Criterion) {
+    let mut group = c.benchmark_group("paths");
+    group.sample_size(10);
+    let format = FrameFormat::parse("video/x-bayer", "rggb16le", 3840, 2160).expect("format");
+    let src = scene(&format);
+    let stride = format.default_stride();
+    let settings = Settings {
+        n_threads: 1,
+        ..Settings::default()
+    };
+    for path in [KernelPath::Scalar, KernelPath::Portable, KernelPath::Avx2] {
+        if !path.available() {
+            continue;
+        }
+        let mut engine = Engine::new(format);
+        engine.set_kernel_path(path);
+        let mut data = src.clone();
+        group.bench_function(format!("3840x2160-rggb16le/1-thread/{path:?}"), |b| {
+            b.iter(|| {
+                let mut frame = FrameMut::new(&mut data, format, stride).expect("frame fits");
+                black_box(engine.process_with(&mut frame, Mode::Detect, &settings))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, dynamic, paths, map_only);
 criterion_main!(benches);

@@ -31,6 +31,7 @@ struct Options {
     seed: u64,
     reference: bool,
     curve: bool,
+    sensitivities: Vec<f64>,
     list_false: bool,
 }
 
@@ -42,6 +43,7 @@ fn parse() -> Result<Options, String> {
         seed: 2024,
         reference: true,
         curve: false,
+        sensitivities: vec![0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0],
         list_false: false,
     };
     let mut args = std::env::args().skip(1);
@@ -60,6 +62,13 @@ fn parse() -> Result<Options, String> {
             "--seed" => o.seed = num(val("--seed")?)? as u64,
             "--no-reference" => o.reference = false,
             "--curve" => o.curve = true,
+            "--sensitivities" => {
+                o.sensitivities = val("--sensitivities")?
+                    .split(',')
+                    .map(|v| v.trim().parse::<f64>().map_err(|e| format!("{v}: {e}")))
+                    .collect::<Result<_, _>>()?;
+                o.curve = true;
+            }
             "--list-false" => o.list_false = true,
             other => return Err(format!("unknown option {other}")),
         }
@@ -234,10 +243,10 @@ fn main() {
 /// Sensitivity sweep: false corrections on the clean frames against recall at 5e-3.
 fn curve(o: &Options, frames: &[Loaded]) {
     println!(
-        "| sensitivity | worst false/MP clean | mean false/MP clean | worst recall hot | dead | stuck | weak |"
+        "| sensitivity | worst false/MP clean | mean false/MP clean | worst recall hot | dead | stuck | weak | mean recall hot | dead | stuck | weak |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for s in [0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0] {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for &s in &o.sensitivities {
         let tuning = Tuning {
             sensitivity: s,
             ..o.tuning
@@ -245,6 +254,7 @@ fn curve(o: &Options, frames: &[Loaded]) {
         let mut worst_fp: f64 = 0.0;
         let mut sum_fp = 0.0;
         let mut worst = [1.0f64; 4];
+        let mut mean = [0.0f64; 4];
         for (fi, l) in frames.iter().enumerate() {
             let mut engine = Engine::new(l.format);
             engine.set_tuning(tuning);
@@ -276,15 +286,20 @@ fn curve(o: &Options, frames: &[Loaded]) {
             );
             for (k, w) in worst.iter_mut().enumerate() {
                 *w = w.min(sc.recall(k));
+                mean[k] += sc.recall(k) / frames.len() as f64;
             }
         }
         println!(
-            "| {s} | {worst_fp:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {s} | {worst_fp:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             sum_fp / frames.len().max(1) as f64,
             100.0 * worst[0],
             100.0 * worst[1],
             100.0 * worst[2],
-            100.0 * worst[3]
+            100.0 * worst[3],
+            100.0 * mean[0],
+            100.0 * mean[1],
+            100.0 * mean[2],
+            100.0 * mean[3]
         );
     }
     let _ = KINDS;

@@ -3,7 +3,8 @@
 //! [`decide`] is the whole test for one pixel, in integer arithmetic. It is used three
 //! ways, all bit-identical by construction and held so by tests:
 //! - [`reference_pixel`]: the scalar reference, one pixel at a time through a frame view,
-//!   with neighbours outside the frame mirrored through the pixel;
+//!   with neighbours outside the frame reflected about the edge (`-k → k`,
+//!   `w-1+k → w-1-k`, which keeps the colour of a Bayer site);
 //! - [`row_portable`]: a row of interior pixels over decoded `u16` rows, written as a
 //!   plain loop over equal-length slices so that the compiler vectorises it (SSE2 on the
 //!   baseline x86-64 target);
@@ -37,7 +38,7 @@ pub struct RowParams {
 /// second smallest by more than the threshold. The threshold is the larger of a floor
 /// and `k·σ(level)` (compared as squares: `e² > a + b·(level >> shift)`, the Poisson–
 /// Gaussian noise model, `level` = the second largest neighbour), on top of a texture
-/// margin `beta/64 · (second largest − second smallest)`, the spread of the neighbours
+/// margin `beta · (second largest − second smallest)`, the spread of the neighbours
 /// with one outlier on each side discounted.
 #[inline(always)]
 pub fn decide(v: u16, n: [u16; 8], a: u32, b: u32, p: &Params) -> u8 {
@@ -52,13 +53,44 @@ pub fn decide(v: u16, n: [u16; 8], a: u32, b: u32, p: &Params) -> u8 {
         lo1 = lo1.min(x);
     }
     // Of 8 values the second largest is never below the second smallest.
-    let spread = hi2.wrapping_sub(lo2);
-    let tex = ((u32::from(spread) * u32::from(p.beta)) >> 6).min(0xFFFF) as u16;
+    let tex = texture(hi2.wrapping_sub(lo2), p.beta);
     let noise2 = a.wrapping_add(b.wrapping_mul(u32::from(hi2 >> p.shift)));
     let e_hot = v.saturating_sub(hi2).saturating_sub(tex);
     let e_cold = lo2.saturating_sub(v).saturating_sub(tex);
     let hot = e_hot > p.floor && u32::from(e_hot) * u32::from(e_hot) > noise2;
     let cold = e_cold > p.floor && u32::from(e_cold) * u32::from(e_cold) > noise2;
+    u8::from(hot) | (u8::from(cold) << 1)
+}
+
+/// The texture margin `spread · beta / 16384 · 4` (beta in 1/16384 of 4, so β < 4),
+/// saturated to `u16`: one high-half 16-bit product, so it vectorises without widening.
+#[inline(always)]
+pub fn texture(spread: u16, beta: u16) -> u16 {
+    let m = ((u32::from(spread) * u32::from(beta)) >> 16) as u16;
+    m.min(0x3FFF) << 2
+}
+
+/// The cheap necessary condition of [`decide`], in 16-bit lanes only: the excess over
+/// the second extreme and the texture margin must exceed the floor. [`decide`] flags a
+/// pixel only where this does, so the row kernels run this on every pixel and
+/// [`decide`] on the few it lets through.
+#[inline(always)]
+pub fn prefilter(v: u16, n: [u16; 8], p: &Params) -> u8 {
+    // Second extremes by a tournament: pairs, then top-two merges.
+    let (a0, b0) = (n[0].max(n[1]), n[0].min(n[1]));
+    let (a1, b1) = (n[2].max(n[3]), n[2].min(n[3]));
+    let (a2, b2) = (n[4].max(n[5]), n[4].min(n[5]));
+    let (a3, b3) = (n[6].max(n[7]), n[6].min(n[7]));
+    // Top two of pair 0 ∪ pair 1, of pair 2 ∪ pair 3, then of both.
+    let (h01, s01) = (a0.max(a1), a0.min(a1).max(b0.max(b1)));
+    let (h23, s23) = (a2.max(a3), a2.min(a3).max(b2.max(b3)));
+    let hi2 = h01.min(h23).max(s01.max(s23));
+    let (l01, t01) = (b0.min(b1), b0.max(b1).min(a0.min(a1)));
+    let (l23, t23) = (b2.min(b3), b2.max(b3).min(a2.min(a3)));
+    let lo2 = l01.max(l23).min(t01.min(t23));
+    let margin = texture(hi2.wrapping_sub(lo2), p.beta).saturating_add(p.floor);
+    let hot = v > hi2.saturating_add(margin);
+    let cold = v.saturating_add(margin) < lo2;
     u8::from(hot) | (u8::from(cold) << 1)
 }
 
@@ -79,9 +111,25 @@ pub fn neighbour_offsets(pitch: isize, green: bool) -> [(isize, isize); 8] {
     ]
 }
 
+/// Coordinate `c + d` reflected into `0..len` about the edge pixels (`-k → k`,
+/// `len-1+k → len-1-k`): the parity, so the Bayer colour, is kept. Needs `len > |d|`.
+#[inline]
+pub fn reflect(c: usize, d: isize, len: usize) -> usize {
+    let v = c as isize + d;
+    let last = len as isize - 1;
+    let r = if v < 0 {
+        -v
+    } else if v > last {
+        2 * last - v
+    } else {
+        v
+    };
+    r.clamp(0, last.max(0)) as usize
+}
+
 /// Scalar reference for one pixel at (`x`, `y`) of a frame read through `get`.
-/// A neighbour outside the frame is replaced by its mirror through the pixel (the
-/// opposite neighbour), so the frame must be at least 5×5.
+/// A neighbour outside the frame is reflected about the frame's edge ([`reflect`]), so
+/// the frame must be at least 3×3.
 #[inline]
 pub fn reference_pixel(
     get: impl Fn(usize, usize) -> u16,
@@ -98,33 +146,23 @@ pub fn reference_pixel(
     let offsets = neighbour_offsets(pitch, green);
     let mut n = [0u16; 8];
     for (slot, &(dx, dy)) in n.iter_mut().zip(offsets.iter()) {
-        let mirror = |c: usize, d: isize, len: usize| -> usize {
-            match c.checked_add_signed(d) {
-                Some(m) if m < len => m,
-                _ => c.wrapping_add_signed(-d),
-            }
-        };
-        *slot = get(mirror(x, dx, width), mirror(y, dy, height));
+        *slot = get(reflect(x, dx, width), reflect(y, dy, height));
     }
     decide(get(x, y), n, a, b, p)
 }
 
-/// The body shared by the portable and AVX2 row kernels: flags of the interior pixels
-/// 2..w-2 of the centre row of `rows` (five decoded rows, y-2..=y+2) go to `out[2..w-2]`.
-/// For a monochrome frame (`pitch` 1) the neighbours are the 8 adjacent pixels.
+/// The body shared by the portable and AVX2 row kernels: [`prefilter`] flags of the `w`
+/// pixels of the centre row of `rows` go to `out[..w]`. `rows` are the five decoded rows
+/// y-2..=y+2, each `w + 4` long: the row's pixels at 2..w+2 with 2 reflected pixels on
+/// either side (see [`reflect`]), so borders need no special case.
+/// For a monochrome frame the neighbours are the 8 adjacent pixels.
 #[inline(always)]
 fn row_body(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut [u8]) {
-    let w = rows[2].len();
-    if w < 5 || out.len() < w || rp.a.len() < w || rp.b.len() < w || rp.green.len() < w {
+    let n = rows[2].len().saturating_sub(4);
+    if n == 0 || out.len() < n || rp.green.len() < n || rows.iter().any(|r| r.len() != n + 4) {
         return;
     }
-    if rows.iter().any(|r| r.len() != w) {
-        return;
-    }
-    let n = w - 4;
-    let out = &mut out[2..2 + n];
-    let a = &rp.a[2..2 + n];
-    let b = &rp.b[2..2 + n];
+    let out = &mut out[..n];
     let centre = &rows[2][2..2 + n];
     if mono {
         let (r1, r2, r3) = (rows[1], rows[2], rows[3]);
@@ -138,11 +176,11 @@ fn row_body(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut
         let dr = &r3[3..3 + n];
         for i in 0..n {
             let nb = [up[i], dn[i], lf[i], rt[i], ul[i], ur[i], dl[i], dr[i]];
-            out[i] = decide(centre[i], nb, a[i], b[i], p);
+            out[i] = prefilter(centre[i], nb, p);
         }
     } else {
         let (r0, r1, r2, r3, r4) = (rows[0], rows[1], rows[2], rows[3], rows[4]);
-        let gm = &rp.green[2..2 + n];
+        let gm = &rp.green[..n];
         let up = &r0[2..2 + n];
         let dn = &r4[2..2 + n];
         let lf = &r2[0..n];
@@ -168,7 +206,7 @@ fn row_body(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut
                 sel(gdl[i], cdl[i]),
                 sel(gdr[i], cdr[i]),
             ];
-            out[i] = decide(centre[i], nb, a[i], b[i], p);
+            out[i] = prefilter(centre[i], nb, p);
         }
     }
 }

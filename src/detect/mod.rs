@@ -74,7 +74,8 @@ impl Default for Tuning {
 /// Integer parameters of one frame's decision (see [`kernel::decide`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Params {
-    /// Texture margin in 1/64 of the neighbours' spread.
+    /// Texture margin in 1/16384 of 4 times the neighbours' spread (see
+    /// [`kernel::texture`]).
     pub beta: u16,
     /// Least excess, DN.
     pub floor: u16,
@@ -114,7 +115,7 @@ impl Params {
             b[p] = kb.round() as u32;
         }
         Params {
-            beta: (tuning.beta * 64.0 / s).round().clamp(0.0, 4096.0) as u16,
+            beta: (tuning.beta * 16384.0 / s).round().clamp(0.0, 65535.0) as u16,
             floor: (tuning.floor * range / s).round().clamp(1.0, 65535.0) as u16,
             shift,
             a,
@@ -231,19 +232,18 @@ impl Detector {
         )
     }
 
-    /// Positions of the 8 same-colour neighbours of (`x`, `y`) (mirrored at borders).
+    /// Positions of the 8 same-colour neighbours of (`x`, `y`) (reflected at borders).
     #[inline]
     fn neighbour_positions(&self, x: usize, y: usize) -> [(usize, usize); 8] {
         let f = &self.format;
         let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
         let offsets = kernel::neighbour_offsets(f.cfa.pitch() as isize, green);
-        let mirror = |c: usize, d: isize, len: usize| -> usize {
-            match c.checked_add_signed(d) {
-                Some(m) if m < len => m,
-                _ => c.wrapping_add_signed(-d),
-            }
-        };
-        offsets.map(|(dx, dy)| (mirror(x, dx, f.width), mirror(y, dy, f.height)))
+        offsets.map(|(dx, dy)| {
+            (
+                kernel::reflect(x, dx, f.width),
+                kernel::reflect(y, dy, f.height),
+            )
+        })
     }
 
     /// Whether an excess `e` over a neighbourhood at `level` in `plane` passes the
@@ -319,14 +319,12 @@ impl Detector {
     #[inline]
     fn colour_difference(&self, frame: &FrameRef<'_>, x: usize, y: usize, hot: bool) -> i32 {
         let f = &self.format;
-        let mirror = |c: usize, d: isize, len: usize| -> usize {
-            match c.checked_add_signed(d) {
-                Some(m) if m < len => m,
-                _ => c.wrapping_add_signed(-d),
-            }
-        };
-        let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)]
-            .map(|(dx, dy)| i32::from(frame.get(mirror(x, dx, f.width), mirror(y, dy, f.height))));
+        let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
+            i32::from(frame.get(
+                kernel::reflect(x, dx, f.width),
+                kernel::reflect(y, dy, f.height),
+            ))
+        });
         a.sort_unstable();
         let v = 2 * i32::from(frame.get(x, y));
         match self.params.colour_mode {
@@ -422,56 +420,58 @@ impl Detector {
         }
         let (w, h) = (f.width, f.height);
         let y1 = y1.min(h);
-        if scratch.ring.len() != 5 * w {
+        let stride = w + 4;
+        if scratch.ring.len() != 5 * stride {
             scratch.ring.clear();
-            scratch.ring.resize(5 * w, 0);
+            scratch.ring.resize(5 * stride, 0);
             scratch.flags.clear();
             scratch.flags.resize(w, 0);
         }
         scratch.ring_rows = [usize::MAX; 5];
         let mono = f.cfa == Cfa::Mono;
+        let emit = |x: usize, y: usize, fl: u8, out: &mut Vec<Found>| {
+            let fl = self.confirm(frame, x, y, fl);
+            if fl != 0 {
+                out.push(Found {
+                    x: x as u32,
+                    y: y as u32,
+                    flags: fl,
+                });
+            }
+        };
         for y in y0..y1 {
-            if path == KernelPath::Scalar || y < 2 || y + 2 >= h {
+            if path == KernelPath::Scalar {
                 for x in 0..w {
-                    let mut flags = self.reference_pixel(frame, x, y);
+                    let flags = self.reference_pixel(frame, x, y);
                     if flags != 0 {
-                        flags = self.confirm(frame, x, y, flags);
-                    }
-                    if flags != 0 {
-                        out.push(Found {
-                            x: x as u32,
-                            y: y as u32,
-                            flags,
-                        });
+                        emit(x, y, flags, out);
                     }
                 }
                 continue;
             }
-            for yy in y - 2..=y + 2 {
-                let slot = yy % 5;
-                if scratch.ring_rows[slot] != yy {
-                    decode_row(frame, yy, &mut scratch.ring[slot * w..(slot + 1) * w]);
-                    scratch.ring_rows[slot] = yy;
+            // Rows y-2..=y+2, reflected at the top and bottom; 5 consecutive rows never
+            // share a slot.
+            let rows_at = [-2isize, -1, 0, 1, 2].map(|d| kernel::reflect(y, d, h));
+            for &r in &rows_at {
+                let slot = r % 5;
+                if scratch.ring_rows[slot] != r {
+                    decode_row(
+                        frame,
+                        r,
+                        &mut scratch.ring[slot * stride..(slot + 1) * stride],
+                    );
+                    scratch.ring_rows[slot] = r;
                 }
             }
             let Scratch { ring, flags, .. } = scratch;
-            let row = |yy: usize| {
-                let slot = yy % 5;
-                &ring[slot * w..(slot + 1) * w]
-            };
-            let rows = [row(y - 2), row(y - 1), row(y), row(y + 1), row(y + 2)];
+            let rows = rows_at.map(|r| &ring[(r % 5) * stride..(r % 5 + 1) * stride]);
             kernel::row(path, rows, &self.rows[y & 1], &self.params, mono, flags);
-            for x in [0, 1, w - 2, w - 1] {
-                flags[x] = self.reference_pixel(frame, x, y);
-            }
             scan_flags(flags, |x, fl| {
-                let fl = self.confirm(frame, x, y, fl);
+                // The row kernel ran the prefilter, a necessary condition; now the full
+                // test, then the second stage.
+                let fl = fl & self.reference_pixel(frame, x, y);
                 if fl != 0 {
-                    out.push(Found {
-                        x: x as u32,
-                        y: y as u32,
-                        flags: fl,
-                    });
+                    emit(x, y, fl, out);
                 }
             });
         }
@@ -557,30 +557,38 @@ impl Params {
     /// Texture margin for a neighbourhood spread, as in [`kernel::decide`].
     #[inline]
     pub fn texture(&self, spread: u16) -> u16 {
-        ((u32::from(spread) * u32::from(self.beta)) >> 6).min(0xFFFF) as u16
+        kernel::texture(spread, self.beta)
     }
 }
 
-/// Decodes row `y` of `frame` into `dst` (one `u16` per pixel).
+/// Decodes row `y` of `frame` into `dst` (`width + 4` values: the row at 2..width+2,
+/// two pixels reflected about each end before and after it).
 fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
     let f = frame.format();
+    let w = f.width;
     let start = y * frame.stride();
     let bytes = &frame.data()[start..start + f.row_bytes()];
+    let row = &mut dst[2..2 + w];
     match f.sample {
         Sample::U8 => {
-            for (d, &s) in dst.iter_mut().zip(bytes) {
+            for (d, &s) in row.iter_mut().zip(bytes) {
                 *d = u16::from(s);
             }
         }
         Sample::U16Le => {
-            for (d, s) in dst.iter_mut().zip(bytes.chunks_exact(2)) {
+            for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);
             }
         }
         Sample::U16Be => {
-            for (d, s) in dst.iter_mut().zip(bytes.chunks_exact(2)) {
+            for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_be_bytes([s[0], s[1]]);
             }
         }
     }
+    // Index i of dst is column i - 2.
+    dst[1] = dst[3];
+    dst[0] = dst[4];
+    dst[w + 2] = dst[w];
+    dst[w + 3] = dst[w - 1];
 }

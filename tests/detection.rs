@@ -1,0 +1,413 @@
+//! Dynamic detection: kernel paths bit-identical on random frames of every format,
+//! output independent of the thread count, basic cases (pairs, 2×2 blocks, ramps), the
+//! element's properties, and quality guards on real frames of `../shared/data/raw`.
+
+mod common;
+
+use common::{caps_string, init, make_frame};
+use gst::prelude::*;
+use gstdefectfix::detect::eval::{self, NATURAL, false_per_mp, inject, run_engine_with, score};
+use gstdefectfix::detect::{Detector, Found, KernelPath, NoiseModel, Scratch, Tuning};
+use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
+use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
+use gstdefectfix::frame::{FrameMut, FrameRef};
+
+fn all_formats() -> Vec<(&'static str, &'static str)> {
+    BAYER_FORMATS
+        .iter()
+        .map(|f| ("video/x-bayer", *f))
+        .chain(GRAY_FORMATS.iter().map(|f| ("video/x-raw", *f)))
+        .collect()
+}
+
+/// Random textured content with random outliers: exercises every branch of the test.
+fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {
+    let mut rng = eval::Rng::new(seed);
+    let max = u64::from(format.max_value());
+    let base = rng.below(max / 2 + 1);
+    make_frame(format, |x, y| {
+        let r = rng.unit();
+        let v = if r < 0.03 {
+            max
+        } else if r < 0.06 {
+            0
+        } else if r < 0.08 {
+            rng.below(max + 1)
+        } else {
+            let wave = ((x * 7 + y * 3) % 23) as u64 * max / 64;
+            base + wave + rng.below(max / 32 + 1)
+        };
+        v.min(max) as u16
+    })
+}
+
+fn detect_all(det: &Detector, frame: &FrameRef<'_>, path: KernelPath) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut scratch = Scratch::default();
+    let h = frame.format().height;
+    // Uneven bands, as the engine's may be.
+    let mut y = 0;
+    while y < h {
+        let y1 = (y + 13).min(h);
+        det.detect_rows(frame, y, y1, path, &mut scratch, &mut out);
+        y = y1;
+    }
+    out
+}
+
+#[test]
+fn kernel_paths_agree_bit_for_bit_on_random_frames_of_every_format() {
+    let paths: Vec<KernelPath> = [KernelPath::Portable, KernelPath::Avx2]
+        .into_iter()
+        .filter(|p| p.available())
+        .collect();
+    let mut total = 0;
+    for (i, (media, name)) in all_formats().into_iter().enumerate() {
+        for (w, h) in [(37usize, 29usize), (64, 18), (5, 5), (133, 41)] {
+            let format = FrameFormat::parse(media, name, w as i64, h as i64).unwrap();
+            let data = random_frame(&format, (i * 1000 + w * 7 + h) as u64);
+            let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
+            for sensitivity in [1.0, 4.0] {
+                let mut det = Detector::new(format);
+                let tuning = Tuning {
+                    sensitivity,
+                    ..Tuning::default()
+                };
+                det.prepare(&frame, &tuning);
+                let reference = detect_all(&det, &frame, KernelPath::Scalar);
+                for &path in &paths {
+                    assert_eq!(
+                        detect_all(&det, &frame, path),
+                        reference,
+                        "{name} {w}x{h} sensitivity {sensitivity} {path:?}"
+                    );
+                }
+                // A fixed, low noise model too, so that many pixels are flagged.
+                det.set_model(NoiseModel::flat(0.5), &tuning);
+                let reference = detect_all(&det, &frame, KernelPath::Scalar);
+                total += reference.len();
+                for &path in &paths {
+                    assert_eq!(
+                        detect_all(&det, &frame, path),
+                        reference,
+                        "{name} {w}x{h} flat model {path:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        total > 1000,
+        "the random frames flag too little to compare: {total}"
+    );
+}
+
+fn textured(format: &FrameFormat) -> Vec<u8> {
+    let max = f64::from(format.max_value());
+    let mut rng = eval::Rng::new(7);
+    make_frame(format, |x, y| {
+        let t = ((x as f64 / 9.0).sin() * (y as f64 / 13.0).cos() * 0.3 + 0.4) * max;
+        let v = match (x * 31 + y * 17) % 997 {
+            0 => max,
+            1 => 0.0,
+            _ => t + (rng.unit() - 0.5) * max * 0.01,
+        };
+        v.clamp(0.0, max) as u16
+    })
+}
+
+#[test]
+fn output_is_identical_for_every_thread_count_and_kernel_path() {
+    for name in ["grbg", "rggb16be", "bggr12le"] {
+        let format = FrameFormat::parse("video/x-bayer", name, 203, 301).unwrap();
+        let input = textured(&format);
+        let mut outputs = Vec::new();
+        for n_threads in [1usize, 2, 3, 0] {
+            for path in [KernelPath::Scalar, KernelPath::Portable, KernelPath::Avx2] {
+                if !path.available() {
+                    continue;
+                }
+                let mut engine = Engine::new(format);
+                engine.set_kernel_path(path);
+                let mut data = input.clone();
+                let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+                let settings = Settings {
+                    n_threads,
+                    ..Settings::default()
+                };
+                let report = engine.process_with(&mut frame, Mode::Correct, &settings);
+                outputs.push((data, report, engine.defects().to_vec()));
+            }
+        }
+        assert!(outputs[0].1.dynamic > 0, "{name}: nothing found");
+        for o in &outputs[1..] {
+            assert!(o.0 == outputs[0].0, "{name}: output differs");
+            assert_eq!(o.1, outputs[0].1, "{name}");
+            assert_eq!(o.2, outputs[0].2, "{name}");
+        }
+    }
+}
+
+/// A flat, mildly noisy 16-bit frame with defects: isolated, a same-colour pair, a green
+/// diagonal pair, a 2×2 raw block; all are found, nothing else is touched much.
+#[test]
+fn finds_isolated_defects_pairs_and_blocks() {
+    let format = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 48).unwrap();
+    let mut rng = eval::Rng::new(3);
+    let clean: Vec<u16> = (0..64 * 48).map(|_| 1000 + rng.below(9) as u16).collect();
+    let mut values = clean.clone();
+    let defects = [
+        (10, 10, 4095u16),
+        (20, 20, 0),
+        (30, 10, 3000), // same-colour pair (30,10) and (32,10)
+        (32, 10, 3000),
+        (41, 20, 4095), // green pair on the diagonal (41,20), (42,21)
+        (42, 21, 4095),
+        (50, 30, 0), // 2×2 raw block
+        (51, 30, 0),
+        (50, 31, 0),
+        (51, 31, 0),
+    ];
+    for &(x, y, v) in &defects {
+        values[y * 64 + x] = v;
+    }
+    let mut engine = Engine::new(format);
+    let out = run_engine_with(&mut engine, &values, &format, 1.0);
+    for &(x, y, _) in &defects {
+        assert!(out.flagged[y * 64 + x], "({x},{y}) not found");
+        let fixed = out.output[y * 64 + x];
+        assert!(fixed.abs_diff(1004) <= 8, "({x},{y}) -> {fixed}");
+    }
+    let others = out.flagged.iter().filter(|&&f| f).count() - defects.len();
+    assert_eq!(others, 0, "false detections on a flat frame");
+    let report_dynamic = engine
+        .defects()
+        .iter()
+        .filter(|d| d.source.is_dynamic())
+        .count();
+    assert_eq!(report_dynamic, defects.len());
+    assert!(
+        engine
+            .defects()
+            .iter()
+            .any(|d| d.source == Source::Cold && (d.x, d.y) == (20, 20))
+    );
+}
+
+#[test]
+fn ramps_and_edges_are_left_alone_in_every_format() {
+    for (media, name) in all_formats() {
+        let format = FrameFormat::parse(media, name, 40, 30).unwrap();
+        let max = u32::from(format.max_value());
+        for frame_kind in 0..3 {
+            let input = make_frame(&format, |x, y| match frame_kind {
+                0 => (u32::from(16u16) + (3 * x + 5 * y) as u32 * max / 255).min(max) as u16,
+                1 => {
+                    if x < 17 {
+                        (max / 10) as u16
+                    } else {
+                        (max * 9 / 10) as u16
+                    }
+                }
+                _ => {
+                    if (x / 6 + y / 6) % 2 == 0 {
+                        (max / 5) as u16
+                    } else {
+                        (max * 4 / 5) as u16
+                    }
+                }
+            });
+            let mut data = input.clone();
+            let mut engine = Engine::new(format);
+            let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+            let report = engine.process(&mut frame, Mode::Correct);
+            assert_eq!(report.dynamic, 0, "{name} kind {frame_kind}: {report:?}");
+            assert!(data == input, "{name} kind {frame_kind}");
+        }
+    }
+}
+
+#[test]
+fn the_report_counts_mapped_dynamic_and_corrected() {
+    use gstdefectfix::defect_map::{DefectMap, Entry};
+    let format = FrameFormat::parse("video/x-bayer", "grbg", 32, 32).unwrap();
+    let input = make_frame(&format, |x, y| match (x, y) {
+        (8, 8) | (20, 9) => 255,
+        _ => 60 + ((x + y) % 3) as u16,
+    });
+    let map = std::sync::Arc::new(DefectMap::from_entries(vec![
+        Entry::Pixel { x: 8, y: 8 },
+        Entry::Pixel { x: 3, y: 3 },
+    ]));
+    let mut engine = Engine::new(format);
+    engine.set_map(Some(&map), 0, 0);
+    let mut data = input.clone();
+    let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+    let report = engine.process(&mut frame, Mode::Detect);
+    assert_eq!(report.mapped, 2);
+    assert_eq!(report.dynamic, 1, "(20,9) only: (8,8) is the map's");
+    assert_eq!(
+        report.corrected, 2,
+        "(8,8) and (20,9); (3,3) is already right"
+    );
+    assert!(data == input, "detect mode changes nothing");
+    let sources: Vec<_> = engine
+        .defects()
+        .iter()
+        .map(|d| (d.x, d.y, d.source))
+        .collect();
+    assert_eq!(
+        sources,
+        vec![
+            (3, 3, Source::Map),
+            (8, 8, Source::Map),
+            (20, 9, Source::Hot)
+        ]
+    );
+    // Off: only the map.
+    let settings = Settings {
+        detection: Detection::Off,
+        ..Settings::default()
+    };
+    let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+    let report = engine.process_with(&mut frame, Mode::Correct, &settings);
+    assert_eq!((report.dynamic, report.corrected), (0, 1));
+}
+
+#[test]
+fn element_properties_have_their_defaults_and_detection_works_through_the_element() {
+    init();
+    let element = gst::ElementFactory::make("defectfix").build().unwrap();
+    assert_eq!(
+        element.property::<gstdefectfix::defectfix::DetectionMode>("detection"),
+        gstdefectfix::defectfix::DetectionMode::Dynamic
+    );
+    assert_eq!(element.property::<u32>("n-threads"), 0);
+    assert_eq!(element.property::<f64>("sensitivity"), 1.0);
+
+    let format = FrameFormat::parse("video/x-bayer", "bggr16le", 24, 20).unwrap();
+    let input = make_frame(&format, |x, y| {
+        if (x, y) == (11, 9) {
+            65535
+        } else {
+            20000 + ((x * 3 + y) % 5) as u16
+        }
+    });
+    for (detection, changed) in [("dynamic", true), ("off", false)] {
+        let mut h = gst_check::Harness::new("defectfix");
+        h.element()
+            .unwrap()
+            .set_property_from_str("detection", detection);
+        h.element().unwrap().set_property("n-threads", 1u32);
+        h.set_src_caps_str(&caps_string("video/x-bayer", "bggr16le", 24, 20));
+        h.play();
+        h.push(gst::Buffer::from_mut_slice(input.clone())).unwrap();
+        let out = h.pull().unwrap();
+        let out = out.map_readable().unwrap();
+        let v = common::sample(&out, &format, 11, 9);
+        assert_eq!(v != 65535, changed, "{detection}: {v}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Quality on real frames (guards against regressions; EVALUATION.md has the full table).
+
+fn raw_dir() -> std::path::PathBuf {
+    common::raw_dir()
+}
+
+struct Guard {
+    frame: &'static str,
+    /// Least recall per kind (hot, dead, stuck, weak) at 5e-3.
+    recall: [f64; 4],
+    /// Most false corrections per megapixel on the clean frame.
+    false_per_mp: f64,
+    /// Least PSNR after correction at 1e-4 and 5e-3.
+    psnr: [f64; 2],
+}
+
+const GUARDS: &[Guard] = &[
+    Guard {
+        frame: "Indoor1",
+        recall: [0.99, 0.93, 0.95, 0.94],
+        false_per_mp: 10.0,
+        psnr: [60.0, 50.0],
+    },
+    Guard {
+        frame: "Outdoor4",
+        recall: [0.98, 0.90, 0.95, 0.90],
+        false_per_mp: 10.0,
+        psnr: [60.0, 48.0],
+    },
+    Guard {
+        frame: "colorchart",
+        recall: [0.99, 0.74, 0.98, 0.74],
+        false_per_mp: 10.0,
+        psnr: [59.0, 50.0],
+    },
+];
+
+#[test]
+fn quality_on_real_frames_holds() {
+    for g in GUARDS {
+        let raw = NATURAL
+            .iter()
+            .find(|r| r.path.contains(g.frame))
+            .expect("frame listed");
+        let format = raw.frame_format().expect("format");
+        let clean = raw.read(&raw_dir()).expect("shared raw data present");
+        let mut engine = Engine::new(format);
+        let fp = false_per_mp(&clean, &run_engine_with(&mut engine, &clean, &format, 1.0));
+        assert!(fp <= g.false_per_mp, "{}: {fp} false/MP", g.frame);
+        for (i, density) in [1e-4, 5e-3].into_iter().enumerate() {
+            let mut frame = clean.clone();
+            let injected = inject(
+                &mut frame,
+                format.width,
+                format.height,
+                format.cfa,
+                raw.levels,
+                density,
+                99 + i as u64,
+            );
+            let out = run_engine_with(&mut engine, &frame, &format, 1.0);
+            let s = score(&clean, &frame, &injected, &out, format.width, raw.levels);
+            assert!(
+                s.psnr_after >= g.psnr[i],
+                "{} {density}: PSNR {} < {}",
+                g.frame,
+                s.psnr_after,
+                g.psnr[i]
+            );
+            if i == 1 {
+                for k in 0..4 {
+                    assert!(
+                        s.recall(k) >= g.recall[k],
+                        "{} kind {k}: recall {} < {}",
+                        g.frame,
+                        s.recall(k),
+                        g.recall[k]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn real_hot_pixels_of_the_flea3_are_found() {
+    let dir = raw_dir().join("flea3_icx655");
+    let (w, h) = (408, 344);
+    let format = FrameFormat::parse("video/x-bayer", "gbrg", w as i64, h as i64).unwrap();
+    let read = |p: &str| eval::read_raw(&dir.join(p), w, h, false).expect("flea3 frame");
+    let a = read("dark/d1_dark_3916ms_2019-02-08-171307-0003_408x344_8bit_GBRG.raw");
+    let b = read("dark/d1_dark_3916ms_2019-02-08-171307-0004_408x344_8bit_GBRG.raw");
+    let light =
+        read("light/d1_disks32cmV2_400nm_3916ms_2019-02-08-174550-0004_408x344_8bit_GBRG.raw");
+    let hot: Vec<usize> = (0..w * h).filter(|&i| a[i] >= 20 && b[i] >= 20).collect();
+    assert_eq!(hot.len(), 15);
+    let mut engine = Engine::new(format);
+    let out = run_engine_with(&mut engine, &light, &format, 1.0);
+    let corrected = hot.iter().filter(|&&i| out.output[i] != light[i]).count();
+    assert!(corrected >= 13, "{corrected} of {} corrected", hot.len());
+}
