@@ -33,6 +33,7 @@ struct Options {
     curve: bool,
     sensitivities: Vec<f64>,
     list_false: bool,
+    list_missed: bool,
 }
 
 fn parse() -> Result<Options, String> {
@@ -45,6 +46,7 @@ fn parse() -> Result<Options, String> {
         curve: false,
         sensitivities: vec![0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0],
         list_false: false,
+        list_missed: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -70,6 +72,7 @@ fn parse() -> Result<Options, String> {
                 o.curve = true;
             }
             "--list-false" => o.list_false = true,
+            "--list-missed" => o.list_missed = true,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -204,6 +207,30 @@ fn main() {
             let levels: Levels = l.raw.levels;
             let ours = run_engine_with(&mut engine, &frame, &l.format, o.tuning.sensitivity);
             let s = score(&l.clean, &frame, &injected, &ours, w, levels);
+            if o.list_missed {
+                for d in &injected {
+                    let i = d.y as usize * w + d.x as usize;
+                    if d.counted && !ours.flagged[i] {
+                        let near = injected
+                            .iter()
+                            .filter(|e| {
+                                (e.x, e.y) != (d.x, d.y)
+                                    && e.x.abs_diff(d.x) <= 2
+                                    && e.y.abs_diff(d.y) <= 2
+                            })
+                            .count();
+                        eprintln!(
+                            "missed {} {density:.0e} {:?} ({},{}) {}->{} injected-near {near}",
+                            l.raw.name(),
+                            d.kind,
+                            d.x,
+                            d.y,
+                            d.truth,
+                            d.value
+                        );
+                    }
+                }
+            }
             let row = |method: &str, s: &Scores, clean_fp: Option<f64>| {
                 println!(
                     "| {} | {:.0e} | {} | {} | {:.2} | {} | {:.1} | {} | {} |",

@@ -42,7 +42,7 @@ pub const DEFAULT_BETA: f64 = 0.75;
 /// Default texture factor of the cross-colour test.
 pub const DEFAULT_BETA_COLOUR: f64 = 0.5;
 /// Default least excess, as a fraction of the sample range.
-pub const DEFAULT_FLOOR: f64 = 0.02;
+pub const DEFAULT_FLOOR: f64 = 0.03;
 
 /// The user-facing strength of detection and the constants it scales.
 #[derive(Clone, Copy, Debug, PartialEq)]
