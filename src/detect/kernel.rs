@@ -131,6 +131,7 @@ pub fn reflect(c: usize, d: isize, len: usize) -> usize {
 /// A neighbour outside the frame is reflected about the frame's edge ([`reflect`]), so
 /// the frame must be at least 3×3.
 #[inline]
+#[allow(clippy::too_many_arguments)] // the pixel, its frame and its plane's parameters
 pub fn reference_pixel(
     get: impl Fn(usize, usize) -> u16,
     width: usize,

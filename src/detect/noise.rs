@@ -82,7 +82,7 @@ impl NoiseEstimator {
         let span = f.width - 2 * pitch;
         // Column step, odd for Bayer so that both column phases are visited.
         let mut step = (span / per_row).max(1);
-        if pitch == 2 && step % 2 == 0 {
+        if pitch == 2 && step.is_multiple_of(2) {
             step += 1;
         }
         let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
@@ -94,7 +94,7 @@ impl NoiseEstimator {
         let first = pitch;
         let last = f.height - pitch - 2;
         for i in 0..pairs {
-            let y0 = first + ((last - first) * i / pairs.max(1)) & !1;
+            let y0 = (first + (last - first) * i / pairs.max(1)) & !1;
             let y0 = y0.max(first);
             for y in y0..y0 + 2 {
                 let mut x = pitch;

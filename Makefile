@@ -1,0 +1,33 @@
+# Convenience targets; each is one cargo command (see README.md).
+.PHONY: all build test bench evaluate curve throughput clippy fmt
+
+all: build
+
+build:
+	cargo build --release
+
+# The whole suite as CI runs it: fmt, clippy, tests (release), doc tests.
+test:
+	bash scripts/test.sh
+
+# Criterion benches of the engine, a memcpy of the same frame beside each case.
+bench:
+	cargo bench --bench engine
+
+# Quality of dynamic detection on ../shared/data/raw (the tables of EVALUATION.md).
+evaluate:
+	cargo run --release --example evaluate
+
+# The sensitivity trade-off curve of EVALUATION.md.
+curve:
+	cargo run --release --example evaluate -- --curve
+
+# Frames per second of defectfix against identity in the same pipeline.
+throughput:
+	cargo run --release --example throughput
+
+clippy:
+	cargo clippy --release --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
