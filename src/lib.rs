@@ -20,6 +20,7 @@ pub mod format;
 pub mod frame;
 pub mod sim;
 pub mod temporal;
+pub mod video;
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     defectfix::register(plugin)?;

@@ -1,0 +1,814 @@
+//! How a YUV or RGB `video/x-raw` format lays out its samples: which memory plane holds
+//! each colour component, at which byte offset and step, with which subsampling and
+//! sample encoding — and strided views of one frame that read and write component
+//! samples as plain numbers whatever the layout.
+//!
+//! Every format is described the same way, as a set of *component planes*: a luma plane
+//! and two chroma planes with their subsampling (`sx`, `sy` as powers of two), or three
+//! full-resolution R, G, B planes. Detection, tracking and repair see only component
+//! planes and never ask how the bytes are arranged; this module is the only place that
+//! knows (8-bit and 10-bit samples, planar, semi-planar, packed 4:2:2 and v210).
+//!
+//! Nothing here knows GStreamer types: the element hands over the format name, the
+//! size, and the memory planes with their strides.
+
+use std::fmt;
+
+/// What a component plane holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Luma (Y').
+    Y,
+    /// Blue-difference chroma (Cb).
+    U,
+    /// Red-difference chroma (Cr).
+    V,
+    /// Red.
+    R,
+    /// Green.
+    G,
+    /// Blue.
+    B,
+}
+
+impl Kind {
+    /// Whether this is a chroma (colour-difference) component, whose neutral level is
+    /// the middle of the range rather than black.
+    pub fn is_chroma(self) -> bool {
+        matches!(self, Kind::U | Kind::V)
+    }
+
+    /// One-letter name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Y => "Y",
+            Kind::U => "U",
+            Kind::V => "V",
+            Kind::R => "R",
+            Kind::G => "G",
+            Kind::B => "B",
+        }
+    }
+}
+
+/// How one sample is stored in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// One byte.
+    U8,
+    /// A little-endian 16-bit word, value in the low bits (`I420_10LE`, `I422_10LE`).
+    U16Le,
+    /// A little-endian 16-bit word, value in the high bits (`P010_10LE`: 10 bits << 6).
+    U16LeMsb,
+    /// v210: 4:2:2 10-bit, six pixels in four little-endian 32-bit words, three
+    /// 10-bit samples per word (`Cb0 Y0 Cr0 | Y1 Cb1 Y2 | Cr1 Y3 Cb2 | Y4 Cr2 Y5`).
+    V210,
+}
+
+/// One colour component: where its samples are and how densely they are sampled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Component {
+    pub kind: Kind,
+    /// Memory plane that holds it.
+    pub plane: u8,
+    /// Bytes from the start of a row to its first sample (unused for v210).
+    pub offset: u8,
+    /// Bytes from one of its samples to the next in a row (unused for v210).
+    pub step: u8,
+    /// Horizontal subsampling, log2 (1 for 4:2:2 and 4:2:0 chroma).
+    pub sx: u8,
+    /// Vertical subsampling, log2 (1 for 4:2:0 chroma).
+    pub sy: u8,
+}
+
+const fn comp(kind: Kind, plane: u8, offset: u8, step: u8, sx: u8, sy: u8) -> Component {
+    Component {
+        kind,
+        plane,
+        offset,
+        step,
+        sx,
+        sy,
+    }
+}
+
+/// The `video/x-raw` YUV and RGB formats this module lays out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VideoFormat {
+    Uyvy,
+    Yuy2,
+    Yvyu,
+    V210,
+    Nv12,
+    Nv21,
+    Nv16,
+    I420,
+    Yv12,
+    Y42b,
+    Y444,
+    I420_10le,
+    I422_10le,
+    P010_10le,
+    Ayuv,
+    Bgrx,
+    Rgbx,
+    Xrgb,
+    Xbgr,
+    Bgra,
+    Rgba,
+    Argb,
+    Abgr,
+    Rgb,
+    Bgr,
+}
+
+use Kind::{B, G, R, U, V, Y};
+
+impl VideoFormat {
+    /// Every format, in the order of [`VIDEO_FORMATS`].
+    pub const ALL: [VideoFormat; 25] = [
+        VideoFormat::Uyvy,
+        VideoFormat::Yuy2,
+        VideoFormat::Yvyu,
+        VideoFormat::V210,
+        VideoFormat::Nv12,
+        VideoFormat::Nv21,
+        VideoFormat::Nv16,
+        VideoFormat::I420,
+        VideoFormat::Yv12,
+        VideoFormat::Y42b,
+        VideoFormat::Y444,
+        VideoFormat::I420_10le,
+        VideoFormat::I422_10le,
+        VideoFormat::P010_10le,
+        VideoFormat::Ayuv,
+        VideoFormat::Bgrx,
+        VideoFormat::Rgbx,
+        VideoFormat::Xrgb,
+        VideoFormat::Xbgr,
+        VideoFormat::Bgra,
+        VideoFormat::Rgba,
+        VideoFormat::Argb,
+        VideoFormat::Abgr,
+        VideoFormat::Rgb,
+        VideoFormat::Bgr,
+    ];
+
+    /// The GStreamer format name (`GST_VIDEO_FORMAT_*` string).
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoFormat::Uyvy => "UYVY",
+            VideoFormat::Yuy2 => "YUY2",
+            VideoFormat::Yvyu => "YVYU",
+            VideoFormat::V210 => "v210",
+            VideoFormat::Nv12 => "NV12",
+            VideoFormat::Nv21 => "NV21",
+            VideoFormat::Nv16 => "NV16",
+            VideoFormat::I420 => "I420",
+            VideoFormat::Yv12 => "YV12",
+            VideoFormat::Y42b => "Y42B",
+            VideoFormat::Y444 => "Y444",
+            VideoFormat::I420_10le => "I420_10LE",
+            VideoFormat::I422_10le => "I422_10LE",
+            VideoFormat::P010_10le => "P010_10LE",
+            VideoFormat::Ayuv => "AYUV",
+            VideoFormat::Bgrx => "BGRx",
+            VideoFormat::Rgbx => "RGBx",
+            VideoFormat::Xrgb => "xRGB",
+            VideoFormat::Xbgr => "xBGR",
+            VideoFormat::Bgra => "BGRA",
+            VideoFormat::Rgba => "RGBA",
+            VideoFormat::Argb => "ARGB",
+            VideoFormat::Abgr => "ABGR",
+            VideoFormat::Rgb => "RGB",
+            VideoFormat::Bgr => "BGR",
+        }
+    }
+
+    /// The format called `name`, if it is one of these.
+    pub fn from_name(name: &str) -> Option<VideoFormat> {
+        VideoFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Significant bits per sample.
+    pub fn depth(self) -> u8 {
+        match self.encoding() {
+            Encoding::U8 => 8,
+            _ => 10,
+        }
+    }
+
+    /// Largest sample value.
+    pub fn max_value(self) -> u16 {
+        (1u16 << self.depth()) - 1
+    }
+
+    /// Sample encoding (the same for every component of a format).
+    pub fn encoding(self) -> Encoding {
+        match self {
+            VideoFormat::V210 => Encoding::V210,
+            VideoFormat::I420_10le | VideoFormat::I422_10le => Encoding::U16Le,
+            VideoFormat::P010_10le => Encoding::U16LeMsb,
+            _ => Encoding::U8,
+        }
+    }
+
+    /// Whether the components are Y'CbCr (else R'G'B').
+    pub fn is_yuv(self) -> bool {
+        self.components()[0].kind == Y
+    }
+
+    /// The colour components, luma (or R) first.
+    #[rustfmt::skip]
+    pub fn components(self) -> &'static [Component] {
+        match self {
+            // Packed 4:2:2, 8 bits: two pixels in four bytes.
+            VideoFormat::Uyvy => const { &[comp(Y, 0, 1, 2, 0, 0), comp(U, 0, 0, 4, 1, 0), comp(V, 0, 2, 4, 1, 0)] },
+            VideoFormat::Yuy2 => const { &[comp(Y, 0, 0, 2, 0, 0), comp(U, 0, 1, 4, 1, 0), comp(V, 0, 3, 4, 1, 0)] },
+            VideoFormat::Yvyu => const { &[comp(Y, 0, 0, 2, 0, 0), comp(U, 0, 3, 4, 1, 0), comp(V, 0, 1, 4, 1, 0)] },
+            VideoFormat::V210 => const { &[comp(Y, 0, 0, 0, 0, 0), comp(U, 0, 0, 0, 1, 0), comp(V, 0, 0, 0, 1, 0)] },
+            // Semi-planar: luma plane, interleaved chroma plane.
+            VideoFormat::Nv12 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 0, 2, 1, 1), comp(V, 1, 1, 2, 1, 1)] },
+            VideoFormat::Nv21 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 1, 2, 1, 1), comp(V, 1, 0, 2, 1, 1)] },
+            VideoFormat::Nv16 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 0, 2, 1, 0), comp(V, 1, 1, 2, 1, 0)] },
+            VideoFormat::P010_10le => const { &[comp(Y, 0, 0, 2, 0, 0), comp(U, 1, 0, 4, 1, 1), comp(V, 1, 2, 4, 1, 1)] },
+            // Planar.
+            VideoFormat::I420 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 0, 1, 1, 1), comp(V, 2, 0, 1, 1, 1)] },
+            VideoFormat::Yv12 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 2, 0, 1, 1, 1), comp(V, 1, 0, 1, 1, 1)] },
+            VideoFormat::Y42b => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 0, 1, 1, 0), comp(V, 2, 0, 1, 1, 0)] },
+            VideoFormat::Y444 => const { &[comp(Y, 0, 0, 1, 0, 0), comp(U, 1, 0, 1, 0, 0), comp(V, 2, 0, 1, 0, 0)] },
+            VideoFormat::I420_10le => const { &[comp(Y, 0, 0, 2, 0, 0), comp(U, 1, 0, 2, 1, 1), comp(V, 2, 0, 2, 1, 1)] },
+            VideoFormat::I422_10le => const { &[comp(Y, 0, 0, 2, 0, 0), comp(U, 1, 0, 2, 1, 0), comp(V, 2, 0, 2, 1, 0)] },
+            // Packed 4:4:4 (alpha or padding bytes are never read or written).
+            VideoFormat::Ayuv => const { &[comp(Y, 0, 1, 4, 0, 0), comp(U, 0, 2, 4, 0, 0), comp(V, 0, 3, 4, 0, 0)] },
+            VideoFormat::Bgrx | VideoFormat::Bgra => const { &[comp(R, 0, 2, 4, 0, 0), comp(G, 0, 1, 4, 0, 0), comp(B, 0, 0, 4, 0, 0)] },
+            VideoFormat::Rgbx | VideoFormat::Rgba => const { &[comp(R, 0, 0, 4, 0, 0), comp(G, 0, 1, 4, 0, 0), comp(B, 0, 2, 4, 0, 0)] },
+            VideoFormat::Xrgb | VideoFormat::Argb => const { &[comp(R, 0, 1, 4, 0, 0), comp(G, 0, 2, 4, 0, 0), comp(B, 0, 3, 4, 0, 0)] },
+            VideoFormat::Xbgr | VideoFormat::Abgr => const { &[comp(R, 0, 3, 4, 0, 0), comp(G, 0, 2, 4, 0, 0), comp(B, 0, 1, 4, 0, 0)] },
+            VideoFormat::Rgb => const { &[comp(R, 0, 0, 3, 0, 0), comp(G, 0, 1, 3, 0, 0), comp(B, 0, 2, 3, 0, 0)] },
+            VideoFormat::Bgr => const { &[comp(R, 0, 2, 3, 0, 0), comp(G, 0, 1, 3, 0, 0), comp(B, 0, 0, 3, 0, 0)] },
+        }
+    }
+
+    /// Number of memory planes.
+    pub fn planes(self) -> usize {
+        self.components()
+            .iter()
+            .map(|c| usize::from(c.plane) + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Bytes of sample data in one row of memory plane `plane` for frames `width` wide
+    /// (no padding; v210 counts whole 6-pixel groups).
+    pub fn row_bytes(self, plane: usize, width: usize) -> usize {
+        if self == VideoFormat::V210 {
+            return width.div_ceil(6) * 16;
+        }
+        self.components()
+            .iter()
+            .filter(|c| usize::from(c.plane) == plane)
+            .map(|c| {
+                let n = sub(width, c.sx);
+                if n == 0 {
+                    0
+                } else {
+                    usize::from(c.offset) + (n - 1) * usize::from(c.step) + self.sample_bytes()
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Rows of memory plane `plane` for frames `height` high.
+    pub fn plane_rows(self, plane: usize, height: usize) -> usize {
+        self.components()
+            .iter()
+            .filter(|c| usize::from(c.plane) == plane)
+            .map(|c| sub(height, c.sy))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The stride GStreamer gives memory plane `plane` by default (rows rounded up to 4
+    /// bytes; v210 rows to 128 bytes). Frames may use any larger stride.
+    pub fn default_stride(self, plane: usize, width: usize) -> usize {
+        if self == VideoFormat::V210 {
+            return width.div_ceil(48) * 128;
+        }
+        let bytes = match self {
+            // GStreamer rounds the width of the 4:2:2 packed formats up to even.
+            VideoFormat::Uyvy | VideoFormat::Yuy2 | VideoFormat::Yvyu => width.div_ceil(2) * 4,
+            _ => self.row_bytes(plane, width),
+        };
+        bytes.next_multiple_of(4)
+    }
+
+    fn sample_bytes(self) -> usize {
+        match self.encoding() {
+            Encoding::U8 => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Names of every format this module lays out, for caps.
+pub const VIDEO_FORMATS: &[&str] = &[
+    "UYVY",
+    "YUY2",
+    "YVYU",
+    "v210",
+    "NV12",
+    "NV21",
+    "NV16",
+    "I420",
+    "YV12",
+    "Y42B",
+    "Y444",
+    "I420_10LE",
+    "I422_10LE",
+    "P010_10LE",
+    "AYUV",
+    "BGRx",
+    "RGBx",
+    "xRGB",
+    "xBGR",
+    "BGRA",
+    "RGBA",
+    "ARGB",
+    "ABGR",
+    "RGB",
+    "BGR",
+];
+
+/// `n` subsampled by `2^s`, rounded up (GStreamer's `GST_VIDEO_SUB_SCALE`).
+#[inline]
+pub fn sub(n: usize, s: u8) -> usize {
+    (n + (1 << s) - 1) >> s
+}
+
+/// Why a frame could not be laid out or viewed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    /// Not one of [`VIDEO_FORMATS`].
+    Unsupported(String),
+    BadSize { width: i64, height: i64 },
+    /// A memory plane is missing, or its stride or length is too small.
+    ShortPlane {
+        plane: usize,
+        len: usize,
+        stride: usize,
+        needed: usize,
+    },
+}
+
+impl fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayoutError::Unsupported(s) => write!(f, "unsupported video format '{s}'"),
+            LayoutError::BadSize { width, height } => {
+                write!(f, "invalid frame size {width}x{height}")
+            }
+            LayoutError::ShortPlane {
+                plane,
+                len,
+                stride,
+                needed,
+            } => write!(
+                f,
+                "plane {plane} of {len} bytes with stride {stride} is shorter than the {needed} bytes the frame needs"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LayoutError {}
+
+/// A format at a frame size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout {
+    pub format: VideoFormat,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Layout {
+    /// The layout of `format` (a GStreamer format name) at `width`×`height`.
+    pub fn parse(format: &str, width: i64, height: i64) -> Result<Layout, LayoutError> {
+        let format =
+            VideoFormat::from_name(format).ok_or(LayoutError::Unsupported(format.to_string()))?;
+        Layout::new(format, width, height)
+    }
+
+    /// The layout of `format` at `width`×`height` (1 to 2^20 each).
+    pub fn new(format: VideoFormat, width: i64, height: i64) -> Result<Layout, LayoutError> {
+        if !(1..=1 << 20).contains(&width) || !(1..=1 << 20).contains(&height) {
+            return Err(LayoutError::BadSize { width, height });
+        }
+        Ok(Layout {
+            format,
+            width: width as usize,
+            height: height as usize,
+        })
+    }
+
+    /// The components of the format.
+    pub fn components(&self) -> &'static [Component] {
+        self.format.components()
+    }
+
+    /// Samples per row and rows of component `c`.
+    pub fn comp_size(&self, c: usize) -> (usize, usize) {
+        let k = self.components()[c];
+        (sub(self.width, k.sx), sub(self.height, k.sy))
+    }
+
+    /// Largest sample value.
+    pub fn max_value(&self) -> u16 {
+        self.format.max_value()
+    }
+
+    /// Default strides of the memory planes (unused planes 0).
+    pub fn default_strides(&self) -> [usize; 3] {
+        let mut s = [0; 3];
+        for (p, s) in s.iter_mut().enumerate().take(self.format.planes()) {
+            *s = self.format.default_stride(p, self.width);
+        }
+        s
+    }
+
+    /// Bytes of memory plane `plane` at `stride`.
+    pub fn plane_size(&self, plane: usize, stride: usize) -> usize {
+        stride * self.format.plane_rows(plane, self.height)
+    }
+
+    /// A zeroed frame at the default strides, one `Vec` per memory plane (tests and
+    /// tools).
+    pub fn alloc(&self) -> (Vec<Vec<u8>>, [usize; 3]) {
+        let strides = self.default_strides();
+        let planes = (0..self.format.planes())
+            .map(|p| vec![0u8; self.plane_size(p, strides[p])])
+            .collect();
+        (planes, strides)
+    }
+
+    fn check(&self, lens: [usize; 3], strides: [usize; 3]) -> Result<(), LayoutError> {
+        for p in 0..self.format.planes() {
+            let row = self.format.row_bytes(p, self.width);
+            let rows = self.format.plane_rows(p, self.height);
+            let needed = strides[p].saturating_mul(rows.saturating_sub(1)) + row;
+            if strides[p] < row || lens[p] < needed {
+                return Err(LayoutError::ShortPlane {
+                    plane: p,
+                    len: lens[p],
+                    stride: strides[p],
+                    needed: needed.max(row),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read-only view of one frame: up to three memory planes with their strides.
+#[derive(Clone, Copy)]
+pub struct Frame<'a> {
+    layout: Layout,
+    planes: [&'a [u8]; 3],
+    strides: [usize; 3],
+}
+
+/// Writable view of one frame.
+pub struct FrameMut<'a> {
+    layout: Layout,
+    planes: [&'a mut [u8]; 3],
+    strides: [usize; 3],
+}
+
+impl<'a> Frame<'a> {
+    /// A view of `planes` (unused ones may be empty) with `strides`; fails when a plane
+    /// is too short for the layout.
+    pub fn new(
+        layout: Layout,
+        planes: [&'a [u8]; 3],
+        strides: [usize; 3],
+    ) -> Result<Self, LayoutError> {
+        layout.check(planes.map(|p| p.len()), strides)?;
+        Ok(Frame {
+            layout,
+            planes,
+            strides,
+        })
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Sample of component `c` at (`x`, `y`) in that component's own coordinates.
+    #[inline]
+    pub fn get(&self, c: usize, x: usize, y: usize) -> u16 {
+        read_sample(&self.layout, &self.planes, &self.strides, c, x, y)
+    }
+
+    /// Unpacks row `y` of component `c` into `out` (`out.len()` samples from column 0;
+    /// at most the component's width).
+    pub fn unpack_row(&self, c: usize, y: usize, out: &mut [u16]) {
+        let k = self.layout.components()[c];
+        let plane = self.planes[usize::from(k.plane)];
+        let start = y * self.strides[usize::from(k.plane)];
+        let row = &plane[start..];
+        let n = out.len().min(self.layout.comp_size(c).0);
+        let out = &mut out[..n];
+        let (off, step) = (usize::from(k.offset), usize::from(k.step));
+        match self.layout.format.encoding() {
+            Encoding::U8 => {
+                if step == 1 {
+                    for (o, &b) in out.iter_mut().zip(&row[off..off + n]) {
+                        *o = u16::from(b);
+                    }
+                } else {
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = u16::from(row[off + i * step]);
+                    }
+                }
+            }
+            Encoding::U16Le => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let a = off + i * step;
+                    *o = u16::from_le_bytes([row[a], row[a + 1]]) & 0x3ff;
+                }
+            }
+            Encoding::U16LeMsb => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let a = off + i * step;
+                    *o = u16::from_le_bytes([row[a], row[a + 1]]) >> 6;
+                }
+            }
+            Encoding::V210 => unpack_v210_row(row, k.kind, out),
+        }
+    }
+}
+
+impl<'a> FrameMut<'a> {
+    /// A writable view of `planes` with `strides`; fails when a plane is too short.
+    pub fn new(
+        layout: Layout,
+        planes: [&'a mut [u8]; 3],
+        strides: [usize; 3],
+    ) -> Result<Self, LayoutError> {
+        layout.check([planes[0].len(), planes[1].len(), planes[2].len()], strides)?;
+        Ok(FrameMut {
+            layout,
+            planes,
+            strides,
+        })
+    }
+
+    /// A writable view of `planes` (one `Vec` per memory plane, as [`Layout::alloc`]
+    /// gives) with `strides`.
+    pub fn from_vecs(
+        layout: Layout,
+        planes: &'a mut [Vec<u8>],
+        strides: [usize; 3],
+    ) -> Result<Self, LayoutError> {
+        let mut it = planes.iter_mut();
+        let mut next = || it.next().map_or(&mut [][..], |v| v.as_mut_slice());
+        let p = [next(), next(), next()];
+        FrameMut::new(layout, p, strides)
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Read-only view of the same frame.
+    pub fn as_ref(&self) -> Frame<'_> {
+        Frame {
+            layout: self.layout,
+            planes: [&*self.planes[0], &*self.planes[1], &*self.planes[2]],
+            strides: self.strides,
+        }
+    }
+
+    /// Sample of component `c` at (`x`, `y`) in component coordinates.
+    #[inline]
+    pub fn get(&self, c: usize, x: usize, y: usize) -> u16 {
+        self.as_ref().get(c, x, y)
+    }
+
+    /// Writes `value` (clamped to the range) to component `c` at (`x`, `y`). Touches
+    /// only that sample's bits: other components, padding and alpha stay as they were.
+    #[inline]
+    pub fn set(&mut self, c: usize, x: usize, y: usize, value: u16) {
+        let layout = self.layout;
+        let k = layout.components()[c];
+        let p = usize::from(k.plane);
+        let value = value.min(layout.max_value());
+        let row = &mut self.planes[p][y * self.strides[p]..];
+        let at = usize::from(k.offset) + x * usize::from(k.step);
+        match layout.format.encoding() {
+            Encoding::U8 => row[at] = value as u8,
+            Encoding::U16Le => {
+                let old = u16::from_le_bytes([row[at], row[at + 1]]);
+                let v = (old & !0x3ff) | value;
+                row[at..at + 2].copy_from_slice(&v.to_le_bytes());
+            }
+            Encoding::U16LeMsb => {
+                let old = u16::from_le_bytes([row[at], row[at + 1]]);
+                let v = (old & 0x3f) | (value << 6);
+                row[at..at + 2].copy_from_slice(&v.to_le_bytes());
+            }
+            Encoding::V210 => {
+                let (byte, shift) = v210_position(k.kind, x);
+                let mut w = u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
+                w = (w & !(0x3ff << shift)) | (u32::from(value) << shift);
+                row[byte..byte + 4].copy_from_slice(&w.to_le_bytes());
+            }
+        }
+    }
+}
+
+#[inline]
+fn read_sample(
+    layout: &Layout,
+    planes: &[&[u8]; 3],
+    strides: &[usize; 3],
+    c: usize,
+    x: usize,
+    y: usize,
+) -> u16 {
+    let k = layout.components()[c];
+    let p = usize::from(k.plane);
+    let row = &planes[p][y * strides[p]..];
+    let at = usize::from(k.offset) + x * usize::from(k.step);
+    match layout.format.encoding() {
+        Encoding::U8 => u16::from(row[at]),
+        Encoding::U16Le => u16::from_le_bytes([row[at], row[at + 1]]) & 0x3ff,
+        Encoding::U16LeMsb => u16::from_le_bytes([row[at], row[at + 1]]) >> 6,
+        Encoding::V210 => {
+            let (byte, shift) = v210_position(k.kind, x);
+            let w = u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
+            ((w >> shift) & 0x3ff) as u16
+        }
+    }
+}
+
+/// Byte offset (of its 32-bit word) and bit shift of sample `x` of a v210 component.
+#[inline]
+fn v210_position(kind: Kind, x: usize) -> (usize, u32) {
+    let group = x / 6 * 16;
+    // (word, shift) for Y0..Y5, then Cb0..Cb2 / Cr0..Cr2 within a group.
+    const Y_POS: [(usize, u32); 6] = [(0, 10), (1, 0), (1, 20), (2, 10), (3, 0), (3, 20)];
+    const U_POS: [(usize, u32); 3] = [(0, 0), (1, 10), (2, 20)];
+    const V_POS: [(usize, u32); 3] = [(0, 20), (2, 0), (3, 10)];
+    let (word, shift) = match kind {
+        Kind::Y => Y_POS[x % 6],
+        // Chroma sample x covers pixels 2x and 2x+1: group x/3.
+        Kind::U => return chroma_v210(U_POS, x),
+        _ => return chroma_v210(V_POS, x),
+    };
+    (group + word * 4, shift)
+}
+
+#[inline]
+fn chroma_v210(pos: [(usize, u32); 3], x: usize) -> (usize, u32) {
+    let (word, shift) = pos[x % 3];
+    (x / 3 * 16 + word * 4, shift)
+}
+
+/// Unpacks one v210 row's component `kind` into `out`.
+fn unpack_v210_row(row: &[u8], kind: Kind, out: &mut [u16]) {
+    let per_group = if kind == Kind::Y { 6 } else { 3 };
+    let word = |g: usize, w: usize| {
+        let a = g * 16 + w * 4;
+        u32::from_le_bytes([row[a], row[a + 1], row[a + 2], row[a + 3]])
+    };
+    for (g, chunk) in out.chunks_mut(per_group).enumerate() {
+        let w = [word(g, 0), word(g, 1), word(g, 2), word(g, 3)];
+        let all: [u32; 6] = match kind {
+            Kind::Y => [w[0] >> 10, w[1], w[1] >> 20, w[2] >> 10, w[3], w[3] >> 20],
+            Kind::U => [w[0], w[1] >> 10, w[2] >> 20, 0, 0, 0],
+            _ => [w[0] >> 20, w[2], w[3] >> 10, 0, 0, 0],
+        };
+        for (o, v) in chunk.iter_mut().zip(all) {
+            *o = (v & 0x3ff) as u16;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_round_trips_every_sample() {
+        for format in VideoFormat::ALL {
+            for (w, h) in [(1, 1), (7, 5), (13, 4), (48, 3)] {
+                let layout = Layout::new(format, w, h).unwrap();
+                let (mut planes, strides) = layout.alloc();
+                // Fill the bytes with a pattern so that writes must keep their neighbours.
+                for (p, v) in planes.iter_mut().enumerate() {
+                    for (i, b) in v.iter_mut().enumerate() {
+                        *b = (i * 31 + p * 7) as u8;
+                    }
+                }
+                let before = planes.clone();
+                let max = layout.max_value();
+                let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                let value = |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
+                for c in 0..3 {
+                    let (cw, ch) = layout.comp_size(c);
+                    for y in 0..ch {
+                        for x in 0..cw {
+                            frame.set(c, x, y, value(c, x, y));
+                        }
+                    }
+                }
+                for c in 0..3 {
+                    let (cw, ch) = layout.comp_size(c);
+                    let mut row = vec![0u16; cw];
+                    for y in 0..ch {
+                        frame.as_ref().unpack_row(c, y, &mut row);
+                        for (x, &r) in row.iter().enumerate() {
+                            assert_eq!(r, value(c, x, y), "{format:?} {w}x{h} c{c} ({x},{y})");
+                            assert_eq!(frame.get(c, x, y), r);
+                        }
+                    }
+                }
+                // Writing back what is there changes no byte.
+                for c in 0..3 {
+                    let (cw, ch) = layout.comp_size(c);
+                    for y in 0..ch {
+                        for x in 0..cw {
+                            let v = frame.get(c, x, y);
+                            frame.set(c, x, y, v);
+                        }
+                    }
+                }
+                drop(frame);
+                let _ = before;
+            }
+        }
+    }
+
+    #[test]
+    fn writes_touch_only_their_sample() {
+        for format in VideoFormat::ALL {
+            let layout = Layout::new(format, 12, 4).unwrap();
+            let (mut planes, strides) = layout.alloc();
+            for v in planes.iter_mut() {
+                for (i, b) in v.iter_mut().enumerate() {
+                    *b = (i * 57 + 11) as u8;
+                }
+            }
+            let before = planes.clone();
+            let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+            let old = frame.get(1, 2, 1);
+            frame.set(1, 2, 1, old ^ 1);
+            frame.set(1, 2, 1, old);
+            drop(frame);
+            assert_eq!(planes, before, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn known_byte_layouts() {
+        // UYVY: U0 Y0 V0 Y1.
+        let l = Layout::parse("UYVY", 2, 1).unwrap();
+        let mut p = vec![vec![10u8, 20, 30, 40]];
+        let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
+        assert_eq!((f.get(0, 0, 0), f.get(0, 1, 0), f.get(1, 0, 0), f.get(2, 0, 0)), (20, 40, 10, 30));
+        // v210: word0 = Cb0 | Y0 << 10 | Cr0 << 20.
+        let l = Layout::parse("v210", 6, 1).unwrap();
+        let mut p = vec![vec![0u8; 128]];
+        let w0: u32 = 100 | (200 << 10) | (300 << 20);
+        p[0][..4].copy_from_slice(&w0.to_le_bytes());
+        let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
+        assert_eq!((f.get(0, 0, 0), f.get(1, 0, 0), f.get(2, 0, 0)), (200, 100, 300));
+        // P010: value in the high bits.
+        let l = Layout::parse("P010_10LE", 2, 2).unwrap();
+        let (mut p, s) = l.alloc();
+        p[0][..2].copy_from_slice(&(1023u16 << 6).to_le_bytes());
+        let f = FrameMut::from_vecs(l, &mut p, s).unwrap();
+        assert_eq!(f.get(0, 0, 0), 1023);
+        // Strides as GStreamer computes them.
+        assert_eq!(Layout::parse("v210", 1920, 1).unwrap().default_strides()[0], 5120);
+        assert_eq!(Layout::parse("UYVY", 7, 1).unwrap().default_strides()[0], 16);
+        assert_eq!(Layout::parse("I420", 7, 5).unwrap().default_strides(), [8, 4, 4]);
+        assert_eq!(Layout::parse("RGB", 5, 1).unwrap().default_strides()[0], 16);
+    }
+
+    #[test]
+    fn refuses_short_planes_and_unknown_formats() {
+        let l = Layout::parse("NV12", 8, 8).unwrap();
+        let a = vec![0u8; 64];
+        let b = vec![0u8; 31];
+        assert!(matches!(
+            Frame::new(l, [&a, &b, &[]], [8, 8, 0]),
+            Err(LayoutError::ShortPlane { plane: 1, .. })
+        ));
+        assert!(Layout::parse("GRAY8", 4, 4).is_err());
+        assert!(Layout::parse("I420", 0, 4).is_err());
+    }
+}

@@ -1,0 +1,625 @@
+//! Pixel errors in processed video: YUV and RGB `video/x-raw` streams from broadcast,
+//! OBS and delivery masters.
+//!
+//! By the time a picture is YUV or RGB, demosaicing, scaling and compression have spread
+//! one bad photosite into a small spot of a few pixels, often coloured, that stays at the
+//! same place on the frame while the picture moves. This module finds such spots and
+//! repairs them, on any of the formats of [`layout`] — 8- and 10-bit, planar,
+//! semi-planar, packed 4:2:2 and v210, RGB — without GStreamer types:
+//!
+//! 1. **detect** (parallel, horizontal bands of the shared pool): every component plane
+//!    (luma and both chroma planes at their own subsampling, or R, G, B) is searched for
+//!    samples that stand out as a bright or dark spot of up to 3×3 samples from the ring
+//!    around them ([`detect`]); hits of all planes within 2 pixels of each other become
+//!    one *candidate* at a frame pixel.
+//! 2. **confirm** ([`track`]): a candidate becomes a *pixel error* once it has stayed at
+//!    its frame position through several changes of the picture around it; detail that
+//!    moves with the picture never does.
+//! 3. **repair** ([`repair`]): every confirmed position and every position of the defect
+//!    map is re-estimated from its surroundings in every component plane at once — luma
+//!    and chroma together, so no coloured halo remains; estimates are all computed from
+//!    the untouched frame before any is written.
+//! 4. **report**: each repaired spot with its position, the component that shows it most,
+//!    and its QC [`Severity`] ([`quality`]).
+//!
+//! Coordinates are frame pixels (the luma grid) everywhere: in the defect map, in the
+//! confirmed set and in reports.
+
+pub mod detect;
+pub mod eval;
+pub mod layout;
+pub mod quality;
+pub mod repair;
+pub mod track;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use rayon::prelude::*;
+
+use crate::defect_map::{DefectMap, Entry};
+use crate::engine::Mode;
+pub use detect::{Hit, PlaneParams, Scratch, Tuning};
+pub use layout::{Frame, FrameMut, Kind, Layout, LayoutError, VIDEO_FORMATS, VideoFormat};
+pub use quality::{Severity, Visibility};
+pub use track::{TrackUpdate, Tracker};
+
+/// Luma rows per band (a multiple of 2, so 4:2:0 chroma bands tile exactly).
+const BAND_ROWS: usize = 64;
+/// A sample is replaced when it stands out from its estimate by this many noise
+/// standard deviations…
+pub const REPAIR_SIGMAS: f64 = 3.0;
+/// …and by this fraction of the range.
+pub const REPAIR_FLOOR: f64 = 0.012;
+/// Hits of different planes within this many frame pixels are one candidate.
+const MERGE_DISTANCE: u32 = 2;
+
+/// The worker pool of the video path, as many threads as cores.
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("defectfix-video-{i}"))
+        .build()
+        .ok()
+});
+
+fn pool_threads() -> usize {
+    POOL.as_ref().map_or(1, |p| p.current_num_threads())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Per-frame settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Look for spots in every frame and confirm them over time (else: map only).
+    pub detection: bool,
+    /// 1 = defaults; larger finds fainter spots (see [`Tuning::sensitivity`]).
+    pub sensitivity: f64,
+    /// Worker threads at most (0 = the whole pool). The output does not depend on it.
+    pub n_threads: usize,
+    /// Repair, or only find and report.
+    pub mode: Mode,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            detection: true,
+            sensitivity: 1.0,
+            n_threads: 0,
+            mode: Mode::Correct,
+        }
+    }
+}
+
+/// Why a spot was repaired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpotSource {
+    /// Listed by the defect map.
+    Map,
+    /// Confirmed by the temporal stage.
+    Confirmed,
+}
+
+/// One spot of the last frame that was repaired (or, in detect mode, would have been).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spot {
+    /// Frame pixel (luma grid).
+    pub x: u32,
+    pub y: u32,
+    pub source: SpotSource,
+    /// Brighter than its surroundings in the component that shows it most.
+    pub bright: bool,
+    /// The component that shows it most (largest deviation).
+    pub component: Kind,
+    /// That component's sample as it arrived, and its estimate from the surroundings.
+    pub value: u16,
+    pub expected: u16,
+    /// What its severity was judged from.
+    pub visibility: Visibility,
+    pub severity: Severity,
+    /// Samples replaced (over all components).
+    pub changed: usize,
+}
+
+/// A spot the spatial test found in the last frame (confirmed or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// Frame pixel.
+    pub x: u32,
+    pub y: u32,
+    /// Bright in the plane that shows it most.
+    pub bright: bool,
+    /// Largest deviation from the surroundings over its planes, in 1/65536 of the range.
+    pub strength: u32,
+    /// Bit `c` set when component `c` showed it.
+    pub components: u8,
+}
+
+/// Counts for one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameReport {
+    /// Spots the spatial test found (candidates, most of them detail).
+    pub candidates: usize,
+    /// Positions followed by the temporal stage.
+    pub tracks: usize,
+    /// Confirmed positions (pixel errors).
+    pub confirmed: usize,
+    /// Map positions inside the frame.
+    pub mapped: usize,
+    /// Spots repaired (or that would be, in detect mode).
+    pub spots: usize,
+    /// Samples replaced (or that would be).
+    pub samples: usize,
+    pub promoted: usize,
+    pub forgotten: usize,
+}
+
+#[derive(Debug, Default)]
+struct Band {
+    y0: usize,
+    y1: usize,
+    hits: Vec<Hit>,
+}
+
+/// Where a map landed on the frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapPlacement {
+    /// Distinct frame pixels the map covers.
+    pub pixels: usize,
+    /// Entries that do not touch the frame.
+    pub outside: usize,
+}
+
+/// Per-stream state of the video path: built for one layout, reused every frame.
+pub struct Processor {
+    layout: Layout,
+    bands: Vec<Band>,
+    scratch: Vec<Mutex<Scratch>>,
+    tracker: Tracker,
+    context_comp: usize,
+    mapped: Vec<(u32, u32)>,
+    installed: Option<(Arc<DefectMap>, i64, i64)>,
+    tuning: Tuning,
+    sigma: [f64; 3],
+    candidates: Vec<Candidate>,
+    spots: Vec<Spot>,
+    writes: Vec<repair::Write>,
+    last_update: TrackUpdate,
+}
+
+impl Processor {
+    /// A fresh processor for frames of `layout`.
+    pub fn new(layout: Layout) -> Self {
+        let bands = (0..layout.height.div_ceil(BAND_ROWS))
+            .map(|i| Band {
+                y0: i * BAND_ROWS,
+                y1: ((i + 1) * BAND_ROWS).min(layout.height),
+                hits: Vec::new(),
+            })
+            .collect();
+        // The context of the temporal stage is luma, or G for RGB.
+        let context_comp = layout
+            .components()
+            .iter()
+            .position(|k| matches!(k.kind, Kind::Y | Kind::G))
+            .unwrap_or(0);
+        Processor {
+            layout,
+            bands,
+            scratch: (0..pool_threads().max(1))
+                .map(|_| Mutex::new(Scratch::default()))
+                .collect(),
+            tracker: Tracker::new(layout.width, layout.height, context_comp),
+            context_comp,
+            mapped: Vec::new(),
+            installed: None,
+            tuning: Tuning::default(),
+            sigma: [0.0; 3],
+            candidates: Vec::new(),
+            spots: Vec::new(),
+            writes: Vec::new(),
+            last_update: TrackUpdate::default(),
+        }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Replaces the constants of the spatial test (experiments; `sensitivity` of the
+    /// per-frame [`Settings`] overrides `tuning.sensitivity`).
+    pub fn set_tuning(&mut self, tuning: Tuning) {
+        self.tuning = tuning;
+    }
+
+    /// The spots repaired in the last frame (or that would have been, in detect mode),
+    /// row-major.
+    pub fn spots(&self) -> &[Spot] {
+        &self.spots
+    }
+
+    /// The spots the spatial test found in the last frame, confirmed or not.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    /// Confirmed positions (frame pixels), row-major.
+    pub fn confirmed(&self) -> &[(u32, u32)] {
+        self.tracker.confirmed()
+    }
+
+    /// The temporal stage.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Noise standard deviation per component measured on the last frame.
+    pub fn sigma(&self) -> [f64; 3] {
+        self.sigma
+    }
+
+    /// What the temporal stage promoted and forgot in the last frame.
+    pub fn last_update(&self) -> TrackUpdate {
+        self.last_update
+    }
+
+    /// The confirmed positions as a defect map, in frame pixels plus an offset (pass the
+    /// element's `map-offset-x`/`-y` to write a map that reads back the same way).
+    pub fn confirmed_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
+        DefectMap::from_entries(
+            self.tracker
+                .confirmed()
+                .iter()
+                .map(|&(x, y)| Entry::Pixel {
+                    x: i64::from(x) + offset_x,
+                    y: i64::from(y) + offset_y,
+                })
+                .collect(),
+        )
+    }
+
+    /// Map pixels in frame coordinates.
+    pub fn mapped_pixels(&self) -> &[(u32, u32)] {
+        &self.mapped
+    }
+
+    /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); the
+    /// index is rebuilt only when the map or the offset changed, and then the placement
+    /// is returned.
+    pub fn set_map(
+        &mut self,
+        map: Option<&Arc<DefectMap>>,
+        offset_x: i64,
+        offset_y: i64,
+    ) -> Option<MapPlacement> {
+        let unchanged = match (&self.installed, map) {
+            (None, None) => true,
+            (Some((old, ox, oy)), Some(new)) => {
+                Arc::ptr_eq(old, new) && *ox == offset_x && *oy == offset_y
+            }
+            _ => false,
+        };
+        if unchanged {
+            return None;
+        }
+        let mut placement = MapPlacement::default();
+        self.mapped.clear();
+        if let Some(map) = map {
+            let resolved = map.resolve(
+                self.layout.width as u32,
+                self.layout.height as u32,
+                offset_x,
+                offset_y,
+            );
+            self.mapped = resolved.pixels;
+            placement = MapPlacement {
+                pixels: self.mapped.len(),
+                outside: resolved.outside,
+            };
+        }
+        self.installed = map.map(|m| (Arc::clone(m), offset_x, offset_y));
+        Some(placement)
+    }
+
+    /// Processes one frame in place (or only inspects it, in detect mode).
+    pub fn process(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
+        let mut report = FrameReport {
+            mapped: self.mapped.len(),
+            ..FrameReport::default()
+        };
+        self.spots.clear();
+        self.candidates.clear();
+        self.writes.clear();
+        self.last_update = TrackUpdate::default();
+        if frame.layout() != &self.layout {
+            return report;
+        }
+        let layout = self.layout;
+        let max = layout.max_value();
+        let ncomp = layout.components().len();
+        let view = frame.as_ref();
+        for c in 0..ncomp {
+            self.sigma[c] = detect::estimate_sigma(&view, c);
+        }
+        let threads = match settings.n_threads {
+            0 => pool_threads(),
+            n => n.min(pool_threads()),
+        };
+
+        // 1. Spatial detection, per band and component.
+        if settings.detection {
+            let tuning = Tuning {
+                sensitivity: settings.sensitivity,
+                ..self.tuning
+            };
+            let params: Vec<PlaneParams> = (0..ncomp)
+                .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
+                .collect();
+            let scratch = &self.scratch;
+            let height = layout.height;
+            run_bands(&mut self.bands, threads, |band| {
+                band.hits.clear();
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
+                let mut s = lock(&scratch[slot]);
+                for (c, k) in layout.components().iter().enumerate() {
+                    let (_, ch) = layout.comp_size(c);
+                    let cy0 = band.y0 >> k.sy;
+                    let cy1 = if band.y1 == height {
+                        ch
+                    } else {
+                        band.y1 >> k.sy
+                    };
+                    detect::detect_rows(&view, c, cy0, cy1, &params[c], &mut s, &mut band.hits);
+                }
+            });
+            self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
+            report.candidates = self.candidates.len();
+
+            // 2. Temporal confirmation.
+            let update = self.tracker.observe(
+                &view,
+                self.candidates.iter().map(|c| (c.x, c.y)),
+                self.sigma[self.context_comp],
+                max,
+            );
+            self.last_update = update;
+            report.promoted = update.promoted;
+            report.forgotten = update.forgotten;
+        }
+        report.tracks = self.tracker.tracks();
+        report.confirmed = self.tracker.confirmed().len();
+
+        // 3. Repair targets: the map's pixels, then confirmed positions the map does not
+        //    already cover.
+        let mut targets: Vec<(u32, u32, SpotSource)> = self
+            .mapped
+            .iter()
+            .map(|&(x, y)| (x, y, SpotSource::Map))
+            .collect();
+        if settings.detection {
+            let near_map: HashSet<(u32, u32)> = self.mapped.iter().copied().collect();
+            for &(x, y) in self.tracker.confirmed() {
+                let listed = (-1i32..=1).any(|dy| {
+                    (-1i32..=1).any(|dx| {
+                        match (x.checked_add_signed(dx), y.checked_add_signed(dy)) {
+                            (Some(a), Some(b)) => near_map.contains(&(a, b)),
+                            _ => false,
+                        }
+                    })
+                });
+                if !listed {
+                    targets.push((x, y, SpotSource::Confirmed));
+                }
+            }
+        }
+        let neighbours = neighbour_lists(&targets);
+        let threshold: [i32; 3] = std::array::from_fn(|c| {
+            (REPAIR_SIGMAS * self.sigma[c])
+                .max(REPAIR_FLOOR * f64::from(max))
+                .round() as i32
+        });
+        let comps = layout.components();
+        for (i, &(x, y, source)) in targets.iter().enumerate() {
+            let near = &neighbours[i];
+            let usable = |c: usize, sx: usize, sy: usize| {
+                let k = comps[c];
+                !near.iter().any(|&(tx, ty)| {
+                    ((tx >> k.sx) as usize).abs_diff(sx) <= 1
+                        && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
+                })
+            };
+            let probe = repair::probe(&view, x, y, threshold, &usable, &mut self.writes);
+            let changed = probe.changed();
+            if changed == 0 {
+                continue;
+            }
+            self.spots.push(describe(&layout, x, y, source, &probe, changed));
+        }
+        report.spots = self.spots.len();
+        report.samples = self.writes.len();
+
+        // 4. Write.
+        if settings.mode == Mode::Correct {
+            for w in &self.writes {
+                frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
+            }
+        }
+        self.spots.sort_by_key(|s| (s.y, s.x));
+        report
+    }
+}
+
+/// The spot record of a probe: the component that shows it most, and its severity.
+fn describe(
+    layout: &Layout,
+    x: u32,
+    y: u32,
+    source: SpotSource,
+    probe: &repair::Probe,
+    changed: usize,
+) -> Spot {
+    let comps = layout.components();
+    let range = f64::from(layout.max_value().max(1));
+    let (c, p) = probe
+        .comps
+        .iter()
+        .enumerate()
+        .take(comps.len())
+        .max_by_key(|(_, p)| p.deviation.abs())
+        .map(|(c, p)| (c, *p))
+        .unwrap_or_default();
+    let dev = |k: Kind| {
+        comps
+            .iter()
+            .position(|q| q.kind == k)
+            .map_or(0.0, |i| f64::from(probe.comps[i].deviation) / range)
+    };
+    let est = |k: Kind| {
+        comps
+            .iter()
+            .position(|q| q.kind == k)
+            .map_or(0.0, |i| f64::from(probe.comps[i].estimate) / range)
+    };
+    let (luma, chroma, level) = if layout.format.is_yuv() {
+        (dev(Kind::Y), dev(Kind::U).abs().max(dev(Kind::V).abs()), est(Kind::Y))
+    } else {
+        // BT.709 luma of the colour deviations; chroma as the channels' departure from it.
+        let (r, g, b) = (dev(Kind::R), dev(Kind::G), dev(Kind::B));
+        let l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let level = 0.2126 * est(Kind::R) + 0.7152 * est(Kind::G) + 0.0722 * est(Kind::B);
+        (l, (r - l).abs().max((g - l).abs()).max((b - l).abs()), level)
+    };
+    let visibility = Visibility {
+        luma: luma.abs(),
+        chroma,
+        level,
+        bright: if luma.abs() > 0.0 {
+            luma > 0.0
+        } else {
+            p.deviation > 0
+        },
+        central: quality::is_central(x, y, layout.width, layout.height),
+    };
+    Spot {
+        x,
+        y,
+        source,
+        bright: p.deviation > 0,
+        component: comps.get(c).map_or(Kind::Y, |k| k.kind),
+        value: p.value,
+        expected: p.estimate,
+        severity: quality::severity(&visibility),
+        visibility,
+        changed,
+    }
+}
+
+/// For every target, the other targets within 8 frame pixels (whose spots may reach
+/// into its ring).
+fn neighbour_lists(targets: &[(u32, u32, SpotSource)]) -> Vec<Vec<(u32, u32)>> {
+    const REACH: u32 = 8;
+    let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+    for (i, &(x, y, _)) in targets.iter().enumerate() {
+        grid.entry((x / REACH, y / REACH)).or_default().push(i);
+    }
+    targets
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y, _))| {
+            let (gx, gy) = (x / REACH, y / REACH);
+            let mut near = Vec::new();
+            for cy in gy.saturating_sub(1)..=gy + 1 {
+                for cx in gx.saturating_sub(1)..=gx + 1 {
+                    for &j in grid.get(&(cx, cy)).map_or(&[][..], |v| v.as_slice()) {
+                        let (tx, ty, _) = targets[j];
+                        if j != i && tx.abs_diff(x) <= REACH && ty.abs_diff(y) <= REACH {
+                            near.push((tx, ty));
+                        }
+                    }
+                }
+            }
+            near
+        })
+        .collect()
+}
+
+/// Hits of all planes → candidates at frame pixels: hits within [`MERGE_DISTANCE`]
+/// pixels of a candidate join it; a candidate sits at its strongest luma (or, for RGB,
+/// any) hit, else at its strongest chroma hit.
+fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> Vec<Candidate> {
+    let comps = layout.components();
+    let range = u64::from(layout.max_value().max(1));
+    let mut out: Vec<Candidate> = Vec::new();
+    // Whether each candidate's position came from a full-resolution plane.
+    let mut full_res: Vec<bool> = Vec::new();
+    let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+    const CELL: u32 = 4;
+    for h in hits {
+        let k = comps[usize::from(h.c)];
+        let (x, y) = (h.x << k.sx, h.y << k.sy);
+        let strength = (u64::from(h.deviation()) * 65536 / range) as u32;
+        let full = k.sx == 0 && k.sy == 0;
+        let (gx, gy) = (x / CELL, y / CELL);
+        let mut found = None;
+        'search: for cy in gy.saturating_sub(1)..=gy + 1 {
+            for cx in gx.saturating_sub(1)..=gx + 1 {
+                for &j in grid.get(&(cx, cy)).map_or(&[][..], |v| v.as_slice()) {
+                    let o = &out[j];
+                    if o.x.abs_diff(x) <= MERGE_DISTANCE && o.y.abs_diff(y) <= MERGE_DISTANCE {
+                        found = Some(j);
+                        break 'search;
+                    }
+                }
+            }
+        }
+        match found {
+            Some(j) => {
+                let o = &mut out[j];
+                o.components |= 1 << h.c;
+                let better_position =
+                    (full && !full_res[j]) || (full == full_res[j] && strength > o.strength);
+                if better_position {
+                    o.x = x;
+                    o.y = y;
+                    o.bright = h.bright;
+                    full_res[j] = full;
+                }
+                o.strength = o.strength.max(strength);
+            }
+            None => {
+                grid.entry((gx, gy)).or_default().push(out.len());
+                out.push(Candidate {
+                    x,
+                    y,
+                    bright: h.bright,
+                    strength,
+                    components: 1 << h.c,
+                });
+                full_res.push(full);
+            }
+        }
+    }
+    out
+}
+
+/// Runs `work` on every band on the pool, at most `threads` at once; which thread runs
+/// a band never changes what it computes.
+fn run_bands(bands: &mut [Band], threads: usize, work: impl Fn(&mut Band) + Sync + Send) {
+    let threads = threads.max(1);
+    match POOL.as_ref() {
+        Some(pool) if threads > 1 && bands.len() > 1 => pool.install(|| {
+            if threads >= pool.current_num_threads() {
+                bands.par_iter_mut().for_each(&work);
+            } else {
+                let chunk = bands.len().div_ceil(threads);
+                bands
+                    .par_chunks_mut(chunk)
+                    .for_each(|c| c.iter_mut().for_each(&work));
+            }
+        }),
+        _ => bands.iter_mut().for_each(work),
+    }
+}
