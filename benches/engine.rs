@@ -8,7 +8,7 @@ use criterion::BatchSize;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::detect::KernelPath;
-use gstdefectfix::engine::{Engine, Mode, Settings};
+use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 
@@ -58,10 +58,15 @@ fn map_only(c: &mut Criterion) {
         let mut engine = Engine::new(format);
         engine.set_map(Some(&map), 0, 0);
         let stride = format.default_stride();
+        // Detection off: the cost follows the map, not the pixels.
+        let settings = Settings {
+            detection: Detection::Off,
+            ..Settings::default()
+        };
         group.bench_function(format!("{id}/1000-mapped"), |b| {
             b.iter(|| {
                 let mut frame = FrameMut::new(&mut dst, format, stride).expect("frame fits");
-                black_box(engine.process(&mut frame, Mode::Correct))
+                black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
             })
         });
     }
