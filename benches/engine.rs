@@ -144,7 +144,12 @@ fn paths(c: &mut Criterion) {
         n_threads: 1,
         ..Settings::default()
     };
-    for path in [KernelPath::Scalar, KernelPath::Portable, KernelPath::Avx2] {
+    for path in [
+        KernelPath::Scalar,
+        KernelPath::Portable,
+        KernelPath::Avx2,
+        KernelPath::Avx512,
+    ] {
         if !path.available() {
             continue;
         }

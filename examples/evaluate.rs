@@ -58,6 +58,7 @@ fn parse() -> Result<Options, String> {
             "--sensitivity" => o.tuning.sensitivity = num(val("--sensitivity")?)?,
             "--k" => o.tuning.k = num(val("--k")?)?,
             "--beta" => o.tuning.beta = num(val("--beta")?)?,
+            "--beta-cold" => o.tuning.beta_cold = num(val("--beta-cold")?)?,
             "--floor" => o.tuning.floor = num(val("--floor")?)?,
             "--colour-mode" => o.tuning.colour_mode = num(val("--colour-mode")?)? as u8,
             "--beta-colour" => o.tuning.beta_colour = num(val("--beta-colour")?)?,
@@ -208,6 +209,11 @@ fn main() {
             let ours = run_engine_with(&mut engine, &frame, &l.format, o.tuning.sensitivity);
             let s = score(&l.clean, &frame, &injected, &ours, w, levels);
             if o.list_missed {
+                let buf = eval::to_buffer(&frame, &l.format);
+                let view =
+                    gstdefectfix::frame::FrameRef::new(&buf, l.format, l.format.default_stride())
+                        .expect("frame");
+                let det = engine.detector();
                 for d in &injected {
                     let i = d.y as usize * w + d.x as usize;
                     if d.counted && !ours.flagged[i] {
@@ -219,8 +225,10 @@ fn main() {
                                     && e.y.abs_diff(d.y) <= 2
                             })
                             .count();
+                        let k = det.reference_pixel(&view, d.x as usize, d.y as usize);
+                        let c = det.confirm(&view, d.x as usize, d.y as usize, k);
                         eprintln!(
-                            "missed {} {density:.0e} {:?} ({},{}) {}->{} injected-near {near}",
+                            "missed {} {density:.0e} {:?} ({},{}) {}->{} injected-near {near} kernel {k} confirm {c}",
                             l.raw.name(),
                             d.kind,
                             d.x,
@@ -264,6 +272,76 @@ fn main() {
     }
     if o.only.is_none() {
         flea3(&o);
+        upstream_bpc(&o);
+    }
+}
+
+/// The DSLR frame with the 400 defects its upstream author injected (200 at 600 = black,
+/// 200 at 65535): ground truth = pixels that differ from the clean frame.
+fn upstream_bpc(o: &Options) {
+    let clean_path = o
+        .data
+        .join("natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB.raw");
+    let bpc_path = o
+        .data
+        .join("natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB_bpc_test.raw");
+    let (w, h) = (768usize, 512usize);
+    let (Ok(clean), Ok(bad), Ok(format)) = (
+        eval::read_raw(&clean_path, w, h, true),
+        eval::read_raw(&bpc_path, w, h, true),
+        FrameFormat::parse("video/x-bayer", "rggb14le", w as i64, h as i64),
+    ) else {
+        eprintln!("bpc_test frame missing");
+        return;
+    };
+    let levels = Levels {
+        black: 600,
+        white: 15520,
+    };
+    let truth: Vec<usize> = (0..w * h).filter(|&i| clean[i] != bad[i]).collect();
+    println!("\nUpstream-injected defects (mushfiqulalam DSC_1339 bpc_test, 14-bit):\n");
+    let range = levels.range();
+    let counted = |i: usize| f64::from(clean[i].abs_diff(bad[i].min(levels.white))) > 0.05 * range;
+    let hot: Vec<usize> = truth
+        .iter()
+        .copied()
+        .filter(|&i| bad[i] > clean[i])
+        .collect();
+    let dead: Vec<usize> = truth
+        .iter()
+        .copied()
+        .filter(|&i| bad[i] < clean[i])
+        .collect();
+    println!(
+        "| method | found hot (of {}) | found dark (of {}; {} of them > 5 % of range below the truth) | other pixels changed | PSNR before | PSNR after |",
+        hot.len(),
+        dead.len(),
+        dead.iter().filter(|&&i| counted(i)).count()
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut engine = Engine::new(format);
+    engine.set_tuning(o.tuning);
+    let ours = run_engine_with(&mut engine, &bad, &format, o.tuning.sensitivity);
+    let isp = open_isp(&bad, w, h, levels);
+    for (name, out) in [("**defectfix**", &ours), ("open-ISP", &isp)] {
+        let found_hot = hot.iter().filter(|&&i| out.flagged[i]).count();
+        let found_dead = dead.iter().filter(|&&i| out.flagged[i]).count();
+        let found_counted = dead
+            .iter()
+            .filter(|&&i| counted(i) && out.flagged[i])
+            .count();
+        let other = (0..w * h)
+            .filter(|&i| clean[i] == bad[i] && out.output[i] != bad[i])
+            .count();
+        // The hot ones are at 65535, outside the 14-bit range: PSNR on values clamped to
+        // the white level.
+        let clamp = |v: &[u16]| v.iter().map(|&x| x.min(levels.white)).collect::<Vec<_>>();
+        let peak = f64::from(levels.white);
+        println!(
+            "| {name} | {found_hot} | {found_dead} ({found_counted}) | {other} | {} | {} |",
+            db(eval::psnr(&clamp(&bad), &clean, peak)),
+            db(eval::psnr(&clamp(&out.output), &clean, peak)),
+        );
     }
 }
 

@@ -57,7 +57,7 @@ fn detect_all(det: &Detector, frame: &FrameRef<'_>, path: KernelPath) -> Vec<Fou
 
 #[test]
 fn kernel_paths_agree_bit_for_bit_on_random_frames_of_every_format() {
-    let paths: Vec<KernelPath> = [KernelPath::Portable, KernelPath::Avx2]
+    let paths: Vec<KernelPath> = [KernelPath::Portable, KernelPath::Avx2, KernelPath::Avx512]
         .into_iter()
         .filter(|p| p.available())
         .collect();
@@ -123,7 +123,12 @@ fn output_is_identical_for_every_thread_count_and_kernel_path() {
         let input = textured(&format);
         let mut outputs = Vec::new();
         for n_threads in [1usize, 2, 3, 0] {
-            for path in [KernelPath::Scalar, KernelPath::Portable, KernelPath::Avx2] {
+            for path in [
+                KernelPath::Scalar,
+                KernelPath::Portable,
+                KernelPath::Avx2,
+                KernelPath::Avx512,
+            ] {
                 if !path.available() {
                     continue;
                 }

@@ -54,9 +54,10 @@ pub fn decide(v: u16, n: [u16; 8], a: u32, b: u32, p: &Params) -> u8 {
     }
     // Of 8 values the second largest is never below the second smallest.
     let tex = texture(hi2.wrapping_sub(lo2), p.beta);
+    let tex_cold = texture(hi2.wrapping_sub(lo2), p.beta_cold);
     let noise2 = a.wrapping_add(b.wrapping_mul(u32::from(hi2 >> p.shift)));
     let e_hot = v.saturating_sub(hi2).saturating_sub(tex);
-    let e_cold = lo2.saturating_sub(v).saturating_sub(tex);
+    let e_cold = lo2.saturating_sub(v).saturating_sub(tex_cold);
     let hot = e_hot > p.floor && u32::from(e_hot) * u32::from(e_hot) > noise2;
     let cold = e_cold > p.floor && u32::from(e_cold) * u32::from(e_cold) > noise2;
     u8::from(hot) | (u8::from(cold) << 1)
@@ -89,8 +90,9 @@ pub fn prefilter(v: u16, n: [u16; 8], p: &Params) -> u8 {
     let (l23, t23) = (b2.min(b3), b2.max(b3).min(a2.min(a3)));
     let lo2 = l01.max(l23).min(t01.min(t23));
     let margin = texture(hi2.wrapping_sub(lo2), p.beta).saturating_add(p.floor);
+    let margin_cold = texture(hi2.wrapping_sub(lo2), p.beta_cold).saturating_add(p.floor);
     let hot = v > hi2.saturating_add(margin);
-    let cold = v.saturating_add(margin) < lo2;
+    let cold = v.saturating_add(margin_cold) < lo2;
     u8::from(hot) | (u8::from(cold) << 1)
 }
 
@@ -227,6 +229,35 @@ pub unsafe fn row_avx2(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool
     row_body(rows, rp, p, mono, out)
 }
 
+/// The same row kernel compiled with AVX-512 (BW) enabled.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn row_avx512(
+    rows: [&[u16]; 5],
+    rp: &RowParams,
+    p: &Params,
+    mono: bool,
+    out: &mut [u8],
+) {
+    row_body(rows, rp, p, mono, out)
+}
+
+/// Whether the CPU runs the AVX-512 kernel.
+#[inline]
+pub fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Which row kernel runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelPath {
@@ -236,11 +267,16 @@ pub enum KernelPath {
     Portable,
     /// [`row_avx2`] (only where the CPU has AVX2).
     Avx2,
+    /// [`row_avx512`] (only where the CPU has AVX-512 BW).
+    Avx512,
 }
 
 impl KernelPath {
     /// The fastest path this CPU supports.
     pub fn best() -> KernelPath {
+        if has_avx512() {
+            return KernelPath::Avx512;
+        }
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx2") {
@@ -258,6 +294,7 @@ impl KernelPath {
             KernelPath::Avx2 => std::is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             KernelPath::Avx2 => false,
+            KernelPath::Avx512 => has_avx512(),
         }
     }
 }
@@ -279,6 +316,12 @@ pub fn row(
             // SAFETY: the CPU supports AVX2, checked on the line above; the kernel is
             // otherwise safe code.
             unsafe { row_avx2(rows, rp, p, mono, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if has_avx512() => {
+            // SAFETY: the CPU supports AVX-512F/BW, checked on the line above; the kernel
+            // is otherwise safe code.
+            unsafe { row_avx512(rows, rp, p, mono, out) }
         }
         _ => row_portable(rows, rp, p, mono, out),
     }

@@ -39,6 +39,8 @@ pub const MIN_SIDE: usize = 5;
 pub const DEFAULT_K: f64 = 6.0;
 /// Default texture factor `β` (fraction of the neighbours' spread).
 pub const DEFAULT_BETA: f64 = 0.75;
+/// Default texture factor of the dark side.
+pub const DEFAULT_BETA_COLD: f64 = 0.35;
 /// Default texture factor of the cross-colour test.
 pub const DEFAULT_BETA_COLOUR: f64 = 0.5;
 /// Default least excess, as a fraction of the sample range.
@@ -51,6 +53,8 @@ pub struct Tuning {
     pub sensitivity: f64,
     pub k: f64,
     pub beta: f64,
+    /// Texture factor of the dark side.
+    pub beta_cold: f64,
     pub floor: f64,
     /// Texture factor of the cross-colour test.
     pub beta_colour: f64,
@@ -64,6 +68,7 @@ impl Default for Tuning {
             sensitivity: 1.0,
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
+            beta_cold: DEFAULT_BETA_COLD,
             floor: DEFAULT_FLOOR,
             beta_colour: DEFAULT_BETA_COLOUR,
             colour_mode: 2,
@@ -77,6 +82,8 @@ pub struct Params {
     /// Texture margin in 1/16384 of 4 times the neighbours' spread (see
     /// [`kernel::texture`]).
     pub beta: u16,
+    /// The same for the dark side (dark texture is rarer than bright glints).
+    pub beta_cold: u16,
     /// Least excess, DN.
     pub floor: u16,
     /// The level enters the noise term as `level >> shift` (keeps it within 12 bits).
@@ -116,6 +123,7 @@ impl Params {
         }
         Params {
             beta: (tuning.beta * 16384.0 / s).round().clamp(0.0, 65535.0) as u16,
+            beta_cold: (tuning.beta_cold * 16384.0 / s).round().clamp(0.0, 65535.0) as u16,
             floor: (tuning.floor * range / s).round().clamp(1.0, 65535.0) as u16,
             shift,
             a,
@@ -271,6 +279,7 @@ impl Detector {
         let n = pos.map(|(nx, ny)| frame.get(nx, ny));
         let stats = Stats::of(&n);
         let tex = p.texture(stats.hi2 - stats.lo2);
+        let tex_cold = kernel::texture(stats.hi2 - stats.lo2, p.beta_cold);
         let mut out = 0;
         if flags & HOT != 0 {
             if self.passes(
@@ -294,7 +303,7 @@ impl Detector {
                 && stats.lo2.saturating_sub(v) < p.clip / 4;
             if !clipped {
                 if self.passes(
-                    stats.lo1.saturating_sub(v).saturating_sub(tex),
+                    stats.lo1.saturating_sub(v).saturating_sub(tex_cold),
                     stats.hi2,
                     plane,
                 ) {
@@ -387,7 +396,11 @@ impl Detector {
             return false;
         }
         let stats = Stats::of(&n[..k]);
-        let tex = p.texture(stats.hi2 - stats.lo2);
+        let tex = if hot {
+            p.texture(stats.hi2 - stats.lo2)
+        } else {
+            kernel::texture(stats.hi2 - stats.lo2, p.beta_cold)
+        };
         if hot {
             self.passes(
                 v.saturating_sub(stats.hi1).saturating_sub(tex),
@@ -459,6 +472,7 @@ impl Detector {
                         frame,
                         r,
                         &mut scratch.ring[slot * stride..(slot + 1) * stride],
+                        path,
                     );
                     scratch.ring_rows[slot] = r;
                 }
@@ -491,23 +505,22 @@ impl Detector {
     }
 }
 
-/// Calls `hit(x, flags)` for the flagged pixels of a row of flags.
+/// Calls `hit(x, flags)` for the flagged pixels of a row of flags. Flags are rare:
+/// 64-byte chunks are OR-reduced first (vectorised), and only non-zero ones looked into.
 #[inline]
 fn scan_flags(flags: &[u8], mut hit: impl FnMut(usize, u8)) {
-    let mut chunks = flags.chunks_exact(8);
+    const CHUNK: usize = 64;
+    let mut chunks = flags.chunks_exact(CHUNK);
     let mut base = 0usize;
     for chunk in &mut chunks {
-        let word = u64::from_ne_bytes([
-            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-        ]);
-        if word != 0 {
+        if chunk.iter().fold(0u8, |a, &b| a | b) != 0 {
             for (i, &fl) in chunk.iter().enumerate() {
                 if fl != 0 {
                     hit(base + i, fl);
                 }
             }
         }
-        base += 8;
+        base += CHUNK;
     }
     for (i, &fl) in chunks.remainder().iter().enumerate() {
         if fl != 0 {
@@ -562,8 +575,46 @@ impl Params {
 }
 
 /// Decodes row `y` of `frame` into `dst` (`width + 4` values: the row at 2..width+2,
-/// two pixels reflected about each end before and after it).
-fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
+/// two pixels reflected about each end before and after it), with the instruction set of
+/// `path`.
+fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 if std::is_x86_feature_detected!("avx2") => {
+            // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
+            unsafe { decode_row_avx2(frame, y, dst) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if kernel::has_avx512() => {
+            // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
+            unsafe { decode_row_avx512(frame, y, dst) }
+        }
+        _ => decode_row_body(frame, y, dst),
+    }
+}
+
+/// [`decode_row_body`] compiled with AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn decode_row_avx2(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
+    decode_row_body(frame, y, dst)
+}
+
+/// [`decode_row_body`] compiled with AVX-512.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn decode_row_avx512(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
+    decode_row_body(frame, y, dst)
+}
+
+#[inline(always)]
+fn decode_row_body(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
     let f = frame.format();
     let w = f.width;
     let start = y * frame.stride();

@@ -10,7 +10,7 @@
 //! least squares, once more without the bins that lie far above the first fit (texture).
 
 use crate::format::FrameFormat;
-use crate::frame::FrameRef;
+use crate::frame::{FrameRef, SampleIo};
 
 /// Level bins per plane.
 const BINS: usize = 16;
@@ -85,44 +85,12 @@ impl NoiseEstimator {
         if pitch == 2 && step.is_multiple_of(2) {
             step += 1;
         }
-        let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
         if f.height < 2 * pitch + 2 {
             return NoiseModel::flat(floor.sqrt());
         }
-        // Row pairs start at pitch..h-pitch-2 so that both rows have neighbours above
-        // and below.
-        let first = pitch;
-        let last = f.height - pitch - 2;
-        for i in 0..pairs {
-            let y0 = (first + (last - first) * i / pairs.max(1)) & !1;
-            let y0 = y0.max(first);
-            for y in y0..y0 + 2 {
-                let mut x = pitch;
-                while x + pitch < f.width {
-                    let c = frame.get(x, y);
-                    if c > peak {
-                        peak = c;
-                        at_peak = 0;
-                    }
-                    if c == peak {
-                        at_peak += 1;
-                    }
-                    samples += 1;
-                    let c = u32::from(c);
-                    let l = u32::from(frame.get(x - pitch, y));
-                    let r = u32::from(frame.get(x + pitch, y));
-                    let u = u32::from(frame.get(x, y - pitch));
-                    let d = u32::from(frame.get(x, y + pitch));
-                    let level = (l + r + u + d + 4 * c) / 8;
-                    // The flatter of the two directions: texture is mostly directional.
-                    let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
-                    let bin = (level as usize * BINS / (max as usize + 1)).min(BINS - 1);
-                    let plane = f.cfa.plane_index(x, y);
-                    self.bins[plane * BINS + bin].push(diff);
-                    x += step;
-                }
-            }
-        }
+        let (peak, at_peak, samples) = crate::with_sample_io!(f.sample, Io => {
+            self.collect::<Io>(frame, pairs, step)
+        });
         let mut model = NoiseModel::flat(floor.sqrt());
         if at_peak * 1000 >= samples && peak > 0 {
             model.clip = peak;
@@ -157,6 +125,58 @@ impl NoiseEstimator {
             }
         }
         model
+    }
+}
+
+impl NoiseEstimator {
+    /// Bins the samples of `pairs` row pairs, every `step` columns; returns the largest
+    /// value seen, how many samples had it, and the number of samples.
+    fn collect<Io: SampleIo>(
+        &mut self,
+        frame: &FrameRef<'_>,
+        pairs: usize,
+        step: usize,
+    ) -> (u16, usize, usize) {
+        let f = *frame.format();
+        let (data, stride) = (frame.data(), frame.stride());
+        let pitch = f.cfa.pitch();
+        let max = usize::from(f.max_value());
+        let at = |x: usize, y: usize| u32::from(Io::read(data, y * stride + x * Io::BYTES));
+        let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
+        // Row pairs start at pitch..h-pitch-2 so that both rows have neighbours above
+        // and below.
+        let first = pitch;
+        let last = f.height - pitch - 2;
+        for i in 0..pairs {
+            let y0 = ((first + (last - first) * i / pairs.max(1)) & !1).max(first);
+            for y in y0..y0 + 2 {
+                let mut x = pitch;
+                while x + pitch < f.width {
+                    let c = at(x, y);
+                    let c16 = c as u16;
+                    if c16 > peak {
+                        peak = c16;
+                        at_peak = 0;
+                    }
+                    if c16 == peak {
+                        at_peak += 1;
+                    }
+                    samples += 1;
+                    let l = at(x - pitch, y);
+                    let r = at(x + pitch, y);
+                    let u = at(x, y - pitch);
+                    let d = at(x, y + pitch);
+                    let level = (l + r + u + d + 4 * c) as usize / 8;
+                    // The flatter of the two directions: texture is mostly directional.
+                    let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
+                    let bin = (level * BINS / (max + 1)).min(BINS - 1);
+                    let plane = f.cfa.plane_index(x, y);
+                    self.bins[plane * BINS + bin].push(diff);
+                    x += step;
+                }
+            }
+        }
+        (peak, at_peak, samples)
     }
 }
 
