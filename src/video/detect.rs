@@ -199,6 +199,62 @@ pub fn full_test(rows: [&[u16]; 5], x: usize, p: &PlaneParams) -> Option<(bool, 
     None
 }
 
+/// How far sample (`x`, `y`) of component `c` stands from the median of its 16-sample
+/// ring (signed; ring samples outside the plane are left out). `None` outside the plane.
+pub fn stand_out(frame: &Frame<'_>, c: usize, x: usize, y: usize) -> Option<i32> {
+    let (w, h) = frame.layout().comp_size(c);
+    if x >= w || y >= h {
+        return None;
+    }
+    let mut r = [0u16; 16];
+    let mut n = 0;
+    for &(dx, dy) in &RING {
+        if let (Some(sx), Some(sy)) = (x.checked_add_signed(dx), y.checked_add_signed(dy))
+            && sx < w
+            && sy < h
+        {
+            r[n] = frame.get(c, sx, sy);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return Some(0);
+    }
+    let r = &mut r[..n];
+    r.sort_unstable();
+    let m = (i32::from(r[(n - 1) / 2]) + i32::from(r[n / 2]) + 1) / 2;
+    Some(i32::from(frame.get(c, x, y)) - m)
+}
+
+/// The full test at sample (`x`, `y`) of component `c`, read straight from the frame
+/// (for single positions; `None` also within 2 of the plane's border).
+pub fn spot_at(
+    frame: &Frame<'_>,
+    c: usize,
+    x: usize,
+    y: usize,
+    p: &PlaneParams,
+) -> Option<(bool, u16, u16)> {
+    let (w, h) = frame.layout().comp_size(c);
+    if x < 2 || y < 2 || x + 2 >= w || y + 2 >= h {
+        return None;
+    }
+    let mut win = [[0u16; 5]; 5];
+    for (j, row) in win.iter_mut().enumerate() {
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = frame.get(c, x + i - 2, y + j - 2);
+        }
+    }
+    let rows = [
+        &win[0][..],
+        &win[1][..],
+        &win[2][..],
+        &win[3][..],
+        &win[4][..],
+    ];
+    full_test(rows, 2, p)
+}
+
 /// Scratch memory of one worker: unpacked rows and prefilter flags.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -377,7 +433,9 @@ mod tests {
         }
         assert_eq!(test(&c, 10, 10), None);
         // An edge.
-        let d: Vec<u16> = (0..w * h).map(|i| if i % w >= 10 { 200 } else { 100 }).collect();
+        let d: Vec<u16> = (0..w * h)
+            .map(|i| if i % w >= 10 { 200 } else { 100 })
+            .collect();
         assert_eq!(test(&d, 10, 10), None);
         // A faint spot below the margin.
         let mut e = flat.clone();

@@ -352,7 +352,10 @@ pub fn sub(n: usize, s: u8) -> usize {
 pub enum LayoutError {
     /// Not one of [`VIDEO_FORMATS`].
     Unsupported(String),
-    BadSize { width: i64, height: i64 },
+    BadSize {
+        width: i64,
+        height: i64,
+    },
     /// A memory plane is missing, or its stride or length is too small.
     ShortPlane {
         plane: usize,
@@ -621,7 +624,8 @@ impl<'a> FrameMut<'a> {
             }
             Encoding::V210 => {
                 let (byte, shift) = v210_position(k.kind, x);
-                let mut w = u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
+                let mut w =
+                    u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
                 w = (w & !(0x3ff << shift)) | (u32::from(value) << shift);
                 row[byte..byte + 4].copy_from_slice(&w.to_le_bytes());
             }
@@ -716,7 +720,8 @@ mod tests {
                 let before = planes.clone();
                 let max = layout.max_value();
                 let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-                let value = |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
+                let value =
+                    |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
                 for c in 0..3 {
                     let (cw, ch) = layout.comp_size(c);
                     for y in 0..ch {
@@ -778,14 +783,25 @@ mod tests {
         let l = Layout::parse("UYVY", 2, 1).unwrap();
         let mut p = vec![vec![10u8, 20, 30, 40]];
         let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
-        assert_eq!((f.get(0, 0, 0), f.get(0, 1, 0), f.get(1, 0, 0), f.get(2, 0, 0)), (20, 40, 10, 30));
+        assert_eq!(
+            (
+                f.get(0, 0, 0),
+                f.get(0, 1, 0),
+                f.get(1, 0, 0),
+                f.get(2, 0, 0)
+            ),
+            (20, 40, 10, 30)
+        );
         // v210: word0 = Cb0 | Y0 << 10 | Cr0 << 20.
         let l = Layout::parse("v210", 6, 1).unwrap();
         let mut p = vec![vec![0u8; 128]];
         let w0: u32 = 100 | (200 << 10) | (300 << 20);
         p[0][..4].copy_from_slice(&w0.to_le_bytes());
         let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
-        assert_eq!((f.get(0, 0, 0), f.get(1, 0, 0), f.get(2, 0, 0)), (200, 100, 300));
+        assert_eq!(
+            (f.get(0, 0, 0), f.get(1, 0, 0), f.get(2, 0, 0)),
+            (200, 100, 300)
+        );
         // P010: value in the high bits.
         let l = Layout::parse("P010_10LE", 2, 2).unwrap();
         let (mut p, s) = l.alloc();
@@ -793,9 +809,18 @@ mod tests {
         let f = FrameMut::from_vecs(l, &mut p, s).unwrap();
         assert_eq!(f.get(0, 0, 0), 1023);
         // Strides as GStreamer computes them.
-        assert_eq!(Layout::parse("v210", 1920, 1).unwrap().default_strides()[0], 5120);
-        assert_eq!(Layout::parse("UYVY", 7, 1).unwrap().default_strides()[0], 16);
-        assert_eq!(Layout::parse("I420", 7, 5).unwrap().default_strides(), [8, 4, 4]);
+        assert_eq!(
+            Layout::parse("v210", 1920, 1).unwrap().default_strides()[0],
+            5120
+        );
+        assert_eq!(
+            Layout::parse("UYVY", 7, 1).unwrap().default_strides()[0],
+            16
+        );
+        assert_eq!(
+            Layout::parse("I420", 7, 5).unwrap().default_strides(),
+            [8, 4, 4]
+        );
         assert_eq!(Layout::parse("RGB", 5, 1).unwrap().default_strides()[0], 16);
     }
 

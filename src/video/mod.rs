@@ -42,7 +42,7 @@ use crate::engine::Mode;
 pub use detect::{Hit, PlaneParams, Scratch, Tuning};
 pub use layout::{Frame, FrameMut, Kind, Layout, LayoutError, VIDEO_FORMATS, VideoFormat};
 pub use quality::{Severity, Visibility};
-pub use track::{TrackUpdate, Tracker};
+pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
 
 /// Luma rows per band (a multiple of 2, so 4:2:0 chroma bands tile exactly).
 const BAND_ROWS: usize = 64;
@@ -51,6 +51,13 @@ const BAND_ROWS: usize = 64;
 pub const REPAIR_SIGMAS: f64 = 3.0;
 /// …and by this fraction of the range.
 pub const REPAIR_FLOOR: f64 = 0.012;
+/// A tile of the motion meter has moved when its samples changed by this many noise
+/// standard deviations on average…
+pub const MOTION_SIGMAS: f64 = 3.0;
+/// …and by this fraction of the range.
+pub const MOTION_FLOOR: f64 = 0.01;
+/// A tile votes on motion when its samples spread over this fraction of the range.
+pub const MOTION_STRUCTURE: f64 = 0.06;
 /// Hits of different planes within this many frame pixels are one candidate.
 const MERGE_DISTANCE: u32 = 2;
 
@@ -136,6 +143,8 @@ pub struct Candidate {
     pub strength: u32,
     /// Bit `c` set when component `c` showed it.
     pub components: u8,
+    /// Its centre in each component that showed it (component coordinates).
+    pub centres: [Option<(u32, u32)>; 3],
 }
 
 /// Counts for one frame.
@@ -162,6 +171,8 @@ struct Band {
     y0: usize,
     y1: usize,
     hits: Vec<Hit>,
+    /// The band's rows of the motion meter's subsample.
+    motion: Vec<u16>,
 }
 
 /// Where a map landed on the frame.
@@ -179,6 +190,8 @@ pub struct Processor {
     bands: Vec<Band>,
     scratch: Vec<Mutex<Scratch>>,
     tracker: Tracker,
+    motion: MotionMeter,
+    moving: bool,
     context_comp: usize,
     mapped: Vec<(u32, u32)>,
     installed: Option<(Arc<DefectMap>, i64, i64)>,
@@ -198,6 +211,7 @@ impl Processor {
                 y0: i * BAND_ROWS,
                 y1: ((i + 1) * BAND_ROWS).min(layout.height),
                 hits: Vec::new(),
+                motion: Vec::new(),
             })
             .collect();
         // The context of the temporal stage is luma, or G for RGB.
@@ -213,6 +227,8 @@ impl Processor {
                 .map(|_| Mutex::new(Scratch::default()))
                 .collect(),
             tracker: Tracker::new(layout.width, layout.height, context_comp),
+            motion: MotionMeter::new(layout.width, layout.height),
+            moving: false,
             context_comp,
             mapped: Vec::new(),
             installed: None,
@@ -259,6 +275,11 @@ impl Processor {
     /// Noise standard deviation per component measured on the last frame.
     pub fn sigma(&self) -> [f64; 3] {
         self.sigma
+    }
+
+    /// Whether the picture as a whole moved in the last frame (see [`MotionMeter`]).
+    pub fn moving(&self) -> bool {
+        self.moving
     }
 
     /// What the temporal stage promoted and forgot in the last frame.
@@ -360,8 +381,11 @@ impl Processor {
                 .collect();
             let scratch = &self.scratch;
             let height = layout.height;
+            let ctx = self.context_comp;
             run_bands(&mut self.bands, threads, |band| {
                 band.hits.clear();
+                band.motion.clear();
+                MotionMeter::sample_rows(&view, ctx, band.y0, band.y1, &mut band.motion);
                 let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
                 let mut s = lock(&scratch[slot]);
                 for (c, k) in layout.components().iter().enumerate() {
@@ -379,11 +403,33 @@ impl Processor {
             report.candidates = self.candidates.len();
 
             // 2. Temporal confirmation.
+            let sigma = self.sigma[self.context_comp];
+            self.moving = self.motion.update(
+                self.bands.iter().flat_map(|b| b.motion.iter().copied()),
+                (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * f64::from(max)),
+                (MOTION_STRUCTURE * f64::from(max)).round() as u16,
+            );
+            // A confirmed spot is absent only when not even a spot of half the margins
+            // is there.
+            let relaxed: [PlaneParams; 3] = std::array::from_fn(|c| {
+                params
+                    .get(c)
+                    .map_or(PlaneParams::default(), |p| PlaneParams {
+                        base: (p.base + 1) / 2,
+                        beta: p.beta / 2,
+                    })
+            });
             let update = self.tracker.observe(
                 &view,
-                self.candidates.iter().map(|c| (c.x, c.y)),
+                self.candidates.iter().map(|c| Seen {
+                    x: c.x,
+                    y: c.y,
+                    centres: c.centres,
+                }),
                 self.sigma[self.context_comp],
                 max,
+                relaxed,
+                self.moving,
             );
             self.last_update = update;
             report.promoted = update.promoted;
@@ -431,12 +477,32 @@ impl Processor {
                         && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
                 })
             };
-            let probe = repair::probe(&view, x, y, threshold, &usable, &mut self.writes);
+            let known = match source {
+                SpotSource::Confirmed => self.tracker.track_near(x, y).map(|t| t.centres),
+                SpotSource::Map => None,
+            };
+            let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
+                let k = comps.get(c).copied().unwrap_or(comps[0]);
+                known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
+            });
+            // The spot's centre in frame pixels, when a full-resolution plane saw it (or
+            // the map names it).
+            let anchor = match known {
+                None => Some((x, y)),
+                Some(k) => comps
+                    .iter()
+                    .enumerate()
+                    .find(|(c, q)| q.sx == 0 && q.sy == 0 && k[*c].is_some())
+                    .and_then(|(c, _)| k[c]),
+            };
+            let probe =
+                repair::probe(&view, centres, anchor, threshold, &usable, &mut self.writes);
             let changed = probe.changed();
             if changed == 0 {
                 continue;
             }
-            self.spots.push(describe(&layout, x, y, source, &probe, changed));
+            self.spots
+                .push(describe(&layout, x, y, source, &probe, changed));
         }
         report.spots = self.spots.len();
         report.samples = self.writes.len();
@@ -484,13 +550,21 @@ fn describe(
             .map_or(0.0, |i| f64::from(probe.comps[i].estimate) / range)
     };
     let (luma, chroma, level) = if layout.format.is_yuv() {
-        (dev(Kind::Y), dev(Kind::U).abs().max(dev(Kind::V).abs()), est(Kind::Y))
+        (
+            dev(Kind::Y),
+            dev(Kind::U).abs().max(dev(Kind::V).abs()),
+            est(Kind::Y),
+        )
     } else {
         // BT.709 luma of the colour deviations; chroma as the channels' departure from it.
         let (r, g, b) = (dev(Kind::R), dev(Kind::G), dev(Kind::B));
         let l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
         let level = 0.2126 * est(Kind::R) + 0.7152 * est(Kind::G) + 0.0722 * est(Kind::B);
-        (l, (r - l).abs().max((g - l).abs()).max((b - l).abs()), level)
+        (
+            l,
+            (r - l).abs().max((g - l).abs()).max((b - l).abs()),
+            level,
+        )
     };
     let visibility = Visibility {
         luma: luma.abs(),
@@ -555,6 +629,8 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
     let mut out: Vec<Candidate> = Vec::new();
     // Whether each candidate's position came from a full-resolution plane.
     let mut full_res: Vec<bool> = Vec::new();
+    // Strength of each candidate's hit in each component.
+    let mut strength_of: Vec<[u32; 3]> = Vec::new();
     let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
     const CELL: u32 = 4;
     for h in hits {
@@ -579,6 +655,11 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
             Some(j) => {
                 let o = &mut out[j];
                 o.components |= 1 << h.c;
+                let ci = usize::from(h.c);
+                if o.centres[ci].is_none() || strength > strength_of[j][ci] {
+                    o.centres[ci] = Some((h.x, h.y));
+                    strength_of[j][ci] = strength;
+                }
                 let better_position =
                     (full && !full_res[j]) || (full == full_res[j] && strength > o.strength);
                 if better_position {
@@ -591,14 +672,20 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
             }
             None => {
                 grid.entry((gx, gy)).or_default().push(out.len());
+                let mut centres = [None; 3];
+                centres[usize::from(h.c)] = Some((h.x, h.y));
+                let mut s = [0u32; 3];
+                s[usize::from(h.c)] = strength;
                 out.push(Candidate {
                     x,
                     y,
                     bright: h.bright,
                     strength,
                     components: 1 << h.c,
+                    centres,
                 });
                 full_res.push(full);
+                strength_of.push(s);
             }
         }
     }

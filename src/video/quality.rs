@@ -104,17 +104,32 @@ mod tests {
     #[test]
     fn follows_the_delivery_qc_reading() {
         // Bright on a dark scene: severe, even off-centre.
-        assert_eq!(severity(&vis(0.08, 0.0, 0.06, true, false)), Severity::Severe);
+        assert_eq!(
+            severity(&vis(0.08, 0.0, 0.06, true, false)),
+            Severity::Severe
+        );
         // The same step on a bright area off-centre: moderate; on the subject: severe.
-        assert_eq!(severity(&vis(0.08, 0.0, 0.6, true, false)), Severity::Moderate);
+        assert_eq!(
+            severity(&vis(0.08, 0.0, 0.6, true, false)),
+            Severity::Moderate
+        );
         assert_eq!(severity(&vis(0.08, 0.0, 0.6, true, true)), Severity::Severe);
         // A faint spot close to its surroundings: minor, wherever it is.
         assert_eq!(severity(&vis(0.02, 0.01, 0.5, true, true)), Severity::Minor);
-        assert_eq!(severity(&vis(0.02, 0.0, 0.5, false, false)), Severity::Minor);
+        assert_eq!(
+            severity(&vis(0.02, 0.0, 0.5, false, false)),
+            Severity::Minor
+        );
         // A strong colour error with little luma change is still visible.
-        assert_eq!(severity(&vis(0.01, 0.12, 0.5, false, false)), Severity::Moderate);
+        assert_eq!(
+            severity(&vis(0.01, 0.12, 0.5, false, false)),
+            Severity::Moderate
+        );
         // Far off anything: severe.
-        assert_eq!(severity(&vis(0.4, 0.0, 0.9, false, false)), Severity::Severe);
+        assert_eq!(
+            severity(&vis(0.4, 0.0, 0.9, false, false)),
+            Severity::Severe
+        );
         assert!(is_central(50, 50, 100, 100) && !is_central(10, 50, 100, 100));
     }
 }

@@ -18,6 +18,13 @@
 
 use super::layout::Frame;
 
+/// A box sample is replaced only when it stands out by more than the component's
+/// threshold and by more than 1/`PEAK_FRACTION` of the spot's peak deviation.
+pub const PEAK_FRACTION: i32 = 8;
+/// … and by more than this many times the ring's departure from straight lines (the
+/// interpolation error to expect in this texture).
+pub const BEND_FACTOR: i32 = 2;
+
 /// One sample write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Write {
@@ -53,15 +60,22 @@ impl Probe {
     }
 }
 
-/// Re-estimates the spot at frame pixel (`x`, `y`) in every component, and appends the
-/// replacements to `writes` (nothing is written to the frame). `threshold[c]` is the
-/// least deviation, in sample units, that a sample of component `c` must show to be
-/// replaced; `usable(c, sx, sy)` says whether ring sample (`sx`, `sy`) of component `c`
-/// may be used (it is only asked about samples inside the plane).
+/// Re-estimates a spot in every component, and appends the replacements to `writes`
+/// (nothing is written to the frame). `centres[c]` is the spot's centre in component
+/// `c`'s own coordinates (for a position known only in frame pixels, `(x >> sx, y >>
+/// sy)`); `threshold[c]` is the least deviation, in sample units, a sample of component
+/// `c` must show to be replaced; `usable(c, sx, sy)` says whether ring sample (`sx`,
+/// `sy`) of component `c` may be used (it is only asked about samples inside the plane).
+///
+/// `anchor`, when known, is the frame pixel at the centre of the spot: then only the
+/// samples that can have seen the 3×3 pixels around it are replaced — a subsampled
+/// chroma sample (`cx`, `cy`) is taken to cover frame columns `2cx − 1 … 2cx + 1` (the
+/// 3-tap filter of co-sited chroma) and rows `2cy … 2cy + 1` — so the repair of a spot
+/// stays inside what the spot can have touched.
 pub fn probe(
     frame: &Frame<'_>,
-    x: u32,
-    y: u32,
+    centres: [(u32, u32); 3],
+    anchor: Option<(u32, u32)>,
     threshold: [i32; 3],
     usable: &dyn Fn(usize, usize, usize) -> bool,
     writes: &mut Vec<Write>,
@@ -70,26 +84,38 @@ pub fn probe(
     let mut out = Probe::default();
     for (c, k) in layout.components().iter().enumerate() {
         let (w, h) = layout.comp_size(c);
-        let cx = (x >> k.sx) as isize;
-        let cy = (y >> k.sy) as isize;
+        // Whether sample (sx, sy) can have seen the anchor's 3×3 pixels.
+        let reach = |sx: isize, sy: isize| -> bool {
+            let Some((ax, ay)) = anchor else { return true };
+            let (ax, ay) = (ax as isize, ay as isize);
+            let (x0, x1) = if k.sx == 0 {
+                (sx, sx)
+            } else {
+                ((sx << k.sx) - 1, ((sx + 1) << k.sx) - 1)
+            };
+            let (y0, y1) = ((sy << k.sy), ((sy + 1) << k.sy) - 1);
+            x0 <= ax + 1 && x1 >= ax - 1 && y0 <= ay + 1 && y1 >= ay - 1
+        };
+        let (cx, cy) = (centres[c].0 as isize, centres[c].1 as isize);
         if cx >= w as isize || cy >= h as isize {
             continue;
         }
-        let inside = |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
+        let inside =
+            |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
         // Ring samples, by offset from the centre; None when unusable.
         let ring = |dx: isize, dy: isize| -> Option<i32> {
             let (sx, sy) = (cx + dx, cy + dy);
             (inside(sx, sy) && usable(c, sx as usize, sy as usize))
                 .then(|| i32::from(frame.get(c, sx as usize, sy as usize)))
         };
-        let left: [Option<i32>; 3] = [-1, 0, 1].map(|j| ring(-2, j));
-        let right: [Option<i32>; 3] = [-1, 0, 1].map(|j| ring(2, j));
-        let top: [Option<i32>; 3] = [-1, 0, 1].map(|i| ring(i, -2));
-        let bottom: [Option<i32>; 3] = [-1, 0, 1].map(|i| ring(i, 2));
+        let left: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(-2, j));
+        let right: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(2, j));
+        let top: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, -2));
+        let bottom: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, 2));
         // Differences across the box in each direction (the least-gradient weights).
-        let across = |a: &[Option<i32>; 3], b: &[Option<i32>; 3]| {
+        let across = |a: &[Option<i32>; 5], b: &[Option<i32>; 5]| {
             let (mut s, mut n) = (0i32, 0i32);
-            for (p, q) in a.iter().zip(b) {
+            for (p, q) in a[1..4].iter().zip(&b[1..4]) {
                 if let (Some(p), Some(q)) = (p, q) {
                     s += (p - q).abs();
                     n += 1;
@@ -99,6 +125,21 @@ pub fn probe(
         };
         let gh = across(&left, &right);
         let gv = across(&top, &bottom);
+        // How far the ring departs from straight lines along its four sides: the error
+        // an interpolation across the box can be expected to make here.
+        let bend = {
+            let mut b = [0i32; 12];
+            let mut n = 0;
+            for side in [&left, &right, &top, &bottom] {
+                for t in side.windows(3) {
+                    if let [Some(a), Some(m), Some(z)] = *t {
+                        b[n] = (2 * m - a - z).abs() / 2;
+                        n += 1;
+                    }
+                }
+            }
+            median(&mut b[..n]).unwrap_or(0)
+        };
         // Median of the usable ring, for box samples with no usable pair (computed
         // only when one needs it).
         let mut fallback: Option<Option<i32>> = None;
@@ -122,11 +163,11 @@ pub fn probe(
                     continue;
                 }
                 // Linear interpolation over the 4-sample gap: weights 3:1, 2:2, 1:3.
-                let hz = match (left[j], right[j]) {
+                let hz = match (left[j + 1], right[j + 1]) {
                     (Some(l), Some(r)) => Some((l * (3 - i as i32) + r * (1 + i as i32) + 2) / 4),
                     _ => None,
                 };
-                let vt = match (top[i], bottom[i]) {
+                let vt = match (top[i + 1], bottom[i + 1]) {
                     (Some(t), Some(b)) => Some((t * (3 - j as i32) + b * (1 + j as i32) + 2) / 4),
                     _ => None,
                 };
@@ -144,22 +185,35 @@ pub fn probe(
                 };
             }
         }
-        // The sample that stands out most decides the spot's side in this component.
-        let mut best: Option<(i32, u16, u16)> = None;
-        for (j, row) in est.iter().enumerate() {
-            for (i, e) in row.iter().enumerate() {
-                let Some(e) = *e else { continue };
-                out.estimated = true;
-                let v = frame.get(c, (cx + i as isize - 1) as usize, (cy + j as isize - 1) as usize);
-                let d = i32::from(v) - e;
-                if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
-                    best = Some((d, v, e.clamp(0, i32::from(u16::MAX)) as u16));
+        // The centre decides the spot's side in this component (the strongest sample
+        // when the centre cannot be estimated).
+        let sample = |i: usize, j: usize| {
+            frame.get(
+                c,
+                (cx + i as isize - 1) as usize,
+                (cy + j as isize - 1) as usize,
+            )
+        };
+        let mut best: Option<(i32, u16, u16)> = est[1][1].map(|e| {
+            let v = sample(1, 1);
+            (i32::from(v) - e, v, e.clamp(0, i32::from(u16::MAX)) as u16)
+        });
+        if best.is_none() {
+            for (j, row) in est.iter().enumerate() {
+                for (i, e) in row.iter().enumerate() {
+                    let Some(e) = *e else { continue };
+                    let v = sample(i, j);
+                    let d = i32::from(v) - e;
+                    if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
+                        best = Some((d, v, e.clamp(0, i32::from(u16::MAX)) as u16));
+                    }
                 }
             }
         }
         let Some((dev, value, estimate)) = best else {
             continue;
         };
+        out.estimated = true;
         let probe = &mut out.comps[c];
         *probe = CompProbe {
             deviation: dev,
@@ -167,17 +221,25 @@ pub fn probe(
             estimate,
             changed: 0,
         };
-        let t = threshold[c].max(1);
-        if dev.abs() <= t {
+        if dev.abs() <= threshold[c].max(BEND_FACTOR * bend).max(1) {
             continue;
         }
+        // Samples the spot reached stand out by a fair part of its peak and by more than
+        // the interpolation error here; texture next to it does not.
+        let t = threshold[c]
+            .max(dev.abs() / PEAK_FRACTION)
+            .max(BEND_FACTOR * bend)
+            .max(1);
         for (j, row) in est.iter().enumerate() {
             for (i, e) in row.iter().enumerate() {
                 let Some(e) = *e else { continue };
-                let (sx, sy) = ((cx + i as isize - 1) as usize, (cy + j as isize - 1) as usize);
-                let v = i32::from(frame.get(c, sx, sy));
+                let v = i32::from(sample(i, j));
                 let d = v - e;
-                if d.signum() == dev.signum() && d.abs() > t {
+                let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
+                if d.signum() == dev.signum()
+                    && (d.abs() > t || (i, j) == (1, 1))
+                    && reach(sx, sy)
+                {
                     writes.push(Write {
                         c: c as u8,
                         x: sx as u32,
@@ -198,7 +260,11 @@ fn median(v: &mut [i32]) -> Option<i32> {
     }
     v.sort_unstable();
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2] + 1) / 2 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2] + 1) / 2
+    })
 }
 
 #[cfg(test)]
@@ -229,7 +295,13 @@ mod tests {
         f.set(1, 8, 8, 5);
         f.set(2, 8, 8, 240);
         let mut writes = Vec::new();
-        let p = probe(&f.as_ref(), 16, 16, [4, 4, 4], &|_, _, _| true, &mut writes);
+        let p = probe(
+            &f.as_ref(),
+            [(16, 16), (8, 8), (8, 8)],
+            [4, 4, 4],
+            &|_, _, _| true,
+            &mut writes,
+        );
         assert_eq!(p.comps[0].changed, 9);
         assert_eq!((p.comps[1].changed, p.comps[2].changed), (1, 1));
         assert!(p.comps[1].deviation < 0 && p.comps[2].deviation > 0);
@@ -258,7 +330,21 @@ mod tests {
         }
         f.set(0, 8, 7, 255);
         let mut writes = Vec::new();
-        probe(&f.as_ref(), 8, 7, [4, 4, 4], &|_, _, _| true, &mut writes);
-        assert_eq!(writes, vec![Write { c: 0, x: 8, y: 7, value: 30 }]);
+        probe(
+            &f.as_ref(),
+            [(8, 7); 3],
+            [4, 4, 4],
+            &|_, _, _| true,
+            &mut writes,
+        );
+        assert_eq!(
+            writes,
+            vec![Write {
+                c: 0,
+                x: 8,
+                y: 7,
+                value: 30
+            }]
+        );
     }
 }

@@ -22,6 +22,7 @@
 
 use std::collections::HashMap;
 
+use super::detect::PlaneParams;
 use super::layout::Frame;
 
 /// Points at which a track is confirmed.
@@ -49,6 +50,30 @@ struct Track {
     context: [u16; 8],
     last_seen: u64,
     confirmed: bool,
+    /// Where the spot was last seen in each component (component coordinates).
+    centres: [Option<(u32, u32)>; 3],
+}
+
+/// A spot the spatial test found in a frame, as the tracker takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// Frame pixel.
+    pub x: u32,
+    pub y: u32,
+    /// Its centre in each component that showed it (component coordinates).
+    pub centres: [Option<(u32, u32)>; 3],
+}
+
+/// What is known about the track at a position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrackInfo {
+    pub x: u32,
+    pub y: u32,
+    pub score: i16,
+    pub confirmed: bool,
+    /// Frame number (1-based) when it was last seen.
+    pub last_seen: u64,
+    pub centres: [Option<(u32, u32)>; 3],
 }
 
 /// What changed in the confirmed set after a frame.
@@ -101,9 +126,21 @@ impl Tracker {
 
     /// Whether a confirmed track lies within one pixel of (`x`, `y`).
     pub fn is_confirmed_near(&self, x: u32, y: u32) -> bool {
-        self.find(x, y)
-            .and_then(|k| self.tracks.get(&k))
-            .is_some_and(|t| t.confirmed)
+        self.track_near(x, y).is_some_and(|t| t.confirmed)
+    }
+
+    /// The track within one pixel of (`x`, `y`), if any.
+    pub fn track_near(&self, x: u32, y: u32) -> Option<TrackInfo> {
+        let k = self.find(x, y)?;
+        let t = self.tracks.get(&k)?;
+        Some(TrackInfo {
+            x: k.0,
+            y: k.1,
+            score: t.score,
+            confirmed: t.confirmed,
+            last_seen: t.last_seen,
+            centres: t.centres,
+        })
     }
 
     /// Forgets everything (a new stream, or a scene that cannot be followed).
@@ -152,24 +189,47 @@ impl Tracker {
         })
     }
 
-    /// Takes one frame's evidence: `seen` are the spot positions the spatial test found
-    /// in it (frame pixels), `sigma` the noise of the context component, `max` the
-    /// largest sample value.
+    /// Takes one frame's evidence: `seen` are the spots the spatial test found in it,
+    /// `sigma` the noise of the context component, `max` the largest sample value.
+    /// A track not seen in a frame where its context changed loses points only when the
+    /// spot is clearly absent: no component passes the spatial test at the spot's
+    /// centre even with the relaxed parameters `relaxed[c]` (a faint error the test
+    /// missed in one frame is not evidence against it).
+    ///
+    /// `moving` says that the picture as a whole moved since the last frame (see
+    /// [`MotionMeter`]): a track whose context is flat — it cannot show a change — then
+    /// takes the frame's movement as the change around it, so an error on a clear sky
+    /// or a black background is confirmed during a pan, while a picture that does not
+    /// move confirms nothing there.
     pub fn observe(
         &mut self,
         frame: &Frame<'_>,
-        seen: impl IntoIterator<Item = (u32, u32)>,
+        seen: impl IntoIterator<Item = Seen>,
         sigma: f64,
         max: u16,
+        relaxed: [PlaneParams; 3],
+        moving: bool,
     ) -> TrackUpdate {
         self.frame += 1;
         let now = self.frame;
-        let limit = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(max)) * 8.0;
-        let changed = |a: &[u16; 8], b: &[u16; 8]| {
-            let sad: u32 = a.iter().zip(b).map(|(&p, &q)| u32::from(p.abs_diff(q))).sum();
-            f64::from(sad) > limit
+        let per_sample = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(max));
+        let limit = per_sample * 8.0;
+        let flat = |a: &[u16; 8]| {
+            let (lo, hi) = a
+                .iter()
+                .fold((u16::MAX, 0), |(l, h), &v| (l.min(v), h.max(v)));
+            f64::from(hi.saturating_sub(lo)) <= 2.0 * per_sample
         };
-        for (x, y) in seen {
+        let changed = |a: &[u16; 8], b: &[u16; 8]| {
+            let sad: u32 = a
+                .iter()
+                .zip(b)
+                .map(|(&p, &q)| u32::from(p.abs_diff(q)))
+                .sum();
+            f64::from(sad) > limit || (moving && flat(a) && flat(b))
+        };
+        for s in seen {
+            let (x, y) = (s.x, s.y);
             if x >= self.width || y >= self.height {
                 continue;
             }
@@ -181,6 +241,11 @@ impl Tracker {
                             continue;
                         }
                         t.last_seen = now;
+                        for (old, new) in t.centres.iter_mut().zip(s.centres) {
+                            if new.is_some() {
+                                *old = new;
+                            }
+                        }
                         if changed(&t.context, &context) {
                             t.score = (t.score + 1).min(MAX_SCORE);
                             t.context = context;
@@ -195,18 +260,26 @@ impl Tracker {
                             context,
                             last_seen: now,
                             confirmed: false,
+                            centres: s.centres,
                         },
                     );
                 }
                 None => {}
             }
         }
+        let layout = *frame.layout();
+        let absent = |x: u32, y: u32, centres: &[Option<(u32, u32)>; 3]| {
+            layout.components().iter().enumerate().all(|(c, k)| {
+                let (cx, cy) = centres[c].unwrap_or((x >> k.sx, y >> k.sy));
+                super::detect::spot_at(frame, c, cx as usize, cy as usize, &relaxed[c]).is_none()
+            })
+        };
         let mut update = TrackUpdate::default();
         let mut tracks = std::mem::take(&mut self.tracks);
         tracks.retain(|&(x, y), t| {
             if t.last_seen != now {
                 let context = self.context(frame, x, y);
-                if changed(&t.context, &context) {
+                if changed(&t.context, &context) && absent(x, y, &t.centres) {
                     t.score -= 2;
                     t.context = context;
                 }
@@ -234,6 +307,103 @@ impl Tracker {
     }
 }
 
+/// Side of the tiles the motion meter compares (frame pixels).
+pub const TILE: usize = 32;
+/// Subsampling step inside a tile.
+const STEP: usize = 4;
+
+/// Whether the picture as a whole moves: luma is subsampled every [`STEP`] pixels and
+/// compared with the last frame tile by tile ([`TILE`]×[`TILE`]); the frame moves when
+/// at least half of the tiles with structure in them changed (tiles without structure
+/// cannot show a movement and do not vote).
+#[derive(Debug, Default)]
+pub struct MotionMeter {
+    cols: usize,
+    rows: usize,
+    previous: Vec<u16>,
+    current: Vec<u16>,
+}
+
+impl MotionMeter {
+    /// A meter for frames `width`×`height`.
+    pub fn new(width: usize, height: usize) -> Self {
+        let (cols, rows) = (width.div_ceil(STEP), height.div_ceil(STEP));
+        MotionMeter {
+            cols,
+            rows,
+            previous: Vec::new(),
+            current: vec![0; cols * rows],
+        }
+    }
+
+    /// Subsample rows `y0..y1` (frame rows; only multiples of the step are read) of
+    /// component `c` of `frame` into `out`, which receives one row of samples per
+    /// subsampled row, in order.
+    pub fn sample_rows(frame: &Frame<'_>, c: usize, y0: usize, y1: usize, out: &mut Vec<u16>) {
+        let (w, _) = frame.layout().comp_size(c);
+        for y in (y0.next_multiple_of(STEP)..y1).step_by(STEP) {
+            out.extend((0..w).step_by(STEP).map(|x| frame.get(c, x, y)));
+        }
+    }
+
+    /// Installs this frame's subsample (rows in order, as [`Self::sample_rows`] gives
+    /// them for the whole frame) and says whether the frame moved; `change` is the
+    /// least mean absolute change of a tile's samples that counts, `structure` the
+    /// least spread that makes a tile vote.
+    pub fn update(
+        &mut self,
+        samples: impl IntoIterator<Item = u16>,
+        change: f64,
+        structure: u16,
+    ) -> bool {
+        let mut n = 0;
+        for (dst, v) in self.current.iter_mut().zip(samples) {
+            *dst = v;
+            n += 1;
+        }
+        if n != self.current.len() {
+            self.previous.clear();
+            return false;
+        }
+        let moving = if self.previous.len() == self.current.len() {
+            let per = TILE / STEP;
+            let (tc, tr) = (self.cols.div_ceil(per), self.rows.div_ceil(per));
+            let (mut voting, mut moved) = (0usize, 0usize);
+            for ty in 0..tr {
+                for tx in 0..tc {
+                    let (mut lo, mut hi, mut sad, mut count) = (u16::MAX, 0u16, 0u64, 0u64);
+                    for y in ty * per..((ty + 1) * per).min(self.rows) {
+                        for x in tx * per..((tx + 1) * per).min(self.cols) {
+                            let (a, b) = (
+                                self.current[y * self.cols + x],
+                                self.previous[y * self.cols + x],
+                            );
+                            lo = lo.min(a).min(b);
+                            hi = hi.max(a).max(b);
+                            sad += u64::from(a.abs_diff(b));
+                            count += 1;
+                        }
+                    }
+                    if hi.saturating_sub(lo) >= structure {
+                        voting += 1;
+                        if sad as f64 > change * count as f64 {
+                            moved += 1;
+                        }
+                    }
+                }
+            }
+            voting >= 4 && moved * 2 >= voting
+        } else {
+            false
+        };
+        std::mem::swap(&mut self.previous, &mut self.current);
+        if self.current.len() != self.previous.len() {
+            self.current = vec![0; self.previous.len()];
+        }
+        moving
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,12 +426,25 @@ mod tests {
         let mut tracker = Tracker::new(48, 32, 0);
         let mut promoted_at = None;
         for t in 0..12u32 {
-            let (planes, strides) =
-                frame_of(layout, |x, y| ((x as u32 + 3 * t) * 9 % 200 + y as u32) as u16);
+            let (planes, strides) = frame_of(layout, |x, y| {
+                ((x as u32 + 3 * t) * 9 % 200 + y as u32) as u16
+            });
             let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
             let frame = Frame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
             // (10,10) stays; the detail at (20 + 3t, 12) moves with the picture.
-            let u = tracker.observe(&frame, [(10, 10), (20 + 3 * t, 12)], 0.5, 255);
+            let seen = [(10, 10), (20 + 3 * t, 12)].map(|(x, y)| Seen {
+                x,
+                y,
+                centres: [Some((x, y)), None, None],
+            });
+            let u = tracker.observe(
+                &frame,
+                seen,
+                0.5,
+                255,
+                [PlaneParams { base: 8, beta: 64 }; 3],
+                false,
+            );
             if u.promoted > 0 {
                 promoted_at.get_or_insert(t);
             }
@@ -279,11 +462,30 @@ mod tests {
         let frame = Frame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
         let mut tracker = Tracker::new(32, 32, 0);
         for _ in 0..50 {
-            tracker.observe(&frame, [(8, 8)], 0.5, 255);
+            let seen = Seen {
+                x: 8,
+                y: 8,
+                centres: [None; 3],
+            };
+            tracker.observe(
+                &frame,
+                [seen],
+                0.5,
+                255,
+                [PlaneParams { base: 8, beta: 64 }; 3],
+                false,
+            );
         }
         assert!(tracker.confirmed().is_empty());
         for _ in 0..=STALE_FRAMES {
-            tracker.observe(&frame, [], 0.5, 255);
+            tracker.observe(
+                &frame,
+                [],
+                0.5,
+                255,
+                [PlaneParams { base: 8, beta: 64 }; 3],
+                false,
+            );
         }
         assert_eq!(tracker.tracks(), 0);
     }

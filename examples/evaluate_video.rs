@@ -1,0 +1,540 @@
+//! Quality of the video path (issue 7) on real frames: panned sequences cut from the
+//! 8-bit Bayer frames of `../shared/data/raw/natural`, the same sensor defects injected
+//! at the same sensor positions in every frame, clean and defective sequences both run
+//! through `bayer2rgb ! videoconvert` to YUV (or RGB), then `defectfix`'s video path with
+//! its defaults on the defective one, scored frame by frame against the clean one (the
+//! protocol is in `gstdefectfix::video::eval`).
+//!
+//! ```text
+//! cargo run --release --example evaluate_video                     # the EVALUATION.md table
+//! cargo run --release --example evaluate_video -- --only Outdoor2 --formats NV12 --frames-table
+//! ```
+//! Options: `--data DIR`, `--only SUBSTRING` (scene), `--formats F1,F2`, `--size WxH`,
+//! `--frames N`, `--step DX,DY` (pan per frame, even), `--density D`, `--seed N`,
+//! `--kinds hot+dead+stuck+weak`, `--sensitivity S`, `--frames-table` (per-frame lines).
+
+use std::path::{Path, PathBuf};
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+use gstdefectfix::sim::Kinds;
+use gstdefectfix::video::eval::{self, FrameScore, Pan, Planes};
+use gstdefectfix::video::{Layout, Settings};
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub data: PathBuf,
+    pub only: Option<String>,
+    pub formats: Vec<String>,
+    pub width: usize,
+    pub height: usize,
+    pub frames: usize,
+    pub dx: isize,
+    pub dy: isize,
+    pub density: f64,
+    pub seed: u64,
+    pub kinds: Kinds,
+    pub settings: Settings,
+    pub frames_table: bool,
+    /// Print, on the last frame, why each visible spot was missed and where the false
+    /// changes are.
+    pub diagnose: bool,
+    /// Positions whose neighbourhood is printed on the last frame (clean / defective /
+    /// repaired, every component).
+    pub dump: Vec<(usize, usize)>,
+    /// Positions whose track is printed frame by frame.
+    pub trace: Vec<(u32, u32)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw"),
+            only: None,
+            formats: vec!["UYVY".into(), "NV12".into(), "I420".into()],
+            width: 1280,
+            height: 720,
+            frames: 60,
+            dx: 4,
+            dy: 2,
+            density: 2e-4,
+            seed: 7,
+            kinds: Kinds::HOT
+                .union(Kinds::DEAD)
+                .union(Kinds::STUCK)
+                .union(Kinds::WEAK),
+            settings: Settings::default(),
+            frames_table: false,
+            diagnose: false,
+            dump: Vec::new(),
+            trace: Vec::new(),
+        }
+    }
+}
+
+/// The 8-bit natural frames: (name, file, width, height, CFA, black level).
+pub const SCENES: [(&str, &str, usize, usize, &str, u16); 5] = [
+    (
+        "Indoor1",
+        "natural/infiniteisp_Indoor1_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+    ),
+    (
+        "Outdoor1",
+        "natural/infiniteisp_Outdoor1_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+    ),
+    (
+        "Outdoor2",
+        "natural/infiniteisp_Outdoor2_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+    ),
+    (
+        "Outdoor3",
+        "natural/infiniteisp_Outdoor3_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+    ),
+    (
+        "Outdoor4",
+        "natural/infiniteisp_Outdoor4_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+    ),
+];
+
+/// One sequence's result.
+#[derive(Clone, Debug)]
+pub struct SeqResult {
+    pub scene: String,
+    pub format: String,
+    pub injected: usize,
+    pub scores: Vec<FrameScore>,
+}
+
+impl SeqResult {
+    /// The last frame's score.
+    pub fn last(&self) -> FrameScore {
+        self.scores.last().copied().unwrap_or_default()
+    }
+
+    /// First frame (1-based) from which the recall stays at or above `r`.
+    pub fn recall_from(&self, r: f64) -> Option<usize> {
+        let n = self.scores.len();
+        let bad = self.scores.iter().rposition(|s| s.recall() < r);
+        match bad {
+            None => Some(1),
+            Some(i) if i + 1 < n => Some(i + 2),
+            _ => None,
+        }
+    }
+
+    /// Largest false changes per megapixel of any frame.
+    pub fn worst_false_per_mp(&self) -> f64 {
+        self.scores
+            .iter()
+            .map(|s| s.false_per_mp())
+            .fold(0.0, f64::max)
+    }
+
+    /// Mean false changes per megapixel.
+    pub fn mean_false_per_mp(&self) -> f64 {
+        self.scores.iter().map(|s| s.false_per_mp()).sum::<f64>() / self.scores.len().max(1) as f64
+    }
+
+    /// Smallest PSNR gain of any frame (dB).
+    pub fn min_gain(&self) -> f64 {
+        self.scores
+            .iter()
+            .map(|s| s.psnr_out - s.psnr_in)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Frames whose PSNR did not improve.
+    pub fn frames_without_gain(&self) -> usize {
+        self.scores
+            .iter()
+            .filter(|s| s.psnr_out <= s.psnr_in)
+            .count()
+    }
+}
+
+/// Runs 8-bit Bayer frames (`cfa`, `width`×`height`, no padding) through
+/// `appsrc ! bayer2rgb ! videoconvert ! video/x-raw,format=FORMAT ! appsink` and
+/// returns the converted frames.
+pub fn convert(
+    frames: &[Vec<u8>],
+    width: usize,
+    height: usize,
+    cfa: &str,
+    format: &str,
+) -> Result<Vec<Planes>, String> {
+    let desc = format!(
+        "appsrc name=src format=time caps=video/x-bayer,format={cfa},width={width},height={height},framerate=30/1 \
+         ! bayer2rgb ! videoconvert ! video/x-raw,format={format} ! appsink name=sink sync=false"
+    );
+    let pipeline = gst::parse::launch(&desc)
+        .map_err(|e| e.to_string())?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| "not a pipeline".to_string())?;
+    let by_name = |n: &str| pipeline.by_name(n).ok_or(format!("no element {n}"));
+    let src = by_name("src")?
+        .downcast::<gst_app::AppSrc>()
+        .map_err(|_| "src is not an appsrc".to_string())?;
+    let sink = by_name("sink")?
+        .downcast::<gst_app::AppSink>()
+        .map_err(|_| "sink is not an appsink".to_string())?;
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(frames.len());
+    let result = (|| {
+        for (i, f) in frames.iter().enumerate() {
+            let mut buffer = gst::Buffer::from_slice(f.clone());
+            if let Some(b) = buffer.get_mut() {
+                b.set_pts(gst::ClockTime::from_mseconds(i as u64 * 33));
+            }
+            src.push_buffer(buffer)
+                .map_err(|e| format!("push: {e:?}"))?;
+            let sample = sink.pull_sample().map_err(|_| {
+                "no sample from the pipeline (bayer2rgb/videoconvert missing?)".to_string()
+            })?;
+            out.push(planes_of(&sample)?);
+        }
+        Ok::<(), String>(())
+    })();
+    let _ = src.end_of_stream();
+    let _ = pipeline.set_state(gst::State::Null);
+    result.map(|()| out)
+}
+
+fn planes_of(sample: &gst::Sample) -> Result<Planes, String> {
+    let caps = sample.caps().ok_or("sample without caps")?;
+    let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
+    let buffer = sample.buffer().ok_or("sample without buffer")?;
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+        .map_err(|e| e.to_string())?;
+    let mut strides = [0usize; 3];
+    let mut data = Vec::new();
+    for p in 0..frame.n_planes().min(3) {
+        strides[p as usize] =
+            usize::try_from(frame.plane_stride()[p as usize]).map_err(|e| e.to_string())?;
+        data.push(frame.plane_data(p).map_err(|e| e.to_string())?.to_vec());
+    }
+    Ok(Planes { data, strides })
+}
+
+/// Runs the measurement.
+pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
+    gst::init().map_err(|e| e.to_string())?;
+    let mut results = Vec::new();
+    for &(name, file, rw, rh, cfa, black) in &SCENES {
+        if o.only.as_deref().is_some_and(|s| !name.contains(s)) {
+            continue;
+        }
+        let path: &Path = &o.data.join(file);
+        let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let pan = Pan {
+            width: o.width,
+            height: o.height,
+            frames: o.frames,
+            x0: (rw - o.width) / 4,
+            y0: (rh - o.height) / 4,
+            dx: o.dx,
+            dy: o.dy,
+        };
+        let clean = eval::pan_sequence(&raw, rw, rh, &pan)?;
+        let mut defective = clean.clone();
+        let set = eval::inject(
+            &mut defective,
+            cfa,
+            o.width,
+            o.height,
+            o.density,
+            o.seed,
+            o.kinds,
+            black,
+        )?;
+        for format in &o.formats {
+            let layout = Layout::parse(format, o.width as i64, o.height as i64)
+                .map_err(|e| e.to_string())?;
+            let c = convert(&clean, o.width, o.height, cfa, format)?;
+            let d = convert(&defective, o.width, o.height, cfa, format)?;
+            let n = c.len();
+            if !o.dump.is_empty() {
+                let mut out = d[n - 1].clone();
+                let mut p = gstdefectfix::video::Processor::new(layout);
+                for (i, f) in d.iter().enumerate() {
+                    let mut work = f.clone();
+                    p.process(
+                        &mut work.frame_mut(layout).map_err(|e| e.to_string())?,
+                        &o.settings,
+                    );
+                    if i + 1 == n {
+                        out = work;
+                    }
+                }
+                for &(x, y) in &o.dump {
+                    dump(layout, [&c[n - 1], &d[n - 1], &out], x, y)?;
+                }
+            }
+            let scores =
+                eval::run_sequence_with(layout, &c, &d, &o.settings, |i, p, _, detail| {
+                    for &(x, y) in &o.trace {
+                        let cand = p
+                            .candidates()
+                            .iter()
+                            .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
+                        eprintln!(
+                            "trace ({x},{y}) frame {}: moving {} track {:?} candidate {:?}",
+                            i + 1,
+                            p.moving(),
+                            p.tracker().track_near(x, y).map(|t| (
+                                t.x,
+                                t.y,
+                                t.score,
+                                t.confirmed,
+                                t.last_seen
+                            )),
+                            cand.map(|c| (c.x, c.y, c.bright, c.strength, c.components))
+                        );
+                    }
+                    if o.diagnose && i + 1 == n {
+                        diagnose(name, format, set.layout().defects(), p, detail);
+                    }
+                })?;
+            results.push(SeqResult {
+                scene: name.to_string(),
+                format: format.clone(),
+                injected: set.layout().defects().len(),
+                scores,
+            });
+        }
+    }
+    Ok(results)
+}
+
+/// Why the visible spots of the last frame were missed, and where false changes are.
+fn diagnose(
+    scene: &str,
+    format: &str,
+    defects: &[gstdefectfix::sim::Defect],
+    p: &gstdefectfix::video::Processor,
+    detail: &eval::ScoreDetail,
+) {
+    let near = |x: u32, y: u32, r: u32| {
+        defects
+            .iter()
+            .filter(|d| d.x.abs_diff(x) <= r && d.y.abs_diff(y) <= r)
+            .map(|d| format!("{:?}@({},{})", d.fault, d.x, d.y))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for &(x, y, before, after) in &detail.missed {
+        let confirmed = p
+            .confirmed()
+            .iter()
+            .any(|&(a, b)| a.abs_diff(x) <= 2 && b.abs_diff(y) <= 2);
+        let track = (-2i32..=2)
+            .flat_map(|dy| (-2i32..=2).map(move |dx| (dx, dy)))
+            .find_map(|(dx, dy)| {
+                p.tracker()
+                    .track_near(x.checked_add_signed(dx)?, y.checked_add_signed(dy)?)
+            });
+        let candidate = p
+            .candidates()
+            .iter()
+            .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
+        eprintln!(
+            "{scene} {format} missed ({x},{y}) err {before} -> {after}: confirmed {confirmed}, track {track:?}, candidate {candidate:?}, defects {}",
+            near(x, y, 2)
+        );
+    }
+    let mut groups: Vec<(u32, u32, usize)> = Vec::new();
+    for &(x, y) in &detail.false_pixels {
+        match groups
+            .iter_mut()
+            .find(|g| g.0.abs_diff(x) <= 6 && g.1.abs_diff(y) <= 6)
+        {
+            Some(g) => g.2 += 1,
+            None => groups.push((x, y, 1)),
+        }
+    }
+    for (x, y, n) in groups {
+        let spot = p
+            .spots()
+            .iter()
+            .find(|s| s.x.abs_diff(x) <= 6 && s.y.abs_diff(y) <= 6);
+        eprintln!(
+            "{scene} {format} false {n} px near ({x},{y}): spot {:?}, defects {}",
+            spot.map(|s| (s.x, s.y, s.component, s.value, s.expected, s.changed)),
+            near(x, y, 6)
+        );
+    }
+}
+
+/// Prints the neighbourhood of (`x`, `y`) in every component of the three frames.
+fn dump(layout: Layout, frames: [&Planes; 3], x: usize, y: usize) -> Result<(), String> {
+    for (c, k) in layout.components().iter().enumerate() {
+        let (w, h) = layout.comp_size(c);
+        let (cx, cy) = (x >> k.sx, y >> k.sy);
+        let r = if k.sx == 0 { 4 } else { 3 };
+        eprintln!("{:?} at ({cx},{cy}): clean | defective | repaired", k.kind);
+        for yy in cy.saturating_sub(r)..(cy + r + 1).min(h) {
+            let mut line = String::new();
+            for f in frames {
+                let fr = f.frame(layout).map_err(|e| e.to_string())?;
+                for xx in cx.saturating_sub(r)..(cx + r + 1).min(w) {
+                    let mark = if (xx, yy) == (cx, cy) { '*' } else { ' ' };
+                    line += &format!("{:>4}{mark}", fr.get(c, xx, yy));
+                }
+                line += "  |";
+            }
+            eprintln!("{line}");
+        }
+    }
+    Ok(())
+}
+
+fn parse() -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        let num = |s: &str| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
+        match a.as_str() {
+            "--data" => o.data = PathBuf::from(val("--data")?),
+            "--only" => o.only = Some(val("--only")?),
+            "--formats" => o.formats = val("--formats")?.split(',').map(str::to_string).collect(),
+            "--size" => {
+                let v = val("--size")?;
+                let (w, h) = v.split_once('x').ok_or("--size WxH")?;
+                o.width = num(w)? as usize;
+                o.height = num(h)? as usize;
+            }
+            "--frames" => o.frames = num(&val("--frames")?)? as usize,
+            "--step" => {
+                let v = val("--step")?;
+                let (x, y) = v.split_once(',').ok_or("--step DX,DY")?;
+                o.dx = num(x)? as isize;
+                o.dy = num(y)? as isize;
+            }
+            "--density" => o.density = num(&val("--density")?)?,
+            "--seed" => o.seed = num(&val("--seed")?)? as u64,
+            "--kinds" => o.kinds = Kinds::parse(&val("--kinds")?).ok_or("bad --kinds")?,
+            "--sensitivity" => o.settings.sensitivity = num(&val("--sensitivity")?)?,
+            "--frames-table" => o.frames_table = true,
+            "--diagnose" => o.diagnose = true,
+            "--trace" => {
+                let v = val("--trace")?;
+                let (x, y) = v.split_once(',').ok_or("--trace X,Y")?;
+                o.trace.push((num(x)? as u32, num(y)? as u32));
+            }
+            "--dump" => {
+                let v = val("--dump")?;
+                let (x, y) = v.split_once(',').ok_or("--dump X,Y")?;
+                o.dump.push((num(x)? as usize, num(y)? as usize));
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() {
+    let o = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("evaluate_video: {e}");
+            std::process::exit(2);
+        }
+    };
+    let t0 = std::time::Instant::now();
+    let results = match run(&o) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("evaluate_video: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "{}x{}, {} frames, pan {},{} px/frame, density {:e}, kinds {}, seed {}, sensitivity {}",
+        o.width, o.height, o.frames, o.dx, o.dy, o.density, o.kinds, o.seed, o.settings.sensitivity
+    );
+    println!();
+    println!(
+        "| scene | format | injected | visible (last frame) | corrected (last) | recall ≥ 95 % from frame | false px/MP mean / worst | PSNR in → out, frame 1 | last frame | least gain | frames without gain |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &results {
+        let first = r.scores.first().copied().unwrap_or_default();
+        let last = r.last();
+        if o.frames_table {
+            for (i, s) in r.scores.iter().enumerate() {
+                eprintln!(
+                    "{} {} frame {:>3}: visible {:>3} corrected {:>3} false {:>3} ({:.1}/MP) psnr {:.2} -> {:.2}",
+                    r.scene,
+                    r.format,
+                    i + 1,
+                    s.visible,
+                    s.corrected,
+                    s.false_changes,
+                    s.false_per_mp(),
+                    s.psnr_in,
+                    s.psnr_out
+                );
+            }
+        }
+        println!(
+            "| {} | {} | {} | {} | {} ({:.1} %) | {} | {:.1} / {:.1} | {:.2} → {:.2} | {:.2} → {:.2} | {:+.2} dB | {} |",
+            r.scene,
+            r.format,
+            r.injected,
+            last.visible,
+            last.corrected,
+            100.0 * last.recall(),
+            r.recall_from(0.95)
+                .map_or("never".to_string(), |f| f.to_string()),
+            r.mean_false_per_mp(),
+            r.worst_false_per_mp(),
+            first.psnr_in,
+            first.psnr_out,
+            last.psnr_in,
+            last.psnr_out,
+            r.min_gain(),
+            r.frames_without_gain(),
+        );
+    }
+    let (vis, cor): (usize, usize) = results
+        .iter()
+        .map(|r| (r.last().visible, r.last().corrected))
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    println!();
+    println!(
+        "all: {cor}/{vis} visible spots corrected on the last frame ({:.1} %); worst false changes {:.1}/MP; {} frames without PSNR gain; {:.0} s",
+        100.0 * cor as f64 / vis.max(1) as f64,
+        results
+            .iter()
+            .map(SeqResult::worst_false_per_mp)
+            .fold(0.0, f64::max),
+        results
+            .iter()
+            .map(SeqResult::frames_without_gain)
+            .sum::<usize>(),
+        t0.elapsed().as_secs_f64()
+    );
+}
