@@ -86,8 +86,10 @@ impl Default for Settings {
 pub struct FrameReport {
     /// Pixels listed by the defect map that lie inside the frame.
     pub mapped: usize,
-    /// Pixels found by dynamic detection that the map does not list.
+    /// Pixels found by dynamic detection that neither the map nor the learned set lists.
     pub dynamic: usize,
+    /// Learned defects ([`Engine::set_learned`]) that the map does not list.
+    pub learned: usize,
     /// Pixels whose value the repair changed (or would change, in detect mode).
     pub corrected: usize,
     /// Defects with no healthy same-colour pixel in reach, left as they were.
@@ -99,6 +101,8 @@ pub struct FrameReport {
 pub enum Source {
     /// Listed by the defect map.
     Map,
+    /// Learned over time ([`crate::temporal`]).
+    Learned,
     /// Found by dynamic detection: too bright for its neighbourhood.
     Hot,
     /// Found by dynamic detection: too dark for its neighbourhood.
@@ -107,7 +111,7 @@ pub enum Source {
 
 impl Source {
     pub fn is_dynamic(self) -> bool {
-        self != Source::Map
+        matches!(self, Source::Hot | Source::Cold)
     }
 }
 
@@ -156,6 +160,10 @@ pub struct Engine {
     mask: Mask,
     /// Map pixels in frame coordinates, row-major order.
     mapped: Vec<(u32, u32)>,
+    /// Learned pixels, row-major order.
+    learned: Vec<(u32, u32)>,
+    /// Map and learned pixels merged, row-major, each once (the map's source wins).
+    listed: Vec<(u32, u32, Source)>,
     /// The map and offset `mapped` was built from.
     installed: Option<(Arc<DefectMap>, i64, i64)>,
     detector: Detector,
@@ -189,6 +197,8 @@ impl Engine {
             format,
             mask: Mask::new(format.width, format.height),
             mapped: Vec::new(),
+            learned: Vec::new(),
+            listed: Vec::new(),
             installed: None,
             detector: Detector::new(format),
             bands,
@@ -260,9 +270,6 @@ impl Engine {
         if unchanged {
             return None;
         }
-        for &(x, y) in &self.mapped {
-            self.mask.clear(x as usize, y as usize);
-        }
         self.mapped.clear();
         let mut placement = MapPlacement::default();
         if let Some(map) = map {
@@ -273,16 +280,75 @@ impl Engine {
                 offset_y,
             );
             self.mapped = resolved.pixels;
-            for &(x, y) in &self.mapped {
-                self.mask.set(x as usize, y as usize);
-            }
             placement = MapPlacement {
                 pixels: self.mapped.len(),
                 outside: resolved.outside,
             };
         }
         self.installed = map.map(|m| (Arc::clone(m), offset_x, offset_y));
+        self.relist();
         Some(placement)
+    }
+
+    /// Replaces the learned defects (frame coordinates, row-major): they are repaired on
+    /// every frame like the map's, whether the spatial test fires or not.
+    pub fn set_learned(&mut self, learned: &[(u32, u32)]) {
+        self.learned.clear();
+        self.learned.extend(learned.iter().filter(|&&(x, y)| {
+            (x as usize) < self.format.width && (y as usize) < self.format.height
+        }));
+        self.relist();
+    }
+
+    /// Learned pixels in frame coordinates.
+    pub fn learned_pixels(&self) -> &[(u32, u32)] {
+        &self.learned
+    }
+
+    /// Every pixel the spatial detector flagged in the last frame, listed or not,
+    /// row-major (the evidence temporal learning feeds on).
+    pub fn flagged(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.bands
+            .iter()
+            .flat_map(|b| b.found.iter().map(|f| (f.x, f.y)))
+    }
+
+    /// Rebuilds the merged list of map and learned pixels and their mask bits.
+    fn relist(&mut self) {
+        for &(x, y, _) in &self.listed {
+            self.mask.clear(x as usize, y as usize);
+        }
+        self.listed.clear();
+        let (mut i, mut j) = (0, 0);
+        let (map, learned) = (&self.mapped, &self.learned);
+        while i < map.len() || j < learned.len() {
+            let m = map.get(i).map(|&(x, y)| (y, x));
+            let l = learned.get(j).map(|&(x, y)| (y, x));
+            let (key, source) = match (m, l) {
+                (Some(mk), Some(lk)) if mk == lk => {
+                    i += 1;
+                    j += 1;
+                    (mk, Source::Map)
+                }
+                (Some(mk), Some(lk)) if mk < lk => {
+                    i += 1;
+                    (mk, Source::Map)
+                }
+                (Some(mk), None) => {
+                    i += 1;
+                    (mk, Source::Map)
+                }
+                (_, Some(lk)) => {
+                    j += 1;
+                    (lk, Source::Learned)
+                }
+                (None, None) => break,
+            };
+            self.listed.push((key.1, key.0, source));
+        }
+        for &(x, y, _) in &self.listed {
+            self.mask.set(x as usize, y as usize);
+        }
     }
 
     /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]) with the
@@ -301,6 +367,7 @@ impl Engine {
         debug_assert_eq!(frame.format(), &self.format);
         let mut report = FrameReport {
             mapped: self.mapped.len(),
+            learned: self.listed.len() - self.mapped.len(),
             ..FrameReport::default()
         };
         self.defects.clear();
@@ -353,10 +420,10 @@ impl Engine {
         {
             let view = frame.as_ref();
             let mask = &self.mask;
-            let mapped = &self.mapped;
+            let listed = &self.listed;
             run_bands(&mut self.bands, threads, |band| {
                 band.defects.clear();
-                collect_estimates(&view, mask, mapped, band);
+                collect_estimates(&view, mask, listed, band);
             });
         }
 
@@ -404,13 +471,18 @@ fn run_bands(bands: &mut [Band], threads: usize, work: impl Fn(&mut Band) + Sync
     }
 }
 
-/// Estimates of the band's defects: the map's pixels in its rows, then its dynamic
-/// detections, merged in row-major order.
-fn collect_estimates(view: &FrameRef<'_>, mask: &Mask, mapped: &[(u32, u32)], band: &mut Band) {
+/// Estimates of the band's defects: the listed (map and learned) pixels in its rows and
+/// its dynamic detections, merged in row-major order.
+fn collect_estimates(
+    view: &FrameRef<'_>,
+    mask: &Mask,
+    listed: &[(u32, u32, Source)],
+    band: &mut Band,
+) {
     let (y0, y1) = (band.y0 as u32, band.y1 as u32);
-    let start = mapped.partition_point(|&(_, y)| y < y0);
-    let end = mapped.partition_point(|&(_, y)| y < y1);
-    let map = &mapped[start..end];
+    let start = listed.partition_point(|&(_, y, _)| y < y0);
+    let end = listed.partition_point(|&(_, y, _)| y < y1);
+    let map = &listed[start..end];
     let (mut i, mut j) = (0, 0);
     let found = &band.found;
     let out = &mut band.defects;
@@ -422,20 +494,20 @@ fn collect_estimates(view: &FrameRef<'_>, mask: &Mask, mapped: &[(u32, u32)], ba
         estimate: estimate(view, mask, x as usize, y as usize),
     };
     while i < map.len() || j < found.len() {
-        let m = map.get(i).map(|&(x, y)| (y, x));
+        let m = map.get(i).map(|&(x, y, source)| ((y, x), source));
         let d = found.get(j).map(|f| (f.y, f.x));
         match (m, d) {
-            (Some(mk), Some(dk)) if mk == dk => {
-                out.push(make(mk.1, mk.0, Source::Map));
+            (Some((mk, source)), Some(dk)) if mk == dk => {
+                out.push(make(mk.1, mk.0, source));
                 i += 1;
                 j += 1;
             }
-            (Some(mk), Some(dk)) if mk < dk => {
-                out.push(make(mk.1, mk.0, Source::Map));
+            (Some((mk, source)), Some(dk)) if mk < dk => {
+                out.push(make(mk.1, mk.0, source));
                 i += 1;
             }
-            (Some(mk), None) => {
-                out.push(make(mk.1, mk.0, Source::Map));
+            (Some((mk, source)), None) => {
+                out.push(make(mk.1, mk.0, source));
                 i += 1;
             }
             (_, Some(_)) => {
