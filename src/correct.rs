@@ -8,7 +8,7 @@
 //! pixels it was computed from.
 
 use crate::format::{Cfa, Channel};
-use crate::frame::FrameRef;
+use crate::frame::{FrameRef, SampleIo};
 
 /// One bit per pixel: set where a pixel is known to be defective.
 #[derive(Clone, Debug, Default)]
@@ -79,6 +79,13 @@ const MAX_RING: usize = 16;
 /// Estimates the true value of pixel (`x`, `y`) from healthy same-colour neighbours.
 /// Returns `None` when none lies within reach (a defect cluster larger than the search).
 pub fn estimate(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
+    crate::with_sample_io!(frame.format().sample, Io => estimate_io::<Io>(frame, mask, x, y))
+}
+
+/// [`estimate`] for one sample encoding (reads inlined).
+#[inline]
+fn estimate_io<Io: SampleIo>(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
+    let (data, stride) = (frame.data(), frame.stride());
     let cfa = frame.format().cfa;
     let pairs = match cfa.channel(x, y) {
         Channel::Green => GREEN_PAIRS,
@@ -92,7 +99,7 @@ pub fn estimate(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize) -> Option
         if nx >= f.width || ny >= f.height || mask.get(nx, ny) {
             return None;
         }
-        Some(frame.get(nx, ny))
+        Some(Io::read(data, ny * stride + nx * Io::BYTES))
     };
     let mut best: Option<(u16, u32)> = None;
     for &(dx, dy) in pairs {

@@ -96,6 +96,38 @@ pub fn prefilter(v: u16, n: [u16; 8], p: &Params) -> u8 {
     u8::from(hot) | (u8::from(cold) << 1)
 }
 
+/// The 8 same-colour neighbours of column `x` of the centre row of `rows` (five padded
+/// rows as the row kernels take them), in the order of [`neighbour_offsets`].
+#[inline]
+pub fn neighbours_in_rows(rows: &[&[u16]; 5], x: usize, green: bool, mono: bool) -> [u16; 8] {
+    let i = x + 2;
+    if mono {
+        let (r1, r2, r3) = (rows[1], rows[2], rows[3]);
+        [
+            r1[i],
+            r3[i],
+            r2[i - 1],
+            r2[i + 1],
+            r1[i - 1],
+            r1[i + 1],
+            r3[i - 1],
+            r3[i + 1],
+        ]
+    } else {
+        let (r0, r2, r4) = (rows[0], rows[2], rows[4]);
+        let axial = [r0[i], r4[i], r2[i - 2], r2[i + 2]];
+        let diag = if green {
+            let (r1, r3) = (rows[1], rows[3]);
+            [r1[i - 1], r1[i + 1], r3[i - 1], r3[i + 1]]
+        } else {
+            [r0[i - 2], r0[i + 2], r4[i - 2], r4[i + 2]]
+        };
+        [
+            axial[0], axial[1], axial[2], axial[3], diag[0], diag[1], diag[2], diag[3],
+        ]
+    }
+}
+
 /// Offsets of the 8 same-colour neighbours: the 4 axial ones at the pattern pitch, then
 /// the 4 diagonal ones (at distance 1 for green Bayer sites, the pitch otherwise).
 #[inline]

@@ -223,11 +223,12 @@ impl Detector {
     /// Flags of pixel (`x`, `y`) by the scalar reference.
     #[inline]
     pub fn reference_pixel(&self, frame: &FrameRef<'_>, x: usize, y: usize) -> u8 {
+        let px = Px::of(frame);
         let f = &self.format;
         let plane = f.cfa.plane_index(x, y);
         let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
         kernel::reference_pixel(
-            |x, y| frame.get(x, y),
+            |x, y| px.get(x, y),
             f.width,
             f.height,
             x,
@@ -272,6 +273,7 @@ impl Detector {
     ///   far below the clip level (near the clip, sensors are non-linear and the true
     ///   level of the neighbours is unknown).
     pub fn confirm(&self, frame: &FrameRef<'_>, x: usize, y: usize, flags: u8) -> u8 {
+        let frame = Px::of(frame);
         let p = &self.params;
         let plane = self.format.cfa.plane_index(x, y);
         let v = frame.get(x, y);
@@ -326,7 +328,7 @@ impl Detector {
     /// (the mean of the lower two for `hot`, of the upper two otherwise: in a 2×2 block
     /// of defects two of the four adjacent pixels are defects too).
     #[inline]
-    fn colour_difference(&self, frame: &FrameRef<'_>, x: usize, y: usize, hot: bool) -> i32 {
+    fn colour_difference(&self, frame: Px<'_>, x: usize, y: usize, hot: bool) -> i32 {
         let f = &self.format;
         let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             i32::from(frame.get(
@@ -349,7 +351,7 @@ impl Detector {
     /// its same-colour neighbours' (rank 2 again, with the texture margin).
     fn colour_outlier(
         &self,
-        frame: &FrameRef<'_>,
+        frame: Px<'_>,
         x: usize,
         y: usize,
         pos: &[(usize, usize); 8],
@@ -372,14 +374,7 @@ impl Detector {
 
     /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour
     /// neighbours except `skip`.
-    fn isolated(
-        &self,
-        frame: &FrameRef<'_>,
-        x: usize,
-        y: usize,
-        skip: (usize, usize),
-        hot: bool,
-    ) -> bool {
+    fn isolated(&self, frame: Px<'_>, x: usize, y: usize, skip: (usize, usize), hot: bool) -> bool {
         let p = &self.params;
         let plane = self.format.cfa.plane_index(x, y);
         let v = frame.get(x, y);
@@ -479,11 +474,14 @@ impl Detector {
             }
             let Scratch { ring, flags, .. } = scratch;
             let rows = rows_at.map(|r| &ring[(r % 5) * stride..(r % 5 + 1) * stride]);
-            kernel::row(path, rows, &self.rows[y & 1], &self.params, mono, flags);
+            let rp = &self.rows[y & 1];
+            kernel::row(path, rows, rp, &self.params, mono, flags);
             scan_flags(flags, |x, fl| {
                 // The row kernel ran the prefilter, a necessary condition; now the full
-                // test, then the second stage.
-                let fl = fl & self.reference_pixel(frame, x, y);
+                // test (on the same decoded rows), then the second stage.
+                let nb = kernel::neighbours_in_rows(&rows, x, rp.green[x] != 0, mono);
+                let full = kernel::decide(rows[2][x + 2], nb, rp.a[x], rp.b[x], &self.params);
+                let fl = fl & full;
                 if fl != 0 {
                     emit(x, y, fl, out);
                 }
@@ -502,6 +500,42 @@ impl Detector {
             &mut scratch,
             out,
         );
+    }
+}
+
+/// Direct sample reads for the second stage (inlined; the encoding is matched per read,
+/// a perfectly predicted branch).
+#[derive(Clone, Copy)]
+struct Px<'a> {
+    data: &'a [u8],
+    stride: usize,
+    sample: Sample,
+}
+
+impl<'a> Px<'a> {
+    #[inline(always)]
+    fn of(frame: &FrameRef<'a>) -> Self {
+        Px {
+            data: frame.data(),
+            stride: frame.stride(),
+            sample: frame.format().sample,
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, x: usize, y: usize) -> u16 {
+        let at = y * self.stride;
+        match self.sample {
+            Sample::U8 => u16::from(self.data[at + x]),
+            Sample::U16Le => {
+                let at = at + 2 * x;
+                u16::from_le_bytes([self.data[at], self.data[at + 1]])
+            }
+            Sample::U16Be => {
+                let at = at + 2 * x;
+                u16::from_be_bytes([self.data[at], self.data[at + 1]])
+            }
+        }
     }
 }
 
