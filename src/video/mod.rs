@@ -226,7 +226,7 @@ impl Processor {
             scratch: (0..pool_threads().max(1))
                 .map(|_| Mutex::new(Scratch::default()))
                 .collect(),
-            tracker: Tracker::new(layout.width, layout.height, context_comp),
+            tracker: Tracker::new(&layout, context_comp),
             motion: MotionMeter::new(layout.width, layout.height),
             moving: false,
             context_comp,
@@ -370,15 +370,25 @@ impl Processor {
             n => n.min(pool_threads()),
         };
 
+        let tuning = Tuning {
+            sensitivity: settings.sensitivity,
+            ..self.tuning
+        };
+        let params: Vec<PlaneParams> = (0..ncomp)
+            .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
+            .collect();
+        // A spot is there at all when it passes the test with half the margins.
+        let relaxed: [PlaneParams; 3] = std::array::from_fn(|c| {
+            params
+                .get(c)
+                .map_or(PlaneParams::default(), |p| PlaneParams {
+                    base: (p.base + 1) / 2,
+                    beta: p.beta / 2,
+                })
+        });
+
         // 1. Spatial detection, per band and component.
         if settings.detection {
-            let tuning = Tuning {
-                sensitivity: settings.sensitivity,
-                ..self.tuning
-            };
-            let params: Vec<PlaneParams> = (0..ncomp)
-                .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
-                .collect();
             let scratch = &self.scratch;
             let height = layout.height;
             let ctx = self.context_comp;
@@ -409,16 +419,6 @@ impl Processor {
                 (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * f64::from(max)),
                 (MOTION_STRUCTURE * f64::from(max)).round() as u16,
             );
-            // A confirmed spot is absent only when not even a spot of half the margins
-            // is there.
-            let relaxed: [PlaneParams; 3] = std::array::from_fn(|c| {
-                params
-                    .get(c)
-                    .map_or(PlaneParams::default(), |p| PlaneParams {
-                        base: (p.base + 1) / 2,
-                        beta: p.beta / 2,
-                    })
-            });
             let update = self.tracker.observe(
                 &view,
                 self.candidates.iter().map(|c| Seen {
@@ -495,8 +495,17 @@ impl Processor {
                     .find(|(c, q)| q.sx == 0 && q.sy == 0 && k[*c].is_some())
                     .and_then(|(c, _)| k[c]),
             };
-            let probe =
-                repair::probe(&view, centres, anchor, threshold, &usable, &mut self.writes);
+            // A confirmed position is repaired in the frames where a spot is there;
+            // where it matches its background, nothing is touched.
+            if source == SpotSource::Confirmed
+                && !(0..ncomp).any(|c| {
+                    let (cx, cy) = centres[c];
+                    detect::spot_at(&view, c, cx as usize, cy as usize, &relaxed[c]).is_some()
+                })
+            {
+                continue;
+            }
+            let probe = repair::probe(&view, centres, anchor, threshold, &usable, &mut self.writes);
             let changed = probe.changed();
             if changed == 0 {
                 continue;

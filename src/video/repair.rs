@@ -236,9 +236,7 @@ pub fn probe(
                 let v = i32::from(sample(i, j));
                 let d = v - e;
                 let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
-                if d.signum() == dev.signum()
-                    && (d.abs() > t || (i, j) == (1, 1))
-                    && reach(sx, sy)
+                if d.signum() == dev.signum() && (d.abs() > t || (i, j) == (1, 1)) && reach(sx, sy)
                 {
                     writes.push(Write {
                         c: c as u8,
@@ -298,6 +296,7 @@ mod tests {
         let p = probe(
             &f.as_ref(),
             [(16, 16), (8, 8), (8, 8)],
+            Some((16, 16)),
             [4, 4, 4],
             &|_, _, _| true,
             &mut writes,
@@ -333,6 +332,7 @@ mod tests {
         probe(
             &f.as_ref(),
             [(8, 7); 3],
+            None,
             [4, 4, 4],
             &|_, _, _| true,
             &mut writes,

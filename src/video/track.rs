@@ -8,29 +8,42 @@
 //! subsampling and the spot's own shape can move its peak by one). A track's
 //! *context* is the 8 luma samples at distance 3 around it — outside any spot of up to
 //! 5×5 — and evidence counts only in frames where that context changed by more than
-//! noise and quantisation explain since the last evidence:
+//! noise and quantisation explain since the last evidence (or, where the context is
+//! flat and cannot show a change, where the picture as a whole moved: [`MotionMeter`]):
 //!
-//! - seen again after such a change: +1;
-//! - not seen after such a change: −2.
+//! - seen again after such a change: +[`HIT`];
+//! - not seen after such a change, and clearly absent (not even a spot at half the
+//!   margins is there): −[`MISS`].
 //!
-//! At [`PROMOTE`] points a track is *confirmed* (a pixel error: repaired on every frame
-//! from then on, whether the spatial test fires or not); a confirmed track whose score
-//! falls to [`DEMOTE`] is forgotten. Scores are capped at [`MAX_SCORE`], so a confirmed
-//! error survives a few frames in which it happens to match its background. Tracks that
-//! stop being seen are dropped, so memory follows the detector's output, not the frame
-//! size ([`MAX_TRACKS`] bounds it on any input).
+//! Detail that moves with the picture is absent from its old position in the next
+//! frame and loses its track within a few frames; an error is seen again and again. The
+//! small penalty lets errors that show only on some backgrounds (a weak pixel shows on
+//! bright content only, a stuck one not where the picture has its value) gather
+//! evidence all the same.
+//!
+//! At [`PROMOTE`] points a track is *confirmed* (a pixel error: repaired from then on,
+//! whenever it shows); a confirmed track whose score falls to [`DEMOTE`] is forgotten.
+//! Scores are capped at [`MAX_SCORE`], so a confirmed error survives many frames in
+//! which it matches its background. Tracks that stop being seen are dropped, so memory
+//! follows the detector's output, not the frame size ([`MAX_TRACKS`] bounds it on any
+//! input). Each track also keeps, per component, votes for where in that component the
+//! spot's centre was seen; the most voted position is where it is repaired.
 
 use std::collections::HashMap;
 
 use super::detect::PlaneParams;
-use super::layout::Frame;
+use super::layout::{Frame, Layout};
 
-/// Points at which a track is confirmed.
-pub const PROMOTE: i16 = 4;
+/// Points for a sighting after a change.
+pub const HIT: i16 = 4;
+/// Points lost for a clear absence after a change.
+pub const MISS: i16 = 1;
+/// Points at which a track is confirmed (three sightings in a row).
+pub const PROMOTE: i16 = 3 * HIT;
 /// Score at or below which a confirmed track is forgotten.
 pub const DEMOTE: i16 = 0;
 /// Highest score a track keeps.
-pub const MAX_SCORE: i16 = 12;
+pub const MAX_SCORE: i16 = 12 * HIT;
 /// Frames after which an unconfirmed track not seen again is dropped.
 pub const STALE_FRAMES: u64 = 60;
 /// The most tracks followed; past it new candidates wait until old ones go.
@@ -50,8 +63,9 @@ struct Track {
     context: [u16; 8],
     last_seen: u64,
     confirmed: bool,
-    /// Where the spot was last seen in each component (component coordinates).
-    centres: [Option<(u32, u32)>; 3],
+    /// Per component, votes for the spot's centre at offsets −2…2 (row-major 5×5) from
+    /// the track position mapped into that component.
+    votes: [[u8; 25]; 3],
 }
 
 /// A spot the spatial test found in a frame, as the tracker takes it.
@@ -88,6 +102,8 @@ pub struct TrackUpdate {
 pub struct Tracker {
     width: u32,
     height: u32,
+    /// Subsampling (log2) of each component.
+    sub: [(u8, u8); 3],
     /// Component whose samples form the context (luma, or G for RGB).
     context_comp: usize,
     tracks: HashMap<(u32, u32), Track>,
@@ -96,16 +112,62 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// A tracker for frames `width`×`height` whose context is read from component
+    /// A tracker for frames of `layout` whose context is read from component
     /// `context_comp` (which must be full resolution).
-    pub fn new(width: usize, height: usize, context_comp: usize) -> Self {
+    pub fn new(layout: &Layout, context_comp: usize) -> Self {
+        let comps = layout.components();
         Tracker {
-            width: width as u32,
-            height: height as u32,
+            width: layout.width as u32,
+            height: layout.height as u32,
+            sub: std::array::from_fn(|c| comps.get(c).map_or((0, 0), |k| (k.sx, k.sy))),
             context_comp,
             tracks: HashMap::new(),
             frame: 0,
             confirmed: Vec::new(),
+        }
+    }
+
+    /// The most voted centre of each component of the track at `key`.
+    fn centres_of(&self, key: (u32, u32), t: &Track) -> [Option<(u32, u32)>; 3] {
+        std::array::from_fn(|c| {
+            let (sx, sy) = self.sub[c];
+            let (bx, by) = (key.0 >> sx, key.1 >> sy);
+            let mut best: Option<(u8, usize)> = None;
+            // Ties go to the offset nearest the mapped position (the centre of the 5×5
+            // comes first in this order).
+            const ORDER: [usize; 25] = [
+                12, 7, 11, 13, 17, 6, 8, 16, 18, 2, 10, 14, 22, 1, 3, 5, 9, 15, 19, 21, 23, 0, 4,
+                20, 24,
+            ];
+            for i in ORDER {
+                let v = t.votes[c][i];
+                if v > 0 && best.is_none_or(|(b, _)| v > b) {
+                    best = Some((v, i));
+                }
+            }
+            let (_, i) = best?;
+            let (dx, dy) = ((i % 5) as i64 - 2, (i / 5) as i64 - 2);
+            let (x, y) = (i64::from(bx) + dx, i64::from(by) + dy);
+            (x >= 0 && y >= 0).then_some((x as u32, y as u32))
+        })
+    }
+
+    fn vote(&self, key: (u32, u32), t: &mut Track, centres: &[Option<(u32, u32)>; 3]) {
+        for (c, centre) in centres.iter().enumerate() {
+            let Some((cx, cy)) = *centre else { continue };
+            let (sx, sy) = self.sub[c];
+            let (dx, dy) = (
+                i64::from(cx) - i64::from(key.0 >> sx),
+                i64::from(cy) - i64::from(key.1 >> sy),
+            );
+            if dx.abs() <= 2 && dy.abs() <= 2 {
+                let votes = &mut t.votes[c];
+                let i = ((dy + 2) * 5 + dx + 2) as usize;
+                if votes[i] == u8::MAX {
+                    votes.iter_mut().for_each(|v| *v /= 2);
+                }
+                votes[i] += 1;
+            }
         }
     }
 
@@ -139,7 +201,7 @@ impl Tracker {
             score: t.score,
             confirmed: t.confirmed,
             last_seen: t.last_seen,
-            centres: t.centres,
+            centres: self.centres_of(k, t),
         })
     }
 
@@ -236,33 +298,39 @@ impl Tracker {
             let context = self.context(frame, x, y);
             match self.find(x, y) {
                 Some(k) => {
-                    if let Some(t) = self.tracks.get_mut(&k) {
-                        if t.last_seen == now {
-                            continue;
-                        }
-                        t.last_seen = now;
-                        for (old, new) in t.centres.iter_mut().zip(s.centres) {
-                            if new.is_some() {
-                                *old = new;
-                            }
-                        }
-                        if changed(&t.context, &context) {
-                            t.score = (t.score + 1).min(MAX_SCORE);
-                            t.context = context;
-                        }
+                    let Some(mut t) = self.tracks.get(&k).copied() else {
+                        continue;
+                    };
+                    if t.last_seen == now {
+                        continue;
                     }
+                    t.last_seen = now;
+                    // Evidence needs the spot exactly where the track has seen it most in
+                    // some component: texture with spots everywhere gives hits near a
+                    // position, an error gives them at it.
+                    let voted = self.centres_of(k, &t);
+                    let exact = s
+                        .centres
+                        .iter()
+                        .zip(&voted)
+                        .any(|(a, b)| a.is_some() && a == b);
+                    self.vote(k, &mut t, &s.centres);
+                    if exact && changed(&t.context, &context) {
+                        t.score = (t.score + HIT).min(MAX_SCORE);
+                        t.context = context;
+                    }
+                    self.tracks.insert(k, t);
                 }
                 None if self.tracks.len() < MAX_TRACKS => {
-                    self.tracks.insert(
-                        (x, y),
-                        Track {
-                            score: 1,
-                            context,
-                            last_seen: now,
-                            confirmed: false,
-                            centres: s.centres,
-                        },
-                    );
+                    let mut t = Track {
+                        score: HIT,
+                        context,
+                        last_seen: now,
+                        confirmed: false,
+                        votes: [[0; 25]; 3],
+                    };
+                    self.vote((x, y), &mut t, &s.centres);
+                    self.tracks.insert((x, y), t);
                 }
                 None => {}
             }
@@ -279,8 +347,8 @@ impl Tracker {
         tracks.retain(|&(x, y), t| {
             if t.last_seen != now {
                 let context = self.context(frame, x, y);
-                if changed(&t.context, &context) && absent(x, y, &t.centres) {
-                    t.score -= 2;
+                if changed(&t.context, &context) && absent(x, y, &self.centres_of((x, y), t)) {
+                    t.score -= MISS;
                     t.context = context;
                 }
             }
@@ -423,7 +491,7 @@ mod tests {
     #[test]
     fn a_fixed_spot_in_a_moving_picture_is_confirmed_a_moving_one_is_not() {
         let layout = Layout::parse("Y444", 48, 32).unwrap();
-        let mut tracker = Tracker::new(48, 32, 0);
+        let mut tracker = Tracker::new(&layout, 0);
         let mut promoted_at = None;
         for t in 0..12u32 {
             let (planes, strides) = frame_of(layout, |x, y| {
@@ -449,7 +517,7 @@ mod tests {
                 promoted_at.get_or_insert(t);
             }
         }
-        assert_eq!(promoted_at, Some(PROMOTE as u32 - 1));
+        assert_eq!(promoted_at, Some((PROMOTE / HIT) as u32 - 1));
         assert_eq!(tracker.confirmed(), &[(10, 10)]);
         assert!(tracker.is_confirmed_near(11, 9));
     }
@@ -460,7 +528,7 @@ mod tests {
         let (planes, strides) = frame_of(layout, |x, y| (x * 5 + y) as u16);
         let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
         let frame = Frame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
-        let mut tracker = Tracker::new(32, 32, 0);
+        let mut tracker = Tracker::new(&layout, 0);
         for _ in 0..50 {
             let seen = Seen {
                 x: 8,
