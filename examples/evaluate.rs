@@ -420,9 +420,9 @@ fn flea3(o: &Options) {
     };
     println!("\nReal hot pixels (Flea3 / ICX655, 400 nm light frames):\n");
     println!(
-        "| exposure | hot in both darks (≥ 20 DN) | flagged of them | corrected of them | other pixels changed |"
+        "| exposure | hot in both darks (≥ 20 DN) | flagged of them | corrected of them | missed (x, y) | other pixels changed |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     for exp in ["2000ms", "3916ms"] {
         let find = |sub: &str, part: &str| -> Option<PathBuf> {
             let d = dir.join(sub);
@@ -461,9 +461,15 @@ fn flea3(o: &Options) {
         let other = (0..w * h)
             .filter(|i| !hot.contains(i) && out.output[*i] != l[*i])
             .count();
+        let missed: Vec<String> = hot
+            .iter()
+            .filter(|&&i| out.output[i] == l[i])
+            .map(|&i| format!("({}, {})", i % w, i / w))
+            .collect();
         println!(
-            "| {exp} | {} | {flagged} | {corrected} | {other} |",
-            hot.len()
+            "| {exp} | {} | {flagged} | {corrected} | {} | {other} |",
+            hot.len(),
+            missed.join(" ")
         );
     }
 }
