@@ -3,14 +3,24 @@
 //! scene, never gives evidence either way.
 //!
 //! Every pixel that the spatial detector flags gets a *track*. A track gains or loses
-//! evidence only in frames where the scene around the pixel actually changed (the mean
-//! of its same-colour neighbours moved by more than the noise allows since the last
-//! evidence): flagged again after such a change, it gains one point; not flagged after
-//! one, it loses two. A track with [`PROMOTE`] points becomes a learned defect, which
-//! the engine then repairs on every frame whether the spatial test fires or not; a
-//! learned defect whose score falls to [`DEMOTE`] is forgotten (hysteresis, so a
-//! defect does not flicker between fixed and unfixed). Tracks that stop gaining are
-//! dropped, which bounds memory by the detector's output, not the frame size.
+//! evidence only in frames where the scene around the pixel actually changed: its 8
+//! same-colour neighbours moved, on average, by more than the noise allows since the
+//! last evidence. After such a change it gains one point when the detector flags it
+//! again, or when its own value did not follow its surroundings (a stuck, dead or
+//! saturated photosite keeps its value while the scene moves, even where it happens to
+//! match its surroundings and is not flagged); it loses two points when its value
+//! followed the scene and the detector no longer flags it.
+//!
+//! Where the neighbourhood is too even to show any change (a dark, flat area), a pixel
+//! that the detector keeps flagging also gains a point in frames where the picture as a
+//! whole moved — most of its textured blocks changed, as in a pan or a camera move —
+//! since a real detail there would have moved with the picture.
+//!
+//! A track with [`PROMOTE`] points becomes a learned defect, which the engine then
+//! repairs on every frame whether the spatial test fires or not; a learned defect whose
+//! score falls to [`DEMOTE`] is forgotten (hysteresis, so a defect does not flicker
+//! between fixed and unfixed). Tracks that stop gaining are dropped, which bounds memory
+//! by the detector's output, not the frame size.
 
 use std::collections::HashMap;
 
@@ -29,17 +39,19 @@ const MAX_SCORE: i16 = 16;
 const STALE_FRAMES: u64 = 120;
 /// The most tracks kept; past it, new candidates are ignored until old ones go.
 const MAX_TRACKS: usize = 1 << 20;
-/// A scene change must move the neighbourhood mean by at least this fraction of the
-/// range, whatever the noise (quantisation and compression never count as change).
-const MIN_CHANGE: f64 = 0.02;
-/// … and by at least this many noise standard deviations of that mean.
-const CHANGE_SIGMAS: f64 = 6.0;
-
+/// A scene change must move the neighbours by at least this fraction of the range on
+/// average, whatever the noise (quantisation and compression never count as change).
+const MIN_CHANGE: f64 = 0.01;
+/// … and by at least this many noise standard deviations (the mean absolute difference
+/// of two noisy samples of one value is about 1.13 σ).
+const CHANGE_SIGMAS: f64 = 3.0;
 #[derive(Clone, Copy, Debug)]
 struct Track {
     score: i16,
-    /// Neighbourhood mean at the last evidence.
-    context: u16,
+    /// The 8 same-colour neighbours at the last evidence.
+    context: [u16; 8],
+    /// The pixel's own value (as it arrived) at the last evidence.
+    value: u16,
     /// Frame number of the last time the detector flagged the pixel.
     last_flagged: u64,
     learned: bool,
@@ -64,6 +76,8 @@ pub struct Learner {
     format: FrameFormat,
     tracks: HashMap<u32, Track>,
     frame: u64,
+    /// Samples of the previous frame on a coarse grid, for the whole-picture motion test.
+    grid: Vec<[u16; GRID_SAMPLES]>,
     /// Learned pixels, row-major.
     learned: Vec<(u32, u32)>,
 }
@@ -74,6 +88,7 @@ impl Learner {
             format,
             tracks: HashMap::new(),
             frame: 0,
+            grid: Vec::new(),
             learned: Vec::new(),
         }
     }
@@ -94,31 +109,36 @@ impl Learner {
     }
 
     /// Takes one frame's evidence: `flagged` are the pixels the spatial detector found
-    /// in it (before any repair), `frame` the frame (the neighbourhood of a defect is
-    /// healthy, so the repaired frame serves as well), `noise` the noise model the
-    /// detector used.
+    /// in it, `frame` the frame (the neighbourhood of a defect is healthy, so the
+    /// repaired frame serves as well), `raw(x, y)` a pixel's value as it arrived (before
+    /// any repair), `noise` the noise model the detector used.
     pub fn observe(
         &mut self,
         frame: &FrameRef<'_>,
         flagged: impl IntoIterator<Item = (u32, u32)>,
+        raw: impl Fn(u32, u32) -> u16,
         noise: &NoiseModel,
     ) -> LearnUpdate {
         self.frame += 1;
         let now = self.frame;
         let width = self.format.width as u32;
         let format = self.format;
+        let grid = sample_grid(frame);
+        let moved = picture_moved(&format, noise, &self.grid, &grid);
+        self.grid = grid;
 
         // Flagged pixels: new tracks, or evidence for known ones.
         for (x, y) in flagged {
             let key = y * width + x;
-            let context = neighbourhood_mean(frame, x as usize, y as usize);
+            let context = neighbours(frame, x as usize, y as usize);
             let room = self.tracks.len() < MAX_TRACKS;
             match self.tracks.get_mut(&key) {
                 Some(t) => {
                     t.last_flagged = now;
-                    if scene_changed(&format, noise, x, y, t.context, context) {
+                    if moved || scene_change(&format, noise, x, y, &t.context, &context).is_some() {
                         t.score = (t.score + 1).min(MAX_SCORE);
                         t.context = context;
+                        t.value = raw(x, y);
                     }
                 }
                 None if room => {
@@ -127,6 +147,7 @@ impl Learner {
                         Track {
                             score: 1,
                             context,
+                            value: raw(x, y),
                             last_flagged: now,
                             learned: false,
                         },
@@ -136,15 +157,24 @@ impl Learner {
             }
         }
 
-        // Tracks not flagged this frame: evidence against them where the scene changed.
+        // Tracks not flagged this frame, where the scene changed: for them if their value
+        // stayed put, against them if it followed the scene.
         let mut update = LearnUpdate::default();
         self.tracks.retain(|&key, t| {
             let (x, y) = (key % width, key / width);
             if t.last_flagged != now {
-                let context = neighbourhood_mean(frame, x as usize, y as usize);
-                if scene_changed(&format, noise, x, y, t.context, context) {
-                    t.score -= 2;
+                let context = neighbours(frame, x as usize, y as usize);
+                if let Some(change) = scene_change(&format, noise, x, y, &t.context, &context) {
+                    let value = raw(x, y);
+                    // A scene pixel moves about as much as its surroundings; a stuck one
+                    // by less than a third of that.
+                    if 3.0 * f64::from(value.abs_diff(t.value)) < change {
+                        t.score = (t.score + 1).min(MAX_SCORE);
+                    } else {
+                        t.score -= 2;
+                    }
                     t.context = context;
+                    t.value = value;
                 }
             }
             if !t.learned && t.score >= PROMOTE {
@@ -182,48 +212,114 @@ impl Learner {
     }
 }
 
-/// Whether the neighbourhood mean of (`x`, `y`) moved from `before` to `now` by more
-/// than noise and quantisation explain.
-fn scene_changed(
+/// Samples per block of the motion grid (a 4×4 pattern on one colour plane).
+const GRID_SAMPLES: usize = 16;
+/// Side of a motion-grid block, in pixels.
+const GRID_BLOCK: usize = 32;
+/// Fraction of the textured blocks that must change for the picture to count as moved.
+const MOVED_FRACTION: f64 = 0.5;
+
+/// A 4×4 pattern of same-colour samples from every 32×32 block.
+fn sample_grid(frame: &FrameRef<'_>) -> Vec<[u16; GRID_SAMPLES]> {
+    let f = frame.format();
+    let step = GRID_BLOCK / 4;
+    let mut out = Vec::with_capacity((f.width / GRID_BLOCK) * (f.height / GRID_BLOCK));
+    for by in 0..f.height / GRID_BLOCK {
+        for bx in 0..f.width / GRID_BLOCK {
+            let mut block = [0u16; GRID_SAMPLES];
+            for (i, v) in block.iter_mut().enumerate() {
+                // Even offsets keep every sample on the same Bayer site.
+                *v = frame.get(
+                    bx * GRID_BLOCK + (i % 4) * step,
+                    by * GRID_BLOCK + (i / 4) * step,
+                );
+            }
+            out.push(block);
+        }
+    }
+    out
+}
+
+/// Whether most textured blocks changed between two grids (a pan or camera move). A
+/// block is textured when its samples spread beyond noise; it changed when its samples
+/// moved by more than noise on average.
+fn picture_moved(
+    format: &FrameFormat,
+    noise: &NoiseModel,
+    before: &[[u16; GRID_SAMPLES]],
+    now: &[[u16; GRID_SAMPLES]],
+) -> bool {
+    if before.len() != now.len() || now.is_empty() {
+        return false;
+    }
+    let floor = MIN_CHANGE * f64::from(format.max_value());
+    let (mut textured, mut changed) = (0usize, 0usize);
+    for (a, b) in before.iter().zip(now) {
+        let mean = b.iter().map(|&v| f64::from(v)).sum::<f64>() / GRID_SAMPLES as f64;
+        let limit = (CHANGE_SIGMAS * noise.sigma(0, mean)).max(floor);
+        let spread =
+            b.iter().map(|&v| (f64::from(v) - mean).abs()).sum::<f64>() / GRID_SAMPLES as f64;
+        if spread <= limit {
+            continue;
+        }
+        textured += 1;
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(p, q)| f64::from(p.abs_diff(*q)))
+            .sum::<f64>()
+            / GRID_SAMPLES as f64;
+        changed += usize::from(diff > limit);
+    }
+    textured > 0 && changed as f64 >= MOVED_FRACTION * textured as f64
+}
+
+/// How much the neighbours moved from `before` to `now` (mean absolute difference),
+/// when that is more than noise and quantisation explain.
+fn scene_change(
     format: &FrameFormat,
     noise: &NoiseModel,
     x: u32,
     y: u32,
-    before: u16,
-    now: u16,
-) -> bool {
+    before: &[u16; 8],
+    now: &[u16; 8],
+) -> Option<f64> {
     let plane = format.cfa.plane_index(x as usize, y as usize);
-    // The mean of about 8 neighbours has a third of one pixel's noise.
-    let sigma = noise.sigma(plane, f64::from(now)) / 8f64.sqrt();
-    let limit = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(format.max_value()));
-    f64::from(before.abs_diff(now)) > limit
+    let level = now.iter().map(|&v| f64::from(v)).sum::<f64>() / 8.0;
+    let change = before
+        .iter()
+        .zip(now)
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
+        / 8.0;
+    let limit =
+        (CHANGE_SIGMAS * noise.sigma(plane, level)).max(MIN_CHANGE * f64::from(format.max_value()));
+    (change > limit).then_some(change)
 }
 
-/// Mean of the same-colour neighbours at the pitch (8 of them inside the frame, fewer
-/// at the border), the pixel itself left out.
-fn neighbourhood_mean(frame: &FrameRef<'_>, x: usize, y: usize) -> u16 {
+/// The 8 same-colour neighbours at the pitch; one outside the frame is replaced by its
+/// mirror image across the pixel.
+fn neighbours(frame: &FrameRef<'_>, x: usize, y: usize) -> [u16; 8] {
     let f = frame.format();
     let p = f.cfa.pitch() as isize;
-    let (mut sum, mut n) = (0u32, 0u32);
+    let inside = |c: usize, d: isize, n: usize| {
+        c.checked_add_signed(d)
+            .filter(|&v| v < n)
+            .or_else(|| c.checked_add_signed(-d).filter(|&v| v < n))
+            .unwrap_or(c)
+    };
+    let mut out = [0u16; 8];
+    let mut i = 0;
     for dy in [-p, 0, p] {
         for dx in [-p, 0, p] {
             if dx == 0 && dy == 0 {
                 continue;
             }
-            let (Some(nx), Some(ny)) = (x.checked_add_signed(dx), y.checked_add_signed(dy)) else {
-                continue;
-            };
-            if nx < f.width && ny < f.height {
-                sum += u32::from(frame.get(nx, ny));
-                n += 1;
-            }
+            out[i] = frame.get(inside(x, dx, f.width), inside(y, dy, f.height));
+            i += 1;
         }
     }
-    if n == 0 {
-        frame.get(x, y)
-    } else {
-        (sum / n) as u16
-    }
+    out
 }
 
 #[cfg(test)]
@@ -255,7 +351,12 @@ mod tests {
             });
             let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
             // (10,10) is flagged every frame: a defect.
-            let update = learner.observe(&frame, [(10, 10)], &noise);
+            let update = learner.observe(
+                &frame,
+                [(10, 10)],
+                |x, y| frame.get(x as usize, y as usize),
+                &noise,
+            );
             assert_eq!(
                 update.promoted,
                 usize::from(t + 1 == PROMOTE as u32),
@@ -275,12 +376,12 @@ mod tests {
         let noise = NoiseModel::flat(1.0);
         let mut learner = Learner::new(format);
         for _ in 0..100 {
-            learner.observe(&frame, [(4, 4), (8, 8)], &noise);
+            learner.observe(&frame, [(4, 4), (8, 8)], |_, _| 0, &noise);
         }
         assert!(learner.learned().is_empty());
         assert_eq!(learner.tracks(), 2);
         for _ in 0..=STALE_FRAMES {
-            learner.observe(&frame, [], &noise);
+            learner.observe(&frame, [], |_, _| 0, &noise);
         }
         assert_eq!(learner.tracks(), 0);
     }
@@ -299,7 +400,12 @@ mod tests {
         for _ in 0..12 {
             let data = frame_at(t);
             let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
-            learner.observe(&frame, [(6, 6)], &noise);
+            learner.observe(
+                &frame,
+                [(6, 6)],
+                |x, y| frame.get(x as usize, y as usize),
+                &noise,
+            );
             t += 1;
         }
         assert_eq!(learner.learned(), &[(6, 6)]);
@@ -307,7 +413,11 @@ mod tests {
         for i in 0..12 {
             let data = frame_at(t);
             let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
-            if learner.observe(&frame, [], &noise).forgotten == 1 {
+            if learner
+                .observe(&frame, [], |x, y| frame.get(x as usize, y as usize), &noise)
+                .forgotten
+                == 1
+            {
                 forgotten_at = Some(i);
             }
             t += 1;

@@ -6,10 +6,13 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
-use super::DetectionMode;
-use crate::defect_map::DefectMap;
-use crate::engine::{self, Engine, Mode};
+use super::{CalibrateMode, DetectionMode, RunMode};
+use crate::calibrate::{CalibrationKind, Calibrator};
+use crate::defect_map::{DefectMap, Entry};
+use crate::engine::{self, Engine};
 use crate::frame::FrameMut;
+use crate::report::{self, Summary};
+use crate::temporal::Learner;
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -26,6 +29,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 const DEFAULT_SENSITIVITY: f64 = 1.0;
+const DEFAULT_CALIBRATION_FRAMES: u32 = 32;
+/// Positions carried by one per-frame message in detect mode.
+const MESSAGE_POSITIONS: usize = 256;
+/// Positions carried by the end-of-stream summary.
+const SUMMARY_POSITIONS: usize = 1000;
 
 #[derive(Debug, Clone)]
 struct Settings {
@@ -35,6 +43,12 @@ struct Settings {
     detection: DetectionMode,
     n_threads: u32,
     sensitivity: f64,
+    mode: RunMode,
+    post_messages: bool,
+    learn: bool,
+    map_output: Option<String>,
+    calibrate: CalibrateMode,
+    calibration_frames: u32,
 }
 
 impl Default for Settings {
@@ -46,13 +60,64 @@ impl Default for Settings {
             detection: DetectionMode::Dynamic,
             n_threads: 0,
             sensitivity: DEFAULT_SENSITIVITY,
+            mode: RunMode::Correct,
+            post_messages: false,
+            learn: false,
+            map_output: None,
+            calibrate: CalibrateMode::Off,
+            calibration_frames: DEFAULT_CALIBRATION_FRAMES,
         }
     }
 }
 
-/// Built in `set_caps`, dropped in `stop`.
+/// Built in `set_caps` (so a caps change starts afresh), dropped in `stop`.
 struct State {
     engine: Engine,
+    learner: Learner,
+    summary: Summary,
+    /// Running calibration, and whether one has finished on this stream.
+    calibrator: Option<Calibrator>,
+    calibrated: bool,
+    frames: u64,
+    /// Map offsets of the last frame: learned maps are written in sensor coordinates.
+    offset: (i64, i64),
+}
+
+impl State {
+    fn new(format: crate::format::FrameFormat) -> Self {
+        State {
+            engine: Engine::new(format),
+            learner: Learner::new(format),
+            summary: Summary::new(),
+            calibrator: None,
+            calibrated: false,
+            frames: 0,
+            offset: (0, 0),
+        }
+    }
+}
+
+/// A map in frame coordinates moved to sensor coordinates.
+fn to_sensor(map: &DefectMap, (ox, oy): (i64, i64)) -> DefectMap {
+    DefectMap::from_entries(
+        map.entries()
+            .iter()
+            .map(|e| match *e {
+                Entry::Pixel { x, y } => Entry::Pixel {
+                    x: x + ox,
+                    y: y + oy,
+                },
+                Entry::Row { y } => Entry::Row { y: y + oy },
+                Entry::Column { x } => Entry::Column { x: x + ox },
+                Entry::Rect { x, y, w, h } => Entry::Rect {
+                    x: x + ox,
+                    y: y + oy,
+                    w,
+                    h,
+                },
+            })
+            .collect(),
+    )
 }
 
 #[derive(Default)]
@@ -73,6 +138,139 @@ fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_
 }
 
 impl DefectFix {
+    fn post(&self, structure: gst::Structure) {
+        let obj = self.obj();
+        let _ = obj.post_message(gst::message::Element::builder(structure).src(&*obj).build());
+    }
+
+    /// Writes the learned map to `map-output`, if learning and a path are set.
+    fn write_learned_map(&self, state: &State) {
+        let (learn, path) = {
+            let s = lock(&self.settings);
+            (s.learn, s.map_output.clone())
+        };
+        let (true, Some(path)) = (learn, path) else {
+            return;
+        };
+        let map = state.learner.to_map(state.offset.0, state.offset.1);
+        let header = format!(
+            "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
+            state.learner.frames(),
+            state.engine.format().width,
+            state.engine.format().height,
+            map.len()
+        );
+        match map.save(std::path::Path::new(&path), &header) {
+            Ok(()) => gst::info!(
+                CAT,
+                imp = self,
+                "learned map ({} pixels) written to {path}",
+                map.len()
+            ),
+            Err(e) => gst::element_imp_warning!(
+                self,
+                gst::ResourceError::OpenWrite,
+                ("Cannot write the learned map to '{}': {}", path, e)
+            ),
+        }
+    }
+
+    /// End of stream: the learned map to disk, the summary on the bus.
+    fn end_of_stream(&self) {
+        let (post, detect) = {
+            let s = lock(&self.settings);
+            (s.post_messages, s.mode == RunMode::Detect)
+        };
+        let summary = {
+            let state = lock(&self.state);
+            let Some(state) = state.as_ref() else { return };
+            self.write_learned_map(state);
+            (post || detect).then(|| summary_message(state))
+        };
+        if let Some(s) = summary {
+            self.post(s);
+        }
+    }
+
+    /// One calibration frame: accumulate; at the last one write the map. Returns the
+    /// message to post (progress, or the result).
+    fn calibrate(
+        &self,
+        state: &mut State,
+        frame: &crate::frame::FrameRef<'_>,
+        settings: &Settings,
+    ) -> Option<gst::Structure> {
+        if state.calibrated {
+            return None;
+        }
+        let kind = match settings.calibrate {
+            CalibrateMode::Dark => CalibrationKind::Dark,
+            _ => CalibrationKind::Flat,
+        };
+        let format = *state.engine.format();
+        let calibrator = match &mut state.calibrator {
+            Some(c) if c.kind() == kind => c,
+            slot => slot.insert(Calibrator::new(kind, format)),
+        };
+        if let Err(e) = calibrator.add_frame(frame) {
+            gst::element_imp_warning!(
+                self,
+                gst::StreamError::Failed,
+                ("Calibration stopped: {}", e)
+            );
+        }
+        let done = calibrator.frames();
+        let total = settings.calibration_frames as usize;
+        if done < total {
+            return Some(
+                gst::Structure::builder("defectfix-calibration")
+                    .field("kind", kind.to_string())
+                    .field("frames", done as u32)
+                    .field("total", total as u32)
+                    .build(),
+            );
+        }
+        let result = calibrator.finish();
+        state.calibrated = true;
+        state.calibrator = None;
+        let map = to_sensor(&result.map, state.offset);
+        let written = match &settings.map_output {
+            Some(path) => match map.save(std::path::Path::new(path), &result.header()) {
+                Ok(()) => Some(path.clone()),
+                Err(e) => {
+                    gst::element_imp_error!(
+                        self,
+                        gst::ResourceError::OpenWrite,
+                        ("Cannot write the calibrated map to '{}': {}", path, e)
+                    );
+                    None
+                }
+            },
+            None => {
+                gst::element_imp_warning!(
+                    self,
+                    gst::ResourceError::Settings,
+                    ("Calibration finished but map-output is not set: the map was not written")
+                );
+                None
+            }
+        };
+        let c = result.counts;
+        Some(
+            gst::Structure::builder("defectfix-calibration-done")
+                .field("kind", kind.to_string())
+                .field("frames", result.frames as u32)
+                .field("defects", map.len() as u32)
+                .field("hot", c.hot as u32)
+                .field("warm", c.warm as u32)
+                .field("dead", c.dead as u32)
+                .field("weak", c.weak as u32)
+                .field("bright", c.bright as u32)
+                .field("map-output", written.unwrap_or_default())
+                .build(),
+        )
+    }
+
     /// Loads the map named by the property while streaming; on failure the previous
     /// map stays and a warning says why.
     fn reload_map(&self, path: Option<&str>) {
@@ -163,6 +361,64 @@ impl ObjectImpl for DefectFix {
                     .default_value(DEFAULT_SENSITIVITY)
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecEnum::builder_with_default("mode", RunMode::Correct)
+                    .nick("Mode")
+                    .blurb(
+                        "correct: repair defects in place; detect: find and report them \
+                         (see post-messages), buffers pass unchanged",
+                    )
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("post-messages")
+                    .nick("Post messages")
+                    .blurb(
+                        "Post an element message named 'defectfix' on the bus for every frame \
+                         (counts: mapped, learned, dynamic, defects, corrected, unrepairable; in \
+                         detect mode also up to 256 positions with severity), and a \
+                         'defectfix-summary' message at end of stream",
+                    )
+                    .default_value(false)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("learn")
+                    .nick("Learn")
+                    .blurb(
+                        "Promote pixels that dynamic detection finds at the same place while \
+                         the scene around them changes into a learned map, repaired on every \
+                         frame; written to map-output at end of stream and on stop. A static \
+                         bright detail is never learned. Resets on a caps change",
+                    )
+                    .default_value(false)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("map-output")
+                    .nick("Map output")
+                    .blurb(
+                        "Where the learned map (learn=true) or the calibrated map (calibrate) \
+                         is written, in the defect map format, in sensor coordinates (frame \
+                         pixel plus map-offset-x/y)",
+                    )
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("calibrate", CalibrateMode::Off)
+                    .nick("Calibrate")
+                    .blurb(
+                        "dark: accumulate lens-capped frames and map hot and warm pixels; flat: \
+                         accumulate frames of an evenly lit white card and map dead, weak and \
+                         over-responsive pixels. Frames pass unchanged while calibrating; \
+                         progress and the result are posted on the bus; the map goes to \
+                         map-output",
+                    )
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("calibration-frames")
+                    .nick("Calibration frames")
+                    .blurb("Frames accumulated by a calibration before its map is written")
+                    .minimum(1)
+                    .maximum(crate::calibrate::MAX_FRAMES as u32)
+                    .default_value(DEFAULT_CALIBRATION_FRAMES)
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecUInt::builder("n-threads")
                     .nick("Threads")
                     .blurb(
@@ -197,6 +453,17 @@ impl ObjectImpl for DefectFix {
                 lock(&self.settings).sensitivity = value.get().unwrap_or(DEFAULT_SENSITIVITY)
             }
             "n-threads" => lock(&self.settings).n_threads = value.get().unwrap_or(0),
+            "mode" => lock(&self.settings).mode = value.get().unwrap_or(RunMode::Correct),
+            "post-messages" => lock(&self.settings).post_messages = value.get().unwrap_or(false),
+            "learn" => lock(&self.settings).learn = value.get().unwrap_or(false),
+            "map-output" => lock(&self.settings).map_output = value.get().unwrap_or(None),
+            "calibrate" => {
+                lock(&self.settings).calibrate = value.get().unwrap_or(CalibrateMode::Off)
+            }
+            "calibration-frames" => {
+                lock(&self.settings).calibration_frames =
+                    value.get().unwrap_or(DEFAULT_CALIBRATION_FRAMES)
+            }
             other => gst::warning!(CAT, imp = self, "unknown property {other}"),
         }
     }
@@ -210,6 +477,12 @@ impl ObjectImpl for DefectFix {
             "detection" => settings.detection.to_value(),
             "sensitivity" => settings.sensitivity.to_value(),
             "n-threads" => settings.n_threads.to_value(),
+            "mode" => settings.mode.to_value(),
+            "post-messages" => settings.post_messages.to_value(),
+            "learn" => settings.learn.to_value(),
+            "map-output" => settings.map_output.to_value(),
+            "calibrate" => settings.calibrate.to_value(),
+            "calibration-frames" => settings.calibration_frames.to_value(),
             _ => glib::Value::from_type(pspec.value_type()),
         }
     }
@@ -267,17 +540,29 @@ impl BaseTransformImpl for DefectFix {
 
     fn stop(&self) -> Result<(), gst::ErrorMessage> {
         self.running.store(false, Ordering::SeqCst);
-        *lock(&self.state) = None;
+        if let Some(state) = lock(&self.state).take() {
+            self.write_learned_map(&state);
+        }
         Ok(())
+    }
+
+    fn sink_event(&self, event: gst::Event) -> bool {
+        if let gst::EventView::Eos(_) = event.view() {
+            self.end_of_stream();
+        }
+        self.parent_sink_event(event)
     }
 
     fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
         let format = super::frame_format(incaps)
             .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
         gst::debug!(CAT, imp = self, "configured for {format:?}");
-        *lock(&self.state) = Some(State {
-            engine: Engine::new(format),
-        });
+        let mut state = lock(&self.state);
+        // A caps change starts afresh; what was learned so far is kept on disk first.
+        if let Some(old) = state.take() {
+            self.write_learned_map(&old);
+        }
+        *state = Some(State::new(format));
         Ok(())
     }
 
@@ -338,13 +623,140 @@ impl BaseTransformImpl for DefectFix {
             gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
             gst::FlowError::Error
         })?;
+        state.offset = (settings.map_offset_x.into(), settings.map_offset_y.into());
+        state.frames += 1;
+
+        if settings.calibrate != CalibrateMode::Off {
+            let message = self.calibrate(state, &frame.as_ref(), &settings);
+            drop(data);
+            drop(state_guard);
+            if let Some(m) = message {
+                self.post(m);
+            }
+            return Ok(gst::FlowSuccess::Ok);
+        }
+
         let run = engine::Settings {
             detection: settings.detection.into(),
             sensitivity: settings.sensitivity,
             n_threads: settings.n_threads as usize,
         };
-        let report = state.engine.process_with(&mut frame, Mode::Correct, &run);
+        let report = state
+            .engine
+            .process_with(&mut frame, settings.mode.into(), &run);
         gst::trace!(CAT, imp = self, "frame: {report:?}");
+
+        if settings.learn {
+            // The values as they arrived: repaired pixels are among the defects.
+            let defects = state.engine.defects();
+            let view = frame.as_ref();
+            let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
+                Ok(i) => defects[i].value,
+                Err(_) => view.get(x as usize, y as usize),
+            };
+            let update = state.learner.observe(
+                &view,
+                state.engine.flagged(),
+                raw,
+                state.engine.detector().model(),
+            );
+            if update.changed() {
+                gst::debug!(
+                    CAT,
+                    imp = self,
+                    "learned set: {update:?}, now {}",
+                    state.learner.learned().len()
+                );
+                state.engine.set_learned(state.learner.learned());
+            }
+        } else if !state.engine.learned_pixels().is_empty() {
+            state.engine.set_learned(&[]);
+        }
+        let white = state.engine.format().max_value();
+        state.summary.add_frame(state.engine.defects(), white);
+
+        let message = settings
+            .post_messages
+            .then(|| frame_message(state, &report, settings.mode));
+        drop(data);
+        drop(state_guard);
+        if let Some(m) = message {
+            self.post(m);
+        }
         Ok(gst::FlowSuccess::Ok)
     }
+}
+
+/// The per-frame `defectfix` message.
+fn frame_message(state: &State, report: &engine::FrameReport, mode: RunMode) -> gst::Structure {
+    let defects = state.engine.defects();
+    let mut b = gst::Structure::builder("defectfix")
+        .field("frame", state.frames)
+        .field("mapped", report.mapped as u64)
+        .field("learned", report.learned as u64)
+        .field("dynamic", report.dynamic as u64)
+        .field("defects", defects.len() as u64)
+        .field("corrected", report.corrected as u64)
+        .field("unrepairable", report.unrepairable as u64);
+    if mode == RunMode::Detect {
+        let white = state.engine.format().max_value();
+        let positions = defects.iter().take(MESSAGE_POSITIONS).map(|d| {
+            gst::Structure::builder("defect")
+                .field("x", d.x)
+                .field("y", d.y)
+                .field("source", source_name(d.source))
+                .field("value", u32::from(d.value))
+                .field("expected", d.estimate.map_or(u32::from(d.value), u32::from))
+                .field("severity", report::defect_severity(d, white).name())
+                .build()
+                .to_send_value()
+        });
+        b = b
+            .field("positions", gst::Array::from_values(positions))
+            .field("positions-truncated", defects.len() > MESSAGE_POSITIONS);
+    }
+    b.build()
+}
+
+fn source_name(source: engine::Source) -> &'static str {
+    match source {
+        engine::Source::Map => "map",
+        engine::Source::Learned => "learned",
+        engine::Source::Hot => "hot",
+        engine::Source::Cold => "cold",
+    }
+}
+
+/// The end-of-stream `defectfix-summary` message.
+fn summary_message(state: &State) -> gst::Structure {
+    let summary = &state.summary;
+    let (minor, moderate, severe) = summary.severity_counts();
+    let all = summary.positions();
+    let positions = all.iter().take(SUMMARY_POSITIONS).map(|p| {
+        gst::Structure::builder("position")
+            .field("x", p.x)
+            .field("y", p.y)
+            .field("frames", p.frames)
+            .field("first-frame", p.first_frame)
+            .field("last-frame", p.last_frame)
+            .field("severity", p.worst.name())
+            .field("persistent", summary.is_persistent(p))
+            .field("listed", p.listed)
+            .build()
+            .to_send_value()
+    });
+    gst::Structure::builder("defectfix-summary")
+        .field("frames", summary.frames())
+        .field("distinct", summary.distinct() as u64)
+        .field("persistent", summary.persistent() as u64)
+        .field("learned", state.learner.learned().len() as u64)
+        .field("severe", severe as u64)
+        .field("moderate", moderate as u64)
+        .field("minor", minor as u64)
+        .field("positions", gst::Array::from_values(positions))
+        .field(
+            "positions-truncated",
+            all.len().saturating_sub(SUMMARY_POSITIONS) as u64,
+        )
+        .build()
 }

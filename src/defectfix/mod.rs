@@ -36,6 +36,52 @@ impl From<DetectionMode> for crate::engine::Detection {
     }
 }
 
+/// The `mode` property: repair, or only find and report.
+#[derive(Debug, Default, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
+#[repr(u32)]
+#[enum_type(name = "GstDefectFixMode")]
+pub enum RunMode {
+    /// Repair defects in place.
+    #[default]
+    #[enum_value(name = "Correct: repair defects in place", nick = "correct")]
+    Correct = 0,
+    /// Find and report; buffers pass unchanged.
+    #[enum_value(
+        name = "Detect: find and report, buffers pass unchanged",
+        nick = "detect"
+    )]
+    Detect = 1,
+}
+
+impl From<RunMode> for crate::engine::Mode {
+    fn from(m: RunMode) -> Self {
+        match m {
+            RunMode::Correct => crate::engine::Mode::Correct,
+            RunMode::Detect => crate::engine::Mode::Detect,
+        }
+    }
+}
+
+/// The `calibrate` property: build a defect map from dark or flat frames.
+#[derive(Debug, Default, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
+#[repr(u32)]
+#[enum_type(name = "GstDefectFixCalibrate")]
+pub enum CalibrateMode {
+    /// No calibration: repair (or detect).
+    #[default]
+    #[enum_value(name = "Off: no calibration", nick = "off")]
+    Off = 0,
+    /// Lens capped: hot and warm pixels.
+    #[enum_value(name = "Dark: lens capped, finds hot and warm pixels", nick = "dark")]
+    Dark = 1,
+    /// Evenly lit white card: dead, weak and over-responsive pixels.
+    #[enum_value(
+        name = "Flat: evenly lit white card, finds dead, weak and bright pixels",
+        nick = "flat"
+    )]
+    Flat = 2,
+}
+
 glib::wrapper! {
     /// Defective pixel correction for raw sensor video.
     pub struct DefectFix(ObjectSubclass<imp::DefectFix>)
