@@ -142,10 +142,11 @@ fn main() {
         return;
     }
     println!(
-        "Tuning: sensitivity {}, k {}, beta {}, beta-colour {}, floor {} of range; seed {}\n",
+        "Tuning: sensitivity {}, k {}, beta {}, beta-cold {}, beta-colour {}, floor {} of range; seed {}\n",
         o.tuning.sensitivity,
         o.tuning.k,
         o.tuning.beta,
+        o.tuning.beta_cold,
         o.tuning.beta_colour,
         o.tuning.floor,
         o.seed
