@@ -293,7 +293,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                 }
             }
             let scores =
-                eval::run_sequence_with(layout, &c, &d, &o.settings, |i, p, _, detail| {
+                eval::run_sequence_with(layout, &c, &d, &o.settings, |i, p, score, detail| {
                     for &(x, y) in &o.trace {
                         let cand = p
                             .candidates()
@@ -313,8 +313,13 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                             cand.map(|c| (c.x, c.y, c.bright, c.strength, c.components))
                         );
                     }
-                    if o.diagnose && i + 1 == n {
-                        diagnose(name, format, set.layout().defects(), p, detail);
+                    if o.diagnose && (i + 1 == n || score.false_per_mp() > 10.0) {
+                        eprintln!("-- {name} {format} frame {}", i + 1);
+                        let mut d = detail.clone();
+                        if i + 1 != n {
+                            d.missed.clear();
+                        }
+                        diagnose(name, format, set.layout().defects(), p, &d);
                     }
                 })?;
             results.push(SeqResult {
@@ -379,8 +384,11 @@ fn diagnose(
             .spots()
             .iter()
             .find(|s| s.x.abs_diff(x) <= 6 && s.y.abs_diff(y) <= 6);
+        let centres = spot
+            .and_then(|s| p.tracker().track_near(s.x, s.y))
+            .map(|t| t.centres);
         eprintln!(
-            "{scene} {format} false {n} px near ({x},{y}): spot {:?}, defects {}",
+            "{scene} {format} false {n} px near ({x},{y}): spot {:?}, centres {centres:?}, defects {}",
             spot.map(|s| (s.x, s.y, s.component, s.value, s.expected, s.changed)),
             near(x, y, 6)
         );

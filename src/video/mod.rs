@@ -495,17 +495,26 @@ impl Processor {
                     .find(|(c, q)| q.sx == 0 && q.sy == 0 && k[*c].is_some())
                     .and_then(|(c, _)| k[c]),
             };
-            // A confirmed position is repaired in the frames where a spot is there;
-            // where it matches its background, nothing is touched.
-            if source == SpotSource::Confirmed
-                && !(0..ncomp).any(|c| {
+            // A confirmed position is repaired in the frames where a spot is there:
+            // one that passes the spatial test with half the margins, or (on an edge,
+            // where that test cannot see it) one that stands out from its directional
+            // estimate by twice the usual margin. Where it matches its background,
+            // nothing is touched.
+            let present = source == SpotSource::Map
+                || (0..ncomp).any(|c| {
                     let (cx, cy) = centres[c];
                     detect::spot_at(&view, c, cx as usize, cy as usize, &relaxed[c]).is_some()
-                })
-            {
-                continue;
-            }
-            let probe = repair::probe(&view, centres, anchor, threshold, &usable, &mut self.writes);
+                });
+            let margin = if present { 1 } else { 2 };
+            let probe = repair::probe(
+                &view,
+                centres,
+                anchor,
+                threshold,
+                margin,
+                &usable,
+                &mut self.writes,
+            );
             let changed = probe.changed();
             if changed == 0 {
                 continue;

@@ -60,30 +60,242 @@ impl Probe {
     }
 }
 
+/// The 3×3 box of one component around a spot's centre, re-estimated from its ring.
+#[derive(Clone, Copy, Debug)]
+struct BoxEstimate {
+    cx: isize,
+    cy: isize,
+    /// Estimates, `[row][column]`; `None` outside the plane or with no usable ring.
+    est: [[Option<i32>; 3]; 3],
+    /// The samples as they are.
+    value: [[i32; 3]; 3],
+    /// The ring's departure from straight lines (expected interpolation error).
+    bend: i32,
+    /// Value minus estimate at the centre (or at the strongest sample when the centre
+    /// has no estimate).
+    dev: i32,
+    at_value: u16,
+    at_estimate: u16,
+}
+
+impl BoxEstimate {
+    /// Signed deviation of box sample (`i`, `j`) (column, row), if estimated.
+    fn deviation(&self, i: usize, j: usize) -> Option<i32> {
+        self.est[j][i].map(|e| self.value[j][i] - e)
+    }
+}
+
+/// Estimates the box of component `c` around (`cx`, `cy`).
+fn estimate_box(
+    frame: &Frame<'_>,
+    c: usize,
+    cx: isize,
+    cy: isize,
+    usable: &dyn Fn(usize, usize, usize) -> bool,
+) -> Option<BoxEstimate> {
+    let (w, h) = frame.layout().comp_size(c);
+    if cx < 0 || cy < 0 || cx >= w as isize || cy >= h as isize {
+        return None;
+    }
+    let inside = |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
+    // Ring samples, by offset from the centre; None when unusable.
+    let ring = |dx: isize, dy: isize| -> Option<i32> {
+        let (sx, sy) = (cx + dx, cy + dy);
+        (inside(sx, sy) && usable(c, sx as usize, sy as usize))
+            .then(|| i32::from(frame.get(c, sx as usize, sy as usize)))
+    };
+    let left: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(-2, j));
+    let right: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(2, j));
+    let top: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, -2));
+    let bottom: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, 2));
+    // Differences across the box in each direction (the least-gradient weights).
+    let across = |a: &[Option<i32>; 5], b: &[Option<i32>; 5]| {
+        let (mut s, mut n) = (0i32, 0i32);
+        for (p, q) in a[1..4].iter().zip(&b[1..4]) {
+            if let (Some(p), Some(q)) = (p, q) {
+                s += (p - q).abs();
+                n += 1;
+            }
+        }
+        (n > 0).then(|| s * 3 / n)
+    };
+    let gh = across(&left, &right);
+    let gv = across(&top, &bottom);
+    // How far the ring departs from straight lines along its four sides: the error an
+    // interpolation across the box can be expected to make here.
+    let bend = {
+        let mut b = [0i32; 12];
+        let mut n = 0;
+        for side in [&left, &right, &top, &bottom] {
+            for t in side.windows(3) {
+                if let [Some(a), Some(m), Some(z)] = *t {
+                    b[n] = (2 * m - a - z).abs() / 2;
+                    n += 1;
+                }
+            }
+        }
+        median(&mut b[..n]).unwrap_or(0)
+    };
+    // Median of the usable ring, for box samples with no usable pair (computed only
+    // when one needs it).
+    let mut fallback: Option<Option<i32>> = None;
+    let mut ring_median = || {
+        *fallback.get_or_insert_with(|| {
+            let mut all = [0i32; 16];
+            let mut n = 0;
+            for &(dx, dy) in &crate::video::detect::RING {
+                if let Some(v) = ring(dx, dy) {
+                    all[n] = v;
+                    n += 1;
+                }
+            }
+            median(&mut all[..n])
+        })
+    };
+    let mut est = [[None::<i32>; 3]; 3];
+    let mut value = [[0i32; 3]; 3];
+    for (j, row) in est.iter_mut().enumerate() {
+        for (i, e) in row.iter_mut().enumerate() {
+            let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
+            if !inside(sx, sy) {
+                continue;
+            }
+            value[j][i] = i32::from(frame.get(c, sx as usize, sy as usize));
+            // Linear interpolation over the 4-sample gap: weights 3:1, 2:2, 1:3.
+            let hz = match (left[j + 1], right[j + 1]) {
+                (Some(l), Some(r)) => Some((l * (3 - i as i32) + r * (1 + i as i32) + 2) / 4),
+                _ => None,
+            };
+            let vt = match (top[i + 1], bottom[i + 1]) {
+                (Some(t), Some(b)) => Some((t * (3 - j as i32) + b * (1 + j as i32) + 2) / 4),
+                _ => None,
+            };
+            *e = match (hz, vt) {
+                (Some(a), Some(b)) => {
+                    let (wa, wb) = (gv.unwrap_or(0), gh.unwrap_or(0));
+                    if wa + wb == 0 {
+                        Some((a + b + 1) / 2)
+                    } else {
+                        Some((a * wa + b * wb + (wa + wb) / 2) / (wa + wb))
+                    }
+                }
+                (Some(a), None) | (None, Some(a)) => Some(a),
+                (None, None) => ring_median(),
+            };
+        }
+    }
+    // The centre decides the spot's side in this component (the strongest sample when
+    // the centre cannot be estimated).
+    let mut best: Option<(i32, usize, usize)> = est[1][1].map(|e| (value[1][1] - e, 1, 1));
+    if best.is_none() {
+        for (j, row) in est.iter().enumerate() {
+            for (i, e) in row.iter().enumerate() {
+                let Some(e) = *e else { continue };
+                let d = value[j][i] - e;
+                if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
+                    best = Some((d, i, j));
+                }
+            }
+        }
+    }
+    let (dev, i, j) = best?;
+    Some(BoxEstimate {
+        cx,
+        cy,
+        est,
+        value,
+        bend,
+        dev,
+        at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
+        at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
+    })
+}
+
+/// The frame pixel a spot is centred on, judged from a subsampled component's box:
+/// towards the neighbour sample that shares the spot's deviation most (a photosite's
+/// 3×3 footprint reaches two chroma samples on the side it lies towards).
+fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8) -> (u32, u32) {
+    let side = |a: Option<i32>, z: Option<i32>| {
+        let toward = |d: Option<i32>| {
+            d.filter(|d| d.signum() == b.dev.signum())
+                .map_or(0, i32::abs)
+        };
+        (toward(a), toward(z))
+    };
+    let x = if sx == 0 {
+        b.cx
+    } else {
+        let (l, r) = side(b.deviation(0, 1), b.deviation(2, 1));
+        // A photosite at an even column reaches both neighbours alike; at an odd one,
+        // the right neighbour only.
+        let base = b.cx << sx;
+        if r > 2 * l {
+            base + 1
+        } else if l > 2 * r {
+            base - 1
+        } else {
+            base
+        }
+    };
+    let y = if sy == 0 {
+        b.cy
+    } else {
+        let (u, d) = side(b.deviation(1, 0), b.deviation(1, 2));
+        let base = b.cy << sy;
+        if u > d { base } else { base + 1 }
+    };
+    (x.max(0) as u32, y.max(0) as u32)
+}
+
 /// Re-estimates a spot in every component, and appends the replacements to `writes`
 /// (nothing is written to the frame). `centres[c]` is the spot's centre in component
 /// `c`'s own coordinates (for a position known only in frame pixels, `(x >> sx, y >>
 /// sy)`); `threshold[c]` is the least deviation, in sample units, a sample of component
-/// `c` must show to be replaced; `usable(c, sx, sy)` says whether ring sample (`sx`,
-/// `sy`) of component `c` may be used (it is only asked about samples inside the plane).
+/// `c` must show to be replaced (its centre, `margin` times that); `usable(c, sx, sy)`
+/// says whether ring sample (`sx`, `sy`) of component `c` may be used (it is only asked
+/// about samples inside the plane).
 ///
-/// `anchor`, when known, is the frame pixel at the centre of the spot: then only the
-/// samples that can have seen the 3×3 pixels around it are replaced — a subsampled
-/// chroma sample (`cx`, `cy`) is taken to cover frame columns `2cx − 1 … 2cx + 1` (the
-/// 3-tap filter of co-sited chroma) and rows `2cy … 2cy + 1` — so the repair of a spot
-/// stays inside what the spot can have touched.
+/// Only the samples that can have seen the 3×3 frame pixels around the spot's centre
+/// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover frame
+/// columns `2cx − 1 … 2cx + 1` (the 3-tap filter of co-sited chroma) and rows `2cy …
+/// 2cy + 1` — so the repair stays inside what the spot can have touched. That centre is
+/// `anchor` when given (a full-resolution plane saw it, or the map names it), else it
+/// is judged from the subsampled component that shows the spot most.
+#[allow(clippy::too_many_arguments)]
 pub fn probe(
     frame: &Frame<'_>,
     centres: [(u32, u32); 3],
     anchor: Option<(u32, u32)>,
     threshold: [i32; 3],
+    margin: i32,
     usable: &dyn Fn(usize, usize, usize) -> bool,
     writes: &mut Vec<Write>,
 ) -> Probe {
     let layout = *frame.layout();
+    let comps = layout.components();
     let mut out = Probe::default();
-    for (c, k) in layout.components().iter().enumerate() {
-        let (w, h) = layout.comp_size(c);
+    let boxes: [Option<BoxEstimate>; 3] = std::array::from_fn(|c| {
+        comps.get(c).and_then(|_| {
+            estimate_box(
+                frame,
+                c,
+                centres[c].0 as isize,
+                centres[c].1 as isize,
+                usable,
+            )
+        })
+    });
+    let anchor = anchor.or_else(|| {
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(c, b)| b.map(|b| (c, b)))
+            .filter(|(c, _)| comps[*c].sx > 0 || comps[*c].sy > 0)
+            .max_by_key(|(_, b)| b.dev.abs())
+            .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy))
+    });
+    for (c, k) in comps.iter().enumerate() {
+        let Some(b) = boxes[c] else { continue };
         // Whether sample (sx, sy) can have seen the anchor's 3×3 pixels.
         let reach = |sx: isize, sy: isize| -> bool {
             let Some((ax, ay)) = anchor else { return true };
@@ -96,147 +308,32 @@ pub fn probe(
             let (y0, y1) = ((sy << k.sy), ((sy + 1) << k.sy) - 1);
             x0 <= ax + 1 && x1 >= ax - 1 && y0 <= ay + 1 && y1 >= ay - 1
         };
-        let (cx, cy) = (centres[c].0 as isize, centres[c].1 as isize);
-        if cx >= w as isize || cy >= h as isize {
-            continue;
-        }
-        let inside =
-            |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
-        // Ring samples, by offset from the centre; None when unusable.
-        let ring = |dx: isize, dy: isize| -> Option<i32> {
-            let (sx, sy) = (cx + dx, cy + dy);
-            (inside(sx, sy) && usable(c, sx as usize, sy as usize))
-                .then(|| i32::from(frame.get(c, sx as usize, sy as usize)))
-        };
-        let left: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(-2, j));
-        let right: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(2, j));
-        let top: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, -2));
-        let bottom: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, 2));
-        // Differences across the box in each direction (the least-gradient weights).
-        let across = |a: &[Option<i32>; 5], b: &[Option<i32>; 5]| {
-            let (mut s, mut n) = (0i32, 0i32);
-            for (p, q) in a[1..4].iter().zip(&b[1..4]) {
-                if let (Some(p), Some(q)) = (p, q) {
-                    s += (p - q).abs();
-                    n += 1;
-                }
-            }
-            (n > 0).then(|| s * 3 / n)
-        };
-        let gh = across(&left, &right);
-        let gv = across(&top, &bottom);
-        // How far the ring departs from straight lines along its four sides: the error
-        // an interpolation across the box can be expected to make here.
-        let bend = {
-            let mut b = [0i32; 12];
-            let mut n = 0;
-            for side in [&left, &right, &top, &bottom] {
-                for t in side.windows(3) {
-                    if let [Some(a), Some(m), Some(z)] = *t {
-                        b[n] = (2 * m - a - z).abs() / 2;
-                        n += 1;
-                    }
-                }
-            }
-            median(&mut b[..n]).unwrap_or(0)
-        };
-        // Median of the usable ring, for box samples with no usable pair (computed
-        // only when one needs it).
-        let mut fallback: Option<Option<i32>> = None;
-        let mut ring_median = || {
-            *fallback.get_or_insert_with(|| {
-                let mut all = [0i32; 16];
-                let mut n = 0;
-                for &(dx, dy) in &crate::video::detect::RING {
-                    if let Some(v) = ring(dx, dy) {
-                        all[n] = v;
-                        n += 1;
-                    }
-                }
-                median(&mut all[..n])
-            })
-        };
-        let mut est = [[None::<i32>; 3]; 3];
-        for (j, row) in est.iter_mut().enumerate() {
-            for (i, e) in row.iter_mut().enumerate() {
-                if !inside(cx + i as isize - 1, cy + j as isize - 1) {
-                    continue;
-                }
-                // Linear interpolation over the 4-sample gap: weights 3:1, 2:2, 1:3.
-                let hz = match (left[j + 1], right[j + 1]) {
-                    (Some(l), Some(r)) => Some((l * (3 - i as i32) + r * (1 + i as i32) + 2) / 4),
-                    _ => None,
-                };
-                let vt = match (top[i + 1], bottom[i + 1]) {
-                    (Some(t), Some(b)) => Some((t * (3 - j as i32) + b * (1 + j as i32) + 2) / 4),
-                    _ => None,
-                };
-                *e = match (hz, vt) {
-                    (Some(a), Some(b)) => {
-                        let (wa, wb) = (gv.unwrap_or(0), gh.unwrap_or(0));
-                        if wa + wb == 0 {
-                            Some((a + b + 1) / 2)
-                        } else {
-                            Some((a * wa + b * wb + (wa + wb) / 2) / (wa + wb))
-                        }
-                    }
-                    (Some(a), None) | (None, Some(a)) => Some(a),
-                    (None, None) => ring_median(),
-                };
-            }
-        }
-        // The centre decides the spot's side in this component (the strongest sample
-        // when the centre cannot be estimated).
-        let sample = |i: usize, j: usize| {
-            frame.get(
-                c,
-                (cx + i as isize - 1) as usize,
-                (cy + j as isize - 1) as usize,
-            )
-        };
-        let mut best: Option<(i32, u16, u16)> = est[1][1].map(|e| {
-            let v = sample(1, 1);
-            (i32::from(v) - e, v, e.clamp(0, i32::from(u16::MAX)) as u16)
-        });
-        if best.is_none() {
-            for (j, row) in est.iter().enumerate() {
-                for (i, e) in row.iter().enumerate() {
-                    let Some(e) = *e else { continue };
-                    let v = sample(i, j);
-                    let d = i32::from(v) - e;
-                    if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
-                        best = Some((d, v, e.clamp(0, i32::from(u16::MAX)) as u16));
-                    }
-                }
-            }
-        }
-        let Some((dev, value, estimate)) = best else {
-            continue;
-        };
         out.estimated = true;
         let probe = &mut out.comps[c];
         *probe = CompProbe {
-            deviation: dev,
-            value,
-            estimate,
+            deviation: b.dev,
+            value: b.at_value,
+            estimate: b.at_estimate,
             changed: 0,
         };
-        if dev.abs() <= threshold[c].max(BEND_FACTOR * bend).max(1) {
+        if b.dev.abs() <= threshold[c].max(BEND_FACTOR * b.bend).max(1) * margin {
             continue;
         }
         // Samples the spot reached stand out by a fair part of its peak and by more than
         // the interpolation error here; texture next to it does not.
         let t = threshold[c]
-            .max(dev.abs() / PEAK_FRACTION)
-            .max(BEND_FACTOR * bend)
+            .max(b.dev.abs() / PEAK_FRACTION)
+            .max(BEND_FACTOR * b.bend)
             .max(1);
-        for (j, row) in est.iter().enumerate() {
-            for (i, e) in row.iter().enumerate() {
-                let Some(e) = *e else { continue };
-                let v = i32::from(sample(i, j));
-                let d = v - e;
-                let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
-                if d.signum() == dev.signum() && (d.abs() > t || (i, j) == (1, 1)) && reach(sx, sy)
+        for j in 0..3 {
+            for i in 0..3 {
+                let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
+                    continue;
+                };
+                let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
+                if d.signum() == b.dev.signum()
+                    && (d.abs() > t || (i, j) == (1, 1))
+                    && reach(sx, sy)
                 {
                     writes.push(Write {
                         c: c as u8,
@@ -298,6 +395,7 @@ mod tests {
             [(16, 16), (8, 8), (8, 8)],
             Some((16, 16)),
             [4, 4, 4],
+            1,
             &|_, _, _| true,
             &mut writes,
         );
@@ -334,6 +432,7 @@ mod tests {
             [(8, 7); 3],
             None,
             [4, 4, 4],
+            1,
             &|_, _, _| true,
             &mut writes,
         );
