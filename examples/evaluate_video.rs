@@ -43,6 +43,8 @@ pub struct Options {
     /// Positions whose neighbourhood is printed on the last frame (clean / defective /
     /// repaired, every component).
     pub dump: Vec<(usize, usize)>,
+    /// Frame (1-based) the dump shows (default: the last).
+    pub dump_at: Option<usize>,
     /// Positions whose track is printed frame by frame.
     pub trace: Vec<(u32, u32)>,
 }
@@ -68,6 +70,7 @@ impl Default for Options {
             frames_table: false,
             diagnose: false,
             dump: Vec::new(),
+            dump_at: None,
             trace: Vec::new(),
         }
     }
@@ -183,6 +186,17 @@ pub fn convert(
     cfa: &str,
     format: &str,
 ) -> Result<Vec<Planes>, String> {
+    convert_with_site(frames, width, height, cfa, format).map(|(p, _)| p)
+}
+
+/// [`convert`], also saying whether the output's chroma is horizontally co-sited.
+pub fn convert_with_site(
+    frames: &[Vec<u8>],
+    width: usize,
+    height: usize,
+    cfa: &str,
+    format: &str,
+) -> Result<(Vec<Planes>, bool), String> {
     let desc = format!(
         "appsrc name=src format=time caps=video/x-bayer,format={cfa},width={width},height={height},framerate=30/1 \
          ! bayer2rgb ! videoconvert ! video/x-raw,format={format} ! appsink name=sink sync=false"
@@ -202,6 +216,7 @@ pub fn convert(
         .set_state(gst::State::Playing)
         .map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(frames.len());
+    let mut cosited = false;
     let result = (|| {
         for (i, f) in frames.iter().enumerate() {
             let mut buffer = gst::Buffer::from_slice(f.clone());
@@ -213,13 +228,21 @@ pub fn convert(
             let sample = sink.pull_sample().map_err(|_| {
                 "no sample from the pipeline (bayer2rgb/videoconvert missing?)".to_string()
             })?;
+            if let Some(info) = sample
+                .caps()
+                .and_then(|c| gst_video::VideoInfo::from_caps(c).ok())
+            {
+                cosited = info
+                    .chroma_site()
+                    .contains(gst_video::VideoChromaSite::H_COSITED);
+            }
             out.push(planes_of(&sample)?);
         }
         Ok::<(), String>(())
     })();
     let _ = src.end_of_stream();
     let _ = pipeline.set_state(gst::State::Null);
-    result.map(|()| out)
+    result.map(|()| (out, cosited))
 }
 
 fn planes_of(sample: &gst::Sample) -> Result<Planes, String> {
@@ -272,24 +295,26 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
         for format in &o.formats {
             let layout = Layout::parse(format, o.width as i64, o.height as i64)
                 .map_err(|e| e.to_string())?;
-            let c = convert(&clean, o.width, o.height, cfa, format)?;
+            let (c, cosited) = convert_with_site(&clean, o.width, o.height, cfa, format)?;
+            let layout = layout.with_cosited_chroma(cosited);
             let d = convert(&defective, o.width, o.height, cfa, format)?;
             let n = c.len();
             if !o.dump.is_empty() {
-                let mut out = d[n - 1].clone();
+                let at = o.dump_at.unwrap_or(n).clamp(1, n);
+                let mut out = d[at - 1].clone();
                 let mut p = gstdefectfix::video::Processor::new(layout);
-                for (i, f) in d.iter().enumerate() {
+                for (i, f) in d.iter().enumerate().take(at) {
                     let mut work = f.clone();
                     p.process(
                         &mut work.frame_mut(layout).map_err(|e| e.to_string())?,
                         &o.settings,
                     );
-                    if i + 1 == n {
+                    if i + 1 == at {
                         out = work;
                     }
                 }
                 for &(x, y) in &o.dump {
-                    dump(layout, [&c[n - 1], &d[n - 1], &out], x, y)?;
+                    dump(layout, [&c[at - 1], &d[at - 1], &out], x, y)?;
                 }
             }
             let scores =
@@ -452,6 +477,7 @@ fn parse() -> Result<Options, String> {
                 let (x, y) = v.split_once(',').ok_or("--trace X,Y")?;
                 o.trace.push((num(x)? as u32, num(y)? as u32));
             }
+            "--dump-at" => o.dump_at = Some(num(&val("--dump-at")?)? as usize),
             "--dump" => {
                 let v = val("--dump")?;
                 let (x, y) = v.split_once(',').ok_or("--dump X,Y")?;

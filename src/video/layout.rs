@@ -393,6 +393,12 @@ pub struct Layout {
     pub format: VideoFormat,
     pub width: usize,
     pub height: usize,
+    /// Whether horizontally subsampled chroma is co-sited with the even luma columns
+    /// (each chroma sample then sees columns `2x − 1 … 2x + 1`), rather than centred
+    /// between two columns (seeing `2x … 2x + 1`). [`Layout::new`] takes GStreamer's
+    /// default (co-sited above 576 lines); [`Layout::with_cosited_chroma`] sets what
+    /// the caps' `chroma-site` says.
+    pub cosited_chroma: bool,
 }
 
 impl Layout {
@@ -412,7 +418,16 @@ impl Layout {
             format,
             width: width as usize,
             height: height as usize,
+            cosited_chroma: height > 576,
         })
+    }
+
+    /// The same layout with horizontally co-sited chroma or not.
+    pub fn with_cosited_chroma(self, cosited: bool) -> Layout {
+        Layout {
+            cosited_chroma: cosited,
+            ..self
+        }
     }
 
     /// The components of the format.

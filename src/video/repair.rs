@@ -71,6 +71,8 @@ struct BoxEstimate {
     value: [[i32; 3]; 3],
     /// The ring's departure from straight lines (expected interpolation error).
     bend: i32,
+    /// How far the horizontal and the vertical estimate of the centre disagree.
+    spread: i32,
     /// Value minus estimate at the centre (or at the strongest sample when the centre
     /// has no estimate).
     dev: i32,
@@ -154,6 +156,7 @@ fn estimate_box(
     };
     let mut est = [[None::<i32>; 3]; 3];
     let mut value = [[0i32; 3]; 3];
+    let mut spread = 0;
     for (j, row) in est.iter_mut().enumerate() {
         for (i, e) in row.iter_mut().enumerate() {
             let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
@@ -170,6 +173,11 @@ fn estimate_box(
                 (Some(t), Some(b)) => Some((t * (3 - j as i32) + b * (1 + j as i32) + 2) / 4),
                 _ => None,
             };
+            if (i, j) == (1, 1)
+                && let (Some(a), Some(b)) = (hz, vt)
+            {
+                spread = (a - b).abs();
+            }
             *e = match (hz, vt) {
                 (Some(a), Some(b)) => {
                     let (wa, wb) = (gv.unwrap_or(0), gh.unwrap_or(0));
@@ -205,6 +213,7 @@ fn estimate_box(
         est,
         value,
         bend,
+        spread,
         dev,
         at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
         at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
@@ -214,7 +223,7 @@ fn estimate_box(
 /// The frame pixel a spot is centred on, judged from a subsampled component's box:
 /// towards the neighbour sample that shares the spot's deviation most (a photosite's
 /// 3×3 footprint reaches two chroma samples on the side it lies towards).
-fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8) -> (u32, u32) {
+fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
     let side = |a: Option<i32>, z: Option<i32>| {
         let toward = |d: Option<i32>| {
             d.filter(|d| d.signum() == b.dev.signum())
@@ -222,12 +231,15 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8) -> (u32, u32) {
         };
         (toward(a), toward(z))
     };
+    // The photosite lies in the pixels of the centre sample, on the side of the
+    // neighbour that shares the deviation more.
     let x = if sx == 0 {
         b.cx
-    } else {
+    } else if cosited {
+        // Co-sited: the centre sample sits on column 2cx; a photosite there reaches
+        // both neighbours alike, one at 2cx ± 1 reaches that side's neighbour as much
+        // as the centre.
         let (l, r) = side(b.deviation(0, 1), b.deviation(2, 1));
-        // A photosite at an even column reaches both neighbours alike; at an odd one,
-        // the right neighbour only.
         let base = b.cx << sx;
         if r > 2 * l {
             base + 1
@@ -236,13 +248,15 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8) -> (u32, u32) {
         } else {
             base
         }
+    } else {
+        let (l, r) = side(b.deviation(0, 1), b.deviation(2, 1));
+        (b.cx << sx) + isize::from(r > l)
     };
     let y = if sy == 0 {
         b.cy
     } else {
         let (u, d) = side(b.deviation(1, 0), b.deviation(1, 2));
-        let base = b.cy << sy;
-        if u > d { base } else { base + 1 }
+        (b.cy << sy) + isize::from(d > u)
     };
     (x.max(0) as u32, y.max(0) as u32)
 }
@@ -256,9 +270,11 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8) -> (u32, u32) {
 /// about samples inside the plane).
 ///
 /// Only the samples that can have seen the 3×3 frame pixels around the spot's centre
-/// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover frame
-/// columns `2cx − 1 … 2cx + 1` (the 3-tap filter of co-sited chroma) and rows `2cy …
-/// 2cy + 1` — so the repair stays inside what the spot can have touched. That centre is
+/// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover the frame
+/// pixels it is filtered from: rows `2cy … 2cy + 1`, and columns `2cx − 1 … 2cx + 1`
+/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`];
+/// this is what `videoconvert` does, measured) — so the repair stays inside what the
+/// spot can have touched. That centre is
 /// `anchor` when given (a full-resolution plane saw it, or the map names it), else it
 /// is judged from the subsampled component that shows the spot most.
 #[allow(clippy::too_many_arguments)]
@@ -292,7 +308,7 @@ pub fn probe(
             .filter_map(|(c, b)| b.map(|b| (c, b)))
             .filter(|(c, _)| comps[*c].sx > 0 || comps[*c].sy > 0)
             .max_by_key(|(_, b)| b.dev.abs())
-            .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy))
+            .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy, layout.cosited_chroma))
     });
     for (c, k) in comps.iter().enumerate() {
         let Some(b) = boxes[c] else { continue };
@@ -300,10 +316,10 @@ pub fn probe(
         let reach = |sx: isize, sy: isize| -> bool {
             let Some((ax, ay)) = anchor else { return true };
             let (ax, ay) = (ax as isize, ay as isize);
-            let (x0, x1) = if k.sx == 0 {
-                (sx, sx)
+            let (x0, x1) = if k.sx > 0 && layout.cosited_chroma {
+                ((sx << k.sx) - 1, (sx << k.sx) + 1)
             } else {
-                ((sx << k.sx) - 1, ((sx + 1) << k.sx) - 1)
+                ((sx << k.sx), ((sx + 1) << k.sx) - 1)
             };
             let (y0, y1) = ((sy << k.sy), ((sy + 1) << k.sy) - 1);
             x0 <= ax + 1 && x1 >= ax - 1 && y0 <= ay + 1 && y1 >= ay - 1
@@ -316,7 +332,11 @@ pub fn probe(
             estimate: b.at_estimate,
             changed: 0,
         };
-        if b.dev.abs() <= threshold[c].max(BEND_FACTOR * b.bend).max(1) * margin {
+        // A component is repaired only when the spot stands out from its estimate by
+        // more than that estimate can be trusted: the threshold, the ring's bend, and
+        // the disagreement of the two directions at the centre.
+        let trust = threshold[c].max(BEND_FACTOR * b.bend).max(b.spread).max(1);
+        if b.dev.abs() <= trust * margin {
             continue;
         }
         // Samples the spot reached stand out by a fair part of its peak and by more than
