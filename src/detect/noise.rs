@@ -1,6 +1,6 @@
 //! Noise of each colour plane as a function of signal level, measured on the frame.
 //!
-//! On a subsample of the frame (64 row pairs, about 250 positions each) the second
+//! On a subsample of the frame (64 row pairs, about 125 positions each) the second
 //! differences of same-colour pixels across each sample, horizontally and vertically,
 //! `2·v(x) − v(x−p) − v(x+p)`, are binned by local level; the smaller of the two in
 //! magnitude is kept (texture is mostly directional). In flat areas it is the minimum of
@@ -15,7 +15,7 @@ use crate::frame::{FrameRef, SampleIo};
 /// Level bins per plane.
 const BINS: usize = 16;
 /// Samples wanted per frame, over all planes.
-const TARGET_SAMPLES: usize = 1 << 15;
+const TARGET_SAMPLES: usize = 1 << 14;
 /// Fewest samples that make a bin count.
 const MIN_BIN: usize = 24;
 
