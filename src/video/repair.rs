@@ -345,16 +345,27 @@ pub fn probe(
             .max(b.dev.abs() / PEAK_FRACTION)
             .max(BEND_FACTOR * b.bend)
             .max(1);
+        // A spot falls off from its centre: a corner sample counts only if it deviates
+        // no more than one of the side samples next to it, give or take `t` (texture
+        // beside a spot rarely follows that shape).
+        let on_side = |i: usize, j: usize| {
+            b.deviation(i, j)
+                .filter(|d| d.signum() == b.dev.signum())
+                .map_or(0, i32::abs)
+        };
         for j in 0..3 {
             for i in 0..3 {
                 let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
                     continue;
                 };
                 let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
-                if d.signum() == b.dev.signum()
-                    && (d.abs() > t || (i, j) == (1, 1))
-                    && reach(sx, sy)
-                {
+                let a = on_side(i, j);
+                let shaped = match (i == 1, j == 1) {
+                    (true, true) => true,
+                    (true, false) | (false, true) => a > t,
+                    (false, false) => a > t && a <= on_side(1, j).max(on_side(i, 1)) + t,
+                };
+                if d.signum() == b.dev.signum() && shaped && reach(sx, sy) {
                     writes.push(Write {
                         c: c as u8,
                         x: sx as u32,
