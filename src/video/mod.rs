@@ -487,13 +487,10 @@ impl Processor {
             });
             // The spot's centre in frame pixels, when a full-resolution plane saw it (or
             // the map names it).
+            // A map names the spot's pixel; for a confirmed one the probe judges it.
             let anchor = match known {
                 None => Some((x, y)),
-                Some(k) => comps
-                    .iter()
-                    .enumerate()
-                    .find(|(c, q)| q.sx == 0 && q.sy == 0 && k[*c].is_some())
-                    .and_then(|(c, _)| k[c]),
+                Some(_) => None,
             };
             // A confirmed position is repaired in the frames where a spot is there:
             // one that passes the spatial test with half the margins, or (on an edge,

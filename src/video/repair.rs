@@ -301,13 +301,15 @@ pub fn probe(
             )
         })
     });
+    // The centre comes from the component that shows the spot most clearly (deviation
+    // over the threshold): a faint luma bump beside a strong colour error does not place
+    // it.
     let anchor = anchor.or_else(|| {
         boxes
             .iter()
             .enumerate()
             .filter_map(|(c, b)| b.map(|b| (c, b)))
-            .filter(|(c, _)| comps[*c].sx > 0 || comps[*c].sy > 0)
-            .max_by_key(|(_, b)| b.dev.abs())
+            .max_by_key(|(c, b)| i64::from(b.dev.abs()) * 1024 / i64::from(threshold[*c].max(1)))
             .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy, layout.cosited_chroma))
     });
     for (c, k) in comps.iter().enumerate() {
