@@ -6,6 +6,7 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
+use super::video::{VideoParams, VideoState};
 use super::{CalibrateMode, DetectionMode, RunMode};
 use crate::calibrate::{CalibrationKind, Calibrator};
 use crate::defect_map::{DefectMap, Entry};
@@ -126,6 +127,8 @@ pub struct DefectFix {
     /// The loaded map; replaced as a whole, so a frame sees either the old or the new one.
     map: Mutex<Option<Arc<DefectMap>>>,
     state: Mutex<Option<State>>,
+    /// The YUV/RGB path's state, when such caps are negotiated (`state` is then None).
+    video: Mutex<Option<VideoState>>,
     /// Between `start` and `stop`: map load failures are then warnings, not errors.
     running: AtomicBool,
 }
@@ -175,12 +178,42 @@ impl DefectFix {
         }
     }
 
+    /// Writes the video path's confirmed spots to `map-output`, if learning and a path
+    /// are set.
+    fn write_video_learned_map(&self, video: &VideoState) {
+        let (learn, path) = {
+            let s = lock(&self.settings);
+            (s.learn, s.map_output.clone())
+        };
+        let (true, Some(path)) = (learn, path) else {
+            return;
+        };
+        let (map, header) = video.learned_map();
+        if let Err(e) = map.save(std::path::Path::new(&path), &header) {
+            gst::element_imp_warning!(
+                self,
+                gst::ResourceError::OpenWrite,
+                ("Cannot write the learned map to '{}': {}", path, e)
+            );
+        }
+    }
+
     /// End of stream: the learned map to disk, the summary on the bus.
     fn end_of_stream(&self) {
         let (post, detect) = {
             let s = lock(&self.settings);
             (s.post_messages, s.mode == RunMode::Detect)
         };
+        let video_summary = lock(&self.video).as_ref().map(|v| {
+            self.write_video_learned_map(v);
+            v.summary_message()
+        });
+        if let Some(s) = video_summary {
+            if post || detect {
+                self.post(s);
+            }
+            return;
+        }
         let summary = {
             let state = lock(&self.state);
             let Some(state) = state.as_ref() else { return };
@@ -269,6 +302,62 @@ impl DefectFix {
                 .field("map-output", written.unwrap_or_default())
                 .build(),
         )
+    }
+
+    /// `transform_ip` on YUV/RGB caps (see [`super::video`]); returns the message to
+    /// post once the state is unlocked.
+    fn transform_video(
+        &self,
+        video: &mut VideoState,
+        buf: &mut gst::BufferRef,
+        settings: &Settings,
+        map: Option<Arc<DefectMap>>,
+    ) -> Result<Option<gst::Structure>, gst::FlowError> {
+        if settings.calibrate != CalibrateMode::Off {
+            if video.first_calibrate_request() {
+                gst::element_imp_warning!(
+                    self,
+                    gst::StreamError::Format,
+                    (
+                        "calibrate needs raw sensor (Bayer or GRAY) caps; {} frames pass unchanged",
+                        video.layout().format.name()
+                    )
+                );
+            }
+            return Ok(None);
+        }
+        let params = VideoParams {
+            detection: settings.detection == DetectionMode::Dynamic,
+            sensitivity: settings.sensitivity,
+            n_threads: settings.n_threads as usize,
+            mode: settings.mode.into(),
+            map,
+            offset_x: settings.map_offset_x.into(),
+            offset_y: settings.map_offset_y.into(),
+            post_messages: settings.post_messages,
+        };
+        let outcome = video.process(buf, &params).map_err(|e| {
+            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
+            gst::FlowError::Error
+        })?;
+        if let Some(p) = outcome.placement
+            && p.outside > 0
+        {
+            gst::element_imp_warning!(
+                self,
+                gst::StreamError::Format,
+                (
+                    "{} defect map entries lie outside the {}x{} frame (offset {},{}) and are ignored",
+                    p.outside,
+                    video.layout().width,
+                    video.layout().height,
+                    settings.map_offset_x,
+                    settings.map_offset_y
+                )
+            );
+        }
+        gst::trace!(CAT, imp = self, "frame: {:?}", outcome.report);
+        Ok(outcome.message)
     }
 
     /// Loads the map named by the property while streaming; on failure the previous
@@ -506,7 +595,7 @@ impl ElementImpl for DefectFix {
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            let caps = super::sensor_caps();
+            let caps = super::defectfix_caps();
             [gst::PadDirection::Src, gst::PadDirection::Sink]
                 .into_iter()
                 .filter_map(|dir| {
@@ -543,6 +632,9 @@ impl BaseTransformImpl for DefectFix {
         if let Some(state) = lock(&self.state).take() {
             self.write_learned_map(&state);
         }
+        if let Some(video) = lock(&self.video).take() {
+            self.write_video_learned_map(&video);
+        }
         Ok(())
     }
 
@@ -554,6 +646,19 @@ impl BaseTransformImpl for DefectFix {
     }
 
     fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        if let Some(old) = lock(&self.video).take() {
+            self.write_video_learned_map(&old);
+        }
+        if super::video::is_video_caps(incaps) {
+            let video = VideoState::new(incaps)
+                .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
+            if let Some(old) = lock(&self.state).take() {
+                self.write_learned_map(&old);
+            }
+            gst::debug!(CAT, imp = self, "configured for {:?}", video.layout());
+            *lock(&self.video) = Some(video);
+            return Ok(());
+        }
         let format = super::frame_format(incaps)
             .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
         gst::debug!(CAT, imp = self, "configured for {format:?}");
@@ -569,6 +674,15 @@ impl BaseTransformImpl for DefectFix {
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
         let settings = lock(&self.settings).clone();
         let map = lock(&self.map).clone();
+        let video = lock(&self.video)
+            .as_mut()
+            .map(|video| self.transform_video(video, buf, &settings, map.clone()));
+        if let Some(result) = video {
+            if let Some(m) = result? {
+                self.post(m);
+            }
+            return Ok(gst::FlowSuccess::Ok);
+        }
         let mut state_guard = lock(&self.state);
         let state = state_guard.as_mut().ok_or(gst::FlowError::NotNegotiated)?;
 

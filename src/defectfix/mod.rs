@@ -9,6 +9,7 @@ use gst::glib;
 use gst::prelude::*;
 
 mod imp;
+pub mod video;
 
 /// The `detection` property: whether defects no map lists are looked for.
 #[derive(Debug, Default, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
@@ -119,6 +120,14 @@ pub(crate) fn sensor_caps() -> gst::Caps {
         .structure(bayer)
         .structure(gray)
         .build()
+}
+
+/// Caps of `defectfix`: the sensor caps, and the YUV and RGB `video/x-raw` formats of
+/// capture and delivery chains ([`video::video_caps`]).
+pub(crate) fn defectfix_caps() -> gst::Caps {
+    let mut caps = sensor_caps();
+    caps.merge(video::video_caps());
+    caps
 }
 
 /// Reads the media type, format and size of fixed caps.

@@ -1,0 +1,264 @@
+//! The element side of the video path: `defectfix` on YUV and RGB `video/x-raw`.
+//!
+//! [`video_caps`] lists the formats; [`VideoState`] is built from negotiated caps in
+//! `set_caps` and processes each buffer in `transform_ip`: it maps the buffer with
+//! `gst_video::VideoFrameRef` (planes, strides and offsets from the `VideoInfo` and any
+//! `GstVideoMeta`), hands the planes to [`crate::video::Processor`], and builds the bus
+//! messages. Everything it needs from the element comes in [`VideoParams`]; everything
+//! the element must do afterwards (post, warn) comes back in [`VideoOutcome`], so the
+//! element's own code changes only where it dispatches.
+//!
+//! Coordinates — defect map, learned map, messages — are frame pixels (the luma grid),
+//! plus `map-offset-x`/`-y` for maps.
+
+use std::sync::Arc;
+
+use gst_video::prelude::*;
+
+use crate::defect_map::DefectMap;
+use crate::engine::Mode;
+use crate::video::quality::Summary;
+use crate::video::{
+    FrameMut, FrameReport, Layout, MapPlacement, Processor, Settings, SpotSource, VIDEO_FORMATS,
+};
+
+/// Positions carried by one per-frame message in detect mode.
+pub const MESSAGE_POSITIONS: usize = 256;
+/// Positions carried by the end-of-stream summary.
+pub const SUMMARY_POSITIONS: usize = 1000;
+
+/// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
+pub fn video_caps() -> gst::Caps {
+    let size = gst::IntRange::new(1, i32::MAX);
+    let rate = gst::FractionRange::new(gst::Fraction::new(0, 1), gst::Fraction::new(i32::MAX, 1));
+    gst::Caps::builder("video/x-raw")
+        .field("format", gst::List::new(VIDEO_FORMATS.iter().copied()))
+        .field("width", size)
+        .field("height", size)
+        .field("framerate", rate)
+        .build()
+}
+
+/// Whether fixed `caps` are one of the YUV/RGB formats of the video path.
+pub fn is_video_caps(caps: &gst::CapsRef) -> bool {
+    caps.structure(0).is_some_and(|s| {
+        s.name() == "video/x-raw"
+            && s.get::<&str>("format")
+                .is_ok_and(|f| VIDEO_FORMATS.contains(&f))
+    })
+}
+
+/// What the element's settings say for one frame.
+#[derive(Clone, Debug)]
+pub struct VideoParams {
+    /// `detection=dynamic`.
+    pub detection: bool,
+    pub sensitivity: f64,
+    pub n_threads: usize,
+    /// `mode`.
+    pub mode: Mode,
+    pub map: Option<Arc<DefectMap>>,
+    pub offset_x: i64,
+    pub offset_y: i64,
+    /// `post-messages`: build the per-frame message.
+    pub post_messages: bool,
+}
+
+/// What happened to one buffer, for the element to act on.
+#[derive(Debug)]
+pub struct VideoOutcome {
+    pub report: FrameReport,
+    /// Set when the map was (re)placed on this frame.
+    pub placement: Option<MapPlacement>,
+    /// The per-frame `defectfix` message, when asked for.
+    pub message: Option<gst::Structure>,
+}
+
+/// Per-stream state of the video path.
+pub struct VideoState {
+    info: gst_video::VideoInfo,
+    processor: Processor,
+    summary: Summary,
+    frames: u64,
+    offset: (i64, i64),
+    calibrate_refused: bool,
+}
+
+impl VideoState {
+    /// True the first time it is asked (the element warns once that calibration needs
+    /// sensor caps).
+    pub fn first_calibrate_request(&mut self) -> bool {
+        !std::mem::replace(&mut self.calibrate_refused, true)
+    }
+
+    /// State for fixed `caps` (which [`is_video_caps`] accepts).
+    pub fn new(caps: &gst::CapsRef) -> Result<Self, String> {
+        let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
+        let layout = Layout::parse(
+            info.format().to_str(),
+            i64::from(info.width()),
+            i64::from(info.height()),
+        )
+        .map_err(|e| e.to_string())?
+        .with_cosited_chroma(
+            info.chroma_site()
+                .contains(gst_video::VideoChromaSite::H_COSITED),
+        );
+        Ok(VideoState {
+            info,
+            processor: Processor::new(layout),
+            summary: Summary::new(),
+            frames: 0,
+            offset: (0, 0),
+            calibrate_refused: false,
+        })
+    }
+
+    /// The processor (its spots, confirmed set and candidates of the last frame).
+    pub fn processor(&self) -> &Processor {
+        &self.processor
+    }
+
+    /// The stream's layout.
+    pub fn layout(&self) -> &Layout {
+        self.processor.layout()
+    }
+
+    /// Frames processed.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Processes one buffer in place (or inspects it, in detect mode).
+    pub fn process(
+        &mut self,
+        buf: &mut gst::BufferRef,
+        p: &VideoParams,
+    ) -> Result<VideoOutcome, String> {
+        let placement = self
+            .processor
+            .set_map(p.map.as_ref(), p.offset_x, p.offset_y);
+        self.offset = (p.offset_x, p.offset_y);
+        let layout = *self.processor.layout();
+        let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, &self.info)
+            .map_err(|e| format!("cannot map the buffer as {}: {e}", self.info.format()))?;
+        let mut strides = [0usize; 3];
+        for (s, &v) in strides.iter_mut().zip(vframe.plane_stride()) {
+            *s = usize::try_from(v).map_err(|_| format!("negative stride {v}"))?;
+        }
+        let [a, b, c, _] = vframe.planes_data_mut();
+        let mut frame = FrameMut::new(layout, [a, b, c], strides).map_err(|e| e.to_string())?;
+        let settings = Settings {
+            detection: p.detection,
+            sensitivity: p.sensitivity,
+            n_threads: p.n_threads,
+            mode: p.mode,
+        };
+        let report = self.processor.process(&mut frame, &settings);
+        self.frames += 1;
+        self.summary.add_frame(self.processor.spots());
+        let message = p.post_messages.then(|| self.frame_message(&report, p.mode));
+        Ok(VideoOutcome {
+            report,
+            placement,
+            message,
+        })
+    }
+
+    /// The per-frame `defectfix` message: the same fields as on Bayer streams
+    /// (`learned` counts confirmed spots, `dynamic` the candidates, `defects` the
+    /// spots repaired), plus in detect mode up to [`MESSAGE_POSITIONS`] positions with
+    /// their severity and the component that shows them most.
+    pub fn frame_message(&self, report: &FrameReport, mode: Mode) -> gst::Structure {
+        let spots = self.processor.spots();
+        let corrected = if mode == Mode::Correct {
+            report.spots
+        } else {
+            0
+        };
+        let mut b = gst::Structure::builder("defectfix")
+            .field("frame", self.frames)
+            .field("mapped", report.mapped as u64)
+            .field("learned", report.confirmed as u64)
+            .field("dynamic", report.candidates as u64)
+            .field("defects", spots.len() as u64)
+            .field("corrected", corrected as u64)
+            .field("unrepairable", 0u64)
+            .field("samples", report.samples as u64);
+        if mode == Mode::Detect {
+            let positions = spots.iter().take(MESSAGE_POSITIONS).map(|s| {
+                gst::Structure::builder("defect")
+                    .field("x", s.x)
+                    .field("y", s.y)
+                    .field("source", source_name(s.source))
+                    .field("component", s.component.name())
+                    .field("value", u32::from(s.value))
+                    .field("expected", u32::from(s.expected))
+                    .field("severity", s.severity.name())
+                    .build()
+                    .to_send_value()
+            });
+            b = b
+                .field("positions", gst::Array::from_values(positions))
+                .field("positions-truncated", spots.len() > MESSAGE_POSITIONS);
+        }
+        b.build()
+    }
+
+    /// The end-of-stream `defectfix-summary` message (positions: worst first).
+    pub fn summary_message(&self) -> gst::Structure {
+        let s = &self.summary;
+        let (minor, moderate, severe) = s.severity_counts();
+        let all = s.positions();
+        let positions = all.iter().take(SUMMARY_POSITIONS).map(|p| {
+            gst::Structure::builder("position")
+                .field("x", p.x)
+                .field("y", p.y)
+                .field("frames", p.frames)
+                .field("first-frame", p.first_frame)
+                .field("last-frame", p.last_frame)
+                .field("severity", p.worst.name())
+                .field("persistent", true)
+                .field("listed", p.listed)
+                .build()
+                .to_send_value()
+        });
+        gst::Structure::builder("defectfix-summary")
+            .field("frames", s.frames())
+            .field("distinct", s.distinct() as u64)
+            .field("persistent", s.distinct() as u64)
+            .field("learned", self.processor.confirmed().len() as u64)
+            .field("severe", severe as u64)
+            .field("moderate", moderate as u64)
+            .field("minor", minor as u64)
+            .field("positions", gst::Array::from_values(positions))
+            .field(
+                "positions-truncated",
+                all.len().saturating_sub(SUMMARY_POSITIONS) as u64,
+            )
+            .build()
+    }
+
+    /// The confirmed spots as a defect map in the map's coordinates (frame pixel plus
+    /// the last frame's map offsets), with a header line.
+    pub fn learned_map(&self) -> (DefectMap, String) {
+        let map = self.processor.confirmed_map(self.offset.0, self.offset.1);
+        let l = self.processor.layout();
+        let header = format!(
+            "pixel errors confirmed by defectfix over {} frames of {} {}x{}, in frame pixels: {} positions",
+            self.frames,
+            l.format.name(),
+            l.width,
+            l.height,
+            map.len()
+        );
+        (map, header)
+    }
+}
+
+fn source_name(source: SpotSource) -> &'static str {
+    match source {
+        SpotSource::Map => "map",
+        SpotSource::Confirmed => "learned",
+    }
+}
