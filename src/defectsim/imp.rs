@@ -237,7 +237,7 @@ impl BaseTransformImpl for DefectSim {
                 gst::element_imp_error!(
                     self,
                     gst::ResourceError::OpenWrite,
-                    ["Cannot write the ground truth map '{}': {}", path, e]
+                    ("Cannot write the ground truth map '{}': {}", path, e)
                 );
                 return Err(gst::loggable_error!(
                     CAT,
@@ -275,7 +275,7 @@ impl BaseTransformImpl for DefectSim {
             gst::element_imp_error!(
                 self,
                 gst::CoreError::Failed,
-                ["Cannot map the buffer writable"]
+                ("Cannot map the buffer writable")
             );
             gst::FlowError::Error
         })?;
@@ -285,11 +285,11 @@ impl BaseTransformImpl for DefectSim {
             None => FrameMut::from_buffer(bytes, format),
         };
         let mut frame = frame.map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ["Bad buffer: {}", e]);
+            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
             gst::FlowError::Error
         })?;
         state.set.apply(&mut frame, frame_index).map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ["{}", e]);
+            gst::element_imp_error!(self, gst::StreamError::Format, ("{}", e));
             gst::FlowError::Error
         })?;
         Ok(gst::FlowSuccess::Ok)
