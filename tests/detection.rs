@@ -422,3 +422,24 @@ fn real_hot_pixels_of_the_flea3_are_found() {
     let corrected = hot.iter().filter(|&&i| out.output[i] != light[i]).count();
     assert!(corrected >= 13, "{corrected} of {} corrected", hot.len());
 }
+
+#[test]
+fn tiny_and_odd_frames_of_every_format_do_not_panic() {
+    for (media, name) in all_formats() {
+        for (w, h) in [(1, 1), (2, 3), (4, 4), (5, 5), (3, 9), (9, 3), (6, 5), (7, 7)] {
+            let format = FrameFormat::parse(media, name, w, h).unwrap();
+            let mut data = random_frame(&format, (w * 31 + h) as u64);
+            let mut engine = Engine::new(format);
+            let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+            for n_threads in [0, 1] {
+                let settings = Settings {
+                    n_threads,
+                    sensitivity: 10.0,
+                    ..Settings::default()
+                };
+                let report = engine.process_with(&mut frame, Mode::Correct, &settings);
+                assert!(report.dynamic <= (w * h) as usize, "{name} {w}x{h}");
+            }
+        }
+    }
+}
