@@ -71,7 +71,7 @@ impl Default for Tuning {
             beta_cold: DEFAULT_BETA_COLD,
             floor: DEFAULT_FLOOR,
             beta_colour: DEFAULT_BETA_COLOUR,
-            colour_mode: 2,
+            colour_mode: 3,
         }
     }
 }
@@ -97,7 +97,9 @@ pub struct Params {
     /// Texture margin of the cross-colour test, 1/64 of the spread.
     pub beta_colour: u16,
     /// Reference of the cross-colour test: 0 mean of the 4 adjacent pixels, 1 mean of
-    /// the middle two, 2 the two on the defect's side.
+    /// the middle two, 2 the two on the defect's side (the lower two for a hot pixel),
+    /// 3 (default) the mean of all four unless the two most extreme of them are defects
+    /// of the same polarity too (a 2×2 block), then mode 2.
     pub colour_mode: u8,
 }
 
@@ -223,7 +225,11 @@ impl Detector {
     /// Flags of pixel (`x`, `y`) by the scalar reference.
     #[inline]
     pub fn reference_pixel(&self, frame: &FrameRef<'_>, x: usize, y: usize) -> u8 {
-        let px = Px::of(frame);
+        self.pixel_flags(Px::of(frame), x, y)
+    }
+
+    #[inline]
+    fn pixel_flags(&self, px: Px<'_>, x: usize, y: usize) -> u8 {
         let f = &self.format;
         let plane = f.cfa.plane_index(x, y);
         let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
@@ -328,7 +334,7 @@ impl Detector {
     /// (the mean of the lower two for `hot`, of the upper two otherwise: in a 2×2 block
     /// of defects two of the four adjacent pixels are defects too).
     #[inline]
-    fn colour_difference(&self, frame: Px<'_>, x: usize, y: usize, hot: bool) -> i32 {
+    fn colour_difference(&self, frame: Px<'_>, x: usize, y: usize, hot: bool, mode: u8) -> i32 {
         let f = &self.format;
         let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             i32::from(frame.get(
@@ -338,7 +344,7 @@ impl Detector {
         });
         a.sort_unstable();
         let v = 2 * i32::from(frame.get(x, y));
-        match self.params.colour_mode {
+        match mode {
             0 => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
             1 => v - a[1] - a[2],
             _ if hot => v - a[0] - a[1],
@@ -361,15 +367,50 @@ impl Detector {
         if self.format.cfa == Cfa::Mono {
             return true;
         }
-        let sign = if hot { 1 } else { -1 };
-        let c = sign * self.colour_difference(frame, x, y, hot);
-        let mut n = pos.map(|(nx, ny)| sign * self.colour_difference(frame, nx, ny, hot));
-        n.sort_unstable();
-        let (hi2, lo2) = (n[6], n[1]);
-        let tex = (i64::from(hi2 - lo2) * i64::from(self.params.beta_colour)) >> 6;
-        let e = (i64::from(c) - i64::from(hi2) - tex) / 2;
-        let e = e.clamp(0, 65535) as u16;
-        self.passes(e, level, self.format.cfa.plane_index(x, y))
+        let test = |mode: u8| {
+            let sign = if hot { 1 } else { -1 };
+            let c = sign * self.colour_difference(frame, x, y, hot, mode);
+            let mut n = pos.map(|(nx, ny)| sign * self.colour_difference(frame, nx, ny, hot, mode));
+            n.sort_unstable();
+            let (hi2, lo2) = (n[6], n[1]);
+            let tex = (i64::from(hi2 - lo2) * i64::from(self.params.beta_colour)) >> 6;
+            let e = (i64::from(c) - i64::from(hi2) - tex) / 2;
+            let e = e.clamp(0, 65535) as u16;
+            self.passes(e, level, self.format.cfa.plane_index(x, y))
+        };
+        let mode = self.params.colour_mode;
+        if mode != 3 {
+            return test(mode);
+        }
+        // Mode 3: against all four adjacent pixels, unless the two most extreme of them
+        // are defects of the same polarity themselves (a 2×2 block): then against the
+        // other two only.
+        if test(0) {
+            return true;
+        }
+        let f = &self.format;
+        let want = if hot { HOT } else { COLD };
+        let mut adj = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
+            let (ax, ay) = (
+                kernel::reflect(x, dx, f.width),
+                kernel::reflect(y, dy, f.height),
+            );
+            (frame.get(ax, ay), ax, ay)
+        });
+        adj.sort_unstable();
+        let extreme = if hot {
+            [adj[2], adj[3]]
+        } else {
+            [adj[0], adj[1]]
+        };
+        if extreme
+            .iter()
+            .all(|&(_, ax, ay)| self.pixel_flags(frame, ax, ay) & want != 0)
+        {
+            test(2)
+        } else {
+            false
+        }
     }
 
     /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour
