@@ -559,8 +559,13 @@ fn main() {
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!();
     println!(
-        "all: {cor}/{vis} visible spots corrected on the last frame ({:.1} %); worst false changes {:.1}/MP; {} frames without PSNR gain; {:.0} s",
+        "all: {cor}/{vis} visible spots corrected on the last frame ({:.1} %); false changes {:.1}/MP on average, {:.1}/MP in the worst frame; {} frames without PSNR gain; {:.0} s",
         100.0 * cor as f64 / vis.max(1) as f64,
+        results
+            .iter()
+            .map(SeqResult::mean_false_per_mp)
+            .sum::<f64>()
+            / results.len().max(1) as f64,
         results
             .iter()
             .map(SeqResult::worst_false_per_mp)

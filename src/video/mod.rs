@@ -50,7 +50,7 @@ const BAND_ROWS: usize = 64;
 /// standard deviations…
 pub const REPAIR_SIGMAS: f64 = 3.0;
 /// …and by this fraction of the range.
-pub const REPAIR_FLOOR: f64 = 0.012;
+pub const REPAIR_FLOOR: f64 = 0.02;
 /// A tile of the motion meter has moved when its samples changed by this many noise
 /// standard deviations on average…
 pub const MOTION_SIGMAS: f64 = 3.0;
