@@ -10,3 +10,6 @@ cargo fmt --all --check
 cargo clippy --release --all-targets --locked -- -D warnings
 cargo test --release --locked --all-targets
 cargo test --release --locked --doc
+
+# The map parser's fuzz target, briefly (the long run: see README, "Bad input").
+bash scripts/fuzz-short.sh
