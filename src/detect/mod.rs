@@ -20,8 +20,26 @@
 //! - one knob, [`Tuning::sensitivity`], scales every margin: 2 finds fainter defects and
 //!   touches more real detail, 0.5 the opposite.
 //!
-//! The decision is integer arithmetic, so the scalar reference, the portable
-//! (auto-vectorised) row kernel and its AVX2 build give identical flags.
+//! Two stages:
+//! 1. **row kernels** (every pixel, vectorised): [`kernel::prefilter`], a necessary
+//!    condition in 16-bit lanes (excess over the second extreme > floor + texture
+//!    margin), then the exact noise test [`kernel::decide`] on the few candidates;
+//! 2. **second stage** ([`Detector::confirm`], candidates only, scalar):
+//!    - a pixel that stands out only when its most extreme neighbour is ignored is kept
+//!      only if that neighbour is itself isolated without the pixel (pairs and 2×2
+//!      blocks pass, the tip of a thin line does not);
+//!    - a dark pixel among clipped neighbours is kept only if far below the clip;
+//!    - the cross-colour test: the pixel's difference to its 4 adjacent pixels of other
+//!      colours must itself stand out from the same difference at its same-colour
+//!      neighbours (texture shared by all colours cancels, a sensor defect does not);
+//!      when the two most extreme adjacent pixels are defects too (a 2×2 block), the
+//!      other two are the reference.
+//!
+//! Everything is integer arithmetic, so the scalar reference, the portable
+//! (auto-vectorised) row kernel and its AVX2 and AVX-512 builds (chosen at run time)
+//! give identical results; tests hold them so on random frames of every format.
+//!
+//! [`eval`] holds the quality protocol of `examples/evaluate.rs` and the CI guards.
 
 pub mod eval;
 pub mod kernel;
