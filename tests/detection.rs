@@ -426,7 +426,16 @@ fn real_hot_pixels_of_the_flea3_are_found() {
 #[test]
 fn tiny_and_odd_frames_of_every_format_do_not_panic() {
     for (media, name) in all_formats() {
-        for (w, h) in [(1, 1), (2, 3), (4, 4), (5, 5), (3, 9), (9, 3), (6, 5), (7, 7)] {
+        for (w, h) in [
+            (1, 1),
+            (2, 3),
+            (4, 4),
+            (5, 5),
+            (3, 9),
+            (9, 3),
+            (6, 5),
+            (7, 7),
+        ] {
             let format = FrameFormat::parse(media, name, w, h).unwrap();
             let mut data = random_frame(&format, (w * 31 + h) as u64);
             let mut engine = Engine::new(format);
