@@ -225,6 +225,55 @@ impl DefectFix {
         }
     }
 
+    /// One frame through the engine and, with `learn`, the learner. Returns the
+    /// per-frame message when `post-messages` asks for it.
+    fn repair(
+        &self,
+        state: &mut State,
+        frame: &mut FrameMut<'_>,
+        settings: &Settings,
+    ) -> Option<gst::Structure> {
+        let run = engine::Settings {
+            detection: settings.detection.into(),
+            sensitivity: settings.sensitivity,
+            n_threads: settings.n_threads as usize,
+        };
+        let report = state.engine.process_with(frame, settings.mode.into(), &run);
+        gst::trace!(CAT, imp = self, "frame: {report:?}");
+
+        if settings.learn {
+            // The values as they arrived: repaired pixels are among the defects.
+            let defects = state.engine.defects();
+            let view = frame.as_ref();
+            let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
+                Ok(i) => defects[i].value,
+                Err(_) => view.get(x as usize, y as usize),
+            };
+            let update = state.learner.observe(
+                &view,
+                state.engine.flagged(),
+                raw,
+                state.engine.detector().model(),
+            );
+            if update.changed() {
+                gst::debug!(
+                    CAT,
+                    imp = self,
+                    "learned set: {update:?}, now {}",
+                    state.learner.learned().len()
+                );
+                state.engine.set_learned(state.learner.learned());
+            }
+        } else if !state.engine.learned_pixels().is_empty() {
+            state.engine.set_learned(&[]);
+        }
+        let white = state.engine.format().max_value();
+        state.summary.add_frame(state.engine.defects(), white);
+        settings
+            .post_messages
+            .then(|| frame_message(state, &report, settings.mode))
+    }
+
     /// One calibration frame: accumulate; at the last one write the map. Returns the
     /// message to post (progress, or the result).
     fn calibrate(
@@ -709,90 +758,20 @@ impl BaseTransformImpl for DefectFix {
             }
         }
 
-        let (offset, stride) = match buf.meta::<gst_video::VideoMeta>() {
-            Some(meta) => (
-                meta.offset().first().copied().unwrap_or(0),
-                meta.stride()
-                    .first()
-                    .copied()
-                    .and_then(|s| usize::try_from(s).ok()),
-            ),
-            None => (0, None),
-        };
-        let format = *state.engine.format();
-        let mut data = buf.map_writable().map_err(|_| {
-            gst::element_imp_error!(
-                self,
-                gst::CoreError::Failed,
-                ("Cannot map the buffer writable")
-            );
-            gst::FlowError::Error
-        })?;
-        let bytes = data.as_mut_slice().get_mut(offset..).unwrap_or(&mut []);
-        let frame = match stride {
-            Some(stride) => FrameMut::new(bytes, format, stride),
-            None => FrameMut::from_buffer(bytes, format),
-        };
-        let mut frame = frame.map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
-            gst::FlowError::Error
-        })?;
         state.offset = (settings.map_offset_x.into(), settings.map_offset_y.into());
         state.frames += 1;
-
-        if settings.calibrate != CalibrateMode::Off {
-            let message = self.calibrate(state, &frame.as_ref(), &settings);
-            drop(data);
-            drop(state_guard);
-            if let Some(m) = message {
-                self.post(m);
+        let format = *state.engine.format();
+        let message = super::with_frame(buf, format, |frame| {
+            if settings.calibrate != CalibrateMode::Off {
+                self.calibrate(state, &frame.as_ref(), &settings)
+            } else {
+                self.repair(state, frame, &settings)
             }
-            return Ok(gst::FlowSuccess::Ok);
-        }
-
-        let run = engine::Settings {
-            detection: settings.detection.into(),
-            sensitivity: settings.sensitivity,
-            n_threads: settings.n_threads as usize,
-        };
-        let report = state
-            .engine
-            .process_with(&mut frame, settings.mode.into(), &run);
-        gst::trace!(CAT, imp = self, "frame: {report:?}");
-
-        if settings.learn {
-            // The values as they arrived: repaired pixels are among the defects.
-            let defects = state.engine.defects();
-            let view = frame.as_ref();
-            let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
-                Ok(i) => defects[i].value,
-                Err(_) => view.get(x as usize, y as usize),
-            };
-            let update = state.learner.observe(
-                &view,
-                state.engine.flagged(),
-                raw,
-                state.engine.detector().model(),
-            );
-            if update.changed() {
-                gst::debug!(
-                    CAT,
-                    imp = self,
-                    "learned set: {update:?}, now {}",
-                    state.learner.learned().len()
-                );
-                state.engine.set_learned(state.learner.learned());
-            }
-        } else if !state.engine.learned_pixels().is_empty() {
-            state.engine.set_learned(&[]);
-        }
-        let white = state.engine.format().max_value();
-        state.summary.add_frame(state.engine.defects(), white);
-
-        let message = settings
-            .post_messages
-            .then(|| frame_message(state, &report, settings.mode));
-        drop(data);
+        })
+        .map_err(|e| {
+            self.post_error_message(e);
+            gst::FlowError::Error
+        })?;
         drop(state_guard);
         if let Some(m) = message {
             self.post(m);

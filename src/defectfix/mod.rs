@@ -145,3 +145,35 @@ pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::format::FrameFo
     crate::format::FrameFormat::parse(s.name().as_str(), format, width.into(), height.into())
         .map_err(|e| e.to_string())
 }
+
+/// Maps `buf` writable, views it as a frame of `format` (with the stride and offset of
+/// its `GstVideoMeta`, else the stride its size implies) and runs `f` on the view. A
+/// buffer that cannot be mapped or is too short for one frame is an error message for
+/// the bus, never a panic.
+pub(crate) fn with_frame<R>(
+    buf: &mut gst::BufferRef,
+    format: crate::format::FrameFormat,
+    f: impl FnOnce(&mut crate::frame::FrameMut<'_>) -> R,
+) -> Result<R, gst::ErrorMessage> {
+    let (offset, stride) = match buf.meta::<gst_video::VideoMeta>() {
+        Some(meta) => (
+            meta.offset().first().copied().unwrap_or(0),
+            meta.stride()
+                .first()
+                .copied()
+                .and_then(|s| usize::try_from(s).ok()),
+        ),
+        None => (0, None),
+    };
+    let mut data = buf
+        .map_writable()
+        .map_err(|_| gst::error_msg!(gst::CoreError::Failed, ("Cannot map the buffer writable")))?;
+    let bytes = data.as_mut_slice().get_mut(offset..).unwrap_or(&mut []);
+    let frame = match stride {
+        Some(stride) => crate::frame::FrameMut::new(bytes, format, stride),
+        None => crate::frame::FrameMut::from_buffer(bytes, format),
+    };
+    let mut frame =
+        frame.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("Bad buffer: {}", e)))?;
+    Ok(f(&mut frame))
+}

@@ -6,7 +6,6 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
 use super::DefectKinds;
-use crate::frame::FrameMut;
 use crate::sim::{Config, DefectSet, Kinds};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
@@ -260,38 +259,15 @@ impl BaseTransformImpl for DefectSim {
             current
         };
 
-        let (offset, stride) = match buf.meta::<gst_video::VideoMeta>() {
-            Some(meta) => (
-                meta.offset().first().copied().unwrap_or(0),
-                meta.stride()
-                    .first()
-                    .copied()
-                    .and_then(|s| usize::try_from(s).ok()),
-            ),
-            None => (0, None),
-        };
         let format = *state.set.format();
-        let mut data = buf.map_writable().map_err(|_| {
-            gst::element_imp_error!(
-                self,
-                gst::CoreError::Failed,
-                ("Cannot map the buffer writable")
-            );
-            gst::FlowError::Error
-        })?;
-        let bytes = data.as_mut_slice().get_mut(offset..).unwrap_or(&mut []);
-        let frame = match stride {
-            Some(stride) => FrameMut::new(bytes, format, stride),
-            None => FrameMut::from_buffer(bytes, format),
-        };
-        let mut frame = frame.map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
-            gst::FlowError::Error
-        })?;
-        state.set.apply(&mut frame, frame_index).map_err(|e| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ("{}", e));
-            gst::FlowError::Error
-        })?;
+        crate::defectfix::with_frame(buf, format, |frame| state.set.apply(frame, frame_index))
+            .and_then(|applied| {
+                applied.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("{}", e)))
+            })
+            .map_err(|e| {
+                self.post_error_message(e);
+                gst::FlowError::Error
+            })?;
         Ok(gst::FlowSuccess::Ok)
     }
 }
