@@ -273,7 +273,78 @@ fn main() {
     }
     if o.only.is_none() {
         flea3(&o);
+        flea3_wavelengths(&o);
         upstream_bpc(&o);
+    }
+}
+
+/// Every Flea3 light frame (400–700 nm, mostly one CFA channel lit, some saturated): the
+/// pixels defectfix changes, and how many of them are warm in both matching dark frames
+/// (≥ 5 DN: real, if faint, sensor defects).
+fn flea3_wavelengths(o: &Options) {
+    let dir = o.data.join("flea3_icx655");
+    let (w, h) = (408usize, 344usize);
+    let Ok(format) = FrameFormat::parse("video/x-bayer", "gbrg", w as i64, h as i64) else {
+        return;
+    };
+    let list = |sub: &str| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
+            .map(|r| {
+                r.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.to_string_lossy().ends_with(".raw"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let darks = list("dark");
+    let lights = list("light");
+    println!(
+        "\nAll Flea3 light frames: pixels changed, and of them warm in both darks (≥ 5 DN):\n"
+    );
+    println!("| frame | pixels changed | of them warm in both darks | changed per MP not warm |");
+    println!("|---|---|---|---|");
+    for light in &lights {
+        let name = light
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let exp = if name.contains("_2000ms_") {
+            "_2000ms_"
+        } else {
+            "_3916ms_"
+        };
+        let pair: Vec<&PathBuf> = darks
+            .iter()
+            .filter(|d| d.to_string_lossy().contains(exp))
+            .collect();
+        let (Some(d3), Some(d4)) = (pair.first(), pair.get(1)) else {
+            continue;
+        };
+        let (Ok(a), Ok(b), Ok(l)) = (
+            eval::read_raw(d3, w, h, false),
+            eval::read_raw(d4, w, h, false),
+            eval::read_raw(light, w, h, false),
+        ) else {
+            continue;
+        };
+        let mut engine = Engine::new(format);
+        engine.set_tuning(o.tuning);
+        let out = run_engine_with(&mut engine, &l, &format, o.tuning.sensitivity);
+        let changed: Vec<usize> = (0..w * h).filter(|&i| out.output[i] != l[i]).collect();
+        let warm = changed.iter().filter(|&&i| a[i] >= 5 && b[i] >= 5).count();
+        let short: String = name
+            .split('_')
+            .skip(2)
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "| {short} | {} | {warm} | {:.0} |",
+            changed.len(),
+            (changed.len() - warm) as f64 * 1e6 / (w * h) as f64
+        );
     }
 }
 

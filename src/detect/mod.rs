@@ -54,7 +54,7 @@ pub use noise::{NoiseEstimator, NoiseModel};
 pub const MIN_SIDE: usize = 5;
 
 /// Default noise multiplier `k` (threshold = k·σ at sensitivity 1).
-pub const DEFAULT_K: f64 = 6.0;
+pub const DEFAULT_K: f64 = 5.0;
 /// Default texture factor `β` (fraction of the neighbours' spread).
 pub const DEFAULT_BETA: f64 = 0.75;
 /// Default texture factor of the dark side.

@@ -142,39 +142,52 @@ impl NoiseEstimator {
         let pitch = f.cfa.pitch();
         let max = usize::from(f.max_value());
         let at = |x: usize, y: usize| u32::from(Io::read(data, y * stride + x * Io::BYTES));
-        let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
         // Row pairs start at pitch..h-pitch-2 so that both rows have neighbours above
         // and below.
         let first = pitch;
         let last = f.height - pitch - 2;
-        for i in 0..pairs {
-            let y0 = ((first + (last - first) * i / pairs.max(1)) & !1).max(first);
-            for y in y0..y0 + 2 {
-                let mut x = pitch;
-                while x + pitch < f.width {
-                    let c = at(x, y);
-                    let c16 = c as u16;
-                    if c16 > peak {
-                        peak = c16;
-                        at_peak = 0;
-                    }
-                    if c16 == peak {
-                        at_peak += 1;
-                    }
-                    samples += 1;
-                    let l = at(x - pitch, y);
-                    let r = at(x + pitch, y);
-                    let u = at(x, y - pitch);
-                    let d = at(x, y + pitch);
-                    let level = (l + r + u + d + 4 * c) as usize / 8;
-                    // The flatter of the two directions: texture is mostly directional.
-                    let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
-                    let bin = (level * BINS / (max + 1)).min(BINS - 1);
-                    let plane = f.cfa.plane_index(x, y);
-                    self.bins[plane * BINS + bin].push(diff);
-                    x += step;
-                }
+        let sites = || {
+            (0..pairs).flat_map(move |i| {
+                let y0 = ((first + (last - first) * i / pairs.max(1)) & !1).max(first);
+                (y0..y0 + 2).flat_map(move |y| {
+                    (0..)
+                        .map(move |k| pitch + k * step)
+                        .take_while(move |&x| x + pitch < f.width)
+                        .map(move |x| (x, y))
+                })
+            })
+        };
+        // First the level at which the frame clips, if it does: samples that touch it
+        // say nothing about noise (clipped pixels do not vary).
+        let (mut peak, mut at_peak, mut samples) = (0u16, 0usize, 0usize);
+        for (x, y) in sites() {
+            let c = at(x, y) as u16;
+            if c > peak {
+                peak = c;
+                at_peak = 0;
             }
+            if c == peak {
+                at_peak += 1;
+            }
+            samples += 1;
+        }
+        let clipped = at_peak * 1000 >= samples && peak > 0;
+        let ceiling = if clipped { u32::from(peak) } else { u32::MAX };
+        for (x, y) in sites() {
+            let c = at(x, y);
+            let l = at(x - pitch, y);
+            let r = at(x + pitch, y);
+            let u = at(x, y - pitch);
+            let d = at(x, y + pitch);
+            if c.max(l).max(r).max(u).max(d) >= ceiling {
+                continue;
+            }
+            let level = (l + r + u + d + 4 * c) as usize / 8;
+            // The flatter of the two directions: texture is mostly directional.
+            let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
+            let bin = (level * BINS / (max + 1)).min(BINS - 1);
+            let plane = f.cfa.plane_index(x, y);
+            self.bins[plane * BINS + bin].push(diff);
         }
         (peak, at_peak, samples)
     }
