@@ -284,13 +284,15 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
         let mut defective = clean.clone();
         let set = eval::inject(
             &mut defective,
-            cfa,
-            o.width,
-            o.height,
-            o.density,
-            o.seed,
-            o.kinds,
-            black,
+            &eval::Injection {
+                cfa,
+                width: o.width,
+                height: o.height,
+                density: o.density,
+                seed: o.seed,
+                kinds: o.kinds,
+                black,
+            },
         )?;
         for format in &o.formats {
             let layout = Layout::parse(format, o.width as i64, o.height as i64)

@@ -104,33 +104,38 @@ pub fn pan_sequence(
         .collect())
 }
 
-/// Gives every frame (8-bit Bayer `cfa`, `width`×`height`, no padding) the same sensor
-/// defects: `density` of the pixels, kinds `kinds`, dead pixels at `black`. Returns the
-/// defect set (its layout lists the positions).
-pub fn inject(
-    frames: &mut [Vec<u8>],
-    cfa: &str,
-    width: usize,
-    height: usize,
-    density: f64,
-    seed: u64,
-    kinds: Kinds,
-    black: u16,
-) -> Result<DefectSet, String> {
-    let format = FrameFormat::parse("video/x-bayer", cfa, width as i64, height as i64)
+/// Fixed sensor defects to inject into 8-bit Bayer frames.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Injection<'a> {
+    /// CFA pattern (`"grbg"` …).
+    pub cfa: &'a str,
+    pub width: usize,
+    pub height: usize,
+    /// Fraction of the pixels.
+    pub density: f64,
+    pub seed: u64,
+    pub kinds: Kinds,
+    /// The value dead pixels read.
+    pub black: u16,
+}
+
+/// Gives every frame (8-bit Bayer, no padding) the same sensor defects (the
+/// [`crate::sim`] model). Returns the defect set (its layout lists the positions).
+pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<DefectSet, String> {
+    let format = FrameFormat::parse("video/x-bayer", i.cfa, i.width as i64, i.height as i64)
         .map_err(|e| e.to_string())?;
     let set = DefectSet::generate(
         &format,
         &Config {
-            density,
-            seed,
-            kinds,
-            black_level: black,
+            density: i.density,
+            seed: i.seed,
+            kinds: i.kinds,
+            black_level: i.black,
         },
     );
-    for (i, f) in frames.iter_mut().enumerate() {
-        let mut frame = BayerFrameMut::new(f, format, width).map_err(|e| e.to_string())?;
-        set.apply(&mut frame, i as u64).map_err(|e| e.to_string())?;
+    for (n, f) in frames.iter_mut().enumerate() {
+        let mut frame = BayerFrameMut::new(f, format, i.width).map_err(|e| e.to_string())?;
+        set.apply(&mut frame, n as u64).map_err(|e| e.to_string())?;
     }
     Ok(set)
 }

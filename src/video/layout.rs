@@ -732,42 +732,46 @@ mod tests {
                         *b = (i * 31 + p * 7) as u8;
                     }
                 }
-                let before = planes.clone();
                 let max = layout.max_value();
-                let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
                 let value =
                     |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
-                for c in 0..3 {
-                    let (cw, ch) = layout.comp_size(c);
-                    for y in 0..ch {
-                        for x in 0..cw {
-                            frame.set(c, x, y, value(c, x, y));
+                {
+                    let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                    for c in 0..3 {
+                        let (cw, ch) = layout.comp_size(c);
+                        for y in 0..ch {
+                            for x in 0..cw {
+                                frame.set(c, x, y, value(c, x, y));
+                            }
                         }
                     }
-                }
-                for c in 0..3 {
-                    let (cw, ch) = layout.comp_size(c);
-                    let mut row = vec![0u16; cw];
-                    for y in 0..ch {
-                        frame.as_ref().unpack_row(c, y, &mut row);
-                        for (x, &r) in row.iter().enumerate() {
-                            assert_eq!(r, value(c, x, y), "{format:?} {w}x{h} c{c} ({x},{y})");
-                            assert_eq!(frame.get(c, x, y), r);
+                    for c in 0..3 {
+                        let (cw, ch) = layout.comp_size(c);
+                        let mut row = vec![0u16; cw];
+                        for y in 0..ch {
+                            frame.as_ref().unpack_row(c, y, &mut row);
+                            for (x, &r) in row.iter().enumerate() {
+                                assert_eq!(r, value(c, x, y), "{format:?} {w}x{h} c{c} ({x},{y})");
+                                assert_eq!(frame.get(c, x, y), r);
+                            }
                         }
                     }
                 }
                 // Writing back what is there changes no byte.
-                for c in 0..3 {
-                    let (cw, ch) = layout.comp_size(c);
-                    for y in 0..ch {
-                        for x in 0..cw {
-                            let v = frame.get(c, x, y);
-                            frame.set(c, x, y, v);
+                let before = planes.clone();
+                {
+                    let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                    for c in 0..3 {
+                        let (cw, ch) = layout.comp_size(c);
+                        for y in 0..ch {
+                            for x in 0..cw {
+                                let v = frame.get(c, x, y);
+                                frame.set(c, x, y, v);
+                            }
                         }
                     }
                 }
-                drop(frame);
-                let _ = before;
+                assert_eq!(planes, before, "{format:?} {w}x{h}");
             }
         }
     }
@@ -783,11 +787,12 @@ mod tests {
                 }
             }
             let before = planes.clone();
-            let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-            let old = frame.get(1, 2, 1);
-            frame.set(1, 2, 1, old ^ 1);
-            frame.set(1, 2, 1, old);
-            drop(frame);
+            {
+                let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                let old = frame.get(1, 2, 1);
+                frame.set(1, 2, 1, old ^ 1);
+                frame.set(1, 2, 1, old);
+            }
             assert_eq!(planes, before, "{format:?}");
         }
     }
