@@ -150,6 +150,8 @@ struct Band {
     y1: usize,
     found: Vec<Found>,
     defects: Vec<Defect>,
+    /// Candidates of [`Engine::candidates`].
+    probe: Vec<Found>,
 }
 
 /// Per-stream state of the defect repair: built for one format, reused every frame.
@@ -303,6 +305,46 @@ impl Engine {
     /// Learned pixels in frame coordinates.
     pub fn learned_pixels(&self) -> &[(u32, u32)] {
         &self.learned
+    }
+
+    /// Pixels the detector flags in `frame` at `sensitivity` with the noise model of the
+    /// last processed frame, row-major: candidates for temporal learning, which, unlike
+    /// a repair, checks every candidate over many frames before it acts, and so can
+    /// start from a more sensitive test. Changes nothing in the frame or the mask.
+    pub fn candidates(
+        &mut self,
+        frame: &FrameRef<'_>,
+        sensitivity: f64,
+        n_threads: usize,
+    ) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let applicable = self.detector.applicable() && frame.format() == &self.format;
+        if applicable {
+            let model = *self.detector.model();
+            let tuning = Tuning {
+                sensitivity,
+                ..self.tuning
+            };
+            // The next frame's `process_with` sets the parameters afresh.
+            self.detector.set_model(model, &tuning);
+        }
+        let threads = match n_threads {
+            0 => pool_threads(),
+            n => n.min(pool_threads()),
+        };
+        let detector = &self.detector;
+        let scratch = &self.scratch;
+        let path = self.path;
+        run_bands(&mut self.bands, threads, |band| {
+            band.probe.clear();
+            if applicable {
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
+                let mut s = lock(&scratch[slot]);
+                detector.detect_rows(frame, band.y0, band.y1, path, &mut s, &mut band.probe);
+            }
+        });
+        self.bands
+            .iter()
+            .flat_map(|b| b.probe.iter().map(|f| (f.x, f.y)))
     }
 
     /// Every pixel the spatial detector flagged in the last frame, listed or not,

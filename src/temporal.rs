@@ -78,6 +78,8 @@ pub struct Learner {
     frame: u64,
     /// Samples of the previous frame on a coarse grid, for the whole-picture motion test.
     grid: Vec<[u16; GRID_SAMPLES]>,
+    /// Whether the picture as a whole moved in the last observed frame.
+    moved: bool,
     /// Learned pixels, row-major.
     learned: Vec<(u32, u32)>,
 }
@@ -89,6 +91,7 @@ impl Learner {
             tracks: HashMap::new(),
             frame: 0,
             grid: Vec::new(),
+            moved: false,
             learned: Vec::new(),
         }
     }
@@ -126,6 +129,7 @@ impl Learner {
         let grid = sample_grid(frame);
         let moved = picture_moved(&format, noise, &self.grid, &grid);
         self.grid = grid;
+        self.moved = moved;
 
         // Flagged pixels: new tracks, or evidence for known ones.
         for (x, y) in flagged {
@@ -196,6 +200,45 @@ impl Learner {
             self.learned.sort_unstable_by_key(|&(x, y)| (y, x));
         }
         update
+    }
+
+    /// Takes candidates from a more sensitive detection than the repair's, after
+    /// [`Learner::observe`] of the same frame: new ones start tracks, which gain
+    /// evidence only over the next frames by the same rules (so real detail is dropped
+    /// again); a followed one that is a candidate again at the same place while the
+    /// whole picture moved gains a point, as a flagged one does.
+    pub fn seed(
+        &mut self,
+        frame: &FrameRef<'_>,
+        candidates: impl IntoIterator<Item = (u32, u32)>,
+        raw: impl Fn(u32, u32) -> u16,
+    ) {
+        let width = self.format.width as u32;
+        for (x, y) in candidates {
+            if self.tracks.len() >= MAX_TRACKS {
+                break;
+            }
+            let now = self.frame;
+            let moved = self.moved;
+            match self.tracks.entry(y * width + x) {
+                std::collections::hash_map::Entry::Occupied(mut t) => {
+                    let t = t.get_mut();
+                    if moved && t.last_flagged != now {
+                        t.score = (t.score + 1).min(MAX_SCORE);
+                        t.last_flagged = now;
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(Track {
+                        score: 1,
+                        context: neighbours(frame, x as usize, y as usize),
+                        value: raw(x, y),
+                        last_flagged: now,
+                        learned: false,
+                    });
+                }
+            }
+        }
     }
 
     /// The learned defects as a map in sensor coordinates (frame pixel plus offset).

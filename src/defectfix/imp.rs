@@ -31,6 +31,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 const DEFAULT_SENSITIVITY: f64 = 1.0;
 const DEFAULT_CALIBRATION_FRAMES: u32 = 32;
+/// With `learn`, every this many frames a more sensitive detection seeds learning.
+const SEED_EVERY: u64 = 2;
+/// How much more sensitive that detection is than the repair's.
+const SEED_SENSITIVITY: f64 = 3.0;
 /// Positions carried by one per-frame message in detect mode.
 const MESSAGE_POSITIONS: usize = 256;
 /// Positions carried by the end-of-stream summary.
@@ -242,6 +246,20 @@ impl DefectFix {
         gst::trace!(CAT, imp = self, "frame: {report:?}");
 
         if settings.learn {
+            // Every few frames, a more sensitive look seeds tracks for faint defects
+            // (a dead pixel in a dark area) that the repair's own test misses.
+            let seeds: Vec<(u32, u32)> = if state.frames % SEED_EVERY == 0 {
+                state
+                    .engine
+                    .candidates(
+                        &frame.as_ref(),
+                        settings.sensitivity * SEED_SENSITIVITY,
+                        run.n_threads,
+                    )
+                    .collect()
+            } else {
+                Vec::new()
+            };
             // The values as they arrived: repaired pixels are among the defects.
             let defects = state.engine.defects();
             let view = frame.as_ref();
@@ -249,12 +267,11 @@ impl DefectFix {
                 Ok(i) => defects[i].value,
                 Err(_) => view.get(x as usize, y as usize),
             };
-            let update = state.learner.observe(
-                &view,
-                state.engine.flagged(),
-                raw,
-                state.engine.detector().model(),
-            );
+            let model = state.engine.detector().model();
+            let update = state
+                .learner
+                .observe(&view, state.engine.flagged(), &raw, model);
+            state.learner.seed(&view, seeds, &raw);
             if update.changed() {
                 gst::debug!(
                     CAT,
