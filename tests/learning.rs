@@ -201,7 +201,6 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
         .find(|m| m.name() == "defectfix-summary")
         .expect("summary");
     assert_eq!(summary.get::<u64>("learned").unwrap(), learned.len() as u64);
-    let persistent = summary.get::<u64>("persistent").unwrap();
     // Defects the repair's own test catches are defects in every frame; those only
     // learning reveals become defects once learned, partway through the run.
     let persistent = summary.get::<u64>("persistent").unwrap();

@@ -328,7 +328,7 @@ fn poke_random_property(element: &gst::Element, rng: &mut Rng, maps: &[String]) 
     } else if let Some(p) = p.downcast_ref::<glib::ParamSpecUInt>() {
         let span = u64::from(p.maximum() - p.minimum()).min(8) + 1;
         element.set_property(name, p.minimum() + rng.below(span) as u32);
-    } else if let Some(p) = p.downcast_ref::<glib::ParamSpecInt>() {
+    } else if p.downcast_ref::<glib::ParamSpecInt>().is_some() {
         element.set_property(name, rng.below(9) as i32 - 4);
     } else if let Some(p) = p.downcast_ref::<glib::ParamSpecDouble>() {
         let t = rng.below(1001) as f64 / 1000.0;
@@ -381,7 +381,7 @@ fn properties_changed_from_another_thread_while_10000_frames_flow() {
             while !stop.load(Ordering::SeqCst) {
                 poke_random_property(&fix, &mut rng, &maps);
                 n += 1;
-                if n % 64 == 0 {
+                if n.is_multiple_of(64) {
                     std::thread::sleep(Duration::from_micros(50));
                 }
             }

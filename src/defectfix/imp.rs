@@ -248,7 +248,7 @@ impl DefectFix {
         if settings.learn {
             // Every few frames, a more sensitive look seeds tracks for faint defects
             // (a dead pixel in a dark area) that the repair's own test misses.
-            let seeds: Vec<(u32, u32)> = if state.frames % SEED_EVERY == 0 {
+            let seeds: Vec<(u32, u32)> = if state.frames.is_multiple_of(SEED_EVERY) {
                 state
                     .engine
                     .candidates(
@@ -270,8 +270,8 @@ impl DefectFix {
             let model = state.engine.detector().model();
             let update = state
                 .learner
-                .observe(&view, state.engine.flagged(), &raw, model);
-            state.learner.seed(&view, seeds, &raw);
+                .observe(&view, state.engine.flagged(), raw, model);
+            state.learner.seed(&view, seeds, raw);
             if update.changed() {
                 gst::debug!(
                     CAT,
