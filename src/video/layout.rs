@@ -531,6 +531,7 @@ impl<'a> Frame<'a> {
 
     /// Unpacks row `y` of component `c` into `out` (`out.len()` samples from column 0;
     /// at most the component's width).
+    #[inline(always)]
     pub fn unpack_row(&self, c: usize, y: usize, out: &mut [u16]) {
         let k = self.layout.components()[c];
         let plane = self.planes[usize::from(k.plane)];
@@ -540,29 +541,22 @@ impl<'a> Frame<'a> {
         let out = &mut out[..n];
         let (off, step) = (usize::from(k.offset), usize::from(k.step));
         match self.layout.format.encoding() {
-            Encoding::U8 => {
-                if step == 1 {
-                    for (o, &b) in out.iter_mut().zip(&row[off..off + n]) {
-                        *o = u16::from(b);
-                    }
-                } else {
-                    for (i, o) in out.iter_mut().enumerate() {
-                        *o = u16::from(row[off + i * step]);
-                    }
-                }
-            }
-            Encoding::U16Le => {
-                for (i, o) in out.iter_mut().enumerate() {
-                    let a = off + i * step;
-                    *o = u16::from_le_bytes([row[a], row[a + 1]]) & 0x3ff;
-                }
-            }
-            Encoding::U16LeMsb => {
-                for (i, o) in out.iter_mut().enumerate() {
-                    let a = off + i * step;
-                    *o = u16::from_le_bytes([row[a], row[a + 1]]) >> 6;
-                }
-            }
+            // Steps are constants per format: one loop per step lets the compiler
+            // turn the gathers into vector shuffles.
+            Encoding::U8 => match step {
+                1 => gather_u8::<1>(&row[off..], out),
+                2 => gather_u8::<2>(&row[off..], out),
+                3 => gather_u8::<3>(&row[off..], out),
+                _ => gather_u8::<4>(&row[off..], out),
+            },
+            Encoding::U16Le => match step {
+                2 => gather_u16::<2, false>(&row[off..], out),
+                _ => gather_u16::<4, false>(&row[off..], out),
+            },
+            Encoding::U16LeMsb => match step {
+                2 => gather_u16::<2, true>(&row[off..], out),
+                _ => gather_u16::<4, true>(&row[off..], out),
+            },
             Encoding::V210 => unpack_v210_row(row, k.kind, out),
         }
     }
@@ -673,6 +667,45 @@ fn read_sample(
     }
 }
 
+/// `out[i] = row[i * S]`.
+#[inline(always)]
+fn gather_u8<const S: usize>(row: &[u8], out: &mut [u16]) {
+    let n = out.len();
+    if n == 0 {
+        return;
+    }
+    // Whole groups of S bytes, then the last sample (its group may be cut short).
+    let whole = if row.len() >= n * S { n } else { n - 1 };
+    for (o, g) in out[..whole].iter_mut().zip(row.chunks_exact(S)) {
+        *o = u16::from(g[0]);
+    }
+    if whole < n {
+        out[n - 1] = u16::from(row[(n - 1) * S]);
+    }
+}
+
+/// `out[i]` = the little-endian word at `row[i * S]`, its low 10 bits (or, `MSB`, its
+/// high 10 bits).
+#[inline(always)]
+fn gather_u16<const S: usize, const MSB: bool>(row: &[u8], out: &mut [u16]) {
+    let n = out.len();
+    if n == 0 {
+        return;
+    }
+    let word = |a: u8, b: u8| {
+        let v = u16::from_le_bytes([a, b]);
+        if MSB { v >> 6 } else { v & 0x3ff }
+    };
+    let whole = if row.len() >= n * S { n } else { n - 1 };
+    for (o, g) in out[..whole].iter_mut().zip(row.chunks_exact(S)) {
+        *o = word(g[0], g[1]);
+    }
+    if whole < n {
+        let a = (n - 1) * S;
+        out[n - 1] = word(row[a], row[a + 1]);
+    }
+}
+
 /// Byte offset (of its 32-bit word) and bit shift of sample `x` of a v210 component.
 #[inline]
 fn v210_position(kind: Kind, x: usize) -> (usize, u32) {
@@ -696,23 +729,43 @@ fn chroma_v210(pos: [(usize, u32); 3], x: usize) -> (usize, u32) {
     (x / 3 * 16 + word * 4, shift)
 }
 
-/// Unpacks one v210 row's component `kind` into `out`.
+/// Unpacks one v210 row's component `kind` into `out` (whole 16-byte groups at a time,
+/// then the last, partly used group).
+#[inline(always)]
 fn unpack_v210_row(row: &[u8], kind: Kind, out: &mut [u16]) {
-    let per_group = if kind == Kind::Y { 6 } else { 3 };
-    let word = |g: usize, w: usize| {
-        let a = g * 16 + w * 4;
-        u32::from_le_bytes([row[a], row[a + 1], row[a + 2], row[a + 3]])
-    };
-    for (g, chunk) in out.chunks_mut(per_group).enumerate() {
-        let w = [word(g, 0), word(g, 1), word(g, 2), word(g, 3)];
-        let all: [u32; 6] = match kind {
+    #[inline(always)]
+    fn words(g: &[u8; 16]) -> [u32; 4] {
+        [
+            u32::from_le_bytes([g[0], g[1], g[2], g[3]]),
+            u32::from_le_bytes([g[4], g[5], g[6], g[7]]),
+            u32::from_le_bytes([g[8], g[9], g[10], g[11]]),
+            u32::from_le_bytes([g[12], g[13], g[14], g[15]]),
+        ]
+    }
+    #[inline(always)]
+    fn values(kind: Kind, w: [u32; 4]) -> [u16; 6] {
+        let v: [u32; 6] = match kind {
             Kind::Y => [w[0] >> 10, w[1], w[1] >> 20, w[2] >> 10, w[3], w[3] >> 20],
             Kind::U => [w[0], w[1] >> 10, w[2] >> 20, 0, 0, 0],
             _ => [w[0] >> 20, w[2], w[3] >> 10, 0, 0, 0],
         };
-        for (o, v) in chunk.iter_mut().zip(all) {
-            *o = (v & 0x3ff) as u16;
-        }
+        v.map(|v| (v & 0x3ff) as u16)
+    }
+    let per = if kind == Kind::Y { 6 } else { 3 };
+    let whole = out.len() / per;
+    let (full, tail) = out.split_at_mut(whole * per);
+    for (o, g) in full.chunks_exact_mut(per).zip(row.chunks_exact(16)) {
+        let Ok(g) = <&[u8; 16]>::try_from(g) else {
+            continue;
+        };
+        o.copy_from_slice(&values(kind, words(g))[..per]);
+    }
+    if !tail.is_empty()
+        && let Some(g) = row.get(whole * 16..whole * 16 + 16)
+        && let Ok(g) = <&[u8; 16]>::try_from(g)
+    {
+        let v = values(kind, words(g));
+        tail.copy_from_slice(&v[..tail.len()]);
     }
 }
 

@@ -362,8 +362,12 @@ impl Processor {
         let max = layout.max_value();
         let ncomp = layout.components().len();
         let view = frame.as_ref();
-        for c in 0..ncomp {
-            self.sigma[c] = detect::estimate_sigma(&view, c);
+        // The noise is measured for detection; without it (map only: cost follows the
+        // map) the last measurement, or none, stands.
+        if settings.detection {
+            for c in 0..ncomp {
+                self.sigma[c] = detect::estimate_sigma(&view, c);
+            }
         }
         let threads = match settings.n_threads {
             0 => pool_threads(),

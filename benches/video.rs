@@ -1,0 +1,95 @@
+//! Video path benchmarks (YUV `video/x-raw`): frames per second of `defectfix`'s default
+//! processing (spatial detection in every plane, temporal confirmation, repair) on
+//! 1080p and 2160p UYVY, NV12 and v210 frames, each beside a memcpy of the same frame.
+//! `cargo bench --bench video`; criterion's `thrpt` line is in frames per second.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gstdefectfix::video::{FrameMut, Layout, Processor, Settings};
+
+/// A natural-looking picture: smooth shading, fine texture, mild noise in luma, smooth
+/// chroma, and a few hot spots (3×3, coloured) at a density of 1e-4.
+fn scene(layout: Layout) -> (Vec<Vec<u8>>, [usize; 3]) {
+    let (mut planes, strides) = layout.alloc();
+    {
+        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).expect("frame");
+        let max = f64::from(layout.max_value());
+        let mut s = 0x2545_F491u32;
+        for (c, k) in layout.components().iter().enumerate() {
+            let (w, h) = layout.comp_size(c);
+            for y in 0..h {
+                for x in 0..w {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    let (fx, fy) = ((x << k.sx) as f64, (y << k.sy) as f64);
+                    let v = if c == 0 {
+                        let shade = 0.35 + 0.2 * (fx / 301.0).sin() * (fy / 197.0).cos();
+                        let texture = 0.08 * (fx / 3.7).sin() * (fy / 5.3).sin();
+                        let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
+                        shade + texture + noise
+                    } else {
+                        0.5 + 0.05 * (fx / 251.0 + c as f64).sin()
+                    };
+                    f.set(c, x, y, (v * max).clamp(0.0, max) as u16);
+                }
+            }
+        }
+        let (w, h) = layout.comp_size(0);
+        for i in 0..(w * h / 10_000) {
+            let (x, y) = (2 + i * 7919 % (w - 4), 2 + i * 104_729 % (h - 4));
+            for dy in 0..3 {
+                for dx in 0..3 {
+                    f.set(0, x + dx - 1, y + dy - 1, layout.max_value());
+                }
+            }
+        }
+    }
+    (planes, strides)
+}
+
+fn video(c: &mut Criterion) {
+    let mut group = c.benchmark_group("video");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1));
+    for (w, h) in [(1920, 1080), (3840, 2160)] {
+        for name in ["UYVY", "NV12", "v210"] {
+            let layout = Layout::parse(name, w, h).expect("layout");
+            let (src, strides) = scene(layout);
+            let id = format!("{w}x{h}-{name}");
+            let mut dst = src.clone();
+            group.bench_function(format!("{id}/memcpy"), |b| {
+                b.iter(|| {
+                    for (d, s) in dst.iter_mut().zip(&src) {
+                        d.copy_from_slice(black_box(s));
+                    }
+                })
+            });
+            let mut processor = Processor::new(layout);
+            let settings = Settings::default();
+            let mut work = src.clone();
+            group.bench_function(format!("{id}/defectfix"), |b| {
+                b.iter(|| {
+                    let mut frame = FrameMut::from_vecs(layout, &mut work, strides).expect("frame");
+                    black_box(processor.process(&mut frame, &settings))
+                })
+            });
+            let off = Settings {
+                detection: false,
+                ..Settings::default()
+            };
+            let mut idle = Processor::new(layout);
+            group.bench_function(format!("{id}/detection-off"), |b| {
+                b.iter(|| {
+                    let mut frame = FrameMut::from_vecs(layout, &mut work, strides).expect("frame");
+                    black_box(idle.process(&mut frame, &off))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, video);
+criterion_main!(benches);
