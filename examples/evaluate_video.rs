@@ -167,6 +167,16 @@ impl SeqResult {
             .fold(f64::INFINITY, f64::min)
     }
 
+    /// First frame (1-based) from which every frame's PSNR improves.
+    pub fn gain_from(&self) -> Option<usize> {
+        let n = self.scores.len();
+        match self.scores.iter().rposition(|s| s.psnr_out <= s.psnr_in) {
+            None => Some(1),
+            Some(i) if i + 1 < n => Some(i + 2),
+            _ => None,
+        }
+    }
+
     /// Frames whose PSNR did not improve.
     pub fn frames_without_gain(&self) -> usize {
         self.scores
@@ -513,7 +523,7 @@ fn main() {
     );
     println!();
     println!(
-        "| scene | format | injected | visible (last frame) | corrected (last) | recall ≥ 95 % from frame | false px/MP mean / worst | PSNR in → out, frame 1 | last frame | least gain | frames without gain |"
+        "| scene | format | injected | visible (last frame) | corrected (last frame) | recall ≥ 95 % from frame | false px/MP mean / worst frame | PSNR in → out, frame 1 | last frame | PSNR gains on every frame from | frames without gain (none loses) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &results {
@@ -536,7 +546,7 @@ fn main() {
             }
         }
         println!(
-            "| {} | {} | {} | {} | {} ({:.1} %) | {} | {:.1} / {:.1} | {:.2} → {:.2} | {:.2} → {:.2} | {:+.2} dB | {} |",
+            "| {} | {} | {} | {} | {} ({:.1} %) | {} | {:.1} / {:.1} | {:.2} → {:.2} | {:.2} → {:.2} | {} | {}{} |",
             r.scene,
             r.format,
             r.injected,
@@ -551,8 +561,13 @@ fn main() {
             first.psnr_out,
             last.psnr_in,
             last.psnr_out,
-            r.min_gain(),
+            r.gain_from().map_or("never".to_string(), |f| f.to_string()),
             r.frames_without_gain(),
+            if r.min_gain() < 0.0 {
+                " (some lose!)"
+            } else {
+                ""
+            },
         );
     }
     let (vis, cor): (usize, usize) = results

@@ -145,6 +145,8 @@ pub struct Candidate {
     pub components: u8,
     /// Its centre in each component that showed it (component coordinates).
     pub centres: [Option<(u32, u32)>; 3],
+    /// The component whose hit places it (see [`Candidate::x`]).
+    pub main: u8,
 }
 
 /// Counts for one frame.
@@ -429,6 +431,7 @@ impl Processor {
                     x: c.x,
                     y: c.y,
                     centres: c.centres,
+                    main: c.main,
                 }),
                 self.sigma[self.context_comp],
                 max,
@@ -685,6 +688,7 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
                     o.x = x;
                     o.y = y;
                     o.bright = h.bright;
+                    o.main = h.c;
                     full_res[j] = full;
                 }
                 o.strength = o.strength.max(strength);
@@ -702,6 +706,7 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
                     strength,
                     components: 1 << h.c,
                     centres,
+                    main: h.c,
                 });
                 full_res.push(full);
                 strength_of.push(s);

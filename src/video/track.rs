@@ -76,6 +76,9 @@ pub struct Seen {
     pub y: u32,
     /// Its centre in each component that showed it (component coordinates).
     pub centres: [Option<(u32, u32)>; 3],
+    /// The component that places it (its strongest full-resolution hit, else its
+    /// strongest hit).
+    pub main: u8,
 }
 
 /// What is known about the track at a position.
@@ -305,15 +308,12 @@ impl Tracker {
                         continue;
                     }
                     t.last_seen = now;
-                    // Evidence needs the spot exactly where the track has seen it most in
-                    // some component: texture with spots everywhere gives hits near a
-                    // position, an error gives them at it.
+                    // Evidence needs the spot exactly where the track has seen it most, in
+                    // the component that places it: texture with spots everywhere gives
+                    // hits near a position, an error gives them at it.
                     let voted = self.centres_of(k, &t);
-                    let exact = s
-                        .centres
-                        .iter()
-                        .zip(&voted)
-                        .any(|(a, b)| a.is_some() && a == b);
+                    let m = usize::from(s.main).min(2);
+                    let exact = s.centres[m].is_some() && s.centres[m] == voted[m];
                     self.vote(k, &mut t, &s.centres);
                     if exact && changed(&t.context, &context) {
                         t.score = (t.score + HIT).min(MAX_SCORE);
@@ -504,6 +504,7 @@ mod tests {
                 x,
                 y,
                 centres: [Some((x, y)), None, None],
+                main: 0,
             });
             let u = tracker.observe(
                 &frame,
@@ -534,6 +535,7 @@ mod tests {
                 x: 8,
                 y: 8,
                 centres: [None; 3],
+                main: 0,
             };
             tracker.observe(
                 &frame,
