@@ -381,9 +381,10 @@ pub const TILE: usize = 32;
 const STEP: usize = 4;
 
 /// Whether the picture as a whole moves: luma is subsampled every [`STEP`] pixels and
-/// compared with the last frame tile by tile ([`TILE`]×[`TILE`]); the frame moves when
-/// at least half of the tiles with structure in them changed (tiles without structure
-/// cannot show a movement and do not vote).
+/// compared tile by tile ([`TILE`]×[`TILE`]) with the subsample of the last frame that
+/// moved (so a slow pan adds up until it shows); the frame moves when at least half of
+/// the tiles with structure in them changed (tiles without structure cannot show a
+/// movement and do not vote).
 #[derive(Debug, Default)]
 pub struct MotionMeter {
     cols: usize,
@@ -464,9 +465,13 @@ impl MotionMeter {
         } else {
             false
         };
-        std::mem::swap(&mut self.previous, &mut self.current);
-        if self.current.len() != self.previous.len() {
-            self.current = vec![0; self.previous.len()];
+        // The reference moves on only when the picture moved (or there was none): a
+        // slow pan adds up frame after frame until it shows, as a track's context does.
+        if moving || self.previous.len() != self.current.len() {
+            std::mem::swap(&mut self.previous, &mut self.current);
+            if self.current.len() != self.previous.len() {
+                self.current = vec![0; self.previous.len()];
+            }
         }
         moving
     }
