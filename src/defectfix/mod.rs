@@ -177,3 +177,14 @@ pub(crate) fn with_frame<R>(
         frame.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("Bad buffer: {}", e)))?;
     Ok(f(&mut frame))
 }
+
+/// An always-present `src` and `sink` pad template with the same `caps`.
+pub(crate) fn pad_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
+    [
+        ("src", gst::PadDirection::Src),
+        ("sink", gst::PadDirection::Sink),
+    ]
+    .into_iter()
+    .filter_map(|(name, dir)| gst::PadTemplate::new(name, dir, gst::PadPresence::Always, caps).ok())
+    .collect()
+}

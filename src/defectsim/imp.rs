@@ -182,17 +182,7 @@ impl ElementImpl for DefectSim {
     fn pad_templates() -> &'static [gst::PadTemplate] {
         static TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
             let caps = crate::defectfix::sensor_caps();
-            [gst::PadDirection::Src, gst::PadDirection::Sink]
-                .into_iter()
-                .filter_map(|dir| {
-                    let name = if dir == gst::PadDirection::Src {
-                        "src"
-                    } else {
-                        "sink"
-                    };
-                    gst::PadTemplate::new(name, dir, gst::PadPresence::Always, &caps).ok()
-                })
-                .collect()
+            crate::defectfix::pad_templates(&caps)
         });
         TEMPLATES.as_ref()
     }
