@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::{TempFile, caps_string, init, raw_dir, read_raw};
 use gst::prelude::*;
 use gstdefectfix::defect_map::{DefectMap, Entry};
@@ -49,30 +47,7 @@ fn run(frames: Vec<Vec<u8>>, caps: &str, props: &str) -> Run {
         "appsrc name=src format=time caps={caps} ! defectfix name=fix {props} ! appsink name=sink sync=false"
     ))
     .expect("pipeline parses");
-    let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin").clone();
-    let src = bin
-        .by_name("src")
-        .expect("src")
-        .downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = bin
-        .by_name("sink")
-        .expect("sink")
-        .downcast::<gst_app::AppSink>()
-        .expect("appsink");
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let collected = Arc::clone(&out);
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |s| {
-                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let data = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-                collected.lock().unwrap().push(data.to_vec());
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let (src, _sink, out) = common::app_ends(&pipeline);
     pipeline.set_state(gst::State::Playing).expect("plays");
     for f in frames {
         src.push_buffer(gst::Buffer::from_mut_slice(f))

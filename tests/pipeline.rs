@@ -4,8 +4,8 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{TempFile, init, raw_dir, read_raw};
@@ -225,29 +225,7 @@ fn map_reload_while_streaming_is_atomic() {
     let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin").clone();
     let fix = bin.by_name("fix").expect("fix");
     map_only(&fix);
-    let src = bin
-        .by_name("src")
-        .expect("src")
-        .downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = bin
-        .by_name("sink")
-        .expect("sink")
-        .downcast::<gst_app::AppSink>()
-        .expect("appsink");
-    let outputs = Arc::new(Mutex::new(Vec::new()));
-    let collected = Arc::clone(&outputs);
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |s| {
-                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-                let data = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-                collected.lock().unwrap().push(data.to_vec());
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let (src, _sink, outputs) = common::app_ends(&pipeline);
     pipeline.set_state(gst::State::Playing).expect("plays");
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -84,3 +84,43 @@ impl Drop for TempFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// The `appsrc` named `src` and the `appsink` named `sink` of a parsed pipeline; every
+/// buffer reaching the sink is copied into the returned list.
+pub fn app_ends(
+    pipeline: &gst::Element,
+) -> (
+    gst_app::AppSrc,
+    gst_app::AppSink,
+    std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+) {
+    use gst::prelude::*;
+    let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin");
+    let src = bin
+        .by_name("src")
+        .expect("src")
+        .downcast::<gst_app::AppSrc>()
+        .expect("appsrc");
+    let sink = bin
+        .by_name("sink")
+        .expect("sink")
+        .downcast::<gst_app::AppSink>()
+        .expect("appsink");
+    let frames = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let collected = std::sync::Arc::clone(&frames);
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |s| {
+                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+                let data = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
+                collected
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(data.to_vec());
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    (src, sink, frames)
+}
