@@ -1,11 +1,14 @@
 //! Video path benchmarks (YUV `video/x-raw`): frames per second of `defectfix`'s default
 //! processing (spatial detection in every plane, temporal confirmation, repair) on
-//! 1080p and 2160p UYVY, NV12 and v210 frames, each beside a memcpy of the same frame.
+//! 1080p and 2160p UYVY, NV12 and v210 frames, each beside a memcpy of the same frame,
+//! and the map-only cost (detection off, 1000 mapped spots).
 //! `cargo bench --bench video`; criterion's `thrpt` line is in frames per second.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::video::{FrameMut, Layout, Processor, Settings};
 
 /// A natural-looking picture: smooth shading, fine texture, mild noise in luma, smooth
@@ -75,12 +78,20 @@ fn video(c: &mut Criterion) {
                     black_box(processor.process(&mut frame, &settings))
                 })
             });
+            // Detection off, 1000 mapped spots: the cost follows the map.
             let off = Settings {
                 detection: false,
                 ..Settings::default()
             };
             let mut idle = Processor::new(layout);
-            group.bench_function(format!("{id}/detection-off"), |b| {
+            let entries = (0..1000i64)
+                .map(|i| Entry::Pixel {
+                    x: i * 7919 % w,
+                    y: i * 104_729 % h,
+                })
+                .collect();
+            idle.set_map(Some(&Arc::new(DefectMap::from_entries(entries))), 0, 0);
+            group.bench_function(format!("{id}/1000-mapped"), |b| {
                 b.iter(|| {
                     let mut frame = FrameMut::from_vecs(layout, &mut work, strides).expect("frame");
                     black_box(idle.process(&mut frame, &off))

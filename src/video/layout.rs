@@ -754,11 +754,20 @@ fn unpack_v210_row(row: &[u8], kind: Kind, out: &mut [u16]) {
     let per = if kind == Kind::Y { 6 } else { 3 };
     let whole = out.len() / per;
     let (full, tail) = out.split_at_mut(whole * per);
-    for (o, g) in full.chunks_exact_mut(per).zip(row.chunks_exact(16)) {
-        let Ok(g) = <&[u8; 16]>::try_from(g) else {
-            continue;
-        };
-        o.copy_from_slice(&values(kind, words(g))[..per]);
+    // One loop per group size, so the copies have constant lengths.
+    if kind == Kind::Y {
+        for (o, g) in full.chunks_exact_mut(6).zip(row.chunks_exact(16)) {
+            if let (Ok(o), Ok(g)) = (<&mut [u16; 6]>::try_from(o), <&[u8; 16]>::try_from(g)) {
+                *o = values(kind, words(g));
+            }
+        }
+    } else {
+        for (o, g) in full.chunks_exact_mut(3).zip(row.chunks_exact(16)) {
+            if let (Ok(o), Ok(g)) = (<&mut [u16; 3]>::try_from(o), <&[u8; 16]>::try_from(g)) {
+                let v = values(kind, words(g));
+                *o = [v[0], v[1], v[2]];
+            }
+        }
     }
     if !tail.is_empty()
         && let Some(g) = row.get(whole * 16..whole * 16 + 16)
