@@ -494,9 +494,13 @@ impl Engine {
     }
 }
 
-/// Runs `work` on every band, on the shared pool, with at most `threads` bands at once.
-/// Which thread runs a band never changes what the band computes.
-fn run_bands(bands: &mut [Band], threads: usize, work: impl Fn(&mut Band) + Sync + Send) {
+/// Runs `work` on every band, on the plugin's one shared pool, with at most `threads`
+/// bands at once. Which thread runs a band never changes what the band computes.
+pub(crate) fn run_bands<B: Send>(
+    bands: &mut [B],
+    threads: usize,
+    work: impl Fn(&mut B) + Sync + Send,
+) {
     let threads = threads.max(1);
     match POOL.as_ref() {
         Some(pool) if threads > 1 && bands.len() > 1 => pool.install(|| {

@@ -33,9 +33,7 @@ pub mod repair;
 pub mod track;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
-
-use rayon::prelude::*;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::defect_map::{DefectMap, Entry};
 use crate::engine::Mode;
@@ -61,17 +59,7 @@ pub const MOTION_STRUCTURE: f64 = 0.06;
 /// Hits of different planes within this many frame pixels are one candidate.
 const MERGE_DISTANCE: u32 = 2;
 
-/// The worker pool of the video path, as many threads as cores.
-static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("defectfix-video-{i}"))
-        .build()
-        .ok()
-});
-
-fn pool_threads() -> usize {
-    POOL.as_ref().map_or(1, |p| p.current_num_threads())
-}
+use crate::engine::{pool_threads, run_bands};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -714,23 +702,4 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
         }
     }
     out
-}
-
-/// Runs `work` on every band on the pool, at most `threads` at once; which thread runs
-/// a band never changes what it computes.
-fn run_bands(bands: &mut [Band], threads: usize, work: impl Fn(&mut Band) + Sync + Send) {
-    let threads = threads.max(1);
-    match POOL.as_ref() {
-        Some(pool) if threads > 1 && bands.len() > 1 => pool.install(|| {
-            if threads >= pool.current_num_threads() {
-                bands.par_iter_mut().for_each(&work);
-            } else {
-                let chunk = bands.len().div_ceil(threads);
-                bands
-                    .par_chunks_mut(chunk)
-                    .for_each(|c| c.iter_mut().for_each(&work));
-            }
-        }),
-        _ => bands.iter_mut().for_each(work),
-    }
 }
