@@ -7,37 +7,11 @@
 //! surroundings, or one in a corner of a bright busy picture, is minor.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use super::{Spot, SpotSource};
 
-/// How visible a pixel error is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Close to its surroundings: hard to see.
-    Minor,
-    /// Visible on a close look.
-    Moderate,
-    /// Stands out: bright on a dark scene, on the subject, or far off its surroundings.
-    Severe,
-}
-
-impl Severity {
-    /// Lower-case name, as in reports and bus messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Minor => "minor",
-            Severity::Moderate => "moderate",
-            Severity::Severe => "severe",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// The same three grades as the Bayer path's QC report.
+pub use crate::report::Severity;
 
 /// A deviation (fraction of the range) that is severe anywhere.
 pub const SEVERE_DEVIATION: f64 = 0.25;
