@@ -37,8 +37,6 @@ const SEED_EVERY: u64 = 2;
 const SEED_SENSITIVITY: f64 = 3.0;
 /// Positions carried by one per-frame message in detect mode.
 const MESSAGE_POSITIONS: usize = 256;
-/// Positions carried by the end-of-stream summary.
-const SUMMARY_POSITIONS: usize = 1000;
 
 #[derive(Debug, Clone)]
 struct Settings {
@@ -830,33 +828,24 @@ fn source_name(source: engine::Source) -> &'static str {
 /// The end-of-stream `defectfix-summary` message.
 fn summary_message(state: &State) -> gst::Structure {
     let summary = &state.summary;
-    let (minor, moderate, severe) = summary.severity_counts();
-    let all = summary.positions();
-    let positions = all.iter().take(SUMMARY_POSITIONS).map(|p| {
-        gst::Structure::builder("position")
-            .field("x", p.x)
-            .field("y", p.y)
-            .field("frames", p.frames)
-            .field("first-frame", p.first_frame)
-            .field("last-frame", p.last_frame)
-            .field("severity", p.worst.name())
-            .field("persistent", summary.is_persistent(p))
-            .field("listed", p.listed)
-            .build()
-            .to_send_value()
-    });
-    gst::Structure::builder("defectfix-summary")
-        .field("frames", summary.frames())
-        .field("distinct", summary.distinct() as u64)
-        .field("persistent", summary.persistent() as u64)
-        .field("learned", state.learner.learned().len() as u64)
-        .field("severe", severe as u64)
-        .field("moderate", moderate as u64)
-        .field("minor", minor as u64)
-        .field("positions", gst::Array::from_values(positions))
-        .field(
-            "positions-truncated",
-            all.len().saturating_sub(SUMMARY_POSITIONS) as u64,
-        )
-        .build()
+    let positions = summary.positions();
+    super::summary_structure(
+        super::SummaryCounts {
+            frames: summary.frames(),
+            distinct: summary.distinct() as u64,
+            persistent: summary.persistent() as u64,
+            learned: state.learner.learned().len() as u64,
+            severities: summary.severity_counts(),
+        },
+        positions.iter().map(|p| super::SummaryPosition {
+            x: p.x,
+            y: p.y,
+            frames: p.frames,
+            first_frame: p.first_frame,
+            last_frame: p.last_frame,
+            severity: p.worst,
+            persistent: summary.is_persistent(p),
+            listed: p.listed,
+        }),
+    )
 }

@@ -188,3 +188,65 @@ pub(crate) fn pad_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
     .filter_map(|(name, dir)| gst::PadTemplate::new(name, dir, gst::PadPresence::Always, caps).ok())
     .collect()
 }
+
+/// Positions carried by the end-of-stream summary.
+pub(crate) const SUMMARY_POSITIONS: usize = 1000;
+
+/// One position of the end-of-stream summary.
+pub(crate) struct SummaryPosition {
+    pub x: u32,
+    pub y: u32,
+    pub frames: u64,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub severity: crate::report::Severity,
+    pub persistent: bool,
+    pub listed: bool,
+}
+
+/// Counts of the end-of-stream summary.
+pub(crate) struct SummaryCounts {
+    pub frames: u64,
+    pub distinct: u64,
+    pub persistent: u64,
+    pub learned: u64,
+    /// Distinct positions per worst severity: (minor, moderate, severe).
+    pub severities: (usize, usize, usize),
+}
+
+/// The `defectfix-summary` message, the same for every format: the counts and the
+/// first [`SUMMARY_POSITIONS`] of `positions` (already in report order).
+pub(crate) fn summary_structure(
+    counts: SummaryCounts,
+    positions: impl ExactSizeIterator<Item = SummaryPosition>,
+) -> gst::Structure {
+    let total = positions.len();
+    let list = positions.take(SUMMARY_POSITIONS).map(|p| {
+        gst::Structure::builder("position")
+            .field("x", p.x)
+            .field("y", p.y)
+            .field("frames", p.frames)
+            .field("first-frame", p.first_frame)
+            .field("last-frame", p.last_frame)
+            .field("severity", p.severity.name())
+            .field("persistent", p.persistent)
+            .field("listed", p.listed)
+            .build()
+            .to_send_value()
+    });
+    let (minor, moderate, severe) = counts.severities;
+    gst::Structure::builder("defectfix-summary")
+        .field("frames", counts.frames)
+        .field("distinct", counts.distinct)
+        .field("persistent", counts.persistent)
+        .field("learned", counts.learned)
+        .field("severe", severe as u64)
+        .field("moderate", moderate as u64)
+        .field("minor", minor as u64)
+        .field("positions", gst::Array::from_values(list))
+        .field(
+            "positions-truncated",
+            total.saturating_sub(SUMMARY_POSITIONS) as u64,
+        )
+        .build()
+}

@@ -24,8 +24,6 @@ use crate::video::{
 
 /// Positions carried by one per-frame message in detect mode.
 pub const MESSAGE_POSITIONS: usize = 256;
-/// Positions carried by the end-of-stream summary.
-pub const SUMMARY_POSITIONS: usize = 1000;
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
 pub fn video_caps() -> gst::Caps {
@@ -208,35 +206,27 @@ impl VideoState {
     /// The end-of-stream `defectfix-summary` message (positions: worst first).
     pub fn summary_message(&self) -> gst::Structure {
         let s = &self.summary;
-        let (minor, moderate, severe) = s.severity_counts();
-        let all = s.positions();
-        let positions = all.iter().take(SUMMARY_POSITIONS).map(|p| {
-            gst::Structure::builder("position")
-                .field("x", p.x)
-                .field("y", p.y)
-                .field("frames", p.frames)
-                .field("first-frame", p.first_frame)
-                .field("last-frame", p.last_frame)
-                .field("severity", p.worst.name())
-                .field("persistent", true)
-                .field("listed", p.listed)
-                .build()
-                .to_send_value()
-        });
-        gst::Structure::builder("defectfix-summary")
-            .field("frames", s.frames())
-            .field("distinct", s.distinct() as u64)
-            .field("persistent", s.distinct() as u64)
-            .field("learned", self.processor.confirmed().len() as u64)
-            .field("severe", severe as u64)
-            .field("moderate", moderate as u64)
-            .field("minor", minor as u64)
-            .field("positions", gst::Array::from_values(positions))
-            .field(
-                "positions-truncated",
-                all.len().saturating_sub(SUMMARY_POSITIONS) as u64,
-            )
-            .build()
+        let positions = s.positions();
+        // Only confirmed spots (or mapped ones) are reported: each is persistent.
+        super::summary_structure(
+            super::SummaryCounts {
+                frames: s.frames(),
+                distinct: s.distinct() as u64,
+                persistent: s.distinct() as u64,
+                learned: self.processor.confirmed().len() as u64,
+                severities: s.severity_counts(),
+            },
+            positions.iter().map(|p| super::SummaryPosition {
+                x: p.x,
+                y: p.y,
+                frames: p.frames,
+                first_frame: p.first_frame,
+                last_frame: p.last_frame,
+                severity: p.worst,
+                persistent: true,
+                listed: p.listed,
+            }),
+        )
     }
 
     /// The confirmed spots as a defect map in the map's coordinates (frame pixel plus
