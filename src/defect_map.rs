@@ -680,6 +680,65 @@ fn set_bits(bits: &mut [u64], start: u64, end: u64) {
     }
 }
 
+/// Where a map landed on a frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapPlacement {
+    /// Distinct frame pixels the map covers.
+    pub pixels: usize,
+    /// Map entries that do not touch the frame (they are ignored).
+    pub outside: usize,
+}
+
+/// A map placed on a frame of one size: its pixels in frame coordinates, rebuilt only
+/// when the map (another `Arc`) or the offset changes.
+#[derive(Debug, Default)]
+pub struct PlacedMap {
+    installed: Option<(std::sync::Arc<DefectMap>, i64, i64)>,
+    pixels: Vec<(u32, u32)>,
+}
+
+impl PlacedMap {
+    /// The placed pixels, row-major.
+    pub fn pixels(&self) -> &[(u32, u32)] {
+        &self.pixels
+    }
+
+    /// Places `map` on a `width`×`height` frame whose pixel (0, 0) is map pixel
+    /// (`offset_x`, `offset_y`); returns the placement when anything changed, `None`
+    /// when the same map is already placed at the same offset.
+    pub fn place(
+        &mut self,
+        map: Option<&std::sync::Arc<DefectMap>>,
+        width: usize,
+        height: usize,
+        offset_x: i64,
+        offset_y: i64,
+    ) -> Option<MapPlacement> {
+        let unchanged = match (&self.installed, map) {
+            (None, None) => true,
+            (Some((old, ox, oy)), Some(new)) => {
+                std::sync::Arc::ptr_eq(old, new) && *ox == offset_x && *oy == offset_y
+            }
+            _ => false,
+        };
+        if unchanged {
+            return None;
+        }
+        let mut placement = MapPlacement::default();
+        self.pixels.clear();
+        if let Some(map) = map {
+            let resolved = map.resolve(width as u32, height as u32, offset_x, offset_y);
+            self.pixels = resolved.pixels;
+            placement = MapPlacement {
+                pixels: self.pixels.len(),
+                outside: resolved.outside,
+            };
+        }
+        self.installed = map.map(|m| (std::sync::Arc::clone(m), offset_x, offset_y));
+        Some(placement)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

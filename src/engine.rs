@@ -20,7 +20,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use rayon::prelude::*;
 
 use crate::correct::{Mask, estimate};
-use crate::defect_map::DefectMap;
+use crate::defect_map::{DefectMap, PlacedMap};
 use crate::detect::{COLD, Detector, Found, HOT, KernelPath, NoiseModel, Scratch, Tuning};
 use crate::format::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
@@ -134,14 +134,7 @@ impl Defect {
     }
 }
 
-/// Where a map landed on the frame, returned when a map is (re)installed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MapPlacement {
-    /// Distinct frame pixels the map covers.
-    pub pixels: usize,
-    /// Map entries that do not touch the frame (they are ignored).
-    pub outside: usize,
-}
+pub use crate::defect_map::MapPlacement;
 
 /// One horizontal band's lists, reused from frame to frame.
 #[derive(Debug, Default)]
@@ -161,13 +154,11 @@ pub struct Engine {
     /// dynamic detections).
     mask: Mask,
     /// Map pixels in frame coordinates, row-major order.
-    mapped: Vec<(u32, u32)>,
+    mapped: PlacedMap,
     /// Learned pixels, row-major order.
     learned: Vec<(u32, u32)>,
     /// Map and learned pixels merged, row-major, each once (the map's source wins).
     listed: Vec<(u32, u32, Source)>,
-    /// The map and offset `mapped` was built from.
-    installed: Option<(Arc<DefectMap>, i64, i64)>,
     detector: Detector,
     bands: Vec<Band>,
     /// One scratch per worker thread of the pool (indexed by the thread's index).
@@ -198,10 +189,9 @@ impl Engine {
         Engine {
             format,
             mask: Mask::new(format.width, format.height),
-            mapped: Vec::new(),
+            mapped: PlacedMap::default(),
             learned: Vec::new(),
             listed: Vec::new(),
-            installed: None,
             detector: Detector::new(format),
             bands,
             scratch: (0..pool_threads().max(1))
@@ -221,7 +211,7 @@ impl Engine {
 
     /// Map pixels in frame coordinates.
     pub fn mapped_pixels(&self) -> &[(u32, u32)] {
-        &self.mapped
+        self.mapped.pixels()
     }
 
     /// The defects of the last processed frame (map and dynamic, see
@@ -262,32 +252,13 @@ impl Engine {
         offset_x: i64,
         offset_y: i64,
     ) -> Option<MapPlacement> {
-        let unchanged = match (&self.installed, map) {
-            (None, None) => true,
-            (Some((old, ox, oy)), Some(new)) => {
-                Arc::ptr_eq(old, new) && *ox == offset_x && *oy == offset_y
-            }
-            _ => false,
-        };
-        if unchanged {
-            return None;
-        }
-        self.mapped.clear();
-        let mut placement = MapPlacement::default();
-        if let Some(map) = map {
-            let resolved = map.resolve(
-                self.format.width as u32,
-                self.format.height as u32,
-                offset_x,
-                offset_y,
-            );
-            self.mapped = resolved.pixels;
-            placement = MapPlacement {
-                pixels: self.mapped.len(),
-                outside: resolved.outside,
-            };
-        }
-        self.installed = map.map(|m| (Arc::clone(m), offset_x, offset_y));
+        let placement = self.mapped.place(
+            map,
+            self.format.width,
+            self.format.height,
+            offset_x,
+            offset_y,
+        )?;
         self.relist();
         Some(placement)
     }
@@ -362,7 +333,7 @@ impl Engine {
         }
         self.listed.clear();
         let (mut i, mut j) = (0, 0);
-        let (map, learned) = (&self.mapped, &self.learned);
+        let (map, learned) = (self.mapped.pixels(), &self.learned);
         while i < map.len() || j < learned.len() {
             let m = map.get(i).map(|&(x, y)| (y, x));
             let l = learned.get(j).map(|&(x, y)| (y, x));
@@ -408,8 +379,8 @@ impl Engine {
     ) -> FrameReport {
         debug_assert_eq!(frame.format(), &self.format);
         let mut report = FrameReport {
-            mapped: self.mapped.len(),
-            learned: self.listed.len() - self.mapped.len(),
+            mapped: self.mapped.pixels().len(),
+            learned: self.listed.len() - self.mapped.pixels().len(),
             ..FrameReport::default()
         };
         self.defects.clear();

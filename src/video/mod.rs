@@ -35,7 +35,7 @@ pub mod track;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::defect_map::{DefectMap, Entry};
+use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
 pub use detect::{Hit, PlaneParams, Scratch, Tuning};
 pub use layout::{Frame, FrameMut, Kind, Layout, LayoutError, VIDEO_FORMATS, VideoFormat};
@@ -165,14 +165,7 @@ struct Band {
     motion: Vec<u16>,
 }
 
-/// Where a map landed on the frame.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MapPlacement {
-    /// Distinct frame pixels the map covers.
-    pub pixels: usize,
-    /// Entries that do not touch the frame.
-    pub outside: usize,
-}
+pub use crate::defect_map::MapPlacement;
 
 /// Per-stream state of the video path: built for one layout, reused every frame.
 pub struct Processor {
@@ -183,8 +176,7 @@ pub struct Processor {
     motion: MotionMeter,
     moving: bool,
     context_comp: usize,
-    mapped: Vec<(u32, u32)>,
-    installed: Option<(Arc<DefectMap>, i64, i64)>,
+    mapped: PlacedMap,
     tuning: Tuning,
     sigma: [f64; 3],
     candidates: Vec<Candidate>,
@@ -220,8 +212,7 @@ impl Processor {
             motion: MotionMeter::new(layout.width, layout.height),
             moving: false,
             context_comp,
-            mapped: Vec::new(),
-            installed: None,
+            mapped: PlacedMap::default(),
             tuning: Tuning::default(),
             sigma: [0.0; 3],
             candidates: Vec::new(),
@@ -294,7 +285,7 @@ impl Processor {
 
     /// Map pixels in frame coordinates.
     pub fn mapped_pixels(&self) -> &[(u32, u32)] {
-        &self.mapped
+        self.mapped.pixels()
     }
 
     /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); the
@@ -306,39 +297,19 @@ impl Processor {
         offset_x: i64,
         offset_y: i64,
     ) -> Option<MapPlacement> {
-        let unchanged = match (&self.installed, map) {
-            (None, None) => true,
-            (Some((old, ox, oy)), Some(new)) => {
-                Arc::ptr_eq(old, new) && *ox == offset_x && *oy == offset_y
-            }
-            _ => false,
-        };
-        if unchanged {
-            return None;
-        }
-        let mut placement = MapPlacement::default();
-        self.mapped.clear();
-        if let Some(map) = map {
-            let resolved = map.resolve(
-                self.layout.width as u32,
-                self.layout.height as u32,
-                offset_x,
-                offset_y,
-            );
-            self.mapped = resolved.pixels;
-            placement = MapPlacement {
-                pixels: self.mapped.len(),
-                outside: resolved.outside,
-            };
-        }
-        self.installed = map.map(|m| (Arc::clone(m), offset_x, offset_y));
-        Some(placement)
+        self.mapped.place(
+            map,
+            self.layout.width,
+            self.layout.height,
+            offset_x,
+            offset_y,
+        )
     }
 
     /// Processes one frame in place (or only inspects it, in detect mode).
     pub fn process(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
         let mut report = FrameReport {
-            mapped: self.mapped.len(),
+            mapped: self.mapped.pixels().len(),
             ..FrameReport::default()
         };
         self.spots.clear();
@@ -437,11 +408,12 @@ impl Processor {
         //    already cover.
         let mut targets: Vec<(u32, u32, SpotSource)> = self
             .mapped
+            .pixels()
             .iter()
             .map(|&(x, y)| (x, y, SpotSource::Map))
             .collect();
         if settings.detection {
-            let near_map: HashSet<(u32, u32)> = self.mapped.iter().copied().collect();
+            let near_map: HashSet<(u32, u32)> = self.mapped.pixels().iter().copied().collect();
             for &(x, y) in self.tracker.confirmed() {
                 let listed = (-1i32..=1).any(|dy| {
                     (-1i32..=1).any(|dx| {
