@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing defectfix needs and is missing: Debian 12's
-# GStreamer 1.22 development files and plugins, meson and ninja. Needs root or sudo.
+# GStreamer 1.22 development files and plugins, meson and ninja, and g++ (the fuzz
+# target builds libFuzzer). Needs root or sudo.
 # A Rust toolchain (cargo >= 1.92, from rustup) must already be on PATH.
 set -euo pipefail
 
 packages=(
   pkg-config
+  g++
   libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base
