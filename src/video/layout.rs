@@ -529,6 +529,20 @@ impl<'a> Frame<'a> {
         read_sample(&self.layout, &self.planes, &self.strides, c, x, y)
     }
 
+    /// Copies memory plane `p` (its rows' bytes, without padding) into `dst`, whose rows
+    /// are `stride` bytes apart.
+    pub fn copy_plane(&self, p: usize, dst: &mut [u8], stride: usize) {
+        let row = self.layout.format.row_bytes(p, self.layout.width);
+        let rows = self.layout.format.plane_rows(p, self.layout.height);
+        let src = self.planes[p];
+        for y in 0..rows {
+            let (s, d) = (y * self.strides[p], y * stride);
+            if let (Some(from), Some(to)) = (src.get(s..s + row), dst.get_mut(d..d + row)) {
+                to.copy_from_slice(from);
+            }
+        }
+    }
+
     /// Unpacks row `y` of component `c` into `out` (`out.len()` samples from column 0;
     /// at most the component's width).
     #[inline(always)]

@@ -29,6 +29,7 @@ pub mod detect;
 pub mod eval;
 pub mod layout;
 pub mod quality;
+pub mod reference;
 pub mod repair;
 pub mod track;
 
@@ -183,6 +184,10 @@ pub struct Processor {
     spots: Vec<Spot>,
     writes: Vec<repair::Write>,
     last_update: TrackUpdate,
+    /// The previous frame as repaired, for motion-compensated repairs.
+    reference: reference::Reference,
+    /// Targets repaired in the previous frame (their samples there are repaired).
+    repaired: HashSet<(u32, u32)>,
 }
 
 impl Processor {
@@ -219,6 +224,8 @@ impl Processor {
             spots: Vec::new(),
             writes: Vec::new(),
             last_update: TrackUpdate::default(),
+            reference: reference::Reference::default(),
+            repaired: HashSet::new(),
         }
     }
 
@@ -435,6 +442,10 @@ impl Processor {
                 .round() as i32
         });
         let comps = layout.components();
+        let previous = self.reference.view(&layout);
+        let accept = (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
+            .max(reference::MATCH_FLOOR * f64::from(max));
+        let mut repaired = HashSet::new();
         for (i, &(x, y, source)) in targets.iter().enumerate() {
             let near = &neighbours[i];
             let usable = |c: usize, sx: usize, sy: usize| {
@@ -470,6 +481,19 @@ impl Processor {
                     detect::spot_at(&view, c, cx as usize, cy as usize, &relaxed[c]).is_some()
                 });
             let margin = if present { 1 } else { 2 };
+            // Where the spot's surroundings were in the previous frame: the picture it
+            // hides is there.
+            let shifted = previous.and_then(|prev| {
+                let (cx, cy) = centres[self.context_comp];
+                let was_repaired = self.repaired.contains(&(x, y));
+                reference::find(&view, &prev, self.context_comp, cx, cy, accept, was_repaired)
+                    .map(|m| repair::Shifted {
+                        frame: prev,
+                        dx: m.dx,
+                        dy: m.dy,
+                        repaired: was_repaired,
+                    })
+            });
             let probe = repair::probe(
                 &view,
                 centres,
@@ -477,17 +501,27 @@ impl Processor {
                 threshold,
                 margin,
                 &usable,
+                shifted.as_ref(),
                 &mut self.writes,
             );
             let changed = probe.changed();
             if changed == 0 {
                 continue;
             }
+            repaired.insert((x, y));
             self.spots
                 .push(describe(&layout, x, y, source, &probe, changed));
         }
         report.spots = self.spots.len();
         report.samples = self.writes.len();
+
+        // The reference for the next frame: this one as repaired.
+        if settings.detection || !targets.is_empty() {
+            self.reference.store(&view, &self.writes);
+        } else {
+            self.reference.clear();
+        }
+        self.repaired = repaired;
 
         // 4. Write.
         if settings.mode == Mode::Correct {

@@ -220,6 +220,77 @@ fn estimate_box(
     })
 }
 
+/// The previous frame, moved so that it lines up with this one around a spot (see
+/// [`super::reference`]).
+#[derive(Clone, Copy)]
+pub struct Shifted<'a> {
+    pub frame: Frame<'a>,
+    /// Offset from a position in this frame to the same content in `frame` (frame
+    /// pixels).
+    pub dx: i32,
+    pub dy: i32,
+    /// The spot was repaired in `frame`, so its own samples there may be used.
+    pub repaired: bool,
+}
+
+/// The box of component `c` around (`cx`, `cy`) as the previous frame shows it, moved
+/// by (`vx`, `vy`) component samples; `None` when a box sample's source is outside the
+/// plane.
+fn box_from_reference(
+    frame: &Frame<'_>,
+    reference: &Frame<'_>,
+    c: usize,
+    (cx, cy): (isize, isize),
+    (vx, vy): (isize, isize),
+) -> Option<BoxEstimate> {
+    let (w, h) = frame.layout().comp_size(c);
+    let inside = |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
+    if !inside(cx, cy) {
+        return None;
+    }
+    let mut est = [[None::<i32>; 3]; 3];
+    let mut value = [[0i32; 3]; 3];
+    for (j, row) in est.iter_mut().enumerate() {
+        for (i, e) in row.iter_mut().enumerate() {
+            let (sx, sy) = (cx + i as isize - 1, cy + j as isize - 1);
+            if !inside(sx, sy) {
+                continue;
+            }
+            if !inside(sx + vx, sy + vy) {
+                return None;
+            }
+            value[j][i] = i32::from(frame.get(c, sx as usize, sy as usize));
+            *e = Some(i32::from(
+                reference.get(c, (sx + vx) as usize, (sy + vy) as usize),
+            ));
+        }
+    }
+    // With the picture itself as the estimate, the sample that stands out most shows
+    // the spot's side.
+    let mut best = (0i32, 1usize, 1usize);
+    for (j, row) in est.iter().enumerate() {
+        for (i, e) in row.iter().enumerate() {
+            if let Some(e) = *e
+                && (value[j][i] - e).abs() > best.0.abs()
+            {
+                best = (value[j][i] - e, i, j);
+            }
+        }
+    }
+    let (dev, i, j) = best;
+    Some(BoxEstimate {
+        cx,
+        cy,
+        est,
+        value,
+        bend: 0,
+        spread: 0,
+        dev,
+        at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
+        at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
+    })
+}
+
 /// The frame pixel a spot is centred on, judged from a subsampled component's box:
 /// towards the neighbour sample that shares the spot's deviation most (a photosite's
 /// 3×3 footprint reaches two chroma samples on the side it lies towards).
@@ -285,21 +356,32 @@ pub fn probe(
     threshold: [i32; 3],
     margin: i32,
     usable: &dyn Fn(usize, usize, usize) -> bool,
+    reference: Option<&Shifted<'_>>,
     writes: &mut Vec<Write>,
 ) -> Probe {
     let layout = *frame.layout();
     let comps = layout.components();
     let mut out = Probe::default();
+    // Per component, whether its box comes from the previous frame.
+    let mut temporal = [false; 3];
     let boxes: [Option<BoxEstimate>; 3] = std::array::from_fn(|c| {
-        comps.get(c).and_then(|_| {
-            estimate_box(
-                frame,
-                c,
-                centres[c].0 as isize,
-                centres[c].1 as isize,
-                usable,
-            )
-        })
+        let k = comps.get(c)?;
+        let centre = (centres[c].0 as isize, centres[c].1 as isize);
+        let shifted = reference.and_then(|r| {
+            // The motion in this component's samples: whole samples only, and clear of
+            // the spot's own box unless the spot was repaired there.
+            let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
+            if r.dx % mx != 0 || r.dy % my != 0 {
+                return None;
+            }
+            let v = ((r.dx / mx) as isize, (r.dy / my) as isize);
+            if !r.repaired && v.0.abs() <= 2 && v.1.abs() <= 2 {
+                return None;
+            }
+            box_from_reference(frame, &r.frame, c, centre, v)
+        });
+        temporal[c] = shifted.is_some();
+        shifted.or_else(|| estimate_box(frame, c, centre.0, centre.1, usable))
     });
     // The centre comes from the component that shows the spot most clearly (deviation
     // over the threshold): a faint luma bump beside a strong colour error does not place
@@ -334,6 +416,29 @@ pub fn probe(
             estimate: b.at_estimate,
             changed: 0,
         };
+        if temporal[c] {
+            // The previous frame shows what the spot hides: every sample the spot can
+            // have reached that stands out from it by more than the threshold is
+            // replaced, and nothing else.
+            for j in 0..3 {
+                for i in 0..3 {
+                    let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
+                        continue;
+                    };
+                    let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
+                    if d.abs() > threshold[c].max(1) && reach(sx, sy) {
+                        writes.push(Write {
+                            c: c as u8,
+                            x: sx as u32,
+                            y: sy as u32,
+                            value: e.clamp(0, i32::from(layout.max_value())) as u16,
+                        });
+                        probe.changed += 1;
+                    }
+                }
+            }
+            continue;
+        }
         // A component is repaired only when the spot stands out from its estimate by
         // more than that estimate can be trusted: the threshold, the ring's bend, and
         // the disagreement of the two directions at the centre.
@@ -430,6 +535,7 @@ mod tests {
             [4, 4, 4],
             1,
             &|_, _, _| true,
+            None,
             &mut writes,
         );
         assert_eq!(p.comps[0].changed, 9);
@@ -467,6 +573,7 @@ mod tests {
             [4, 4, 4],
             1,
             &|_, _, _| true,
+            None,
             &mut writes,
         );
         assert_eq!(
