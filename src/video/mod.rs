@@ -186,8 +186,9 @@ pub struct Processor {
     last_update: TrackUpdate,
     /// The previous frame as repaired, for motion-compensated repairs.
     reference: reference::Reference,
-    /// Targets repaired in the previous frame (their samples there are repaired).
-    repaired: HashSet<(u32, u32)>,
+    /// Targets probed in the previous frame: their samples there were repaired, or
+    /// showed nothing to repair.
+    probed: HashSet<(u32, u32)>,
 }
 
 impl Processor {
@@ -225,7 +226,7 @@ impl Processor {
             writes: Vec::new(),
             last_update: TrackUpdate::default(),
             reference: reference::Reference::default(),
-            repaired: HashSet::new(),
+            probed: HashSet::new(),
         }
     }
 
@@ -445,7 +446,7 @@ impl Processor {
         let previous = self.reference.view(&layout);
         let accept = (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
             .max(reference::MATCH_FLOOR * f64::from(max));
-        let mut repaired = HashSet::new();
+        let mut probed = HashSet::new();
         for (i, &(x, y, source)) in targets.iter().enumerate() {
             let near = &neighbours[i];
             let usable = |c: usize, sx: usize, sy: usize| {
@@ -485,7 +486,7 @@ impl Processor {
             // hides is there.
             let shifted = previous.and_then(|prev| {
                 let (cx, cy) = centres[self.context_comp];
-                let was_repaired = self.repaired.contains(&(x, y));
+                let was_repaired = self.probed.contains(&(x, y));
                 reference::find(&view, &prev, self.context_comp, cx, cy, accept, was_repaired)
                     .map(|m| repair::Shifted {
                         frame: prev,
@@ -505,10 +506,12 @@ impl Processor {
                 &mut self.writes,
             );
             let changed = probe.changed();
+            // Its samples in this frame as stored for the next are now either repaired
+            // or showed nothing to repair.
+            probed.insert((x, y));
             if changed == 0 {
                 continue;
             }
-            repaired.insert((x, y));
             self.spots
                 .push(describe(&layout, x, y, source, &probe, changed));
         }
@@ -521,7 +524,7 @@ impl Processor {
         } else {
             self.reference.clear();
         }
-        self.repaired = repaired;
+        self.probed = probed;
 
         // 4. Write.
         if settings.mode == Mode::Correct {
