@@ -360,6 +360,17 @@ impl Processor {
                 })
         });
 
+        // The least deviation of a sample that is not noise, per component.
+        let threshold: [i32; 3] = std::array::from_fn(|c| {
+            (REPAIR_SIGMAS * self.sigma[c])
+                .max(REPAIR_FLOOR * f64::from(max))
+                .round() as i32
+        });
+        // The previous frame (as repaired), and how well a window must match it.
+        let previous = self.reference.view(&layout);
+        let accept = (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
+            .max(reference::MATCH_FLOOR * f64::from(max));
+
         // 1. Spatial detection, per band and component.
         if settings.detection {
             let scratch = &self.scratch;
@@ -404,6 +415,13 @@ impl Processor {
                 max,
                 relaxed,
                 self.moving,
+                previous
+                    .map(|frame| track::Previous {
+                        frame,
+                        accept,
+                        threshold,
+                    })
+                    .as_ref(),
             );
             self.last_update = update;
             report.promoted = update.promoted;
@@ -437,15 +455,7 @@ impl Processor {
             }
         }
         let neighbours = neighbour_lists(&targets);
-        let threshold: [i32; 3] = std::array::from_fn(|c| {
-            (REPAIR_SIGMAS * self.sigma[c])
-                .max(REPAIR_FLOOR * f64::from(max))
-                .round() as i32
-        });
         let comps = layout.components();
-        let previous = self.reference.view(&layout);
-        let accept = (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
-            .max(reference::MATCH_FLOOR * f64::from(max));
         let mut probed = HashSet::new();
         for (i, &(x, y, source)) in targets.iter().enumerate() {
             let near = &neighbours[i];

@@ -28,11 +28,15 @@ pub const MATCH_SIGMAS: f64 = 2.0;
 pub const MATCH_FLOOR: f64 = 0.01;
 
 /// Where a spot's surroundings were in the previous frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Motion {
     /// Offset from the current position to the previous one, in frame pixels.
     pub dx: i32,
     pub dy: i32,
+    /// Mean absolute difference of the window there (sample units)…
+    pub cost: f64,
+    /// …and at the same place (how much the picture moved around the spot).
+    pub still: f64,
 }
 
 /// The previous frame, owned.
@@ -118,7 +122,12 @@ pub fn find(
     if n < 24 {
         return None;
     }
-    let mut best: Option<(u64, i32, Motion)> = None;
+    let still = here
+        .iter()
+        .map(|&(sx, sy, v)| u64::from(v.abs_diff(i32::from(prev.get(c, sx as usize, sy as usize)))))
+        .sum::<u64>() as f64
+        / n as f64;
+    let mut best: Option<(u64, i32, (i32, i32))> = None;
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
             if !overlap_ok && dx.abs() <= 2 && dy.abs() <= 2 {
@@ -151,12 +160,53 @@ pub fn find(
                 Some((b, l, _)) => sad < b || (sad == b && len < l),
             };
             if better {
-                best = Some((sad, len, Motion { dx, dy }));
+                best = Some((sad, len, (dx, dy)));
             }
         }
     }
-    let (sad, _, m) = best?;
-    (sad as f64 <= accept * n as f64).then_some(m)
+    let (sad, _, (dx, dy)) = best?;
+    let cost = sad as f64 / n as f64;
+    (cost <= accept).then_some(Motion {
+        dx,
+        dy,
+        cost,
+        still,
+    })
+}
+
+/// The largest difference between the 3×3 box of component `c` around (`cx`, `cy`)
+/// (component samples) and the previous frame's box moved by `motion`: how far the spot
+/// stands out from what the picture showed there. `None` when the motion is not a whole
+/// number of this component's samples or the box leaves the plane.
+pub fn standout(
+    cur: &Frame<'_>,
+    prev: &Frame<'_>,
+    c: usize,
+    (cx, cy): (u32, u32),
+    motion: &Motion,
+) -> Option<i32> {
+    let layout = cur.layout();
+    let k = layout.components().get(c)?;
+    let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
+    if motion.dx % mx != 0 || motion.dy % my != 0 {
+        return None;
+    }
+    let (vx, vy) = (motion.dx / mx, motion.dy / my);
+    let (w, h) = layout.comp_size(c);
+    let inside = |x: i32, y: i32| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
+    let mut peak = 0;
+    for j in -1..=1 {
+        for i in -1..=1 {
+            let (x, y) = (cx as i32 + i, cy as i32 + j);
+            if !inside(x, y) || !inside(x + vx, y + vy) {
+                return None;
+            }
+            let a = i32::from(cur.get(c, x as usize, y as usize));
+            let b = i32::from(prev.get(c, (x + vx) as usize, (y + vy) as usize));
+            peak = peak.max((a - b).abs());
+        }
+    }
+    Some(peak)
 }
 
 #[cfg(test)]
@@ -187,18 +237,15 @@ mod tests {
         let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
-        assert_eq!(
-            find(&cur, &prev, 0, 24, 24, 0.5, false),
-            Some(Motion { dx: -4, dy: -2 })
-        );
+        let m = find(&cur, &prev, 0, 24, 24, 0.5, false).unwrap();
+        assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
+        assert!(m.still > 10.0, "{m:?}");
         // The same picture twice: only the spot's own place matches, and it is not
         // taken unless allowed.
         let same = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         assert_eq!(find(&cur, &same, 0, 24, 24, 0.5, false), None);
-        assert_eq!(
-            find(&cur, &same, 0, 24, 24, 0.5, true),
-            Some(Motion { dx: 0, dy: 0 })
-        );
+        let m = find(&cur, &same, 0, 24, 24, 0.5, true).unwrap();
+        assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
     }
 
     #[test]

@@ -235,17 +235,21 @@ pub struct Shifted<'a> {
 
 /// The box of component `c` around (`cx`, `cy`) as the previous frame shows it, moved
 /// by (`vx`, `vy`) component samples; `None` when a box sample's source is outside the
-/// plane.
+/// plane. Unless the spot was `repaired` in the previous frame, a box sample whose
+/// source lies in the box itself (where the spot was) has no estimate, and a box whose
+/// centre would come from there has none at all.
 fn box_from_reference(
     frame: &Frame<'_>,
     reference: &Frame<'_>,
     c: usize,
     (cx, cy): (isize, isize),
     (vx, vy): (isize, isize),
+    repaired: bool,
 ) -> Option<BoxEstimate> {
     let (w, h) = frame.layout().comp_size(c);
     let inside = |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
-    if !inside(cx, cy) {
+    let from_spot = |i: isize, j: isize| !repaired && (i + vx).abs() <= 1 && (j + vy).abs() <= 1;
+    if !inside(cx, cy) || from_spot(0, 0) {
         return None;
     }
     let mut est = [[None::<i32>; 3]; 3];
@@ -260,9 +264,11 @@ fn box_from_reference(
                 return None;
             }
             value[j][i] = i32::from(frame.get(c, sx as usize, sy as usize));
-            *e = Some(i32::from(
-                reference.get(c, (sx + vx) as usize, (sy + vy) as usize),
-            ));
+            if !from_spot(i as isize - 1, j as isize - 1) {
+                *e = Some(i32::from(
+                    reference.get(c, (sx + vx) as usize, (sy + vy) as usize),
+                ));
+            }
         }
     }
     // With the picture itself as the estimate, the sample that stands out most shows
@@ -368,17 +374,13 @@ pub fn probe(
         let k = comps.get(c)?;
         let centre = (centres[c].0 as isize, centres[c].1 as isize);
         let shifted = reference.and_then(|r| {
-            // The motion in this component's samples: whole samples only, and clear of
-            // the spot's own box unless the spot was repaired there.
+            // The motion in this component's samples: whole samples only.
             let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
             if r.dx % mx != 0 || r.dy % my != 0 {
                 return None;
             }
             let v = ((r.dx / mx) as isize, (r.dy / my) as isize);
-            if !r.repaired && v.0.abs() <= 2 && v.1.abs() <= 2 {
-                return None;
-            }
-            box_from_reference(frame, &r.frame, c, centre, v)
+            box_from_reference(frame, &r.frame, c, centre, v, r.repaired)
         });
         temporal[c] = shifted.is_some();
         shifted.or_else(|| estimate_box(frame, c, centre.0, centre.1, usable))

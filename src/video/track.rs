@@ -68,6 +68,17 @@ struct Track {
     votes: [[u8; 25]; 3],
 }
 
+/// The previous frame, for the motion-compensated test of [`Tracker::observe`].
+#[derive(Clone, Copy)]
+pub struct Previous<'a> {
+    pub frame: Frame<'a>,
+    /// Largest mean absolute difference (sample units) of a window that matches (see
+    /// [`super::reference::find`]).
+    pub accept: f64,
+    /// Per component, the least difference (sample units) that is not noise.
+    pub threshold: [i32; 3],
+}
+
 /// A spot the spatial test found in a frame, as the tracker takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
@@ -235,6 +246,33 @@ impl Tracker {
         })
     }
 
+    /// Whether a spot seen at the same place in the previous frame stayed put while the
+    /// picture around it moved: the surroundings of `at` (context component) are found
+    /// in `previous` somewhere else, clearly not where they are now, and the spot in
+    /// component `c` at `centre` stands out from what the moved previous frame shows
+    /// there (detail that moves with the picture does not: it was there too).
+    fn stayed_put(
+        &self,
+        frame: &Frame<'_>,
+        previous: &Previous<'_>,
+        at: (u32, u32),
+        c: usize,
+        centre: Option<(u32, u32)>,
+    ) -> bool {
+        let ctx = self.context_comp;
+        let Some(m) =
+            super::reference::find(frame, &previous.frame, ctx, at.0, at.1, previous.accept, false)
+        else {
+            return false;
+        };
+        if m.still <= 2.0 * previous.accept {
+            return false;
+        }
+        let Some(centre) = centre else { return false };
+        super::reference::standout(frame, &previous.frame, c, centre, &m)
+            .is_some_and(|d| d > 2 * previous.threshold[c].max(1))
+    }
+
     fn context(&self, frame: &Frame<'_>, x: u32, y: u32) -> [u16; 8] {
         const DIRS: [(isize, isize); 8] = [
             (-1, -1),
@@ -274,6 +312,7 @@ impl Tracker {
         max: u16,
         relaxed: [PlaneParams; 3],
         moving: bool,
+        previous: Option<&Previous<'_>>,
     ) -> TrackUpdate {
         self.frame += 1;
         let now = self.frame;
@@ -307,6 +346,7 @@ impl Tracker {
                     if t.last_seen == now {
                         continue;
                     }
+                    let seen_last_frame = t.last_seen + 1 == now;
                     t.last_seen = now;
                     // Evidence needs the spot exactly where the track has seen it most, in
                     // the component that places it: texture with spots everywhere gives
@@ -315,7 +355,19 @@ impl Tracker {
                     let m = usize::from(s.main).min(2);
                     let exact = s.centres[m].is_some() && s.centres[m] == voted[m];
                     self.vote(k, &mut t, &s.centres);
-                    if exact && changed(&t.context, &context) {
+                    // Seen at the same place in the last frame too, while what the
+                    // picture showed there moved on: strong evidence at once.
+                    let stayed = exact
+                        && seen_last_frame
+                        && previous.is_some_and(|p| {
+                            let ctx = self.context_comp;
+                            let at = voted[ctx].unwrap_or(k);
+                            self.stayed_put(frame, p, at, m, voted[m])
+                        });
+                    if stayed {
+                        t.score = (t.score + 2 * HIT).min(MAX_SCORE);
+                        t.context = context;
+                    } else if exact && changed(&t.context, &context) {
                         t.score = (t.score + HIT).min(MAX_SCORE);
                         t.context = context;
                     }
@@ -518,6 +570,7 @@ mod tests {
                 255,
                 [PlaneParams { base: 8, beta: 64 }; 3],
                 false,
+                None,
             );
             if u.promoted > 0 {
                 promoted_at.get_or_insert(t);
@@ -549,6 +602,7 @@ mod tests {
                 255,
                 [PlaneParams { base: 8, beta: 64 }; 3],
                 false,
+                None,
             );
         }
         assert!(tracker.confirmed().is_empty());
@@ -560,6 +614,7 @@ mod tests {
                 255,
                 [PlaneParams { base: 8, beta: 64 }; 3],
                 false,
+                None,
             );
         }
         assert_eq!(tracker.tracks(), 0);
