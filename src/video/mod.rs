@@ -420,6 +420,7 @@ impl Processor {
                         frame,
                         accept,
                         threshold,
+                        structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
                     })
                     .as_ref(),
             );
@@ -497,13 +498,14 @@ impl Processor {
             let shifted = previous.and_then(|prev| {
                 let (cx, cy) = centres[self.context_comp];
                 let was_repaired = self.probed.contains(&(x, y));
-                reference::find(&view, &prev, self.context_comp, cx, cy, accept, was_repaired)
-                    .map(|m| repair::Shifted {
+                reference::find(&view, &prev, self.context_comp, cx, cy, accept).map(|m| {
+                    repair::Shifted {
                         frame: prev,
                         dx: m.dx,
                         dy: m.dy,
                         repaired: was_repaired,
-                    })
+                    }
+                })
             });
             let probe = repair::probe(
                 &view,

@@ -89,9 +89,7 @@ impl Reference {
 
 /// Searches the previous frame `prev` for the surroundings of frame pixel (`x`, `y`)
 /// of `cur`, in full-resolution component `c`: a 9×9 window without its 5×5 centre,
-/// at offsets up to [`SEARCH`] pixels. Offsets whose 3×3 centre would overlap the
-/// spot's own are not considered unless `overlap_ok` (the spot was repaired in `prev`).
-/// Returns the offset with the smallest mean absolute difference, when that is at most
+/// at offsets up to [`SEARCH`] pixels. Returns the offset with the smallest mean absolute difference, when that is at most
 /// `accept` per sample; among equal ones, the shortest.
 pub fn find(
     cur: &Frame<'_>,
@@ -100,7 +98,6 @@ pub fn find(
     x: u32,
     y: u32,
     accept: f64,
-    overlap_ok: bool,
 ) -> Option<Motion> {
     let (w, h) = cur.layout().comp_size(c);
     let (w, h) = (w as i32, h as i32);
@@ -130,9 +127,6 @@ pub fn find(
     let mut best: Option<(u64, i32, (i32, i32))> = None;
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
-            if !overlap_ok && dx.abs() <= 2 && dy.abs() <= 2 {
-                continue;
-            }
             let mut sad = 0u64;
             let mut counted = 0u64;
             let mut out_of_reach = false;
@@ -172,6 +166,98 @@ pub fn find(
         cost,
         still,
     })
+}
+
+/// The mean absolute difference of the window of [`find`] around (`x`, `y`) against
+/// the previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
+pub fn cost_at(
+    cur: &Frame<'_>,
+    prev: &Frame<'_>,
+    c: usize,
+    (x, y): (u32, u32),
+    (dx, dy): (i32, i32),
+) -> Option<f64> {
+    let (w, h) = cur.layout().comp_size(c);
+    let inside = |x: i32, y: i32| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
+    let (mut sad, mut n) = (0u64, 0u64);
+    for j in -WINDOW..=WINDOW {
+        for i in -WINDOW..=WINDOW {
+            let (sx, sy) = (x as i32 + i, y as i32 + j);
+            if (i.abs() <= HOLE && j.abs() <= HOLE) || !inside(sx, sy) {
+                continue;
+            }
+            if !inside(sx + dx, sy + dy) {
+                return None;
+            }
+            let a = cur.get(c, sx as usize, sy as usize);
+            let b = prev.get(c, (sx + dx) as usize, (sy + dy) as usize);
+            sad += u64::from(a.abs_diff(b));
+            n += 1;
+        }
+    }
+    (n > 0).then(|| sad as f64 / n as f64)
+}
+
+/// Points of the grid [`global`] looks for structure at (columns × rows)…
+const GLOBAL_GRID: (usize, usize) = (16, 12);
+/// …and the most structured of them it measures.
+const GLOBAL_POINTS: usize = 24;
+
+/// The motion of the picture as a whole: [`find`] at the [`GLOBAL_POINTS`] points of a
+/// grid where the picture has the most structure (a window spread of at least
+/// `structure`), and the offset most of them agree on — when at least three and at
+/// least half of the points that matched do. Spots on flat backgrounds, whose own
+/// surroundings cannot show a motion, are judged by it.
+pub fn global(
+    cur: &Frame<'_>,
+    prev: &Frame<'_>,
+    c: usize,
+    accept: f64,
+    structure: u16,
+) -> Option<Motion> {
+    let (w, h) = cur.layout().comp_size(c);
+    let margin = (SEARCH + WINDOW) as usize;
+    if w <= 2 * margin || h <= 2 * margin {
+        return None;
+    }
+    let (gx, gy) = GLOBAL_GRID;
+    let mut points: Vec<(u16, usize, usize)> = Vec::with_capacity(gx * gy);
+    for j in 0..gy {
+        for i in 0..gx {
+            let x = margin + (w - 2 * margin) * (2 * i + 1) / (2 * gx);
+            let y = margin + (h - 2 * margin) * (2 * j + 1) / (2 * gy);
+            let (mut lo, mut hi) = (u16::MAX, 0u16);
+            for yy in y - WINDOW as usize..=y + WINDOW as usize {
+                for xx in x - WINDOW as usize..=x + WINDOW as usize {
+                    let v = cur.get(c, xx, yy);
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+            let spread = hi.saturating_sub(lo);
+            if spread >= structure {
+                points.push((spread, x, y));
+            }
+        }
+    }
+    points.sort_unstable_by_key(|&(spread, x, y)| (std::cmp::Reverse(spread), y, x));
+    let found: Vec<Motion> = points
+        .iter()
+        .take(GLOBAL_POINTS)
+        .filter_map(|&(_, x, y)| find(cur, prev, c, x as u32, y as u32, accept))
+        .collect();
+    let mut best: Option<(usize, Motion)> = None;
+    for m in &found {
+        let votes = found
+            .iter()
+            .filter(|o| (o.dx, o.dy) == (m.dx, m.dy))
+            .count();
+        if best.is_none_or(|(b, _)| votes > b) {
+            best = Some((votes, *m));
+        }
+    }
+    let (votes, m) = best?;
+    (votes >= 3 && 2 * votes >= found.len()).then_some(m)
 }
 
 /// The largest difference between the 3×3 box of component `c` around (`cx`, `cy`)
@@ -230,22 +316,35 @@ mod tests {
     }
 
     #[test]
-    fn the_motion_of_a_pan_is_found_and_a_still_spot_is_not_matched_with_itself() {
+    fn the_motion_of_a_pan_is_found_and_a_still_picture_shows_none() {
         let layout = Layout::parse("Y444", 48, 48).unwrap();
         let (p0, s0) = textured(layout, (4, 2));
         let (p1, s1) = textured(layout, (0, 0));
         let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
-        let m = find(&cur, &prev, 0, 24, 24, 0.5, false).unwrap();
+        let m = find(&cur, &prev, 0, 24, 24, 0.5).unwrap();
         assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
         assert!(m.still > 10.0, "{m:?}");
-        // The same picture twice: only the spot's own place matches, and it is not
-        // taken unless allowed.
+        // The same picture twice: it did not move.
         let same = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        assert_eq!(find(&cur, &same, 0, 24, 24, 0.5, false), None);
-        let m = find(&cur, &same, 0, 24, 24, 0.5, true).unwrap();
+        let m = find(&cur, &same, 0, 24, 24, 0.5).unwrap();
         assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn the_motion_of_the_whole_picture_is_found() {
+        let layout = Layout::parse("I420", 160, 96).unwrap();
+        let (p0, s0) = textured(layout, (6, 4));
+        let (p1, s1) = textured(layout, (0, 0));
+        let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
+        let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
+        let m = global(&cur, &prev, 0, 0.5, 10).unwrap();
+        assert_eq!((m.dx, m.dy), (-6, -4));
+        // A flat picture shows no motion at all.
+        let (f, fs) = layout.alloc();
+        let flat = Frame::new(layout, [&f[0], &f[1], &f[2]], fs).unwrap();
+        assert!(global(&flat, &flat, 0, 0.5, 10).is_none());
     }
 
     #[test]

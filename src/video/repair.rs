@@ -265,9 +265,11 @@ fn box_from_reference(
             }
             value[j][i] = i32::from(frame.get(c, sx as usize, sy as usize));
             if !from_spot(i as isize - 1, j as isize - 1) {
-                *e = Some(i32::from(
-                    reference.get(c, (sx + vx) as usize, (sy + vy) as usize),
-                ));
+                *e = Some(i32::from(reference.get(
+                    c,
+                    (sx + vx) as usize,
+                    (sy + vy) as usize,
+                )));
             }
         }
     }
@@ -421,14 +423,27 @@ pub fn probe(
         if temporal[c] {
             // The previous frame shows what the spot hides: every sample the spot can
             // have reached that stands out from it by more than the threshold is
-            // replaced, and nothing else.
+            // replaced, and nothing else. Samples whose source there was the spot
+            // itself (slow motion, first repair) take the spatial estimate, on its
+            // stricter terms: on the spot's side, by a fair part of its peak.
+            let spatial = estimate_box(frame, c, b.cx, b.cy, usable);
             for j in 0..3 {
                 for i in 0..3 {
-                    let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
-                        continue;
-                    };
                     let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
-                    if d.abs() > threshold[c].max(1) && reach(sx, sy) {
+                    let estimate = match (b.est[j][i], b.deviation(i, j)) {
+                        (Some(e), Some(d)) => (d.abs() > threshold[c].max(1)).then_some(e),
+                        _ => spatial.and_then(|sp| {
+                            let (e, d) = (sp.est[j][i]?, sp.deviation(i, j)?);
+                            let t = threshold[c]
+                                .max(b.dev.abs() / PEAK_FRACTION)
+                                .max(BEND_FACTOR * sp.bend)
+                                .max(1);
+                            (d.signum() == b.dev.signum() && d.abs() > t).then_some(e)
+                        }),
+                    };
+                    if let Some(e) = estimate
+                        && reach(sx, sy)
+                    {
                         writes.push(Write {
                             c: c as u8,
                             x: sx as u32,

@@ -33,6 +33,7 @@ use std::collections::HashMap;
 
 use super::detect::PlaneParams;
 use super::layout::{Frame, Layout};
+use super::reference::Motion;
 
 /// Points for a sighting after a change.
 pub const HIT: i16 = 4;
@@ -77,6 +78,8 @@ pub struct Previous<'a> {
     pub accept: f64,
     /// Per component, the least difference (sample units) that is not noise.
     pub threshold: [i32; 3],
+    /// The least spread (sample units) of a window whose motion can be measured.
+    pub structure: u16,
 }
 
 /// A spot the spatial test found in a frame, as the tracker takes it.
@@ -258,16 +261,34 @@ impl Tracker {
         at: (u32, u32),
         c: usize,
         centre: Option<(u32, u32)>,
+        global: &mut dyn FnMut() -> Option<Motion>,
     ) -> bool {
         let ctx = self.context_comp;
-        let Some(m) =
-            super::reference::find(frame, &previous.frame, ctx, at.0, at.1, previous.accept, false)
-        else {
-            return false;
+        let local =
+            super::reference::find(frame, &previous.frame, ctx, at.0, at.1, previous.accept);
+        let moved = |m: &Motion| m.still > 2.0 * previous.accept;
+        let m = match local {
+            Some(m) if moved(&m) => m,
+            // Surroundings that match where they are (flat, or still): the motion of
+            // the picture as a whole decides, where it fits them too.
+            Some(_) => match global() {
+                Some(g)
+                    if (g.dx, g.dy) != (0, 0)
+                        && super::reference::cost_at(
+                            frame,
+                            &previous.frame,
+                            ctx,
+                            at,
+                            (g.dx, g.dy),
+                        )
+                        .is_some_and(|cost| cost <= previous.accept) =>
+                {
+                    g
+                }
+                _ => return false,
+            },
+            None => return false,
         };
-        if m.still <= 2.0 * previous.accept {
-            return false;
-        }
         let Some(centre) = centre else { return false };
         super::reference::standout(frame, &previous.frame, c, centre, &m)
             .is_some_and(|d| d > 2 * previous.threshold[c].max(1))
@@ -332,6 +353,17 @@ impl Tracker {
                 .sum();
             f64::from(sad) > limit || (moving && flat(a) && flat(b))
         };
+        // The motion of the whole picture, measured once when a spot needs it.
+        let mut global_motion: Option<Option<Motion>> = None;
+        let ctx = self.context_comp;
+        let mut global = || {
+            *global_motion.get_or_insert_with(|| {
+                let g = previous.and_then(|p| {
+                    super::reference::global(frame, &p.frame, ctx, p.accept, p.structure)
+                });
+                g
+            })
+        };
         for s in seen {
             let (x, y) = (s.x, s.y);
             if x >= self.width || y >= self.height {
@@ -362,7 +394,7 @@ impl Tracker {
                         && previous.is_some_and(|p| {
                             let ctx = self.context_comp;
                             let at = voted[ctx].unwrap_or(k);
-                            self.stayed_put(frame, p, at, m, voted[m])
+                            self.stayed_put(frame, p, at, m, voted[m], &mut global)
                         });
                     if stayed {
                         t.score = (t.score + 2 * HIT).min(MAX_SCORE);
