@@ -411,18 +411,18 @@ impl Processor {
                     centres: c.centres,
                     main: c.main,
                 }),
-                self.sigma[self.context_comp],
-                max,
-                relaxed,
-                self.moving,
-                previous
-                    .map(|frame| track::Previous {
+                &track::Conditions {
+                    sigma,
+                    max,
+                    relaxed,
+                    moving: self.moving,
+                    previous: previous.map(|frame| track::Previous {
                         frame,
                         accept,
                         threshold,
                         structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
-                    })
-                    .as_ref(),
+                    }),
+                },
             );
             self.last_update = update;
             report.promoted = update.promoted;

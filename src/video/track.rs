@@ -69,6 +69,21 @@ struct Track {
     votes: [[u8; 25]; 3],
 }
 
+/// What [`Tracker::observe`] knows about a frame besides its spots.
+#[derive(Clone, Copy)]
+pub struct Conditions<'a> {
+    /// Noise standard deviation of the context component (sample units).
+    pub sigma: f64,
+    /// Largest sample value.
+    pub max: u16,
+    /// Per component, the spatial test with half its margins (is a spot there at all).
+    pub relaxed: [PlaneParams; 3],
+    /// The picture as a whole moved since the last frame ([`MotionMeter`]).
+    pub moving: bool,
+    /// The previous frame, when there is one.
+    pub previous: Option<Previous<'a>>,
+}
+
 /// The previous frame, for the motion-compensated test of [`Tracker::observe`].
 #[derive(Clone, Copy)]
 pub struct Previous<'a> {
@@ -325,16 +340,24 @@ impl Tracker {
     /// takes the frame's movement as the change around it, so an error on a clear sky
     /// or a black background is confirmed during a pan, while a picture that does not
     /// move confirms nothing there.
+    ///
+    /// With the `previous` frame, a spot seen at the same place in both frames while
+    /// the picture around it moved on (found elsewhere in the previous frame, and not
+    /// showing the spot there) gains twice the points at once: two frames confirm it.
     pub fn observe(
         &mut self,
         frame: &Frame<'_>,
         seen: impl IntoIterator<Item = Seen>,
-        sigma: f64,
-        max: u16,
-        relaxed: [PlaneParams; 3],
-        moving: bool,
-        previous: Option<&Previous<'_>>,
+        conditions: &Conditions<'_>,
     ) -> TrackUpdate {
+        let Conditions {
+            sigma,
+            max,
+            relaxed,
+            moving,
+            previous,
+        } = *conditions;
+        let previous = previous.as_ref();
         self.frame += 1;
         let now = self.frame;
         let per_sample = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(max));
@@ -358,10 +381,9 @@ impl Tracker {
         let ctx = self.context_comp;
         let mut global = || {
             *global_motion.get_or_insert_with(|| {
-                let g = previous.and_then(|p| {
+                previous.and_then(|p| {
                     super::reference::global(frame, &p.frame, ctx, p.accept, p.structure)
-                });
-                g
+                })
             })
         };
         for s in seen {
@@ -595,15 +617,7 @@ mod tests {
                 centres: [Some((x, y)), None, None],
                 main: 0,
             });
-            let u = tracker.observe(
-                &frame,
-                seen,
-                0.5,
-                255,
-                [PlaneParams { base: 8, beta: 64 }; 3],
-                false,
-                None,
-            );
+            let u = tracker.observe(&frame, seen, &conditions());
             if u.promoted > 0 {
                 promoted_at.get_or_insert(t);
             }
@@ -611,6 +625,16 @@ mod tests {
         assert_eq!(promoted_at, Some((PROMOTE / HIT) as u32 - 1));
         assert_eq!(tracker.confirmed(), &[(10, 10)]);
         assert!(tracker.is_confirmed_near(11, 9));
+    }
+
+    fn conditions() -> Conditions<'static> {
+        Conditions {
+            sigma: 0.5,
+            max: 255,
+            relaxed: [PlaneParams { base: 8, beta: 64 }; 3],
+            moving: false,
+            previous: None,
+        }
     }
 
     #[test]
@@ -627,27 +651,11 @@ mod tests {
                 centres: [None; 3],
                 main: 0,
             };
-            tracker.observe(
-                &frame,
-                [seen],
-                0.5,
-                255,
-                [PlaneParams { base: 8, beta: 64 }; 3],
-                false,
-                None,
-            );
+            tracker.observe(&frame, [seen], &conditions());
         }
         assert!(tracker.confirmed().is_empty());
         for _ in 0..=STALE_FRAMES {
-            tracker.observe(
-                &frame,
-                [],
-                0.5,
-                255,
-                [PlaneParams { base: 8, beta: 64 }; 3],
-                false,
-                None,
-            );
+            tracker.observe(&frame, [], &conditions());
         }
         assert_eq!(tracker.tracks(), 0);
     }
