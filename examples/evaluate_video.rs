@@ -11,7 +11,8 @@
 //! ```
 //! Options: `--data DIR`, `--only SUBSTRING` (scene), `--formats F1,F2`, `--size WxH`,
 //! `--frames N`, `--step DX,DY` (pan per frame, even), `--density D`, `--seed N`,
-//! `--kinds hot+dead+stuck+weak`, `--sensitivity S`, `--frames-table` (per-frame lines).
+//! `--kinds hot+dead+stuck+weak`, `--sensitivity S`, `--frames-table` (per-frame lines),
+//! `--second-take` (run each sequence again with the map the first run learned).
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,9 @@ pub struct Options {
     pub dump_at: Option<usize>,
     /// Positions whose track is printed frame by frame.
     pub trace: Vec<(u32, u32)>,
+    /// Run each sequence twice: the second take starts with the map the first one
+    /// learned (`learn=true map-output=…`, then `defect-map=…`).
+    pub second_take: bool,
 }
 
 impl Default for Options {
@@ -72,6 +76,7 @@ impl Default for Options {
             dump: Vec::new(),
             dump_at: None,
             trace: Vec::new(),
+            second_take: false,
         }
     }
 }
@@ -329,8 +334,22 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                     dump(layout, [&c[at - 1], &d[at - 1], &out], x, y)?;
                 }
             }
-            let scores =
-                eval::run_sequence_with(layout, &c, &d, &o.settings, |i, p, score, detail| {
+            let map = if o.second_take {
+                Some(std::sync::Arc::new(eval::learn_map(
+                    layout,
+                    &d,
+                    &o.settings,
+                )?))
+            } else {
+                None
+            };
+            let scores = eval::run_sequence_mapped(
+                layout,
+                &c,
+                &d,
+                &o.settings,
+                map,
+                |i, p, score, detail| {
                     for &(x, y) in &o.trace {
                         let cand = p
                             .candidates()
@@ -358,7 +377,8 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                         }
                         diagnose(name, format, set.layout().defects(), p, &d);
                     }
-                })?;
+                },
+            )?;
             results.push(SeqResult {
                 scene: name.to_string(),
                 format: format.clone(),
@@ -484,6 +504,7 @@ fn parse() -> Result<Options, String> {
             "--sensitivity" => o.settings.sensitivity = num(&val("--sensitivity")?)?,
             "--frames-table" => o.frames_table = true,
             "--diagnose" => o.diagnose = true,
+            "--second-take" => o.second_take = true,
             "--trace" => {
                 let v = val("--trace")?;
                 let (x, y) = v.split_once(',').ok_or("--trace X,Y")?;

@@ -18,8 +18,11 @@
 //!    `defectfix`, no sample of it is; a *false change* is an untouched pixel that
 //!    `defectfix` changed; PSNR is over every sample of every component.
 
+use std::sync::Arc;
+
 use super::layout::{Frame, FrameMut, Layout};
 use super::{Processor, Settings};
+use crate::defect_map::DefectMap;
 use crate::format::FrameFormat;
 use crate::frame::FrameMut as BayerFrameMut;
 use crate::sim::{Config, DefectSet, Kinds};
@@ -341,9 +344,39 @@ pub fn run_sequence_with(
     clean: &[Planes],
     defective: &[Planes],
     settings: &Settings,
+    inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
+) -> Result<Vec<FrameScore>, String> {
+    run_sequence_mapped(layout, clean, defective, settings, None, inspect)
+}
+
+/// What a first pass over `defective` learns: the confirmed positions at its end, as
+/// a defect map in frame pixels (what `learn=true map-output=…` writes).
+pub fn learn_map(
+    layout: Layout,
+    defective: &[Planes],
+    settings: &Settings,
+) -> Result<DefectMap, String> {
+    let mut processor = Processor::new(layout);
+    for d in defective {
+        let mut out = d.clone();
+        let mut frame = out.frame_mut(layout).map_err(|e| e.to_string())?;
+        processor.process(&mut frame, settings);
+    }
+    Ok(processor.confirmed_map(0, 0))
+}
+
+/// [`run_sequence_with`] with `map` installed from the first frame on (a second take
+/// with the map a first one learned).
+pub fn run_sequence_mapped(
+    layout: Layout,
+    clean: &[Planes],
+    defective: &[Planes],
+    settings: &Settings,
+    map: Option<Arc<DefectMap>>,
     mut inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
 ) -> Result<Vec<FrameScore>, String> {
     let mut processor = Processor::new(layout);
+    processor.set_map(map.as_ref(), 0, 0);
     let mut scores = Vec::with_capacity(clean.len());
     for (i, (c, d)) in clean.iter().zip(defective).enumerate() {
         let mut out = d.clone();

@@ -279,11 +279,26 @@ impl Processor {
     /// The confirmed positions as a defect map, in frame pixels plus an offset (pass the
     /// element's `map-offset-x`/`-y` to write a map that reads back the same way).
     pub fn confirmed_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
+        // A track sits where its spot was first seen; the spot's centre in the
+        // full-resolution component, where it has been seen, names the pixel better.
+        let ctx = self.context_comp;
+        let mut pixels: Vec<(u32, u32)> = self
+            .tracker
+            .confirmed()
+            .iter()
+            .map(|&(x, y)| {
+                self.tracker
+                    .track_near(x, y)
+                    .and_then(|t| t.centres[ctx])
+                    .unwrap_or((x, y))
+            })
+            .collect();
+        pixels.sort_unstable_by_key(|&(x, y)| (y, x));
+        pixels.dedup();
         DefectMap::from_entries(
-            self.tracker
-                .confirmed()
-                .iter()
-                .map(|&(x, y)| Entry::Pixel {
+            pixels
+                .into_iter()
+                .map(|(x, y)| Entry::Pixel {
                     x: i64::from(x) + offset_x,
                     y: i64::from(y) + offset_y,
                 })
@@ -467,17 +482,20 @@ impl Processor {
                         && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
                 })
             };
-            let known = match source {
-                SpotSource::Confirmed => self.tracker.track_near(x, y).map(|t| t.centres),
-                SpotSource::Map => None,
-            };
+            // Where the temporal stage has seen the spot, in each component: a confirmed
+            // track's, or that of a confirmed track within a pixel of a map entry (a
+            // map made from frames names its pixel only to about a pixel).
+            let known = self
+                .tracker
+                .track_near(x, y)
+                .filter(|t| source == SpotSource::Confirmed || t.confirmed)
+                .map(|t| t.centres);
             let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
                 let k = comps.get(c).copied().unwrap_or(comps[0]);
                 known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
             });
-            // The spot's centre in frame pixels, when a full-resolution plane saw it (or
-            // the map names it).
-            // A map names the spot's pixel; for a confirmed one the probe judges it.
+            // A map entry nobody has seen names the spot's pixel; otherwise the probe
+            // judges it from what each component shows.
             let anchor = match known {
                 None => Some((x, y)),
                 Some(_) => None,
