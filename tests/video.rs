@@ -315,9 +315,11 @@ fn a_fixed_spot_in_a_panned_picture_is_confirmed_and_repaired_moving_detail_is_n
                     }
                 }
             }
-            // The injected spot is 120 above the picture; once confirmed, what is left
-            // is the interpolation error over the texture (about the 5 % line).
-            if spot_error <= 25 {
+            // The injected spot is 120 above the picture; once confirmed it comes back
+            // from the previous frame, where the pan had carried the picture under it
+            // into view (the first repair also interpolates where the slow pan has not
+            // carried it clear yet).
+            if spot_error <= 12 {
                 repaired_from.get_or_insert(t);
                 errors.push(spot_error);
             } else {
@@ -325,9 +327,13 @@ fn a_fixed_spot_in_a_panned_picture_is_confirmed_and_repaired_moving_detail_is_n
             }
         }
         let from = repaired_from.unwrap_or(usize::MAX);
-        assert!(from <= 4, "{format}: repaired from frame {from}");
-        let mean = errors.iter().map(|&e| f64::from(e)).sum::<f64>() / errors.len() as f64;
-        assert!(mean <= 12.0, "{format}: errors after repair {errors:?}");
+        // Seen in frames 0 and 1 at the same place while the picture moved: repaired
+        // from frame 1 on, and exactly from frame 3 on.
+        assert_eq!(from, 1, "{format}: repaired from frame {from}");
+        assert!(
+            errors[2..].iter().all(|&e| e == 0),
+            "{format}: errors after repair {errors:?}"
+        );
     }
 }
 
@@ -369,17 +375,19 @@ fn learn_writes_the_confirmed_spot_to_map_output() {
         .collect();
     assert_eq!(positions.len(), 1, "{text}");
     let (x, y) = positions[0];
-    assert!(x.abs_diff(40) <= 1 && y.abs_diff(30) <= 1, "{text}");
+    assert_eq!((x, y), (40, 30), "{text}");
 }
 
 /// The measurement of EVALUATION.md ("Pixel errors in processed video") on one
-/// sequence: 60 frames of 1280×720 panned over a real 8-bit Bayer frame, fixed hot,
-/// dead, stuck and weak photosites, `bayer2rgb ! videoconvert` to NV12, defaults.
+/// sequence: 60 frames of 1280×720 panned over a real 8-bit Bayer frame (Outdoor1, the
+/// scene whose foliage makes it the hardest), fixed hot, dead, stuck and weak
+/// photosites, `bayer2rgb ! videoconvert` to NV12, defaults; then a second take of the
+/// same sequence that starts with the map the first one learned.
 #[test]
 fn measured_on_a_real_sequence_through_bayer2rgb_and_videoconvert() {
     init();
     let o = evaluate_video::Options {
-        only: Some("Outdoor3".into()),
+        only: Some("Outdoor1".into()),
         formats: vec!["NV12".into()],
         ..evaluate_video::Options::default()
     };
@@ -400,8 +408,24 @@ fn measured_on_a_real_sequence_through_bayer2rgb_and_videoconvert() {
     );
     assert!(last.visible >= 100, "{last:?}");
     assert!(last.recall() >= 0.95, "{last:?}");
-    assert!(r.mean_false_per_mp() < 10.0);
-    // No frame loses; every frame from the third on (the first confirmations) gains.
+    assert!(
+        r.worst_false_per_mp() < 10.0,
+        "{:.1}",
+        r.worst_false_per_mp()
+    );
+    // No frame loses; every frame from the second on gains (the first has nothing to
+    // compare with: no spot can be confirmed in it).
     assert!(r.min_gain() >= 0.0);
-    assert!(r.scores[2..].iter().all(|s| s.psnr_out > s.psnr_in));
+    assert_eq!(r.scores[0].psnr_out, r.scores[0].psnr_in);
+    assert!(r.scores[1..].iter().all(|s| s.psnr_out > s.psnr_in));
+
+    // The second take, with the learned map from its first frame on: every frame gains.
+    let second = evaluate_video::run(&evaluate_video::Options {
+        second_take: true,
+        ..o
+    })
+    .expect("second take runs");
+    let r2 = &second[0];
+    assert!(r2.last().recall() >= 0.95, "{:?}", r2.last());
+    assert!(r2.scores.iter().all(|s| s.psnr_out > s.psnr_in + 10.0));
 }

@@ -742,3 +742,95 @@ fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> V
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pan over a picture whose lower half is flat: a textured band on top (where the
+    /// motion shows), a star on the flat part that moves with the picture, and a fixed
+    /// spot on the flat part.
+    fn frame(layout: Layout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
+        let (mut planes, strides) = layout.alloc();
+        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        for (c, k) in layout.components().iter().enumerate() {
+            let (w, h) = layout.comp_size(c);
+            for y in 0..h {
+                for x in 0..w {
+                    let (u, v) = ((x << k.sx) + 4 * t, y << k.sy);
+                    let mut value = if c > 0 {
+                        128
+                    } else if v < 40 {
+                        (40 + (u * 37 + v * 91 + (u * v) % 13 * 7) % 150) as u16
+                    } else {
+                        60
+                    };
+                    // The star: 3×3 pixels at picture position (150, 70).
+                    if c == 0 && u.abs_diff(150) <= 1 && v.abs_diff(70) <= 1 {
+                        value = 220;
+                    }
+                    f.set(c, x, y, value);
+                }
+            }
+        }
+        if fixed {
+            f.set(0, 100, 70, 200);
+        }
+        (planes, strides)
+    }
+
+    fn view<'a>(layout: Layout, planes: &'a [Vec<u8>], strides: [usize; 3]) -> Frame<'a> {
+        let plane = |i: usize| planes.get(i).map_or(&[][..], |v| v.as_slice());
+        Frame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap()
+    }
+
+    #[test]
+    fn a_fixed_spot_on_a_flat_background_is_repaired_from_the_second_frame_a_star_is_not() {
+        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        let mut p = Processor::new(layout);
+        for t in 0..8 {
+            let (clean, _) = frame(layout, t, false);
+            let (input, strides) = frame(layout, t, true);
+            let mut out = input.clone();
+            p.process(
+                &mut FrameMut::from_vecs(layout, &mut out, strides).unwrap(),
+                &Settings::default(),
+            );
+            let (f, i, c) = (
+                view(layout, &out, strides),
+                view(layout, &input, strides),
+                view(layout, &clean, strides),
+            );
+            for comp in 0..layout.components().len() {
+                let (w, h) = layout.comp_size(comp);
+                for y in 0..h {
+                    for x in 0..w {
+                        let expected = if t >= 1 {
+                            c.get(comp, x, y)
+                        } else {
+                            i.get(comp, x, y)
+                        };
+                        assert_eq!(f.get(comp, x, y), expected, "frame {t} c{comp} ({x},{y})");
+                    }
+                }
+            }
+        }
+        assert_eq!(p.confirmed(), &[(100, 70)]);
+    }
+
+    #[test]
+    fn a_still_flat_picture_confirms_nothing() {
+        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        let mut p = Processor::new(layout);
+        for _ in 0..8 {
+            let (mut input, strides) = frame(layout, 0, true);
+            let before = input.clone();
+            p.process(
+                &mut FrameMut::from_vecs(layout, &mut input, strides).unwrap(),
+                &Settings::default(),
+            );
+            assert_eq!(input, before);
+        }
+        assert!(p.confirmed().is_empty());
+    }
+}
