@@ -436,6 +436,7 @@ impl Processor {
                         accept,
                         threshold,
                         structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
+                        hint: self.tracker.global_motion(),
                     }),
                 },
             );
@@ -472,6 +473,12 @@ impl Processor {
         }
         let neighbours = neighbour_lists(&targets);
         let comps = layout.components();
+        let hints: Vec<(i32, i32)> = self
+            .tracker
+            .global_motion()
+            .into_iter()
+            .chain([(0, 0)])
+            .collect();
         let mut probed = HashSet::new();
         for (i, &(x, y, source)) in targets.iter().enumerate() {
             let near = &neighbours[i];
@@ -516,14 +523,14 @@ impl Processor {
             let shifted = previous.and_then(|prev| {
                 let (cx, cy) = centres[self.context_comp];
                 let was_repaired = self.probed.contains(&(x, y));
-                reference::find(&view, &prev, self.context_comp, cx, cy, accept).map(|m| {
-                    repair::Shifted {
+                reference::find(&view, &prev, self.context_comp, (cx, cy), accept, &hints).map(
+                    |m| repair::Shifted {
                         frame: prev,
                         dx: m.dx,
                         dy: m.dy,
                         repaired: was_repaired,
-                    }
-                })
+                    },
+                )
             });
             let probe = repair::probe(
                 &view,

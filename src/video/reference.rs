@@ -87,75 +87,129 @@ impl Reference {
     }
 }
 
+/// Side of the square of the previous frame a search reads.
+const REACH: usize = (2 * (SEARCH + WINDOW) + 1) as usize;
+
 /// Searches the previous frame `prev` for the surroundings of frame pixel (`x`, `y`)
 /// of `cur`, in full-resolution component `c`: a 9×9 window without its 5×5 centre,
-/// at offsets up to [`SEARCH`] pixels. Returns the offset with the smallest mean absolute difference, when that is at most
-/// `accept` per sample; among equal ones, the shortest.
+/// at offsets up to [`SEARCH`] pixels. Returns the offset with the smallest mean
+/// absolute difference, when that is at most `accept` per sample; among equal ones,
+/// the shortest. The offsets in `hints` (the motion of the last frame, none at all)
+/// are tried first: one that fits well is taken as it is, and otherwise the best of
+/// them lets the exhaustive scan give up on most other offsets after a few samples.
 pub fn find(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
-    x: u32,
-    y: u32,
+    (x, y): (u32, u32),
     accept: f64,
+    hints: &[(i32, i32)],
 ) -> Option<Motion> {
     let (w, h) = cur.layout().comp_size(c);
     let (w, h) = (w as i32, h as i32);
     let (x, y) = (x as i32, y as i32);
-    // The window of the current frame, gathered once.
+    // The window of the current frame (offsets from the centre and values), and the
+    // square of the previous frame any offset can reach, both gathered once.
     let mut here = [(0i32, 0i32, 0i32); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize];
     let mut n = 0;
+    let (mut x0, mut x1, mut y0, mut y1) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
     for j in -WINDOW..=WINDOW {
         for i in -WINDOW..=WINDOW {
             let (sx, sy) = (x + i, y + j);
             if (i.abs() <= HOLE && j.abs() <= HOLE) || sx < 0 || sy < 0 || sx >= w || sy >= h {
                 continue;
             }
-            here[n] = (sx, sy, i32::from(cur.get(c, sx as usize, sy as usize)));
+            here[n] = (i, j, i32::from(cur.get(c, sx as usize, sy as usize)));
             n += 1;
+            (x0, x1, y0, y1) = (x0.min(i), x1.max(i), y0.min(j), y1.max(j));
         }
     }
     let here = &here[..n];
     if n < 24 {
         return None;
     }
-    let still = here
-        .iter()
-        .map(|&(sx, sy, v)| u64::from(v.abs_diff(i32::from(prev.get(c, sx as usize, sy as usize)))))
-        .sum::<u64>() as f64
-        / n as f64;
-    let mut best: Option<(u64, i32, (i32, i32))> = None;
+    // Offsets whose window stays inside the plane.
+    let fits = |dx: i32, dy: i32| {
+        x + x0 + dx >= 0 && x + x1 + dx < w && y + y0 + dy >= 0 && y + y1 + dy < h
+    };
+    let direct = |dx: i32, dy: i32| -> u64 {
+        here.iter()
+            .map(|&(i, j, v)| {
+                let (px, py) = ((x + i + dx) as usize, (y + j + dy) as usize);
+                u64::from(v.abs_diff(i32::from(prev.get(c, px, py))))
+            })
+            .sum()
+    };
+    let still = direct(0, 0) as f64 / n as f64;
+    // A hint that explains the window to half the noise allowance is taken without a
+    // search (the usual case: a steady pan, or a still picture).
+    let mut hinted: Option<(u64, i32, (i32, i32))> = None;
+    for &(dx, dy) in hints {
+        if dx.abs() > SEARCH || dy.abs() > SEARCH || !fits(dx, dy) {
+            continue;
+        }
+        let s = if (dx, dy) == (0, 0) {
+            (still * n as f64) as u64
+        } else {
+            direct(dx, dy)
+        };
+        let len = dx * dx + dy * dy;
+        if hinted.is_none_or(|(b, l, _)| s < b || (s == b && len < l)) {
+            hinted = Some((s, len, (dx, dy)));
+        }
+    }
+    if let Some((sad, _, (dx, dy))) = hinted
+        && (sad as f64) <= accept / 2.0 * n as f64
+    {
+        return Some(Motion {
+            dx,
+            dy,
+            cost: sad as f64 / n as f64,
+            still,
+        });
+    }
+    let r = SEARCH + WINDOW;
+    let mut there = [0i32; REACH * REACH];
+    for j in -r..=r {
+        for i in -r..=r {
+            let (px, py) = (x + i, y + j);
+            if px >= 0 && py >= 0 && px < w && py < h {
+                there[((j + r) as usize) * REACH + (i + r) as usize] =
+                    i32::from(prev.get(c, px as usize, py as usize));
+            }
+        }
+    }
+    // Sum of absolute differences at an offset, abandoned once above `bound`.
+    let sad = |dx: i32, dy: i32, bound: u64| -> u64 {
+        let mut s = 0u64;
+        for &(i, j, v) in here {
+            let at = ((j + dy + r) as usize) * REACH + (i + dx + r) as usize;
+            s += u64::from(v.abs_diff(there[at]));
+            if s > bound {
+                break;
+            }
+        }
+        s
+    };
+    let mut best: Option<(u64, i32, (i32, i32))> = hinted;
+    let mut consider = |dx: i32, dy: i32| {
+        if !fits(dx, dy) {
+            return;
+        }
+        let bound = best.map_or(u64::MAX, |(b, _, _)| b);
+        let s = sad(dx, dy, bound);
+        let len = dx * dx + dy * dy;
+        let better = match best {
+            None => true,
+            Some((b, l, _)) => s < b || (s == b && len < l),
+        };
+        if better {
+            best = Some((s, len, (dx, dy)));
+        }
+    };
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
-            let mut sad = 0u64;
-            let mut counted = 0u64;
-            let mut out_of_reach = false;
-            for &(sx, sy, v) in here {
-                let (px, py) = (sx + dx, sy + dy);
-                if px < 0 || py < 0 || px >= w || py >= h {
-                    out_of_reach = true;
-                    break;
-                }
-                sad += u64::from(v.abs_diff(i32::from(prev.get(c, px as usize, py as usize))));
-                counted += 1;
-                // Already worse than the best: stop early.
-                if let Some((b, _, _)) = best
-                    && sad > b
-                {
-                    break;
-                }
-            }
-            if out_of_reach || counted < n as u64 {
-                continue;
-            }
-            let len = dx * dx + dy * dy;
-            let better = match best {
-                None => true,
-                Some((b, l, _)) => sad < b || (sad == b && len < l),
-            };
-            if better {
-                best = Some((sad, len, (dx, dy)));
-            }
+            consider(dx, dy);
         }
     }
     let (sad, _, (dx, dy)) = best?;
@@ -214,6 +268,7 @@ pub fn global(
     c: usize,
     accept: f64,
     structure: u16,
+    hints: &[(i32, i32)],
 ) -> Option<Motion> {
     let (w, h) = cur.layout().comp_size(c);
     let margin = (SEARCH + WINDOW) as usize;
@@ -244,7 +299,7 @@ pub fn global(
     let found: Vec<Motion> = points
         .iter()
         .take(GLOBAL_POINTS)
-        .filter_map(|&(_, x, y)| find(cur, prev, c, x as u32, y as u32, accept))
+        .filter_map(|&(_, x, y)| find(cur, prev, c, (x as u32, y as u32), accept, hints))
         .collect();
     let mut best: Option<(usize, Motion)> = None;
     for m in &found {
@@ -323,12 +378,12 @@ mod tests {
         let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
-        let m = find(&cur, &prev, 0, 24, 24, 0.5).unwrap();
+        let m = find(&cur, &prev, 0, (24, 24), 0.5, &[]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
         assert!(m.still > 10.0, "{m:?}");
         // The same picture twice: it did not move.
         let same = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        let m = find(&cur, &same, 0, 24, 24, 0.5).unwrap();
+        let m = find(&cur, &same, 0, (24, 24), 0.5, &[(3, 1)]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
     }
 
@@ -339,12 +394,12 @@ mod tests {
         let (p1, s1) = textured(layout, (0, 0));
         let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        let m = global(&cur, &prev, 0, 0.5, 10).unwrap();
+        let m = global(&cur, &prev, 0, 0.5, 10, &[]).unwrap();
         assert_eq!((m.dx, m.dy), (-6, -4));
         // A flat picture shows no motion at all.
         let (f, fs) = layout.alloc();
         let flat = Frame::new(layout, [&f[0], &f[1], &f[2]], fs).unwrap();
-        assert!(global(&flat, &flat, 0, 0.5, 10).is_none());
+        assert!(global(&flat, &flat, 0, 0.5, 10, &[]).is_none());
     }
 
     #[test]

@@ -95,6 +95,15 @@ pub struct Previous<'a> {
     pub threshold: [i32; 3],
     /// The least spread (sample units) of a window whose motion can be measured.
     pub structure: u16,
+    /// The motion of the picture as a whole in the last frame that measured it.
+    pub hint: Option<(i32, i32)>,
+}
+
+impl Previous<'_> {
+    /// The offsets a search tries first: the last motion, and none at all.
+    pub fn hints(&self) -> Vec<(i32, i32)> {
+        self.hint.into_iter().chain([(0, 0)]).collect()
+    }
 }
 
 /// A spot the spatial test found in a frame, as the tracker takes it.
@@ -141,6 +150,8 @@ pub struct Tracker {
     tracks: HashMap<(u32, u32), Track>,
     frame: u64,
     confirmed: Vec<(u32, u32)>,
+    /// The motion of the picture as a whole, as last measured.
+    global: Option<(i32, i32)>,
 }
 
 impl Tracker {
@@ -156,6 +167,7 @@ impl Tracker {
             tracks: HashMap::new(),
             frame: 0,
             confirmed: Vec::new(),
+            global: None,
         }
     }
 
@@ -211,6 +223,12 @@ impl Tracker {
     /// Tracks followed (confirmed or not).
     pub fn tracks(&self) -> usize {
         self.tracks.len()
+    }
+
+    /// The motion of the picture as a whole (offset from this frame to the previous
+    /// one, frame pixels), as last measured.
+    pub fn global_motion(&self) -> Option<(i32, i32)> {
+        self.global
     }
 
     /// Frames observed.
@@ -279,8 +297,14 @@ impl Tracker {
         global: &mut dyn FnMut() -> Option<Motion>,
     ) -> bool {
         let ctx = self.context_comp;
-        let local =
-            super::reference::find(frame, &previous.frame, ctx, at.0, at.1, previous.accept);
+        let local = super::reference::find(
+            frame,
+            &previous.frame,
+            ctx,
+            at,
+            previous.accept,
+            &previous.hints(),
+        );
         let moved = |m: &Motion| m.still > 2.0 * previous.accept;
         let m = match local {
             Some(m) if moved(&m) => m,
@@ -382,7 +406,14 @@ impl Tracker {
         let mut global = || {
             *global_motion.get_or_insert_with(|| {
                 previous.and_then(|p| {
-                    super::reference::global(frame, &p.frame, ctx, p.accept, p.structure)
+                    super::reference::global(
+                        frame,
+                        &p.frame,
+                        ctx,
+                        p.accept,
+                        p.structure,
+                        &p.hints(),
+                    )
                 })
             })
         };
@@ -414,6 +445,11 @@ impl Tracker {
                     let stayed = exact
                         && seen_last_frame
                         && previous.is_some_and(|p| {
+                            // (Nothing moved around it, and the picture as a whole
+                            // did not move last time it was measured: no search.)
+                            if !changed(&t.context, &context) && p.hint == Some((0, 0)) {
+                                return false;
+                            }
                             let ctx = self.context_comp;
                             let at = voted[ctx].unwrap_or(k);
                             self.stayed_put(frame, p, at, m, voted[m], &mut global)
@@ -440,6 +476,9 @@ impl Tracker {
                 }
                 None => {}
             }
+        }
+        if let Some(g) = global_motion {
+            self.global = g.map(|m| (m.dx, m.dy));
         }
         let layout = *frame.layout();
         let absent = |x: u32, y: u32, centres: &[Option<(u32, u32)>; 3]| {
