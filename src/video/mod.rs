@@ -189,6 +189,8 @@ pub struct Processor {
     /// Targets probed in the previous frame: their samples there were repaired, or
     /// showed nothing to repair.
     probed: HashSet<(u32, u32)>,
+    /// Targets repaired in the previous frame (samples changed).
+    repaired: HashSet<(u32, u32)>,
 }
 
 impl Processor {
@@ -227,6 +229,7 @@ impl Processor {
             last_update: TrackUpdate::default(),
             reference: reference::Reference::default(),
             probed: HashSet::new(),
+            repaired: HashSet::new(),
         }
     }
 
@@ -437,6 +440,7 @@ impl Processor {
                         threshold,
                         structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
                         hint: self.tracker.global_motion(),
+                        repaired: &self.repaired,
                     }),
                 },
             );
@@ -480,6 +484,7 @@ impl Processor {
             .chain([(0, 0)])
             .collect();
         let mut probed = HashSet::new();
+        let mut repaired = HashSet::new();
         for (i, &(x, y, source)) in targets.iter().enumerate() {
             let near = &neighbours[i];
             let usable = |c: usize, sx: usize, sy: usize| {
@@ -549,6 +554,7 @@ impl Processor {
             if changed == 0 {
                 continue;
             }
+            repaired.insert((x, y));
             self.spots
                 .push(describe(&layout, x, y, source, &probe, changed));
         }
@@ -562,6 +568,7 @@ impl Processor {
             self.reference.clear();
         }
         self.probed = probed;
+        self.repaired = repaired;
 
         // 4. Write.
         if settings.mode == Mode::Correct {

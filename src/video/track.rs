@@ -29,7 +29,7 @@
 //! input). Each track also keeps, per component, votes for where in that component the
 //! spot's centre was seen; the most voted position is where it is repaired.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::detect::PlaneParams;
 use super::layout::{Frame, Layout};
@@ -97,6 +97,9 @@ pub struct Previous<'a> {
     pub structure: u16,
     /// The motion of the picture as a whole in the last frame that measured it.
     pub hint: Option<(i32, i32)>,
+    /// Positions repaired in `frame` (frame pixels): near them it no longer shows what
+    /// the picture showed, and is no witness.
+    pub repaired: &'a HashSet<(u32, u32)>,
 }
 
 impl Previous<'_> {
@@ -328,6 +331,23 @@ impl Tracker {
             },
             None => return false,
         };
+        // Where the picture came from was repaired in the previous frame: what is
+        // there now is the repair, not the picture (a false repair would otherwise
+        // confirm the detail that moves on from it, frame after frame).
+        const NEAR_REPAIR: i64 = 4;
+        let (fx, fy) = (
+            i64::from(at.0) + i64::from(m.dx),
+            i64::from(at.1) + i64::from(m.dy),
+        );
+        let near_repair = (-NEAR_REPAIR..=NEAR_REPAIR).any(|dy| {
+            (-NEAR_REPAIR..=NEAR_REPAIR).any(|dx| {
+                let (x, y) = (fx + dx, fy + dy);
+                x >= 0 && y >= 0 && previous.repaired.contains(&(x as u32, y as u32))
+            })
+        });
+        if near_repair {
+            return false;
+        }
         let Some(centre) = centre else { return false };
         super::reference::standout(frame, &previous.frame, c, centre, &m)
             .is_some_and(|d| d > 2 * previous.threshold[c].max(1))
