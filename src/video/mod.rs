@@ -13,12 +13,18 @@
 //!    around them ([`detect`]); hits of all planes within 2 pixels of each other become
 //!    one *candidate* at a frame pixel.
 //! 2. **confirm** ([`track`]): a candidate becomes a *pixel error* once it has stayed at
-//!    its frame position through several changes of the picture around it; detail that
-//!    moves with the picture never does.
+//!    its frame position while the picture around it moved — seen in two consecutive
+//!    frames while the previous frame, moved along with the picture, does not show it
+//!    ([`reference`](mod@reference)), or through several changes of its surroundings; detail that
+//!    moves with the picture never does. Nothing is confirmed in a stream's first
+//!    frame: one frame cannot tell a pixel error from detail.
 //! 3. **repair** ([`repair`]): every confirmed position and every position of the defect
-//!    map is re-estimated from its surroundings in every component plane at once — luma
-//!    and chroma together, so no coloured halo remains; estimates are all computed from
-//!    the untouched frame before any is written.
+//!    map is re-estimated in every component plane at once — luma and chroma together,
+//!    so no coloured halo remains — from the previous frame where the spot's
+//!    surroundings are found there (the picture the spot hides, moved into view by the
+//!    motion), else from the ring of samples around it; estimates are all computed from
+//!    the untouched frame before any is written, and a sample is replaced only where it
+//!    stands out from its estimate.
 //! 4. **report**: each repaired spot with its position, the component that shows it most,
 //!    and its QC [`Severity`] ([`quality`]).
 //!

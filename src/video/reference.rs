@@ -255,7 +255,7 @@ pub fn cost_at(
 /// Points of the grid [`global`] looks for structure at (columns × rows)…
 const GLOBAL_GRID: (usize, usize) = (16, 12);
 /// …and the most structured of them it measures.
-const GLOBAL_POINTS: usize = 24;
+pub const GLOBAL_POINTS: usize = 24;
 
 /// The motion of the picture as a whole: [`find`] at the [`GLOBAL_POINTS`] points of a
 /// grid where the picture has the most structure (a window spread of at least

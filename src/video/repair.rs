@@ -1,6 +1,17 @@
-//! Joint repair of a spot in every component plane, from its surroundings.
+//! Joint repair of a spot in every component plane, from the previous frame or from its
+//! surroundings.
 //!
-//! A spot at frame pixel (`x`, `y`) is repaired in each component plane around the
+//! Where the motion search of [`super::reference`] found the spot's surroundings in the
+//! previous frame ([`Shifted`]), each box sample (below) is estimated by the sample the
+//! motion brings to it from there, and replaced when it differs from that by more than
+//! the component's threshold: the picture comes back as it was, texture included, and
+//! what the spot did not reach is left as it is. Box samples whose source there was the
+//! spot itself (motion slower than the spot is wide, before the spot was first
+//! repaired) fall back to the spatial estimate, and a component whose motion is not a
+//! whole number of its samples (odd motion in subsampled chroma) is estimated
+//! spatially throughout.
+//!
+//! The spatial estimate: a spot at frame pixel (`x`, `y`) is repaired in each component plane around the
 //! sample that covers it (`x >> sx`, `y >> sy`): the 3×3 *box* of samples there is
 //! re-estimated from the 16-sample *ring* at distance 2, which a spot of up to 3×3
 //! samples does not reach. For every box sample, two estimates are formed — the linear
@@ -351,7 +362,7 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
 /// Only the samples that can have seen the 3×3 frame pixels around the spot's centre
 /// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover the frame
 /// pixels it is filtered from: rows `2cy … 2cy + 1`, and columns `2cx − 1 … 2cx + 1`
-/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`];
+/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`](super::layout::Layout::cosited_chroma);
 /// this is what `videoconvert` does, measured) — so the repair stays inside what the
 /// spot can have touched. That centre is
 /// `anchor` when given (a full-resolution plane saw it, or the map names it), else it

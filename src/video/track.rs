@@ -11,6 +11,11 @@
 //! noise and quantisation explain since the last evidence (or, where the context is
 //! flat and cannot show a change, where the picture as a whole moved: [`MotionMeter`]):
 //!
+//! - seen again in the next frame at the same place while the picture around it moved
+//!   on — its surroundings are found elsewhere in the previous frame (or, on a flat
+//!   background, the picture as a whole moved), and the spot stands out from what the
+//!   previous frame showed where the picture came from: +2·[`HIT`] (two frames confirm
+//!   it);
 //! - seen again after such a change: +[`HIT`];
 //! - not seen after such a change, and clearly absent (not even a spot at half the
 //!   margins is there): −[`MISS`].
@@ -543,7 +548,7 @@ impl Tracker {
 /// Side of the tiles the motion meter compares (frame pixels).
 pub const TILE: usize = 32;
 /// Subsampling step inside a tile.
-const STEP: usize = 4;
+pub const STEP: usize = 4;
 
 /// Whether the picture as a whole moves: luma is subsampled every [`STEP`] pixels and
 /// compared tile by tile ([`TILE`]×[`TILE`]) with the subsample of the last frame that
