@@ -337,6 +337,29 @@ fn a_fixed_spot_in_a_panned_picture_is_confirmed_and_repaired_moving_detail_is_n
     }
 }
 
+/// A discontinuous buffer (or a flush) makes the previous frame no witness: the spot
+/// then needs the slower rule, three sightings.
+#[test]
+fn after_a_discontinuity_two_frames_no_longer_confirm() {
+    let info = info("NV12", 160, 96);
+    for discont in [false, true] {
+        let mut h = harness(&info, &[]);
+        let mut changed_at = None;
+        for t in 0..4 {
+            let mut input = panned_frame(&info, t, Some((40, 30)));
+            if discont && t == 1 {
+                input.make_mut().set_flags(gst::BufferFlags::DISCONT);
+            }
+            let before = bytes(&input);
+            h.push(input).expect("pushed");
+            if bytes(&h.pull().expect("pulled")) != before {
+                changed_at.get_or_insert(t);
+            }
+        }
+        assert_eq!(changed_at, Some(if discont { 2 } else { 1 }), "discont {discont}");
+    }
+}
+
 #[test]
 fn a_still_picture_confirms_nothing() {
     let info = info("I420", 160, 96);

@@ -693,8 +693,15 @@ impl BaseTransformImpl for DefectFix {
     }
 
     fn sink_event(&self, event: gst::Event) -> bool {
-        if let gst::EventView::Eos(_) = event.view() {
-            self.end_of_stream();
+        match event.view() {
+            gst::EventView::Eos(_) => self.end_of_stream(),
+            // After a flush (a seek) the last frame is not the one before the next.
+            gst::EventView::FlushStop(_) => {
+                if let Some(video) = lock(&self.video).as_mut() {
+                    video.discontinuity();
+                }
+            }
+            _ => {}
         }
         self.parent_sink_event(event)
     }

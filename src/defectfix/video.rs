@@ -122,6 +122,11 @@ impl VideoState {
         self.processor.layout()
     }
 
+    /// The stream jumped (flush, seek): forget the previous frame.
+    pub fn discontinuity(&mut self) {
+        self.processor.discontinuity();
+    }
+
     /// Frames processed.
     pub fn frames(&self) -> u64 {
         self.frames
@@ -133,6 +138,9 @@ impl VideoState {
         buf: &mut gst::BufferRef,
         p: &VideoParams,
     ) -> Result<VideoOutcome, String> {
+        if buf.flags().contains(gst::BufferFlags::DISCONT) {
+            self.processor.discontinuity();
+        }
         let placement = self
             .processor
             .set_map(p.map.as_ref(), p.offset_x, p.offset_y);

@@ -338,6 +338,15 @@ impl Processor {
         )
     }
 
+    /// The stream jumped (a seek, a flush, a dropped stretch): the previous frame no
+    /// longer shows what came just before the next one, and is forgotten. What was
+    /// confirmed stays.
+    pub fn discontinuity(&mut self) {
+        self.reference.clear();
+        self.probed.clear();
+        self.repaired.clear();
+    }
+
     /// Processes one frame in place (or only inspects it, in detect mode).
     pub fn process(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
         let mut report = FrameReport {
@@ -836,6 +845,26 @@ mod tests {
             }
         }
         assert_eq!(p.confirmed(), &[(100, 70)]);
+    }
+
+    #[test]
+    fn after_a_discontinuity_the_previous_frame_is_no_witness() {
+        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        for jump in [false, true] {
+            let mut p = Processor::new(layout);
+            for t in 0..2 {
+                if jump && t == 1 {
+                    p.discontinuity();
+                }
+                let (mut input, strides) = frame(layout, t, true);
+                p.process(
+                    &mut FrameMut::from_vecs(layout, &mut input, strides).unwrap(),
+                    &Settings::default(),
+                );
+            }
+            // Without the jump two frames confirm the spot; after it they cannot.
+            assert_eq!(p.confirmed().is_empty(), jump);
+        }
     }
 
     #[test]
