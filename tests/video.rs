@@ -356,7 +356,11 @@ fn after_a_discontinuity_two_frames_no_longer_confirm() {
                 changed_at.get_or_insert(t);
             }
         }
-        assert_eq!(changed_at, Some(if discont { 2 } else { 1 }), "discont {discont}");
+        assert_eq!(
+            changed_at,
+            Some(if discont { 2 } else { 1 }),
+            "discont {discont}"
+        );
     }
 }
 

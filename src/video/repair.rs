@@ -455,13 +455,7 @@ pub fn probe(
                     if let Some(e) = estimate
                         && reach(sx, sy)
                     {
-                        writes.push(Write {
-                            c: c as u8,
-                            x: sx as u32,
-                            y: sy as u32,
-                            value: e.clamp(0, i32::from(layout.max_value())) as u16,
-                        });
-                        probe.changed += 1;
+                        replace(writes, probe, c, (sx, sy), e, layout.max_value());
                     }
                 }
             }
@@ -501,18 +495,31 @@ pub fn probe(
                     (false, false) => a > t && a <= on_side(1, j).max(on_side(i, 1)) + t,
                 };
                 if d.signum() == b.dev.signum() && shaped && reach(sx, sy) {
-                    writes.push(Write {
-                        c: c as u8,
-                        x: sx as u32,
-                        y: sy as u32,
-                        value: e.clamp(0, i32::from(layout.max_value())) as u16,
-                    });
-                    probe.changed += 1;
+                    replace(writes, probe, c, (sx, sy), e, layout.max_value());
                 }
             }
         }
     }
     out
+}
+
+/// Appends the replacement of sample (`sx`, `sy`) of component `c` by `estimate`
+/// (clamped to the range) and counts it.
+fn replace(
+    writes: &mut Vec<Write>,
+    probe: &mut CompProbe,
+    c: usize,
+    (sx, sy): (isize, isize),
+    estimate: i32,
+    max: u16,
+) {
+    writes.push(Write {
+        c: c as u8,
+        x: sx as u32,
+        y: sy as u32,
+        value: estimate.clamp(0, i32::from(max)) as u16,
+    });
+    probe.changed += 1;
 }
 
 fn median(v: &mut [i32]) -> Option<i32> {
