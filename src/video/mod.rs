@@ -468,122 +468,34 @@ impl Processor {
 
         // 3. Repair targets: the map's pixels, then confirmed positions the map does not
         //    already cover.
-        let mut targets: Vec<(u32, u32, SpotSource)> = self
-            .mapped
-            .pixels()
-            .iter()
-            .map(|&(x, y)| (x, y, SpotSource::Map))
-            .collect();
-        if settings.detection {
-            let near_map: HashSet<(u32, u32)> = self.mapped.pixels().iter().copied().collect();
-            for &(x, y) in self.tracker.confirmed() {
-                let listed = (-1i32..=1).any(|dy| {
-                    (-1i32..=1).any(|dx| {
-                        match (x.checked_add_signed(dx), y.checked_add_signed(dy)) {
-                            (Some(a), Some(b)) => near_map.contains(&(a, b)),
-                            _ => false,
-                        }
-                    })
-                });
-                if !listed {
-                    targets.push((x, y, SpotSource::Confirmed));
-                }
-            }
-        }
-        let neighbours = neighbour_lists(&targets);
-        let comps = layout.components();
-        let hints: Vec<(i32, i32)> = self
-            .tracker
-            .global_motion()
-            .into_iter()
-            .chain([(0, 0)])
-            .collect();
-        let mut probed = HashSet::new();
-        let mut repaired = HashSet::new();
-        for (i, &(x, y, source)) in targets.iter().enumerate() {
-            let near = &neighbours[i];
-            let usable = |c: usize, sx: usize, sy: usize| {
-                let k = comps[c];
-                !near.iter().any(|&(tx, ty)| {
-                    ((tx >> k.sx) as usize).abs_diff(sx) <= 1
-                        && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
-                })
-            };
-            // Where the temporal stage has seen the spot, in each component: a confirmed
-            // track's, or that of a confirmed track within a pixel of a map entry (a
-            // map made from frames names its pixel only to about a pixel).
-            let known = self
-                .tracker
-                .track_near(x, y)
-                .filter(|t| source == SpotSource::Confirmed || t.confirmed)
-                .map(|t| t.centres);
-            let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
-                let k = comps.get(c).copied().unwrap_or(comps[0]);
-                known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
-            });
-            // A map entry nobody has seen names the spot's pixel; otherwise the probe
-            // judges it from what each component shows.
-            let anchor = match known {
-                None => Some((x, y)),
-                Some(_) => None,
-            };
-            // A confirmed position is repaired in the frames where a spot is there:
-            // one that passes the spatial test with half the margins, or (on an edge,
-            // where that test cannot see it) one that stands out from its directional
-            // estimate by twice the usual margin. Where it matches its background,
-            // nothing is touched.
-            let present = source == SpotSource::Map
-                || (0..ncomp).any(|c| {
-                    let (cx, cy) = centres[c];
-                    detect::spot_at(&view, c, cx as usize, cy as usize, &relaxed[c]).is_some()
-                });
-            let margin = if present { 1 } else { 2 };
-            // Where the spot's surroundings were in the previous frame: the picture it
-            // hides is there.
-            let shifted = previous.and_then(|prev| {
-                let (cx, cy) = centres[self.context_comp];
-                let was_repaired = self.probed.contains(&(x, y));
-                reference::find(&view, &prev, self.context_comp, (cx, cy), accept, &hints).map(
-                    |m| repair::Shifted {
-                        frame: prev,
-                        dx: m.dx,
-                        dy: m.dy,
-                        repaired: was_repaired,
-                    },
-                )
-            });
-            let probe = repair::probe(
-                &view,
-                centres,
-                anchor,
+        let probed_last = &self.probed;
+        let outcome = repair_targets(
+            &view,
+            &RepairInput {
+                mapped: self.mapped.pixels(),
+                tracker: &self.tracker,
+                context_comp: self.context_comp,
+                detection: settings.detection,
+                previous,
+                accept,
                 threshold,
-                margin,
-                &usable,
-                shifted.as_ref(),
-                &mut self.writes,
-            );
-            let changed = probe.changed();
-            // Its samples in this frame as stored for the next are now either repaired
-            // or showed nothing to repair.
-            probed.insert((x, y));
-            if changed == 0 {
-                continue;
-            }
-            repaired.insert((x, y));
-            self.spots
-                .push(describe(&layout, x, y, source, &probe, changed));
-        }
+                relaxed,
+                own_samples_ok: &|x, y| probed_last.contains(&(x, y)),
+            },
+            &mut self.writes,
+            &mut self.spots,
+        );
         report.spots = self.spots.len();
         report.samples = self.writes.len();
 
         // The reference for the next frame: this one as repaired.
-        if settings.detection || !targets.is_empty() {
+        if settings.detection || outcome.targets > 0 {
             self.reference.store(&view, &self.writes);
         } else {
             self.reference.clear();
         }
-        self.probed = probed;
-        self.repaired = repaired;
+        self.probed = outcome.probed;
+        self.repaired = outcome.repaired;
 
         // 4. Write.
         if settings.mode == Mode::Correct {
@@ -593,6 +505,157 @@ impl Processor {
         }
         self.spots.sort_by_key(|s| (s.y, s.x));
         report
+    }
+}
+
+/// What step 3 (repair) needs besides the frame.
+struct RepairInput<'a> {
+    /// Map pixels in frame coordinates.
+    mapped: &'a [(u32, u32)],
+    tracker: &'a Tracker,
+    context_comp: usize,
+    /// Confirmed positions are targets too.
+    detection: bool,
+    /// The frame to take the picture a spot hides from (moved by the motion found).
+    previous: Option<Frame<'a>>,
+    /// Largest mean absolute difference of a matching window.
+    accept: f64,
+    /// Per component, the least deviation that is not noise.
+    threshold: [i32; 3],
+    /// Per component, the spatial test with half its margins.
+    relaxed: [PlaneParams; 3],
+    /// Whether the target at (x, y) was repaired (or clean) in `previous`, so its own
+    /// samples there may be used.
+    own_samples_ok: &'a dyn Fn(u32, u32) -> bool,
+}
+
+/// What step 3 did.
+struct RepairOutcome {
+    targets: usize,
+    /// Targets probed (their samples are now repaired or showed nothing to repair)…
+    probed: HashSet<(u32, u32)>,
+    /// …and those with samples changed.
+    repaired: HashSet<(u32, u32)>,
+}
+
+/// Step 3: every target (the map's pixels, then confirmed positions the map does not
+/// already cover) is probed in `view`; the replacements go to `writes` and each spot
+/// that had samples replaced to `spots`.
+fn repair_targets(
+    view: &Frame<'_>,
+    input: &RepairInput<'_>,
+    writes: &mut Vec<repair::Write>,
+    spots: &mut Vec<Spot>,
+) -> RepairOutcome {
+    let layout = *view.layout();
+    let ncomp = layout.components().len();
+    let tracker = input.tracker;
+    let mut targets: Vec<(u32, u32, SpotSource)> = input
+        .mapped
+        .iter()
+        .map(|&(x, y)| (x, y, SpotSource::Map))
+        .collect();
+    if input.detection {
+        let near_map: HashSet<(u32, u32)> = input.mapped.iter().copied().collect();
+        for &(x, y) in tracker.confirmed() {
+            let listed = (-1i32..=1).any(|dy| {
+                (-1i32..=1).any(
+                    |dx| match (x.checked_add_signed(dx), y.checked_add_signed(dy)) {
+                        (Some(a), Some(b)) => near_map.contains(&(a, b)),
+                        _ => false,
+                    },
+                )
+            });
+            if !listed {
+                targets.push((x, y, SpotSource::Confirmed));
+            }
+        }
+    }
+    let neighbours = neighbour_lists(&targets);
+    let comps = layout.components();
+    let hints: Vec<(i32, i32)> = tracker
+        .global_motion()
+        .into_iter()
+        .chain([(0, 0)])
+        .collect();
+    let mut probed = HashSet::new();
+    let mut repaired = HashSet::new();
+    for (i, &(x, y, source)) in targets.iter().enumerate() {
+        let near = &neighbours[i];
+        let usable = |c: usize, sx: usize, sy: usize| {
+            let k = comps[c];
+            !near.iter().any(|&(tx, ty)| {
+                ((tx >> k.sx) as usize).abs_diff(sx) <= 1
+                    && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
+            })
+        };
+        // Where the temporal stage has seen the spot, in each component: a confirmed
+        // track's, or that of a confirmed track within a pixel of a map entry (a
+        // map made from frames names its pixel only to about a pixel).
+        let known = tracker
+            .track_near(x, y)
+            .filter(|t| source == SpotSource::Confirmed || t.confirmed)
+            .map(|t| t.centres);
+        let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
+            let k = comps.get(c).copied().unwrap_or(comps[0]);
+            known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
+        });
+        // A map entry nobody has seen names the spot's pixel; otherwise the probe
+        // judges it from what each component shows.
+        let anchor = match known {
+            None => Some((x, y)),
+            Some(_) => None,
+        };
+        // A confirmed position is repaired in the frames where a spot is there:
+        // one that passes the spatial test with half the margins, or (on an edge,
+        // where that test cannot see it) one that stands out from its directional
+        // estimate by twice the usual margin. Where it matches its background,
+        // nothing is touched.
+        let present = source == SpotSource::Map
+            || (0..ncomp).any(|c| {
+                let (cx, cy) = centres[c];
+                detect::spot_at(view, c, cx as usize, cy as usize, &input.relaxed[c]).is_some()
+            });
+        let margin = if present { 1 } else { 2 };
+        // Where the spot's surroundings were in the previous frame: the picture it
+        // hides is there.
+        let shifted = input.previous.and_then(|prev| {
+            let ctx = input.context_comp;
+            let (cx, cy) = centres[ctx];
+            let was_repaired = (input.own_samples_ok)(x, y);
+            reference::find(view, &prev, ctx, (cx, cy), input.accept, &hints).map(|m| {
+                repair::Shifted {
+                    frame: prev,
+                    dx: m.dx,
+                    dy: m.dy,
+                    repaired: was_repaired,
+                }
+            })
+        });
+        let probe = repair::probe(
+            view,
+            centres,
+            anchor,
+            input.threshold,
+            margin,
+            &usable,
+            shifted.as_ref(),
+            writes,
+        );
+        let changed = probe.changed();
+        // Its samples in this frame as stored for the next are now either repaired
+        // or showed nothing to repair.
+        probed.insert((x, y));
+        if changed == 0 {
+            continue;
+        }
+        repaired.insert((x, y));
+        spots.push(describe(&layout, x, y, source, &probe, changed));
+    }
+    RepairOutcome {
+        targets: targets.len(),
+        probed,
+        repaired,
     }
 }
 
