@@ -12,7 +12,8 @@
 //! Options: `--data DIR`, `--only SUBSTRING` (scene), `--formats F1,F2`, `--size WxH`,
 //! `--frames N`, `--step DX,DY` (pan per frame, even), `--density D`, `--seed N`,
 //! `--kinds hot+dead+stuck+weak`, `--sensitivity S`, `--frames-table` (per-frame lines),
-//! `--second-take` (run each sequence again with the map the first run learned).
+//! `--second-take` (run each sequence again with the map the first run learned),
+//! `--live` (the first frame is not held back, as in a live pipeline).
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,9 @@ pub struct Options {
     /// Run each sequence twice: the second take starts with the map the first one
     /// learned (`learn=true map-output=…`, then `defect-map=…`).
     pub second_take: bool,
+    /// Do not hold the first frame back (what a live pipeline gets: the first frame
+    /// passes as it came).
+    pub no_hold: bool,
 }
 
 impl Default for Options {
@@ -77,6 +81,7 @@ impl Default for Options {
             dump_at: None,
             trace: Vec::new(),
             second_take: false,
+            no_hold: false,
         }
     }
 }
@@ -349,6 +354,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                 &d,
                 &o.settings,
                 map,
+                !o.no_hold,
                 |i, p, score, detail| {
                     for &(x, y) in &o.trace {
                         let cand = p
@@ -505,6 +511,7 @@ fn parse() -> Result<Options, String> {
             "--frames-table" => o.frames_table = true,
             "--diagnose" => o.diagnose = true,
             "--second-take" => o.second_take = true,
+            "--live" => o.no_hold = true,
             "--trace" => {
                 let v = val("--trace")?;
                 let (x, y) = v.split_once(',').ok_or("--trace X,Y")?;

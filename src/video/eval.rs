@@ -338,7 +338,8 @@ pub fn run_sequence(
 }
 
 /// [`run_sequence`], calling `inspect(frame index, processor, score, detail)` after
-/// every frame.
+/// every frame. The first frame is held back and repaired once the second is in, as
+/// the element does by default in a pipeline that is not live (`hold-first-frame`).
 pub fn run_sequence_with(
     layout: Layout,
     clean: &[Planes],
@@ -346,7 +347,7 @@ pub fn run_sequence_with(
     settings: &Settings,
     inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
 ) -> Result<Vec<FrameScore>, String> {
-    run_sequence_mapped(layout, clean, defective, settings, None, inspect)
+    run_sequence_mapped(layout, clean, defective, settings, None, true, inspect)
 }
 
 /// What a first pass over `defective` learns: the confirmed positions at its end, as
@@ -366,28 +367,48 @@ pub fn learn_map(
 }
 
 /// [`run_sequence_with`] with `map` installed from the first frame on (a second take
-/// with the map a first one learned).
+/// with the map a first one learned), and the first frame held back for
+/// [`Processor::revisit`] when `hold_first` (else it goes out as the causal path
+/// leaves it: unchanged but for the map).
+#[allow(clippy::too_many_arguments)]
 pub fn run_sequence_mapped(
     layout: Layout,
     clean: &[Planes],
     defective: &[Planes],
     settings: &Settings,
     map: Option<Arc<DefectMap>>,
+    hold_first: bool,
     mut inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
 ) -> Result<Vec<FrameScore>, String> {
     let mut processor = Processor::new(layout);
     processor.set_map(map.as_ref(), 0, 0);
     let mut scores = Vec::with_capacity(clean.len());
-    for (i, (c, d)) in clean.iter().zip(defective).enumerate() {
-        let mut out = d.clone();
-        {
-            let mut frame = out.frame_mut(layout).map_err(|e| e.to_string())?;
-            processor.process(&mut frame, settings);
-        }
+    let mut held: Option<Planes> = None;
+    let mut score = |i: usize, out: &Planes, p: &Processor| -> Result<(), String> {
         let mut detail = ScoreDetail::default();
-        let score = score_frame_detail(layout, c, d, &out, Some(&mut detail))?;
-        inspect(i, &processor, &score, &detail);
-        scores.push(score);
+        let s = score_frame_detail(layout, &clean[i], &defective[i], out, Some(&mut detail))?;
+        inspect(i, p, &s, &detail);
+        scores.push(s);
+        Ok(())
+    };
+    for (i, d) in defective.iter().enumerate().take(clean.len()) {
+        let mut out = d.clone();
+        processor.process(
+            &mut out.frame_mut(layout).map_err(|e| e.to_string())?,
+            settings,
+        );
+        if hold_first && i == 0 && defective.len() > 1 {
+            held = Some(out);
+            continue;
+        }
+        if let Some(mut first) = held.take() {
+            processor.revisit(
+                &mut first.frame_mut(layout).map_err(|e| e.to_string())?,
+                settings,
+            );
+            score(0, &first, &processor)?;
+        }
+        score(i, &out, &processor)?;
     }
     Ok(scores)
 }

@@ -347,6 +347,103 @@ impl Processor {
         self.repaired.clear();
     }
 
+    /// The margins of this stream's tests, from the noise last measured.
+    fn limits(&self, sensitivity: f64) -> Limits {
+        let max = self.layout.max_value();
+        let ncomp = self.layout.components().len();
+        let tuning = Tuning {
+            sensitivity,
+            ..self.tuning
+        };
+        let params: Vec<PlaneParams> = (0..ncomp)
+            .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
+            .collect();
+        // A spot is there at all when it passes the test with half the margins.
+        let relaxed = std::array::from_fn(|c| {
+            params
+                .get(c)
+                .map_or(PlaneParams::default(), |p| PlaneParams {
+                    base: (p.base + 1) / 2,
+                    beta: p.beta / 2,
+                })
+        });
+        Limits {
+            params,
+            relaxed,
+            // The least deviation of a sample that is not noise, per component.
+            threshold: std::array::from_fn(|c| {
+                (REPAIR_SIGMAS * self.sigma[c])
+                    .max(REPAIR_FLOOR * f64::from(max))
+                    .round() as i32
+            }),
+            // How well a window must match the previous frame.
+            accept: (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
+                .max(reference::MATCH_FLOOR * f64::from(max)),
+        }
+    }
+
+    /// Repairs `frame`, the frame that came just *before* the last one processed — the
+    /// first frame of a stream, held back until the second arrived — with what the
+    /// second taught: the spots confirmed there (seen at the same place in both while
+    /// the picture moved), taken from the second frame as repaired, moved by the motion
+    /// found. Nothing of the processor's state changes but the spots of the last frame
+    /// ([`Self::spots`] then lists this frame's).
+    pub fn revisit(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
+        let mut report = FrameReport {
+            mapped: self.mapped.pixels().len(),
+            tracks: self.tracker.tracks(),
+            confirmed: self.tracker.confirmed().len(),
+            ..FrameReport::default()
+        };
+        self.spots.clear();
+        self.writes.clear();
+        if frame.layout() != &self.layout {
+            return report;
+        }
+        let Limits {
+            relaxed,
+            threshold,
+            accept,
+            ..
+        } = self.limits(settings.sensitivity);
+        let view = frame.as_ref();
+        // The motion from the second frame back was measured; this goes forward.
+        let hints: Vec<(i32, i32)> = self
+            .tracker
+            .global_motion()
+            .map(|(dx, dy)| (-dx, -dy))
+            .into_iter()
+            .chain([(0, 0)])
+            .collect();
+        repair_targets(
+            &view,
+            &RepairInput {
+                mapped: self.mapped.pixels(),
+                tracker: &self.tracker,
+                context_comp: self.context_comp,
+                detection: settings.detection,
+                previous: self.reference.view(&self.layout),
+                hints,
+                accept,
+                threshold,
+                relaxed,
+                // Every target was probed in the second frame.
+                own_samples_ok: &|_, _| true,
+            },
+            &mut self.writes,
+            &mut self.spots,
+        );
+        report.spots = self.spots.len();
+        report.samples = self.writes.len();
+        if settings.mode == Mode::Correct {
+            for w in &self.writes {
+                frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
+            }
+        }
+        self.spots.sort_by_key(|s| (s.y, s.x));
+        report
+    }
+
     /// Processes one frame in place (or only inspects it, in detect mode).
     pub fn process(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
         let mut report = FrameReport {
@@ -376,33 +473,14 @@ impl Processor {
             n => n.min(pool_threads()),
         };
 
-        let tuning = Tuning {
-            sensitivity: settings.sensitivity,
-            ..self.tuning
-        };
-        let params: Vec<PlaneParams> = (0..ncomp)
-            .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
-            .collect();
-        // A spot is there at all when it passes the test with half the margins.
-        let relaxed: [PlaneParams; 3] = std::array::from_fn(|c| {
-            params
-                .get(c)
-                .map_or(PlaneParams::default(), |p| PlaneParams {
-                    base: (p.base + 1) / 2,
-                    beta: p.beta / 2,
-                })
-        });
-
-        // The least deviation of a sample that is not noise, per component.
-        let threshold: [i32; 3] = std::array::from_fn(|c| {
-            (REPAIR_SIGMAS * self.sigma[c])
-                .max(REPAIR_FLOOR * f64::from(max))
-                .round() as i32
-        });
-        // The previous frame (as repaired), and how well a window must match it.
+        let Limits {
+            params,
+            relaxed,
+            threshold,
+            accept,
+        } = self.limits(settings.sensitivity);
+        // The previous frame (as repaired).
         let previous = self.reference.view(&layout);
-        let accept = (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
-            .max(reference::MATCH_FLOOR * f64::from(max));
 
         // 1. Spatial detection, per band and component.
         if settings.detection {
@@ -469,6 +547,12 @@ impl Processor {
         // 3. Repair targets: the map's pixels, then confirmed positions the map does not
         //    already cover.
         let probed_last = &self.probed;
+        let hints: Vec<(i32, i32)> = self
+            .tracker
+            .global_motion()
+            .into_iter()
+            .chain([(0, 0)])
+            .collect();
         let outcome = repair_targets(
             &view,
             &RepairInput {
@@ -477,6 +561,7 @@ impl Processor {
                 context_comp: self.context_comp,
                 detection: settings.detection,
                 previous,
+                hints,
                 accept,
                 threshold,
                 relaxed,
@@ -508,6 +593,14 @@ impl Processor {
     }
 }
 
+/// The margins of one frame's tests.
+struct Limits {
+    params: Vec<PlaneParams>,
+    relaxed: [PlaneParams; 3],
+    threshold: [i32; 3],
+    accept: f64,
+}
+
 /// What step 3 (repair) needs besides the frame.
 struct RepairInput<'a> {
     /// Map pixels in frame coordinates.
@@ -518,6 +611,8 @@ struct RepairInput<'a> {
     detection: bool,
     /// The frame to take the picture a spot hides from (moved by the motion found).
     previous: Option<Frame<'a>>,
+    /// Motions to try first in the search.
+    hints: Vec<(i32, i32)>,
     /// Largest mean absolute difference of a matching window.
     accept: f64,
     /// Per component, the least deviation that is not noise.
@@ -573,11 +668,6 @@ fn repair_targets(
     }
     let neighbours = neighbour_lists(&targets);
     let comps = layout.components();
-    let hints: Vec<(i32, i32)> = tracker
-        .global_motion()
-        .into_iter()
-        .chain([(0, 0)])
-        .collect();
     let mut probed = HashSet::new();
     let mut repaired = HashSet::new();
     for (i, &(x, y, source)) in targets.iter().enumerate() {
@@ -623,7 +713,7 @@ fn repair_targets(
             let ctx = input.context_comp;
             let (cx, cy) = centres[ctx];
             let was_repaired = (input.own_samples_ok)(x, y);
-            reference::find(view, &prev, ctx, (cx, cy), input.accept, &hints).map(|m| {
+            reference::find(view, &prev, ctx, (cx, cy), input.accept, &input.hints).map(|m| {
                 repair::Shifted {
                     frame: prev,
                     dx: m.dx,
