@@ -4,6 +4,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
+use gst_base::prelude::BaseTransformExtManual;
 use gst_base::subclass::prelude::*;
 
 use super::video::{VideoParams, VideoState};
@@ -52,6 +53,7 @@ struct Settings {
     map_output: Option<String>,
     calibrate: CalibrateMode,
     calibration_frames: u32,
+    hold_first_frame: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +71,7 @@ impl Default for Settings {
             map_output: None,
             calibrate: CalibrateMode::Off,
             calibration_frames: DEFAULT_CALIBRATION_FRAMES,
+            hold_first_frame: true,
         }
     }
 }
@@ -133,6 +136,33 @@ pub struct DefectFix {
     video: Mutex<Option<VideoState>>,
     /// Between `start` and `stop`: map load failures are then warnings, not errors.
     running: AtomicBool,
+    /// Whether upstream is live (asked once, at the first buffer that could be held).
+    live: Mutex<Option<bool>>,
+}
+
+/// What the video path did with one buffer.
+#[derive(Default)]
+struct VideoDone {
+    /// The buffer was held back (the element drops it; a copy goes out later).
+    held: bool,
+    /// Its per-frame message.
+    message: Option<gst::Structure>,
+    /// A held frame to push before it, with its message.
+    released: Option<(gst::Buffer, Option<gst::Structure>)>,
+}
+
+/// The video path's parameters from the element's settings.
+fn video_params(settings: &Settings, map: Option<Arc<DefectMap>>) -> VideoParams {
+    VideoParams {
+        detection: settings.detection == DetectionMode::Dynamic,
+        sensitivity: settings.sensitivity,
+        n_threads: settings.n_threads as usize,
+        mode: settings.mode.into(),
+        map,
+        offset_x: settings.map_offset_x.into(),
+        offset_y: settings.map_offset_y.into(),
+        post_messages: settings.post_messages,
+    }
 }
 
 fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_map::MapError> {
@@ -376,7 +406,8 @@ impl DefectFix {
         buf: &mut gst::BufferRef,
         settings: &Settings,
         map: Option<Arc<DefectMap>>,
-    ) -> Result<Option<gst::Structure>, gst::FlowError> {
+        hold: bool,
+    ) -> Result<VideoDone, gst::FlowError> {
         if settings.calibrate != CalibrateMode::Off {
             if video.first_calibrate_request() {
                 gst::element_imp_warning!(
@@ -388,23 +419,39 @@ impl DefectFix {
                     )
                 );
             }
-            return Ok(None);
+            return Ok(VideoDone::default());
         }
-        let params = VideoParams {
-            detection: settings.detection == DetectionMode::Dynamic,
-            sensitivity: settings.sensitivity,
-            n_threads: settings.n_threads as usize,
-            mode: settings.mode.into(),
-            map,
-            offset_x: settings.map_offset_x.into(),
-            offset_y: settings.map_offset_y.into(),
-            post_messages: settings.post_messages,
-        };
-        let outcome = video.process(buf, &params).map_err(|e| {
+        let params = video_params(settings, map);
+        let bad = |e: String| {
             gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
             gst::FlowError::Error
-        })?;
-        if let Some(p) = outcome.placement
+        };
+        let release = |video: &mut VideoState, revisit: bool| {
+            video
+                .release(&params, revisit)
+                .map(|r| r.map(|(buf, outcome)| (buf, outcome.message)))
+                .map_err(bad)
+        };
+        let mut done = VideoDone::default();
+        let fresh = video.is_fresh(buf);
+        // A frame still held when another fresh one comes (a discontinuity) goes as it
+        // is; one held before this frame is revisited with it.
+        if fresh {
+            done.released = release(video, false)?;
+        }
+        let placement = if hold && fresh {
+            done.held = true;
+            video.hold(buf, &params).map_err(bad)?
+        } else {
+            let outcome = video.process(buf, &params).map_err(bad)?;
+            if done.released.is_none() {
+                done.released = release(video, true)?;
+            }
+            gst::trace!(CAT, imp = self, "frame: {:?}", outcome.report);
+            done.message = outcome.message;
+            outcome.placement
+        };
+        if let Some(p) = placement
             && p.outside > 0
         {
             gst::element_imp_warning!(
@@ -420,8 +467,44 @@ impl DefectFix {
                 )
             );
         }
-        gst::trace!(CAT, imp = self, "frame: {:?}", outcome.report);
-        Ok(outcome.message)
+        Ok(done)
+    }
+
+    /// Pushes the held first frame downstream as it is, if there is one (end of
+    /// stream, caps change).
+    fn push_held(&self) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let (params, post) = {
+            let s = lock(&self.settings);
+            (video_params(&s, lock(&self.map).clone()), s.post_messages)
+        };
+        let released = lock(&self.video)
+            .as_mut()
+            .map(|v| v.release(&params, false));
+        match released {
+            Some(Ok(Some((buf, outcome)))) => {
+                if post && let Some(m) = outcome.message {
+                    self.post(m);
+                }
+                self.obj().src_pad().push(buf)
+            }
+            Some(Err(e)) => {
+                gst::warning!(CAT, imp = self, "held frame: {e}");
+                Ok(gst::FlowSuccess::Ok)
+            }
+            _ => Ok(gst::FlowSuccess::Ok),
+        }
+    }
+
+    /// Whether upstream is live (its latency query says so); asked once.
+    fn upstream_is_live(&self) -> bool {
+        if let Some(live) = *lock(&self.live) {
+            return live;
+        }
+        let mut q = gst::query::Latency::new();
+        // No answer: take it as live, and never hold.
+        let live = !self.obj().sink_pad().peer_query(&mut q) || q.result().0;
+        *lock(&self.live) = Some(live);
+        live
     }
 
     /// Loads the map named by the property while streaming; on failure the previous
@@ -533,6 +616,18 @@ impl ObjectImpl for DefectFix {
                     .default_value(false)
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecBoolean::builder("hold-first-frame")
+                    .nick("Hold first frame")
+                    .blurb(
+                        "YUV/RGB caps with detection=dynamic, in a pipeline that is not live: \
+                         hold the first frame of the stream (and the first after a flush or a \
+                         discontinuity) until the next one arrives, so that the pixel errors \
+                         the two frames confirm are repaired in it too. Live pipelines never \
+                         wait: there the first frame passes as it came",
+                    )
+                    .default_value(true)
+                    .mutable_playing()
+                    .build(),
                 glib::ParamSpecBoolean::builder("learn")
                     .nick("Learn")
                     .blurb(
@@ -609,6 +704,9 @@ impl ObjectImpl for DefectFix {
             "mode" => lock(&self.settings).mode = value.get().unwrap_or(RunMode::Correct),
             "post-messages" => lock(&self.settings).post_messages = value.get().unwrap_or(false),
             "learn" => lock(&self.settings).learn = value.get().unwrap_or(false),
+            "hold-first-frame" => {
+                lock(&self.settings).hold_first_frame = value.get().unwrap_or(true)
+            }
             "map-output" => lock(&self.settings).map_output = value.get().unwrap_or(None),
             "calibrate" => {
                 lock(&self.settings).calibrate = value.get().unwrap_or(CalibrateMode::Off)
@@ -633,6 +731,7 @@ impl ObjectImpl for DefectFix {
             "mode" => settings.mode.to_value(),
             "post-messages" => settings.post_messages.to_value(),
             "learn" => settings.learn.to_value(),
+            "hold-first-frame" => settings.hold_first_frame.to_value(),
             "map-output" => settings.map_output.to_value(),
             "calibrate" => settings.calibrate.to_value(),
             "calibration-frames" => settings.calibration_frames.to_value(),
@@ -694,11 +793,18 @@ impl BaseTransformImpl for DefectFix {
 
     fn sink_event(&self, event: gst::Event) -> bool {
         match event.view() {
-            gst::EventView::Eos(_) => self.end_of_stream(),
-            // After a flush (a seek) the last frame is not the one before the next.
+            gst::EventView::Eos(_) => {
+                // A stream of one frame: the held frame goes as it is.
+                if let Err(e) = self.push_held() {
+                    gst::debug!(CAT, imp = self, "held frame not pushed: {e:?}");
+                }
+                self.end_of_stream()
+            }
+            // After a flush (a seek) the last frame is not the one before the next, and
+            // a held frame is discarded with the rest.
             gst::EventView::FlushStop(_) => {
                 if let Some(video) = lock(&self.video).as_mut() {
-                    video.discontinuity();
+                    video.flushed();
                 }
             }
             _ => {}
@@ -707,6 +813,10 @@ impl BaseTransformImpl for DefectFix {
     }
 
     fn set_caps(&self, incaps: &gst::Caps, _outcaps: &gst::Caps) -> Result<(), gst::LoggableError> {
+        // A frame held under the old caps goes out under them.
+        if let Err(e) = self.push_held() {
+            gst::debug!(CAT, imp = self, "held frame not pushed: {e:?}");
+        }
         if let Some(old) = lock(&self.video).take() {
             self.write_video_learned_map(&old);
         }
@@ -735,14 +845,31 @@ impl BaseTransformImpl for DefectFix {
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
         let settings = lock(&self.settings).clone();
         let map = lock(&self.map).clone();
+        let may_hold = settings.hold_first_frame
+            && settings.detection == DetectionMode::Dynamic
+            && settings.calibrate == CalibrateMode::Off
+            && lock(&self.video).is_some();
+        let hold = may_hold && !self.upstream_is_live();
         let video = lock(&self.video)
             .as_mut()
-            .map(|video| self.transform_video(video, buf, &settings, map.clone()));
+            .map(|video| self.transform_video(video, buf, &settings, map.clone(), hold));
         if let Some(result) = video {
-            if let Some(m) = result? {
+            let done = result?;
+            // The held first frame goes out first, then this one.
+            if let Some((held, message)) = done.released {
+                if let Some(m) = message {
+                    self.post(m);
+                }
+                self.obj().src_pad().push(held)?;
+            }
+            if let Some(m) = done.message {
                 self.post(m);
             }
-            return Ok(gst::FlowSuccess::Ok);
+            return Ok(if done.held {
+                gst_base::BASE_TRANSFORM_FLOW_DROPPED
+            } else {
+                gst::FlowSuccess::Ok
+            });
         }
         let mut state_guard = lock(&self.state);
         let state = state_guard.as_mut().ok_or(gst::FlowError::NotNegotiated)?;

@@ -80,6 +80,11 @@ pub struct VideoState {
     frames: u64,
     offset: (i64, i64),
     calibrate_refused: bool,
+    /// The first frame of the stream (or after a jump), held back until the next one
+    /// arrives, and its frame number.
+    held: Option<(gst::Buffer, u64)>,
+    /// No frame since the start or the last jump.
+    fresh: bool,
 }
 
 impl VideoState {
@@ -109,6 +114,8 @@ impl VideoState {
             frames: 0,
             offset: (0, 0),
             calibrate_refused: false,
+            held: None,
+            fresh: true,
         })
     }
 
@@ -122,9 +129,101 @@ impl VideoState {
         self.processor.layout()
     }
 
-    /// The stream jumped (flush, seek): forget the previous frame.
-    pub fn discontinuity(&mut self) {
+    /// The stream jumped (flush, seek): forget the previous frame, and the held one
+    /// (a flush discards it).
+    pub fn flushed(&mut self) {
         self.processor.discontinuity();
+        self.held = None;
+        self.fresh = true;
+    }
+
+    /// Whether `buf` is the first of the stream or after a jump (the one
+    /// `hold-first-frame` holds back).
+    pub fn is_fresh(&self, buf: &gst::BufferRef) -> bool {
+        self.fresh || buf.flags().contains(gst::BufferFlags::DISCONT)
+    }
+
+    /// Processes the first buffer of a stream like any other (map repairs are written)
+    /// and keeps a copy to revisit once the next one is in; the caller drops `buf`.
+    pub fn hold(
+        &mut self,
+        buf: &mut gst::BufferRef,
+        p: &VideoParams,
+    ) -> Result<Option<MapPlacement>, String> {
+        let (_, placement) = self.run(buf, p)?;
+        self.frames += 1;
+        let copy = buf
+            .copy_deep()
+            .map_err(|e| format!("cannot copy the first frame: {e}"))?;
+        self.held = Some((copy, self.frames));
+        Ok(placement)
+    }
+
+    /// The held first frame, if any, ready to go downstream: when `revisit`, repaired
+    /// with what the frame after it confirmed ([`Processor::revisit`]); else (end of
+    /// stream, caps change, a jump) as it was held.
+    pub fn release(
+        &mut self,
+        p: &VideoParams,
+        revisit: bool,
+    ) -> Result<Option<(gst::Buffer, VideoOutcome)>, String> {
+        let Some((mut buf, frame)) = self.held.take() else {
+            return Ok(None);
+        };
+        let mut report = FrameReport::default();
+        if revisit {
+            let layout = *self.processor.layout();
+            let settings = Self::settings(p);
+            let processor = &mut self.processor;
+            with_frame_mut(&self.info, layout, buf.make_mut(), |frame| {
+                report = processor.revisit(frame, &settings);
+            })?;
+        }
+        self.summary
+            .add_frame(if revisit { self.processor.spots() } else { &[] });
+        let message = p
+            .post_messages
+            .then(|| self.message_for(frame, &report, p.mode));
+        Ok(Some((
+            buf,
+            VideoOutcome {
+                report,
+                placement: None,
+                message,
+            },
+        )))
+    }
+
+    fn settings(p: &VideoParams) -> Settings {
+        Settings {
+            detection: p.detection,
+            sensitivity: p.sensitivity,
+            n_threads: p.n_threads,
+            mode: p.mode,
+        }
+    }
+
+    /// Maps `buf` and runs the processor on it.
+    fn run(
+        &mut self,
+        buf: &mut gst::BufferRef,
+        p: &VideoParams,
+    ) -> Result<(FrameReport, Option<MapPlacement>), String> {
+        if buf.flags().contains(gst::BufferFlags::DISCONT) {
+            self.processor.discontinuity();
+        }
+        self.fresh = false;
+        let placement = self
+            .processor
+            .set_map(p.map.as_ref(), p.offset_x, p.offset_y);
+        self.offset = (p.offset_x, p.offset_y);
+        let layout = *self.processor.layout();
+        let settings = Self::settings(p);
+        let processor = &mut self.processor;
+        let report = with_frame_mut(&self.info, layout, buf, |frame| {
+            processor.process(frame, &settings)
+        })?;
+        Ok((report, placement))
     }
 
     /// Frames processed.
@@ -138,29 +237,7 @@ impl VideoState {
         buf: &mut gst::BufferRef,
         p: &VideoParams,
     ) -> Result<VideoOutcome, String> {
-        if buf.flags().contains(gst::BufferFlags::DISCONT) {
-            self.processor.discontinuity();
-        }
-        let placement = self
-            .processor
-            .set_map(p.map.as_ref(), p.offset_x, p.offset_y);
-        self.offset = (p.offset_x, p.offset_y);
-        let layout = *self.processor.layout();
-        let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, &self.info)
-            .map_err(|e| format!("cannot map the buffer as {}: {e}", self.info.format()))?;
-        let mut strides = [0usize; 3];
-        for (s, &v) in strides.iter_mut().zip(vframe.plane_stride()) {
-            *s = usize::try_from(v).map_err(|_| format!("negative stride {v}"))?;
-        }
-        let [a, b, c, _] = vframe.planes_data_mut();
-        let mut frame = FrameMut::new(layout, [a, b, c], strides).map_err(|e| e.to_string())?;
-        let settings = Settings {
-            detection: p.detection,
-            sensitivity: p.sensitivity,
-            n_threads: p.n_threads,
-            mode: p.mode,
-        };
-        let report = self.processor.process(&mut frame, &settings);
+        let (report, placement) = self.run(buf, p)?;
         self.frames += 1;
         self.summary.add_frame(self.processor.spots());
         let message = p.post_messages.then(|| self.frame_message(&report, p.mode));
@@ -176,6 +253,11 @@ impl VideoState {
     /// spots repaired), plus in detect mode up to [`MESSAGE_POSITIONS`] positions with
     /// their severity and the component that shows them most.
     pub fn frame_message(&self, report: &FrameReport, mode: Mode) -> gst::Structure {
+        self.message_for(self.frames, report, mode)
+    }
+
+    /// [`Self::frame_message`] for frame number `frame`.
+    fn message_for(&self, frame: u64, report: &FrameReport, mode: Mode) -> gst::Structure {
         let spots = self.processor.spots();
         let corrected = if mode == Mode::Correct {
             report.spots
@@ -183,7 +265,7 @@ impl VideoState {
             0
         };
         let mut b = gst::Structure::builder("defectfix")
-            .field("frame", self.frames)
+            .field("frame", frame)
             .field("mapped", report.mapped as u64)
             .field("learned", report.confirmed as u64)
             .field("dynamic", report.candidates as u64)
@@ -252,6 +334,24 @@ impl VideoState {
         );
         (map, header)
     }
+}
+
+/// Maps `buf` (of `info`) writable as a frame of `layout` and runs `f` on it.
+fn with_frame_mut<R>(
+    info: &gst_video::VideoInfo,
+    layout: Layout,
+    buf: &mut gst::BufferRef,
+    f: impl FnOnce(&mut FrameMut<'_>) -> R,
+) -> Result<R, String> {
+    let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info)
+        .map_err(|e| format!("cannot map the buffer as {}: {e}", info.format()))?;
+    let mut strides = [0usize; 3];
+    for (s, &v) in strides.iter_mut().zip(vframe.plane_stride()) {
+        *s = usize::try_from(v).map_err(|_| format!("negative stride {v}"))?;
+    }
+    let [a, b, c, _] = vframe.planes_data_mut();
+    let mut frame = FrameMut::new(layout, [a, b, c], strides).map_err(|e| e.to_string())?;
+    Ok(f(&mut frame))
 }
 
 fn source_name(source: SpotSource) -> &'static str {
