@@ -467,12 +467,14 @@ fn measured_on_a_real_sequence_through_bayer2rgb_and_videoconvert() {
     assert!(r2.scores.iter().all(|s| s.psnr_out > s.psnr_in + 10.0));
 }
 
-/// Runs `frames` through `appsrc ! defectfix ! appsink` (appsrc live or not) and
-/// returns the buffers that come out, with their timestamps.
+/// Runs `frames` through `appsrc ! defectfix ! appsink` (appsrc live or not; caps
+/// switched to `switch.1` before frame `switch.0`) and returns the buffers that come
+/// out, with their timestamps.
 fn through_pipeline(
     info: &gst_video::VideoInfo,
     frames: Vec<gst::Buffer>,
     live: bool,
+    switch: Option<(usize, &gst_video::VideoInfo)>,
 ) -> Vec<(Option<gst::ClockTime>, gst::Buffer)> {
     init();
     let caps = info.to_caps().expect("caps");
@@ -495,6 +497,9 @@ fn through_pipeline(
             let b = buf.make_mut();
             b.set_pts(gst::ClockTime::from_mseconds(40 * i as u64));
             b.set_duration(gst::ClockTime::from_mseconds(40));
+        }
+        if let Some(caps) = switch.filter(|&(at, _)| at == i).map(|(_, c)| c) {
+            src.set_caps(Some(&caps.to_caps().expect("caps")));
         }
         src.push_buffer(buf).expect("pushed");
     }
@@ -530,7 +535,7 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
     let spot = (40usize, 30usize);
     for live in [false, true] {
         let inputs: Vec<gst::Buffer> = (0..4).map(|t| panned_frame(&info, t, Some(spot))).collect();
-        let out = through_pipeline(&info, inputs.clone(), live);
+        let out = through_pipeline(&info, inputs.clone(), live, None);
         assert_eq!(out.len(), 4, "live {live}");
         for (i, (pts, _)) in out.iter().enumerate() {
             assert_eq!(*pts, Some(gst::ClockTime::from_mseconds(40 * i as u64)));
@@ -565,7 +570,17 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
     }
     // One frame only: it comes back at the end of the stream, as it was.
     let one = panned_frame(&info, 0, Some(spot));
-    let out = through_pipeline(&info, vec![one.clone()], false);
+    let out = through_pipeline(&info, vec![one.clone()], false, None);
     assert_eq!(out.len(), 1);
+    assert_eq!(bytes(&out[0].1), bytes(&one));
+    // New caps after the first frame: it goes out as it was, under its own caps.
+    let small = self::info("NV12", 128, 64);
+    let frames = vec![
+        one.clone(),
+        panned_frame(&small, 1, None),
+        panned_frame(&small, 2, None),
+    ];
+    let out = through_pipeline(&info, frames, false, Some((1, &small)));
+    assert_eq!(out.len(), 3);
     assert_eq!(bytes(&out[0].1), bytes(&one));
 }
