@@ -17,7 +17,9 @@
 //!    frames while the previous frame, moved along with the picture, does not show it
 //!    ([`reference`](mod@reference)), or through several changes of its surroundings; detail that
 //!    moves with the picture never does. Nothing is confirmed in a stream's first
-//!    frame: one frame cannot tell a pixel error from detail.
+//!    frame: one frame cannot tell a pixel error from detail; a caller that can wait
+//!    holds it back and repairs it with [`Processor::revisit`] once the second frame
+//!    is processed (the element does so in pipelines that are not live).
 //! 3. **repair** ([`repair`]): every confirmed position and every position of the defect
 //!    map is re-estimated in every component plane at once — luma and chroma together,
 //!    so no coloured halo remains — from the previous frame where the spot's
