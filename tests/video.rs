@@ -537,8 +537,11 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
         let inputs: Vec<gst::Buffer> = (0..4).map(|t| panned_frame(&info, t, Some(spot))).collect();
         let out = through_pipeline(&info, inputs.clone(), live, None);
         assert_eq!(out.len(), 4, "live {live}");
-        for (i, (pts, _)) in out.iter().enumerate() {
+        for (i, (pts, buf)) in out.iter().enumerate() {
             assert_eq!(*pts, Some(gst::ClockTime::from_mseconds(40 * i as u64)));
+            // Only the first buffer starts the stream; holding it back is no gap.
+            let discont = buf.flags().contains(gst::BufferFlags::DISCONT);
+            assert_eq!(discont, i == 0, "live {live} buffer {i}");
         }
         let first = components(&info, &out[0].1);
         let (clean, input) = (

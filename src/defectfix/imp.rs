@@ -138,6 +138,14 @@ pub struct DefectFix {
     running: AtomicBool,
     /// Whether upstream is live (asked once, at the first buffer that could be held).
     live: Mutex<Option<bool>>,
+    /// The held first frame, released by the frame being transformed: it goes out
+    /// before that frame ([`BaseTransformImpl::generate_output`]).
+    release: Mutex<Option<gst::Buffer>>,
+    /// The frame that follows it out.
+    follows: Mutex<Option<gst::Buffer>>,
+    /// The buffer being transformed was held back (no output for it, and no DISCONT
+    /// for the next).
+    holding: AtomicBool,
 }
 
 /// What the video path did with one buffer.
@@ -495,6 +503,13 @@ impl DefectFix {
         }
     }
 
+    /// Drops what was waiting to go out (a flush, a stop).
+    fn forget_outgoing(&self) {
+        *lock(&self.release) = None;
+        *lock(&self.follows) = None;
+        self.holding.store(false, Ordering::SeqCst);
+    }
+
     /// Whether upstream is live (its latency query says so); asked once.
     fn upstream_is_live(&self) -> bool {
         if let Some(live) = *lock(&self.live) {
@@ -782,6 +797,8 @@ impl BaseTransformImpl for DefectFix {
 
     fn stop(&self) -> Result<(), gst::ErrorMessage> {
         self.running.store(false, Ordering::SeqCst);
+        self.forget_outgoing();
+        *lock(&self.live) = None;
         if let Some(state) = lock(&self.state).take() {
             self.write_learned_map(&state);
         }
@@ -806,6 +823,7 @@ impl BaseTransformImpl for DefectFix {
                 if let Some(video) = lock(&self.video).as_mut() {
                     video.flushed();
                 }
+                self.forget_outgoing();
             }
             _ => {}
         }
@@ -842,6 +860,28 @@ impl BaseTransformImpl for DefectFix {
         Ok(())
     }
 
+    fn generate_output(
+        &self,
+    ) -> Result<gst_base::subclass::base_transform::GenerateOutputSuccess, gst::FlowError> {
+        use gst_base::subclass::base_transform::GenerateOutputSuccess as Out;
+        // The frame that followed a released held frame out of the last call.
+        if let Some(buf) = lock(&self.follows).take() {
+            return Ok(Out::Buffer(buf));
+        }
+        match self.parent_generate_output()? {
+            // Held back: nothing goes out now, and the next frame is no discontinuity.
+            Out::Dropped if self.holding.swap(false, Ordering::SeqCst) => Ok(Out::NoOutput),
+            Out::Buffer(buf) => match lock(&self.release).take() {
+                Some(held) => {
+                    *lock(&self.follows) = Some(buf);
+                    Ok(Out::Buffer(held))
+                }
+                None => Ok(Out::Buffer(buf)),
+            },
+            other => Ok(other),
+        }
+    }
+
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
         let settings = lock(&self.settings).clone();
         let map = lock(&self.map).clone();
@@ -855,16 +895,17 @@ impl BaseTransformImpl for DefectFix {
             .map(|video| self.transform_video(video, buf, &settings, map.clone(), hold));
         if let Some(result) = video {
             let done = result?;
-            // The held first frame goes out first, then this one.
+            // The held first frame goes out first, then this one (generate_output).
             if let Some((held, message)) = done.released {
                 if let Some(m) = message {
                     self.post(m);
                 }
-                self.obj().src_pad().push(held)?;
+                *lock(&self.release) = Some(held);
             }
             if let Some(m) = done.message {
                 self.post(m);
             }
+            self.holding.store(done.held, Ordering::SeqCst);
             return Ok(if done.held {
                 gst_base::BASE_TRANSFORM_FLOW_DROPPED
             } else {
