@@ -349,6 +349,17 @@ impl Processor {
         self.repaired.clear();
     }
 
+    /// Motions for a search to try first: the picture's last measured motion (times
+    /// `direction`: −1 looks from the previous frame to the next), and none.
+    fn hints(&self, direction: i32) -> Vec<(i32, i32)> {
+        self.tracker
+            .global_motion()
+            .map(|(dx, dy)| (dx * direction, dy * direction))
+            .into_iter()
+            .chain([(0, 0)])
+            .collect()
+    }
+
     /// The margins of this stream's tests, from the noise last measured.
     fn limits(&self, sensitivity: f64) -> Limits {
         let max = self.layout.max_value();
@@ -410,13 +421,7 @@ impl Processor {
         } = self.limits(settings.sensitivity);
         let view = frame.as_ref();
         // The motion from the second frame back was measured; this goes forward.
-        let hints: Vec<(i32, i32)> = self
-            .tracker
-            .global_motion()
-            .map(|(dx, dy)| (-dx, -dy))
-            .into_iter()
-            .chain([(0, 0)])
-            .collect();
+        let hints = self.hints(-1);
         repair_targets(
             &view,
             &RepairInput {
@@ -549,12 +554,7 @@ impl Processor {
         // 3. Repair targets: the map's pixels, then confirmed positions the map does not
         //    already cover.
         let probed_last = &self.probed;
-        let hints: Vec<(i32, i32)> = self
-            .tracker
-            .global_motion()
-            .into_iter()
-            .chain([(0, 0)])
-            .collect();
+        let hints = self.hints(1);
         let outcome = repair_targets(
             &view,
             &RepairInput {
