@@ -79,7 +79,18 @@ pub struct PositionStats {
     pub listed: bool,
 }
 
-/// Defect positions over a stream, for the end-of-stream summary.
+/// One position found in one frame, as a [`Summary`] takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    pub x: u32,
+    pub y: u32,
+    pub severity: Severity,
+    /// Listed by the map or the learned set (else only found in this frame).
+    pub listed: bool,
+}
+
+/// Defect positions over a stream, for the end-of-stream summary (Bayer defects and
+/// video spots alike).
 #[derive(Debug, Default)]
 pub struct Summary {
     frames: u64,
@@ -98,13 +109,27 @@ impl Summary {
 
     /// Adds one frame's defects.
     pub fn add_frame(&mut self, defects: &[Defect], white: u16) {
+        self.add(defects.iter().map(|d| Sighting {
+            x: d.x,
+            y: d.y,
+            severity: defect_severity(d, white),
+            listed: matches!(d.source, Source::Map | Source::Learned),
+        }));
+    }
+
+    /// Adds one frame, with what was found in it.
+    pub fn add(&mut self, sightings: impl IntoIterator<Item = Sighting>) {
         self.frames += 1;
         let frame = self.frames;
-        for d in defects {
-            let severity = defect_severity(d, white);
-            let listed = matches!(d.source, Source::Map | Source::Learned);
+        for Sighting {
+            x,
+            y,
+            severity,
+            listed,
+        } in sightings
+        {
             let room = self.positions.len() < MAX_POSITIONS;
-            match self.positions.get_mut(&(d.x, d.y)) {
+            match self.positions.get_mut(&(x, y)) {
                 Some(p) => {
                     p.frames += 1;
                     p.last_frame = frame;
@@ -113,10 +138,10 @@ impl Summary {
                 }
                 None if room => {
                     self.positions.insert(
-                        (d.x, d.y),
+                        (x, y),
                         PositionStats {
-                            x: d.x,
-                            y: d.y,
+                            x,
+                            y,
                             frames: 1,
                             first_frame: frame,
                             last_frame: frame,

@@ -232,7 +232,34 @@ fn detect_mode_reports_the_spot_and_leaves_the_buffer_alone() {
     );
     assert_eq!(p.get::<&str>("source").unwrap(), "map");
     // Bright luma against a mid-grey ramp, off-centre: clearly visible.
-    assert!(["moderate", "severe"].contains(&p.get::<&str>("severity").unwrap()));
+    let severity = p.get::<&str>("severity").unwrap().to_string();
+    assert!(["moderate", "severe"].contains(&severity.as_str()));
+
+    // A second frame, then the end of the stream: the QC summary lists the spot once.
+    let mut input = make(&info, ramp);
+    with_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
+    h.push(input).expect("pushed");
+    h.pull().expect("pulled");
+    assert!(h.push_event(gst::event::Eos::new()));
+    let summary = std::iter::from_fn(|| bus.pop_filtered(&[gst::MessageType::Element]))
+        .find(|m| {
+            m.structure()
+                .is_some_and(|s| s.name() == "defectfix-summary")
+        })
+        .expect("a defectfix-summary message");
+    let s = summary.structure().expect("structure");
+    assert_eq!(s.get::<u64>("frames").unwrap(), 2);
+    assert_eq!(s.get::<u64>("distinct").unwrap(), 1);
+    let positions = s.get::<gst::Array>("positions").unwrap();
+    assert_eq!(positions.len(), 1);
+    let p = positions.as_slice()[0].get::<gst::Structure>().unwrap();
+    assert_eq!(
+        (p.get::<u32>("x").unwrap(), p.get::<u32>("y").unwrap()),
+        (20, 16)
+    );
+    assert_eq!(p.get::<u64>("frames").unwrap(), 2);
+    assert!(p.get::<bool>("listed").unwrap());
+    assert_eq!(p.get::<&str>("severity").unwrap(), severity);
 }
 
 /// A textured picture that pans by 2 pixels a frame, with a bright detail that belongs

@@ -17,7 +17,7 @@ use gst_video::prelude::*;
 
 use crate::defect_map::DefectMap;
 use crate::engine::Mode;
-use crate::video::quality::Summary;
+use crate::report::{Sighting, Summary};
 use crate::video::{
     FrameMut, FrameReport, Layout, MapPlacement, Processor, Settings, SpotSource, VIDEO_FORMATS,
 };
@@ -179,8 +179,11 @@ impl VideoState {
                 report = processor.revisit(frame, &settings);
             })?;
         }
-        self.summary
-            .add_frame(if revisit { self.processor.spots() } else { &[] });
+        if revisit {
+            self.summary.add(sightings(self.processor.spots()));
+        } else {
+            self.summary.add([]);
+        }
         let message = p
             .post_messages
             .then(|| self.message_for(frame, &report, p.mode));
@@ -239,7 +242,7 @@ impl VideoState {
     ) -> Result<VideoOutcome, String> {
         let (report, placement) = self.run(buf, p)?;
         self.frames += 1;
-        self.summary.add_frame(self.processor.spots());
+        self.summary.add(sightings(self.processor.spots()));
         let message = p.post_messages.then(|| self.frame_message(&report, p.mode));
         Ok(VideoOutcome {
             report,
@@ -296,7 +299,9 @@ impl VideoState {
     /// The end-of-stream `defectfix-summary` message (positions: worst first).
     pub fn summary_message(&self) -> gst::Structure {
         let s = &self.summary;
-        let positions = s.positions();
+        // Every reported spot was confirmed or mapped: worst first.
+        let mut positions = s.positions();
+        positions.sort_by(|a, b| (b.worst, b.frames, a.y, a.x).cmp(&(a.worst, a.frames, b.y, b.x)));
         // Only confirmed spots (or mapped ones) are reported: each is persistent.
         super::summary_structure(
             super::SummaryCounts {
@@ -334,6 +339,16 @@ impl VideoState {
         );
         (map, header)
     }
+}
+
+/// A frame's repaired spots as the QC summary takes them.
+fn sightings(spots: &[crate::video::Spot]) -> impl Iterator<Item = Sighting> + '_ {
+    spots.iter().map(|s| Sighting {
+        x: s.x,
+        y: s.y,
+        severity: s.severity,
+        listed: s.source == SpotSource::Map,
+    })
 }
 
 /// Maps `buf` (of `info`) writable as a frame of `layout` and runs `f` on it.

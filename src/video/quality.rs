@@ -6,10 +6,6 @@
 //! where framing puts the action and the viewer looks; a faint spot close to its
 //! surroundings, or one in a corner of a bright busy picture, is minor.
 
-use std::collections::HashMap;
-
-use super::{Spot, SpotSource};
-
 /// The same three grades as the Bayer path's QC report.
 pub use crate::report::Severity;
 
@@ -61,103 +57,6 @@ pub fn severity(v: &Visibility) -> Severity {
         Severity::Moderate
     } else {
         Severity::Minor
-    }
-}
-
-/// What is known of one spot position over a stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PositionStats {
-    /// Frame pixel.
-    pub x: u32,
-    pub y: u32,
-    /// Frames in which it was repaired (or would have been, in detect mode).
-    pub frames: u64,
-    pub first_frame: u64,
-    pub last_frame: u64,
-    pub worst: Severity,
-    /// Whether the defect map lists it (else the temporal stage confirmed it).
-    pub listed: bool,
-}
-
-/// The most positions a summary follows (bounded memory on any input).
-pub const MAX_POSITIONS: usize = 1 << 20;
-
-/// Spot positions over a stream, for the end-of-stream QC report.
-#[derive(Debug, Default)]
-pub struct Summary {
-    frames: u64,
-    positions: HashMap<(u32, u32), PositionStats>,
-    dropped: u64,
-}
-
-impl Summary {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one frame's spots.
-    pub fn add_frame(&mut self, spots: &[Spot]) {
-        self.frames += 1;
-        let frame = self.frames;
-        for s in spots {
-            let room = self.positions.len() < MAX_POSITIONS;
-            match self.positions.get_mut(&(s.x, s.y)) {
-                Some(p) => {
-                    p.frames += 1;
-                    p.last_frame = frame;
-                    p.worst = p.worst.max(s.severity);
-                    p.listed |= s.source == SpotSource::Map;
-                }
-                None if room => {
-                    self.positions.insert(
-                        (s.x, s.y),
-                        PositionStats {
-                            x: s.x,
-                            y: s.y,
-                            frames: 1,
-                            first_frame: frame,
-                            last_frame: frame,
-                            worst: s.severity,
-                            listed: s.source == SpotSource::Map,
-                        },
-                    );
-                }
-                None => self.dropped += 1,
-            }
-        }
-    }
-
-    /// Frames added.
-    pub fn frames(&self) -> u64 {
-        self.frames
-    }
-
-    /// Distinct positions seen.
-    pub fn distinct(&self) -> usize {
-        self.positions.len()
-    }
-
-    /// Spots not followed because [`MAX_POSITIONS`] were followed already.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
-    }
-
-    /// Positions, worst severity first, then by frame count, then row-major.
-    pub fn positions(&self) -> Vec<PositionStats> {
-        let mut all: Vec<PositionStats> = self.positions.values().copied().collect();
-        all.sort_by(|a, b| (b.worst, b.frames, a.y, a.x).cmp(&(a.worst, a.frames, b.y, b.x)));
-        all
-    }
-
-    /// Distinct positions per worst severity: (minor, moderate, severe).
-    pub fn severity_counts(&self) -> (usize, usize, usize) {
-        self.positions
-            .values()
-            .fold((0, 0, 0), |(mi, mo, se), p| match p.worst {
-                Severity::Minor => (mi + 1, mo, se),
-                Severity::Moderate => (mi, mo + 1, se),
-                Severity::Severe => (mi, mo, se + 1),
-            })
     }
 }
 
