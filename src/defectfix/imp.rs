@@ -1002,25 +1002,5 @@ fn source_name(source: engine::Source) -> &'static str {
 
 /// The end-of-stream `defectfix-summary` message.
 fn summary_message(state: &State) -> gst::Structure {
-    let summary = &state.summary;
-    let positions = summary.positions();
-    super::summary_structure(
-        super::SummaryCounts {
-            frames: summary.frames(),
-            distinct: summary.distinct() as u64,
-            persistent: summary.persistent() as u64,
-            learned: state.learner.learned().len() as u64,
-            severities: summary.severity_counts(),
-        },
-        positions.iter().map(|p| super::SummaryPosition {
-            x: p.x,
-            y: p.y,
-            frames: p.frames,
-            first_frame: p.first_frame,
-            last_frame: p.last_frame,
-            severity: p.worst,
-            persistent: summary.is_persistent(p),
-            listed: p.listed,
-        }),
-    )
+    super::summary_structure(&state.summary, state.learner.learned().len() as u64, false)
 }

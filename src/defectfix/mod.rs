@@ -5,6 +5,7 @@
 //! gst-launch-1.0 v4l2src ! video/x-bayer,format=rggb ! defectfix defect-map=cam.map ! bayer2rgb ! autovideosink
 //! ```
 
+use crate::report::Summary;
 use gst::glib;
 use gst::prelude::*;
 
@@ -192,61 +193,52 @@ pub(crate) fn pad_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
 /// Positions carried by the end-of-stream summary.
 pub(crate) const SUMMARY_POSITIONS: usize = 1000;
 
-/// One position of the end-of-stream summary.
-pub(crate) struct SummaryPosition {
-    pub x: u32,
-    pub y: u32,
-    pub frames: u64,
-    pub first_frame: u64,
-    pub last_frame: u64,
-    pub severity: crate::report::Severity,
-    pub persistent: bool,
-    pub listed: bool,
-}
-
-/// Counts of the end-of-stream summary.
-pub(crate) struct SummaryCounts {
-    pub frames: u64,
-    pub distinct: u64,
-    pub persistent: u64,
-    pub learned: u64,
-    /// Distinct positions per worst severity: (minor, moderate, severe).
-    pub severities: (usize, usize, usize),
-}
-
-/// The `defectfix-summary` message, the same for every format: the counts and the
-/// first [`SUMMARY_POSITIONS`] of `positions` (already in report order).
+/// The `defectfix-summary` message, the same for every format: the counts of
+/// `summary` and its first [`SUMMARY_POSITIONS`] positions; `learned` is the size of
+/// the learned (or confirmed) set. Raw sensor streams mark a position persistent by
+/// [`Summary::is_persistent`] and list persistent ones first; on video every position
+/// was confirmed or mapped (`all_confirmed`), so each is persistent, worst first.
 pub(crate) fn summary_structure(
-    counts: SummaryCounts,
-    positions: impl ExactSizeIterator<Item = SummaryPosition>,
+    summary: &Summary,
+    learned: u64,
+    all_confirmed: bool,
 ) -> gst::Structure {
-    let total = positions.len();
-    let list = positions.take(SUMMARY_POSITIONS).map(|p| {
+    let mut positions = summary.positions();
+    if all_confirmed {
+        positions.sort_by(|a, b| (b.worst, b.frames, a.y, a.x).cmp(&(a.worst, a.frames, b.y, b.x)));
+    }
+    let persistent = |p: &crate::report::PositionStats| all_confirmed || summary.is_persistent(p);
+    let list = positions.iter().take(SUMMARY_POSITIONS).map(|p| {
         gst::Structure::builder("position")
             .field("x", p.x)
             .field("y", p.y)
             .field("frames", p.frames)
             .field("first-frame", p.first_frame)
             .field("last-frame", p.last_frame)
-            .field("severity", p.severity.name())
-            .field("persistent", p.persistent)
+            .field("severity", p.worst.name())
+            .field("persistent", persistent(p))
             .field("listed", p.listed)
             .build()
             .to_send_value()
     });
-    let (minor, moderate, severe) = counts.severities;
+    let persistent_count = if all_confirmed {
+        summary.distinct()
+    } else {
+        summary.persistent()
+    };
+    let (minor, moderate, severe) = summary.severity_counts();
     gst::Structure::builder("defectfix-summary")
-        .field("frames", counts.frames)
-        .field("distinct", counts.distinct)
-        .field("persistent", counts.persistent)
-        .field("learned", counts.learned)
+        .field("frames", summary.frames())
+        .field("distinct", summary.distinct() as u64)
+        .field("persistent", persistent_count as u64)
+        .field("learned", learned)
         .field("severe", severe as u64)
         .field("moderate", moderate as u64)
         .field("minor", minor as u64)
         .field("positions", gst::Array::from_values(list))
         .field(
             "positions-truncated",
-            total.saturating_sub(SUMMARY_POSITIONS) as u64,
+            positions.len().saturating_sub(SUMMARY_POSITIONS) as u64,
         )
         .build()
 }

@@ -296,32 +296,10 @@ impl VideoState {
         b.build()
     }
 
-    /// The end-of-stream `defectfix-summary` message (positions: worst first).
+    /// The end-of-stream `defectfix-summary` message (every reported spot was
+    /// confirmed or mapped: each is persistent; worst first).
     pub fn summary_message(&self) -> gst::Structure {
-        let s = &self.summary;
-        // Every reported spot was confirmed or mapped: worst first.
-        let mut positions = s.positions();
-        positions.sort_by(|a, b| (b.worst, b.frames, a.y, a.x).cmp(&(a.worst, a.frames, b.y, b.x)));
-        // Only confirmed spots (or mapped ones) are reported: each is persistent.
-        super::summary_structure(
-            super::SummaryCounts {
-                frames: s.frames(),
-                distinct: s.distinct() as u64,
-                persistent: s.distinct() as u64,
-                learned: self.processor.confirmed().len() as u64,
-                severities: s.severity_counts(),
-            },
-            positions.iter().map(|p| super::SummaryPosition {
-                x: p.x,
-                y: p.y,
-                frames: p.frames,
-                first_frame: p.first_frame,
-                last_frame: p.last_frame,
-                severity: p.worst,
-                persistent: true,
-                listed: p.listed,
-            }),
-        )
+        super::summary_structure(&self.summary, self.processor.confirmed().len() as u64, true)
     }
 
     /// The confirmed spots as a defect map in the map's coordinates (frame pixel plus
