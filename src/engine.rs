@@ -15,7 +15,8 @@
 //! so no phase can race and the result does not depend on the number of threads: the
 //! bands are fixed by the frame height, not by the thread count.
 
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use crate::lock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use rayon::prelude::*;
 
@@ -25,8 +26,14 @@ use crate::detect::{COLD, Detector, Found, HOT, KernelPath, NoiseModel, Scratch,
 use crate::format::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 
-/// Rows per band (even, so every band starts on the same Bayer row phase).
+/// Rows per band (even, so every band starts on the same Bayer row phase, and 4:2:0
+/// chroma bands of the video path tile exactly).
 const BAND_ROWS: usize = 64;
+
+/// The row ranges `y0..y1` of the bands a frame `height` rows high is cut into.
+pub(crate) fn band_rows(height: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..height.div_ceil(BAND_ROWS)).map(move |i| (i * BAND_ROWS, ((i + 1) * BAND_ROWS).min(height)))
+}
 
 /// The one worker pool of the plugin, as many threads as cores.
 static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
@@ -172,17 +179,13 @@ pub struct Engine {
     tuning: Tuning,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Engine {
     /// A fresh engine for frames of `format`.
     pub fn new(format: FrameFormat) -> Self {
-        let bands = (0..format.height.div_ceil(BAND_ROWS))
-            .map(|i| Band {
-                y0: i * BAND_ROWS,
-                y1: ((i + 1) * BAND_ROWS).min(format.height),
+        let bands = band_rows(format.height)
+            .map(|(y0, y1)| Band {
+                y0,
+                y1,
                 ..Band::default()
             })
             .collect();

@@ -23,6 +23,13 @@ pub mod sim;
 pub mod temporal;
 pub mod video;
 
+/// Locks `m`, also when another thread panicked while holding it: the data behind the
+/// crate's locks stays consistent at every point a panic could happen, and a streaming
+/// thread must not panic because another one did.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     defectfix::register(plugin)?;
     defectsim::register(plugin)?;

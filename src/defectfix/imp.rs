@@ -1,5 +1,6 @@
+use crate::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use gst::glib;
 use gst::prelude::*;
@@ -23,12 +24,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("Defective pixel correction"),
     )
 });
-
-/// Locks a mutex, also when another thread panicked while holding it: the data behind
-/// these locks stays consistent at every point a panic could happen.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 const DEFAULT_SENSITIVITY: f64 = 1.0;
 const DEFAULT_CALIBRATION_FRAMES: u32 = 32;

@@ -1,5 +1,6 @@
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 
+use crate::lock;
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
@@ -15,11 +16,6 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
         Some("Sensor defect simulator"),
     )
 });
-
-/// Locks a mutex, also when another thread panicked while holding it.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 const DEFAULT_DENSITY: f64 = 1e-4;
 const MAX_DENSITY: f64 = 0.1;

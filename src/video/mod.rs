@@ -41,8 +41,9 @@ pub mod reference;
 pub mod repair;
 pub mod track;
 
+use crate::lock;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
@@ -51,8 +52,6 @@ pub use layout::{Frame, FrameMut, Kind, Layout, LayoutError, VIDEO_FORMATS, Vide
 pub use quality::{Severity, Visibility};
 pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
 
-/// Luma rows per band (a multiple of 2, so 4:2:0 chroma bands tile exactly).
-const BAND_ROWS: usize = 64;
 /// A sample is replaced when it stands out from its estimate by this many noise
 /// standard deviations…
 pub const REPAIR_SIGMAS: f64 = 3.0;
@@ -68,11 +67,7 @@ pub const MOTION_STRUCTURE: f64 = 0.06;
 /// Hits of different planes within this many frame pixels are one candidate.
 const MERGE_DISTANCE: u32 = 2;
 
-use crate::engine::{pool_threads, run_bands};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::engine::{band_rows, pool_threads, run_bands};
 
 /// Per-frame settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -204,12 +199,11 @@ pub struct Processor {
 impl Processor {
     /// A fresh processor for frames of `layout`.
     pub fn new(layout: Layout) -> Self {
-        let bands = (0..layout.height.div_ceil(BAND_ROWS))
-            .map(|i| Band {
-                y0: i * BAND_ROWS,
-                y1: ((i + 1) * BAND_ROWS).min(layout.height),
-                hits: Vec::new(),
-                motion: Vec::new(),
+        let bands = band_rows(layout.height)
+            .map(|(y0, y1)| Band {
+                y0,
+                y1,
+                ..Band::default()
             })
             .collect();
         // The context of the temporal stage is luma, or G for RGB.
