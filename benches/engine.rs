@@ -144,15 +144,7 @@ fn paths(c: &mut Criterion) {
         n_threads: 1,
         ..Settings::default()
     };
-    for path in [
-        KernelPath::Scalar,
-        KernelPath::Portable,
-        KernelPath::Avx2,
-        KernelPath::Avx512,
-    ] {
-        if !path.available() {
-            continue;
-        }
+    for path in KernelPath::available_paths() {
         let mut engine = Engine::new(format);
         engine.set_kernel_path(path);
         let mut data = src.clone();

@@ -123,15 +123,7 @@ fn output_is_identical_for_every_thread_count_and_kernel_path() {
         let input = textured(&format);
         let mut outputs = Vec::new();
         for n_threads in [1usize, 2, 3, 0] {
-            for path in [
-                KernelPath::Scalar,
-                KernelPath::Portable,
-                KernelPath::Avx2,
-                KernelPath::Avx512,
-            ] {
-                if !path.available() {
-                    continue;
-                }
+            for path in KernelPath::available_paths() {
                 let mut engine = Engine::new(format);
                 engine.set_kernel_path(path);
                 let mut data = input.clone();

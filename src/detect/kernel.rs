@@ -309,6 +309,19 @@ pub enum KernelPath {
 }
 
 impl KernelPath {
+    /// Every path, the reference first.
+    pub const ALL: [KernelPath; 4] = [
+        KernelPath::Scalar,
+        KernelPath::Portable,
+        KernelPath::Avx2,
+        KernelPath::Avx512,
+    ];
+
+    /// The paths this CPU can run, the reference first.
+    pub fn available_paths() -> impl Iterator<Item = KernelPath> {
+        Self::ALL.into_iter().filter(|p| p.available())
+    }
+
     /// The fastest path this CPU supports.
     pub fn best() -> KernelPath {
         if has_avx512() {
