@@ -4,21 +4,13 @@
 
 mod common;
 
-use common::{caps_string, init, make_frame};
+use common::{all_formats, caps_string, init, make_frame};
 use gst::prelude::*;
 use gstdefectfix::detect::eval::{self, NATURAL, false_per_mp, inject, run_engine_with, score};
 use gstdefectfix::detect::{Detector, Found, KernelPath, NoiseModel, Scratch, Tuning};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
-use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
+use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
-
-fn all_formats() -> Vec<(&'static str, &'static str)> {
-    BAYER_FORMATS
-        .iter()
-        .map(|f| ("video/x-bayer", *f))
-        .chain(GRAY_FORMATS.iter().map(|f| ("video/x-raw", *f)))
-        .collect()
-}
 
 /// Random textured content with random outliers: exercises every branch of the test.
 fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {

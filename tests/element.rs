@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{TempFile, caps_string, init, make_frame, sample};
+use common::{TempFile, all_formats, caps_string, init, make_frame, sample};
 use gst::prelude::*;
-use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
+use gstdefectfix::format::FrameFormat;
 
 /// A smooth ramp that fits every bit depth: value = 16 + 3x + 5y (max 8-bit value at
 /// 16x16 is 16 + 45 + 75 = 136).
@@ -34,14 +34,6 @@ fn run(h: &mut gst_check::Harness, data: Vec<u8>) -> Vec<u8> {
     h.push(gst::Buffer::from_mut_slice(data)).expect("pushed");
     let out = h.pull().expect("pulled");
     out.map_readable().expect("readable").to_vec()
-}
-
-fn all_formats() -> Vec<(&'static str, &'static str)> {
-    BAYER_FORMATS
-        .iter()
-        .map(|f| ("video/x-bayer", *f))
-        .chain(GRAY_FORMATS.iter().map(|f| ("video/x-raw", *f)))
-        .collect()
 }
 
 #[test]

@@ -359,16 +359,7 @@ fn properties_changed_from_another_thread_while_10000_frames_flow() {
     .expect("pipeline parses");
     let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin").clone();
     let fix = bin.by_name("fix").expect("fix");
-    let src = bin
-        .by_name("src")
-        .expect("src")
-        .downcast::<gst_app::AppSrc>()
-        .expect("appsrc");
-    let sink = bin
-        .by_name("sink")
-        .expect("sink")
-        .downcast::<gst_app::AppSink>()
-        .expect("appsink");
+    let (src, sink) = common::app_elements(&pipeline);
     pipeline.set_state(gst::State::Playing).expect("plays");
 
     let stop = Arc::new(AtomicBool::new(false));

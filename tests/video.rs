@@ -509,15 +509,7 @@ fn through_pipeline(
         "appsrc name=src is-live={live} format=time caps=\"{caps}\" ! defectfix ! appsink name=sink sync=false"
     ))
     .expect("pipeline");
-    let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin");
-    let src = bin
-        .by_name("src")
-        .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
-        .expect("appsrc");
-    let sink = bin
-        .by_name("sink")
-        .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
-        .expect("appsink");
+    let (src, sink) = common::app_elements(&pipeline);
     pipeline.set_state(gst::State::Playing).expect("playing");
     for (i, mut buf) in frames.into_iter().enumerate() {
         {

@@ -85,15 +85,18 @@ impl Drop for TempFile {
     }
 }
 
-/// The `appsrc` named `src` and the `appsink` named `sink` of a parsed pipeline; every
-/// buffer reaching the sink is copied into the returned list.
-pub fn app_ends(
-    pipeline: &gst::Element,
-) -> (
-    gst_app::AppSrc,
-    gst_app::AppSink,
-    std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
-) {
+/// Every Bayer and GRAY format as (media type, format).
+pub fn all_formats() -> Vec<(&'static str, &'static str)> {
+    use gstdefectfix::format::{BAYER_FORMATS, GRAY_FORMATS};
+    BAYER_FORMATS
+        .iter()
+        .map(|f| ("video/x-bayer", *f))
+        .chain(GRAY_FORMATS.iter().map(|f| ("video/x-raw", *f)))
+        .collect()
+}
+
+/// The `appsrc` named `src` and the `appsink` named `sink` of a parsed pipeline.
+pub fn app_elements(pipeline: &gst::Element) -> (gst_app::AppSrc, gst_app::AppSink) {
     use gst::prelude::*;
     let bin = pipeline.downcast_ref::<gst::Bin>().expect("bin");
     let src = bin
@@ -106,6 +109,19 @@ pub fn app_ends(
         .expect("sink")
         .downcast::<gst_app::AppSink>()
         .expect("appsink");
+    (src, sink)
+}
+
+/// [`app_elements`], and every buffer reaching the sink is copied into the returned
+/// list.
+pub fn app_ends(
+    pipeline: &gst::Element,
+) -> (
+    gst_app::AppSrc,
+    gst_app::AppSink,
+    std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+) {
+    let (src, sink) = app_elements(pipeline);
     let frames = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let collected = std::sync::Arc::clone(&frames);
     sink.set_callbacks(
