@@ -90,6 +90,76 @@ impl Reference {
 /// Side of the square of the previous frame a search reads.
 const REACH: usize = (2 * (SEARCH + WINDOW) + 1) as usize;
 
+/// The window around a spot in the current frame: a 9×9 square without its 5×5
+/// centre, cut to the plane.
+struct Window {
+    /// Offsets from the centre, and the samples there.
+    samples: [(i32, i32, i32); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize],
+    n: usize,
+    /// The centre, and the plane's size.
+    at: (i32, i32),
+    size: (i32, i32),
+    /// The offsets' bounding box: x0, x1, y0, y1.
+    bounds: (i32, i32, i32, i32),
+}
+
+impl Window {
+    fn gather(cur: &Frame<'_>, c: usize, (x, y): (u32, u32)) -> Window {
+        let (w, h) = cur.layout().comp_size(c);
+        let (w, h) = (w as i32, h as i32);
+        let (x, y) = (x as i32, y as i32);
+        let mut win = Window {
+            samples: [(0, 0, 0); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize],
+            n: 0,
+            at: (x, y),
+            size: (w, h),
+            bounds: (i32::MAX, i32::MIN, i32::MAX, i32::MIN),
+        };
+        for j in -WINDOW..=WINDOW {
+            for i in -WINDOW..=WINDOW {
+                let (sx, sy) = (x + i, y + j);
+                if (i.abs() <= HOLE && j.abs() <= HOLE) || sx < 0 || sy < 0 || sx >= w || sy >= h {
+                    continue;
+                }
+                win.samples[win.n] = (i, j, i32::from(cur.get(c, sx as usize, sy as usize)));
+                win.n += 1;
+                let (x0, x1, y0, y1) = win.bounds;
+                win.bounds = (x0.min(i), x1.max(i), y0.min(j), y1.max(j));
+            }
+        }
+        win
+    }
+
+    fn samples(&self) -> &[(i32, i32, i32)] {
+        &self.samples[..self.n]
+    }
+
+    /// Whether the window moved by (`dx`, `dy`) stays inside the plane.
+    fn fits(&self, dx: i32, dy: i32) -> bool {
+        let ((x, y), (w, h), (x0, x1, y0, y1)) = (self.at, self.size, self.bounds);
+        x + x0 + dx >= 0 && x + x1 + dx < w && y + y0 + dy >= 0 && y + y1 + dy < h
+    }
+
+    /// Sum of absolute differences against `prev` moved by (`dx`, `dy`), which must
+    /// [`fit`](Self::fits).
+    fn sad(&self, prev: &Frame<'_>, c: usize, dx: i32, dy: i32) -> u64 {
+        let (x, y) = self.at;
+        self.samples()
+            .iter()
+            .map(|&(i, j, v)| {
+                let (px, py) = ((x + i + dx) as usize, (y + j + dy) as usize);
+                u64::from(v.abs_diff(i32::from(prev.get(c, px, py))))
+            })
+            .sum()
+    }
+}
+
+/// Whether a sum of absolute differences `s` at an offset of squared length `len`
+/// beats `best` (smaller, or as small and shorter).
+fn beats(s: u64, len: i32, best: Option<(u64, i32, (i32, i32))>) -> bool {
+    best.is_none_or(|(b, l, _)| s < b || (s == b && len < l))
+}
+
 /// Searches the previous frame `prev` for the surroundings of frame pixel (`x`, `y`)
 /// of `cur`, in full-resolution component `c`: a 9×9 window without its 5×5 centre,
 /// at offsets up to [`SEARCH`] pixels. Returns the offset with the smallest mean
@@ -101,60 +171,31 @@ pub fn find(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
-    (x, y): (u32, u32),
+    at: (u32, u32),
     accept: f64,
     hints: &[(i32, i32)],
 ) -> Option<Motion> {
-    let (w, h) = cur.layout().comp_size(c);
-    let (w, h) = (w as i32, h as i32);
-    let (x, y) = (x as i32, y as i32);
-    // The window of the current frame (offsets from the centre and values), and the
-    // square of the previous frame any offset can reach, both gathered once.
-    let mut here = [(0i32, 0i32, 0i32); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize];
-    let mut n = 0;
-    let (mut x0, mut x1, mut y0, mut y1) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
-    for j in -WINDOW..=WINDOW {
-        for i in -WINDOW..=WINDOW {
-            let (sx, sy) = (x + i, y + j);
-            if (i.abs() <= HOLE && j.abs() <= HOLE) || sx < 0 || sy < 0 || sx >= w || sy >= h {
-                continue;
-            }
-            here[n] = (i, j, i32::from(cur.get(c, sx as usize, sy as usize)));
-            n += 1;
-            (x0, x1, y0, y1) = (x0.min(i), x1.max(i), y0.min(j), y1.max(j));
-        }
-    }
-    let here = &here[..n];
+    let win = Window::gather(cur, c, at);
+    let n = win.n;
     if n < 24 {
         return None;
     }
-    // Offsets whose window stays inside the plane.
-    let fits = |dx: i32, dy: i32| {
-        x + x0 + dx >= 0 && x + x1 + dx < w && y + y0 + dy >= 0 && y + y1 + dy < h
-    };
-    let direct = |dx: i32, dy: i32| -> u64 {
-        here.iter()
-            .map(|&(i, j, v)| {
-                let (px, py) = ((x + i + dx) as usize, (y + j + dy) as usize);
-                u64::from(v.abs_diff(i32::from(prev.get(c, px, py))))
-            })
-            .sum()
-    };
-    let still = direct(0, 0) as f64 / n as f64;
+    let still_sad = win.sad(prev, c, 0, 0);
+    let still = still_sad as f64 / n as f64;
     // A hint that explains the window to half the noise allowance is taken without a
     // search (the usual case: a steady pan, or a still picture).
     let mut hinted: Option<(u64, i32, (i32, i32))> = None;
     for &(dx, dy) in hints {
-        if dx.abs() > SEARCH || dy.abs() > SEARCH || !fits(dx, dy) {
+        if dx.abs() > SEARCH || dy.abs() > SEARCH || !win.fits(dx, dy) {
             continue;
         }
         let s = if (dx, dy) == (0, 0) {
-            (still * n as f64) as u64
+            still_sad
         } else {
-            direct(dx, dy)
+            win.sad(prev, c, dx, dy)
         };
         let len = dx * dx + dy * dy;
-        if hinted.is_none_or(|(b, l, _)| s < b || (s == b && len < l)) {
+        if beats(s, len, hinted) {
             hinted = Some((s, len, (dx, dy)));
         }
     }
@@ -168,6 +209,8 @@ pub fn find(
             still,
         });
     }
+    // The square of the previous frame any offset can reach, gathered once.
+    let ((x, y), (w, h)) = (win.at, win.size);
     let r = SEARCH + WINDOW;
     let mut there = [0i32; REACH * REACH];
     for j in -r..=r {
@@ -182,7 +225,7 @@ pub fn find(
     // Sum of absolute differences at an offset, abandoned once above `bound`.
     let sad = |dx: i32, dy: i32, bound: u64| -> u64 {
         let mut s = 0u64;
-        for &(i, j, v) in here {
+        for &(i, j, v) in win.samples() {
             let at = ((j + dy + r) as usize) * REACH + (i + dx + r) as usize;
             s += u64::from(v.abs_diff(there[at]));
             if s > bound {
@@ -191,25 +234,17 @@ pub fn find(
         }
         s
     };
-    let mut best: Option<(u64, i32, (i32, i32))> = hinted;
-    let mut consider = |dx: i32, dy: i32| {
-        if !fits(dx, dy) {
-            return;
-        }
-        let bound = best.map_or(u64::MAX, |(b, _, _)| b);
-        let s = sad(dx, dy, bound);
-        let len = dx * dx + dy * dy;
-        let better = match best {
-            None => true,
-            Some((b, l, _)) => s < b || (s == b && len < l),
-        };
-        if better {
-            best = Some((s, len, (dx, dy)));
-        }
-    };
+    let mut best = hinted;
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
-            consider(dx, dy);
+            if !win.fits(dx, dy) {
+                continue;
+            }
+            let s = sad(dx, dy, best.map_or(u64::MAX, |(b, _, _)| b));
+            let len = dx * dx + dy * dy;
+            if beats(s, len, best) {
+                best = Some((s, len, (dx, dy)));
+            }
         }
     }
     let (sad, _, (dx, dy)) = best?;
@@ -222,34 +257,17 @@ pub fn find(
     })
 }
 
-/// The mean absolute difference of the window of [`find`] around (`x`, `y`) against
-/// the previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
+/// The mean absolute difference of the window of [`find`] around `at` against the
+/// previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
 pub fn cost_at(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
-    (x, y): (u32, u32),
+    at: (u32, u32),
     (dx, dy): (i32, i32),
 ) -> Option<f64> {
-    let (w, h) = cur.layout().comp_size(c);
-    let inside = |x: i32, y: i32| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
-    let (mut sad, mut n) = (0u64, 0u64);
-    for j in -WINDOW..=WINDOW {
-        for i in -WINDOW..=WINDOW {
-            let (sx, sy) = (x as i32 + i, y as i32 + j);
-            if (i.abs() <= HOLE && j.abs() <= HOLE) || !inside(sx, sy) {
-                continue;
-            }
-            if !inside(sx + dx, sy + dy) {
-                return None;
-            }
-            let a = cur.get(c, sx as usize, sy as usize);
-            let b = prev.get(c, (sx + dx) as usize, (sy + dy) as usize);
-            sad += u64::from(a.abs_diff(b));
-            n += 1;
-        }
-    }
-    (n > 0).then(|| sad as f64 / n as f64)
+    let win = Window::gather(cur, c, at);
+    (win.n > 0 && win.fits(dx, dy)).then(|| win.sad(prev, c, dx, dy) as f64 / win.n as f64)
 }
 
 /// Points of the grid [`global`] looks for structure at (columns × rows)…
