@@ -7,12 +7,12 @@
 //! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
 //! [`engine`] runs one frame through the phases.
 
-use gst::glib;
-
 pub mod calibrate;
 pub mod correct;
 pub mod defect_map;
+#[cfg(feature = "gstreamer")]
 pub mod defectfix;
+#[cfg(feature = "gstreamer")]
 pub mod defectsim;
 pub mod detect;
 pub mod engine;
@@ -30,12 +30,14 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
+#[cfg(feature = "gstreamer")]
+fn plugin_init(plugin: &gst::Plugin) -> Result<(), gst::glib::BoolError> {
     defectfix::register(plugin)?;
     defectsim::register(plugin)?;
     Ok(())
 }
 
+#[cfg(feature = "gstreamer")]
 gst::plugin_define!(
     defectfix,
     env!("CARGO_PKG_DESCRIPTION"),
