@@ -206,3 +206,93 @@ pub fn calibration_done(
         .field("map-output", written.unwrap_or_default())
         .build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &gst::StructureRef) -> Vec<String> {
+        s.fields().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn frame_message_fields_follow_the_stream_kind() {
+        gst::init().expect("gst init");
+        let sensor = FrameCounts {
+            frame: 3,
+            defects: 2,
+            ..FrameCounts::default()
+        };
+        let s = frame(&sensor);
+        assert_eq!(s.name(), "defectfix");
+        assert_eq!(
+            names(&s),
+            [
+                "frame",
+                "mapped",
+                "learned",
+                "dynamic",
+                "defects",
+                "corrected",
+                "unrepairable"
+            ]
+        );
+        assert_eq!(s.get::<u64>("frame").ok(), Some(3));
+
+        let p = Position {
+            x: 4,
+            y: 5,
+            source: "learned",
+            component: Some("Y"),
+            value: 900,
+            expected: 100,
+            severity: Severity::Severe,
+        };
+        let video = FrameCounts {
+            defects: MESSAGE_POSITIONS + 1,
+            samples: Some(7),
+            positions: Some(vec![p]),
+            ..sensor
+        };
+        let s = frame(&video);
+        assert_eq!(
+            names(&s)[7..],
+            ["samples", "positions", "positions-truncated"]
+        );
+        assert_eq!(s.get::<bool>("positions-truncated").ok(), Some(true));
+        let list = s.get::<gst::Array>("positions").expect("positions");
+        let first = list
+            .first()
+            .and_then(|v| v.get::<gst::Structure>().ok())
+            .expect("one position");
+        assert_eq!(
+            names(&first),
+            [
+                "x",
+                "y",
+                "source",
+                "component",
+                "value",
+                "expected",
+                "severity"
+            ]
+        );
+        assert_eq!(first.get::<&str>("severity").ok(), Some("severe"));
+    }
+
+    #[test]
+    fn calibration_done_names_where_the_map_went() {
+        gst::init().expect("gst init");
+        let counts = ClassCounts {
+            hot: 2,
+            ..ClassCounts::default()
+        };
+        let s = calibration_done(CalibrationKind::Dark, 8, 2, &counts, None);
+        assert_eq!(s.name(), "defectfix-calibration-done");
+        assert_eq!(s.get::<&str>("kind").ok(), Some("dark"));
+        assert_eq!(s.get::<&str>("map-output").ok(), Some(""));
+        assert_eq!(s.get::<u32>("hot").ok(), Some(2));
+        let s = calibration_progress(CalibrationKind::Flat, 3, 8);
+        assert_eq!(s.get::<u32>("total").ok(), Some(8));
+    }
+}
