@@ -23,6 +23,7 @@ use super::stream::{Done, Outgoing, Stream};
 use super::{CAT, CalibrateMode, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 
+/// The instance data of `defectfix`.
 #[derive(Default)]
 pub struct DefectFix {
     settings: Mutex<Settings>,
@@ -36,6 +37,7 @@ pub struct DefectFix {
     running: AtomicBool,
 }
 
+/// The map a `defect-map` value names (none for no path or an empty one).
 fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_map::MapError> {
     match path {
         None | Some("") => Ok(None),
@@ -44,6 +46,7 @@ fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_
 }
 
 impl DefectFix {
+    /// Posts `structure` as an element message.
     fn post(&self, structure: gst::Structure) {
         let obj = self.obj();
         let _ = obj.post_message(gst::message::Element::builder(structure).src(&*obj).build());
