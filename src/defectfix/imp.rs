@@ -1,3 +1,11 @@
+//! The `defectfix` element: properties, caps, and the one path every buffer takes.
+//!
+//! The element keeps four things: the [`Settings`] (copied at the start of each
+//! buffer; the lock is never held while a frame is processed), the loaded map (an
+//! `Arc` replaced as a whole, so a frame sees either the old or the new one), the
+//! [`Stream`] of the negotiated caps, and what [`Outgoing`] waits to go out around a
+//! held first frame. Bus messages are built in [`super::messages`].
+
 use crate::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -6,168 +14,30 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_base::prelude::BaseTransformExtManual;
+use gst_base::subclass::base_transform::GenerateOutputSuccess;
 use gst_base::subclass::prelude::*;
 
-use super::video::{VideoParams, VideoState};
-use super::{CalibrateMode, DetectionMode, RunMode};
-use crate::calibrate::{CalibrationKind, Calibrator};
-use crate::defect_map::{DefectMap, Entry};
-use crate::engine::{self, Engine};
-use crate::frame::FrameMut;
-use crate::report::{self, Summary};
-use crate::temporal::Learner;
+use super::messages::{self, CalibrationStep};
+use super::settings::{DEFAULT_CALIBRATION_FRAMES, DEFAULT_SENSITIVITY, Settings};
+use super::stream::{Done, Outgoing, Stream};
+use super::{CAT, CalibrateMode, DetectionMode, RunMode};
+use crate::defect_map::{DefectMap, MapPlacement};
 
-static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
-    gst::DebugCategory::new(
-        "defectfix",
-        gst::DebugColorFlags::empty(),
-        Some("Defective pixel correction"),
-    )
-});
-
-const DEFAULT_SENSITIVITY: f64 = 1.0;
-const DEFAULT_CALIBRATION_FRAMES: u32 = 32;
-/// With `learn`, every this many frames a more sensitive detection seeds learning.
-const SEED_EVERY: u64 = 2;
-/// How much more sensitive that detection is than the repair's.
-const SEED_SENSITIVITY: f64 = 3.0;
-/// Positions carried by one per-frame message in detect mode.
-const MESSAGE_POSITIONS: usize = 256;
-
-#[derive(Debug, Clone)]
-struct Settings {
-    defect_map: Option<String>,
-    map_offset_x: i32,
-    map_offset_y: i32,
-    detection: DetectionMode,
-    n_threads: u32,
-    sensitivity: f64,
-    mode: RunMode,
-    post_messages: bool,
-    learn: bool,
-    map_output: Option<String>,
-    calibrate: CalibrateMode,
-    calibration_frames: u32,
-    hold_first_frame: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            defect_map: None,
-            map_offset_x: 0,
-            map_offset_y: 0,
-            detection: DetectionMode::Dynamic,
-            n_threads: 0,
-            sensitivity: DEFAULT_SENSITIVITY,
-            mode: RunMode::Correct,
-            post_messages: false,
-            learn: false,
-            map_output: None,
-            calibrate: CalibrateMode::Off,
-            calibration_frames: DEFAULT_CALIBRATION_FRAMES,
-            hold_first_frame: true,
-        }
-    }
-}
-
-/// Built in `set_caps` (so a caps change starts afresh), dropped in `stop`.
-struct State {
-    engine: Engine,
-    learner: Learner,
-    summary: Summary,
-    /// Running calibration, and whether one has finished on this stream.
-    calibrator: Option<Calibrator>,
-    calibrated: bool,
-    frames: u64,
-    /// Map offsets of the last frame: learned maps are written in sensor coordinates.
-    offset: (i64, i64),
-}
-
-impl State {
-    fn new(format: crate::format::FrameFormat) -> Self {
-        State {
-            engine: Engine::new(format),
-            learner: Learner::new(format),
-            summary: Summary::new(),
-            calibrator: None,
-            calibrated: false,
-            frames: 0,
-            offset: (0, 0),
-        }
-    }
-}
-
-/// A map in frame coordinates moved to sensor coordinates.
-fn to_sensor(map: &DefectMap, (ox, oy): (i64, i64)) -> DefectMap {
-    DefectMap::from_entries(
-        map.entries()
-            .iter()
-            .map(|e| match *e {
-                Entry::Pixel { x, y } => Entry::Pixel {
-                    x: x + ox,
-                    y: y + oy,
-                },
-                Entry::Row { y } => Entry::Row { y: y + oy },
-                Entry::Column { x } => Entry::Column { x: x + ox },
-                Entry::Rect { x, y, w, h } => Entry::Rect {
-                    x: x + ox,
-                    y: y + oy,
-                    w,
-                    h,
-                },
-            })
-            .collect(),
-    )
-}
-
+/// The instance data of `defectfix`.
 #[derive(Default)]
 pub struct DefectFix {
     settings: Mutex<Settings>,
     /// The loaded map; replaced as a whole, so a frame sees either the old or the new one.
     map: Mutex<Option<Arc<DefectMap>>>,
-    state: Mutex<Option<State>>,
-    /// The YUV/RGB path's state, when such caps are negotiated (`state` is then None).
-    video: Mutex<Option<VideoState>>,
+    /// Built in `set_caps` (so a caps change starts afresh), dropped in `stop`.
+    state: Mutex<Option<Stream>>,
+    /// What waits to go out around a held first frame.
+    outgoing: Mutex<Outgoing>,
     /// Between `start` and `stop`: map load failures are then warnings, not errors.
     running: AtomicBool,
-    /// Whether upstream is live (asked once, at the first buffer that could be held).
-    live: Mutex<Option<bool>>,
-    /// The held first frame, released by the frame being transformed: it goes out
-    /// before that frame ([`BaseTransformImpl::generate_output`]).
-    release: Mutex<Option<gst::Buffer>>,
-    /// The frame that follows it out.
-    follows: Mutex<Option<gst::Buffer>>,
-    /// The buffer being transformed was held back (no output for it, and no DISCONT
-    /// for the next).
-    holding: AtomicBool,
 }
 
-/// What the video path did with one buffer.
-#[derive(Default)]
-struct VideoDone {
-    /// The buffer was held back (the element drops it; a copy goes out later).
-    held: bool,
-    /// Its per-frame message.
-    message: Option<gst::Structure>,
-    /// A held frame to push before it, with its message.
-    released: Option<(gst::Buffer, Option<gst::Structure>)>,
-}
-
-/// The video path's parameters from the element's settings.
-fn video_params(settings: &Settings, map: Option<Arc<DefectMap>>) -> VideoParams {
-    VideoParams {
-        detection: settings.detection == DetectionMode::Dynamic,
-        sensitivity: settings.sensitivity,
-        n_threads: settings.n_threads as usize,
-        mode: settings.mode.into(),
-        map,
-        offset_x: settings.map_offset_x.into(),
-        offset_y: settings.map_offset_y.into(),
-        post_messages: settings.post_messages,
-    }
-}
-
+/// The map a `defect-map` value names (none for no path or an empty one).
 fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_map::MapError> {
     match path {
         None | Some("") => Ok(None),
@@ -176,28 +46,19 @@ fn load_map(path: Option<&str>) -> Result<Option<Arc<DefectMap>>, crate::defect_
 }
 
 impl DefectFix {
+    /// Posts `structure` as an element message.
     fn post(&self, structure: gst::Structure) {
         let obj = self.obj();
         let _ = obj.post_message(gst::message::Element::builder(structure).src(&*obj).build());
     }
 
-    /// Writes the learned map to `map-output`, if learning and a path are set.
-    fn write_learned_map(&self, state: &State) {
-        let (learn, path) = {
-            let s = lock(&self.settings);
-            (s.learn, s.map_output.clone())
+    /// Writes what `stream` learned to `map-output`, if learning and a path are set.
+    fn write_learned_map(&self, stream: &Stream) {
+        let path = match lock(&self.settings).learned_map_output() {
+            Some(path) => path.to_owned(),
+            None => return,
         };
-        let (true, Some(path)) = (learn, path) else {
-            return;
-        };
-        let map = state.learner.to_map(state.offset.0, state.offset.1);
-        let header = format!(
-            "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
-            state.learner.frames(),
-            state.engine.format().width,
-            state.engine.format().height,
-            map.len()
-        );
+        let (map, header) = stream.processor().learned_map();
         match map.save(std::path::Path::new(&path), &header) {
             Ok(()) => gst::info!(
                 CAT,
@@ -213,307 +74,211 @@ impl DefectFix {
         }
     }
 
-    /// Writes the video path's confirmed spots to `map-output`, if learning and a path
-    /// are set.
-    fn write_video_learned_map(&self, video: &VideoState) {
-        let (learn, path) = {
-            let s = lock(&self.settings);
-            (s.learn, s.map_output.clone())
-        };
-        let (true, Some(path)) = (learn, path) else {
-            return;
-        };
-        let (map, header) = video.learned_map();
-        if let Err(e) = map.save(std::path::Path::new(&path), &header) {
-            gst::element_imp_warning!(
-                self,
-                gst::ResourceError::OpenWrite,
-                ("Cannot write the learned map to '{}': {}", path, e)
-            );
+    /// Drops the stream, keeping what it learned on disk first.
+    fn close_stream(&self) {
+        let old = lock(&self.state).take();
+        if let Some(old) = old {
+            self.write_learned_map(&old);
         }
     }
 
     /// End of stream: the learned map to disk, the summary on the bus.
     fn end_of_stream(&self) {
-        let (post, detect) = {
-            let s = lock(&self.settings);
-            (s.post_messages, s.mode == RunMode::Detect)
-        };
-        let video_summary = lock(&self.video).as_ref().map(|v| {
-            self.write_video_learned_map(v);
-            v.summary_message()
-        });
-        if let Some(s) = video_summary {
-            if post || detect {
-                self.post(s);
-            }
-            return;
-        }
+        let settings = lock(&self.settings).clone();
         let summary = {
             let state = lock(&self.state);
-            let Some(state) = state.as_ref() else { return };
-            self.write_learned_map(state);
-            (post || detect).then(|| summary_message(state))
+            let Some(stream) = state.as_ref() else { return };
+            self.write_learned_map(stream);
+            settings
+                .posts_summary()
+                .then(|| messages::summary(&stream.processor().summary()))
         };
         if let Some(s) = summary {
             self.post(s);
         }
     }
 
-    /// One frame through the engine and, with `learn`, the learner. Returns the
-    /// per-frame message when `post-messages` asks for it.
-    fn repair(
-        &self,
-        state: &mut State,
-        frame: &mut FrameMut<'_>,
-        settings: &Settings,
-    ) -> Option<gst::Structure> {
-        let run = engine::Settings {
-            detection: settings.detection.into(),
-            sensitivity: settings.sensitivity,
-            n_threads: settings.n_threads as usize,
-        };
-        let report = state.engine.process_with(frame, settings.mode.into(), &run);
-        gst::trace!(CAT, imp = self, "frame: {report:?}");
-
-        if settings.learn {
-            // Every few frames, a more sensitive look seeds tracks for faint defects
-            // (a dead pixel in a dark area) that the repair's own test misses.
-            let seeds: Vec<(u32, u32)> = if state.frames.is_multiple_of(SEED_EVERY) {
-                state
-                    .engine
-                    .candidates(
-                        &frame.as_ref(),
-                        settings.sensitivity * SEED_SENSITIVITY,
-                        run.n_threads,
-                    )
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            // The values as they arrived: repaired pixels are among the defects.
-            let defects = state.engine.defects();
-            let view = frame.as_ref();
-            let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
-                Ok(i) => defects[i].value,
-                Err(_) => view.get(x as usize, y as usize),
-            };
-            let model = state.engine.detector().model();
-            let update = state
-                .learner
-                .observe(&view, state.engine.flagged(), raw, model);
-            state.learner.seed(&view, seeds, raw);
-            if update.changed() {
-                gst::debug!(
-                    CAT,
-                    imp = self,
-                    "learned set: {update:?}, now {}",
-                    state.learner.learned().len()
-                );
-                state.engine.set_learned(state.learner.learned());
-            }
-        } else if !state.engine.learned_pixels().is_empty() {
-            state.engine.set_learned(&[]);
+    /// Warns when map entries lie outside the frame.
+    fn check_placement(&self, placement: MapPlacement, size: (usize, usize), settings: &Settings) {
+        gst::debug!(CAT, imp = self, "map placed: {placement:?}");
+        if placement.outside > 0 {
+            gst::element_imp_warning!(
+                self,
+                gst::StreamError::Format,
+                (
+                    "{} defect map entries lie outside the {}x{} frame (offset {},{}) and are ignored",
+                    placement.outside,
+                    size.0,
+                    size.1,
+                    settings.map_offset_x,
+                    settings.map_offset_y
+                )
+            );
         }
-        let white = state.engine.format().max_value();
-        state.summary.add_frame(state.engine.defects(), white);
-        settings
-            .post_messages
-            .then(|| frame_message(state, &report, settings.mode))
     }
 
-    /// One calibration frame: accumulate; at the last one write the map. Returns the
-    /// message to post (progress, or the result).
-    fn calibrate(
-        &self,
-        state: &mut State,
-        frame: &crate::frame::FrameRef<'_>,
-        settings: &Settings,
-    ) -> Option<gst::Structure> {
-        if state.calibrated {
-            return None;
+    /// Whether this buffer, if it is the first of the stream or after a jump, is held
+    /// until the next one arrives.
+    fn holds_first_frames(&self, settings: &Settings) -> bool {
+        if !settings.may_hold() {
+            return false;
         }
-        let kind = match settings.calibrate {
-            CalibrateMode::Dark => CalibrationKind::Dark,
-            _ => CalibrationKind::Flat,
-        };
-        let format = *state.engine.format();
-        let calibrator = match &mut state.calibrator {
-            Some(c) if c.kind() == kind => c,
-            slot => slot.insert(Calibrator::new(kind, format)),
-        };
-        if let Err(e) = calibrator.add_frame(frame) {
+        let revisits = lock(&self.state)
+            .as_ref()
+            .is_some_and(|s| s.processor().revisits());
+        revisits && !self.upstream_is_live()
+    }
+
+    /// One buffer through the stream: the map placed, then the frame processed (or
+    /// passed unchanged, on a stream that cannot calibrate while `calibrate` is set).
+    fn process(
+        &self,
+        stream: &mut Stream,
+        buf: &mut gst::BufferRef,
+        settings: &Settings,
+        map: Option<Arc<DefectMap>>,
+        hold: bool,
+    ) -> Result<Done, gst::ErrorMessage> {
+        if settings.calibrating()
+            && let Some(format) = stream.processor().uncalibratable()
+        {
+            if stream.first_calibration_refusal() {
+                gst::element_imp_warning!(
+                    self,
+                    gst::StreamError::Format,
+                    (
+                        "calibrate needs raw sensor (Bayer or GRAY) caps; {} frames pass unchanged",
+                        format
+                    )
+                );
+            }
+            return Ok(Done::default());
+        }
+        if let Some(placement) = stream.set_map(map.as_ref(), settings.offset()) {
+            self.check_placement(placement, stream.processor().size(), settings);
+        }
+        stream.frame(buf, settings, hold)
+    }
+
+    /// Acts on what a buffer did, the stream unlocked: warnings and messages, the
+    /// calibrated map to disk, a released frame queued to go out before this one.
+    fn deliver(&self, done: Done, settings: &Settings) -> gst::FlowSuccess {
+        let Done {
+            held,
+            released,
+            processed,
+        } = done;
+        if let Some(e) = processed.calibration_error {
             gst::element_imp_warning!(
                 self,
                 gst::StreamError::Failed,
                 ("Calibration stopped: {}", e)
             );
         }
-        let done = calibrator.frames();
-        let total = settings.calibration_frames as usize;
-        if done < total {
-            return Some(
-                gst::Structure::builder("defectfix-calibration")
-                    .field("kind", kind.to_string())
-                    .field("frames", done as u32)
-                    .field("total", total as u32)
-                    .build(),
-            );
+        if let Some(step) = processed.calibration {
+            let message = self.calibration_message(step, settings);
+            self.post(message);
         }
-        let result = calibrator.finish();
-        state.calibrated = true;
-        state.calibrator = None;
-        let map = to_sensor(&result.map, state.offset);
-        let written = match &settings.map_output {
-            Some(path) => match map.save(std::path::Path::new(path), &result.header()) {
-                Ok(()) => Some(path.clone()),
-                Err(e) => {
-                    gst::element_imp_error!(
-                        self,
-                        gst::ResourceError::OpenWrite,
-                        ("Cannot write the calibrated map to '{}': {}", path, e)
-                    );
-                    None
-                }
-            },
-            None => {
-                gst::element_imp_warning!(
+        // The held first frame goes out first, then this one (generate_output).
+        if let Some((buf, counts)) = released {
+            if let Some(c) = counts {
+                self.post(messages::frame(&c));
+            }
+            lock(&self.outgoing).release = Some(buf);
+        }
+        if let Some(c) = processed.counts {
+            self.post(messages::frame(&c));
+        }
+        lock(&self.outgoing).holding = held;
+        if held {
+            gst_base::BASE_TRANSFORM_FLOW_DROPPED
+        } else {
+            gst::FlowSuccess::Ok
+        }
+    }
+
+    /// The message of a calibration step; a finished calibration's map is written to
+    /// `map-output` first.
+    fn calibration_message(&self, step: CalibrationStep, settings: &Settings) -> gst::Structure {
+        match step {
+            CalibrationStep::Progress {
+                kind,
+                frames,
+                total,
+            } => messages::calibration_progress(kind, frames, total),
+            CalibrationStep::Finished {
+                kind,
+                frames,
+                counts,
+                map,
+                header,
+            } => {
+                let written = self.write_calibrated_map(&map, &header, settings);
+                messages::calibration_done(kind, frames, map.len(), &counts, written)
+            }
+        }
+    }
+
+    /// Writes a calibrated map to `map-output`; returns the path when it was written.
+    fn write_calibrated_map<'a>(
+        &self,
+        map: &DefectMap,
+        header: &str,
+        settings: &'a Settings,
+    ) -> Option<&'a str> {
+        let Some(path) = settings.map_output.as_deref() else {
+            gst::element_imp_warning!(
+                self,
+                gst::ResourceError::Settings,
+                ("Calibration finished but map-output is not set: the map was not written")
+            );
+            return None;
+        };
+        match map.save(std::path::Path::new(path), header) {
+            Ok(()) => Some(path),
+            Err(e) => {
+                gst::element_imp_error!(
                     self,
-                    gst::ResourceError::Settings,
-                    ("Calibration finished but map-output is not set: the map was not written")
+                    gst::ResourceError::OpenWrite,
+                    ("Cannot write the calibrated map to '{}': {}", path, e)
                 );
                 None
             }
-        };
-        let c = result.counts;
-        Some(
-            gst::Structure::builder("defectfix-calibration-done")
-                .field("kind", kind.to_string())
-                .field("frames", result.frames as u32)
-                .field("defects", map.len() as u32)
-                .field("hot", c.hot as u32)
-                .field("warm", c.warm as u32)
-                .field("dead", c.dead as u32)
-                .field("weak", c.weak as u32)
-                .field("bright", c.bright as u32)
-                .field("map-output", written.unwrap_or_default())
-                .build(),
-        )
-    }
-
-    /// `transform_ip` on YUV/RGB caps (see [`super::video`]); returns the message to
-    /// post once the state is unlocked.
-    fn transform_video(
-        &self,
-        video: &mut VideoState,
-        buf: &mut gst::BufferRef,
-        settings: &Settings,
-        map: Option<Arc<DefectMap>>,
-        hold: bool,
-    ) -> Result<VideoDone, gst::FlowError> {
-        if settings.calibrate != CalibrateMode::Off {
-            if video.first_calibrate_request() {
-                gst::element_imp_warning!(
-                    self,
-                    gst::StreamError::Format,
-                    (
-                        "calibrate needs raw sensor (Bayer or GRAY) caps; {} frames pass unchanged",
-                        video.layout().format.name()
-                    )
-                );
-            }
-            return Ok(VideoDone::default());
         }
-        let params = video_params(settings, map);
-        let bad = |e: String| {
-            gst::element_imp_error!(self, gst::StreamError::Format, ("Bad buffer: {}", e));
-            gst::FlowError::Error
-        };
-        let release = |video: &mut VideoState, revisit: bool| {
-            video
-                .release(&params, revisit)
-                .map(|r| r.map(|(buf, outcome)| (buf, outcome.message)))
-                .map_err(bad)
-        };
-        let mut done = VideoDone::default();
-        let fresh = video.is_fresh(buf);
-        // A frame still held when another fresh one comes (a discontinuity) goes as it
-        // is; one held before this frame is revisited with it.
-        if fresh {
-            done.released = release(video, false)?;
-        }
-        let placement = if hold && fresh {
-            done.held = true;
-            video.hold(buf, &params).map_err(bad)?
-        } else {
-            let outcome = video.process(buf, &params).map_err(bad)?;
-            if done.released.is_none() {
-                done.released = release(video, true)?;
-            }
-            gst::trace!(CAT, imp = self, "frame: {:?}", outcome.report);
-            done.message = outcome.message;
-            outcome.placement
-        };
-        if let Some(p) = placement
-            && p.outside > 0
-        {
-            gst::element_imp_warning!(
-                self,
-                gst::StreamError::Format,
-                (
-                    "{} defect map entries lie outside the {}x{} frame (offset {},{}) and are ignored",
-                    p.outside,
-                    video.layout().width,
-                    video.layout().height,
-                    settings.map_offset_x,
-                    settings.map_offset_y
-                )
-            );
-        }
-        Ok(done)
     }
 
     /// Pushes the held first frame downstream as it is, if there is one (end of
     /// stream, caps change).
     fn push_held(&self) -> Result<gst::FlowSuccess, gst::FlowError> {
-        let (params, post) = {
-            let s = lock(&self.settings);
-            (video_params(&s, lock(&self.map).clone()), s.post_messages)
-        };
-        let released = lock(&self.video)
+        let settings = lock(&self.settings).clone();
+        let released = lock(&self.state)
             .as_mut()
-            .map(|v| v.release(&params, false));
+            .map(|s| s.release(&settings, false));
         match released {
-            Some(Ok(Some((buf, outcome)))) => {
-                if post && let Some(m) = outcome.message {
-                    self.post(m);
+            Some(Ok(Some((buf, counts)))) => {
+                if let Some(c) = counts {
+                    self.post(messages::frame(&c));
                 }
                 self.obj().src_pad().push(buf)
             }
             Some(Err(e)) => {
-                gst::warning!(CAT, imp = self, "held frame: {e}");
+                gst::warning!(CAT, imp = self, "held frame: {e:?}");
                 Ok(gst::FlowSuccess::Ok)
             }
             _ => Ok(gst::FlowSuccess::Ok),
         }
     }
 
-    /// Drops what was waiting to go out (a flush, a stop).
-    fn forget_outgoing(&self) {
-        *lock(&self.release) = None;
-        *lock(&self.follows) = None;
-        self.holding.store(false, Ordering::SeqCst);
-    }
-
     /// Whether upstream is live (its latency query says so); asked once.
     fn upstream_is_live(&self) -> bool {
-        if let Some(live) = *lock(&self.live) {
+        let known = lock(&self.outgoing).live;
+        if let Some(live) = known {
             return live;
         }
         let mut q = gst::query::Latency::new();
         // No answer: take it as live, and never hold.
         let live = !self.obj().sink_pad().peer_query(&mut q) || q.result().0;
-        *lock(&self.live) = Some(live);
+        lock(&self.outgoing).live = Some(live);
         live
     }
 
@@ -792,14 +557,8 @@ impl BaseTransformImpl for DefectFix {
 
     fn stop(&self) -> Result<(), gst::ErrorMessage> {
         self.running.store(false, Ordering::SeqCst);
-        self.forget_outgoing();
-        *lock(&self.live) = None;
-        if let Some(state) = lock(&self.state).take() {
-            self.write_learned_map(&state);
-        }
-        if let Some(video) = lock(&self.video).take() {
-            self.write_video_learned_map(&video);
-        }
+        *lock(&self.outgoing) = Outgoing::default();
+        self.close_stream();
         Ok(())
     }
 
@@ -815,10 +574,10 @@ impl BaseTransformImpl for DefectFix {
             // After a flush (a seek) the last frame is not the one before the next, and
             // a held frame is discarded with the rest.
             gst::EventView::FlushStop(_) => {
-                if let Some(video) = lock(&self.video).as_mut() {
-                    video.flushed();
+                if let Some(stream) = lock(&self.state).as_mut() {
+                    stream.flushed();
                 }
-                self.forget_outgoing();
+                lock(&self.outgoing).forget();
             }
             _ => {}
         }
@@ -830,49 +589,39 @@ impl BaseTransformImpl for DefectFix {
         if let Err(e) = self.push_held() {
             gst::debug!(CAT, imp = self, "held frame not pushed: {e:?}");
         }
-        if let Some(old) = lock(&self.video).take() {
-            self.write_video_learned_map(&old);
-        }
-        if super::video::is_video_caps(incaps) {
-            let video = VideoState::new(incaps)
-                .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
-            if let Some(old) = lock(&self.state).take() {
-                self.write_learned_map(&old);
-            }
-            gst::debug!(CAT, imp = self, "configured for {:?}", video.layout());
-            *lock(&self.video) = Some(video);
-            return Ok(());
-        }
-        let format = super::frame_format(incaps)
-            .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
-        gst::debug!(CAT, imp = self, "configured for {format:?}");
-        let mut state = lock(&self.state);
         // A caps change starts afresh; what was learned so far is kept on disk first.
-        if let Some(old) = state.take() {
-            self.write_learned_map(&old);
-        }
-        *state = Some(State::new(format));
+        self.close_stream();
+        let stream = Stream::for_caps(incaps)
+            .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
+        gst::debug!(
+            CAT,
+            imp = self,
+            "configured for {}",
+            stream.processor().describe()
+        );
+        *lock(&self.state) = Some(stream);
         Ok(())
     }
 
-    fn generate_output(
-        &self,
-    ) -> Result<gst_base::subclass::base_transform::GenerateOutputSuccess, gst::FlowError> {
-        use gst_base::subclass::base_transform::GenerateOutputSuccess as Out;
+    fn generate_output(&self) -> Result<GenerateOutputSuccess, gst::FlowError> {
         // The frame that followed a released held frame out of the last call.
-        if let Some(buf) = lock(&self.follows).take() {
-            return Ok(Out::Buffer(buf));
+        let follows = lock(&self.outgoing).follows.take();
+        if let Some(buf) = follows {
+            return Ok(GenerateOutputSuccess::Buffer(buf));
         }
         match self.parent_generate_output()? {
-            // Held back: nothing goes out now, and the next frame is no discontinuity.
-            Out::Dropped if self.holding.swap(false, Ordering::SeqCst) => Ok(Out::NoOutput),
-            Out::Buffer(buf) => match lock(&self.release).take() {
-                Some(held) => {
-                    *lock(&self.follows) = Some(buf);
-                    Ok(Out::Buffer(held))
-                }
-                None => Ok(Out::Buffer(buf)),
-            },
+            GenerateOutputSuccess::Dropped => {
+                let held = std::mem::take(&mut lock(&self.outgoing).holding);
+                // Held back: nothing goes out now, and the next frame is no discontinuity.
+                Ok(if held {
+                    GenerateOutputSuccess::NoOutput
+                } else {
+                    GenerateOutputSuccess::Dropped
+                })
+            }
+            GenerateOutputSuccess::Buffer(buf) => Ok(GenerateOutputSuccess::Buffer(
+                lock(&self.outgoing).hand_over(buf),
+            )),
             other => Ok(other),
         }
     }
@@ -880,122 +629,16 @@ impl BaseTransformImpl for DefectFix {
     fn transform_ip(&self, buf: &mut gst::BufferRef) -> Result<gst::FlowSuccess, gst::FlowError> {
         let settings = lock(&self.settings).clone();
         let map = lock(&self.map).clone();
-        let may_hold = settings.hold_first_frame
-            && settings.detection == DetectionMode::Dynamic
-            && settings.calibrate == CalibrateMode::Off
-            && lock(&self.video).is_some();
-        let hold = may_hold && !self.upstream_is_live();
-        let video = lock(&self.video)
-            .as_mut()
-            .map(|video| self.transform_video(video, buf, &settings, map.clone(), hold));
-        if let Some(result) = video {
-            let done = result?;
-            // The held first frame goes out first, then this one (generate_output).
-            if let Some((held, message)) = done.released {
-                if let Some(m) = message {
-                    self.post(m);
-                }
-                *lock(&self.release) = Some(held);
-            }
-            if let Some(m) = done.message {
-                self.post(m);
-            }
-            self.holding.store(done.held, Ordering::SeqCst);
-            return Ok(if done.held {
-                gst_base::BASE_TRANSFORM_FLOW_DROPPED
-            } else {
-                gst::FlowSuccess::Ok
-            });
-        }
-        let mut state_guard = lock(&self.state);
-        let state = state_guard.as_mut().ok_or(gst::FlowError::NotNegotiated)?;
-
-        let placed = state.engine.set_map(
-            map.as_ref(),
-            settings.map_offset_x.into(),
-            settings.map_offset_y.into(),
-        );
-        if let Some(placement) = placed {
-            gst::debug!(CAT, imp = self, "map placed: {placement:?}");
-            if placement.outside > 0 {
-                gst::element_imp_warning!(
-                    self,
-                    gst::StreamError::Format,
-                    (
-                        "{} defect map entries lie outside the {}x{} frame (offset {},{}) and are ignored",
-                        placement.outside,
-                        state.engine.format().width,
-                        state.engine.format().height,
-                        settings.map_offset_x,
-                        settings.map_offset_y
-                    )
-                );
-            }
-        }
-
-        state.offset = (settings.map_offset_x.into(), settings.map_offset_y.into());
-        state.frames += 1;
-        let format = *state.engine.format();
-        let message = super::with_frame(buf, format, |frame| {
-            if settings.calibrate != CalibrateMode::Off {
-                self.calibrate(state, &frame.as_ref(), &settings)
-            } else {
-                self.repair(state, frame, &settings)
-            }
-        })
-        .map_err(|e| {
+        let hold = self.holds_first_frames(&settings);
+        let done = {
+            let mut state = lock(&self.state);
+            let stream = state.as_mut().ok_or(gst::FlowError::NotNegotiated)?;
+            self.process(stream, buf, &settings, map, hold)
+        };
+        let done = done.map_err(|e| {
             self.post_error_message(e);
             gst::FlowError::Error
         })?;
-        drop(state_guard);
-        if let Some(m) = message {
-            self.post(m);
-        }
-        Ok(gst::FlowSuccess::Ok)
+        Ok(self.deliver(done, &settings))
     }
-}
-
-/// The per-frame `defectfix` message.
-fn frame_message(state: &State, report: &engine::FrameReport, mode: RunMode) -> gst::Structure {
-    let defects = state.engine.defects();
-    let mut b = gst::Structure::builder("defectfix")
-        .field("frame", state.frames)
-        .field("mapped", report.mapped as u64)
-        .field("learned", report.learned as u64)
-        .field("dynamic", report.dynamic as u64)
-        .field("defects", defects.len() as u64)
-        .field("corrected", report.corrected as u64)
-        .field("unrepairable", report.unrepairable as u64);
-    if mode == RunMode::Detect {
-        let white = state.engine.format().max_value();
-        let positions = defects.iter().take(MESSAGE_POSITIONS).map(|d| {
-            gst::Structure::builder("defect")
-                .field("x", d.x)
-                .field("y", d.y)
-                .field("source", source_name(d.source))
-                .field("value", u32::from(d.value))
-                .field("expected", d.estimate.map_or(u32::from(d.value), u32::from))
-                .field("severity", report::defect_severity(d, white).name())
-                .build()
-                .to_send_value()
-        });
-        b = b
-            .field("positions", gst::Array::from_values(positions))
-            .field("positions-truncated", defects.len() > MESSAGE_POSITIONS);
-    }
-    b.build()
-}
-
-fn source_name(source: engine::Source) -> &'static str {
-    match source {
-        engine::Source::Map => "map",
-        engine::Source::Learned => "learned",
-        engine::Source::Hot => "hot",
-        engine::Source::Cold => "cold",
-    }
-}
-
-/// The end-of-stream `defectfix-summary` message.
-fn summary_message(state: &State) -> gst::Structure {
-    super::summary_structure(&state.summary, state.learner.learned().len() as u64, false)
 }

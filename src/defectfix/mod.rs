@@ -5,12 +5,26 @@
 //! gst-launch-1.0 v4l2src ! video/x-bayer,format=rggb ! defectfix defect-map=cam.map ! bayer2rgb ! autovideosink
 //! ```
 
-use crate::report::Summary;
+use std::sync::LazyLock;
+
 use gst::glib;
 use gst::prelude::*;
 
 mod imp;
-pub mod video;
+mod messages;
+mod sensor;
+mod settings;
+mod stream;
+mod video;
+
+/// The element's debug category.
+static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "defectfix",
+        gst::DebugColorFlags::empty(),
+        Some("Defective pixel correction"),
+    )
+});
 
 /// The `detection` property: whether defects no map lists are looked for.
 #[derive(Debug, Default, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, glib::Enum)]
@@ -188,57 +202,4 @@ pub(crate) fn pad_templates(caps: &gst::Caps) -> Vec<gst::PadTemplate> {
     .into_iter()
     .filter_map(|(name, dir)| gst::PadTemplate::new(name, dir, gst::PadPresence::Always, caps).ok())
     .collect()
-}
-
-/// Positions carried by the end-of-stream summary.
-pub(crate) const SUMMARY_POSITIONS: usize = 1000;
-
-/// The `defectfix-summary` message, the same for every format: the counts of
-/// `summary` and its first [`SUMMARY_POSITIONS`] positions; `learned` is the size of
-/// the learned (or confirmed) set. Raw sensor streams mark a position persistent by
-/// [`Summary::is_persistent`] and list persistent ones first; on video every position
-/// was confirmed or mapped (`all_confirmed`), so each is persistent, worst first.
-pub(crate) fn summary_structure(
-    summary: &Summary,
-    learned: u64,
-    all_confirmed: bool,
-) -> gst::Structure {
-    let mut positions = summary.positions();
-    if all_confirmed {
-        positions.sort_by(|a, b| (b.worst, b.frames, a.y, a.x).cmp(&(a.worst, a.frames, b.y, b.x)));
-    }
-    let persistent = |p: &crate::report::PositionStats| all_confirmed || summary.is_persistent(p);
-    let list = positions.iter().take(SUMMARY_POSITIONS).map(|p| {
-        gst::Structure::builder("position")
-            .field("x", p.x)
-            .field("y", p.y)
-            .field("frames", p.frames)
-            .field("first-frame", p.first_frame)
-            .field("last-frame", p.last_frame)
-            .field("severity", p.worst.name())
-            .field("persistent", persistent(p))
-            .field("listed", p.listed)
-            .build()
-            .to_send_value()
-    });
-    let persistent_count = if all_confirmed {
-        summary.distinct()
-    } else {
-        summary.persistent()
-    };
-    let (minor, moderate, severe) = summary.severity_counts();
-    gst::Structure::builder("defectfix-summary")
-        .field("frames", summary.frames())
-        .field("distinct", summary.distinct() as u64)
-        .field("persistent", persistent_count as u64)
-        .field("learned", learned)
-        .field("severe", severe as u64)
-        .field("moderate", moderate as u64)
-        .field("minor", minor as u64)
-        .field("positions", gst::Array::from_values(list))
-        .field(
-            "positions-truncated",
-            positions.len().saturating_sub(SUMMARY_POSITIONS) as u64,
-        )
-        .build()
 }

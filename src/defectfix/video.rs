@@ -1,12 +1,10 @@
-//! The element side of the video path: `defectfix` on YUV and RGB `video/x-raw`.
+//! The video path: `defectfix` on YUV and RGB `video/x-raw`.
 //!
-//! [`video_caps`] lists the formats; [`VideoState`] is built from negotiated caps in
-//! `set_caps` and processes each buffer in `transform_ip`: it maps the buffer with
+//! [`video_caps`] lists the formats; [`VideoProcessor`] is built from negotiated caps
+//! in `set_caps` and processes each buffer: it maps the buffer with
 //! `gst_video::VideoFrameRef` (planes, strides and offsets from the `VideoInfo` and any
-//! `GstVideoMeta`), hands the planes to [`crate::video::Processor`], and builds the bus
-//! messages. Everything it needs from the element comes in [`VideoParams`]; everything
-//! the element must do afterwards (post, warn) comes back in [`VideoOutcome`], so the
-//! element's own code changes only where it dispatches.
+//! `GstVideoMeta`) and hands the planes to [`crate::video::Processor`]. Calibration
+//! needs raw sensor caps: while `calibrate` is set, video frames pass unchanged.
 //!
 //! Coordinates — defect map, learned map, messages — are frame pixels (the luma grid),
 //! plus `map-offset-x`/`-y` for maps.
@@ -15,15 +13,13 @@ use std::sync::Arc;
 
 use gst_video::prelude::*;
 
-use crate::defect_map::DefectMap;
-use crate::engine::Mode;
+use super::messages::{self, FrameCounts, Position, StreamSummary};
+use super::settings::Settings;
+use super::stream::{Processed, StreamProcessor, bad_buffer};
+use super::{CAT, DetectionMode, RunMode};
+use crate::defect_map::{DefectMap, MapPlacement};
 use crate::report::{Sighting, Summary};
-use crate::video::{
-    FrameMut, FrameReport, Layout, MapPlacement, Processor, Settings, SpotSource, VIDEO_FORMATS,
-};
-
-/// Positions carried by one per-frame message in detect mode.
-pub const MESSAGE_POSITIONS: usize = 256;
+use crate::video::{FrameMut, FrameReport, Layout, Processor, Spot, SpotSource, VIDEO_FORMATS};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
 pub fn video_caps() -> gst::Caps {
@@ -46,54 +42,17 @@ pub fn is_video_caps(caps: &gst::CapsRef) -> bool {
     })
 }
 
-/// What the element's settings say for one frame.
-#[derive(Clone, Debug)]
-pub struct VideoParams {
-    /// `detection=dynamic`.
-    pub detection: bool,
-    pub sensitivity: f64,
-    pub n_threads: usize,
-    /// `mode`.
-    pub mode: Mode,
-    pub map: Option<Arc<DefectMap>>,
-    pub offset_x: i64,
-    pub offset_y: i64,
-    /// `post-messages`: build the per-frame message.
-    pub post_messages: bool,
-}
-
-/// What happened to one buffer, for the element to act on.
-#[derive(Debug)]
-pub struct VideoOutcome {
-    pub report: FrameReport,
-    /// Set when the map was (re)placed on this frame.
-    pub placement: Option<MapPlacement>,
-    /// The per-frame `defectfix` message, when asked for.
-    pub message: Option<gst::Structure>,
-}
-
 /// Per-stream state of the video path.
-pub struct VideoState {
+pub struct VideoProcessor {
     info: gst_video::VideoInfo,
     processor: Processor,
     summary: Summary,
     frames: u64,
+    /// Map offsets of the last frame: the learned map is written with them.
     offset: (i64, i64),
-    calibrate_refused: bool,
-    /// The first frame of the stream (or after a jump), held back until the next one
-    /// arrives, and its frame number.
-    held: Option<(gst::Buffer, u64)>,
-    /// No frame since the start or the last jump.
-    fresh: bool,
 }
 
-impl VideoState {
-    /// True the first time it is asked (the element warns once that calibration needs
-    /// sensor caps).
-    pub fn first_calibrate_request(&mut self) -> bool {
-        !std::mem::replace(&mut self.calibrate_refused, true)
-    }
-
+impl VideoProcessor {
     /// State for fixed `caps` (which [`is_video_caps`] accepts).
     pub fn new(caps: &gst::CapsRef) -> Result<Self, String> {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
@@ -107,204 +66,156 @@ impl VideoState {
             info.chroma_site()
                 .contains(gst_video::VideoChromaSite::H_COSITED),
         );
-        Ok(VideoState {
+        Ok(VideoProcessor {
             info,
             processor: Processor::new(layout),
             summary: Summary::new(),
             frames: 0,
             offset: (0, 0),
-            calibrate_refused: false,
-            held: None,
-            fresh: true,
         })
     }
 
-    /// The processor (its spots, confirmed set and candidates of the last frame).
-    pub fn processor(&self) -> &Processor {
-        &self.processor
-    }
-
-    /// The stream's layout.
-    pub fn layout(&self) -> &Layout {
-        self.processor.layout()
-    }
-
-    /// The stream jumped (flush, seek): forget the previous frame, and the held one
-    /// (a flush discards it).
-    pub fn flushed(&mut self) {
-        self.processor.discontinuity();
-        self.held = None;
-        self.fresh = true;
-    }
-
-    /// Whether `buf` is the first of the stream or after a jump (the one
-    /// `hold-first-frame` holds back).
-    pub fn is_fresh(&self, buf: &gst::BufferRef) -> bool {
-        self.fresh || buf.flags().contains(gst::BufferFlags::DISCONT)
-    }
-
-    /// Processes the first buffer of a stream like any other (map repairs are written)
-    /// and keeps a copy to revisit once the next one is in; the caller drops `buf`.
-    pub fn hold(
+    /// Maps `buf` writable as a frame of the stream and runs `f` on it.
+    fn with_frame<R>(
         &mut self,
         buf: &mut gst::BufferRef,
-        p: &VideoParams,
-    ) -> Result<Option<MapPlacement>, String> {
-        let (_, placement) = self.run(buf, p)?;
-        self.frames += 1;
-        let copy = buf
-            .copy_deep()
-            .map_err(|e| format!("cannot copy the first frame: {e}"))?;
-        self.held = Some((copy, self.frames));
-        Ok(placement)
-    }
-
-    /// The held first frame, if any, ready to go downstream: when `revisit`, repaired
-    /// with what the frame after it confirmed ([`Processor::revisit`]); else (end of
-    /// stream, caps change, a jump) as it was held.
-    pub fn release(
-        &mut self,
-        p: &VideoParams,
-        revisit: bool,
-    ) -> Result<Option<(gst::Buffer, VideoOutcome)>, String> {
-        let Some((mut buf, frame)) = self.held.take() else {
-            return Ok(None);
-        };
-        let mut report = FrameReport::default();
-        if revisit {
-            let layout = *self.processor.layout();
-            let settings = Self::settings(p);
-            let processor = &mut self.processor;
-            with_frame_mut(&self.info, layout, buf.make_mut(), |frame| {
-                report = processor.revisit(frame, &settings);
-            })?;
-        }
-        if revisit {
-            self.summary.add(sightings(self.processor.spots()));
-        } else {
-            self.summary.add([]);
-        }
-        let message = p
-            .post_messages
-            .then(|| self.message_for(frame, &report, p.mode));
-        Ok(Some((
-            buf,
-            VideoOutcome {
-                report,
-                placement: None,
-                message,
-            },
-        )))
-    }
-
-    fn settings(p: &VideoParams) -> Settings {
-        Settings {
-            detection: p.detection,
-            sensitivity: p.sensitivity,
-            n_threads: p.n_threads,
-            mode: p.mode,
-        }
-    }
-
-    /// Maps `buf` and runs the processor on it.
-    fn run(
-        &mut self,
-        buf: &mut gst::BufferRef,
-        p: &VideoParams,
-    ) -> Result<(FrameReport, Option<MapPlacement>), String> {
-        if buf.flags().contains(gst::BufferFlags::DISCONT) {
-            self.processor.discontinuity();
-        }
-        self.fresh = false;
-        let placement = self
-            .processor
-            .set_map(p.map.as_ref(), p.offset_x, p.offset_y);
-        self.offset = (p.offset_x, p.offset_y);
+        f: impl FnOnce(&mut Processor, &mut FrameMut<'_>) -> R,
+    ) -> Result<R, gst::ErrorMessage> {
         let layout = *self.processor.layout();
-        let settings = Self::settings(p);
         let processor = &mut self.processor;
-        let report = with_frame_mut(&self.info, layout, buf, |frame| {
-            processor.process(frame, &settings)
-        })?;
-        Ok((report, placement))
+        with_frame_mut(&self.info, layout, buf, |frame| f(processor, frame)).map_err(bad_buffer)
     }
 
-    /// Frames processed.
-    pub fn frames(&self) -> u64 {
+    /// The counts of the message of frame number `frame`, whose spots the processor
+    /// lists: the same fields as on sensor streams (`learned` counts confirmed spots,
+    /// `dynamic` the candidates, `defects` the spots repaired) plus `samples`, and in
+    /// detect mode the component that shows each spot most.
+    fn counts(&self, frame: u64, report: &FrameReport, mode: RunMode) -> FrameCounts {
+        let spots = self.processor.spots();
+        let positions = (mode == RunMode::Detect).then(|| {
+            spots
+                .iter()
+                .take(messages::MESSAGE_POSITIONS)
+                .map(|s| Position {
+                    x: s.x,
+                    y: s.y,
+                    source: source_name(s.source),
+                    component: Some(s.component.name()),
+                    value: u32::from(s.value),
+                    expected: u32::from(s.expected),
+                    severity: s.severity,
+                })
+                .collect()
+        });
+        FrameCounts {
+            frame,
+            mapped: report.mapped,
+            learned: report.confirmed,
+            dynamic: report.candidates,
+            defects: spots.len(),
+            corrected: if mode == RunMode::Correct {
+                report.spots
+            } else {
+                0
+            },
+            unrepairable: 0,
+            samples: Some(report.samples),
+            positions,
+        }
+    }
+
+    /// The message counts of frame number `frame`, with `post-messages`.
+    fn message(
+        &self,
+        frame: u64,
+        report: &FrameReport,
+        settings: &Settings,
+    ) -> Option<FrameCounts> {
+        settings
+            .post_messages
+            .then(|| self.counts(frame, report, settings.mode))
+    }
+}
+
+impl StreamProcessor for VideoProcessor {
+    fn describe(&self) -> String {
+        format!("{:?}", self.processor.layout())
+    }
+
+    fn size(&self) -> (usize, usize) {
+        let l = self.processor.layout();
+        (l.width, l.height)
+    }
+
+    fn uncalibratable(&self) -> Option<&'static str> {
+        Some(self.processor.layout().format.name())
+    }
+
+    /// Nothing is confirmed in a first frame; the next one confirms what it shows.
+    fn revisits(&self) -> bool {
+        true
+    }
+
+    fn set_map(
+        &mut self,
+        map: Option<&Arc<DefectMap>>,
+        offset: (i64, i64),
+    ) -> Option<MapPlacement> {
+        self.offset = offset;
+        self.processor.set_map(map, offset.0, offset.1)
+    }
+
+    fn discontinuity(&mut self) {
+        self.processor.discontinuity();
+    }
+
+    fn frames(&self) -> u64 {
         self.frames
     }
 
-    /// Processes one buffer in place (or inspects it, in detect mode).
-    pub fn process(
+    fn process(
         &mut self,
         buf: &mut gst::BufferRef,
-        p: &VideoParams,
-    ) -> Result<VideoOutcome, String> {
-        let (report, placement) = self.run(buf, p)?;
+        settings: &Settings,
+        held: bool,
+    ) -> Result<Processed, gst::ErrorMessage> {
+        let run = video_settings(settings);
+        let report = self.with_frame(buf, |p, frame| p.process(frame, &run))?;
         self.frames += 1;
+        gst::trace!(CAT, "frame: {report:?}");
+        if held {
+            return Ok(Processed::default());
+        }
         self.summary.add(sightings(self.processor.spots()));
-        let message = p.post_messages.then(|| self.frame_message(&report, p.mode));
-        Ok(VideoOutcome {
-            report,
-            placement,
-            message,
+        Ok(Processed {
+            counts: self.message(self.frames, &report, settings),
+            ..Processed::default()
         })
     }
 
-    /// The per-frame `defectfix` message: the same fields as on Bayer streams
-    /// (`learned` counts confirmed spots, `dynamic` the candidates, `defects` the
-    /// spots repaired), plus in detect mode up to [`MESSAGE_POSITIONS`] positions with
-    /// their severity and the component that shows them most.
-    pub fn frame_message(&self, report: &FrameReport, mode: Mode) -> gst::Structure {
-        self.message_for(self.frames, report, mode)
-    }
-
-    /// [`Self::frame_message`] for frame number `frame`.
-    fn message_for(&self, frame: u64, report: &FrameReport, mode: Mode) -> gst::Structure {
-        let spots = self.processor.spots();
-        let corrected = if mode == Mode::Correct {
-            report.spots
-        } else {
-            0
+    fn release(
+        &mut self,
+        buf: Option<&mut gst::BufferRef>,
+        frame: u64,
+        settings: &Settings,
+    ) -> Result<Option<FrameCounts>, gst::ErrorMessage> {
+        let report = match buf {
+            Some(buf) => {
+                let run = video_settings(settings);
+                let report = self.with_frame(buf, |p, frame| p.revisit(frame, &run))?;
+                self.summary.add(sightings(self.processor.spots()));
+                report
+            }
+            None => {
+                self.summary.add([]);
+                FrameReport::default()
+            }
         };
-        let mut b = gst::Structure::builder("defectfix")
-            .field("frame", frame)
-            .field("mapped", report.mapped as u64)
-            .field("learned", report.confirmed as u64)
-            .field("dynamic", report.candidates as u64)
-            .field("defects", spots.len() as u64)
-            .field("corrected", corrected as u64)
-            .field("unrepairable", 0u64)
-            .field("samples", report.samples as u64);
-        if mode == Mode::Detect {
-            let positions = spots.iter().take(MESSAGE_POSITIONS).map(|s| {
-                gst::Structure::builder("defect")
-                    .field("x", s.x)
-                    .field("y", s.y)
-                    .field("source", source_name(s.source))
-                    .field("component", s.component.name())
-                    .field("value", u32::from(s.value))
-                    .field("expected", u32::from(s.expected))
-                    .field("severity", s.severity.name())
-                    .build()
-                    .to_send_value()
-            });
-            b = b
-                .field("positions", gst::Array::from_values(positions))
-                .field("positions-truncated", spots.len() > MESSAGE_POSITIONS);
-        }
-        b.build()
+        Ok(self.message(frame, &report, settings))
     }
 
-    /// The end-of-stream `defectfix-summary` message (every reported spot was
-    /// confirmed or mapped: each is persistent; worst first).
-    pub fn summary_message(&self) -> gst::Structure {
-        super::summary_structure(&self.summary, self.processor.confirmed().len() as u64, true)
-    }
-
-    /// The confirmed spots as a defect map in the map's coordinates (frame pixel plus
-    /// the last frame's map offsets), with a header line.
-    pub fn learned_map(&self) -> (DefectMap, String) {
+    /// The confirmed spots, in frame pixels plus the last frame's map offsets.
+    fn learned_map(&self) -> (DefectMap, String) {
         let map = self.processor.confirmed_map(self.offset.0, self.offset.1);
         let l = self.processor.layout();
         let header = format!(
@@ -317,10 +228,29 @@ impl VideoState {
         );
         (map, header)
     }
+
+    /// Every reported spot was confirmed or mapped: each is persistent.
+    fn summary(&self) -> StreamSummary<'_> {
+        StreamSummary {
+            summary: &self.summary,
+            learned: self.processor.confirmed().len(),
+            all_confirmed: true,
+        }
+    }
+}
+
+/// The processor's settings for one frame.
+fn video_settings(settings: &Settings) -> crate::video::Settings {
+    crate::video::Settings {
+        detection: settings.detection == DetectionMode::Dynamic,
+        sensitivity: settings.sensitivity,
+        n_threads: settings.n_threads as usize,
+        mode: settings.mode.into(),
+    }
 }
 
 /// A frame's repaired spots as the QC summary takes them.
-fn sightings(spots: &[crate::video::Spot]) -> impl Iterator<Item = Sighting> + '_ {
+fn sightings(spots: &[Spot]) -> impl Iterator<Item = Sighting> + '_ {
     spots.iter().map(|s| Sighting {
         x: s.x,
         y: s.y,
@@ -347,6 +277,7 @@ fn with_frame_mut<R>(
     Ok(f(&mut frame))
 }
 
+/// The `source` of a spot in a message.
 fn source_name(source: SpotSource) -> &'static str {
     match source {
         SpotSource::Map => "map",

@@ -1,0 +1,308 @@
+//! The raw sensor path: `defectfix` on Bayer and monochrome caps.
+//!
+//! [`SensorProcessor`] runs each frame through the [`Engine`] and, with `learn`, the
+//! [`Learner`], or accumulates it into a [`Calibrator`] while `calibrate` is set.
+//! Coordinates are frame pixels; maps, learned or calibrated, are written in sensor
+//! coordinates (frame pixel plus `map-offset-x`/`-y`).
+
+use std::sync::Arc;
+
+use super::messages::{self, CalibrationStep, FrameCounts, Position, StreamSummary};
+use super::settings::Settings;
+use super::stream::{Processed, StreamProcessor};
+use super::{CAT, CalibrateMode, RunMode};
+use crate::calibrate::{CalibrationKind, Calibrator};
+use crate::defect_map::{DefectMap, Entry, MapPlacement};
+use crate::engine::{self, Engine};
+use crate::format::FrameFormat;
+use crate::frame::{FrameMut, FrameRef};
+use crate::report::{self, Summary};
+use crate::temporal::Learner;
+
+/// With `learn`, every this many frames a more sensitive detection seeds learning.
+const SEED_EVERY: u64 = 2;
+/// How much more sensitive that detection is than the repair's.
+const SEED_SENSITIVITY: f64 = 3.0;
+
+/// Per-stream state of the raw sensor path.
+pub struct SensorProcessor {
+    engine: Engine,
+    learner: Learner,
+    summary: Summary,
+    /// Running calibration, and whether one has finished on this stream.
+    calibrator: Option<Calibrator>,
+    calibrated: bool,
+    frames: u64,
+    /// Map offsets of the last frame: maps are written in sensor coordinates.
+    offset: (i64, i64),
+}
+
+impl SensorProcessor {
+    /// A fresh processor for frames of `format`.
+    pub fn new(format: FrameFormat) -> Self {
+        SensorProcessor {
+            engine: Engine::new(format),
+            learner: Learner::new(format),
+            summary: Summary::new(),
+            calibrator: None,
+            calibrated: false,
+            frames: 0,
+            offset: (0, 0),
+        }
+    }
+
+    /// One frame through the engine and, with `learn`, the learner.
+    fn repair(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> Processed {
+        let run = engine::Settings {
+            detection: settings.detection.into(),
+            sensitivity: settings.sensitivity,
+            n_threads: settings.n_threads as usize,
+        };
+        let report = self.engine.process_with(frame, settings.mode.into(), &run);
+        gst::trace!(CAT, "frame: {report:?}");
+        if settings.learn {
+            self.learn(frame, &run);
+        } else if !self.engine.learned_pixels().is_empty() {
+            self.engine.set_learned(&[]);
+        }
+        let white = self.engine.format().max_value();
+        self.summary.add_frame(self.engine.defects(), white);
+        Processed {
+            counts: settings
+                .post_messages
+                .then(|| self.counts(&report, settings.mode)),
+            ..Processed::default()
+        }
+    }
+
+    /// Shows the frame just repaired to the learner, and hands what it learned to the
+    /// engine for the next frame.
+    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::Settings) {
+        // Every few frames, a more sensitive look seeds tracks for faint defects (a dead
+        // pixel in a dark area) that the repair's own test misses.
+        let seeds: Vec<(u32, u32)> = if self.frames.is_multiple_of(SEED_EVERY) {
+            self.engine
+                .candidates(
+                    &frame.as_ref(),
+                    run.sensitivity * SEED_SENSITIVITY,
+                    run.n_threads,
+                )
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // The values as they arrived: repaired pixels are among the defects.
+        let defects = self.engine.defects();
+        let view = frame.as_ref();
+        let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
+            Ok(i) => defects[i].value,
+            Err(_) => view.get(x as usize, y as usize),
+        };
+        let model = self.engine.detector().model();
+        let update = self
+            .learner
+            .observe(&view, self.engine.flagged(), raw, model);
+        self.learner.seed(&view, seeds, raw);
+        if update.changed() {
+            gst::debug!(
+                CAT,
+                "learned set: {update:?}, now {}",
+                self.learner.learned().len()
+            );
+            self.engine.set_learned(self.learner.learned());
+        }
+    }
+
+    /// The counts of the last frame's message.
+    fn counts(&self, report: &engine::FrameReport, mode: RunMode) -> FrameCounts {
+        let defects = self.engine.defects();
+        let white = self.engine.format().max_value();
+        let positions = (mode == RunMode::Detect).then(|| {
+            defects
+                .iter()
+                .take(messages::MESSAGE_POSITIONS)
+                .map(|d| Position {
+                    x: d.x,
+                    y: d.y,
+                    source: source_name(d.source),
+                    component: None,
+                    value: u32::from(d.value),
+                    expected: d.estimate.map_or(u32::from(d.value), u32::from),
+                    severity: report::defect_severity(d, white),
+                })
+                .collect()
+        });
+        FrameCounts {
+            frame: self.frames,
+            mapped: report.mapped,
+            learned: report.learned,
+            dynamic: report.dynamic,
+            defects: defects.len(),
+            corrected: report.corrected,
+            unrepairable: report.unrepairable,
+            samples: None,
+            positions,
+        }
+    }
+
+    /// One calibration frame: accumulate it; at the last one the calibration finishes
+    /// and its map is handed over, in sensor coordinates, to be written.
+    fn calibrate(&mut self, frame: &FrameRef<'_>, settings: &Settings) -> Processed {
+        if self.calibrated {
+            return Processed::default();
+        }
+        let kind = match settings.calibrate {
+            CalibrateMode::Dark => CalibrationKind::Dark,
+            _ => CalibrationKind::Flat,
+        };
+        let format = *self.engine.format();
+        let calibrator = match &mut self.calibrator {
+            Some(c) if c.kind() == kind => c,
+            slot => slot.insert(Calibrator::new(kind, format)),
+        };
+        let calibration_error = calibrator.add_frame(frame).err().map(|e| e.to_string());
+        let frames = calibrator.frames();
+        let total = settings.calibration_frames as usize;
+        let step = if frames < total {
+            CalibrationStep::Progress {
+                kind,
+                frames,
+                total,
+            }
+        } else {
+            let result = calibrator.finish();
+            self.calibrated = true;
+            self.calibrator = None;
+            CalibrationStep::Finished {
+                kind,
+                frames: result.frames,
+                counts: result.counts,
+                map: to_sensor(&result.map, self.offset),
+                header: result.header(),
+            }
+        };
+        Processed {
+            calibration: Some(step),
+            calibration_error,
+            ..Processed::default()
+        }
+    }
+}
+
+impl StreamProcessor for SensorProcessor {
+    fn describe(&self) -> String {
+        format!("{:?}", self.engine.format())
+    }
+
+    fn size(&self) -> (usize, usize) {
+        let f = self.engine.format();
+        (f.width, f.height)
+    }
+
+    fn uncalibratable(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A sensor frame is never held: the engine repairs it from its own content.
+    fn revisits(&self) -> bool {
+        false
+    }
+
+    fn set_map(
+        &mut self,
+        map: Option<&Arc<DefectMap>>,
+        offset: (i64, i64),
+    ) -> Option<MapPlacement> {
+        self.offset = offset;
+        self.engine.set_map(map, offset.0, offset.1)
+    }
+
+    /// Nothing of the engine's or the learner's state depends on the frame just before
+    /// the next: what was learned stays.
+    fn discontinuity(&mut self) {}
+
+    fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    fn process(
+        &mut self,
+        buf: &mut gst::BufferRef,
+        settings: &Settings,
+        _held: bool,
+    ) -> Result<Processed, gst::ErrorMessage> {
+        self.frames += 1;
+        let format = *self.engine.format();
+        super::with_frame(buf, format, |frame| {
+            if settings.calibrating() {
+                self.calibrate(&frame.as_ref(), settings)
+            } else {
+                self.repair(frame, settings)
+            }
+        })
+    }
+
+    /// Never called: a sensor frame is never held ([`Self::revisits`]).
+    fn release(
+        &mut self,
+        _buf: Option<&mut gst::BufferRef>,
+        _frame: u64,
+        _settings: &Settings,
+    ) -> Result<Option<FrameCounts>, gst::ErrorMessage> {
+        Ok(None)
+    }
+
+    fn learned_map(&self) -> (DefectMap, String) {
+        let map = self.learner.to_map(self.offset.0, self.offset.1);
+        let format = self.engine.format();
+        let header = format!(
+            "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
+            self.learner.frames(),
+            format.width,
+            format.height,
+            map.len()
+        );
+        (map, header)
+    }
+
+    fn summary(&self) -> StreamSummary<'_> {
+        StreamSummary {
+            summary: &self.summary,
+            learned: self.learner.learned().len(),
+            all_confirmed: false,
+        }
+    }
+}
+
+/// A map in frame coordinates moved to sensor coordinates.
+fn to_sensor(map: &DefectMap, (ox, oy): (i64, i64)) -> DefectMap {
+    DefectMap::from_entries(
+        map.entries()
+            .iter()
+            .map(|e| match *e {
+                Entry::Pixel { x, y } => Entry::Pixel {
+                    x: x + ox,
+                    y: y + oy,
+                },
+                Entry::Row { y } => Entry::Row { y: y + oy },
+                Entry::Column { x } => Entry::Column { x: x + ox },
+                Entry::Rect { x, y, w, h } => Entry::Rect {
+                    x: x + ox,
+                    y: y + oy,
+                    w,
+                    h,
+                },
+            })
+            .collect(),
+    )
+}
+
+/// The `source` of a defect in a message.
+fn source_name(source: engine::Source) -> &'static str {
+    match source {
+        engine::Source::Map => "map",
+        engine::Source::Learned => "learned",
+        engine::Source::Hot => "hot",
+        engine::Source::Cold => "cold",
+    }
+}
