@@ -6,12 +6,12 @@
 //!
 //! * [`data`]: the real frames of `../shared/data/raw` with their depth, pattern and
 //!   levels, and a reader for headerless raw files;
-//! * [`inject`]: seeded defects (hot, dead, stuck, weak; some grown into same-colour
-//!   pairs and 2×2 blocks) on a clean frame;
+//! * [`inject`](mod@inject): seeded defects (hot, dead, stuck, weak; some grown into
+//!   same-colour pairs and 2×2 blocks) on a clean frame;
 //! * [`methods`]: what is compared — the plugin's engine, the open-ISP reference rule
 //!   and an oracle (perfect detection, the plugin's correction);
-//! * [`score`]: recall, precision, false changes and PSNR against the clean frame; and
-//!   the score of a repaired `defectsim` frame against its ground truth.
+//! * [`score`](mod@score): recall, precision, false changes and PSNR against the clean
+//!   frame; and the score of a repaired `defectsim` frame against its ground truth.
 //!
 //! The processed-video path: [`video`] (panned sequences, fixed sensor defects, spots
 //! scored on YUV or RGB frames).
