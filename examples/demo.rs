@@ -19,11 +19,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
+use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
-use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds, Score};
+use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds};
 
 /// Crop size around a defect, in sensor pixels, and its enlargement.
 const CROP: usize = 20;
@@ -238,7 +239,7 @@ fn run(args: &Args) -> Result<(), String> {
         };
         let (c, b, a) = (frame("clean")?, frame("before")?, frame("after")?);
         let (fc, fb, fa) = (view(&c, format)?, view(&b, format)?, view(&a, format)?);
-        print_score(label, &sim::score(&fc, &fb, &fa, &truth), w * h);
+        print_score(label, &score_repair(&fc, &fb, &fa, &truth), w * h);
         print_by_kind(&set, &fc, &fb, &fa);
         before.get_or_insert(b);
         afters.push(a);
@@ -422,7 +423,7 @@ fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
     println!("  {}", parts.join(", "));
 }
 
-fn print_score(label: &str, s: &Score, pixels: usize) {
+fn print_score(label: &str, s: &RepairScore, pixels: usize) {
     let mean = |sum: u64| {
         if s.visible == 0 {
             0.0

@@ -1,5 +1,5 @@
 //! Quality of dynamic detection on the real frames of `../shared/data/raw`, by the
-//! protocol of `gstdefectfix::detect::eval`: seeded defects (hot, dead, stuck, weak; 15 %
+//! protocol of the `defectfix_eval` crate: seeded defects (hot, dead, stuck, weak; 15 %
 //! grown into same-colour pairs or 2×2 blocks) at densities 1e-4 and 5e-3 on every
 //! natural frame at its real depth and pattern, scored against the clean frame, beside
 //! the open-ISP rule and an oracle (perfect detection, this project's correction); then
@@ -16,11 +16,11 @@
 
 use std::path::PathBuf;
 
-use gstdefectfix::detect::Tuning;
-use gstdefectfix::detect::eval::{
-    self, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject, open_isp, oracle,
+use defectfix_eval::{
+    self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject, open_isp, oracle,
     run_engine_with, score,
 };
+use gstdefectfix::detect::Tuning;
 use gstdefectfix::engine::Engine;
 use gstdefectfix::format::FrameFormat;
 

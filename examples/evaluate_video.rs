@@ -3,7 +3,7 @@
 //! at the same sensor positions in every frame, clean and defective sequences both run
 //! through `bayer2rgb ! videoconvert` to YUV (or RGB), then `defectfix`'s video path with
 //! its defaults on the defective one, scored frame by frame against the clean one (the
-//! protocol is in `gstdefectfix::video::eval`).
+//! protocol is `defectfix_eval::video`).
 //!
 //! ```text
 //! cargo run --release --example evaluate_video                     # the EVALUATION.md table
@@ -17,10 +17,10 @@
 
 use std::path::{Path, PathBuf};
 
+use defectfix_eval::video::{self as eval, FrameScore, Pan, Planes};
 use gst::prelude::*;
 use gst_video::prelude::*;
 use gstdefectfix::sim::Kinds;
-use gstdefectfix::video::eval::{self, FrameScore, Pan, Planes};
 use gstdefectfix::video::{Layout, Settings};
 
 /// What to measure.

@@ -6,6 +6,9 @@
 //! [`format`](mod@format) parses caps strings, [`frame`] gives strided views of a frame,
 //! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
 //! [`engine`] runs one frame through the phases.
+//!
+//! How well all this works is measured outside the plugin, by the workspace's `eval`
+//! crate (defect injection, reference methods, scores), which the examples and tests use.
 
 pub mod calibrate;
 pub mod correct;

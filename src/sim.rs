@@ -38,7 +38,7 @@ use std::fmt;
 use crate::correct::Mask;
 use crate::defect_map::{DefectMap, Entry};
 use crate::format::FrameFormat;
-use crate::frame::{FrameMut, FrameRef};
+use crate::frame::FrameMut;
 
 /// The kinds of defect the simulator may place, as a bit set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -200,10 +200,12 @@ pub enum Line {
 pub struct SplitMix64(u64);
 
 impl SplitMix64 {
+    /// The generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         SplitMix64(seed)
     }
 
+    /// The next 64-bit output.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix64(self.0)
@@ -212,6 +214,18 @@ impl SplitMix64 {
     /// Uniform in `0..n` (`n` > 0), by multiply-shift (bias below 2^-32 for n < 2^32).
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// In `0..n` by the remainder `next_u64() % n` (0, drawing nothing, when `n` is 0).
+    /// Not the draw of [`below`](Self::below): the evaluation's seeds are defined through
+    /// this one, so their frames stay the same.
+    pub fn below_mod(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+
+    /// Uniform in `[0, 1)`: the top 53 bits of the next output.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// A Q16 fraction uniform in `[lo, hi)` (both in 1/100).
@@ -720,82 +734,10 @@ fn line_of(l: Line) -> Fault {
     }
 }
 
-/// How well a repair did on one frame, judged against the clean frame and the ground
-/// truth (see [`score`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Score {
-    /// Defective pixels in the frame (ground truth).
-    pub injected: usize,
-    /// Defective pixels whose value the defect actually changed (a stuck pixel can
-    /// happen to read its true value; a weak one in black reads black anyway).
-    pub visible: usize,
-    /// Visible defects the repair changed.
-    pub found: usize,
-    /// Visible defects the repair left as they were.
-    pub missed: usize,
-    /// Found defects now closer to the true value than half their original error.
-    pub repaired: usize,
-    /// Good pixels (not defective) the repair changed.
-    pub good_touched: usize,
-    /// Sum over touched good pixels of |repaired − original|.
-    pub good_change: u64,
-    /// Sum over visible defects of |defective − true|.
-    pub error_before: u64,
-    /// Sum over visible defects of |repaired − true|.
-    pub error_after: u64,
-}
-
-impl Score {
-    /// Found / visible, 1 when nothing is visible.
-    pub fn recall(&self) -> f64 {
-        if self.visible == 0 {
-            1.0
-        } else {
-            self.found as f64 / self.visible as f64
-        }
-    }
-}
-
-/// Compares three views of one frame: `clean` (before defects), `before` (with
-/// defects), `after` (repaired), with `truth` marking the defective pixels.
-pub fn score(
-    clean: &FrameRef<'_>,
-    before: &FrameRef<'_>,
-    after: &FrameRef<'_>,
-    truth: &Mask,
-) -> Score {
-    let f = clean.format();
-    let mut s = Score::default();
-    for y in 0..f.height {
-        for x in 0..f.width {
-            let (c, b, a) = (clean.get(x, y), before.get(x, y), after.get(x, y));
-            if truth.get(x, y) {
-                s.injected += 1;
-                if b != c {
-                    s.visible += 1;
-                    s.error_before += u64::from(b.abs_diff(c));
-                    s.error_after += u64::from(a.abs_diff(c));
-                    if a != b {
-                        s.found += 1;
-                        if 2 * a.abs_diff(c) < b.abs_diff(c) {
-                            s.repaired += 1;
-                        }
-                    } else {
-                        s.missed += 1;
-                    }
-                }
-            } else if a != b {
-                s.good_touched += 1;
-                s.good_change += u64::from(a.abs_diff(b));
-            }
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::FrameRef;
 
     fn format(name: &str, w: usize, h: usize) -> FrameFormat {
         let media = if name.starts_with("GRAY") {
@@ -815,6 +757,15 @@ mod tests {
         for n in [1u64, 2, 7, 1000] {
             assert!((0..100).all(|_| r.below(n) < n));
         }
+    }
+
+    #[test]
+    fn below_mod_and_unit_are_the_remainder_and_the_top_bits() {
+        let (mut a, mut b) = (SplitMix64::new(5), SplitMix64::new(5));
+        assert_eq!(a.below_mod(0), 0);
+        assert_eq!(a.below_mod(1000), b.next_u64() % 1000);
+        assert_eq!(a.unit(), (b.next_u64() >> 11) as f64 / (1u64 << 53) as f64);
+        assert!((0..100).all(|_| (0.0..1.0).contains(&a.unit())));
     }
 
     #[test]
@@ -992,34 +943,5 @@ mod tests {
         let mut data = vec![0u8; f.default_size()];
         let mut fm = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
         assert!(set.apply(&mut fm, 0).is_err());
-    }
-
-    #[test]
-    fn score_counts_found_missed_and_touched() {
-        let f = format("GRAY8", 4, 1);
-        const CLEAN: [u8; 4] = [10, 10, 10, 10];
-        const BEFORE: [u8; 4] = [255, 10, 255, 10];
-        const AFTER: [u8; 4] = [10, 10, 255, 12];
-        let mut truth = Mask::new(4, 1);
-        truth.set(0, 0);
-        truth.set(1, 0);
-        truth.set(2, 0);
-        let r = |d: &'static [u8; 4]| FrameRef::new(d, f, 4).unwrap();
-        let s = score(&r(&CLEAN), &r(&BEFORE), &r(&AFTER), &truth);
-        assert_eq!(
-            (
-                s.injected,
-                s.visible,
-                s.found,
-                s.missed,
-                s.repaired,
-                s.good_touched
-            ),
-            (3, 2, 1, 1, 1, 1)
-        );
-        assert_eq!(
-            (s.error_before, s.error_after, s.good_change),
-            (490, 245, 2)
-        );
     }
 }

@@ -13,31 +13,21 @@ use gstdefectfix::defect_map::Entry;
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::sim::SplitMix64;
 
 // ---------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------
 
-/// SplitMix64: a small deterministic generator, so the synthetic series never change.
-struct Rng(u64);
+/// Approximately standard normal draws (Irwin–Hall: sum of 12 uniforms − 6) from the
+/// plugin's SplitMix64, so the synthetic series never change.
+trait Normal {
+    fn normal(&mut self) -> f64;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Approximately standard normal (Irwin–Hall: sum of 12 uniforms − 6).
+impl Normal for SplitMix64 {
     fn normal(&mut self) -> f64 {
-        (0..12).map(|_| self.uniform()).sum::<f64>() - 6.0
+        (0..12).map(|_| self.unit()).sum::<f64>() - 6.0
     }
 }
 
@@ -154,7 +144,7 @@ fn dark_series_finds_exact_hot_and_warm_sets() {
     ]
     .into_iter()
     .collect();
-    let mut rng = Rng(1);
+    let mut rng = SplitMix64::new(1);
     let mut c = Calibrator::new(CalibrationKind::Dark, f);
     for _ in 0..16 {
         let d = make_frame(&f, |x, y| {
@@ -218,7 +208,7 @@ fn dark_threshold_follows_noise_when_noise_rules() {
     ]
     .into_iter()
     .collect();
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     let mut c = Calibrator::new(CalibrationKind::Dark, f);
     for _ in 0..4 {
         let d = make_frame(&f, |x, y| {
@@ -246,7 +236,7 @@ fn single_frame_spike_is_not_hot() {
     let f = format("grbg16le", 40, 32);
     for frames in [2usize, 3, 8] {
         let mut c = Calibrator::new(CalibrationKind::Dark, f);
-        let mut rng = Rng(frames as u64);
+        let mut rng = SplitMix64::new(frames as u64);
         for i in 0..frames {
             let d = make_frame(&f, |x, y| {
                 let mut v = 1000.0 + 20.0 * rng.normal();
@@ -310,7 +300,7 @@ fn flat_series_finds_exact_dead_weak_bright_sets() {
         ..CalibrationParams::default()
     };
     let mut c = Calibrator::with_params(CalibrationKind::Flat, f, params);
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64::new(3);
     let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
     let r2max = cx * cx + cy * cy;
     for i in 0..8 {
@@ -362,7 +352,7 @@ fn flat_series_finds_exact_dead_weak_bright_sets() {
 fn flat_unlit_region_is_not_judged() {
     let f = format("GRAY8", 64, 32);
     let mut c = Calibrator::new(CalibrationKind::Flat, f);
-    let mut rng = Rng(11);
+    let mut rng = SplitMix64::new(11);
     for _ in 0..4 {
         let d = make_frame(&f, |x, y| {
             if x < 20 {

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use common::{caps_string, init, make_frame};
+use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
 use gstdefectfix::correct::Mask;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::defectsim::DefectKinds;
 use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::frame::FrameRef;
-use gstdefectfix::sim::{self, Score};
+use gstdefectfix::sim;
 
 /// Frames each `appsink` of a pipeline received, by sink name.
 type Captured = HashMap<String, Vec<Vec<u8>>>;
@@ -147,7 +148,7 @@ fn truth_mask(map: &Path, format: &FrameFormat) -> (Mask, usize) {
 }
 
 /// Scores every frame of a `clean`/`before`/`after` capture.
-fn score_frames(captured: &Captured, format: &FrameFormat, truth: &Mask) -> Vec<Score> {
+fn score_frames(captured: &Captured, format: &FrameFormat, truth: &Mask) -> Vec<RepairScore> {
     let get = |name: &str| {
         captured
             .get(name)
@@ -161,7 +162,7 @@ fn score_frames(captured: &Captured, format: &FrameFormat, truth: &Mask) -> Vec<
             let c = FrameRef::from_buffer(&clean[i], *format).expect("clean frame fits");
             let b = FrameRef::from_buffer(&before[i], *format).expect("before frame fits");
             let a = FrameRef::from_buffer(&after[i], *format).expect("after frame fits");
-            sim::score(&c, &b, &a, truth)
+            score_repair(&c, &b, &a, truth)
         })
         .collect()
 }

@@ -5,18 +5,19 @@
 mod common;
 
 use common::{all_formats, caps_string, init, make_frame};
+use defectfix_eval::{self as eval, NATURAL, false_per_mp, inject, run_engine_with, score};
 use gst::prelude::*;
-use gstdefectfix::detect::eval::{self, NATURAL, false_per_mp, inject, run_engine_with, score};
 use gstdefectfix::detect::{Detector, Found, KernelPath, NoiseModel, Scratch, Tuning};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::sim::SplitMix64;
 
 /// Random textured content with random outliers: exercises every branch of the test.
 fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {
-    let mut rng = eval::Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     let max = u64::from(format.max_value());
-    let base = rng.below(max / 2 + 1);
+    let base = rng.below_mod(max / 2 + 1);
     make_frame(format, |x, y| {
         let r = rng.unit();
         let v = if r < 0.03 {
@@ -24,10 +25,10 @@ fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {
         } else if r < 0.06 {
             0
         } else if r < 0.08 {
-            rng.below(max + 1)
+            rng.below_mod(max + 1)
         } else {
             let wave = ((x * 7 + y * 3) % 23) as u64 * max / 64;
-            base + wave + rng.below(max / 32 + 1)
+            base + wave + rng.below_mod(max / 32 + 1)
         };
         v.min(max) as u16
     })
@@ -96,7 +97,7 @@ fn kernel_paths_agree_bit_for_bit_on_random_frames_of_every_format() {
 
 fn textured(format: &FrameFormat) -> Vec<u8> {
     let max = f64::from(format.max_value());
-    let mut rng = eval::Rng::new(7);
+    let mut rng = SplitMix64::new(7);
     make_frame(format, |x, y| {
         let t = ((x as f64 / 9.0).sin() * (y as f64 / 13.0).cos() * 0.3 + 0.4) * max;
         let v = match (x * 31 + y * 17) % 997 {
@@ -142,8 +143,10 @@ fn output_is_identical_for_every_thread_count_and_kernel_path() {
 #[test]
 fn finds_isolated_defects_pairs_and_blocks() {
     let format = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 48).unwrap();
-    let mut rng = eval::Rng::new(3);
-    let clean: Vec<u16> = (0..64 * 48).map(|_| 1000 + rng.below(9) as u16).collect();
+    let mut rng = SplitMix64::new(3);
+    let clean: Vec<u16> = (0..64 * 48)
+        .map(|_| 1000 + rng.below_mod(9) as u16)
+        .collect();
     let mut values = clean.clone();
     let defects = [
         (10, 10, 4095u16),

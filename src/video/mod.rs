@@ -34,7 +34,6 @@
 //! confirmed set and in reports.
 
 pub mod detect;
-pub mod eval;
 pub mod layout;
 pub mod quality;
 pub mod reference;

@@ -7,7 +7,7 @@
 //!
 //! 1. [`pan_sequence`]: crop windows of an 8-bit Bayer frame that move by even offsets
 //!    (so the CFA phase stays) frame after frame — the camera pans, the sensor does not;
-//! 2. [`inject`]: the same sensor defects (the [`crate::sim`] model: hot, dead, stuck,
+//! 2. [`inject`]: the same sensor defects (the [`gstdefectfix::sim`] model: hot, dead, stuck,
 //!    weak) at the same positions of every crop;
 //! 3. the clean and the defective sequences go through the same demosaic and colour
 //!    conversion; the clean one is the truth;
@@ -20,30 +20,31 @@
 
 use std::sync::Arc;
 
-use super::layout::{Frame, FrameMut, Layout};
-use super::{Processor, Settings};
-use crate::defect_map::DefectMap;
-use crate::format::FrameFormat;
-use crate::frame::FrameMut as BayerFrameMut;
-use crate::sim::{Config, DefectSet, Kinds};
+use gstdefectfix::defect_map::DefectMap;
+use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameMut as BayerFrameMut;
+use gstdefectfix::sim::{Config, DefectSet, Kinds};
+use gstdefectfix::video::{Frame, FrameMut, Layout, LayoutError, Processor, Settings};
 
 /// A frame's memory planes with their strides (as [`Layout::alloc`] gives).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planes {
+    /// One buffer per plane (up to three).
     pub data: Vec<Vec<u8>>,
+    /// Bytes per row of each plane.
     pub strides: [usize; 3],
 }
 
 impl Planes {
     /// A read-only view in `layout`.
-    pub fn frame(&self, layout: Layout) -> Result<Frame<'_>, super::LayoutError> {
+    pub fn frame(&self, layout: Layout) -> Result<Frame<'_>, LayoutError> {
         let mut it = self.data.iter().map(|v| v.as_slice());
         let mut next = || it.next().unwrap_or(&[]);
         Frame::new(layout, [next(), next(), next()], self.strides)
     }
 
     /// A writable view in `layout`.
-    pub fn frame_mut(&mut self, layout: Layout) -> Result<FrameMut<'_>, super::LayoutError> {
+    pub fn frame_mut(&mut self, layout: Layout) -> Result<FrameMut<'_>, LayoutError> {
         FrameMut::from_vecs(layout, &mut self.data, self.strides)
     }
 }
@@ -51,14 +52,19 @@ impl Planes {
 /// A camera pan over a still frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pan {
+    /// Window width in pixels.
     pub width: usize,
+    /// Window height in pixels.
     pub height: usize,
+    /// Number of windows (frames of the sequence).
     pub frames: usize,
-    /// Offset of the first window.
+    /// Column of the first window.
     pub x0: usize,
+    /// Row of the first window.
     pub y0: usize,
-    /// Movement per frame (made even); the window bounces off the frame's edges.
+    /// Columns moved per frame (made even); the window bounces off the frame's edges.
     pub dx: isize,
+    /// Rows moved per frame, likewise.
     pub dy: isize,
 }
 
@@ -112,18 +118,22 @@ pub fn pan_sequence(
 pub struct Injection<'a> {
     /// CFA pattern (`"grbg"` …).
     pub cfa: &'a str,
+    /// Frame width in pixels.
     pub width: usize,
+    /// Frame height in pixels.
     pub height: usize,
     /// Fraction of the pixels.
     pub density: f64,
+    /// Seed of the defect layout.
     pub seed: u64,
+    /// The kinds of defect placed.
     pub kinds: Kinds,
     /// The value dead pixels read.
     pub black: u16,
 }
 
 /// Gives every frame (8-bit Bayer, no padding) the same sensor defects (the
-/// [`crate::sim`] model). Returns the defect set (its layout lists the positions).
+/// [`gstdefectfix::sim`] model). Returns the defect set (its layout lists the positions).
 pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<DefectSet, String> {
     let format = FrameFormat::parse("video/x-bayer", i.cfa, i.width as i64, i.height as i64)
         .map_err(|e| e.to_string())?;
@@ -173,8 +183,9 @@ pub struct FrameScore {
     pub touched: usize,
     /// Pixels of the frame.
     pub pixels: usize,
-    /// PSNR (dB) of the defective and of the repaired frame against the clean one.
+    /// PSNR (dB) of the defective frame against the clean one.
     pub psnr_in: f64,
+    /// PSNR (dB) of the repaired frame against the clean one.
     pub psnr_out: f64,
 }
 
