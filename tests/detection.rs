@@ -7,8 +7,9 @@ mod common;
 use common::{all_formats, caps_string, init, make_frame};
 use gst::prelude::*;
 use gstdefectfix::detect::eval::{self, NATURAL, false_per_mp, inject, run_engine_with, score};
-use gstdefectfix::detect::{Detector, Found, KernelPath, NoiseModel, Scratch, Tuning};
+use gstdefectfix::detect::{Detector, Found, NoiseModel, Scratch, Tuning};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
+use gstdefectfix::exec::KernelPath;
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 
