@@ -82,6 +82,13 @@
 //! off is left alone, since replacing it by interpolation would cost more real detail
 //! than it repairs. The noise guard (6 σ_r) only matters for dim or very noisy cards.
 //!
+//! # Threads
+//!
+//! Accumulation and the decisions run over bands of rows on the plugin's one shared pool
+//! ([`exec`](crate::exec)), at most [`Calibrator::set_n_threads`] bands at once (the
+//! element passes its `n-threads`); each band computes what it would alone, so the
+//! result is the same for every thread count.
+//!
 //! Nothing here knows GStreamer: the element feeds frames and writes the map.
 
 use std::fmt;
@@ -116,9 +123,6 @@ const FLAT_RADIUS: usize = 2;
 
 /// Frames with fewer pixels than this are accumulated on the calling thread.
 const PARALLEL_MIN_PIXELS: usize = 1 << 16;
-
-/// Calibration work is parallel over bands of rows of the shared pool ([`exec`]), at
-/// most [`Calibrator::set_n_threads`] at once; the results do not depend on it.
 
 /// Which test the frames come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

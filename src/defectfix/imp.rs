@@ -342,6 +342,7 @@ impl DefectFix {
             Some(c) if c.kind() == kind => c,
             slot => slot.insert(Calibrator::new(kind, format)),
         };
+        calibrator.set_n_threads(settings.n_threads as usize);
         if let Err(e) = calibrator.add_frame(frame) {
             gst::element_imp_warning!(
                 self,
