@@ -85,7 +85,7 @@
 //! # Threads
 //!
 //! Accumulation and the decisions run over bands of rows on the plugin's one shared pool
-//! ([`exec`](crate::exec)), at most [`Calibrator::set_n_threads`] bands at once (the
+//! ([`crate::exec`]), at most [`Calibrator::set_n_threads`] bands at once (the
 //! element passes its `n-threads`); each band computes what it would alone, so the
 //! result is the same for every thread count.
 //!

@@ -3,14 +3,14 @@
 //!
 //! - **One pool.** A single rayon pool of as many threads as cores serves every engine,
 //!   processor and calibrator of the process; nothing runs on rayon's global pool.
-//!   [`threads`] turns an `n-threads` setting (0 = the whole pool) into the number of
+//!   `threads` turns an `n-threads` setting (0 = the whole pool) into the number of
 //!   bands that may run at once.
-//! - **One band splitter.** Work is cut into horizontal bands of [`BAND_ROWS`] rows
-//!   ([`band_rows`], or [`row_bands`] over a row-major buffer) and run by
-//!   [`run_bands`]. The bands depend on the frame height only, never on the thread
+//! - **One band splitter.** Work is cut into horizontal bands of `BAND_ROWS` rows
+//!   (`band_rows`, or `row_bands` over a row-major buffer) and run by
+//!   `run_bands`. The bands depend on the frame height only, never on the thread
 //!   count, and each band writes only its own output, so results are the same for every
 //!   `n-threads`.
-//! - **One per-thread scratch.** [`PerThread`] holds one value (decoded rows, flags) per
+//! - **One per-thread scratch.** `PerThread` holds one value (decoded rows, flags) per
 //!   worker of the pool, so the bands reuse their buffers from frame to frame.
 //! - **One choice of instruction set** ([`KernelPath`], in `cpu`): the CPU's features
 //!   are detected once, the fastest path is chosen once, and every vectorised kernel
