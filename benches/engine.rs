@@ -7,8 +7,8 @@ use std::sync::Arc;
 use criterion::BatchSize;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
-use gstdefectfix::detect::KernelPath;
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
+use gstdefectfix::exec::KernelPath;
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 

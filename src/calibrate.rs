@@ -82,13 +82,19 @@
 //! off is left alone, since replacing it by interpolation would cost more real detail
 //! than it repairs. The noise guard (6 σ_r) only matters for dim or very noisy cards.
 //!
+//! # Threads
+//!
+//! Accumulation and the decisions run over bands of rows on the plugin's one shared pool
+//! ([`crate::exec`]), at most [`Calibrator::set_n_threads`] bands at once (the
+//! element passes its `n-threads`); each band computes what it would alone, so the
+//! result is the same for every thread count.
+//!
 //! Nothing here knows GStreamer: the element feeds frames and writes the map.
 
 use std::fmt;
 
-use rayon::prelude::*;
-
 use crate::defect_map::{DefectMap, Entry};
+use crate::exec::{self, map_bands, row_bands, run_bands};
 use crate::format::{Cfa, Channel, FrameFormat};
 use crate::frame::{FrameRef, SampleIo};
 
@@ -395,6 +401,8 @@ pub struct Calibrator {
     /// Per-pixel maxima, same layout.
     peaks: Vec<u16>,
     frames: usize,
+    /// Worker threads at most (0 = every thread of the shared pool).
+    n_threads: usize,
 }
 
 impl Calibrator {
@@ -417,7 +425,15 @@ impl Calibrator {
             sums: vec![0; pixels],
             peaks: vec![0; pixels],
             frames: 0,
+            n_threads: 0,
         }
+    }
+
+    /// Runs the calibration's parallel work on at most `n_threads` threads of the shared
+    /// pool (0, the default: all of them), like the engine's `n-threads`. The result
+    /// does not depend on it.
+    pub fn set_n_threads(&mut self, n_threads: usize) {
+        self.n_threads = n_threads;
     }
 
     /// Which test this calibrator runs.
@@ -469,23 +485,19 @@ impl Calibrator {
                 *p = (*p).max(v);
             }
         };
-        if w * self.format.height < PARALLEL_MIN_PIXELS {
-            for (y, (s, p)) in self
-                .sums
-                .chunks_mut(w)
-                .zip(self.peaks.chunks_mut(w))
-                .enumerate()
-            {
-                row(y, s, p);
-            }
+        let threads = if w * self.format.height < PARALLEL_MIN_PIXELS {
+            1
         } else {
-            self.sums
-                .par_chunks_mut(w)
-                .zip(self.peaks.par_chunks_mut(w))
-                .enumerate()
-                .with_min_len(8)
-                .for_each(|(y, (s, p))| row(y, s, p));
-        }
+            exec::threads(self.n_threads)
+        };
+        let mut bands: Vec<_> = row_bands(&mut self.sums, w)
+            .zip(row_bands(&mut self.peaks, w))
+            .collect();
+        run_bands(&mut bands, threads, |((y0, sums), (_, peaks))| {
+            for (i, (s, p)) in sums.chunks_mut(w).zip(peaks.chunks_mut(w)).enumerate() {
+                row(*y0 + i, s, p);
+            }
+        });
     }
 
     /// Pixel `i`'s sum without its largest value (all of it for a single frame).
@@ -591,10 +603,9 @@ impl Calibrator {
             })
             .collect();
         let hot_factor = self.params.hot_factor;
-        let rows: Vec<Vec<CalibratedDefect>> = (0..f.height)
-            .into_par_iter()
-            .map(|y| {
-                let mut out = Vec::new();
+        let bands = map_bands(f.height, exec::threads(self.n_threads), |y0, y1| {
+            let mut out = Vec::new();
+            for y in y0..y1 {
                 for x in 0..f.width {
                     let i = y * f.width + x;
                     let Some(ch) = channel_at(&channels, f.cfa, x, y) else {
@@ -621,10 +632,10 @@ impl Calibrator {
                         peak: self.peaks[i],
                     });
                 }
-                out
-            })
-            .collect();
-        (rows.concat(), channels)
+            }
+            out
+        });
+        (bands.concat(), channels)
     }
 
     fn finish_flat(&self) -> (Vec<CalibratedDefect>, Vec<ChannelStats>, usize) {
@@ -633,11 +644,16 @@ impl Calibrator {
         let n = self.trimmed_frames();
         let black = f32::from(self.params.black_level);
         let min_signal = self.params.min_flat_signal * f32::from(f.max_value());
-        let trimmed: Vec<u32> = (0..w * h)
-            .into_par_iter()
-            .map(|i| self.trimmed(i))
-            .collect();
-        let refs = local_reference(&trimmed, w, h, f.cfa.pitch());
+        let threads = exec::threads(self.n_threads);
+        let mut trimmed = vec![0u32; w * h];
+        let mut bands: Vec<_> = row_bands(&mut trimmed, w).collect();
+        run_bands(&mut bands, threads, |(y0, rows)| {
+            let start = *y0 * w;
+            for (k, t) in rows.iter_mut().enumerate() {
+                *t = self.trimmed(start + k);
+            }
+        });
+        let refs = local_reference(&trimmed, w, h, f.cfa.pitch(), threads);
         // The response ratio of pixel `i`, or None where its reference is too dark.
         let ratio = |i: usize| -> Option<(f32, f32)> {
             let reference = refs[i] as f32 / n;
@@ -647,10 +663,11 @@ impl Calibrator {
             }
             Some((reference, (trimmed[i] as f32 / n - black) / signal))
         };
-        let unjudged = (0..w * h)
-            .into_par_iter()
-            .filter(|&i| ratio(i).is_none())
-            .count();
+        let unjudged = map_bands(h, threads, |y0, y1| {
+            (y0 * w..y1 * w).filter(|&i| ratio(i).is_none()).count()
+        })
+        .into_iter()
+        .sum();
         let channels: Vec<ChannelStats> = (0..f.cfa.planes())
             .filter_map(|plane| {
                 let (channel, mut sums) = self.plane_trimmed(plane)?;
@@ -680,10 +697,9 @@ impl Calibrator {
                 })
             })
             .collect();
-        let rows: Vec<Vec<CalibratedDefect>> = (0..h)
-            .into_par_iter()
-            .map(|y| {
-                let mut out = Vec::new();
+        let bands = map_bands(h, threads, |y0, y1| {
+            let mut out = Vec::new();
+            for y in y0..y1 {
                 for x in 0..w {
                     let i = y * w + x;
                     let (Some((reference, ratio)), Some(ch)) =
@@ -714,10 +730,10 @@ impl Calibrator {
                         peak: self.peaks[i],
                     });
                 }
-                out
-            })
-            .collect();
-        (rows.concat(), channels, unjudged)
+            }
+            out
+        });
+        (bands.concat(), channels, unjudged)
     }
 }
 
@@ -727,67 +743,75 @@ impl Calibrator {
 /// of medians is about as robust as the full window median against a few bad pixels (a
 /// defect cluster must reach into three of the window's columns, half of each deep, to
 /// move it) and costs a few medians of five instead of one of twenty-four. Returns 0
-/// for a pixel with no same-colour neighbour at all (a 1 × 1 plane).
-fn local_reference(values: &[u32], w: usize, h: usize, pitch: usize) -> Vec<u32> {
+/// for a pixel with no same-colour neighbour at all (a 1 × 1 plane). Bands of rows run
+/// on at most `threads` threads of the shared pool.
+fn local_reference(values: &[u32], w: usize, h: usize, pitch: usize, threads: usize) -> Vec<u32> {
     let reach = FLAT_RADIUS * pitch;
     let mut refs = vec![0u32; w * h];
     // Vertical pass: column medians.
-    refs.par_chunks_mut(w)
-        .enumerate()
-        .with_min_len(4)
-        .for_each(|(y, out)| {
-            let rows: Vec<&[u32]> = (y.saturating_sub(reach)..=(y + reach).min(h - 1))
-                .filter(|ny| ny % pitch == y % pitch)
-                .map(|ny| &values[ny * w..(ny + 1) * w])
-                .collect();
-            let mut column = [0u32; 2 * FLAT_RADIUS + 1];
-            for (x, slot) in out.iter_mut().enumerate() {
-                for (c, row) in column.iter_mut().zip(&rows) {
-                    *c = row[x];
-                }
-                *slot = small_lower_median(&mut column[..rows.len()]);
+    let column_medians = |y: usize, out: &mut [u32]| {
+        let rows: Vec<&[u32]> = (y.saturating_sub(reach)..=(y + reach).min(h - 1))
+            .filter(|ny| ny % pitch == y % pitch)
+            .map(|ny| &values[ny * w..(ny + 1) * w])
+            .collect();
+        let mut column = [0u32; 2 * FLAT_RADIUS + 1];
+        for (x, slot) in out.iter_mut().enumerate() {
+            for (c, row) in column.iter_mut().zip(&rows) {
+                *c = row[x];
             }
-        });
+            *slot = small_lower_median(&mut column[..rows.len()]);
+        }
+    };
+    let mut bands: Vec<_> = row_bands(&mut refs, w).collect();
+    run_bands(&mut bands, threads, |(y0, rows)| {
+        for (i, out) in rows.chunks_mut(w).enumerate() {
+            column_medians(*y0 + i, out);
+        }
+    });
     // Horizontal pass, row by row in place: median of the column medians, where the
     // pixel's own column is taken without the pixel itself (on a smooth gradient, a
     // window's median is its centre: a reference including the pixel would be the pixel).
-    refs.par_chunks_mut(w)
-        .enumerate()
-        .with_min_len(4)
-        .for_each_init(Vec::new, |scratch, (y, row)| {
-            scratch.clear();
-            scratch.extend_from_slice(row);
-            let above: Vec<&[u32]> = (y.saturating_sub(reach)..=(y + reach).min(h - 1))
-                .filter(|&ny| ny % pitch == y % pitch && ny != y)
-                .map(|ny| &values[ny * w..(ny + 1) * w])
-                .collect();
-            let mut window = [0u32; 2 * FLAT_RADIUS + 1];
-            let mut own = [0u32; 2 * FLAT_RADIUS];
-            for (x, slot) in row.iter_mut().enumerate() {
-                let mut k = 0;
-                let mut nx = x % pitch + x.saturating_sub(reach) / pitch * pitch;
-                if nx + reach < x {
-                    nx += pitch;
-                }
-                while nx <= x + reach && nx < w {
-                    window[k] = if nx == x {
-                        for (o, r) in own.iter_mut().zip(&above) {
-                            *o = r[x];
-                        }
-                        if above.is_empty() {
-                            nx += pitch;
-                            continue;
-                        }
-                        small_lower_median(&mut own[..above.len()])
-                    } else {
-                        scratch[nx]
-                    };
-                    k += 1;
-                    nx += pitch;
-                }
-                *slot = small_lower_median(&mut window[..k]);
+    let row_reference = |y: usize, row: &mut [u32], scratch: &mut Vec<u32>| {
+        scratch.clear();
+        scratch.extend_from_slice(row);
+        let above: Vec<&[u32]> = (y.saturating_sub(reach)..=(y + reach).min(h - 1))
+            .filter(|&ny| ny % pitch == y % pitch && ny != y)
+            .map(|ny| &values[ny * w..(ny + 1) * w])
+            .collect();
+        let mut window = [0u32; 2 * FLAT_RADIUS + 1];
+        let mut own = [0u32; 2 * FLAT_RADIUS];
+        for (x, slot) in row.iter_mut().enumerate() {
+            let mut k = 0;
+            let mut nx = x % pitch + x.saturating_sub(reach) / pitch * pitch;
+            if nx + reach < x {
+                nx += pitch;
             }
-        });
+            while nx <= x + reach && nx < w {
+                window[k] = if nx == x {
+                    for (o, r) in own.iter_mut().zip(&above) {
+                        *o = r[x];
+                    }
+                    if above.is_empty() {
+                        nx += pitch;
+                        continue;
+                    }
+                    small_lower_median(&mut own[..above.len()])
+                } else {
+                    scratch[nx]
+                };
+                k += 1;
+                nx += pitch;
+            }
+            *slot = small_lower_median(&mut window[..k]);
+        }
+    };
+    run_bands(&mut bands, threads, |(y0, rows)| {
+        let mut scratch = Vec::with_capacity(w);
+        for (i, row) in rows.chunks_mut(w).enumerate() {
+            row_reference(*y0 + i, row, &mut scratch);
+        }
+    });
+    drop(bands);
     refs
 }
 
@@ -939,7 +963,7 @@ mod tests {
         let ramp: Vec<u32> = (0..w * h)
             .map(|i| 5000 + 10 * (i % w) as u32 + 1000 * (i / w) as u32)
             .collect();
-        let refs = local_reference(&ramp, w, h, 2);
+        let refs = local_reference(&ramp, w, h, 2, 1);
         for y in 4..h - 4 {
             for x in 4..w - 4 {
                 let i = y * w + x;
@@ -953,7 +977,7 @@ mod tests {
         for (x, y) in [(8, 8), (10, 8), (8, 10), (10, 10)] {
             flat[y * w + x] = 0;
         }
-        let refs = local_reference(&flat, w, h, 2);
+        let refs = local_reference(&flat, w, h, 2, 1);
         for (x, y) in [(8, 8), (10, 8), (8, 10), (10, 10)] {
             assert_eq!(refs[y * w + x], 800, "({x}, {y})");
         }

@@ -1,5 +1,5 @@
-//! One frame through the pipeline of phases, in horizontal bands on one rayon pool
-//! shared by every engine of the process:
+//! One frame through the pipeline of phases, in horizontal bands on the one pool of
+//! [`exec`] that every engine, processor and calibrator of the process shares:
 //!
 //! 1. **detect** (parallel, bands): measure the noise on a subsample, then each band reads
 //!    the frame (its rows and 2 rows of halo) and appends the pixels it flags to its own
@@ -15,38 +15,14 @@
 //! so no phase can race and the result does not depend on the number of threads: the
 //! bands are fixed by the frame height, not by the thread count.
 
-use crate::lock;
-use std::sync::{Arc, LazyLock, Mutex};
-
-use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
-use crate::detect::{COLD, Detector, Found, HOT, KernelPath, NoiseModel, Scratch, Tuning};
+use crate::detect::{COLD, Detector, Found, HOT, NoiseModel, Scratch, Tuning};
+use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
 use crate::format::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
-
-/// Rows per band (even, so every band starts on the same Bayer row phase, and 4:2:0
-/// chroma bands of the video path tile exactly).
-const BAND_ROWS: usize = 64;
-
-/// The row ranges `y0..y1` of the bands a frame `height` rows high is cut into.
-pub(crate) fn band_rows(height: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..height.div_ceil(BAND_ROWS)).map(move |i| (i * BAND_ROWS, ((i + 1) * BAND_ROWS).min(height)))
-}
-
-/// The one worker pool of the plugin, as many threads as cores.
-static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("defectfix-{i}"))
-        .build()
-        .ok()
-});
-
-/// Threads of the shared pool (1 when it could not be created: work then runs inline).
-pub fn pool_threads() -> usize {
-    POOL.as_ref().map_or(1, |p| p.current_num_threads())
-}
 
 /// What the element does with the defects it finds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,8 +144,8 @@ pub struct Engine {
     listed: Vec<(u32, u32, Source)>,
     detector: Detector,
     bands: Vec<Band>,
-    /// One scratch per worker thread of the pool (indexed by the thread's index).
-    scratch: Vec<Mutex<Scratch>>,
+    /// Decoding buffers, one per worker thread of the pool.
+    scratch: PerThread<Scratch>,
     /// The defects of the last frame, row-major: map and dynamic.
     defects: Vec<Defect>,
     /// Dynamic detections of the current frame that were not in the mask before.
@@ -197,9 +173,7 @@ impl Engine {
             listed: Vec::new(),
             detector: Detector::new(format),
             bands,
-            scratch: (0..pool_threads().max(1))
-                .map(|_| Mutex::new(Scratch::default()))
-                .collect(),
+            scratch: PerThread::new(),
             defects: Vec::new(),
             added: Vec::new(),
             path: KernelPath::best(),
@@ -301,18 +275,14 @@ impl Engine {
             // The next frame's `process_with` sets the parameters afresh.
             self.detector.set_model(model, &tuning);
         }
-        let threads = match n_threads {
-            0 => pool_threads(),
-            n => n.min(pool_threads()),
-        };
+        let threads = exec::threads(n_threads);
         let detector = &self.detector;
         let scratch = &self.scratch;
         let path = self.path;
         run_bands(&mut self.bands, threads, |band| {
             band.probe.clear();
             if applicable {
-                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
-                let mut s = lock(&scratch[slot]);
+                let mut s = scratch.get();
                 detector.detect_rows(frame, band.y0, band.y1, path, &mut s, &mut band.probe);
             }
         });
@@ -390,10 +360,7 @@ impl Engine {
         let detect = settings.detection == Detection::Dynamic
             && self.detector.applicable()
             && frame.format() == &self.format;
-        let threads = match settings.n_threads {
-            0 => pool_threads(),
-            n => n.min(pool_threads()),
-        };
+        let threads = exec::threads(settings.n_threads);
 
         // Phase 1: detection (reads the frame only).
         if detect {
@@ -411,8 +378,7 @@ impl Engine {
             let path = self.path;
             run_bands(&mut self.bands, threads, |band| {
                 band.found.clear();
-                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
-                let mut s = lock(&scratch[slot]);
+                let mut s = scratch.get();
                 detector.detect_rows(&view, band.y0, band.y1, path, &mut s, &mut band.found);
             });
         } else {
@@ -465,29 +431,6 @@ impl Engine {
             self.mask.clear(x as usize, y as usize);
         }
         report
-    }
-}
-
-/// Runs `work` on every band, on the plugin's one shared pool, with at most `threads`
-/// bands at once. Which thread runs a band never changes what the band computes.
-pub(crate) fn run_bands<B: Send>(
-    bands: &mut [B],
-    threads: usize,
-    work: impl Fn(&mut B) + Sync + Send,
-) {
-    let threads = threads.max(1);
-    match POOL.as_ref() {
-        Some(pool) if threads > 1 && bands.len() > 1 => pool.install(|| {
-            if threads >= pool.current_num_threads() {
-                bands.par_iter_mut().for_each(&work);
-            } else {
-                let chunk = bands.len().div_ceil(threads);
-                bands
-                    .par_chunks_mut(chunk)
-                    .for_each(|c| c.iter_mut().for_each(&work));
-            }
-        }),
-        _ => bands.iter_mut().for_each(work),
     }
 }
 

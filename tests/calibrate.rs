@@ -1,5 +1,5 @@
 //! Calibration engine: synthetic dark and flat series with known defects (exact sets),
-//! transient rejection, limits, and real dark / light frames of a Point Grey Flea3
+//! transient rejection, limits, the same result for every thread count, and real dark / light frames of a Point Grey Flea3
 //! (Sony ICX655) from `../shared/data/raw/flea3_icx655`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -599,4 +599,59 @@ fn infiniteisp_black_image_12bit() {
         cal.counts.warm,
         cal.channels.iter().map(|c| c.level).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn calibration_is_identical_for_every_thread_count() {
+    // Large enough to run in parallel (more than 2^16 pixels, several bands), with a
+    // vignetted card, noise and defects of every class.
+    let (w, h) = (420, 330);
+    let f = format("grbg12le", w, h);
+    let mut rng = SplitMix64::new(11);
+    let frames: Vec<(CalibrationKind, Vec<u8>)> = (0..6)
+        .map(|i| {
+            let kind = if i < 3 {
+                CalibrationKind::Dark
+            } else {
+                CalibrationKind::Flat
+            };
+            let d = make_frame(&f, |x, y| {
+                let defect = (x * 7 + y * 13) % 509;
+                let base = match kind {
+                    CalibrationKind::Dark => 64.0 + 3.0 * rng.normal(),
+                    CalibrationKind::Flat => {
+                        let r2 = (x as f64 - 210.0).powi(2) + (y as f64 - 165.0).powi(2);
+                        64.0 + 2000.0 * (1.0 - r2 / 80_000.0) * (1.0 + 0.01 * rng.normal())
+                    }
+                };
+                match defect {
+                    0 => 4095.0,
+                    1 => base * 0.5,
+                    2 => base * 1.6,
+                    3 => 64.0,
+                    _ => base,
+                }
+            });
+            (kind, d)
+        })
+        .collect();
+    for kind in [CalibrationKind::Dark, CalibrationKind::Flat] {
+        let mut results = Vec::new();
+        for n_threads in [1usize, 2, 3, 0] {
+            let mut c = Calibrator::new(kind, f);
+            c.set_n_threads(n_threads);
+            for (_, d) in frames.iter().filter(|(k, _)| *k == kind) {
+                add(&mut c, d);
+            }
+            results.push(c.finish());
+        }
+        assert!(
+            results[0].counts.total() > 100,
+            "{kind}: {:?}",
+            results[0].counts
+        );
+        for r in &results[1..] {
+            assert_eq!(r, &results[0], "{kind}");
+        }
+    }
 }

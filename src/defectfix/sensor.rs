@@ -160,6 +160,8 @@ impl SensorProcessor {
             Some(c) if c.kind() == kind => c,
             slot => slot.insert(Calibrator::new(kind, format)),
         };
+        // Every frame: a change of n-threads takes effect mid-calibration.
+        calibrator.set_n_threads(settings.n_threads as usize);
         let calibration_error = calibrator.add_frame(frame).err().map(|e| e.to_string());
         let frames = calibrator.frames();
         let total = settings.calibration_frames as usize;

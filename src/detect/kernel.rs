@@ -10,12 +10,14 @@
 //!   plain loop over equal-length slices so that the compiler vectorises it (SSE2 on the
 //!   baseline x86-64 target);
 //! - [`row_avx2`], [`row_avx512`]: the same loop body compiled with AVX2 / AVX-512 BW
-//!   enabled, chosen at run time ([`KernelPath::best`]).
+//!   enabled, chosen at run time ([`KernelPath`], the crate's one choice of
+//!   instruction set).
 //!
 //! The row kernels compute [`prefilter`] for every pixel; the caller runs [`decide`] on
 //! the pixels it lets through (about 0.02 % on natural frames).
 
 use super::Params;
+use crate::exec::KernelPath;
 
 /// Flag bit: the pixel is too bright for its neighbourhood.
 pub const HOT: u8 = 1;
@@ -259,7 +261,7 @@ pub fn row_portable(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, o
 /// The same row kernel compiled with AVX2 enabled.
 ///
 /// # Safety
-/// The CPU must support AVX2 (check with `is_x86_feature_detected!("avx2")`).
+/// The CPU must support AVX2 (`KernelPath::Avx2.available()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 pub unsafe fn row_avx2(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool, out: &mut [u8]) {
@@ -269,7 +271,7 @@ pub unsafe fn row_avx2(rows: [&[u16]; 5], rp: &RowParams, p: &Params, mono: bool
 /// The same row kernel compiled with AVX-512 (BW) enabled.
 ///
 /// # Safety
-/// The CPU must support AVX-512F and AVX-512BW.
+/// The CPU must support AVX-512F and AVX-512BW (`KernelPath::Avx512.available()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
 pub unsafe fn row_avx512(
@@ -282,75 +284,8 @@ pub unsafe fn row_avx512(
     row_body(rows, rp, p, mono, out)
 }
 
-/// Whether the CPU runs the AVX-512 kernel.
-#[inline]
-pub fn has_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Which row kernel runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KernelPath {
-    /// One pixel at a time through the frame view ([`reference_pixel`]).
-    Scalar,
-    /// [`row_portable`].
-    Portable,
-    /// [`row_avx2`] (only where the CPU has AVX2).
-    Avx2,
-    /// [`row_avx512`] (only where the CPU has AVX-512 BW).
-    Avx512,
-}
-
-impl KernelPath {
-    /// Every path, the reference first.
-    pub const ALL: [KernelPath; 4] = [
-        KernelPath::Scalar,
-        KernelPath::Portable,
-        KernelPath::Avx2,
-        KernelPath::Avx512,
-    ];
-
-    /// The paths this CPU can run, the reference first.
-    pub fn available_paths() -> impl Iterator<Item = KernelPath> {
-        Self::ALL.into_iter().filter(|p| p.available())
-    }
-
-    /// The fastest path this CPU supports.
-    pub fn best() -> KernelPath {
-        if has_avx512() {
-            return KernelPath::Avx512;
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") {
-                return KernelPath::Avx2;
-            }
-        }
-        KernelPath::Portable
-    }
-
-    /// Whether this CPU can run the path.
-    pub fn available(self) -> bool {
-        match self {
-            KernelPath::Scalar | KernelPath::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => std::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            KernelPath::Avx2 => false,
-            KernelPath::Avx512 => has_avx512(),
-        }
-    }
-}
-
 /// Runs the row kernel of `path` (the vectorised paths; `Scalar` falls back to portable,
-/// callers handle the scalar reference themselves).
+/// callers handle the scalar reference themselves, and so does a path the CPU lacks).
 #[inline]
 pub fn row(
     path: KernelPath,
@@ -362,13 +297,13 @@ pub fn row(
 ) {
     match path {
         #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx2 if std::is_x86_feature_detected!("avx2") => {
+        KernelPath::Avx2 if path.available() => {
             // SAFETY: the CPU supports AVX2, checked on the line above; the kernel is
             // otherwise safe code.
             unsafe { row_avx2(rows, rp, p, mono, out) }
         }
         #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 if has_avx512() => {
+        KernelPath::Avx512 if path.available() => {
             // SAFETY: the CPU supports AVX-512F/BW, checked on the line above; the kernel
             // is otherwise safe code.
             unsafe { row_avx512(rows, rp, p, mono, out) }

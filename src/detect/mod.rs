@@ -45,9 +45,10 @@
 pub mod kernel;
 pub mod noise;
 
+use crate::exec::KernelPath;
 use crate::format::{Cfa, Channel, FrameFormat, Sample};
 use crate::frame::FrameRef;
-pub use kernel::{COLD, HOT, KernelPath, RowParams};
+pub use kernel::{COLD, HOT, RowParams};
 pub use noise::{NoiseEstimator, NoiseModel};
 
 /// Smallest frame side on which detection runs (the neighbourhood reaches 2 pixels out).
@@ -673,12 +674,12 @@ impl Params {
 fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
     match path {
         #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx2 if std::is_x86_feature_detected!("avx2") => {
+        KernelPath::Avx2 if path.available() => {
             // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
             unsafe { decode_row_avx2(frame, y, dst) }
         }
         #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 if kernel::has_avx512() => {
+        KernelPath::Avx512 if path.available() => {
             // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
             unsafe { decode_row_avx512(frame, y, dst) }
         }

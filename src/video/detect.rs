@@ -27,6 +27,7 @@
 //! and the full test on the few samples the prefilter keeps.
 
 use super::layout::Frame;
+use crate::exec::KernelPath;
 
 /// The constants of the spatial test; [`Tuning::sensitivity`] divides every margin.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -267,30 +268,36 @@ pub struct Scratch {
 /// the hits to `out`. Samples within 2 of the plane's border are not tested (they have no
 /// complete ring).
 ///
-/// The unpacking and the prefilter are compiled twice, for the baseline target and with
-/// AVX2 (chosen at run time where the CPU has it); both give the same hits.
+/// `path` picks the build ([`KernelPath`]): the unpacking and the prefilter are compiled
+/// for the baseline target and with AVX2 (which AVX-512 CPUs run too: there is no
+/// AVX-512 build), and [`detect_rows_scalar`] is their scalar twin; all give the same
+/// hits.
+#[allow(clippy::too_many_arguments)] // the rows, their plane's parameters, the path, the buffers
 pub fn detect_rows(
     frame: &Frame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
     p: &PlaneParams,
+    path: KernelPath,
     scratch: &mut Scratch,
     out: &mut Vec<Hit>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        unsafe { detect_rows_avx2(frame, c, y0, y1, p, scratch, out) };
-        return;
+    match path {
+        KernelPath::Scalar => detect_rows_scalar(frame, c, y0, y1, p, out),
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 | KernelPath::Avx512 if KernelPath::Avx2.available() => {
+            // SAFETY: the CPU has AVX2 (checked on the line above); the body is safe code.
+            unsafe { detect_rows_avx2(frame, c, y0, y1, p, scratch, out) }
+        }
+        _ => detect_rows_body(frame, c, y0, y1, p, scratch, out),
     }
-    detect_rows_body(frame, c, y0, y1, p, scratch, out);
 }
 
 /// [`detect_rows`] compiled with AVX2.
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 (`KernelPath::Avx2.available()`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn detect_rows_avx2(
@@ -305,17 +312,82 @@ unsafe fn detect_rows_avx2(
     detect_rows_body(frame, c, y0, y1, p, scratch, out);
 }
 
-/// The baseline build of [`detect_rows`] (tests compare it with the dispatched one).
-pub fn detect_rows_portable(
+/// The scalar twin of [`detect_rows`]: every sample of the rows on its own, read
+/// straight from the frame, through the prefilter's condition (in the same 16-bit
+/// arithmetic as [`prefilter_row`]) and then the full test. Written for clarity; the
+/// tests hold every vectorised build to it.
+pub fn detect_rows_scalar(
     frame: &Frame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
     p: &PlaneParams,
-    scratch: &mut Scratch,
     out: &mut Vec<Hit>,
 ) {
-    detect_rows_body(frame, c, y0, y1, p, scratch, out);
+    let (w, h) = frame.layout().comp_size(c);
+    if w < 5 || h < 5 {
+        return;
+    }
+    for y in y0.max(2)..y1.min(h - 2) {
+        for x in 2..w - 2 {
+            if prefilter_sample(frame, c, x, y, p.base) == 0 {
+                continue;
+            }
+            let mut window = [[0u16; 5]; 5];
+            for (dy, row) in window.iter_mut().enumerate() {
+                for (dx, v) in row.iter_mut().enumerate() {
+                    *v = frame.get(c, x + dx - 2, y + dy - 2);
+                }
+            }
+            let rows = window.each_ref().map(|r| &r[..]);
+            if let Some((bright, ring, level)) = full_test(rows, 2, p) {
+                out.push(Hit {
+                    c: c as u8,
+                    x: x as u32,
+                    y: y as u32,
+                    bright,
+                    value: frame.get(c, x, y),
+                    ring,
+                    level,
+                });
+            }
+        }
+    }
+}
+
+/// [`prefilter_row`]'s flags for the one sample (`x`, `y`) of component `c`
+/// (2 ≤ `x` < w − 2, 2 ≤ `y` < h − 2).
+fn prefilter_sample(frame: &Frame<'_>, c: usize, x: usize, y: usize, base: i32) -> u8 {
+    let subset = [
+        (x - 2, y - 2),
+        (x, y - 2),
+        (x + 2, y - 2),
+        (x - 2, y),
+        (x + 2, y),
+        (x - 2, y + 2),
+        (x, y + 2),
+        (x + 2, y + 2),
+    ];
+    prefilter_of(
+        frame.get(c, x, y),
+        subset.map(|(sx, sy)| frame.get(c, sx, sy)),
+        base,
+    )
+}
+
+/// The prefilter's flags of a sample `centre` against the 8 ring samples `subset`: bit 1
+/// when it exceeds their second largest by more than `base`, bit 2 when it lies below
+/// their second smallest by more than `base`, in the 16-bit arithmetic of
+/// [`prefilter_row`] (exact for samples of up to 15 bits).
+fn prefilter_of(centre: u16, subset: [u16; 8], base: i32) -> u8 {
+    let base = base.clamp(0, i32::from(i16::MAX)) as i16;
+    let centre = centre as i16;
+    let mut sorted = subset.map(|v| v as i16);
+    sorted.sort_unstable();
+    let (second_smallest, second_largest) = (sorted[1], sorted[6]);
+    let bright = centre.wrapping_sub(second_largest) > base;
+    let dark = second_smallest.wrapping_sub(centre) > base;
+    u8::from(bright) | (u8::from(dark) << 1)
 }
 
 #[inline(always)]
@@ -428,6 +500,7 @@ pub fn estimate_sigma(frame: &Frame<'_>, c: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::video::layout::{FrameMut, Layout, VIDEO_FORMATS};
 
     fn rows_of(plane: &[u16], w: usize, y: usize) -> [&[u16]; 5] {
         [0, 1, 2, 3, 4].map(|k| &plane[(y - 2 + k) * w..(y - 1 + k) * w])
@@ -462,46 +535,160 @@ mod tests {
         }
     }
 
+    /// A xorshift generator for the random planes.
+    struct Rng(u32);
+
+    impl Rng {
+        fn next(&mut self) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 17;
+            self.0 ^= self.0 << 5;
+            self.0
+        }
+
+        fn below(&mut self, n: u32) -> u32 {
+            self.next() % n.max(1)
+        }
+    }
+
+    /// The planes of a random frame of `layout`: `fill` 0 random bytes (stray bits in
+    /// padding and in the unused bits of 10-bit words included), 1 random samples over
+    /// the whole range, 2 a level of low noise with rare spots of either sign (many
+    /// samples near the margins).
+    fn random_planes(layout: Layout, fill: u32, rng: &mut Rng) -> (Vec<Vec<u8>>, [usize; 3]) {
+        let (mut planes, strides) = layout.alloc();
+        if fill == 0 {
+            for b in planes.iter_mut().flatten() {
+                *b = rng.next() as u8;
+            }
+            return (planes, strides);
+        }
+        let max = u32::from(layout.max_value());
+        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        for c in 0..layout.components().len() {
+            let (w, h) = layout.comp_size(c);
+            let level = rng.below(max + 1);
+            for y in 0..h {
+                for x in 0..w {
+                    let v = if fill == 1 {
+                        rng.below(max + 1)
+                    } else {
+                        let noise = rng.below(max / 64 + 2);
+                        match rng.below(40) {
+                            0 => level.saturating_add(rng.below(max / 4 + 1)),
+                            1 => level.saturating_sub(rng.below(max / 4 + 1)),
+                            _ => (level + noise).saturating_sub(max / 128),
+                        }
+                    };
+                    f.set(c, x, y, v.min(max) as u16);
+                }
+            }
+        }
+        (planes, strides)
+    }
+
     #[test]
-    fn dispatched_and_portable_builds_find_the_same_hits() {
-        use crate::video::layout::{FrameMut, Layout};
-        for format in ["UYVY", "NV12", "v210", "RGB", "I420_10LE"] {
-            let layout = Layout::parse(format, 97, 41).unwrap();
-            let (mut planes, strides) = layout.alloc();
-            let mut s = 777u32;
-            {
-                let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-                for c in 0..3 {
-                    let (w, h) = layout.comp_size(c);
-                    for y in 0..h {
-                        for x in 0..w {
-                            s ^= s << 13;
-                            s ^= s >> 17;
-                            s ^= s << 5;
-                            f.set(c, x, y, (s % 200) as u16);
+    fn every_cpu_path_finds_the_hits_of_the_scalar_twin() {
+        let paths: Vec<KernelPath> = KernelPath::available_paths().collect();
+        let mut total = 0;
+        for (i, format) in VIDEO_FORMATS.iter().enumerate() {
+            for (w, h) in [(97, 41), (5, 5), (6, 9), (64, 18), (133, 70)] {
+                for seed in 0..3u32 {
+                    let layout = Layout::parse(format, w, h).unwrap();
+                    let mut rng = Rng(0x9E37_79B9 ^ (i as u32 * 7919 + seed * 104_729 + w as u32));
+                    let fill = seed % 3;
+                    let (planes, strides) = random_planes(layout, fill, &mut rng);
+                    let plane = |k: usize| planes.get(k).map_or(&[][..], |v| v.as_slice());
+                    let frame =
+                        Frame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap();
+                    let max = i32::from(layout.max_value());
+                    for params in [
+                        PlaneParams { base: 1, beta: 0 },
+                        PlaneParams {
+                            base: max / 40,
+                            beta: 64,
+                        },
+                        PlaneParams {
+                            base: max / 8,
+                            beta: 300,
+                        },
+                    ] {
+                        for c in 0..layout.components().len() {
+                            let (_, ch) = layout.comp_size(c);
+                            let mut twin = Vec::new();
+                            detect_rows_scalar(&frame, c, 0, ch, &params, &mut twin);
+                            total += twin.len();
+                            for &path in &paths {
+                                // Uneven bands, one scratch for all of them.
+                                let mut scratch = Scratch::default();
+                                let mut hits = Vec::new();
+                                for y0 in (0..ch).step_by(13) {
+                                    let y1 = (y0 + 13).min(ch);
+                                    detect_rows(
+                                        &frame,
+                                        c,
+                                        y0,
+                                        y1,
+                                        &params,
+                                        path,
+                                        &mut scratch,
+                                        &mut hits,
+                                    );
+                                }
+                                assert_eq!(
+                                    hits, twin,
+                                    "{format} {w}x{h} seed {seed} c{c} {params:?} {path:?}"
+                                );
+                            }
                         }
                     }
                 }
             }
-            let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
-            let frame = Frame::new(
-                layout,
-                [
-                    p[0],
-                    p.get(1).copied().unwrap_or(&[]),
-                    p.get(2).copied().unwrap_or(&[]),
-                ],
-                strides,
-            )
-            .unwrap();
-            let params = PlaneParams { base: 20, beta: 32 };
-            for c in 0..3 {
-                let (_, h) = layout.comp_size(c);
-                let (mut a, mut b) = (Vec::new(), Vec::new());
-                detect_rows(&frame, c, 0, h, &params, &mut Scratch::default(), &mut a);
-                detect_rows_portable(&frame, c, 0, h, &params, &mut Scratch::default(), &mut b);
-                assert!(!a.is_empty(), "{format} c{c}");
-                assert_eq!(a, b, "{format} c{c}");
+        }
+        assert!(
+            total > 10_000,
+            "the random planes give too few hits to compare: {total}"
+        );
+    }
+
+    #[test]
+    fn the_row_prefilter_matches_its_sample_twin_up_to_15_bits() {
+        // The prefilter works in 16-bit lanes: samples of up to 15 bits (every layout has
+        // at most 10) are compared exactly. Random rows of 8, 10 and 15 bits.
+        let mut rng = Rng(2024);
+        for bits in [8u32, 10, 15] {
+            let max = (1u32 << bits) - 1;
+            for w in [5usize, 6, 17, 40, 71] {
+                let plane: Vec<u16> = (0..5 * w)
+                    .map(|_| match rng.below(8) {
+                        0 => rng.below(max + 1) as u16,
+                        _ => (max / 2 + rng.below(max / 16 + 1)) as u16,
+                    })
+                    .collect();
+                let rows = rows_of(&plane, w, 2);
+                for base in [-3, 0, 1, (max / 64) as i32, (max / 4) as i32, i32::MAX] {
+                    let mut flags = vec![0u8; w - 4];
+                    prefilter_row(rows, base, &mut flags);
+                    for x in 2..w - 2 {
+                        let subset = [
+                            (0, x - 2),
+                            (0, x),
+                            (0, x + 2),
+                            (2, x - 2),
+                            (2, x + 2),
+                            (4, x - 2),
+                            (4, x),
+                            (4, x + 2),
+                        ]
+                        .map(|(r, i)| rows[r][i]);
+                        let expected = prefilter_of(rows[2][x], subset, base);
+                        assert_eq!(
+                            flags[x - 2],
+                            expected,
+                            "{bits} bits w {w} base {base} x {x}"
+                        );
+                    }
+                }
             }
         }
     }

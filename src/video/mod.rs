@@ -40,9 +40,8 @@ pub mod reference;
 pub mod repair;
 pub mod track;
 
-use crate::lock;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
@@ -66,7 +65,7 @@ pub const MOTION_STRUCTURE: f64 = 0.06;
 /// Hits of different planes within this many frame pixels are one candidate.
 const MERGE_DISTANCE: u32 = 2;
 
-use crate::engine::{band_rows, pool_threads, run_bands};
+use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
 
 /// Per-frame settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -174,7 +173,9 @@ pub use crate::defect_map::MapPlacement;
 pub struct Processor {
     layout: Layout,
     bands: Vec<Band>,
-    scratch: Vec<Mutex<Scratch>>,
+    /// Unpacked rows and flags, one per worker thread of the pool.
+    scratch: PerThread<Scratch>,
+    path: KernelPath,
     tracker: Tracker,
     motion: MotionMeter,
     moving: bool,
@@ -214,9 +215,8 @@ impl Processor {
         Processor {
             layout,
             bands,
-            scratch: (0..pool_threads().max(1))
-                .map(|_| Mutex::new(Scratch::default()))
-                .collect(),
+            scratch: PerThread::new(),
+            path: KernelPath::best(),
             tracker: Tracker::new(&layout, context_comp),
             motion: MotionMeter::new(layout.width, layout.height),
             moving: false,
@@ -236,6 +236,14 @@ impl Processor {
 
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// Forces a kernel path of the spatial test (tests and benchmarks); one this CPU
+    /// lacks is ignored.
+    pub fn set_kernel_path(&mut self, path: KernelPath) {
+        if path.available() {
+            self.path = path;
+        }
     }
 
     /// Replaces the constants of the spatial test (experiments; `sensitivity` of the
@@ -468,10 +476,7 @@ impl Processor {
                 self.sigma[c] = detect::estimate_sigma(&view, c);
             }
         }
-        let threads = match settings.n_threads {
-            0 => pool_threads(),
-            n => n.min(pool_threads()),
-        };
+        let threads = exec::threads(settings.n_threads);
 
         let Limits {
             params,
@@ -485,14 +490,14 @@ impl Processor {
         // 1. Spatial detection, per band and component.
         if settings.detection {
             let scratch = &self.scratch;
+            let path = self.path;
             let height = layout.height;
             let ctx = self.context_comp;
             run_bands(&mut self.bands, threads, |band| {
                 band.hits.clear();
                 band.motion.clear();
                 MotionMeter::sample_rows(&view, ctx, band.y0, band.y1, &mut band.motion);
-                let slot = rayon::current_thread_index().unwrap_or(0) % scratch.len().max(1);
-                let mut s = lock(&scratch[slot]);
+                let mut s = scratch.get();
                 for (c, k) in layout.components().iter().enumerate() {
                     let (_, ch) = layout.comp_size(c);
                     let cy0 = band.y0 >> k.sy;
@@ -501,7 +506,8 @@ impl Processor {
                     } else {
                         band.y1 >> k.sy
                     };
-                    detect::detect_rows(&view, c, cy0, cy1, &params[c], &mut s, &mut band.hits);
+                    let p = &params[c];
+                    detect::detect_rows(&view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
                 }
             });
             self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
