@@ -2,7 +2,7 @@
 //! surroundings.
 //!
 //! Where the motion search of [`super::reference`] found the spot's surroundings in the
-//! previous frame ([`Shifted`]), each box sample (below) is estimated by the sample the
+//! previous frame (`Shifted`), each box sample (below) is estimated by the sample the
 //! motion brings to it from there, and replaced when it differs from that by more than
 //! the component's threshold: the picture comes back as it was, texture included, and
 //! what the spot did not reach is left as it is. Box samples whose source there was the
@@ -217,6 +217,20 @@ impl Ring {
     }
 }
 
+/// The median of the usable samples of the ring at distance 2 (`sample(dx, dy)` reads
+/// the one at offset (`dx`, `dy`) from the centre).
+fn ring_median(sample: impl Fn(isize, isize) -> Option<i32>) -> Option<i32> {
+    let mut all = [0i32; 16];
+    let mut n = 0;
+    for &(dx, dy) in &crate::video::detect::RING {
+        if let Some(v) = sample(dx, dy) {
+            all[n] = v;
+            n += 1;
+        }
+    }
+    median(&mut all[..n])
+}
+
 /// Linear interpolation over the 4-sample gap between `a` and `z` at box position `k`
 /// (0…2): weights 3:1, 2:2, 1:3.
 #[inline]
@@ -280,7 +294,7 @@ fn estimate_box(
         (inside(sx, sy) && usable(c, sx as usize, sy as usize))
             .then(|| i32::from(frame.get(c, sx as usize, sy as usize)))
     };
-    let ring = Ring::read(&ring_at);
+    let ring = Ring::read(ring_at);
     let gradients = (
         across(&ring.left, &ring.right),
         across(&ring.top, &ring.bottom),
@@ -288,19 +302,7 @@ fn estimate_box(
     // Median of the usable ring, for box samples with no usable pair (computed only
     // when one needs it).
     let mut fallback: Option<Option<i32>> = None;
-    let mut ring_median = || {
-        *fallback.get_or_insert_with(|| {
-            let mut all = [0i32; 16];
-            let mut n = 0;
-            for &(dx, dy) in &crate::video::detect::RING {
-                if let Some(v) = ring_at(dx, dy) {
-                    all[n] = v;
-                    n += 1;
-                }
-            }
-            median(&mut all[..n])
-        })
-    };
+    let mut fallback_median = || *fallback.get_or_insert_with(|| ring_median(ring_at));
     let mut est = [[None::<i32>; 3]; 3];
     let mut value = [[0i32; 3]; 3];
     let mut spread = 0;
@@ -317,7 +319,7 @@ fn estimate_box(
             {
                 spread = (a - b).abs();
             }
-            *e = blended.or_else(&mut ring_median);
+            *e = blended.or_else(&mut fallback_median);
         }
     }
     // The centre decides the spot's side in this component (the strongest sample when
@@ -387,6 +389,19 @@ fn box_from_reference(
     }
     // With the picture itself as the estimate, the sample that stands out most shows
     // the spot's side.
+    let side = strongest(&est, &value);
+    Some(BoxEstimate::new(
+        Basis::PreviousFrame,
+        (cx, cy),
+        est,
+        value,
+        side,
+    ))
+}
+
+/// The estimated box sample that stands out most from its estimate (the first in
+/// row-major order among equals; the centre, with no deviation, when none does).
+fn strongest(est: &[[Option<i32>; 3]; 3], value: &[[i32; 3]; 3]) -> (i32, usize, usize) {
     let mut best = (0i32, 1usize, 1usize);
     for (j, row) in est.iter().enumerate() {
         for (i, e) in row.iter().enumerate() {
@@ -397,13 +412,7 @@ fn box_from_reference(
             }
         }
     }
-    Some(BoxEstimate::new(
-        Basis::PreviousFrame,
-        (cx, cy),
-        est,
-        value,
-        best,
-    ))
+    best
 }
 
 /// The box of component `c` around its centre `centre`: from the previous frame where
@@ -540,7 +549,7 @@ impl CompRepair<'_> {
     /// replaced, and nothing else. Samples whose source there was the spot itself
     /// (slow motion, first repair) take the spatial estimate, on its stricter terms: on
     /// the spot's side, by a fair part of its peak.
-    fn from_previous(
+    fn repair_from_previous(
         &mut self,
         frame: &Frame<'_>,
         b: &BoxEstimate,
@@ -571,7 +580,7 @@ impl CompRepair<'_> {
     /// its estimate by more than `margin` times what that estimate can be trusted to
     /// (the threshold, the ring's bend, and the disagreement of the two directions at
     /// the centre); then the samples the spot reached, shaped like a spot.
-    fn from_ring(&mut self, b: &BoxEstimate, margin: i32) {
+    fn repair_from_ring(&mut self, b: &BoxEstimate, margin: i32) {
         let trust = self
             .threshold
             .max(BEND_FACTOR * b.bend)
@@ -660,7 +669,7 @@ pub(crate) fn probe(
             estimate: b.at_estimate,
             changed: 0,
         };
-        let mut repair = CompRepair {
+        let mut comp = CompRepair {
             c,
             threshold: threshold[c],
             reach: Reach {
@@ -673,8 +682,8 @@ pub(crate) fn probe(
             probe,
         };
         match b.basis {
-            Basis::PreviousFrame => repair.from_previous(frame, &b, usable),
-            Basis::Ring => repair.from_ring(&b, margin),
+            Basis::PreviousFrame => comp.repair_from_previous(frame, &b, usable),
+            Basis::Ring => comp.repair_from_ring(&b, margin),
         }
     }
     out
