@@ -16,22 +16,31 @@ use super::layout::{Frame, FrameMut, Layout};
 use super::repair::Write;
 
 /// Furthest motion searched, in frame pixels per frame (each direction).
-pub const SEARCH: i32 = 8;
+const SEARCH: i32 = 8;
 /// Half-size of the window matched around a spot (a 9×9 window)…
 const WINDOW: i32 = 4;
 /// …without its centre, which the spot itself may cover (a 5×5 hole).
 const HOLE: i32 = 2;
+/// Samples of a whole window (the 9×9 square, hole included: the room to gather it).
+const WINDOW_AREA: usize = ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize;
+/// The fewest window samples inside the plane (of 56) that can show a motion: near a
+/// corner of the plane, where the window is cut on two sides, nothing is searched.
+const MIN_WINDOW_SAMPLES: usize = 24;
+/// A hint is taken without a search when it explains the window to this fraction of
+/// what a match allows (a steady pan, or a still picture, needs no scan).
+const HINT_FRACTION: f64 = 0.5;
 /// A match explains the window when its mean absolute difference is at most this many
 /// noise standard deviations…
-pub const MATCH_SIGMAS: f64 = 2.0;
+pub(crate) const MATCH_SIGMAS: f64 = 2.0;
 /// …or this fraction of the range.
-pub const MATCH_FLOOR: f64 = 0.01;
+pub(crate) const MATCH_FLOOR: f64 = 0.01;
 
 /// Where a spot's surroundings were in the previous frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Motion {
-    /// Offset from the current position to the previous one, in frame pixels.
+pub(crate) struct Motion {
+    /// Offset from the current position to the previous one, in frame pixels: columns…
     pub dx: i32,
+    /// …and rows.
     pub dy: i32,
     /// Mean absolute difference of the window there (sample units)…
     pub cost: f64,
@@ -41,7 +50,7 @@ pub struct Motion {
 
 /// The previous frame, owned.
 #[derive(Debug, Default)]
-pub struct Reference {
+pub(crate) struct Reference {
     layout: Option<Layout>,
     planes: Vec<Vec<u8>>,
     strides: [usize; 3],
@@ -94,7 +103,7 @@ const REACH: usize = (2 * (SEARCH + WINDOW) + 1) as usize;
 /// centre, cut to the plane.
 struct Window {
     /// Offsets from the centre, and the samples there.
-    samples: [(i32, i32, i32); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize],
+    samples: [(i32, i32, i32); WINDOW_AREA],
     n: usize,
     /// The centre, and the plane's size.
     at: (i32, i32),
@@ -109,7 +118,7 @@ impl Window {
         let (w, h) = (w as i32, h as i32);
         let (x, y) = (x as i32, y as i32);
         let mut win = Window {
-            samples: [(0, 0, 0); ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize],
+            samples: [(0, 0, 0); WINDOW_AREA],
             n: 0,
             at: (x, y),
             size: (w, h),
@@ -154,9 +163,13 @@ impl Window {
     }
 }
 
+/// The best offset so far: its sum of absolute differences, its squared length, and
+/// the offset itself.
+type Best = (u64, i32, (i32, i32));
+
 /// Whether a sum of absolute differences `s` at an offset of squared length `len`
 /// beats `best` (smaller, or as small and shorter).
-fn beats(s: u64, len: i32, best: Option<(u64, i32, (i32, i32))>) -> bool {
+fn beats(s: u64, len: i32, best: Option<Best>) -> bool {
     best.is_none_or(|(b, l, _)| s < b || (s == b && len < l))
 }
 
@@ -167,7 +180,7 @@ fn beats(s: u64, len: i32, best: Option<(u64, i32, (i32, i32))>) -> bool {
 /// the shortest. The offsets in `hints` (the motion of the last frame, none at all)
 /// are tried first: one that fits well is taken as it is, and otherwise the best of
 /// them lets the exhaustive scan give up on most other offsets after a few samples.
-pub fn find(
+pub(crate) fn find(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
@@ -177,14 +190,42 @@ pub fn find(
 ) -> Option<Motion> {
     let win = Window::gather(cur, c, at);
     let n = win.n;
-    if n < 24 {
+    if n < MIN_WINDOW_SAMPLES {
         return None;
     }
     let still_sad = win.sad(prev, c, 0, 0);
     let still = still_sad as f64 / n as f64;
-    // A hint that explains the window to half the noise allowance is taken without a
-    // search (the usual case: a steady pan, or a still picture).
-    let mut hinted: Option<(u64, i32, (i32, i32))> = None;
+    let hinted = best_hint(&win, prev, c, hints, still_sad);
+    if let Some((sad, _, (dx, dy))) = hinted
+        && (sad as f64) <= accept * HINT_FRACTION * n as f64
+    {
+        return Some(Motion {
+            dx,
+            dy,
+            cost: sad as f64 / n as f64,
+            still,
+        });
+    }
+    let (sad, _, (dx, dy)) = scan(&win, prev, c, hinted)?;
+    let cost = sad as f64 / n as f64;
+    (cost <= accept).then_some(Motion {
+        dx,
+        dy,
+        cost,
+        still,
+    })
+}
+
+/// The best of the offsets in `hints` that are searched and keep the window in the
+/// plane (`still_sad`: the window's sum of absolute differences at no offset).
+fn best_hint(
+    win: &Window,
+    prev: &Frame<'_>,
+    c: usize,
+    hints: &[(i32, i32)],
+    still_sad: u64,
+) -> Option<Best> {
+    let mut hinted: Option<Best> = None;
     for &(dx, dy) in hints {
         if dx.abs() > SEARCH || dy.abs() > SEARCH || !win.fits(dx, dy) {
             continue;
@@ -199,16 +240,13 @@ pub fn find(
             hinted = Some((s, len, (dx, dy)));
         }
     }
-    if let Some((sad, _, (dx, dy))) = hinted
-        && (sad as f64) <= accept / 2.0 * n as f64
-    {
-        return Some(Motion {
-            dx,
-            dy,
-            cost: sad as f64 / n as f64,
-            still,
-        });
-    }
+    hinted
+}
+
+/// The exhaustive scan of every offset up to [`SEARCH`] that keeps the window in the
+/// plane, starting from `best` (an offset beaten by it is abandoned as soon as its sum
+/// exceeds the best one's).
+fn scan(win: &Window, prev: &Frame<'_>, c: usize, best: Option<Best>) -> Option<Best> {
     // The square of the previous frame any offset can reach, gathered once.
     let ((x, y), (w, h)) = (win.at, win.size);
     let r = SEARCH + WINDOW;
@@ -234,7 +272,7 @@ pub fn find(
         }
         s
     };
-    let mut best = hinted;
+    let mut best = best;
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
             if !win.fits(dx, dy) {
@@ -247,19 +285,12 @@ pub fn find(
             }
         }
     }
-    let (sad, _, (dx, dy)) = best?;
-    let cost = sad as f64 / n as f64;
-    (cost <= accept).then_some(Motion {
-        dx,
-        dy,
-        cost,
-        still,
-    })
+    best
 }
 
 /// The mean absolute difference of the window of [`find`] around `at` against the
 /// previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
-pub fn cost_at(
+pub(crate) fn cost_at(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
@@ -273,14 +304,17 @@ pub fn cost_at(
 /// Points of the grid [`global`] looks for structure at (columns × rows)…
 const GLOBAL_GRID: (usize, usize) = (16, 12);
 /// …and the most structured of them it measures.
-pub const GLOBAL_POINTS: usize = 24;
+const GLOBAL_POINTS: usize = 24;
+/// The fewest points that must agree on the motion of the whole picture (and at least
+/// half of those that matched).
+const MIN_AGREEING: usize = 3;
 
 /// The motion of the picture as a whole: [`find`] at the [`GLOBAL_POINTS`] points of a
 /// grid where the picture has the most structure (a window spread of at least
-/// `structure`), and the offset most of them agree on — when at least three and at
-/// least half of the points that matched do. Spots on flat backgrounds, whose own
-/// surroundings cannot show a motion, are judged by it.
-pub fn global(
+/// `structure`), and the offset most of them agree on — when at least
+/// [`MIN_AGREEING`] and at least half of the points that matched do. Spots on flat
+/// backgrounds, whose own surroundings cannot show a motion, are judged by it.
+pub(crate) fn global(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,
@@ -288,6 +322,23 @@ pub fn global(
     structure: u16,
     hints: &[(i32, i32)],
 ) -> Option<Motion> {
+    let points = structured_points(cur, c, structure)?;
+    let found: Vec<Motion> = points
+        .iter()
+        .take(GLOBAL_POINTS)
+        .filter_map(|&(_, x, y)| find(cur, prev, c, (x as u32, y as u32), accept, hints))
+        .collect();
+    agreed(&found)
+}
+
+/// The points of the [`GLOBAL_GRID`] of component `c` whose window spreads over at
+/// least `structure`, the most structured first (spread, and the position to break
+/// ties); `None` when the plane is too small for a search.
+fn structured_points(
+    cur: &Frame<'_>,
+    c: usize,
+    structure: u16,
+) -> Option<Vec<(u16, usize, usize)>> {
     let (w, h) = cur.layout().comp_size(c);
     let margin = (SEARCH + WINDOW) as usize;
     if w <= 2 * margin || h <= 2 * margin {
@@ -314,13 +365,14 @@ pub fn global(
         }
     }
     points.sort_unstable_by_key(|&(spread, x, y)| (std::cmp::Reverse(spread), y, x));
-    let found: Vec<Motion> = points
-        .iter()
-        .take(GLOBAL_POINTS)
-        .filter_map(|&(_, x, y)| find(cur, prev, c, (x as u32, y as u32), accept, hints))
-        .collect();
+    Some(points)
+}
+
+/// The motion most of `found` agree on (the first found among equals), when at least
+/// [`MIN_AGREEING`] and at least half of them do.
+fn agreed(found: &[Motion]) -> Option<Motion> {
     let mut best: Option<(usize, Motion)> = None;
-    for m in &found {
+    for m in found {
         let votes = found
             .iter()
             .filter(|o| (o.dx, o.dy) == (m.dx, m.dy))
@@ -330,14 +382,14 @@ pub fn global(
         }
     }
     let (votes, m) = best?;
-    (votes >= 3 && 2 * votes >= found.len()).then_some(m)
+    (votes >= MIN_AGREEING && 2 * votes >= found.len()).then_some(m)
 }
 
 /// The largest difference between the 3×3 box of component `c` around (`cx`, `cy`)
 /// (component samples) and the previous frame's box moved by `motion`: how far the spot
 /// stands out from what the picture showed there. `None` when the motion is not a whole
 /// number of this component's samples or the box leaves the plane.
-pub fn standout(
+pub(crate) fn standout(
     cur: &Frame<'_>,
     prev: &Frame<'_>,
     c: usize,

@@ -2,7 +2,7 @@
 //! surroundings.
 //!
 //! Where the motion search of [`super::reference`] found the spot's surroundings in the
-//! previous frame ([`Shifted`]), each box sample (below) is estimated by the sample the
+//! previous frame (`Shifted`), each box sample (below) is estimated by the sample the
 //! motion brings to it from there, and replaced when it differs from that by more than
 //! the component's threshold: the picture comes back as it was, texture included, and
 //! what the spot did not reach is left as it is. Box samples whose source there was the
@@ -27,38 +27,46 @@
 //! leaves no coloured halo. Ring samples that are outside the plane or belong to
 //! another spot are not used.
 
-use super::layout::Frame;
+use super::layout::{Frame, Layout};
 
 /// A box sample is replaced only when it stands out by more than the component's
-/// threshold and by more than 1/`PEAK_FRACTION` of the spot's peak deviation.
-pub const PEAK_FRACTION: i32 = 8;
+/// threshold and by more than 1/`PEAK_FRACTION` of the spot's peak deviation: the
+/// samples a spot reached carry a fair part of its peak, texture beside it does not.
+const PEAK_FRACTION: i32 = 8;
 /// … and by more than this many times the ring's departure from straight lines (the
 /// interpolation error to expect in this texture).
-pub const BEND_FACTOR: i32 = 2;
+const BEND_FACTOR: i32 = 2;
 
 /// One sample write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Write {
+pub(crate) struct Write {
+    /// Index of the component written (into [`Layout::components`]).
     pub c: u8,
+    /// The sample's column in that component's own coordinates…
     pub x: u32,
+    /// …and its row.
     pub y: u32,
+    /// Its new value.
     pub value: u16,
 }
 
 /// What a probe found in one component.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CompProbe {
+pub(crate) struct CompProbe {
     /// Value minus estimate of the box sample that stands out most (signed).
     pub deviation: i32,
+    /// That sample's value…
     pub value: u16,
+    /// …and its estimate.
     pub estimate: u16,
-    /// Samples replaced.
+    /// Number of samples replaced.
     pub changed: u8,
 }
 
 /// The probe of one spot: what each component showed and what was replaced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Probe {
+pub(crate) struct Probe {
+    /// Per component (in [`Layout::components`] order).
     pub comps: [CompProbe; 3],
     /// Whether any box sample could be estimated at all.
     pub estimated: bool,
@@ -71,34 +79,203 @@ impl Probe {
     }
 }
 
-/// The 3×3 box of one component around a spot's centre, re-estimated from its ring.
+/// What a box's estimates were taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Basis {
+    /// The previous frame, moved by the motion found ([`box_from_reference`]).
+    PreviousFrame,
+    /// The ring of samples around the box ([`estimate_box`]).
+    Ring,
+}
+
+/// The 3×3 box of one component around a spot's centre, re-estimated.
 #[derive(Clone, Copy, Debug)]
 struct BoxEstimate {
+    basis: Basis,
     cx: isize,
     cy: isize,
-    /// Estimates, `[row][column]`; `None` outside the plane or with no usable ring.
+    /// Estimates, `[row][column]`; `None` outside the plane or with no usable source.
     est: [[Option<i32>; 3]; 3],
     /// The samples as they are.
     value: [[i32; 3]; 3],
-    /// The ring's departure from straight lines (expected interpolation error).
+    /// The ring's departure from straight lines (expected interpolation error; 0 from
+    /// the previous frame).
     bend: i32,
-    /// How far the horizontal and the vertical estimate of the centre disagree.
+    /// How far the horizontal and the vertical estimate of the centre disagree (0 from
+    /// the previous frame).
     spread: i32,
-    /// Value minus estimate at the centre (or at the strongest sample when the centre
-    /// has no estimate).
+    /// Value minus estimate at the sample that shows the spot's side: the centre (or
+    /// the strongest sample when the centre has no estimate) from the ring, the
+    /// strongest sample from the previous frame.
     dev: i32,
     at_value: u16,
     at_estimate: u16,
 }
 
 impl BoxEstimate {
+    /// The box of the estimates `est` of the samples `value`, whose sample (`i`, `j`)
+    /// (column, row) deviates by `dev` and shows the spot's side.
+    fn new(
+        basis: Basis,
+        (cx, cy): (isize, isize),
+        est: [[Option<i32>; 3]; 3],
+        value: [[i32; 3]; 3],
+        (dev, i, j): (i32, usize, usize),
+    ) -> Self {
+        BoxEstimate {
+            basis,
+            cx,
+            cy,
+            est,
+            value,
+            bend: 0,
+            spread: 0,
+            dev,
+            at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
+            at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
+        }
+    }
+
     /// Signed deviation of box sample (`i`, `j`) (column, row), if estimated.
     fn deviation(&self, i: usize, j: usize) -> Option<i32> {
         self.est[j][i].map(|e| self.value[j][i] - e)
     }
+
+    /// The deviation of box sample (`i`, `j`) where it is on the spot's side (else 0),
+    /// as a magnitude.
+    fn on_side(&self, i: usize, j: usize) -> i32 {
+        self.deviation(i, j)
+            .filter(|d| d.signum() == self.dev.signum())
+            .map_or(0, i32::abs)
+    }
 }
 
-/// Estimates the box of component `c` around (`cx`, `cy`).
+/// The four sides of the 16-sample ring at distance 2 around a box, each from offset
+/// −2 to 2 along it; `None` where a sample is outside the plane or unusable.
+struct Ring {
+    left: [Option<i32>; 5],
+    right: [Option<i32>; 5],
+    top: [Option<i32>; 5],
+    bottom: [Option<i32>; 5],
+}
+
+impl Ring {
+    /// The ring through `sample(dx, dy)`, which reads the sample at offset (`dx`, `dy`)
+    /// from the centre.
+    fn read(sample: impl Fn(isize, isize) -> Option<i32>) -> Self {
+        const ALONG: [isize; 5] = [-2, -1, 0, 1, 2];
+        Ring {
+            left: ALONG.map(|j| sample(-2, j)),
+            right: ALONG.map(|j| sample(2, j)),
+            top: ALONG.map(|i| sample(i, -2)),
+            bottom: ALONG.map(|i| sample(i, 2)),
+        }
+    }
+
+    /// How far the ring departs from straight lines along its four sides: the error an
+    /// interpolation across the box can be expected to make here.
+    fn bend(&self) -> i32 {
+        let mut b = [0i32; 12];
+        let mut n = 0;
+        for side in [&self.left, &self.right, &self.top, &self.bottom] {
+            for t in side.windows(3) {
+                if let [Some(a), Some(m), Some(z)] = *t {
+                    b[n] = (2 * m - a - z).abs() / 2;
+                    n += 1;
+                }
+            }
+        }
+        median(&mut b[..n]).unwrap_or(0)
+    }
+
+    /// The estimate of box sample (`i`, `j`) (column, row): the interpolations between
+    /// the ring samples left and right of it and above and below it, blended by the
+    /// direction of least gradient (weights `gh` across the box horizontally, `gv`
+    /// vertically); also the two interpolations themselves.
+    #[inline]
+    fn estimate(
+        &self,
+        i: usize,
+        j: usize,
+        (gh, gv): (Option<i32>, Option<i32>),
+    ) -> (Option<i32>, Option<i32>, Option<i32>) {
+        let hz = interpolate(self.left[j + 1], self.right[j + 1], i as i32);
+        let vt = interpolate(self.top[i + 1], self.bottom[i + 1], j as i32);
+        let blended = match (hz, vt) {
+            (Some(a), Some(b)) => {
+                let (wa, wb) = (gv.unwrap_or(0), gh.unwrap_or(0));
+                if wa + wb == 0 {
+                    Some((a + b + 1) / 2)
+                } else {
+                    Some((a * wa + b * wb + (wa + wb) / 2) / (wa + wb))
+                }
+            }
+            (Some(a), None) | (None, Some(a)) => Some(a),
+            (None, None) => None,
+        };
+        (blended, hz, vt)
+    }
+}
+
+/// The median of the usable samples of the ring at distance 2 (`sample(dx, dy)` reads
+/// the one at offset (`dx`, `dy`) from the centre).
+fn ring_median(sample: impl Fn(isize, isize) -> Option<i32>) -> Option<i32> {
+    let mut all = [0i32; 16];
+    let mut n = 0;
+    for &(dx, dy) in &crate::video::detect::RING {
+        if let Some(v) = sample(dx, dy) {
+            all[n] = v;
+            n += 1;
+        }
+    }
+    median(&mut all[..n])
+}
+
+/// Linear interpolation over the 4-sample gap between `a` and `z` at box position `k`
+/// (0…2): weights 3:1, 2:2, 1:3.
+#[inline]
+fn interpolate(a: Option<i32>, z: Option<i32>, k: i32) -> Option<i32> {
+    match (a, z) {
+        (Some(a), Some(z)) => Some((a * (3 - k) + z * (1 + k) + 2) / 4),
+        _ => None,
+    }
+}
+
+/// Differences across the box between two opposite sides of the ring (the
+/// least-gradient weights), scaled to three pairs; `None` with no usable pair.
+fn across(a: &[Option<i32>; 5], b: &[Option<i32>; 5]) -> Option<i32> {
+    let (mut s, mut n) = (0i32, 0i32);
+    for (p, q) in a[1..4].iter().zip(&b[1..4]) {
+        if let (Some(p), Some(q)) = (p, q) {
+            s += (p - q).abs();
+            n += 1;
+        }
+    }
+    (n > 0).then(|| s * 3 / n)
+}
+
+/// The box sample that shows the spot's side from the ring: the centre, or the
+/// strongest estimated sample when the centre has no estimate.
+fn centre_or_strongest(
+    est: &[[Option<i32>; 3]; 3],
+    value: &[[i32; 3]; 3],
+) -> Option<(i32, usize, usize)> {
+    let mut best: Option<(i32, usize, usize)> = est[1][1].map(|e| (value[1][1] - e, 1, 1));
+    if best.is_none() {
+        for (j, row) in est.iter().enumerate() {
+            for (i, e) in row.iter().enumerate() {
+                let Some(e) = *e else { continue };
+                let d = value[j][i] - e;
+                if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
+                    best = Some((d, i, j));
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Estimates the box of component `c` around (`cx`, `cy`) from its ring.
 fn estimate_box(
     frame: &Frame<'_>,
     c: usize,
@@ -112,59 +289,20 @@ fn estimate_box(
     }
     let inside = |sx: isize, sy: isize| sx >= 0 && sy >= 0 && sx < w as isize && sy < h as isize;
     // Ring samples, by offset from the centre; None when unusable.
-    let ring = |dx: isize, dy: isize| -> Option<i32> {
+    let ring_at = |dx: isize, dy: isize| -> Option<i32> {
         let (sx, sy) = (cx + dx, cy + dy);
         (inside(sx, sy) && usable(c, sx as usize, sy as usize))
             .then(|| i32::from(frame.get(c, sx as usize, sy as usize)))
     };
-    let left: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(-2, j));
-    let right: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|j| ring(2, j));
-    let top: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, -2));
-    let bottom: [Option<i32>; 5] = [-2, -1, 0, 1, 2].map(|i| ring(i, 2));
-    // Differences across the box in each direction (the least-gradient weights).
-    let across = |a: &[Option<i32>; 5], b: &[Option<i32>; 5]| {
-        let (mut s, mut n) = (0i32, 0i32);
-        for (p, q) in a[1..4].iter().zip(&b[1..4]) {
-            if let (Some(p), Some(q)) = (p, q) {
-                s += (p - q).abs();
-                n += 1;
-            }
-        }
-        (n > 0).then(|| s * 3 / n)
-    };
-    let gh = across(&left, &right);
-    let gv = across(&top, &bottom);
-    // How far the ring departs from straight lines along its four sides: the error an
-    // interpolation across the box can be expected to make here.
-    let bend = {
-        let mut b = [0i32; 12];
-        let mut n = 0;
-        for side in [&left, &right, &top, &bottom] {
-            for t in side.windows(3) {
-                if let [Some(a), Some(m), Some(z)] = *t {
-                    b[n] = (2 * m - a - z).abs() / 2;
-                    n += 1;
-                }
-            }
-        }
-        median(&mut b[..n]).unwrap_or(0)
-    };
+    let ring = Ring::read(ring_at);
+    let gradients = (
+        across(&ring.left, &ring.right),
+        across(&ring.top, &ring.bottom),
+    );
     // Median of the usable ring, for box samples with no usable pair (computed only
     // when one needs it).
     let mut fallback: Option<Option<i32>> = None;
-    let mut ring_median = || {
-        *fallback.get_or_insert_with(|| {
-            let mut all = [0i32; 16];
-            let mut n = 0;
-            for &(dx, dy) in &crate::video::detect::RING {
-                if let Some(v) = ring(dx, dy) {
-                    all[n] = v;
-                    n += 1;
-                }
-            }
-            median(&mut all[..n])
-        })
-    };
+    let mut fallback_median = || *fallback.get_or_insert_with(|| ring_median(ring_at));
     let mut est = [[None::<i32>; 3]; 3];
     let mut value = [[0i32; 3]; 3];
     let mut spread = 0;
@@ -175,70 +313,35 @@ fn estimate_box(
                 continue;
             }
             value[j][i] = i32::from(frame.get(c, sx as usize, sy as usize));
-            // Linear interpolation over the 4-sample gap: weights 3:1, 2:2, 1:3.
-            let hz = match (left[j + 1], right[j + 1]) {
-                (Some(l), Some(r)) => Some((l * (3 - i as i32) + r * (1 + i as i32) + 2) / 4),
-                _ => None,
-            };
-            let vt = match (top[i + 1], bottom[i + 1]) {
-                (Some(t), Some(b)) => Some((t * (3 - j as i32) + b * (1 + j as i32) + 2) / 4),
-                _ => None,
-            };
+            let (blended, hz, vt) = ring.estimate(i, j, gradients);
             if (i, j) == (1, 1)
                 && let (Some(a), Some(b)) = (hz, vt)
             {
                 spread = (a - b).abs();
             }
-            *e = match (hz, vt) {
-                (Some(a), Some(b)) => {
-                    let (wa, wb) = (gv.unwrap_or(0), gh.unwrap_or(0));
-                    if wa + wb == 0 {
-                        Some((a + b + 1) / 2)
-                    } else {
-                        Some((a * wa + b * wb + (wa + wb) / 2) / (wa + wb))
-                    }
-                }
-                (Some(a), None) | (None, Some(a)) => Some(a),
-                (None, None) => ring_median(),
-            };
+            *e = blended.or_else(&mut fallback_median);
         }
     }
     // The centre decides the spot's side in this component (the strongest sample when
     // the centre cannot be estimated).
-    let mut best: Option<(i32, usize, usize)> = est[1][1].map(|e| (value[1][1] - e, 1, 1));
-    if best.is_none() {
-        for (j, row) in est.iter().enumerate() {
-            for (i, e) in row.iter().enumerate() {
-                let Some(e) = *e else { continue };
-                let d = value[j][i] - e;
-                if best.is_none_or(|(bd, _, _)| d.abs() > bd.abs()) {
-                    best = Some((d, i, j));
-                }
-            }
-        }
-    }
-    let (dev, i, j) = best?;
+    let side = centre_or_strongest(&est, &value)?;
     Some(BoxEstimate {
-        cx,
-        cy,
-        est,
-        value,
-        bend,
+        bend: ring.bend(),
         spread,
-        dev,
-        at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
-        at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
+        ..BoxEstimate::new(Basis::Ring, (cx, cy), est, value, side)
     })
 }
 
 /// The previous frame, moved so that it lines up with this one around a spot (see
 /// [`super::reference`]).
 #[derive(Clone, Copy)]
-pub struct Shifted<'a> {
+pub(crate) struct Shifted<'a> {
+    /// The previous frame (as repaired).
     pub frame: Frame<'a>,
     /// Offset from a position in this frame to the same content in `frame` (frame
-    /// pixels).
+    /// pixels), column…
     pub dx: i32,
+    /// …and row.
     pub dy: i32,
     /// The spot was repaired in `frame`, so its own samples there may be used.
     pub repaired: bool,
@@ -286,6 +389,19 @@ fn box_from_reference(
     }
     // With the picture itself as the estimate, the sample that stands out most shows
     // the spot's side.
+    let side = strongest(&est, &value);
+    Some(BoxEstimate::new(
+        Basis::PreviousFrame,
+        (cx, cy),
+        est,
+        value,
+        side,
+    ))
+}
+
+/// The estimated box sample that stands out most from its estimate (the first in
+/// row-major order among equals; the centre, with no deviation, when none does).
+fn strongest(est: &[[Option<i32>; 3]; 3], value: &[[i32; 3]; 3]) -> (i32, usize, usize) {
     let mut best = (0i32, 1usize, 1usize);
     for (j, row) in est.iter().enumerate() {
         for (i, e) in row.iter().enumerate() {
@@ -296,31 +412,37 @@ fn box_from_reference(
             }
         }
     }
-    let (dev, i, j) = best;
-    Some(BoxEstimate {
-        cx,
-        cy,
-        est,
-        value,
-        bend: 0,
-        spread: 0,
-        dev,
-        at_value: value[j][i].clamp(0, i32::from(u16::MAX)) as u16,
-        at_estimate: (value[j][i] - dev).clamp(0, i32::from(u16::MAX)) as u16,
-    })
+    best
+}
+
+/// The box of component `c` around its centre `centre`: from the previous frame where
+/// the motion found there is a whole number of this component's samples and the box's
+/// sources are in the plane, else from the ring.
+fn component_box(
+    frame: &Frame<'_>,
+    c: usize,
+    centre: (u32, u32),
+    usable: &dyn Fn(usize, usize, usize) -> bool,
+    reference: Option<&Shifted<'_>>,
+) -> Option<BoxEstimate> {
+    let k = frame.layout().components().get(c)?;
+    let centre = (centre.0 as isize, centre.1 as isize);
+    let shifted = reference.and_then(|r| {
+        // The motion in this component's samples: whole samples only.
+        let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
+        if r.dx % mx != 0 || r.dy % my != 0 {
+            return None;
+        }
+        let v = ((r.dx / mx) as isize, (r.dy / my) as isize);
+        box_from_reference(frame, &r.frame, c, centre, v, r.repaired)
+    });
+    shifted.or_else(|| estimate_box(frame, c, centre.0, centre.1, usable))
 }
 
 /// The frame pixel a spot is centred on, judged from a subsampled component's box:
 /// towards the neighbour sample that shares the spot's deviation most (a photosite's
 /// 3×3 footprint reaches two chroma samples on the side it lies towards).
 fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
-    let side = |a: Option<i32>, z: Option<i32>| {
-        let toward = |d: Option<i32>| {
-            d.filter(|d| d.signum() == b.dev.signum())
-                .map_or(0, i32::abs)
-        };
-        (toward(a), toward(z))
-    };
     // The photosite lies in the pixels of the centre sample, on the side of the
     // neighbour that shares the deviation more.
     let x = if sx == 0 {
@@ -329,7 +451,7 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
         // Co-sited: the centre sample sits on column 2cx; a photosite there reaches
         // both neighbours alike, one at 2cx ± 1 reaches that side's neighbour as much
         // as the centre.
-        let (l, r) = side(b.deviation(0, 1), b.deviation(2, 1));
+        let (l, r) = (b.on_side(0, 1), b.on_side(2, 1));
         let base = b.cx << sx;
         if r > 2 * l {
             base + 1
@@ -339,16 +461,170 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
             base
         }
     } else {
-        let (l, r) = side(b.deviation(0, 1), b.deviation(2, 1));
+        let (l, r) = (b.on_side(0, 1), b.on_side(2, 1));
         (b.cx << sx) + isize::from(r > l)
     };
     let y = if sy == 0 {
         b.cy
     } else {
-        let (u, d) = side(b.deviation(1, 0), b.deviation(1, 2));
+        let (u, d) = (b.on_side(1, 0), b.on_side(1, 2));
         (b.cy << sy) + isize::from(d > u)
     };
     (x.max(0) as u32, y.max(0) as u32)
+}
+
+/// The spot's centre judged from the component that shows it most clearly (deviation
+/// over the threshold): a faint luma bump beside a strong colour error does not place
+/// it.
+fn strongest_anchor(
+    boxes: &[Option<BoxEstimate>; 3],
+    threshold: &[i32; 3],
+    layout: &Layout,
+) -> Option<(u32, u32)> {
+    let comps = layout.components();
+    boxes
+        .iter()
+        .enumerate()
+        .filter_map(|(c, b)| b.map(|b| (c, b)))
+        .max_by_key(|(c, b)| i64::from(b.dev.abs()) * 1024 / i64::from(threshold[*c].max(1)))
+        .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy, layout.cosited_chroma))
+}
+
+/// Which samples of one component can have seen the 3×3 frame pixels around a spot's
+/// centre `anchor` (any sample, when it is not known): a subsampled sample covers the
+/// frame pixels it is filtered from.
+#[derive(Clone, Copy)]
+struct Reach {
+    anchor: Option<(u32, u32)>,
+    /// The component's subsampling (log2), columns and rows.
+    sub: (u8, u8),
+    /// Co-sited chroma ([`Layout::cosited_chroma`]).
+    cosited: bool,
+}
+
+impl Reach {
+    /// Whether sample (`sx`, `sy`) can have seen the anchor's 3×3 pixels.
+    #[inline]
+    fn covers(&self, sx: isize, sy: isize) -> bool {
+        let Some((ax, ay)) = self.anchor else {
+            return true;
+        };
+        let (ax, ay) = (ax as isize, ay as isize);
+        let (kx, ky) = self.sub;
+        let (x0, x1) = if kx > 0 && self.cosited {
+            ((sx << kx) - 1, (sx << kx) + 1)
+        } else {
+            ((sx << kx), ((sx + 1) << kx) - 1)
+        };
+        let (y0, y1) = ((sy << ky), ((sy + 1) << ky) - 1);
+        x0 <= ax + 1 && x1 >= ax - 1 && y0 <= ay + 1 && y1 >= ay - 1
+    }
+}
+
+/// The repair of one component's box: its terms, and where its replacements go.
+struct CompRepair<'w> {
+    c: usize,
+    /// The least deviation, in sample units, of a sample that is replaced.
+    threshold: i32,
+    reach: Reach,
+    /// Largest sample value.
+    max: u16,
+    writes: &'w mut Vec<Write>,
+    probe: &'w mut CompProbe,
+}
+
+impl CompRepair<'_> {
+    /// The least deviation of a sample the spot reached: the threshold, a fair part of
+    /// the spot's `peak` deviation, and more than the interpolation error (`bend`).
+    #[inline]
+    fn reached(&self, peak: i32, bend: i32) -> i32 {
+        self.threshold
+            .max(peak.abs() / PEAK_FRACTION)
+            .max(BEND_FACTOR * bend)
+            .max(1)
+    }
+
+    /// From the previous frame `b`: it shows what the spot hides, so every sample the
+    /// spot can have reached that stands out from it by more than the threshold is
+    /// replaced, and nothing else. Samples whose source there was the spot itself
+    /// (slow motion, first repair) take the spatial estimate, on its stricter terms: on
+    /// the spot's side, by a fair part of its peak.
+    fn repair_from_previous(
+        &mut self,
+        frame: &Frame<'_>,
+        b: &BoxEstimate,
+        usable: &dyn Fn(usize, usize, usize) -> bool,
+    ) {
+        let spatial = estimate_box(frame, self.c, b.cx, b.cy, usable);
+        for j in 0..3 {
+            for i in 0..3 {
+                let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
+                let estimate = match (b.est[j][i], b.deviation(i, j)) {
+                    (Some(e), Some(d)) => (d.abs() > self.threshold.max(1)).then_some(e),
+                    _ => spatial.and_then(|sp| {
+                        let (e, d) = (sp.est[j][i]?, sp.deviation(i, j)?);
+                        let t = self.reached(b.dev, sp.bend);
+                        (d.signum() == b.dev.signum() && d.abs() > t).then_some(e)
+                    }),
+                };
+                if let Some(e) = estimate
+                    && self.reach.covers(sx, sy)
+                {
+                    self.replace((sx, sy), e);
+                }
+            }
+        }
+    }
+
+    /// From the ring `b`: the component is repaired only when the spot stands out from
+    /// its estimate by more than `margin` times what that estimate can be trusted to
+    /// (the threshold, the ring's bend, and the disagreement of the two directions at
+    /// the centre); then the samples the spot reached, shaped like a spot.
+    fn repair_from_ring(&mut self, b: &BoxEstimate, margin: i32) {
+        let trust = self
+            .threshold
+            .max(BEND_FACTOR * b.bend)
+            .max(b.spread)
+            .max(1);
+        if b.dev.abs() <= trust * margin {
+            return;
+        }
+        // Samples the spot reached stand out by a fair part of its peak and by more than
+        // the interpolation error here; texture next to it does not.
+        let t = self.reached(b.dev, b.bend);
+        // A spot falls off from its centre: a corner sample counts only if it deviates
+        // no more than one of the side samples next to it, give or take `t` (texture
+        // beside a spot rarely follows that shape).
+        for j in 0..3 {
+            for i in 0..3 {
+                let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
+                    continue;
+                };
+                let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
+                let a = b.on_side(i, j);
+                let shaped = match (i == 1, j == 1) {
+                    (true, true) => true,
+                    (true, false) | (false, true) => a > t,
+                    (false, false) => a > t && a <= b.on_side(1, j).max(b.on_side(i, 1)) + t,
+                };
+                if d.signum() == b.dev.signum() && shaped && self.reach.covers(sx, sy) {
+                    self.replace((sx, sy), e);
+                }
+            }
+        }
+    }
+
+    /// Appends the replacement of sample (`sx`, `sy`) by `estimate` (clamped to the
+    /// range) and counts it.
+    fn replace(&mut self, (sx, sy): (isize, isize), estimate: i32) {
+        self.writes.push(Write {
+            c: self.c as u8,
+            x: sx as u32,
+            y: sy as u32,
+            value: estimate.clamp(0, i32::from(self.max)) as u16,
+        });
+        self.probe.changed += 1;
+    }
 }
 
 /// Re-estimates a spot in every component, and appends the replacements to `writes`
@@ -362,13 +638,13 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
 /// Only the samples that can have seen the 3×3 frame pixels around the spot's centre
 /// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover the frame
 /// pixels it is filtered from: rows `2cy … 2cy + 1`, and columns `2cx − 1 … 2cx + 1`
-/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`](super::layout::Layout::cosited_chroma);
+/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`];
 /// this is what `videoconvert` does, measured) — so the repair stays inside what the
 /// spot can have touched. That centre is
 /// `anchor` when given (a full-resolution plane saw it, or the map names it), else it
 /// is judged from the subsampled component that shows the spot most.
 #[allow(clippy::too_many_arguments)]
-pub fn probe(
+pub(crate) fn probe(
     frame: &Frame<'_>,
     centres: [(u32, u32); 3],
     anchor: Option<(u32, u32)>,
@@ -379,50 +655,12 @@ pub fn probe(
     writes: &mut Vec<Write>,
 ) -> Probe {
     let layout = *frame.layout();
-    let comps = layout.components();
+    let boxes: [Option<BoxEstimate>; 3] =
+        std::array::from_fn(|c| component_box(frame, c, centres[c], usable, reference));
+    let anchor = anchor.or_else(|| strongest_anchor(&boxes, &threshold, &layout));
     let mut out = Probe::default();
-    // Per component, whether its box comes from the previous frame.
-    let mut temporal = [false; 3];
-    let boxes: [Option<BoxEstimate>; 3] = std::array::from_fn(|c| {
-        let k = comps.get(c)?;
-        let centre = (centres[c].0 as isize, centres[c].1 as isize);
-        let shifted = reference.and_then(|r| {
-            // The motion in this component's samples: whole samples only.
-            let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
-            if r.dx % mx != 0 || r.dy % my != 0 {
-                return None;
-            }
-            let v = ((r.dx / mx) as isize, (r.dy / my) as isize);
-            box_from_reference(frame, &r.frame, c, centre, v, r.repaired)
-        });
-        temporal[c] = shifted.is_some();
-        shifted.or_else(|| estimate_box(frame, c, centre.0, centre.1, usable))
-    });
-    // The centre comes from the component that shows the spot most clearly (deviation
-    // over the threshold): a faint luma bump beside a strong colour error does not place
-    // it.
-    let anchor = anchor.or_else(|| {
-        boxes
-            .iter()
-            .enumerate()
-            .filter_map(|(c, b)| b.map(|b| (c, b)))
-            .max_by_key(|(c, b)| i64::from(b.dev.abs()) * 1024 / i64::from(threshold[*c].max(1)))
-            .map(|(c, b)| anchor_from(&b, comps[c].sx, comps[c].sy, layout.cosited_chroma))
-    });
-    for (c, k) in comps.iter().enumerate() {
+    for (c, k) in layout.components().iter().enumerate() {
         let Some(b) = boxes[c] else { continue };
-        // Whether sample (sx, sy) can have seen the anchor's 3×3 pixels.
-        let reach = |sx: isize, sy: isize| -> bool {
-            let Some((ax, ay)) = anchor else { return true };
-            let (ax, ay) = (ax as isize, ay as isize);
-            let (x0, x1) = if k.sx > 0 && layout.cosited_chroma {
-                ((sx << k.sx) - 1, (sx << k.sx) + 1)
-            } else {
-                ((sx << k.sx), ((sx + 1) << k.sx) - 1)
-            };
-            let (y0, y1) = ((sy << k.sy), ((sy + 1) << k.sy) - 1);
-            x0 <= ax + 1 && x1 >= ax - 1 && y0 <= ay + 1 && y1 >= ay - 1
-        };
         out.estimated = true;
         let probe = &mut out.comps[c];
         *probe = CompProbe {
@@ -431,95 +669,24 @@ pub fn probe(
             estimate: b.at_estimate,
             changed: 0,
         };
-        if temporal[c] {
-            // The previous frame shows what the spot hides: every sample the spot can
-            // have reached that stands out from it by more than the threshold is
-            // replaced, and nothing else. Samples whose source there was the spot
-            // itself (slow motion, first repair) take the spatial estimate, on its
-            // stricter terms: on the spot's side, by a fair part of its peak.
-            let spatial = estimate_box(frame, c, b.cx, b.cy, usable);
-            for j in 0..3 {
-                for i in 0..3 {
-                    let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
-                    let estimate = match (b.est[j][i], b.deviation(i, j)) {
-                        (Some(e), Some(d)) => (d.abs() > threshold[c].max(1)).then_some(e),
-                        _ => spatial.and_then(|sp| {
-                            let (e, d) = (sp.est[j][i]?, sp.deviation(i, j)?);
-                            let t = threshold[c]
-                                .max(b.dev.abs() / PEAK_FRACTION)
-                                .max(BEND_FACTOR * sp.bend)
-                                .max(1);
-                            (d.signum() == b.dev.signum() && d.abs() > t).then_some(e)
-                        }),
-                    };
-                    if let Some(e) = estimate
-                        && reach(sx, sy)
-                    {
-                        replace(writes, probe, c, (sx, sy), e, layout.max_value());
-                    }
-                }
-            }
-            continue;
-        }
-        // A component is repaired only when the spot stands out from its estimate by
-        // more than that estimate can be trusted: the threshold, the ring's bend, and
-        // the disagreement of the two directions at the centre.
-        let trust = threshold[c].max(BEND_FACTOR * b.bend).max(b.spread).max(1);
-        if b.dev.abs() <= trust * margin {
-            continue;
-        }
-        // Samples the spot reached stand out by a fair part of its peak and by more than
-        // the interpolation error here; texture next to it does not.
-        let t = threshold[c]
-            .max(b.dev.abs() / PEAK_FRACTION)
-            .max(BEND_FACTOR * b.bend)
-            .max(1);
-        // A spot falls off from its centre: a corner sample counts only if it deviates
-        // no more than one of the side samples next to it, give or take `t` (texture
-        // beside a spot rarely follows that shape).
-        let on_side = |i: usize, j: usize| {
-            b.deviation(i, j)
-                .filter(|d| d.signum() == b.dev.signum())
-                .map_or(0, i32::abs)
+        let mut comp = CompRepair {
+            c,
+            threshold: threshold[c],
+            reach: Reach {
+                anchor,
+                sub: (k.sx, k.sy),
+                cosited: layout.cosited_chroma,
+            },
+            max: layout.max_value(),
+            writes,
+            probe,
         };
-        for j in 0..3 {
-            for i in 0..3 {
-                let (Some(e), Some(d)) = (b.est[j][i], b.deviation(i, j)) else {
-                    continue;
-                };
-                let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
-                let a = on_side(i, j);
-                let shaped = match (i == 1, j == 1) {
-                    (true, true) => true,
-                    (true, false) | (false, true) => a > t,
-                    (false, false) => a > t && a <= on_side(1, j).max(on_side(i, 1)) + t,
-                };
-                if d.signum() == b.dev.signum() && shaped && reach(sx, sy) {
-                    replace(writes, probe, c, (sx, sy), e, layout.max_value());
-                }
-            }
+        match b.basis {
+            Basis::PreviousFrame => comp.repair_from_previous(frame, &b, usable),
+            Basis::Ring => comp.repair_from_ring(&b, margin),
         }
     }
     out
-}
-
-/// Appends the replacement of sample (`sx`, `sy`) of component `c` by `estimate`
-/// (clamped to the range) and counts it.
-fn replace(
-    writes: &mut Vec<Write>,
-    probe: &mut CompProbe,
-    c: usize,
-    (sx, sy): (isize, isize),
-    estimate: i32,
-    max: u16,
-) {
-    writes.push(Write {
-        c: c as u8,
-        x: sx as u32,
-        y: sy as u32,
-        value: estimate.clamp(0, i32::from(max)) as u16,
-    });
-    probe.changed += 1;
 }
 
 fn median(v: &mut [i32]) -> Option<i32> {

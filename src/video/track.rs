@@ -14,11 +14,11 @@
 //! - seen again in the next frame at the same place while the picture around it moved
 //!   on — its surroundings are found elsewhere in the previous frame (or, on a flat
 //!   background, the picture as a whole moved), and the spot stands out from what the
-//!   previous frame showed where the picture came from: +2·[`HIT`] (two frames confirm
+//!   previous frame showed where the picture came from: +2·`HIT` (two frames confirm
 //!   it);
-//! - seen again after such a change: +[`HIT`];
+//! - seen again after such a change: +`HIT`;
 //! - not seen after such a change, and clearly absent (not even a spot at half the
-//!   margins is there): −[`MISS`].
+//!   margins is there): −`MISS`.
 //!
 //! Detail that moves with the picture is absent from its old position in the next
 //! frame and loses its track within a few frames; an error is seen again and again. The
@@ -26,11 +26,11 @@
 //! bright content only, a stuck one not where the picture has its value) gather
 //! evidence all the same.
 //!
-//! At [`PROMOTE`] points a track is *confirmed* (a pixel error: repaired from then on,
-//! whenever it shows); a confirmed track whose score falls to [`DEMOTE`] is forgotten.
-//! Scores are capped at [`MAX_SCORE`], so a confirmed error survives many frames in
+//! At `PROMOTE` points a track is *confirmed* (a pixel error: repaired from then on,
+//! whenever it shows); a confirmed track whose score falls to `DEMOTE` is forgotten.
+//! Scores are capped at `MAX_SCORE`, so a confirmed error survives many frames in
 //! which it matches its background. Tracks that stop being seen are dropped, so memory
-//! follows the detector's output, not the frame size ([`MAX_TRACKS`] bounds it on any
+//! follows the detector's output, not the frame size (`MAX_TRACKS` bounds it on any
 //! input). Each track also keeps, per component, votes for where in that component the
 //! spot's centre was seen; the most voted position is where it is repaired.
 
@@ -38,45 +38,75 @@ use std::collections::{HashMap, HashSet};
 
 use super::detect::PlaneParams;
 use super::layout::{Frame, Layout};
-use super::reference::Motion;
+use super::reference::{self, Motion};
 
 /// Points for a sighting after a change.
-pub const HIT: i16 = 4;
-/// Points lost for a clear absence after a change.
-pub const MISS: i16 = 1;
+const HIT: i16 = 4;
+/// Points for a sighting at the same place as in the previous frame while the picture
+/// around it moved on (two frames confirm it).
+const STAYED: i16 = 2 * HIT;
+/// Points lost for a clear absence after a change: small, so an error that shows only
+/// on some backgrounds still gathers evidence.
+const MISS: i16 = 1;
 /// Points at which a track is confirmed (three sightings in a row).
-pub const PROMOTE: i16 = 3 * HIT;
+const PROMOTE: i16 = 3 * HIT;
 /// Score at or below which a confirmed track is forgotten.
-pub const DEMOTE: i16 = 0;
-/// Highest score a track keeps.
-pub const MAX_SCORE: i16 = 12 * HIT;
+const DEMOTE: i16 = 0;
+/// Highest score a track keeps: a confirmed error survives this many clear absences
+/// (frames where it matches its background).
+const MAX_SCORE: i16 = 12 * HIT;
 /// Frames after which an unconfirmed track not seen again is dropped.
-pub const STALE_FRAMES: u64 = 60;
+const STALE_FRAMES: u64 = 60;
 /// The most tracks followed; past it new candidates wait until old ones go.
-pub const MAX_TRACKS: usize = 1 << 18;
+const MAX_TRACKS: usize = 1 << 18;
 /// The context must move by at least this fraction of the range (mean absolute change
-/// of its 8 samples) to count as a change of the picture…
-pub const MIN_CHANGE: f64 = 0.015;
+/// of its samples) to count as a change of the picture…
+const MIN_CHANGE: f64 = 0.015;
 /// …and by at least this many noise standard deviations.
-pub const CHANGE_SIGMAS: f64 = 3.0;
+const CHANGE_SIGMAS: f64 = 3.0;
+/// A context whose samples spread over at most this many times the least change of one
+/// sample is flat: it cannot show a change, and the motion of the picture as a whole
+/// stands in for one.
+const FLAT_SPREAD: f64 = 2.0;
+/// Surroundings moved when, at the same place in the previous frame, they differ by
+/// more than this many times what a match allows; below it they are flat or still, and
+/// the motion of the picture as a whole decides.
+const MOVED_FACTOR: f64 = 2.0;
+/// A spot stays put when it stands out from what the moved previous frame shows by
+/// more than this many times its component's threshold (detail that moves with the
+/// picture was there too, and does not).
+const STANDOUT_FACTOR: i32 = 2;
+/// Frame pixels (each direction) around a position repaired in the previous frame
+/// within which that frame is no witness: what is there is the repair, and a false
+/// repair would otherwise confirm the detail moving on from it, frame after frame.
+const NEAR_REPAIR: i64 = 4;
 
 /// Distance of the context samples from the track position (luma pixels).
 const CONTEXT_DISTANCE: isize = 3;
+/// Samples of a context: the 8 directions at [`CONTEXT_DISTANCE`].
+const CONTEXT_SAMPLES: usize = 8;
+/// The context samples around a track position.
+type Context = [u16; CONTEXT_SAMPLES];
+
+/// Side of the square of offsets a track votes on for its centre (−2…2).
+const VOTE_SIDE: usize = 5;
+/// Offsets of the vote square, row-major; index 12 is the track position itself.
+const VOTE_CELLS: usize = VOTE_SIDE * VOTE_SIDE;
 
 #[derive(Clone, Copy, Debug)]
 struct Track {
     score: i16,
-    context: [u16; 8],
+    context: Context,
     last_seen: u64,
     confirmed: bool,
     /// Per component, votes for the spot's centre at offsets −2…2 (row-major 5×5) from
     /// the track position mapped into that component.
-    votes: [[u8; 25]; 3],
+    votes: [[u8; VOTE_CELLS]; 3],
 }
 
 /// What [`Tracker::observe`] knows about a frame besides its spots.
 #[derive(Clone, Copy)]
-pub struct Conditions<'a> {
+pub(crate) struct Conditions<'a> {
     /// Noise standard deviation of the context component (sample units).
     pub sigma: f64,
     /// Largest sample value.
@@ -91,10 +121,11 @@ pub struct Conditions<'a> {
 
 /// The previous frame, for the motion-compensated test of [`Tracker::observe`].
 #[derive(Clone, Copy)]
-pub struct Previous<'a> {
+pub(crate) struct Previous<'a> {
+    /// The frame itself (as repaired).
     pub frame: Frame<'a>,
     /// Largest mean absolute difference (sample units) of a window that matches (see
-    /// [`super::reference::find`]).
+    /// [`reference::find`]).
     pub accept: f64,
     /// Per component, the least difference (sample units) that is not noise.
     pub threshold: [i32; 3],
@@ -109,41 +140,129 @@ pub struct Previous<'a> {
 
 impl Previous<'_> {
     /// The offsets a search tries first: the last motion, and none at all.
-    pub fn hints(&self) -> Vec<(i32, i32)> {
+    fn hints(&self) -> Vec<(i32, i32)> {
         self.hint.into_iter().chain([(0, 0)]).collect()
+    }
+
+    /// Whether a position within [`NEAR_REPAIR`] pixels of frame pixel (`fx`, `fy`)
+    /// was repaired in this frame.
+    fn repaired_near(&self, fx: i64, fy: i64) -> bool {
+        (-NEAR_REPAIR..=NEAR_REPAIR).any(|dy| {
+            (-NEAR_REPAIR..=NEAR_REPAIR).any(|dx| {
+                let (x, y) = (fx + dx, fy + dy);
+                x >= 0 && y >= 0 && self.repaired.contains(&(x as u32, y as u32))
+            })
+        })
     }
 }
 
 /// A spot the spatial test found in a frame, as the tracker takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
-    /// Frame pixel.
+    /// Frame pixel, column…
     pub x: u32,
+    /// …and row.
     pub y: u32,
     /// Its centre in each component that showed it (component coordinates).
     pub centres: [Option<(u32, u32)>; 3],
-    /// The component that places it (its strongest full-resolution hit, else its
-    /// strongest hit).
+    /// Index of the component that places it (its strongest full-resolution hit, else
+    /// its strongest hit).
     pub main: u8,
 }
 
 /// What is known about the track at a position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrackInfo {
+    /// The track's frame pixel, column…
     pub x: u32,
+    /// …and row.
     pub y: u32,
+    /// Its points.
     pub score: i16,
+    /// Whether it is a confirmed pixel error.
     pub confirmed: bool,
     /// Frame number (1-based) when it was last seen.
     pub last_seen: u64,
+    /// The most voted centre of the spot in each component (component coordinates).
     pub centres: [Option<(u32, u32)>; 3],
 }
 
 /// What changed in the confirmed set after a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TrackUpdate {
+    /// Tracks confirmed in this frame.
     pub promoted: usize,
+    /// Confirmed tracks forgotten in this frame.
     pub forgotten: usize,
+}
+
+/// Whether the context around a track changed, in one frame's terms.
+#[derive(Clone, Copy)]
+struct ChangeTest {
+    /// The least change of one sample that is not noise or quantisation.
+    per_sample: f64,
+    /// The least sum of absolute changes of a whole context that counts.
+    limit: f64,
+    /// The picture as a whole moved (a change for flat contexts).
+    moving: bool,
+}
+
+impl ChangeTest {
+    fn new(sigma: f64, max: u16, moving: bool) -> Self {
+        let per_sample = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(max));
+        ChangeTest {
+            per_sample,
+            limit: per_sample * CONTEXT_SAMPLES as f64,
+            moving,
+        }
+    }
+
+    /// Whether a context is too flat to show a change.
+    #[inline]
+    fn flat(&self, a: &Context) -> bool {
+        let (lo, hi) = a
+            .iter()
+            .fold((u16::MAX, 0), |(l, h), &v| (l.min(v), h.max(v)));
+        f64::from(hi.saturating_sub(lo)) <= FLAT_SPREAD * self.per_sample
+    }
+
+    /// Whether the picture around a track changed from context `a` to `b`.
+    #[inline]
+    fn changed(&self, a: &Context, b: &Context) -> bool {
+        let sad: u32 = a
+            .iter()
+            .zip(b)
+            .map(|(&p, &q)| u32::from(p.abs_diff(q)))
+            .sum();
+        f64::from(sad) > self.limit || (self.moving && self.flat(a) && self.flat(b))
+    }
+}
+
+/// One frame as [`Tracker::observe`] weighs its sightings.
+struct Evidence<'e> {
+    frame: &'e Frame<'e>,
+    previous: Option<&'e Previous<'e>>,
+    /// Frame number (1-based).
+    now: u64,
+    change: ChangeTest,
+    /// Component whose samples form the context.
+    context_comp: usize,
+    /// The motion of the picture as a whole, once a spot needed it (measured at most
+    /// once per frame).
+    global: Option<Option<Motion>>,
+}
+
+impl Evidence<'_> {
+    /// The motion of the picture as a whole since the previous frame, measured on the
+    /// first call.
+    fn global_motion(&mut self) -> Option<Motion> {
+        let (frame, previous, ctx) = (self.frame, self.previous, self.context_comp);
+        *self.global.get_or_insert_with(|| {
+            previous.and_then(|p| {
+                reference::global(frame, &p.frame, ctx, p.accept, p.structure, &p.hints())
+            })
+        })
+    }
 }
 
 /// Tracks and the confirmed set for one stream layout.
@@ -165,7 +284,7 @@ pub struct Tracker {
 impl Tracker {
     /// A tracker for frames of `layout` whose context is read from component
     /// `context_comp` (which must be full resolution).
-    pub fn new(layout: &Layout, context_comp: usize) -> Self {
+    pub(crate) fn new(layout: &Layout, context_comp: usize) -> Self {
         let comps = layout.components();
         Tracker {
             width: layout.width as u32,
@@ -187,7 +306,7 @@ impl Tracker {
             let mut best: Option<(u8, usize)> = None;
             // Ties go to the offset nearest the mapped position (the centre of the 5×5
             // comes first in this order).
-            const ORDER: [usize; 25] = [
+            const ORDER: [usize; VOTE_CELLS] = [
                 12, 7, 11, 13, 17, 6, 8, 16, 18, 2, 10, 14, 22, 1, 3, 5, 9, 15, 19, 21, 23, 0, 4,
                 20, 24,
             ];
@@ -198,7 +317,7 @@ impl Tracker {
                 }
             }
             let (_, i) = best?;
-            let (dx, dy) = ((i % 5) as i64 - 2, (i / 5) as i64 - 2);
+            let (dx, dy) = ((i % VOTE_SIDE) as i64 - 2, (i / VOTE_SIDE) as i64 - 2);
             let (x, y) = (i64::from(bx) + dx, i64::from(by) + dy);
             (x >= 0 && y >= 0).then_some((x as u32, y as u32))
         })
@@ -214,7 +333,7 @@ impl Tracker {
             );
             if dx.abs() <= 2 && dy.abs() <= 2 {
                 let votes = &mut t.votes[c];
-                let i = ((dy + 2) * 5 + dx + 2) as usize;
+                let i = ((dy + 2) * VOTE_SIDE as i64 + dx + 2) as usize;
                 if votes[i] == u8::MAX {
                     votes.iter_mut().for_each(|v| *v /= 2);
                 }
@@ -224,29 +343,19 @@ impl Tracker {
     }
 
     /// Confirmed positions (frame pixels), row-major.
-    pub fn confirmed(&self) -> &[(u32, u32)] {
+    pub(crate) fn confirmed(&self) -> &[(u32, u32)] {
         &self.confirmed
     }
 
     /// Tracks followed (confirmed or not).
-    pub fn tracks(&self) -> usize {
+    pub(crate) fn tracks(&self) -> usize {
         self.tracks.len()
     }
 
     /// The motion of the picture as a whole (offset from this frame to the previous
     /// one, frame pixels), as last measured.
-    pub fn global_motion(&self) -> Option<(i32, i32)> {
+    pub(crate) fn global_motion(&self) -> Option<(i32, i32)> {
         self.global
-    }
-
-    /// Frames observed.
-    pub fn frames(&self) -> u64 {
-        self.frame
-    }
-
-    /// Whether a confirmed track lies within one pixel of (`x`, `y`).
-    pub fn is_confirmed_near(&self, x: u32, y: u32) -> bool {
-        self.track_near(x, y).is_some_and(|t| t.confirmed)
     }
 
     /// The track within one pixel of (`x`, `y`), if any.
@@ -261,12 +370,6 @@ impl Tracker {
             last_seen: t.last_seen,
             centres: self.centres_of(k, t),
         })
-    }
-
-    /// Forgets everything (a new stream, or a scene that cannot be followed).
-    pub fn clear(&mut self) {
-        self.tracks.clear();
-        self.confirmed.clear();
     }
 
     /// The track within one pixel of (`x`, `y`), the nearest first.
@@ -297,69 +400,60 @@ impl Tracker {
     /// there (detail that moves with the picture does not: it was there too).
     fn stayed_put(
         &self,
-        frame: &Frame<'_>,
+        ev: &mut Evidence<'_>,
         previous: &Previous<'_>,
         at: (u32, u32),
         c: usize,
         centre: Option<(u32, u32)>,
-        global: &mut dyn FnMut() -> Option<Motion>,
     ) -> bool {
-        let ctx = self.context_comp;
-        let local = super::reference::find(
-            frame,
+        let Some(m) = Self::moved_around(ev, previous, at) else {
+            return false;
+        };
+        // Where the picture came from was repaired in the previous frame: what is
+        // there now is the repair, not the picture (a false repair would otherwise
+        // confirm the detail that moves on from it, frame after frame).
+        let from = (
+            i64::from(at.0) + i64::from(m.dx),
+            i64::from(at.1) + i64::from(m.dy),
+        );
+        if previous.repaired_near(from.0, from.1) {
+            return false;
+        }
+        let Some(centre) = centre else { return false };
+        reference::standout(ev.frame, &previous.frame, c, centre, &m)
+            .is_some_and(|d| d > STANDOUT_FACTOR * previous.threshold[c].max(1))
+    }
+
+    /// How the picture around `at` (context component) moved since `previous`: its own
+    /// surroundings' motion where they clearly moved; where they match where they are
+    /// (flat, or still), the motion of the picture as a whole, where that moved and
+    /// fits them too; `None` otherwise.
+    fn moved_around(
+        ev: &mut Evidence<'_>,
+        previous: &Previous<'_>,
+        at: (u32, u32),
+    ) -> Option<Motion> {
+        let ctx = ev.context_comp;
+        let local = reference::find(
+            ev.frame,
             &previous.frame,
             ctx,
             at,
             previous.accept,
             &previous.hints(),
-        );
-        let moved = |m: &Motion| m.still > 2.0 * previous.accept;
-        let m = match local {
-            Some(m) if moved(&m) => m,
-            // Surroundings that match where they are (flat, or still): the motion of
-            // the picture as a whole decides, where it fits them too.
-            Some(_) => match global() {
-                Some(g)
-                    if (g.dx, g.dy) != (0, 0)
-                        && super::reference::cost_at(
-                            frame,
-                            &previous.frame,
-                            ctx,
-                            at,
-                            (g.dx, g.dy),
-                        )
-                        .is_some_and(|cost| cost <= previous.accept) =>
-                {
-                    g
-                }
-                _ => return false,
-            },
-            None => return false,
-        };
-        // Where the picture came from was repaired in the previous frame: what is
-        // there now is the repair, not the picture (a false repair would otherwise
-        // confirm the detail that moves on from it, frame after frame).
-        const NEAR_REPAIR: i64 = 4;
-        let (fx, fy) = (
-            i64::from(at.0) + i64::from(m.dx),
-            i64::from(at.1) + i64::from(m.dy),
-        );
-        let near_repair = (-NEAR_REPAIR..=NEAR_REPAIR).any(|dy| {
-            (-NEAR_REPAIR..=NEAR_REPAIR).any(|dx| {
-                let (x, y) = (fx + dx, fy + dy);
-                x >= 0 && y >= 0 && previous.repaired.contains(&(x as u32, y as u32))
-            })
-        });
-        if near_repair {
-            return false;
+        )?;
+        if local.still > MOVED_FACTOR * previous.accept {
+            return Some(local);
         }
-        let Some(centre) = centre else { return false };
-        super::reference::standout(frame, &previous.frame, c, centre, &m)
-            .is_some_and(|d| d > 2 * previous.threshold[c].max(1))
+        let g = ev.global_motion()?;
+        ((g.dx, g.dy) != (0, 0)
+            && reference::cost_at(ev.frame, &previous.frame, ctx, at, (g.dx, g.dy))
+                .is_some_and(|cost| cost <= previous.accept))
+        .then_some(g)
     }
 
-    fn context(&self, frame: &Frame<'_>, x: u32, y: u32) -> [u16; 8] {
-        const DIRS: [(isize, isize); 8] = [
+    fn context(&self, frame: &Frame<'_>, x: u32, y: u32) -> Context {
+        const DIRS: [(isize, isize); CONTEXT_SAMPLES] = [
             (-1, -1),
             (0, -1),
             (1, -1),
@@ -377,8 +471,11 @@ impl Tracker {
         })
     }
 
-    /// Takes one frame's evidence: `seen` are the spots the spatial test found in it,
-    /// `sigma` the noise of the context component, `max` the largest sample value.
+    /// Takes one frame's evidence: `seen` are the spots the spatial test found in it;
+    /// `conditions` say what else is known of the frame (the noise of the context
+    /// component, the largest sample value, the relaxed spatial test, whether the
+    /// picture as a whole moved, and the previous frame).
+    ///
     /// A track not seen in a frame where its context changed loses points only when the
     /// spot is clearly absent: no component passes the spatial test at the spot's
     /// centre even with the relaxed parameters `relaxed[c]` (a faint error the test
@@ -393,131 +490,110 @@ impl Tracker {
     /// With the `previous` frame, a spot seen at the same place in both frames while
     /// the picture around it moved on (found elsewhere in the previous frame, and not
     /// showing the spot there) gains twice the points at once: two frames confirm it.
-    pub fn observe(
+    pub(crate) fn observe(
         &mut self,
         frame: &Frame<'_>,
         seen: impl IntoIterator<Item = Seen>,
         conditions: &Conditions<'_>,
     ) -> TrackUpdate {
-        let Conditions {
-            sigma,
-            max,
-            relaxed,
-            moving,
-            previous,
-        } = *conditions;
-        let previous = previous.as_ref();
         self.frame += 1;
-        let now = self.frame;
-        let per_sample = (CHANGE_SIGMAS * sigma).max(MIN_CHANGE * f64::from(max));
-        let limit = per_sample * 8.0;
-        let flat = |a: &[u16; 8]| {
-            let (lo, hi) = a
-                .iter()
-                .fold((u16::MAX, 0), |(l, h), &v| (l.min(v), h.max(v)));
-            f64::from(hi.saturating_sub(lo)) <= 2.0 * per_sample
-        };
-        let changed = |a: &[u16; 8], b: &[u16; 8]| {
-            let sad: u32 = a
-                .iter()
-                .zip(b)
-                .map(|(&p, &q)| u32::from(p.abs_diff(q)))
-                .sum();
-            f64::from(sad) > limit || (moving && flat(a) && flat(b))
-        };
-        // The motion of the whole picture, measured once when a spot needs it.
-        let mut global_motion: Option<Option<Motion>> = None;
-        let ctx = self.context_comp;
-        let mut global = || {
-            *global_motion.get_or_insert_with(|| {
-                previous.and_then(|p| {
-                    super::reference::global(
-                        frame,
-                        &p.frame,
-                        ctx,
-                        p.accept,
-                        p.structure,
-                        &p.hints(),
-                    )
-                })
-            })
+        let mut ev = Evidence {
+            frame,
+            previous: conditions.previous.as_ref(),
+            now: self.frame,
+            change: ChangeTest::new(conditions.sigma, conditions.max, conditions.moving),
+            context_comp: self.context_comp,
+            global: None,
         };
         for s in seen {
-            let (x, y) = (s.x, s.y);
-            if x >= self.width || y >= self.height {
-                continue;
-            }
-            let context = self.context(frame, x, y);
-            match self.find(x, y) {
-                Some(k) => {
-                    let Some(mut t) = self.tracks.get(&k).copied() else {
-                        continue;
-                    };
-                    if t.last_seen == now {
-                        continue;
-                    }
-                    let seen_last_frame = t.last_seen + 1 == now;
-                    t.last_seen = now;
-                    // Evidence needs the spot exactly where the track has seen it most, in
-                    // the component that places it: texture with spots everywhere gives
-                    // hits near a position, an error gives them at it.
-                    let voted = self.centres_of(k, &t);
-                    let m = usize::from(s.main).min(2);
-                    let exact = s.centres[m].is_some() && s.centres[m] == voted[m];
-                    self.vote(k, &mut t, &s.centres);
-                    // Seen at the same place in the last frame too, while what the
-                    // picture showed there moved on: strong evidence at once.
-                    let stayed = exact
-                        && seen_last_frame
-                        && previous.is_some_and(|p| {
-                            // (Nothing moved around it, and the picture as a whole
-                            // did not move last time it was measured: no search.)
-                            if !changed(&t.context, &context) && p.hint == Some((0, 0)) {
-                                return false;
-                            }
-                            let ctx = self.context_comp;
-                            let at = voted[ctx].unwrap_or(k);
-                            self.stayed_put(frame, p, at, m, voted[m], &mut global)
-                        });
-                    if stayed {
-                        t.score = (t.score + 2 * HIT).min(MAX_SCORE);
-                        t.context = context;
-                    } else if exact && changed(&t.context, &context) {
-                        t.score = (t.score + HIT).min(MAX_SCORE);
-                        t.context = context;
-                    }
-                    self.tracks.insert(k, t);
-                }
-                None if self.tracks.len() < MAX_TRACKS => {
-                    let mut t = Track {
-                        score: HIT,
-                        context,
-                        last_seen: now,
-                        confirmed: false,
-                        votes: [[0; 25]; 3],
-                    };
-                    self.vote((x, y), &mut t, &s.centres);
-                    self.tracks.insert((x, y), t);
-                }
-                None => {}
+            if s.x < self.width && s.y < self.height {
+                self.sighting(&mut ev, &s);
             }
         }
-        if let Some(g) = global_motion {
+        if let Some(g) = ev.global {
             self.global = g.map(|m| (m.dx, m.dy));
         }
-        let layout = *frame.layout();
-        let absent = |x: u32, y: u32, centres: &[Option<(u32, u32)>; 3]| {
-            layout.components().iter().enumerate().all(|(c, k)| {
-                let (cx, cy) = centres[c].unwrap_or((x >> k.sx, y >> k.sy));
-                super::detect::spot_at(frame, c, cx as usize, cy as usize, &relaxed[c]).is_none()
-            })
+        let update = self.settle(&ev, &conditions.relaxed);
+        if update.promoted + update.forgotten > 0 {
+            self.list_confirmed();
+        }
+        update
+    }
+
+    /// A spot seen in this frame: evidence for the track it belongs to, or a new track.
+    fn sighting(&mut self, ev: &mut Evidence<'_>, s: &Seen) {
+        let (x, y) = (s.x, s.y);
+        let context = self.context(ev.frame, x, y);
+        match self.find(x, y) {
+            Some(k) => self.seen_again(ev, k, s, &context),
+            None if self.tracks.len() < MAX_TRACKS => {
+                let mut t = Track {
+                    score: HIT,
+                    context,
+                    last_seen: ev.now,
+                    confirmed: false,
+                    votes: [[0; VOTE_CELLS]; 3],
+                };
+                self.vote((x, y), &mut t, &s.centres);
+                self.tracks.insert((x, y), t);
+            }
+            None => {}
+        }
+    }
+
+    /// Spot `s`, whose surroundings are `context` now, seen again at the track at `k`.
+    fn seen_again(&mut self, ev: &mut Evidence<'_>, k: (u32, u32), s: &Seen, context: &Context) {
+        let Some(mut t) = self.tracks.get(&k).copied() else {
+            return;
         };
+        if t.last_seen == ev.now {
+            return;
+        }
+        let seen_last_frame = t.last_seen + 1 == ev.now;
+        t.last_seen = ev.now;
+        // Evidence needs the spot exactly where the track has seen it most, in the
+        // component that places it: texture with spots everywhere gives hits near a
+        // position, an error gives them at it.
+        let voted = self.centres_of(k, &t);
+        let m = usize::from(s.main).min(2);
+        let exact = s.centres[m].is_some() && s.centres[m] == voted[m];
+        self.vote(k, &mut t, &s.centres);
+        // Seen at the same place in the last frame too, while what the picture showed
+        // there moved on: strong evidence at once.
+        let stayed = exact
+            && seen_last_frame
+            && ev.previous.is_some_and(|p| {
+                // (Nothing moved around it, and the picture as a whole did not move
+                // last time it was measured: no search.)
+                if !ev.change.changed(&t.context, context) && p.hint == Some((0, 0)) {
+                    return false;
+                }
+                let at = voted[self.context_comp].unwrap_or(k);
+                self.stayed_put(ev, p, at, m, voted[m])
+            });
+        if stayed {
+            t.score = (t.score + STAYED).min(MAX_SCORE);
+            t.context = *context;
+        } else if exact && ev.change.changed(&t.context, context) {
+            t.score = (t.score + HIT).min(MAX_SCORE);
+            t.context = *context;
+        }
+        self.tracks.insert(k, t);
+    }
+
+    /// After a frame's sightings: tracks not seen where their context changed and the
+    /// spot is clearly absent lose points; tracks are confirmed and forgotten; stale
+    /// and pointless ones are dropped.
+    fn settle(&mut self, ev: &Evidence<'_>, relaxed: &[PlaneParams; 3]) -> TrackUpdate {
+        let (frame, now) = (ev.frame, ev.now);
         let mut update = TrackUpdate::default();
         let mut tracks = std::mem::take(&mut self.tracks);
         tracks.retain(|&(x, y), t| {
             if t.last_seen != now {
                 let context = self.context(frame, x, y);
-                if changed(&t.context, &context) && absent(x, y, &self.centres_of((x, y), t)) {
+                if ev.change.changed(&t.context, &context)
+                    && clearly_absent(frame, relaxed, x, y, &self.centres_of((x, y), t))
+                {
                     t.score -= MISS;
                     t.context = context;
                 }
@@ -532,26 +608,52 @@ impl Tracker {
             t.confirmed || (t.score > 0 && now - t.last_seen <= STALE_FRAMES)
         });
         self.tracks = tracks;
-        if update.promoted + update.forgotten > 0 {
-            self.confirmed = self
-                .tracks
-                .iter()
-                .filter(|(_, t)| t.confirmed)
-                .map(|(&k, _)| k)
-                .collect();
-            self.confirmed.sort_unstable_by_key(|&(x, y)| (y, x));
-        }
         update
+    }
+
+    /// Rebuilds the confirmed list from the tracks, row-major.
+    fn list_confirmed(&mut self) {
+        self.confirmed = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| t.confirmed)
+            .map(|(&k, _)| k)
+            .collect();
+        self.confirmed.sort_unstable_by_key(|&(x, y)| (y, x));
     }
 }
 
-/// Side of the tiles the motion meter compares (frame pixels).
-pub const TILE: usize = 32;
-/// Subsampling step inside a tile.
-pub const STEP: usize = 4;
+/// Whether no component of `frame` shows a spot at the centres of a track at frame
+/// pixel (`x`, `y`) (`centres[c]`, else the sample covering the pixel), even with the
+/// relaxed spatial test.
+fn clearly_absent(
+    frame: &Frame<'_>,
+    relaxed: &[PlaneParams; 3],
+    x: u32,
+    y: u32,
+    centres: &[Option<(u32, u32)>; 3],
+) -> bool {
+    frame
+        .layout()
+        .components()
+        .iter()
+        .enumerate()
+        .all(|(c, k)| {
+            let (cx, cy) = centres[c].unwrap_or((x >> k.sx, y >> k.sy));
+            super::detect::spot_at(frame, c, cx as usize, cy as usize, &relaxed[c]).is_none()
+        })
+}
 
-/// Whether the picture as a whole moves: luma is subsampled every [`STEP`] pixels and
-/// compared tile by tile ([`TILE`]×[`TILE`]) with the subsample of the last frame that
+/// Side of the tiles the motion meter compares (frame pixels).
+const TILE: usize = 32;
+/// Subsampling step inside a tile.
+const STEP: usize = 4;
+/// The least number of tiles with structure for a frame to show a movement at all (a
+/// picture nearly flat everywhere says nothing).
+const MIN_VOTING_TILES: usize = 4;
+
+/// Whether the picture as a whole moves: luma is subsampled every `STEP` pixels and
+/// compared tile by tile (`TILE`×`TILE`) with the subsample of the last frame that
 /// moved (so a slow pan adds up until it shows); the frame moves when at least half of
 /// the tiles with structure in them changed (tiles without structure cannot show a
 /// movement and do not vote).
@@ -565,7 +667,7 @@ pub struct MotionMeter {
 
 impl MotionMeter {
     /// A meter for frames `width`×`height`.
-    pub fn new(width: usize, height: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize) -> Self {
         let (cols, rows) = (width.div_ceil(STEP), height.div_ceil(STEP));
         MotionMeter {
             cols,
@@ -578,7 +680,13 @@ impl MotionMeter {
     /// Subsample rows `y0..y1` (frame rows; only multiples of the step are read) of
     /// component `c` of `frame` into `out`, which receives one row of samples per
     /// subsampled row, in order.
-    pub fn sample_rows(frame: &Frame<'_>, c: usize, y0: usize, y1: usize, out: &mut Vec<u16>) {
+    pub(crate) fn sample_rows(
+        frame: &Frame<'_>,
+        c: usize,
+        y0: usize,
+        y1: usize,
+        out: &mut Vec<u16>,
+    ) {
         let (w, _) = frame.layout().comp_size(c);
         for y in (y0.next_multiple_of(STEP)..y1).step_by(STEP) {
             out.extend((0..w).step_by(STEP).map(|x| frame.get(c, x, y)));
@@ -589,7 +697,7 @@ impl MotionMeter {
     /// them for the whole frame) and says whether the frame moved; `change` is the
     /// least mean absolute change of a tile's samples that counts, `structure` the
     /// least spread that makes a tile vote.
-    pub fn update(
+    pub(crate) fn update(
         &mut self,
         samples: impl IntoIterator<Item = u16>,
         change: f64,
@@ -604,37 +712,7 @@ impl MotionMeter {
             self.previous.clear();
             return false;
         }
-        let moving = if self.previous.len() == self.current.len() {
-            let per = TILE / STEP;
-            let (tc, tr) = (self.cols.div_ceil(per), self.rows.div_ceil(per));
-            let (mut voting, mut moved) = (0usize, 0usize);
-            for ty in 0..tr {
-                for tx in 0..tc {
-                    let (mut lo, mut hi, mut sad, mut count) = (u16::MAX, 0u16, 0u64, 0u64);
-                    for y in ty * per..((ty + 1) * per).min(self.rows) {
-                        for x in tx * per..((tx + 1) * per).min(self.cols) {
-                            let (a, b) = (
-                                self.current[y * self.cols + x],
-                                self.previous[y * self.cols + x],
-                            );
-                            lo = lo.min(a).min(b);
-                            hi = hi.max(a).max(b);
-                            sad += u64::from(a.abs_diff(b));
-                            count += 1;
-                        }
-                    }
-                    if hi.saturating_sub(lo) >= structure {
-                        voting += 1;
-                        if sad as f64 > change * count as f64 {
-                            moved += 1;
-                        }
-                    }
-                }
-            }
-            voting >= 4 && moved * 2 >= voting
-        } else {
-            false
-        };
+        let moving = self.previous.len() == self.current.len() && self.moved(change, structure);
         // The reference moves on only when the picture moved (or there was none): a
         // slow pan adds up frame after frame until it shows, as a track's context does.
         if moving || self.previous.len() != self.current.len() {
@@ -644,6 +722,37 @@ impl MotionMeter {
             }
         }
         moving
+    }
+
+    /// The tiles' vote between the current subsample and the reference (both whole).
+    fn moved(&self, change: f64, structure: u16) -> bool {
+        let per = TILE / STEP;
+        let (tc, tr) = (self.cols.div_ceil(per), self.rows.div_ceil(per));
+        let (mut voting, mut moved) = (0usize, 0usize);
+        for ty in 0..tr {
+            for tx in 0..tc {
+                let (mut lo, mut hi, mut sad, mut count) = (u16::MAX, 0u16, 0u64, 0u64);
+                for y in ty * per..((ty + 1) * per).min(self.rows) {
+                    for x in tx * per..((tx + 1) * per).min(self.cols) {
+                        let (a, b) = (
+                            self.current[y * self.cols + x],
+                            self.previous[y * self.cols + x],
+                        );
+                        lo = lo.min(a).min(b);
+                        hi = hi.max(a).max(b);
+                        sad += u64::from(a.abs_diff(b));
+                        count += 1;
+                    }
+                }
+                if hi.saturating_sub(lo) >= structure {
+                    voting += 1;
+                    if sad as f64 > change * count as f64 {
+                        moved += 1;
+                    }
+                }
+            }
+        }
+        voting >= MIN_VOTING_TILES && moved * 2 >= voting
     }
 }
 
@@ -688,7 +797,7 @@ mod tests {
         }
         assert_eq!(promoted_at, Some((PROMOTE / HIT) as u32 - 1));
         assert_eq!(tracker.confirmed(), &[(10, 10)]);
-        assert!(tracker.is_confirmed_near(11, 9));
+        assert!(tracker.track_near(11, 9).is_some_and(|t| t.confirmed));
     }
 
     fn conditions() -> Conditions<'static> {
