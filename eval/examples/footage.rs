@@ -13,7 +13,9 @@
 //! (default 60), `--size WxH` (window, default 640x480), `--seed N`, `--density D`
 //! (defect sites per pixel, default 5e-4), `--set PROP=VALUE` (on the element under
 //! test; repeatable), `--all-frames` (every frame in the per-sequence tables),
-//! `--csv FILE` (every frame of every sequence), `--quiet` (pooled tables only).
+//! `--csv FILE` (every frame of every sequence), `--quiet` (pooled tables only),
+//! `--dump DIR` (the first, middle and last frame of every sequence, clean, input and output,
+//! as PGM).
 
 use std::io::Write as _;
 use std::time::Instant;
@@ -74,6 +76,11 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 let v = value()?;
                 let (k, val) = v.split_once('=').ok_or("--set PROP=VALUE")?;
                 o.set.push((k.to_string(), val.to_string()));
+            }
+            "--dump" => {
+                let dir = std::path::PathBuf::from(value()?);
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                o.dump = Some(dir);
             }
             "--all-frames" => c.all_frames = true,
             "--csv" => c.csv = Some(value()?),

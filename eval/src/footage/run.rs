@@ -38,6 +38,9 @@ pub struct Options {
     pub density: f64,
     /// Properties set on the element under test (name, value as `gst-launch` takes it).
     pub set: Vec<(String, String)>,
+    /// Where to write the first, the middle and the last frame of every sequence (clean, input and
+    /// output, as PGM), to look at the footage.
+    pub dump: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             seed: 1,
             density: 5e-4,
             set: Vec::new(),
+            dump: None,
         }
     }
 }
@@ -351,6 +355,18 @@ fn run_sequence(
         let processed = Instant::now();
         let oracle_out = oracle.process(&input, t)?;
         let oracled = Instant::now();
+        if let Some(dir) = &o.dump
+            && (t == 0 || t + 1 == o.frames / 2 || t + 1 == o.frames)
+        {
+            let stem = format!("{}-{}-{}-f{:02}", q.name, q.kind.name(), q.gain.name, t + 1);
+            for (what, values) in [
+                ("clean", &exposure.clean),
+                ("input", &input),
+                ("output", &output),
+            ] {
+                write_pgm(&dir.join(format!("{stem}-{what}.pgm")), values, sensor)?;
+            }
+        }
         frames.push(score_frame(
             t + 1,
             sensor,
@@ -394,6 +410,21 @@ fn run_sequence(
         header,
         frames,
     })
+}
+
+/// Writes `values` (a frame of `sensor`) as a PGM, 16-bit above 8-bit depth.
+fn write_pgm(path: &FsPath, values: &[u16], sensor: &Sensor) -> Result<(), String> {
+    let (w, h) = (sensor.format.width, sensor.format.height);
+    let max = sensor.format.max_value();
+    let mut data = format!("P5\n{w} {h}\n{max}\n").into_bytes();
+    for &v in values {
+        if max > 255 {
+            data.extend_from_slice(&v.to_be_bytes());
+        } else {
+            data.push(v as u8);
+        }
+    }
+    std::fs::write(path, data).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The true defect map of a sequence in a temporary file, removed on drop.
@@ -453,10 +484,12 @@ impl Element {
         let by_name = |n: &str| pipeline.by_name(n).ok_or(format!("no element {n}"));
         let fix = by_name("fix")?;
         for (name, value) in properties {
-            if fix.find_property(name).is_none() {
-                return Err(format!("defectfix has no property {name}"));
-            }
-            fix.set_property_from_str(name, value);
+            let pspec = fix
+                .find_property(name)
+                .ok_or_else(|| format!("defectfix has no property {name}"))?;
+            let v = gst::glib::Value::deserialize(value, pspec.value_type())
+                .map_err(|_| format!("{name}: cannot take the value {value}"))?;
+            fix.set_property_from_value(name, &v);
         }
         let src = by_name("src")?
             .downcast::<gst_app::AppSrc>()
