@@ -11,7 +11,7 @@
 //! Options: `--data DIR`, `--only SUBSTRING` (scene; `stars` = the star fields),
 //! `--paths pan,handheld,drift,static,local`, `--gains low,mid,high`, `--frames N`
 //! (default 60), `--size WxH` (window, default 640x480), `--seed N`, `--density D`
-//! (defect sites per pixel, default 5e-4), `--set PROP=VALUE` (on the element under
+//! (defect sites per pixel, default 5e-4), `--no-column` (no dead column), `--set PROP=VALUE` (on the element under
 //! test; repeatable), `--all-frames` (every frame in the per-sequence tables),
 //! `--csv FILE` (every frame of every sequence), `--quiet` (pooled tables only),
 //! `--dump DIR` (the first, middle and last frame of every sequence, clean, input and output,
@@ -82,6 +82,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 o.dump = Some(dir);
             }
+            "--no-column" => o.column = false,
             "--all-frames" => c.all_frames = true,
             "--csv" => c.csv = Some(value()?),
             "--quiet" => c.quiet = true,

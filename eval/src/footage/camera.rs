@@ -140,8 +140,8 @@ impl Path {
                     pose.angle = 0.9 * pose.angle + 3e-4 * draw.gaussian();
                     pose.zoom = 1.0 + 0.9 * (pose.zoom - 1.0) + 3e-4 * draw.gaussian();
                 }
-                description = "random walk σ 0.6 px/frame, rotation σ 0.3 mrad, zoom σ 0.03 %"
-                    .to_string();
+                description =
+                    "random walk σ 0.6 px/frame, rotation σ 0.3 mrad, zoom σ 0.03 %".to_string();
             }
             PathKind::Static | PathKind::Local => {
                 poses.resize(frames, Pose::HOME);
@@ -193,7 +193,8 @@ impl Path {
 const MARGIN: f64 = 4.0;
 
 /// The largest window, at most `width × height` (both even, the width a multiple of 4),
-/// that `path` keeps inside `scene` in every frame; `None` below 64×64.
+/// that `path` keeps inside a scene of `scene_size` in every frame, narrowed along the
+/// side that overflows only; `None` below 64×64.
 pub fn fit_window(
     scene_size: (f64, f64),
     path: &Path,
@@ -203,12 +204,19 @@ pub fn fit_window(
     let (mut w, mut h) = (width & !3, height & !1);
     while w >= 64 && h >= 64 {
         let (rx, ry) = path.reach(w, h);
-        if 2.0 * (rx + MARGIN) <= scene_size.0 && 2.0 * (ry + MARGIN) <= scene_size.1 {
+        let fits_x = 2.0 * (rx + MARGIN) <= scene_size.0;
+        let fits_y = 2.0 * (ry + MARGIN) <= scene_size.1;
+        if fits_x && fits_y {
             return Some((w, h));
         }
-        // Shrink both sides by 5 %, keeping the aspect ratio near the request.
-        w = ((w as f64 * 0.95) as usize) & !3;
-        h = ((h as f64 * 0.95) as usize) & !1;
+        // Narrow the side that overflows (a rotation couples both: the loop goes on
+        // until both fit).
+        if !fits_x {
+            w -= 4;
+        }
+        if !fits_y {
+            h -= 2;
+        }
     }
     None
 }

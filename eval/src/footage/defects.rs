@@ -45,7 +45,9 @@ pub enum Group {
 
 /// The categories scores are kept by: single pixels by kind, then pairs, blocks and the
 /// column (whatever their kind).
-pub const CATEGORIES: [&str; 8] = ["hot", "warm", "dead", "stuck", "weak", "pair", "block", "col"];
+pub const CATEGORIES: [&str; 8] = [
+    "hot", "warm", "dead", "stuck", "weak", "pair", "block", "col",
+];
 
 /// One defective photosite.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,8 +89,8 @@ const GUARD: isize = 2;
 
 impl DefectSet {
     /// Draws the defects of `sensor`: `density` sites per pixel (of the kinds and groups
-    /// of the module's table) and one dead column, from `seed`.
-    pub fn generate(sensor: &Sensor, density: f64, seed: u64) -> DefectSet {
+    /// of the module's table) and, when `column`, one dead column, from `seed`.
+    pub fn generate(sensor: &Sensor, density: f64, column: bool, seed: u64) -> DefectSet {
         let (w, h) = (sensor.format.width, sensor.format.height);
         let cfa = sensor.format.cfa;
         let range = sensor.range();
@@ -99,8 +101,9 @@ impl DefectSet {
             width: w,
             index: vec![u32::MAX; w * h],
         };
-        if w > 16 {
-            let x = 8 + draw.below((w - 16) as u64) as usize;
+        // Drawn either way, so that the other sites stay where they are without it.
+        let x = 8 + draw.below(w.saturating_sub(16).max(1) as u64) as usize;
+        if column && x < w {
             set.column = Some(x as u32);
             for y in 0..h {
                 set.push(x, y, Kind::Dead, Group::Column, 0.0);
@@ -127,7 +130,10 @@ impl DefectSet {
                 if other.0 < 0 || other.1 < 0 {
                     continue;
                 }
-                (Group::Pair, vec![(x, y), (other.0 as usize, other.1 as usize)])
+                (
+                    Group::Pair,
+                    vec![(x, y), (other.0 as usize, other.1 as usize)],
+                )
             } else {
                 (
                     Group::Block,
@@ -258,7 +264,7 @@ mod tests {
     #[test]
     fn defects_stay_at_their_sensor_positions_across_frames() {
         let sensor = sensor();
-        let set = DefectSet::generate(&sensor, 2e-3, 4);
+        let set = DefectSet::generate(&sensor, 2e-3, true, 4);
         assert!(set.counts().iter().all(|&c| c > 0), "{:?}", set.counts());
         let n = sensor.pixels();
         let mut changed_before: Option<Vec<usize>> = None;

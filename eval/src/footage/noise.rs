@@ -188,7 +188,11 @@ mod tests {
             let values: Vec<f64> = (0..100_000).map(|_| draw.poisson(mean)).collect();
             let (m, s) = moments(&values);
             assert!((m / mean - 1.0).abs() < 0.02, "mean {m} for {mean}");
-            assert!((s * s / mean - 1.0).abs() < 0.05, "variance {} for {mean}", s * s);
+            assert!(
+                (s * s / mean - 1.0).abs() < 0.05,
+                "variance {} for {mean}",
+                s * s
+            );
         }
     }
 }

@@ -26,10 +26,7 @@ pub fn sequence_block(r: &SequenceResult, all: bool) -> String {
     for c in CATEGORIES {
         let _ = write!(out, " {c:>9}");
     }
-    let _ = writeln!(
-        out,
-        "  false/MP  >3%/MP  stars alt  PSNR in    out  oracle"
-    );
+    let _ = writeln!(out, "  false/MP  >3%/MP  stars alt  PSNR in    out  oracle");
     let worst = r
         .frames
         .iter()
@@ -81,9 +78,7 @@ pub fn pool_header() -> String {
     for c in CATEGORIES {
         let _ = write!(h, " {c:>6}");
     }
-    h.push_str(
-        "  worst false/MP (>3%)  stars alt (frames)  PSNR in   out  oracle  <=in  <orc-1dB",
-    );
+    h.push_str("  worst false/MP (>3%)  stars alt (frames)  PSNR in   out  oracle  <=in  <orc-1dB");
     h
 }
 
@@ -189,7 +184,12 @@ pub fn pooled(results: &[SequenceResult]) -> String {
         }
     };
     for r in results.iter().filter(|r| !r.stars) {
-        add(format!("natural {}", r.path.name()), false, r, r.path.name() == "static");
+        add(
+            format!("natural {}", r.path.name()),
+            false,
+            r,
+            r.path.name() == "static",
+        );
     }
     for r in results.iter().filter(|r| !r.stars) {
         add(format!("natural gain {}", r.gain.name), false, r, false);
@@ -209,13 +209,19 @@ pub fn pooled(results: &[SequenceResult]) -> String {
     for (label, stars, p, _) in &groups {
         out.push_str(&pool_row(label, p, *stars));
     }
-    let _ = writeln!(out, "\nOracle (true map, detection=off), same visible pixels:");
+    let _ = writeln!(
+        out,
+        "\nOracle (true map, detection=off), same visible pixels:"
+    );
     for (label, _, p, _) in &groups {
         out.push_str(&oracle_row(label, p));
     }
     let late: Vec<_> = groups.iter().filter(|g| g.3).collect();
     if !late.is_empty() {
-        let _ = writeln!(out, "\nStatic path, recall from frame {STATIC_RECALL_FROM}:");
+        let _ = writeln!(
+            out,
+            "\nStatic path, recall from frame {STATIC_RECALL_FROM}:"
+        );
         for (label, _, p, _) in late {
             out.push_str(&late_row(label, p));
         }
@@ -237,7 +243,14 @@ pub fn csv_header() -> String {
 pub fn csv_rows(r: &SequenceResult) -> String {
     let mut out = String::new();
     for s in &r.frames {
-        let _ = write!(out, "{},{},{},{}", r.scene, r.path.name(), r.gain.name, s.frame);
+        let _ = write!(
+            out,
+            "{},{},{},{}",
+            r.scene,
+            r.path.name(),
+            r.gain.name,
+            s.frame
+        );
         for c in 0..N {
             let _ = write!(
                 out,

@@ -36,6 +36,8 @@ pub struct Options {
     pub seed: u64,
     /// Defect sites per pixel.
     pub density: f64,
+    /// Whether the sensor has its dead column.
+    pub column: bool,
     /// Properties set on the element under test (name, value as `gst-launch` takes it).
     pub set: Vec<(String, String)>,
     /// Where to write the first, the middle and the last frame of every sequence (clean, input and
@@ -55,6 +57,7 @@ impl Default for Options {
             height: 480,
             seed: 1,
             density: 5e-4,
+            column: true,
             set: Vec::new(),
             dump: None,
         }
@@ -128,7 +131,8 @@ pub fn run(
             for &gain in &o.gains {
                 let seeds = Seeds::new(o.seed, si, pi, gain);
                 let path = Path::new(kind, o.frames, seeds.path);
-                let Some((w, h)) = camera::fit_window(scene.sensor_size(), &path, o.width, o.height)
+                let Some((w, h)) =
+                    camera::fit_window(scene.sensor_size(), &path, o.width, o.height)
                 else {
                     eprintln!("{}: no window fits the {} path", raw.name(), kind.name());
                     continue;
@@ -144,7 +148,11 @@ pub fn run(
                     path: &path,
                     object: object.as_ref(),
                 };
-                let header = format!("{}; path {}", describe(raw.format, &sensor), path.description);
+                let header = format!(
+                    "{}; path {}",
+                    describe(raw.format, &sensor),
+                    path.description
+                );
                 let r = run_sequence(
                     o,
                     &Sequence {
@@ -190,7 +198,11 @@ pub fn run(
                     kind == PathKind::Drift,
                     seeds.path,
                 );
-                let header = format!("{}; {}", describe(star.format, &sensor), field.description());
+                let header = format!(
+                    "{}; {}",
+                    describe(star.format, &sensor),
+                    field.description()
+                );
                 let r = run_sequence(
                     o,
                     &Sequence {
@@ -318,7 +330,7 @@ fn run_sequence(
     let sensor = &q.sensor;
     let (w, h) = (sensor.format.width, sensor.format.height);
     let cfa = sensor.format.cfa;
-    let defects = DefectSet::generate(sensor, o.density, q.seeds.defects);
+    let defects = DefectSet::generate(sensor, o.density, o.column, q.seeds.defects);
     let map = TempMap::new(&defects.map_text(), q.seeds.noise)?;
     let mut element = Element::new(&sensor.format, q.caps_format, &o.set)?;
     let mut oracle = Element::new(
@@ -340,7 +352,15 @@ fn run_sequence(
                 object,
             } => {
                 let pose = path.poses[t];
-                camera::render(scene, cfa, w, h, pose, object.map(|ob| (ob, t)), &mut signal);
+                camera::render(
+                    scene,
+                    cfa,
+                    w,
+                    h,
+                    pose,
+                    object.map(|ob| (ob, t)),
+                    &mut signal,
+                );
                 Vec::new()
             }
             Source::Stars(field) => {

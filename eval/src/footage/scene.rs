@@ -43,7 +43,11 @@ impl Scene {
         let (x0, y0, x1, y1) = active;
         let cw = (x1 - x0) / 2;
         let ch = (y1 - y0) / 2;
-        let mut planes = [vec![0f32; cw * ch], vec![0f32; cw * ch], vec![0f32; cw * ch]];
+        let mut planes = [
+            vec![0f32; cw * ch],
+            vec![0f32; cw * ch],
+            vec![0f32; cw * ch],
+        ];
         let level = |x: usize, y: usize| -> f32 {
             f32::from(values[y * width + x].min(white)) - f32::from(black)
         };
