@@ -1,5 +1,5 @@
 # Convenience targets; each is one cargo command (see README.md).
-.PHONY: all build test bench evaluate curve throughput clippy fmt
+.PHONY: all build test bench evaluate curve throughput footage clippy fmt
 
 all: build
 
@@ -31,3 +31,8 @@ clippy:
 
 fmt:
 	cargo fmt --all
+
+# Real footage (Bayer): the per-frame protocol of EVALUATION.md (every natural frame,
+# five camera paths, three gains, star fields; 60 frames each).
+footage:
+	cargo run --release -p defectfix-eval --example footage

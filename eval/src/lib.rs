@@ -16,10 +16,15 @@
 //! The processed-video path: [`video`] (panned sequences, fixed sensor defects, spots
 //! scored on YUV or RGB frames).
 //!
+//! Real footage: [`footage`] makes realistic raw video from the real frames of
+//! `../shared/data/raw/natural` (camera paths, sensor noise, fixed sensor defects, star
+//! fields) and scores the `defectfix` element on it frame by frame.
+//!
 //! Every random draw comes from the plugin's `sim::SplitMix64`, so a seed gives the same
 //! frames as it always has.
 
 pub mod data;
+pub mod footage;
 pub mod inject;
 pub mod methods;
 pub mod score;
