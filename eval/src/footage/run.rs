@@ -6,8 +6,8 @@
 use std::path::{Path as FsPath, PathBuf};
 use std::time::{Duration, Instant};
 
-use gst::prelude::*;
 use crate::data::{NATURAL, RawFrame};
+use gst::prelude::*;
 use gstdefectfix::format::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::mix64;
