@@ -36,98 +36,98 @@ pub struct RawFrame {
     pub levels: Levels,
 }
 
+/// One row of a frame table: path, size, format name, black and white level.
+const fn raw(
+    path: &'static str,
+    width: usize,
+    height: usize,
+    format: &'static str,
+    black: u16,
+    white: u16,
+) -> RawFrame {
+    RawFrame {
+        path,
+        width,
+        height,
+        format,
+        levels: Levels { black, white },
+    }
+}
+
 /// The natural frames of the shared data set with their real depth, pattern and levels.
 pub const NATURAL: &[RawFrame] = &[
-    RawFrame {
-        path: "natural/infiniteisp_Indoor1_2592x1536_8bit_GRBG.raw",
-        width: 2592,
-        height: 1536,
-        format: "grbg",
-        levels: Levels {
-            black: 12,
-            white: 255,
-        },
-    },
-    RawFrame {
-        path: "natural/infiniteisp_Outdoor1_2592x1536_8bit_GRBG.raw",
-        width: 2592,
-        height: 1536,
-        format: "grbg",
-        levels: Levels {
-            black: 12,
-            white: 255,
-        },
-    },
-    RawFrame {
-        path: "natural/infiniteisp_Outdoor2_2592x1536_8bit_GRBG.raw",
-        width: 2592,
-        height: 1536,
-        format: "grbg",
-        levels: Levels {
-            black: 12,
-            white: 255,
-        },
-    },
-    RawFrame {
-        path: "natural/infiniteisp_Outdoor3_2592x1536_8bit_GRBG.raw",
-        width: 2592,
-        height: 1536,
-        format: "grbg",
-        levels: Levels {
-            black: 12,
-            white: 255,
-        },
-    },
-    RawFrame {
-        path: "natural/infiniteisp_Outdoor4_2592x1536_8bit_GRBG.raw",
-        width: 2592,
-        height: 1536,
-        format: "grbg",
-        levels: Levels {
-            black: 12,
-            white: 255,
-        },
-    },
-    RawFrame {
-        path: "natural/openisp_test_1920x1080_10bit_RGGB.raw",
-        width: 1920,
-        height: 1080,
-        format: "rggb10le",
-        levels: Levels {
-            black: 0,
-            white: 1023,
-        },
-    },
-    RawFrame {
-        path: "natural/halide_bayer_small_256x344_10bit_GRBG.raw",
-        width: 256,
-        height: 344,
-        format: "grbg10le",
-        levels: Levels {
-            black: 25,
-            white: 1023,
-        },
-    },
-    RawFrame {
-        path: "natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB.raw",
-        width: 768,
-        height: 512,
-        format: "rggb14le",
-        levels: Levels {
-            black: 600,
-            white: 15520,
-        },
-    },
-    RawFrame {
-        path: "natural/canon550d_colorchart_1888x1182_14bit_RGGB.raw",
-        width: 1888,
-        height: 1182,
-        format: "rggb14le",
-        levels: Levels {
-            black: 2056,
-            white: 15000,
-        },
-    },
+    raw(
+        "natural/infiniteisp_Indoor1_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+        255,
+    ),
+    raw(
+        "natural/infiniteisp_Outdoor1_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+        255,
+    ),
+    raw(
+        "natural/infiniteisp_Outdoor2_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+        255,
+    ),
+    raw(
+        "natural/infiniteisp_Outdoor3_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+        255,
+    ),
+    raw(
+        "natural/infiniteisp_Outdoor4_2592x1536_8bit_GRBG.raw",
+        2592,
+        1536,
+        "grbg",
+        12,
+        255,
+    ),
+    raw(
+        "natural/openisp_test_1920x1080_10bit_RGGB.raw",
+        1920,
+        1080,
+        "rggb10le",
+        0,
+        1023,
+    ),
+    raw(
+        "natural/halide_bayer_small_256x344_10bit_GRBG.raw",
+        256,
+        344,
+        "grbg10le",
+        25,
+        1023,
+    ),
+    raw(
+        "natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB.raw",
+        768,
+        512,
+        "rggb14le",
+        600,
+        15520,
+    ),
+    raw(
+        "natural/canon550d_colorchart_1888x1182_14bit_RGGB.raw",
+        1888,
+        1182,
+        "rggb14le",
+        2056,
+        15000,
+    ),
 ];
 
 impl RawFrame {

@@ -86,17 +86,7 @@ pub fn pool_header() -> String {
 /// worst false changes from frame 5, altered stars, mean PSNR, frames not above the
 /// input and frames more than 1 dB below the oracle (from frame 10).
 pub fn pool_row(label: &str, p: &Pool, stars: bool) -> String {
-    let mut row = format!("{label:<24}");
-    for c in 0..N {
-        match p.recall(c) {
-            Some(r) => {
-                let _ = write!(row, " {:>6}", percent(r));
-            }
-            None => {
-                let _ = write!(row, " {:>6}", "-");
-            }
-        }
-    }
+    let mut row = recall_cells(label, |c| p.recall(c));
     let (i, o, q) = p.mean_psnr();
     let star = if stars {
         format!("{}/{} ({})", p.stars_altered, p.stars, p.frames_altering)
@@ -120,35 +110,21 @@ pub fn pool_row(label: &str, p: &Pool, stars: bool) -> String {
 
 /// The oracle's recall row of a pool (perfect detection, this project's repair).
 pub fn oracle_row(label: &str, p: &Pool) -> String {
-    let mut row = format!("{label:<24}");
-    for c in 0..N {
-        match p.oracle_recall(c) {
-            Some(r) => {
-                let _ = write!(row, " {:>6}", percent(r));
-            }
-            None => {
-                let _ = write!(row, " {:>6}", "-");
-            }
-        }
-    }
-    row.push('\n');
-    row
+    recall_cells(label, |c| p.oracle_recall(c)) + "\n"
 }
 
 /// Recall of the static path from frame 31.
 pub fn late_row(label: &str, p: &Pool) -> String {
+    recall_cells(label, |c| p.late_recall(c)) + "\n"
+}
+
+/// A label and one recall column per defect class (`-` where there is none).
+fn recall_cells(label: &str, recall: impl Fn(usize) -> Option<f64>) -> String {
     let mut row = format!("{label:<24}");
     for c in 0..N {
-        match p.late_recall(c) {
-            Some(r) => {
-                let _ = write!(row, " {:>6}", percent(r));
-            }
-            None => {
-                let _ = write!(row, " {:>6}", "-");
-            }
-        }
+        let cell = recall(c).map_or_else(|| "-".to_string(), percent);
+        let _ = write!(row, " {cell:>6}");
     }
-    row.push('\n');
     row
 }
 

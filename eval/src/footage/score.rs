@@ -121,20 +121,9 @@ pub fn score_frame(
     s
 }
 
-/// PSNR of `a` against `b` with peak `peak`, capped at 99 dB.
+/// PSNR of `a` against `b` with peak `peak`, capped at 99 dB (identical frames).
 pub fn psnr(a: &[u16], b: &[u16], peak: f64) -> f64 {
-    let se: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let d = f64::from(x) - f64::from(y);
-            d * d
-        })
-        .sum();
-    if se == 0.0 {
-        return PSNR_CAP;
-    }
-    (10.0 * (peak * peak * a.len() as f64 / se).log10()).min(PSNR_CAP)
+    crate::score::psnr(a, b, peak).min(PSNR_CAP)
 }
 
 /// Frame (1-based) from which recall is pooled on moving paths.
