@@ -18,6 +18,7 @@ pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod frame;
+pub mod qc;
 pub mod report;
 pub mod sim;
 pub mod temporal;

@@ -141,6 +141,8 @@ pub struct DefectFix {
     /// The buffer being transformed was held back (no output for it, and no DISCONT
     /// for the next).
     holding: AtomicBool,
+    /// The `report` property and the QC report being collected ([`super::qc`]).
+    pub(super) qc: Mutex<super::qc::Qc>,
 }
 
 /// What the video path did with one buffer.
@@ -235,6 +237,7 @@ impl DefectFix {
 
     /// End of stream: the learned map to disk, the summary on the bus.
     fn end_of_stream(&self) {
+        self.qc_write(true);
         let (post, detect) = {
             let s = lock(&self.settings);
             (s.post_messages, s.mode == RunMode::Detect)
@@ -437,6 +440,8 @@ impl DefectFix {
         };
         let mut done = VideoDone::default();
         let fresh = video.is_fresh(buf);
+        let repairs = settings.mode == RunMode::Correct;
+        let before = self.qc_video_before(buf, repairs);
         // A frame still held when another fresh one comes (a discontinuity) goes as it
         // is; one held before this frame is revisited with it.
         if fresh {
@@ -444,11 +449,17 @@ impl DefectFix {
         }
         let placement = if hold && fresh {
             done.held = true;
-            video.hold(buf, &params).map_err(bad)?
+            let placement = video.hold(buf, &params).map_err(bad)?;
+            self.qc_video_held(before);
+            placement
         } else {
             let outcome = video.process(buf, &params).map_err(bad)?;
+            self.qc_video_frame(buf, before, video.processor(), repairs, false);
             if done.released.is_none() {
                 done.released = release(video, true)?;
+                if let Some((held, _)) = &done.released {
+                    self.qc_video_frame(held, None, video.processor(), repairs, true);
+                }
             }
             gst::trace!(CAT, imp = self, "frame: {:?}", outcome.report);
             done.message = outcome.message;
@@ -658,6 +669,17 @@ impl ObjectImpl for DefectFix {
                     )
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecString::builder("report")
+                    .nick("QC report")
+                    .blurb(
+                        "Where the quality-control report is written at the end of the stream \
+                         (and on stop): .html a self-contained page with a picture of each \
+                         pixel error before and after the repair, .json the same data, no \
+                         extension both; a defect map of the confirmed errors (.map) is \
+                         written beside it for paint-out",
+                    )
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecEnum::builder_with_default("calibrate", CalibrateMode::Off)
                     .nick("Calibrate")
                     .blurb(
@@ -718,6 +740,7 @@ impl ObjectImpl for DefectFix {
                 lock(&self.settings).hold_first_frame = value.get().unwrap_or(true)
             }
             "map-output" => lock(&self.settings).map_output = value.get().unwrap_or(None),
+            "report" => lock(&self.qc).set_path(value.get().unwrap_or(None)),
             "calibrate" => {
                 lock(&self.settings).calibrate = value.get().unwrap_or(CalibrateMode::Off)
             }
@@ -743,6 +766,7 @@ impl ObjectImpl for DefectFix {
             "learn" => settings.learn.to_value(),
             "hold-first-frame" => settings.hold_first_frame.to_value(),
             "map-output" => settings.map_output.to_value(),
+            "report" => lock(&self.qc).path().to_value(),
             "calibrate" => settings.calibrate.to_value(),
             "calibration-frames" => settings.calibration_frames.to_value(),
             _ => glib::Value::from_type(pspec.value_type()),
@@ -786,6 +810,7 @@ impl BaseTransformImpl for DefectFix {
         let map = load_map(path.as_deref())
             .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ("{}", e)))?;
         *lock(&self.map) = map;
+        self.qc_start()?;
         self.running.store(true, Ordering::SeqCst);
         Ok(())
     }
@@ -800,6 +825,7 @@ impl BaseTransformImpl for DefectFix {
         if let Some(video) = lock(&self.video).take() {
             self.write_video_learned_map(&video);
         }
+        self.qc_stop();
         Ok(())
     }
 
@@ -833,6 +859,7 @@ impl BaseTransformImpl for DefectFix {
         if let Some(old) = lock(&self.video).take() {
             self.write_video_learned_map(&old);
         }
+        self.qc_caps(incaps, lock(&self.settings).mode == RunMode::Correct);
         if super::video::is_video_caps(incaps) {
             let video = VideoState::new(incaps)
                 .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
@@ -936,11 +963,15 @@ impl BaseTransformImpl for DefectFix {
         state.offset = (settings.map_offset_x.into(), settings.map_offset_y.into());
         state.frames += 1;
         let format = *state.engine.format();
+        let pts = buf.pts();
         let message = super::with_frame(buf, format, |frame| {
             if settings.calibrate != CalibrateMode::Off {
                 self.calibrate(state, &frame.as_ref(), &settings)
             } else {
-                self.repair(state, frame, &settings)
+                let message = self.repair(state, frame, &settings);
+                let (defects, repairs) = (state.engine.defects(), settings.mode == RunMode::Correct);
+                self.qc_sensor_frame(pts, &frame.as_ref(), defects, repairs);
+                message
             }
         })
         .map_err(|e| {

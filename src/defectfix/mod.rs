@@ -10,6 +10,7 @@ use gst::glib;
 use gst::prelude::*;
 
 mod imp;
+mod qc;
 pub mod video;
 
 /// The `detection` property: whether defects no map lists are looked for.
