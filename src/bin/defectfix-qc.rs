@@ -201,12 +201,11 @@ fn run(args: &Args) -> Result<u8, Failure> {
         .map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     let rate = parse_rate(&args.framerate)
         .ok_or_else(|| Failure(format!("--framerate '{}' is not a rate", args.framerate)))?;
-    let raw = args.raw.as_deref().map(|r| raw_caps(r, rate)).transpose()?;
-
     gst::init()?;
-    if gst::ElementFactory::find("defectfix").is_none() {
-        gstdefectfix::plugin_register_static()?;
-    }
+    let raw = args.raw.as_deref().map(|r| raw_caps(r, rate)).transpose()?;
+    // The elements built into this program, whether or not a plugin is installed: the
+    // report is the one this version writes.
+    gstdefectfix::plugin_register_static()?;
 
     let pipeline = gst::Pipeline::new();
     let src = element("filesrc")?;
@@ -342,7 +341,7 @@ fn watch(
                 let no_video = !video.load(Ordering::SeqCst);
                 let why = e.error().to_string();
                 return Err(Failure(if no_video {
-                    format!("'{shown}' has no video stream GStreamer can decode ({why})")
+                    format!("'{shown}': no video stream GStreamer can decode ({why})")
                 } else {
                     format!("cannot check '{shown}': {why}")
                 }));

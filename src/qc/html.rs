@@ -346,7 +346,7 @@ fn thumbnail(h: &mut String, report: &Report, c: &Collector) {
     }
     let _ = writeln!(
         h,
-        "</svg></div>\n<figcaption>Frame {} ({}), where the most errors were seen, as \
+        "</svg></div>\n<figcaption>Frame {} ({}), among those with the most errors, as \
          delivered; every pictured error is circled and numbered (red severe, amber \
          moderate, grey minor).</figcaption>\n</figure>",
         at.frame,

@@ -25,7 +25,7 @@ pub struct Report {
     pub counts: Counts,
     /// File name of the paint-out defect map written beside the report.
     pub defect_map: Option<String>,
-    /// The frame the page's thumbnail shows (the one where the most errors were seen).
+    /// The frame the page's thumbnail shows (one with the most errors seen).
     pub thumbnail: Option<Appearance>,
     /// Every error, most severe first.
     pub errors: Vec<PixelError>,

@@ -137,7 +137,7 @@ fn rank(s: &Sighting) -> Rank {
     (s.severity, (s.deviation.clamp(0.0, 1.0) * 65536.0) as u32)
 }
 
-/// The representative frame: the one where the most errors were seen.
+/// The representative frame: one where the most errors were seen.
 #[derive(Clone, Debug)]
 pub struct Thumbnail {
     pub at: At,
@@ -230,10 +230,12 @@ impl Collector {
         self.frames += 1;
         self.first = Some(self.first.map_or(at, |f| if at.frame < f.frame { at } else { f }));
         self.last = Some(self.last.map_or(at, |l| if at.frame > l.frame { at } else { l }));
+        // A frame with more errors than the thumbnail's (an eighth more: the picture
+        // is not redrawn for each error that comes in).
         let better_thumbnail = self
             .thumbnail
             .as_ref()
-            .is_none_or(|t| sightings.len() > t.errors);
+            .is_none_or(|t| sightings.len() > t.errors + t.errors / 8);
         if better_thumbnail {
             self.thumbnail = Some(Thumbnail {
                 at,
