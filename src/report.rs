@@ -131,14 +131,13 @@ pub fn severity_reason(value: u16, expected: u16, white: u16) -> Reason {
     let deviation = f64::from(value.abs_diff(expected)) / white;
     let level = f64::from(expected) / white;
     let contrast = deviation / level.max(DARK_FLOOR);
-    if deviation >= SEVERE_DEVIATION {
+    let stands_out = deviation >= MODERATE_DEVIATION && contrast >= 1.0;
+    if stands_out && value > expected {
+        Reason::BrightOnDark
+    } else if deviation >= SEVERE_DEVIATION {
         Reason::FarOff
-    } else if deviation >= MODERATE_DEVIATION && contrast >= 1.0 {
-        if value > expected {
-            Reason::BrightOnDark
-        } else {
-            Reason::DarkOnDim
-        }
+    } else if stands_out {
+        Reason::DarkOnDim
     } else if deviation >= MODERATE_DEVIATION {
         Reason::Visible
     } else if contrast >= 0.5 {
@@ -339,7 +338,9 @@ mod tests {
                 }
             }
         }
-        assert_eq!(severity_reason(200, 10, 255), Reason::FarOff);
+        assert_eq!(severity_reason(200, 10, 255), Reason::BrightOnDark);
+        assert_eq!(severity_reason(250, 180, 255), Reason::FarOff);
+        assert_eq!(severity_reason(0, 200, 255), Reason::FarOff);
         assert_eq!(severity_reason(25, 10, 255), Reason::BrightOnDark);
         assert_eq!(severity_reason(0, 20, 255), Reason::DarkOnDim);
         assert_eq!(severity_reason(133, 128, 255), Reason::Faint);

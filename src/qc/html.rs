@@ -368,10 +368,10 @@ fn card(h: &mut String, e: &PixelError, crops: &Crops, repaired: &str) {
              style=\"left:{}px;top:{}px;width:{}px;height:{}px\"></span></div>\
              <figcaption>{caption}</figcaption></figure>",
             png_uri(&image.enlarge(ZOOM)),
-            dx as i64 - 3,
-            dy as i64 - 3,
-            ZOOM + 6,
-            ZOOM + 6
+            dx as i64 - 6,
+            dy as i64 - 6,
+            ZOOM + 12,
+            ZOOM + 12
         )
     };
     let persistence = if e.persistent {
@@ -393,7 +393,7 @@ fn card(h: &mut String, e: &PixelError, crops: &Crops, repaired: &str) {
          <tr><th>First seen</th><td>{ftc} (frame {ff})</td></tr>\n\
          <tr><th>Last seen</th><td>{ltc} (frame {lf})</td></tr>\n\
          <tr><th>Frames seen</th><td>{n}, {persistence}</td></tr>\n\
-         <tr><th>Most visible</th><td>{ptc} (frame {pf}): {value} on {expected}, {pct:.1}% of range off</td></tr>\n\
+         <tr><th>Most visible</th><td>{ptc} (frame {pf}): {value} where its surroundings give {expected} ({pct:.1}% of the range)</td></tr>\n\
          <tr><th>Origin</th><td>{origin}</td></tr>\n</table>\n</article>",
         id = e.id,
         sev = esc(&e.severity),

@@ -68,10 +68,10 @@ pub fn reason(v: &Visibility) -> Reason {
     } else {
         0.0
     };
-    if deviation >= SEVERE_DEVIATION {
-        Reason::FarOff
-    } else if deviation >= VISIBLE_DEVIATION && contrast >= 1.0 {
+    if deviation >= VISIBLE_DEVIATION && contrast >= 1.0 {
         Reason::BrightOnDark
+    } else if deviation >= SEVERE_DEVIATION {
+        Reason::FarOff
     } else if deviation >= VISIBLE_DEVIATION && v.central {
         Reason::OnSubject
     } else if deviation >= VISIBLE_DEVIATION {
@@ -155,6 +155,7 @@ mod tests {
         );
         assert_eq!(reason(&vis(0.08, 0.0, 0.6, true, true)), Reason::OnSubject);
         assert_eq!(reason(&vis(0.01, 0.12, 0.5, false, false)), Reason::Colour);
+        assert_eq!(reason(&vis(0.4, 0.0, 0.9, true, true)), Reason::FarOff);
         assert_eq!(reason(&vis(0.02, 0.0, 0.5, false, false)), Reason::Faint);
     }
 }
