@@ -161,7 +161,11 @@ fn a_bayer_and_a_gray_report_list_each_error_with_its_frames_and_timecodes() {
             at_25,
         );
         assert_eq!(msg.get::<u64>("errors").unwrap(), 3, "{name}");
-        assert_eq!(msg.get::<String>("html").unwrap(), "", "{name}: no page asked");
+        assert_eq!(
+            msg.get::<String>("html").unwrap(),
+            "",
+            "{name}: no page asked"
+        );
         let r = read_report(&path);
         assert!(r.complete);
         assert_eq!(r.stream.frames, SENSOR_FRAMES);
@@ -175,7 +179,10 @@ fn a_bayer_and_a_gray_report_list_each_error_with_its_frames_and_timecodes() {
         assert_eq!(transient.first.seconds, Some(0.2));
         assert!(!transient.persistent);
         let hot = by_pos(10, 12);
-        assert_eq!((hot.first.timecode.as_str(), hot.last.timecode.as_str()), ("00:00:00:00", "00:00:00:19"));
+        assert_eq!(
+            (hot.first.timecode.as_str(), hot.last.timecode.as_str()),
+            ("00:00:00:00", "00:00:00:19")
+        );
         assert!(hot.persistent);
         assert_eq!(hot.origin, "found");
         // The hot pixel on a dark ramp is far off its surroundings: severe.
@@ -207,7 +214,7 @@ fn a_mapped_error_in_correct_mode_is_from_the_map_and_both_files_are_written() {
         &format!("defect-map={} report={}", map.display(), base.display()),
         at_25,
     );
-    assert_eq!(msg.get::<bool>("complete").unwrap(), true);
+    assert!(msg.get::<bool>("complete").unwrap());
     let r = read_report(&dir.join("qc.json"));
     assert_eq!(r.mode, "correct");
     assert_eq!(errors(&r), SENSOR_ERRORS);
@@ -281,7 +288,11 @@ fn layout_of(info: &gst_video::VideoInfo) -> Layout {
 /// A textured picture panning 2 pixels a frame (frame `t`), with a fixed bright spot
 /// at `spot` (a peak with a falloff, and a colour shift): a stuck photosite after
 /// demosaicing.
-fn panned_frame(info: &gst_video::VideoInfo, t: usize, spot: Option<(usize, usize)>) -> gst::Buffer {
+fn panned_frame(
+    info: &gst_video::VideoInfo,
+    t: usize,
+    spot: Option<(usize, usize)>,
+) -> gst::Buffer {
     let layout = layout_of(info);
     let mut buf = gst::Buffer::with_size(info.size()).expect("buffer");
     {
@@ -307,7 +318,13 @@ fn panned_frame(info: &gst_video::VideoInfo, t: usize, spot: Option<(usize, usiz
             }
         }
         if let Some((x, y)) = spot {
-            for (dx, dy, add) in [(0i32, 0i32, 120i32), (-1, 0, 40), (1, 0, 40), (0, -1, 40), (0, 1, 40)] {
+            for (dx, dy, add) in [
+                (0i32, 0i32, 120i32),
+                (-1, 0, 40),
+                (1, 0, 40),
+                (0, -1, 40),
+                (0, 1, 40),
+            ] {
                 let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
                 let v = i32::from(f.get(0, px, py)) + add;
                 f.set(0, px, py, v.clamp(0, 255) as u16);
@@ -325,7 +342,9 @@ fn panned_frame(info: &gst_video::VideoInfo, t: usize, spot: Option<(usize, usiz
 /// second, as `format`.
 fn video_clip(format: &str) -> (gst_video::VideoInfo, Vec<gst::Buffer>) {
     let info = video_info(format, 160, 96, gst::Fraction::new(30000, 1001));
-    let frames = (0..20).map(|t| panned_frame(&info, t, Some((40, 30)))).collect();
+    let frames = (0..20)
+        .map(|t| panned_frame(&info, t, Some((40, 30))))
+        .collect();
     (info, frames)
 }
 
@@ -451,7 +470,11 @@ fn the_page_renders_in_headless_chromium_with_no_console_error() {
             red += usize::from(p == [0xff, 0x3b, 0x30]);
         }
     }
-    assert!(colours.len() > 200, "thumbnail region nearly uniform: {} colours", colours.len());
+    assert!(
+        colours.len() > 200,
+        "thumbnail region nearly uniform: {} colours",
+        colours.len()
+    );
     assert!(red > 20, "no mark on the thumbnail ({red} red pixels)");
     // The crops: their outline (#00e5ff), drawn around the error in both.
     let cyan = (0..h)
@@ -514,7 +537,10 @@ fn encode(info: &gst_video::VideoInfo, frames: Vec<gst::Buffer>, tail: &str, pat
         gst::ClockTime::from_seconds(30),
         &[gst::MessageType::Eos, gst::MessageType::Error],
     );
-    assert!(matches!(msg.map(|m| m.type_()), Some(gst::MessageType::Eos)));
+    assert!(matches!(
+        msg.map(|m| m.type_()),
+        Some(gst::MessageType::Eos)
+    ));
     pipeline.set_state(gst::State::Null).unwrap();
 }
 
@@ -533,7 +559,10 @@ fn the_command_reports_a_decoded_clip_and_gates_on_severity() {
         "--quiet",
     ]);
     assert_eq!(code, 1, "severe error found: {stdout} {stderr}");
-    assert!(stdout.contains("20 frames, 1 pixel error: 1 severe"), "{stdout}");
+    assert!(
+        stdout.contains("20 frames, 1 pixel error: 1 severe"),
+        "{stdout}"
+    );
     assert!(stderr.contains("FAIL"), "{stderr}");
     let r = read_report(&report);
     assert_eq!(errors(&r), vec![(40, 30, 0, 19, 20)]);
@@ -598,7 +627,10 @@ fn the_command_names_the_file_when_it_cannot_check() {
     let missing = dir.join("missing.webm");
     let (code, _, stderr) = run_qc(&[missing.to_str().unwrap(), "--report", report_s]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot read") && stderr.contains("missing.webm"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read") && stderr.contains("missing.webm"),
+        "{stderr}"
+    );
 
     // A file that is no media.
     let text = dir.join("notes.txt");
@@ -638,11 +670,17 @@ fn the_command_names_the_file_when_it_cannot_check() {
         gst::ClockTime::from_seconds(30),
         &[gst::MessageType::Eos, gst::MessageType::Error],
     );
-    assert!(matches!(eos.map(|m| m.type_()), Some(gst::MessageType::Eos)));
+    assert!(matches!(
+        eos.map(|m| m.type_()),
+        Some(gst::MessageType::Eos)
+    ));
     pipeline.set_state(gst::State::Null).unwrap();
     let (code, _, stderr) = run_qc(&[wav.to_str().unwrap(), "--report", report_s, "-q"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("tone.wav") && stderr.contains("no video"), "{stderr}");
+    assert!(
+        stderr.contains("tone.wav") && stderr.contains("no video"),
+        "{stderr}"
+    );
 
     // No report was left behind by any of these.
     for name in ["qc.html", "qc.map"] {

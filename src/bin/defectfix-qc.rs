@@ -188,13 +188,15 @@ fn run(args: &Args) -> Result<u8, Failure> {
         }
         Err(e) => return Err(Failure(format!("cannot read '{shown}': {e}"))),
     }
-    let report = args
-        .report
-        .clone()
-        .unwrap_or_else(|| default_report(input));
+    let report = args.report.clone().unwrap_or_else(|| default_report(input));
     let report_str = report
         .to_str()
-        .ok_or_else(|| Failure(format!("the report path '{}' is not UTF-8", report.display())))?
+        .ok_or_else(|| {
+            Failure(format!(
+                "the report path '{}' is not UTF-8",
+                report.display()
+            ))
+        })?
         .to_string();
     Target::for_path(&report)
         .check()
@@ -209,7 +211,10 @@ fn run(args: &Args) -> Result<u8, Failure> {
 
     let pipeline = gst::Pipeline::new();
     let src = element("filesrc")?;
-    src.set_property("location", input.to_str().ok_or("the input path is not UTF-8")?);
+    src.set_property(
+        "location",
+        input.to_str().ok_or("the input path is not UTF-8")?,
+    );
     let fix = element("defectfix")?;
     fix.set_property_from_str("mode", "detect");
     fix.set_property("report", &report_str);
@@ -278,13 +283,13 @@ fn link_decoded(
         let is_video = caps
             .structure(0)
             .is_some_and(|s| s.name().starts_with("video/"));
-        if is_video && !found.load(Ordering::SeqCst) {
-            if let Some(sinkpad) = convert.static_pad("sink")
-                && pad.link(&sinkpad).is_ok()
-            {
-                found.store(true, Ordering::SeqCst);
-                return;
-            }
+        if is_video
+            && !found.load(Ordering::SeqCst)
+            && let Some(sinkpad) = convert.static_pad("sink")
+            && pad.link(&sinkpad).is_ok()
+        {
+            found.store(true, Ordering::SeqCst);
+            return;
         }
         // Any other stream runs into a fakesink.
         if let Ok(sink) = gst::ElementFactory::make("fakesink")
@@ -357,7 +362,13 @@ fn watch(
                 let get = |f: &str| s.get::<u64>(f).unwrap_or(0);
                 match s.name().as_str() {
                     "defectfix-report-progress" if progress => {
-                        let left = time_left(pipeline, start, get("frames"), get("position"), total_frames);
+                        let left = time_left(
+                            pipeline,
+                            start,
+                            get("frames"),
+                            get("position"),
+                            total_frames,
+                        );
                         eprint!(
                             "\r{} frames, {} errors so far ({} severe){}   ",
                             get("frames"),
@@ -417,7 +428,12 @@ fn time_left(
         return None;
     }
     let left = (elapsed / done.min(1.0) - elapsed).max(0.0) as u64;
-    Some(format!("{:02}:{:02}:{:02}", left / 3600, left / 60 % 60, left % 60))
+    Some(format!(
+        "{:02}:{:02}:{:02}",
+        left / 3600,
+        left / 60 % 60,
+        left % 60
+    ))
 }
 
 /// Prints the result; the exit status.

@@ -859,7 +859,8 @@ impl BaseTransformImpl for DefectFix {
         if let Some(old) = lock(&self.video).take() {
             self.write_video_learned_map(&old);
         }
-        self.qc_caps(incaps, lock(&self.settings).mode == RunMode::Correct);
+        let repairs = lock(&self.settings).mode == RunMode::Correct;
+        self.qc_caps(incaps, repairs);
         if super::video::is_video_caps(incaps) {
             let video = VideoState::new(incaps)
                 .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
@@ -969,7 +970,8 @@ impl BaseTransformImpl for DefectFix {
                 self.calibrate(state, &frame.as_ref(), &settings)
             } else {
                 let message = self.repair(state, frame, &settings);
-                let (defects, repairs) = (state.engine.defects(), settings.mode == RunMode::Correct);
+                let (defects, repairs) =
+                    (state.engine.defects(), settings.mode == RunMode::Correct);
                 self.qc_sensor_frame(pts, &frame.as_ref(), defects, repairs);
                 message
             }

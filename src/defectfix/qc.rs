@@ -402,12 +402,7 @@ impl DefectFix {
                 let name = |p: Option<&std::path::PathBuf>| {
                     p.map(|p| p.display().to_string()).unwrap_or_default()
                 };
-                gst::info!(
-                    CAT,
-                    imp = self,
-                    "QC report written: {} errors",
-                    w.errors
-                );
+                gst::info!(CAT, imp = self, "QC report written: {} errors", w.errors);
                 self.post_qc(
                     gst::Structure::builder("defectfix-report")
                         .field("html", name(w.target.html.as_ref()))

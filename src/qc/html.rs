@@ -189,11 +189,17 @@ pub fn page(report: &Report, c: &Collector) -> String {
     );
     fact(
         "Persistent",
-        format!("{} of {} (seen in at least half the frames)", n.persistent, n.errors),
+        format!(
+            "{} of {} (seen in at least half the frames)",
+            n.persistent, n.errors
+        ),
     );
     fact(
         "Origin",
-        format!("{} from the defect map, {} found in the picture", n.from_map, n.found),
+        format!(
+            "{} from the defect map, {} found in the picture",
+            n.from_map, n.found
+        ),
     );
     fact(
         "Mode",
@@ -210,7 +216,11 @@ pub fn page(report: &Report, c: &Collector) -> String {
     if n.not_followed > 0 {
         fact(
             "Not followed",
-            format!("{} sightings beyond {} errors", n.not_followed, super::MAX_ERRORS),
+            format!(
+                "{} sightings beyond {} errors",
+                n.not_followed,
+                super::MAX_ERRORS
+            ),
         );
     }
     h.push_str("</table>\n</section>\n");
@@ -426,7 +436,10 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(source_name("file:///media/clip.webm"), "clip.webm");
     }
 }

@@ -132,9 +132,7 @@ impl Report {
                     r.frames,
                 )
             };
-            key(b)
-                .cmp(&key(a))
-                .then((a.y, a.x).cmp(&(b.y, b.x)))
+            key(b).cmp(&key(a)).then((a.y, a.x).cmp(&(b.y, b.x)))
         });
         let errors: Vec<PixelError> = records
             .iter()

@@ -228,8 +228,14 @@ impl Collector {
     pub fn add_frame(&mut self, pts: Option<u64>, sightings: &[Sighting], picture: &dyn Picture) {
         let at = self.at(pts);
         self.frames += 1;
-        self.first = Some(self.first.map_or(at, |f| if at.frame < f.frame { at } else { f }));
-        self.last = Some(self.last.map_or(at, |l| if at.frame > l.frame { at } else { l }));
+        self.first = Some(
+            self.first
+                .map_or(at, |f| if at.frame < f.frame { at } else { f }),
+        );
+        self.last = Some(
+            self.last
+                .map_or(at, |l| if at.frame > l.frame { at } else { l }),
+        );
         // A frame with more errors than the thumbnail's (an eighth more: the picture
         // is not redrawn for each error that comes in).
         let better_thumbnail = self

@@ -216,10 +216,10 @@ impl Picture for SensorPicture<'_> {
         for i in 0..3 {
             let v = if i == mine {
                 own
-            } else if n[i] > 0 {
-                ((sum[i] + n[i] / 2) / n[i]) as u16
             } else {
-                own
+                (sum[i] + n[i] / 2)
+                    .checked_div(n[i])
+                    .map_or(own, |mean| mean as u16)
             };
             out[i] = self.level(v);
         }
@@ -279,9 +279,8 @@ impl<'a> VideoPicture<'a> {
         let v = if repaired {
             match self
                 .writes
-                .binary_search_by_key(&(c as u8, cy as u32, cx as u32), |&(c, x, y, _)| {
-                    (c, y, x)
-                }) {
+                .binary_search_by_key(&(c as u8, cy as u32, cx as u32), |&(c, x, y, _)| (c, y, x))
+            {
                 Ok(i) => self.writes[i].3,
                 Err(_) => self.after.get(c, cx, cy),
             }
