@@ -4,8 +4,9 @@
 //! The GStreamer elements live in [`defectfix`](mod@defectfix); everything else is plain
 //! Rust with no GStreamer types, so it can be tested and benchmarked on its own:
 //! [`format`](mod@format) parses caps strings, [`frame`] gives strided views of a frame,
-//! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
-//! [`engine`] runs one frame through the phases.
+//! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels,
+//! [`engine`] runs one frame through the phases and [`qc`] writes the quality-control
+//! report.
 
 use gst::glib;
 

@@ -200,16 +200,6 @@ impl Report {
             errors,
         }
     }
-
-    /// Whether an error at least as severe as `severity` was found.
-    pub fn has(&self, severity: Severity) -> bool {
-        let n = match severity {
-            Severity::Severe => self.counts.severe,
-            Severity::Moderate => self.counts.severe + self.counts.moderate,
-            Severity::Minor => self.counts.errors,
-        };
-        n > 0
-    }
 }
 
 /// Frame `at` of the stream of `c`, with its timecode.

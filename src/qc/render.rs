@@ -3,12 +3,12 @@
 //!
 //! Raw sensor frames are shown simply: each photosite keeps its own value for its own
 //! colour and takes the other two from its 2×2 Bayer cell (no demosaicing, no white
-//! balance), so a defect stays exactly one pixel; sensor values are linear, so a
-//! display gamma lifts the shadows. Monochrome frames are grey. YUV frames go through
+//! balance), so a defect stays exactly one pixel; Bayer values are linear, so a
+//! display gamma lifts the shadows. Monochrome frames are grey, as they are. YUV frames go through
 //! the BT.709 matrix (BT.601 below 720 lines), studio range; RGB frames are shown as
 //! they are.
 
-use crate::format::{Channel, FrameFormat};
+use crate::format::{Cfa, Channel, FrameFormat};
 use crate::frame::FrameRef;
 use crate::video::layout::{Frame, Kind};
 use crate::video::repair::Write;
@@ -119,11 +119,11 @@ pub fn thumbnail(pic: &dyn Picture, max_width: usize) -> Image {
     }
 }
 
-/// Display levels of linear sensor values `0..=max`: a 1/2.2 gamma.
-fn gamma_table(max: u16) -> Vec<u8> {
+/// Display levels of sample values `0..=max`: with `gamma`, of linear values.
+fn level_table(max: u16, gamma: f64) -> Vec<u8> {
     let m = f64::from(max.max(1));
     (0..=max)
-        .map(|v| (255.0 * (f64::from(v) / m).powf(1.0 / 2.2)).round() as u8)
+        .map(|v| (255.0 * (f64::from(v) / m).powf(1.0 / gamma)).round() as u8)
         .collect()
 }
 
@@ -145,9 +145,12 @@ pub struct SensorPicture<'a> {
     levels: &'a [u8],
 }
 
-/// The display levels a [`SensorPicture`] of `format` needs (built once a stream).
+/// The display levels a [`SensorPicture`] of `format` needs (built once a stream):
+/// Bayer values are linear, and get a display gamma of 2.2; monochrome frames may be
+/// sensor data or already graded video, and are shown as they are.
 pub fn sensor_levels(format: &FrameFormat) -> Vec<u8> {
-    gamma_table(format.max_value())
+    let gamma = if format.cfa == Cfa::Mono { 1.0 } else { 2.2 };
+    level_table(format.max_value(), gamma)
 }
 
 impl<'a> SensorPicture<'a> {
