@@ -33,8 +33,8 @@ table { border-collapse: collapse; }
 .moderate { background: #f29100; color: #111; }
 .minor { background: #b0b0b0; color: #111; }
 .badge, .frame svg, .px { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.frame { position: relative; display: inline-block; max-width: 100%; line-height: 0; background: #000; }
-.frame img { display: block; max-width: 100%; height: auto; }
+.frame { position: relative; display: block; line-height: 0; background: #000; }
+.frame img { display: block; width: 100%; height: auto; }
 .frame svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; overflow: visible; }
 .frame text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700;
   paint-order: stroke; stroke: #000; }
@@ -324,9 +324,9 @@ fn thumbnail(h: &mut String, report: &Report, c: &Collector) {
         return;
     };
     let (w, ht) = (report.stream.width.max(1), report.stream.height.max(1));
-    // Marks sized on the thumbnail, drawn in frame pixels.
-    let scale = w as f64 / t.image.width.max(1) as f64;
-    let r = 9.0 * scale;
+    // Marks drawn in frame pixels, sized to the picture (the thumbnail fills the
+    // figure's width).
+    let r = w.max(ht) as f64 / 90.0;
     let _ = write!(
         h,
         "<figure>\n<div class=\"frame\"><img src=\"{}\" width=\"{}\" height=\"{}\" \
@@ -346,11 +346,11 @@ fn thumbnail(h: &mut String, report: &Report, c: &Collector) {
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"none\" stroke=\"{colour}\" \
              stroke-width=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.1}\" \
              fill=\"{colour}\" stroke-width=\"{:.1}\">{}</text>",
-            2.0 * scale,
+            r / 4.0,
             x + r * 0.9,
             y - r * 0.9,
-            14.0 * scale,
-            3.0 * scale,
+            r * 1.5,
+            r / 3.0,
             e.id
         );
     }
