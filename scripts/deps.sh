@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing defectfix needs and is missing: Debian 12's
-# GStreamer 1.22 development files and plugins, meson and ninja, and g++ (the fuzz
-# target builds libFuzzer). Needs root or sudo.
+# GStreamer 1.22 development files and plugins, meson and ninja, g++ (the fuzz target
+# builds libFuzzer), and Chromium (the QC report's page is rendered headless in
+# tests/qc.rs). Needs root or sudo.
 # A Rust toolchain (cargo >= 1.92, from rustup) must already be on PATH.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ packages=(
   gstreamer1.0-tools
   meson
   ninja-build
+  chromium
 )
 
 missing=()

@@ -5,7 +5,8 @@
 //! Rust with no GStreamer types, so it can be tested and benchmarked on its own:
 //! [`format`](mod@format) parses caps strings, [`frame`] gives strided views of a frame,
 //! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
-//! [`engine`] runs one frame through the phases, and [`exec`] is where everything
+//! [`engine`] runs one frame through the phases, [`qc`] writes the quality-control
+//! report, and [`exec`] is where everything
 //! parallel or vectorised runs (the one pool, bands, scratch and instruction-set paths).
 //!
 //! How well all this works is measured outside the plugin, by the workspace's `eval`
@@ -23,6 +24,7 @@ pub mod engine;
 pub mod exec;
 pub mod format;
 pub mod frame;
+pub mod qc;
 pub mod report;
 pub mod sim;
 pub mod temporal;

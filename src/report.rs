@@ -65,6 +65,100 @@ pub fn defect_severity(d: &Defect, white: u16) -> Severity {
         .map_or(Severity::Severe, |e| severity(d.value, e, white))
 }
 
+/// Why a defect got its severity, in the words of a QC report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Far off its surroundings, on any background.
+    FarOff,
+    /// Brighter than a dark scene by at least the scene's own level.
+    BrightOnDark,
+    /// A dark hole in a dim area, as deep as the area is bright.
+    DarkOnDim,
+    /// Visible, and on the subject (the centre of the picture).
+    OnSubject,
+    /// No healthy neighbour to judge it against (left unrepaired).
+    Unrepairable,
+    /// Visible on a close look.
+    Visible,
+    /// Visible mostly as a colour error.
+    Colour,
+    /// A small step that still stands out on a dark area.
+    OnDarkArea,
+    /// Close to its surroundings.
+    Faint,
+}
+
+impl Reason {
+    /// The words of the report.
+    pub fn text(self) -> &'static str {
+        match self {
+            Reason::FarOff => "far off its surroundings",
+            Reason::BrightOnDark => "bright on a dark scene",
+            Reason::DarkOnDim => "dark on a dim area",
+            Reason::OnSubject => "on the subject",
+            Reason::Unrepairable => "no healthy neighbour to repair it from",
+            Reason::Visible => "visible on a close look",
+            Reason::Colour => "a visible colour error",
+            Reason::OnDarkArea => "stands out on a dark area",
+            Reason::Faint => "faint",
+        }
+    }
+
+    /// The severity this reason gives.
+    pub fn severity(self) -> Severity {
+        match self {
+            Reason::FarOff
+            | Reason::BrightOnDark
+            | Reason::DarkOnDim
+            | Reason::OnSubject
+            | Reason::Unrepairable => Severity::Severe,
+            Reason::Visible | Reason::Colour | Reason::OnDarkArea => Severity::Moderate,
+            Reason::Faint => Severity::Minor,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+/// Why [`severity`] grades a pixel at `value` among surroundings at `expected` as it
+/// does (`reason(..).severity() == severity(..)`).
+pub fn severity_reason(value: u16, expected: u16, white: u16) -> Reason {
+    let white = f64::from(white.max(1));
+    let deviation = f64::from(value.abs_diff(expected)) / white;
+    let level = f64::from(expected) / white;
+    let contrast = deviation / level.max(DARK_FLOOR);
+    let stands_out = deviation >= MODERATE_DEVIATION && contrast >= 1.0;
+    if stands_out && value > expected {
+        Reason::BrightOnDark
+    } else if deviation >= SEVERE_DEVIATION {
+        Reason::FarOff
+    } else if stands_out {
+        Reason::DarkOnDim
+    } else if deviation >= MODERATE_DEVIATION {
+        Reason::Visible
+    } else if contrast >= 0.5 {
+        Reason::OnDarkArea
+    } else {
+        Reason::Faint
+    }
+}
+
+/// [`severity_reason`] of a defect of the last frame.
+pub fn defect_reason(d: &Defect, white: u16) -> Reason {
+    d.estimate
+        .map_or(Reason::Unrepairable, |e| severity_reason(d.value, e, white))
+}
+
+/// Whether a position seen in `seen` of `frames` frames is persistent: a defect in at
+/// least half of the frames, and in at least 3 (a single frame's detail is not).
+pub fn is_persistent(seen: u64, frames: u64) -> bool {
+    seen >= 3 && seen * 2 >= frames
+}
+
 /// What is known of one position over the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PositionStats {
@@ -172,7 +266,7 @@ impl Summary {
     /// Whether a position is persistent: a defect in at least half of the frames, and
     /// in at least 3 (a single frame's detail is not).
     pub fn is_persistent(&self, p: &PositionStats) -> bool {
-        p.frames >= 3 && p.frames * 2 >= self.frames
+        is_persistent(p.frames, self.frames)
     }
 
     /// Positions, persistent first, then by worst severity and frame count.
@@ -228,6 +322,28 @@ mod tests {
         assert_eq!(severity(12, 5, 255), Severity::Moderate);
         // 16-bit scale behaves the same.
         assert_eq!(severity(133 * 257, 128 * 257, 65535), Severity::Minor);
+    }
+
+    #[test]
+    fn the_reason_gives_the_severity() {
+        for white in [255u16, 4095, 65535] {
+            let step = (usize::from(white) / 97).max(1);
+            for expected in (0..=white).step_by(step) {
+                for value in (0..=white).step_by(step) {
+                    assert_eq!(
+                        severity_reason(value, expected, white).severity(),
+                        severity(value, expected, white),
+                        "{value} among {expected} of {white}"
+                    );
+                }
+            }
+        }
+        assert_eq!(severity_reason(200, 10, 255), Reason::BrightOnDark);
+        assert_eq!(severity_reason(250, 180, 255), Reason::FarOff);
+        assert_eq!(severity_reason(0, 200, 255), Reason::FarOff);
+        assert_eq!(severity_reason(25, 10, 255), Reason::BrightOnDark);
+        assert_eq!(severity_reason(0, 20, 255), Reason::DarkOnDim);
+        assert_eq!(severity_reason(133, 128, 255), Reason::Faint);
     }
 
     fn defect(x: u32, y: u32, value: u16, estimate: u16, source: Source) -> Defect {

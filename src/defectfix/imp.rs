@@ -19,7 +19,7 @@ use gst_base::subclass::prelude::*;
 
 use super::messages::{self, CalibrationStep};
 use super::settings::{DEFAULT_CALIBRATION_FRAMES, DEFAULT_SENSITIVITY, Settings};
-use super::stream::{Done, Outgoing, Stream};
+use super::stream::{Done, Outgoing, Stream, StreamProcessor};
 use super::{CAT, CalibrateMode, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 
@@ -35,6 +35,8 @@ pub struct DefectFix {
     outgoing: Mutex<Outgoing>,
     /// Between `start` and `stop`: map load failures are then warnings, not errors.
     running: AtomicBool,
+    /// The `report` property and the QC report being collected ([`super::qc`]).
+    pub(super) qc: Mutex<super::qc::Qc>,
 }
 
 /// The map a `defect-map` value names (none for no path or an empty one).
@@ -84,6 +86,7 @@ impl DefectFix {
 
     /// End of stream: the learned map to disk, the summary on the bus.
     fn end_of_stream(&self) {
+        self.qc_write(true);
         let settings = lock(&self.settings).clone();
         let summary = {
             let state = lock(&self.state);
@@ -157,7 +160,16 @@ impl DefectFix {
         if let Some(placement) = stream.set_map(map.as_ref(), settings.offset()) {
             self.check_placement(placement, stream.processor().size(), settings);
         }
-        stream.frame(buf, settings, hold)
+        let repairs = settings.mode == RunMode::Correct;
+        let before = self.qc_video_before(buf, repairs);
+        let mut before = Some(before);
+        let calibrating = settings.calibrating();
+        let mut observe = |processor: &dyn StreamProcessor, buf: &gst::BufferRef, stage| {
+            if !calibrating {
+                self.qc_frame(processor.qc_view(), buf, &mut before, stage, repairs);
+            }
+        };
+        stream.frame(buf, settings, hold, &mut observe)
     }
 
     /// Acts on what a buffer did, the stream unlocked: warnings and messages, the
@@ -423,6 +435,17 @@ impl ObjectImpl for DefectFix {
                     )
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecString::builder("report")
+                    .nick("QC report")
+                    .blurb(
+                        "Where the quality-control report is written at the end of the stream \
+                         (and on stop): .html a self-contained page with a picture of each \
+                         pixel error before and after the repair, .json the same data, no \
+                         extension both; a defect map of the confirmed errors (.map) is \
+                         written beside it for paint-out",
+                    )
+                    .mutable_ready()
+                    .build(),
                 glib::ParamSpecEnum::builder_with_default("calibrate", CalibrateMode::Off)
                     .nick("Calibrate")
                     .blurb(
@@ -483,6 +506,7 @@ impl ObjectImpl for DefectFix {
                 lock(&self.settings).hold_first_frame = value.get().unwrap_or(true)
             }
             "map-output" => lock(&self.settings).map_output = value.get().unwrap_or(None),
+            "report" => lock(&self.qc).set_path(value.get().unwrap_or(None)),
             "calibrate" => {
                 lock(&self.settings).calibrate = value.get().unwrap_or(CalibrateMode::Off)
             }
@@ -508,6 +532,7 @@ impl ObjectImpl for DefectFix {
             "learn" => settings.learn.to_value(),
             "hold-first-frame" => settings.hold_first_frame.to_value(),
             "map-output" => settings.map_output.to_value(),
+            "report" => lock(&self.qc).path().to_value(),
             "calibrate" => settings.calibrate.to_value(),
             "calibration-frames" => settings.calibration_frames.to_value(),
             _ => glib::Value::from_type(pspec.value_type()),
@@ -551,6 +576,7 @@ impl BaseTransformImpl for DefectFix {
         let map = load_map(path.as_deref())
             .map_err(|e| gst::error_msg!(gst::ResourceError::OpenRead, ("{}", e)))?;
         *lock(&self.map) = map;
+        self.qc_start()?;
         self.running.store(true, Ordering::SeqCst);
         Ok(())
     }
@@ -559,6 +585,7 @@ impl BaseTransformImpl for DefectFix {
         self.running.store(false, Ordering::SeqCst);
         *lock(&self.outgoing) = Outgoing::default();
         self.close_stream();
+        self.qc_stop();
         Ok(())
     }
 
@@ -591,6 +618,8 @@ impl BaseTransformImpl for DefectFix {
         }
         // A caps change starts afresh; what was learned so far is kept on disk first.
         self.close_stream();
+        let repairs = lock(&self.settings).mode == RunMode::Correct;
+        self.qc_caps(incaps, repairs);
         let stream = Stream::for_caps(incaps)
             .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
         gst::debug!(

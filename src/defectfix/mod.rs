@@ -12,6 +12,7 @@ use gst::prelude::*;
 
 mod imp;
 mod messages;
+mod qc;
 mod sensor;
 mod settings;
 mod stream;

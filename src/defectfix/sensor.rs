@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use super::messages::{self, CalibrationStep, FrameCounts, Position, StreamSummary};
+use super::qc::QcView;
 use super::settings::Settings;
 use super::stream::{Processed, StreamProcessor};
 use super::{CAT, CalibrateMode, RunMode};
@@ -222,6 +223,10 @@ impl StreamProcessor for SensorProcessor {
     /// Nothing of the engine's or the learner's state depends on the frame just before
     /// the next: what was learned stays.
     fn discontinuity(&mut self) {}
+
+    fn qc_view(&self) -> QcView<'_> {
+        QcView::Sensor(self.engine.defects())
+    }
 
     fn frames(&self) -> u64 {
         self.frames

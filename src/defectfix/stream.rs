@@ -57,6 +57,9 @@ pub trait StreamProcessor: Send {
     /// comes just before the next one.
     fn discontinuity(&mut self);
 
+    /// What the QC report reads of the frame just processed.
+    fn qc_view(&self) -> super::qc::QcView<'_>;
+
     /// Frames processed.
     fn frames(&self) -> u64;
 
@@ -106,6 +109,20 @@ pub struct Done {
     /// What processing the buffer produced.
     pub processed: Processed,
 }
+
+/// Where a buffer is when [`Stream::frame`] shows it to its observer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Processed, and going out.
+    Processed,
+    /// Processed, and held back until the next frame.
+    Held,
+    /// The held frame, revisited with what the frame after it confirmed.
+    Revisited,
+}
+
+/// Sees each buffer right after the processor is done with it (the QC report).
+pub type Observer<'a> = dyn FnMut(&dyn StreamProcessor, &gst::BufferRef, Stage) + 'a;
 
 /// The element's state for one negotiated stream.
 pub struct Stream {
@@ -167,11 +184,13 @@ impl Stream {
     /// Processes one buffer. With `hold`, the first of the stream or after a jump is
     /// held back; a frame held before this one is revisited and released with it (or,
     /// when this one is a jump, released as it was).
+    /// `observe` sees the buffer once processed, and the held one once revisited.
     pub fn frame(
         &mut self,
         buf: &mut gst::BufferRef,
         settings: &Settings,
         hold: bool,
+        observe: &mut Observer<'_>,
     ) -> Result<Done, gst::ErrorMessage> {
         let discont = buf.flags().contains(gst::BufferFlags::DISCONT);
         let fresh = self.fresh || discont;
@@ -186,6 +205,8 @@ impl Stream {
         self.fresh = false;
         let hold = hold && fresh;
         done.processed = self.processor.process(buf, settings, hold)?;
+        let stage = if hold { Stage::Held } else { Stage::Processed };
+        observe(self.processor.as_ref(), buf, stage);
         if hold {
             let copy = buf
                 .copy_deep()
@@ -194,6 +215,9 @@ impl Stream {
             done.held = true;
         } else if done.released.is_none() {
             done.released = self.release(settings, true)?;
+            if let Some((held, _)) = &done.released {
+                observe(self.processor.as_ref(), held, Stage::Revisited);
+            }
         }
         Ok(done)
     }

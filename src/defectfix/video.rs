@@ -14,6 +14,7 @@ use std::sync::Arc;
 use gst_video::prelude::*;
 
 use super::messages::{self, FrameCounts, Position, StreamSummary};
+use super::qc::QcView;
 use super::settings::Settings;
 use super::stream::{Processed, StreamProcessor, bad_buffer};
 use super::{CAT, DetectionMode, RunMode};
@@ -163,6 +164,10 @@ impl StreamProcessor for VideoProcessor {
     ) -> Option<MapPlacement> {
         self.offset = offset;
         self.processor.set_map(map, offset.0, offset.1)
+    }
+
+    fn qc_view(&self) -> QcView<'_> {
+        QcView::Video(&self.processor)
     }
 
     fn discontinuity(&mut self) {

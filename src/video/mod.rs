@@ -258,6 +258,12 @@ impl Processor {
         &self.spots
     }
 
+    /// The samples the last frame's repair wrote (or would have written, in detect
+    /// mode): component, position in that component's grid, new value.
+    pub(crate) fn writes(&self) -> &[repair::Write] {
+        &self.writes
+    }
+
     /// The spots the spatial test found in the last frame, confirmed or not.
     pub fn candidates(&self) -> &[Candidate] {
         &self.candidates

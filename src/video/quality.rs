@@ -6,8 +6,8 @@
 //! where framing puts the action and the viewer looks; a faint spot close to its
 //! surroundings, or one in a corner of a bright busy picture, is minor.
 
-/// The same three grades as the Bayer path's QC report.
-pub use crate::report::Severity;
+/// The same three grades, and reasons, as the Bayer path's QC report.
+pub use crate::report::{Reason, Severity};
 
 /// A deviation (fraction of the range) that is severe anywhere.
 pub const SEVERE_DEVIATION: f64 = 0.25;
@@ -60,6 +60,33 @@ pub fn severity(v: &Visibility) -> Severity {
     }
 }
 
+/// Why [`severity`] grades a spot as it does (`reason(v).severity() == severity(v)`).
+pub fn reason(v: &Visibility) -> Reason {
+    let deviation = v.luma.max(v.chroma);
+    let contrast = if v.bright {
+        v.luma / v.level.max(DARK_FLOOR)
+    } else {
+        0.0
+    };
+    if deviation >= VISIBLE_DEVIATION && contrast >= 1.0 {
+        Reason::BrightOnDark
+    } else if deviation >= SEVERE_DEVIATION {
+        Reason::FarOff
+    } else if deviation >= VISIBLE_DEVIATION && v.central {
+        Reason::OnSubject
+    } else if deviation >= VISIBLE_DEVIATION {
+        if v.chroma > v.luma {
+            Reason::Colour
+        } else {
+            Reason::Visible
+        }
+    } else if contrast >= 0.5 {
+        Reason::OnDarkArea
+    } else {
+        Reason::Faint
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +131,31 @@ mod tests {
             Severity::Severe
         );
         assert!(is_central(50, 50, 100, 100) && !is_central(10, 50, 100, 100));
+    }
+
+    #[test]
+    fn the_reason_gives_the_severity() {
+        let steps = [0.0, 0.01, 0.03, 0.05, 0.08, 0.2, 0.25, 0.5];
+        let levels = [0.0, 0.02, 0.06, 0.1, 0.3, 0.9];
+        for luma in steps {
+            for chroma in steps {
+                for level in levels {
+                    for bright in [false, true] {
+                        for central in [false, true] {
+                            let v = vis(luma, chroma, level, bright, central);
+                            assert_eq!(reason(&v).severity(), severity(&v), "{v:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            reason(&vis(0.08, 0.0, 0.06, true, false)),
+            Reason::BrightOnDark
+        );
+        assert_eq!(reason(&vis(0.08, 0.0, 0.6, true, true)), Reason::OnSubject);
+        assert_eq!(reason(&vis(0.01, 0.12, 0.5, false, false)), Reason::Colour);
+        assert_eq!(reason(&vis(0.4, 0.0, 0.9, true, true)), Reason::FarOff);
+        assert_eq!(reason(&vis(0.02, 0.0, 0.5, false, false)), Reason::Faint);
     }
 }
