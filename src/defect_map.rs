@@ -231,39 +231,7 @@ impl DefectMap {
     /// Saves the map to `path` atomically: writes a temporary file in the same
     /// directory, syncs it, then renames it over `path`.
     pub fn save(&self, path: &Path, header: &str) -> io::Result<()> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-        let file_name = path.file_name().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("'{}' does not name a file", path.display()),
-            )
-        })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp_name = OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(
-            ".{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let tmp = dir.join(tmp_name);
-
-        let result = (|| {
-            let mut file = fs::File::create_new(&tmp)?;
-            self.write_to(&mut file, header)?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            // Best effort: the temporary file may not even exist.
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+        write_atomically(path, |file| self.write_to(file, header))
     }
 
     /// Places the map on a frame of `width`×`height` whose top-left pixel is sensor pixel (offset_x, offset_y).
@@ -737,6 +705,51 @@ impl PlacedMap {
         self.installed = map.map(|m| (std::sync::Arc::clone(m), offset_x, offset_y));
         Some(placement)
     }
+}
+
+/// Writes a file whole or not at all: `write` fills a new temporary file beside
+/// `path`, which is synced and renamed over `path`; on failure it is removed.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
+    let tmp = temp_path_beside(path)?;
+    let result = (|| {
+        let mut file = fs::File::create_new(&tmp)?;
+        write(&mut file)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file may not even exist.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A fresh temporary name beside `path` (`.NAME.PID.N.tmp` in its folder), for files
+/// written whole and then renamed over `path`, so a reader never sees half of one.
+pub(crate) fn temp_path_beside(path: &Path) -> io::Result<std::path::PathBuf> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("'{}' does not name a file", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    Ok(dir.join(tmp_name))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{init, make_frame};
+use common::{finish_at_eos, init, make_frame};
 use gst::prelude::*;
 use gst_video::prelude::*;
 use gstdefectfix::format::FrameFormat;
@@ -234,12 +234,7 @@ fn a_mapped_error_in_correct_mode_is_from_the_map_and_both_files_are_written() {
     assert!(!page.contains("<script"));
     assert!(!page.contains("http://") && !page.contains("https://"));
     // No temporary file is left beside the report.
-    let left: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
+    let left = temporary_files(&dir);
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -532,16 +527,7 @@ fn encode(info: &gst_video::VideoInfo, frames: Vec<gst::Buffer>, tail: &str, pat
         src.push_buffer(buf).unwrap();
     }
     src.end_of_stream().unwrap();
-    let bus = pipeline.bus().unwrap();
-    let msg = bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(30),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    );
-    assert!(matches!(
-        msg.map(|m| m.type_()),
-        Some(gst::MessageType::Eos)
-    ));
-    pipeline.set_state(gst::State::Null).unwrap();
+    finish_at_eos(&pipeline, 30);
 }
 
 #[test]
@@ -666,15 +652,7 @@ fn the_command_names_the_file_when_it_cannot_check() {
     ))
     .unwrap();
     pipeline.set_state(gst::State::Playing).unwrap();
-    let eos = pipeline.bus().unwrap().timed_pop_filtered(
-        gst::ClockTime::from_seconds(30),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    );
-    assert!(matches!(
-        eos.map(|m| m.type_()),
-        Some(gst::MessageType::Eos)
-    ));
-    pipeline.set_state(gst::State::Null).unwrap();
+    finish_at_eos(&pipeline, 30);
     let (code, _, stderr) = run_qc(&[wav.to_str().unwrap(), "--report", report_s, "-q"]);
     assert_eq!(code, 2);
     assert!(
@@ -686,11 +664,16 @@ fn the_command_names_the_file_when_it_cannot_check() {
     for name in ["qc.html", "qc.map"] {
         assert!(!dir.join(name).exists(), "{name} left behind");
     }
-    let left: Vec<_> = std::fs::read_dir(&dir)
+    let left = temporary_files(&dir);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Names of the temporary files left in `dir`.
+fn temporary_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tmp"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+        .collect()
 }

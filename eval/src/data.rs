@@ -55,79 +55,17 @@ const fn raw(
 }
 
 /// The natural frames of the shared data set with their real depth, pattern and levels.
+#[rustfmt::skip]
 pub const NATURAL: &[RawFrame] = &[
-    raw(
-        "natural/infiniteisp_Indoor1_2592x1536_8bit_GRBG.raw",
-        2592,
-        1536,
-        "grbg",
-        12,
-        255,
-    ),
-    raw(
-        "natural/infiniteisp_Outdoor1_2592x1536_8bit_GRBG.raw",
-        2592,
-        1536,
-        "grbg",
-        12,
-        255,
-    ),
-    raw(
-        "natural/infiniteisp_Outdoor2_2592x1536_8bit_GRBG.raw",
-        2592,
-        1536,
-        "grbg",
-        12,
-        255,
-    ),
-    raw(
-        "natural/infiniteisp_Outdoor3_2592x1536_8bit_GRBG.raw",
-        2592,
-        1536,
-        "grbg",
-        12,
-        255,
-    ),
-    raw(
-        "natural/infiniteisp_Outdoor4_2592x1536_8bit_GRBG.raw",
-        2592,
-        1536,
-        "grbg",
-        12,
-        255,
-    ),
-    raw(
-        "natural/openisp_test_1920x1080_10bit_RGGB.raw",
-        1920,
-        1080,
-        "rggb10le",
-        0,
-        1023,
-    ),
-    raw(
-        "natural/halide_bayer_small_256x344_10bit_GRBG.raw",
-        256,
-        344,
-        "grbg10le",
-        25,
-        1023,
-    ),
-    raw(
-        "natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB.raw",
-        768,
-        512,
-        "rggb14le",
-        600,
-        15520,
-    ),
-    raw(
-        "natural/canon550d_colorchart_1888x1182_14bit_RGGB.raw",
-        1888,
-        1182,
-        "rggb14le",
-        2056,
-        15000,
-    ),
+    raw("natural/infiniteisp_Indoor1_2592x1536_8bit_GRBG.raw", 2592, 1536, "grbg", 12, 255),
+    raw("natural/infiniteisp_Outdoor1_2592x1536_8bit_GRBG.raw", 2592, 1536, "grbg", 12, 255),
+    raw("natural/infiniteisp_Outdoor2_2592x1536_8bit_GRBG.raw", 2592, 1536, "grbg", 12, 255),
+    raw("natural/infiniteisp_Outdoor3_2592x1536_8bit_GRBG.raw", 2592, 1536, "grbg", 12, 255),
+    raw("natural/infiniteisp_Outdoor4_2592x1536_8bit_GRBG.raw", 2592, 1536, "grbg", 12, 255),
+    raw("natural/openisp_test_1920x1080_10bit_RGGB.raw", 1920, 1080, "rggb10le", 0, 1023),
+    raw("natural/halide_bayer_small_256x344_10bit_GRBG.raw", 256, 344, "grbg10le", 25, 1023),
+    raw("natural/mushfiqulalam_DSC_1339_768x512_14bit_RGGB.raw", 768, 512, "rggb14le", 600, 15520),
+    raw("natural/canon550d_colorchart_1888x1182_14bit_RGGB.raw", 1888, 1182, "rggb14le", 2056, 15000),
 ];
 
 impl RawFrame {

@@ -14,11 +14,9 @@ pub mod render;
 pub mod timecode;
 
 use std::collections::{BTreeSet, HashMap};
-use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::defect_map::{DefectMap, Entry};
 use crate::report::{Reason, Severity};
@@ -464,7 +462,7 @@ impl Target {
     /// each folder): a missing or read-only folder shows before the stream runs.
     pub fn check(&self) -> Result<(), WriteError> {
         for path in self.files() {
-            let tmp = temp_name(path).map_err(|source| WriteError {
+            let tmp = crate::defect_map::temp_path_beside(path).map_err(|source| WriteError {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -514,44 +512,12 @@ impl std::error::Error for WriteError {
     }
 }
 
-/// A temporary name beside `path`: `.NAME.PID.N.tmp` in its folder.
-fn temp_name(path: &Path) -> io::Result<PathBuf> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("'{}' does not name a file", path.display()),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = OsString::from(".");
-    tmp.push(name);
-    tmp.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok(dir.join(tmp))
-}
-
 /// Writes `data` to a temporary file beside `path`, then renames it over `path`.
 fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
-    let tmp = temp_name(path)?;
-    let result = (|| {
+    crate::defect_map::write_atomically(path, |file| {
         use io::Write as _;
-        let mut file = fs::File::create_new(&tmp)?;
-        file.write_all(data)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+        file.write_all(data)
+    })
 }
 
 #[cfg(test)]

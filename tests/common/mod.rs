@@ -140,3 +140,20 @@ pub fn app_ends(
     );
     (src, sink, frames)
 }
+
+/// Waits up to `seconds` for the end of `pipeline`'s stream, asserts it ended without
+/// an error, and stops the pipeline.
+#[allow(dead_code)]
+pub fn finish_at_eos(pipeline: &gst::Element, seconds: u64) {
+    use gst::prelude::*;
+    let bus = pipeline.bus().expect("bus");
+    let msg = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(seconds),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    assert!(
+        matches!(msg.as_ref().map(|m| m.type_()), Some(gst::MessageType::Eos)),
+        "{msg:?}"
+    );
+    pipeline.set_state(gst::State::Null).expect("stop");
+}
