@@ -9,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
 use gstdefectfix::exec::KernelPath;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 
 /// Deterministic textured content (xorshift noise on a gradient).

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds};
 

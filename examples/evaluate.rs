@@ -22,7 +22,7 @@ use defectfix_eval::{
 };
 use gstdefectfix::detect::Tuning;
 use gstdefectfix::engine::Engine;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 struct Options {
     data: PathBuf,

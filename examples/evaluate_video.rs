@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 use defectfix_eval::video::{self as eval, FrameScore, Pan, Planes};
 use gst::prelude::*;
 use gst_video::prelude::*;
+use gstdefectfix::frame::VideoLayout;
 use gstdefectfix::sim::Kinds;
-use gstdefectfix::video::{Layout, Settings};
+use gstdefectfix::video::Settings;
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -45,7 +46,7 @@ pub struct Options {
     /// Positions whose neighbourhood is printed on the last frame (clean / defective /
     /// repaired, every component).
     pub dump: Vec<(usize, usize)>,
-    /// Frame (1-based) the dump shows (default: the last).
+    /// VideoFrame (1-based) the dump shows (default: the last).
     pub dump_at: Option<usize>,
     /// Positions whose track is printed frame by frame.
     pub trace: Vec<(u32, u32)>,
@@ -315,7 +316,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
             },
         )?;
         for format in &o.formats {
-            let layout = Layout::parse(format, o.width as i64, o.height as i64)
+            let layout = VideoLayout::parse(format, o.width as i64, o.height as i64)
                 .map_err(|e| e.to_string())?;
             let (c, cosited) = convert_with_site(&clean, o.width, o.height, cfa, format)?;
             let layout = layout.with_cosited_chroma(cosited);
@@ -459,7 +460,7 @@ fn diagnose(
 }
 
 /// Prints the neighbourhood of (`x`, `y`) in every component of the three frames.
-fn dump(layout: Layout, frames: [&Planes; 3], x: usize, y: usize) -> Result<(), String> {
+fn dump(layout: VideoLayout, frames: [&Planes; 3], x: usize, y: usize) -> Result<(), String> {
     for (c, k) in layout.components().iter().enumerate() {
         let (w, h) = layout.comp_size(c);
         let (cx, cy) = (x >> k.sx, y >> k.sy);

@@ -42,7 +42,7 @@ fn parse_args() -> Result<Args, String> {
                     w.parse().map_err(|_| usage())?,
                     h.parse().map_err(|_| usage())?,
                 );
-                let fmt = gstdefectfix::format::FrameFormat::parse(
+                let fmt = gstdefectfix::frame::FrameFormat::parse(
                     if format.starts_with("GRAY") {
                         "video/x-raw"
                     } else {

@@ -21,7 +21,7 @@ use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
 use crate::detect::{COLD, Detector, Found, HOT, NoiseModel, Scratch, Tuning};
 use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 
 /// What the element does with the defects it finds.

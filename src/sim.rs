@@ -37,7 +37,7 @@ use std::fmt;
 
 use crate::correct::Mask;
 use crate::defect_map::{DefectMap, Entry};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::FrameMut;
 
 /// The kinds of defect the simulator may place, as a bit set.

@@ -11,7 +11,7 @@ use gstdefectfix::calibrate::{
 };
 use gstdefectfix::defect_map::Entry;
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::SplitMix64;
 

@@ -15,8 +15,8 @@ use gst::prelude::*;
 use gstdefectfix::correct::Mask;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::defectsim::DefectKinds;
-use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::frame::FrameRef;
+use gstdefectfix::frame::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::sim;
 
 /// Frames each `appsink` of a pipeline received, by sink name.

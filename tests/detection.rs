@@ -10,7 +10,7 @@ use gst::prelude::*;
 use gstdefectfix::detect::{Detector, Found, NoiseModel, Scratch, Tuning};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
 use gstdefectfix::exec::KernelPath;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::SplitMix64;
 

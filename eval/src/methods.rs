@@ -4,7 +4,7 @@
 
 use gstdefectfix::correct::{Mask, estimate};
 use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 
 use crate::data::Levels;

@@ -14,7 +14,7 @@ use super::{CAT, CalibrateMode, RunMode};
 use crate::calibrate::{CalibrationKind, Calibrator};
 use crate::defect_map::{DefectMap, Entry, MapPlacement};
 use crate::engine::{self, Engine};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 use crate::report::{self, Summary};
 use crate::temporal::Learner;

@@ -46,8 +46,8 @@ pub mod kernel;
 pub mod noise;
 
 use crate::exec::KernelPath;
-use crate::format::{Cfa, Channel, FrameFormat, Sample};
 use crate::frame::FrameRef;
+use crate::frame::{Cfa, Channel, FrameFormat, SampleEncoding};
 pub use kernel::{COLD, HOT, RowParams};
 pub use noise::{NoiseEstimator, NoiseModel};
 
@@ -569,7 +569,7 @@ impl Detector {
 struct Px<'a> {
     data: &'a [u8],
     stride: usize,
-    sample: Sample,
+    sample: SampleEncoding,
 }
 
 impl<'a> Px<'a> {
@@ -586,12 +586,13 @@ impl<'a> Px<'a> {
     fn get(&self, x: usize, y: usize) -> u16 {
         let at = y * self.stride;
         match self.sample {
-            Sample::U8 => u16::from(self.data[at + x]),
-            Sample::U16Le => {
+            SampleEncoding::U8 => u16::from(self.data[at + x]),
+            // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
                 let at = at + 2 * x;
                 u16::from_le_bytes([self.data[at], self.data[at + 1]])
             }
-            Sample::U16Be => {
+            SampleEncoding::U16Be => {
                 let at = at + 2 * x;
                 u16::from_be_bytes([self.data[at], self.data[at + 1]])
             }
@@ -715,17 +716,18 @@ fn decode_row_body(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
     let bytes = &frame.data()[start..start + f.row_bytes()];
     let row = &mut dst[2..2 + w];
     match f.sample {
-        Sample::U8 => {
+        SampleEncoding::U8 => {
             for (d, &s) in row.iter_mut().zip(bytes) {
                 *d = u16::from(s);
             }
         }
-        Sample::U16Le => {
+        // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+        SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);
             }
         }
-        Sample::U16Be => {
+        SampleEncoding::U16Be => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_be_bytes([s[0], s[1]]);
             }

@@ -26,8 +26,8 @@
 //! of the ring, a necessary condition of the full test) that the compiler vectorises,
 //! and the full test on the few samples the prefilter keeps.
 
-use super::layout::Frame;
 use crate::exec::KernelPath;
+use crate::frame::VideoFrame;
 
 /// The constants of the spatial test; [`Tuning::sensitivity`] divides every margin.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -203,7 +203,7 @@ pub fn full_test(rows: [&[u16]; 5], x: usize, p: &PlaneParams) -> Option<(bool, 
 
 /// How far sample (`x`, `y`) of component `c` stands from the median of its 16-sample
 /// ring (signed; ring samples outside the plane are left out). `None` outside the plane.
-pub fn stand_out(frame: &Frame<'_>, c: usize, x: usize, y: usize) -> Option<i32> {
+pub fn stand_out(frame: &VideoFrame<'_>, c: usize, x: usize, y: usize) -> Option<i32> {
     let (w, h) = frame.layout().comp_size(c);
     if x >= w || y >= h {
         return None;
@@ -231,7 +231,7 @@ pub fn stand_out(frame: &Frame<'_>, c: usize, x: usize, y: usize) -> Option<i32>
 /// The full test at sample (`x`, `y`) of component `c`, read straight from the frame
 /// (for single positions; `None` also within 2 of the plane's border).
 pub fn spot_at(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     x: usize,
     y: usize,
@@ -274,7 +274,7 @@ pub struct Scratch {
 /// hits.
 #[allow(clippy::too_many_arguments)] // the rows, their plane's parameters, the path, the buffers
 pub fn detect_rows(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
@@ -301,7 +301,7 @@ pub fn detect_rows(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn detect_rows_avx2(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
@@ -317,7 +317,7 @@ unsafe fn detect_rows_avx2(
 /// arithmetic as [`prefilter_row`]) and then the full test. Written for clarity; the
 /// tests hold every vectorised build to it.
 pub fn detect_rows_scalar(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
@@ -357,7 +357,7 @@ pub fn detect_rows_scalar(
 
 /// [`prefilter_row`]'s flags for the one sample (`x`, `y`) of component `c`
 /// (2 ≤ `x` < w − 2, 2 ≤ `y` < h − 2).
-fn prefilter_sample(frame: &Frame<'_>, c: usize, x: usize, y: usize, base: i32) -> u8 {
+fn prefilter_sample(frame: &VideoFrame<'_>, c: usize, x: usize, y: usize, base: i32) -> u8 {
     let subset = [
         (x - 2, y - 2),
         (x, y - 2),
@@ -392,7 +392,7 @@ fn prefilter_of(centre: u16, subset: [u16; 8], base: i32) -> u8 {
 
 #[inline(always)]
 fn detect_rows_body(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
@@ -467,7 +467,7 @@ fn detect_rows_body(
 /// `|2v − l − r|` on up to 64 rows spread over the plane, scaled to a standard
 /// deviation (for white Gaussian noise the 25th percentile of that difference is
 /// 0.78 σ). The low percentile keeps texture and edges, which fill the upper tail, out.
-pub fn estimate_sigma(frame: &Frame<'_>, c: usize) -> f64 {
+pub fn estimate_sigma(frame: &VideoFrame<'_>, c: usize) -> f64 {
     let (w, h) = frame.layout().comp_size(c);
     if w < 3 || h == 0 {
         return 0.0;
@@ -500,7 +500,7 @@ pub fn estimate_sigma(frame: &Frame<'_>, c: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::layout::{FrameMut, Layout, VIDEO_FORMATS};
+    use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 
     fn rows_of(plane: &[u16], w: usize, y: usize) -> [&[u16]; 5] {
         [0, 1, 2, 3, 4].map(|k| &plane[(y - 2 + k) * w..(y - 1 + k) * w])
@@ -555,7 +555,7 @@ mod tests {
     /// padding and in the unused bits of 10-bit words included), 1 random samples over
     /// the whole range, 2 a level of low noise with rare spots of either sign (many
     /// samples near the margins).
-    fn random_planes(layout: Layout, fill: u32, rng: &mut Rng) -> (Vec<Vec<u8>>, [usize; 3]) {
+    fn random_planes(layout: VideoLayout, fill: u32, rng: &mut Rng) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         if fill == 0 {
             for b in planes.iter_mut().flatten() {
@@ -564,7 +564,7 @@ mod tests {
             return (planes, strides);
         }
         let max = u32::from(layout.max_value());
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for c in 0..layout.components().len() {
             let (w, h) = layout.comp_size(c);
             let level = rng.below(max + 1);
@@ -594,13 +594,13 @@ mod tests {
         for (i, format) in VIDEO_FORMATS.iter().enumerate() {
             for (w, h) in [(97, 41), (5, 5), (6, 9), (64, 18), (133, 70)] {
                 for seed in 0..3u32 {
-                    let layout = Layout::parse(format, w, h).unwrap();
+                    let layout = VideoLayout::parse(format, w, h).unwrap();
                     let mut rng = Rng(0x9E37_79B9 ^ (i as u32 * 7919 + seed * 104_729 + w as u32));
                     let fill = seed % 3;
                     let (planes, strides) = random_planes(layout, fill, &mut rng);
                     let plane = |k: usize| planes.get(k).map_or(&[][..], |v| v.as_slice());
                     let frame =
-                        Frame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap();
+                        VideoFrame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap();
                     let max = i32::from(layout.max_value());
                     for params in [
                         PlaneParams { base: 1, beta: 0 },

@@ -6,9 +6,9 @@
 use std::path::{Path as FsPath, PathBuf};
 use std::time::{Duration, Instant};
 
-use gst::prelude::*;
 use crate::data::{NATURAL, RawFrame};
-use gstdefectfix::format::FrameFormat;
+use gst::prelude::*;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::mix64;
 
