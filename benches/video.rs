@@ -10,7 +10,7 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::frame::{VideoFrameMut, VideoLayout};
-use gstdefectfix::video::{Processor, Settings};
+use gstdefectfix::video::{Processor, VideoSettings};
 
 /// A natural-looking picture: smooth shading, fine texture, mild noise in luma, smooth
 /// chroma, and a few hot spots (3×3, coloured) at a density of 1e-4.
@@ -71,7 +71,7 @@ fn video(c: &mut Criterion) {
                 })
             });
             let mut processor = Processor::new(layout);
-            let settings = Settings::default();
+            let settings = VideoSettings::default();
             let mut work = src.clone();
             group.bench_function(format!("{id}/defectfix"), |b| {
                 b.iter(|| {
@@ -81,9 +81,9 @@ fn video(c: &mut Criterion) {
                 })
             });
             // Detection off, 1000 mapped spots: the cost follows the map.
-            let off = Settings {
+            let off = VideoSettings {
                 detection: false,
-                ..Settings::default()
+                ..VideoSettings::default()
             };
             let mut idle = Processor::new(layout);
             let entries = (0..1000i64)

@@ -385,7 +385,7 @@ const KIND_ORDER: [&str; 7] = [
     "line pixels",
 ];
 
-fn kind_name(d: &sim::Defect) -> &'static str {
+fn kind_name(d: &sim::SimDefect) -> &'static str {
     match (d.class, d.fault) {
         (Class::Pair, _) => "pair pixels",
         (Class::Cluster, _) => "cluster pixels",

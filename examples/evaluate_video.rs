@@ -22,7 +22,7 @@ use gst::prelude::*;
 use gst_video::prelude::*;
 use gstdefectfix::frame::VideoLayout;
 use gstdefectfix::sim::Kinds;
-use gstdefectfix::video::Settings;
+use gstdefectfix::video::VideoSettings;
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -38,7 +38,7 @@ pub struct Options {
     pub density: f64,
     pub seed: u64,
     pub kinds: Kinds,
-    pub settings: Settings,
+    pub settings: VideoSettings,
     pub frames_table: bool,
     /// Print, on the last frame, why each visible spot was missed and where the false
     /// changes are.
@@ -75,7 +75,7 @@ impl Default for Options {
                 .union(Kinds::DEAD)
                 .union(Kinds::STUCK)
                 .union(Kinds::WEAK),
-            settings: Settings::default(),
+            settings: VideoSettings::default(),
             frames_table: false,
             diagnose: false,
             dump: Vec::new(),
@@ -401,7 +401,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
 fn diagnose(
     scene: &str,
     format: &str,
-    defects: &[gstdefectfix::sim::Defect],
+    defects: &[gstdefectfix::sim::SimDefect],
     p: &gstdefectfix::video::Processor,
     detail: &eval::ScoreDetail,
 ) {

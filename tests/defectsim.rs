@@ -384,7 +384,7 @@ fn same_seed_gives_the_same_map_on_every_format() {
     let text = String::from_utf8(reference.clone()).unwrap();
     assert!(text.contains("row ") && text.contains("col "), "{text}");
     // The map is what the library's model says.
-    let layout = sim::Layout::generate(
+    let layout = sim::DefectLayout::generate(
         w as usize,
         h as usize,
         &sim::Config {

@@ -25,7 +25,7 @@ use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 use gstdefectfix::frame::{LayoutError, VideoFrame, VideoFrameMut, VideoLayout};
 use gstdefectfix::sim::{Config, DefectSet, Kinds};
-use gstdefectfix::video::{Processor, Settings};
+use gstdefectfix::video::{Processor, VideoSettings};
 
 /// A frame's memory planes with their strides (as [`VideoLayout::alloc`] gives).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -344,7 +344,7 @@ pub fn run_sequence(
     layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
 ) -> Result<Vec<FrameScore>, String> {
     run_sequence_with(layout, clean, defective, settings, |_, _, _, _| {})
 }
@@ -356,7 +356,7 @@ pub fn run_sequence_with(
     layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
     inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
 ) -> Result<Vec<FrameScore>, String> {
     run_sequence_mapped(layout, clean, defective, settings, None, true, inspect)
@@ -367,7 +367,7 @@ pub fn run_sequence_with(
 pub fn learn_map(
     layout: VideoLayout,
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
 ) -> Result<DefectMap, String> {
     let mut processor = Processor::new(layout);
     for d in defective {
@@ -387,7 +387,7 @@ pub fn run_sequence_mapped(
     layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
     map: Option<Arc<DefectMap>>,
     hold_first: bool,
     mut inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),

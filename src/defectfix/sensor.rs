@@ -53,7 +53,7 @@ impl SensorProcessor {
 
     /// One frame through the engine and, with `learn`, the learner.
     fn repair(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> Processed {
-        let run = engine::Settings {
+        let run = engine::SensorSettings {
             detection: settings.detection.into(),
             sensitivity: settings.sensitivity,
             n_threads: settings.n_threads as usize,
@@ -77,7 +77,7 @@ impl SensorProcessor {
 
     /// Shows the frame just repaired to the learner, and hands what it learned to the
     /// engine for the next frame.
-    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::Settings) {
+    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::SensorSettings) {
         // Every few frames, a more sensitive look seeds tracks for faint defects (a dead
         // pixel in a dark area) that the repair's own test misses.
         let seeds: Vec<(u32, u32)> = if self.frames.is_multiple_of(SEED_EVERY) {
@@ -114,7 +114,7 @@ impl SensorProcessor {
     }
 
     /// The counts of the last frame's message.
-    fn counts(&self, report: &engine::FrameReport, mode: RunMode) -> FrameCounts {
+    fn counts(&self, report: &engine::SensorFrameReport, mode: RunMode) -> FrameCounts {
         let defects = self.engine.defects();
         let white = self.engine.format().max_value();
         let positions = (mode == RunMode::Detect).then(|| {

@@ -20,7 +20,7 @@ use super::{CAT, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 use crate::report::{Sighting, Summary};
-use crate::video::{FrameReport, Processor, Spot, SpotSource};
+use crate::video::{Processor, Spot, SpotSource, VideoFrameReport};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
 pub fn video_caps() -> gst::Caps {
@@ -77,7 +77,7 @@ impl VideoProcessor {
     /// lists: the same fields as on sensor streams (`learned` counts confirmed spots,
     /// `dynamic` the candidates, `defects` the spots repaired) plus `samples`, and in
     /// detect mode the component that shows each spot most.
-    fn counts(&self, frame: u64, report: &FrameReport, mode: RunMode) -> FrameCounts {
+    fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
         let positions = (mode == RunMode::Detect).then(|| {
             spots
@@ -115,7 +115,7 @@ impl VideoProcessor {
     fn message(
         &self,
         frame: u64,
-        report: &FrameReport,
+        report: &VideoFrameReport,
         settings: &Settings,
     ) -> Option<FrameCounts> {
         settings
@@ -195,7 +195,7 @@ impl StreamProcessor for VideoProcessor {
             }
             None => {
                 self.summary.add([]);
-                FrameReport::default()
+                VideoFrameReport::default()
             }
         };
         Ok(self.message(frame, &report, settings))
@@ -227,8 +227,8 @@ impl StreamProcessor for VideoProcessor {
 }
 
 /// The processor's settings for one frame.
-fn video_settings(settings: &Settings) -> crate::video::Settings {
-    crate::video::Settings {
+fn video_settings(settings: &Settings) -> crate::video::VideoSettings {
+    crate::video::VideoSettings {
         detection: settings.detection == DetectionMode::Dynamic,
         sensitivity: settings.sensitivity,
         n_threads: settings.n_threads as usize,

@@ -17,7 +17,7 @@
 //!   ([`noise`]), so the defaults hold on 8- to 16-bit data of any sensor;
 //! - the texture margin `β·(max₂ − min₂)` follows the local spread of the neighbourhood,
 //!   so edges and fine detail (foliage, text, stars) raise the bar where they are;
-//! - one knob, [`Tuning::sensitivity`], scales every margin: 2 finds fainter defects and
+//! - one knob, [`DetectTuning::sensitivity`], scales every margin: 2 finds fainter defects and
 //!   touches more real detail, 0.5 the opposite.
 //!
 //! Two stages:
@@ -67,7 +67,7 @@ pub const DEFAULT_FLOOR: f64 = 0.03;
 
 /// The user-facing strength of detection and the constants it scales.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tuning {
+pub struct DetectTuning {
     /// 1 = defaults; larger finds fainter defects (all margins divided by it).
     pub sensitivity: f64,
     pub k: f64,
@@ -81,9 +81,9 @@ pub struct Tuning {
     pub colour_mode: u8,
 }
 
-impl Default for Tuning {
+impl Default for DetectTuning {
     fn default() -> Self {
-        Tuning {
+        DetectTuning {
             sensitivity: 1.0,
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
@@ -124,7 +124,7 @@ pub struct Params {
 
 impl Params {
     /// Parameters for frames of `format` with noise `model` and `tuning`.
-    pub fn new(format: &FrameFormat, model: &NoiseModel, tuning: &Tuning) -> Self {
+    pub fn new(format: &FrameFormat, model: &NoiseModel, tuning: &DetectTuning) -> Self {
         let s = if tuning.sensitivity.is_finite() {
             tuning.sensitivity.clamp(0.05, 20.0)
         } else {
@@ -182,7 +182,7 @@ pub struct Found {
 
 /// Per-worker buffers: five decoded rows and one row of flags.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub struct DetectScratch {
     ring: Vec<u16>,
     ring_rows: [usize; 5],
     flags: Vec<u8>,
@@ -215,13 +215,13 @@ impl Detector {
     }
 
     /// Measures the noise of `frame` and derives this frame's parameters.
-    pub fn prepare(&mut self, frame: &FrameRef<'_>, tuning: &Tuning) {
+    pub fn prepare(&mut self, frame: &FrameRef<'_>, tuning: &DetectTuning) {
         let model = self.estimator.estimate(frame);
         self.set_model(model, tuning);
     }
 
     /// Uses `model` (instead of measuring) for the next frames.
-    pub fn set_model(&mut self, model: NoiseModel, tuning: &Tuning) {
+    pub fn set_model(&mut self, model: NoiseModel, tuning: &DetectTuning) {
         self.model = model;
         let params = Params::new(&self.format, &model, tuning);
         if params != self.params || self.rows[0].a.len() != self.format.width {
@@ -479,7 +479,7 @@ impl Detector {
         y0: usize,
         y1: usize,
         path: KernelPath,
-        scratch: &mut Scratch,
+        scratch: &mut DetectScratch,
         out: &mut Vec<Found>,
     ) {
         let f = &self.format;
@@ -532,7 +532,7 @@ impl Detector {
                     scratch.ring_rows[slot] = r;
                 }
             }
-            let Scratch { ring, flags, .. } = scratch;
+            let DetectScratch { ring, flags, .. } = scratch;
             let rows = rows_at.map(|r| &ring[(r % 5) * stride..(r % 5 + 1) * stride]);
             let rp = &self.rows[y & 1];
             kernel::row(path, rows, rp, &self.params, mono, flags);
@@ -551,7 +551,7 @@ impl Detector {
 
     /// Scalar reference over a whole frame (tests and tools).
     pub fn detect_reference(&self, frame: &FrameRef<'_>, out: &mut Vec<Found>) {
-        let mut scratch = Scratch::default();
+        let mut scratch = DetectScratch::default();
         self.detect_rows(
             frame,
             0,

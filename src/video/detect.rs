@@ -29,9 +29,9 @@
 use crate::exec::KernelPath;
 use crate::frame::VideoFrame;
 
-/// The constants of the spatial test; [`Tuning::sensitivity`] divides every margin.
+/// The constants of the spatial test; [`SpotTuning::sensitivity`] divides every margin.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tuning {
+pub struct SpotTuning {
     /// 1 = defaults; 2 finds fainter spots (and more detail for the tracker to reject).
     pub sensitivity: f64,
     /// Noise multiple `k`.
@@ -49,9 +49,9 @@ pub const DEFAULT_BETA: f64 = 0.25;
 /// Default least excess (fraction of range).
 pub const DEFAULT_FLOOR: f64 = 0.02;
 
-impl Default for Tuning {
+impl Default for SpotTuning {
     fn default() -> Self {
-        Tuning {
+        SpotTuning {
             sensitivity: 1.0,
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
@@ -71,7 +71,7 @@ pub struct PlaneParams {
 
 impl PlaneParams {
     /// Parameters for a plane with noise `sigma` and largest value `max`.
-    pub fn new(tuning: &Tuning, sigma: f64, max: u16) -> Self {
+    pub fn new(tuning: &SpotTuning, sigma: f64, max: u16) -> Self {
         let s = if tuning.sensitivity.is_finite() {
             tuning.sensitivity.clamp(0.05, 20.0)
         } else {
@@ -259,7 +259,7 @@ pub fn spot_at(
 
 /// Scratch memory of one worker: unpacked rows and prefilter flags.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub struct SpotScratch {
     rows: Vec<u16>,
     flags: Vec<u8>,
 }
@@ -280,7 +280,7 @@ pub fn detect_rows(
     y1: usize,
     p: &PlaneParams,
     path: KernelPath,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     match path {
@@ -306,7 +306,7 @@ unsafe fn detect_rows_avx2(
     y0: usize,
     y1: usize,
     p: &PlaneParams,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     detect_rows_body(frame, c, y0, y1, p, scratch, out);
@@ -397,7 +397,7 @@ fn detect_rows_body(
     y0: usize,
     y1: usize,
     p: &PlaneParams,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     let (w, h) = frame.layout().comp_size(c);
@@ -620,7 +620,7 @@ mod tests {
                             total += twin.len();
                             for &path in &paths {
                                 // Uneven bands, one scratch for all of them.
-                                let mut scratch = Scratch::default();
+                                let mut scratch = SpotScratch::default();
                                 let mut hits = Vec::new();
                                 for y0 in (0..ch).step_by(13) {
                                     let y1 = (y0 + 13).min(ch);

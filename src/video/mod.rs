@@ -45,7 +45,7 @@ use std::sync::Arc;
 use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
 use crate::frame::{ComponentKind, VideoFrame, VideoFrameMut, VideoLayout};
-pub use detect::{Hit, PlaneParams, Scratch, Tuning};
+pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
 pub use quality::{Severity, Visibility};
 pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
 
@@ -68,10 +68,10 @@ use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
 
 /// Per-frame settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Settings {
+pub struct VideoSettings {
     /// Look for spots in every frame and confirm them over time (else: map only).
     pub detection: bool,
-    /// 1 = defaults; larger finds fainter spots (see [`Tuning::sensitivity`]).
+    /// 1 = defaults; larger finds fainter spots (see [`SpotTuning::sensitivity`]).
     pub sensitivity: f64,
     /// Worker threads at most (0 = the whole pool). The output does not depend on it.
     pub n_threads: usize,
@@ -79,9 +79,9 @@ pub struct Settings {
     pub mode: Mode,
 }
 
-impl Default for Settings {
+impl Default for VideoSettings {
     fn default() -> Self {
-        Settings {
+        VideoSettings {
             detection: true,
             sensitivity: 1.0,
             n_threads: 0,
@@ -140,7 +140,7 @@ pub struct Candidate {
 
 /// Counts for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FrameReport {
+pub struct VideoFrameReport {
     /// Spots the spatial test found (candidates, most of them detail).
     pub candidates: usize,
     /// Positions followed by the temporal stage.
@@ -173,14 +173,14 @@ pub struct Processor {
     layout: VideoLayout,
     bands: Vec<Band>,
     /// Unpacked rows and flags, one per worker thread of the pool.
-    scratch: PerThread<Scratch>,
+    scratch: PerThread<SpotScratch>,
     path: KernelPath,
     tracker: Tracker,
     motion: MotionMeter,
     moving: bool,
     context_comp: usize,
     mapped: PlacedMap,
-    tuning: Tuning,
+    tuning: SpotTuning,
     sigma: [f64; 3],
     candidates: Vec<Candidate>,
     spots: Vec<Spot>,
@@ -221,7 +221,7 @@ impl Processor {
             moving: false,
             context_comp,
             mapped: PlacedMap::default(),
-            tuning: Tuning::default(),
+            tuning: SpotTuning::default(),
             sigma: [0.0; 3],
             candidates: Vec::new(),
             spots: Vec::new(),
@@ -246,8 +246,8 @@ impl Processor {
     }
 
     /// Replaces the constants of the spatial test (experiments; `sensitivity` of the
-    /// per-frame [`Settings`] overrides `tuning.sensitivity`).
-    pub fn set_tuning(&mut self, tuning: Tuning) {
+    /// per-frame [`VideoSettings`] overrides `tuning.sensitivity`).
+    pub fn set_tuning(&mut self, tuning: SpotTuning) {
         self.tuning = tuning;
     }
 
@@ -364,7 +364,7 @@ impl Processor {
     fn limits(&self, sensitivity: f64) -> Limits {
         let max = self.layout.max_value();
         let ncomp = self.layout.components().len();
-        let tuning = Tuning {
+        let tuning = SpotTuning {
             sensitivity,
             ..self.tuning
         };
@@ -401,12 +401,16 @@ impl Processor {
     /// the picture moved), taken from the second frame as repaired, moved by the motion
     /// found. Nothing of the processor's state changes but the spots of the last frame
     /// ([`Self::spots`] then lists this frame's).
-    pub fn revisit(&mut self, frame: &mut VideoFrameMut<'_>, settings: &Settings) -> FrameReport {
-        let mut report = FrameReport {
+    pub fn revisit(
+        &mut self,
+        frame: &mut VideoFrameMut<'_>,
+        settings: &VideoSettings,
+    ) -> VideoFrameReport {
+        let mut report = VideoFrameReport {
             mapped: self.mapped.pixels().len(),
             tracks: self.tracker.tracks(),
             confirmed: self.tracker.confirmed().len(),
-            ..FrameReport::default()
+            ..VideoFrameReport::default()
         };
         self.spots.clear();
         self.writes.clear();
@@ -452,10 +456,14 @@ impl Processor {
     }
 
     /// Processes one frame in place (or only inspects it, in detect mode).
-    pub fn process(&mut self, frame: &mut VideoFrameMut<'_>, settings: &Settings) -> FrameReport {
-        let mut report = FrameReport {
+    pub fn process(
+        &mut self,
+        frame: &mut VideoFrameMut<'_>,
+        settings: &VideoSettings,
+    ) -> VideoFrameReport {
+        let mut report = VideoFrameReport {
             mapped: self.mapped.pixels().len(),
-            ..FrameReport::default()
+            ..VideoFrameReport::default()
         };
         self.spots.clear();
         self.candidates.clear();
@@ -982,7 +990,7 @@ mod tests {
             let mut out = input.clone();
             p.process(
                 &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
-                &Settings::default(),
+                &VideoSettings::default(),
             );
             let (f, i, c) = (
                 view(layout, &out, strides),
@@ -1018,7 +1026,7 @@ mod tests {
                 let (mut input, strides) = frame(layout, t, true);
                 p.process(
                     &mut VideoFrameMut::from_vecs(layout, &mut input, strides).unwrap(),
-                    &Settings::default(),
+                    &VideoSettings::default(),
                 );
             }
             // Without the jump two frames confirm the spot; after it they cannot.
@@ -1035,7 +1043,7 @@ mod tests {
             let before = input.clone();
             p.process(
                 &mut VideoFrameMut::from_vecs(layout, &mut input, strides).unwrap(),
-                &Settings::default(),
+                &VideoSettings::default(),
             );
             assert_eq!(input, before);
         }
