@@ -20,7 +20,7 @@ use defectfix_eval::{
     self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject, open_isp, oracle,
     run_engine_with, score,
 };
-use gstdefectfix::detect::DetectTuning;
+use gstdefectfix::detect::{ColourReference, DetectTuning};
 use gstdefectfix::engine::Engine;
 use gstdefectfix::frame::FrameFormat;
 
@@ -60,7 +60,10 @@ fn parse() -> Result<Options, String> {
             "--beta" => o.tuning.beta = num(val("--beta")?)?,
             "--beta-cold" => o.tuning.beta_cold = num(val("--beta-cold")?)?,
             "--floor" => o.tuning.floor = num(val("--floor")?)?,
-            "--colour-mode" => o.tuning.colour_mode = num(val("--colour-mode")?)? as u8,
+            "--colour-mode" => {
+                o.tuning.colour_mode =
+                    ColourReference::from_number(num(val("--colour-mode")?)? as u32)
+            }
             "--beta-colour" => o.tuning.beta_colour = num(val("--beta-colour")?)?,
             "--seed" => o.seed = num(val("--seed")?)? as u64,
             "--no-reference" => o.reference = false,

@@ -77,8 +77,8 @@ pub struct DetectTuning {
     pub floor: f64,
     /// Texture factor of the cross-colour test.
     pub beta_colour: f64,
-    /// See [`Params::colour_mode`].
-    pub colour_mode: u8,
+    /// Reference of the cross-colour test.
+    pub colour_mode: ColourReference,
 }
 
 impl Default for DetectTuning {
@@ -90,7 +90,37 @@ impl Default for DetectTuning {
             beta_cold: DEFAULT_BETA_COLD,
             floor: DEFAULT_FLOOR,
             beta_colour: DEFAULT_BETA_COLOUR,
-            colour_mode: 3,
+            colour_mode: ColourReference::Adaptive,
+        }
+    }
+}
+
+/// What the cross-colour test compares a pixel with: which of its 4 adjacent pixels of
+/// other colours (sorted by value) make the reference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ColourReference {
+    /// The mean of all four.
+    AllFour,
+    /// The mean of the middle two.
+    MiddleTwo,
+    /// The mean of the two on the defect's side (the lower two for a hot pixel, the
+    /// upper two for a cold one).
+    DefectSide,
+    /// The mean of all four, unless the two most extreme of them are defects of the same
+    /// polarity too (a 2×2 block): then the two on the defect's side.
+    #[default]
+    Adaptive,
+}
+
+impl ColourReference {
+    /// The reference numbered `n` on the command line of the evaluation tools: 0 all
+    /// four, 1 the middle two, 3 adaptive, any other number the defect's side.
+    pub fn from_number(n: u32) -> ColourReference {
+        match n {
+            0 => ColourReference::AllFour,
+            1 => ColourReference::MiddleTwo,
+            3 => ColourReference::Adaptive,
+            _ => ColourReference::DefectSide,
         }
     }
 }
@@ -115,11 +145,8 @@ pub struct Params {
     pub clip: u16,
     /// Texture margin of the cross-colour test, 1/64 of the spread.
     pub beta_colour: u16,
-    /// Reference of the cross-colour test: 0 mean of the 4 adjacent pixels, 1 mean of
-    /// the middle two, 2 the two on the defect's side (the lower two for a hot pixel),
-    /// 3 (default) the mean of all four unless the two most extreme of them are defects
-    /// of the same polarity too (a 2×2 block), then mode 2.
-    pub colour_mode: u8,
+    /// Reference of the cross-colour test.
+    pub colour_mode: ColourReference,
 }
 
 impl Params {
@@ -353,7 +380,14 @@ impl Detector {
     /// (the mean of the lower two for `hot`, of the upper two otherwise: in a 2×2 block
     /// of defects two of the four adjacent pixels are defects too).
     #[inline]
-    fn colour_difference(&self, frame: Px<'_>, x: usize, y: usize, hot: bool, mode: u8) -> i32 {
+    fn colour_difference(
+        &self,
+        frame: Px<'_>,
+        x: usize,
+        y: usize,
+        hot: bool,
+        mode: ColourReference,
+    ) -> i32 {
         let f = &self.format;
         let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             i32::from(frame.get(
@@ -364,10 +398,11 @@ impl Detector {
         a.sort_unstable();
         let v = 2 * i32::from(frame.get(x, y));
         match mode {
-            0 => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
-            1 => v - a[1] - a[2],
-            _ if hot => v - a[0] - a[1],
-            _ => v - a[2] - a[3],
+            ColourReference::AllFour => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
+            ColourReference::MiddleTwo => v - a[1] - a[2],
+            // Adaptive reaches here only as its fallback, the defect's side.
+            ColourReference::DefectSide | ColourReference::Adaptive if hot => v - a[0] - a[1],
+            ColourReference::DefectSide | ColourReference::Adaptive => v - a[2] - a[3],
         }
     }
 
@@ -386,7 +421,7 @@ impl Detector {
         if self.format.cfa == Cfa::Mono {
             return true;
         }
-        let test = |mode: u8| {
+        let test = |mode: ColourReference| {
             let sign = if hot { 1 } else { -1 };
             let c = sign * self.colour_difference(frame, x, y, hot, mode);
             let mut n = pos.map(|(nx, ny)| sign * self.colour_difference(frame, nx, ny, hot, mode));
@@ -398,13 +433,13 @@ impl Detector {
             self.passes(e, level, self.format.cfa.plane_index(x, y))
         };
         let mode = self.params.colour_mode;
-        if mode != 3 {
+        if mode != ColourReference::Adaptive {
             return test(mode);
         }
-        // Mode 3: against all four adjacent pixels, unless the two most extreme of them
+        // Adaptive: against all four adjacent pixels, unless the two most extreme of them
         // are defects of the same polarity themselves (a 2×2 block): then against the
         // other two only.
-        if test(0) {
+        if test(ColourReference::AllFour) {
             return true;
         }
         let f = &self.format;
@@ -426,7 +461,7 @@ impl Detector {
             .iter()
             .all(|&(_, ax, ay)| self.pixel_flags(frame, ax, ay) & want != 0)
         {
-            test(2)
+            test(ColourReference::DefectSide)
         } else {
             false
         }
