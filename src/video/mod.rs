@@ -4,7 +4,7 @@
 //! By the time a picture is YUV or RGB, demosaicing, scaling and compression have spread
 //! one bad photosite into a small spot of a few pixels, often coloured, that stays at the
 //! same place on the frame while the picture moves. This module finds such spots and
-//! repairs them, on any of the formats of [`VideoLayout`](crate::frame::VideoLayout) — 8- and 10-bit, planar,
+//! repairs them, on any of the formats of [`VideoLayout`] — 8- and 10-bit, planar,
 //! semi-planar, packed 4:2:2 and v210, RGB — without GStreamer types:
 //!
 //! 1. **detect** (parallel, horizontal bands of the shared pool): every component plane
