@@ -7,9 +7,9 @@ use std::sync::Arc;
 use criterion::BatchSize;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
-use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
+use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::exec::KernelPath;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 
 /// Deterministic textured content (xorshift noise on a gradient).
@@ -59,9 +59,9 @@ fn map_only(c: &mut Criterion) {
         engine.set_map(Some(&map), 0, 0);
         let stride = format.default_stride();
         // Detection off: the cost follows the map, not the pixels.
-        let settings = Settings {
+        let settings = SensorSettings {
             detection: Detection::Off,
-            ..Settings::default()
+            ..SensorSettings::default()
         };
         group.bench_function(format!("{id}/1000-mapped"), |b| {
             b.iter(|| {
@@ -117,7 +117,7 @@ fn dynamic(c: &mut Criterion) {
             });
             let mut engine = Engine::new(format);
             let stride = format.default_stride();
-            let settings = Settings::default();
+            let settings = SensorSettings::default();
             group.bench_function(format!("{id}/detect+correct"), |b| {
                 b.iter_batched_ref(
                     || src.clone(),
@@ -140,9 +140,9 @@ fn paths(c: &mut Criterion) {
     let format = FrameFormat::parse("video/x-bayer", "rggb16le", 3840, 2160).expect("format");
     let src = scene(&format);
     let stride = format.default_stride();
-    let settings = Settings {
+    let settings = SensorSettings {
         n_threads: 1,
-        ..Settings::default()
+        ..SensorSettings::default()
     };
     for path in KernelPath::available_paths() {
         let mut engine = Engine::new(format);

@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
-use gstdefectfix::video::{FrameMut, Layout, Processor, Settings};
+use gstdefectfix::frame::{VideoFrameMut, VideoLayout};
+use gstdefectfix::video::{Processor, VideoSettings};
 
 /// A natural-looking picture: smooth shading, fine texture, mild noise in luma, smooth
 /// chroma, and a few hot spots (3×3, coloured) at a density of 1e-4.
-fn scene(layout: Layout) -> (Vec<Vec<u8>>, [usize; 3]) {
+fn scene(layout: VideoLayout) -> (Vec<Vec<u8>>, [usize; 3]) {
     let (mut planes, strides) = layout.alloc();
     {
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).expect("frame");
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).expect("frame");
         let max = f64::from(layout.max_value());
         let mut s = 0x2545_F491u32;
         for (c, k) in layout.components().iter().enumerate() {
@@ -58,7 +59,7 @@ fn video(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     for (w, h) in [(1920, 1080), (3840, 2160)] {
         for name in ["UYVY", "NV12", "v210"] {
-            let layout = Layout::parse(name, w, h).expect("layout");
+            let layout = VideoLayout::parse(name, w, h).expect("layout");
             let (src, strides) = scene(layout);
             let id = format!("{w}x{h}-{name}");
             let mut dst = src.clone();
@@ -70,18 +71,19 @@ fn video(c: &mut Criterion) {
                 })
             });
             let mut processor = Processor::new(layout);
-            let settings = Settings::default();
+            let settings = VideoSettings::default();
             let mut work = src.clone();
             group.bench_function(format!("{id}/defectfix"), |b| {
                 b.iter(|| {
-                    let mut frame = FrameMut::from_vecs(layout, &mut work, strides).expect("frame");
+                    let mut frame =
+                        VideoFrameMut::from_vecs(layout, &mut work, strides).expect("frame");
                     black_box(processor.process(&mut frame, &settings))
                 })
             });
             // Detection off, 1000 mapped spots: the cost follows the map.
-            let off = Settings {
+            let off = VideoSettings {
                 detection: false,
-                ..Settings::default()
+                ..VideoSettings::default()
             };
             let mut idle = Processor::new(layout);
             let entries = (0..1000i64)
@@ -93,7 +95,8 @@ fn video(c: &mut Criterion) {
             idle.set_map(Some(&Arc::new(DefectMap::from_entries(entries))), 0, 0);
             group.bench_function(format!("{id}/1000-mapped"), |b| {
                 b.iter(|| {
-                    let mut frame = FrameMut::from_vecs(layout, &mut work, strides).expect("frame");
+                    let mut frame =
+                        VideoFrameMut::from_vecs(layout, &mut work, strides).expect("frame");
                     black_box(idle.process(&mut frame, &off))
                 })
             });

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds};
 
@@ -385,7 +385,7 @@ const KIND_ORDER: [&str; 7] = [
     "line pixels",
 ];
 
-fn kind_name(d: &sim::Defect) -> &'static str {
+fn kind_name(d: &sim::SimDefect) -> &'static str {
     match (d.class, d.fault) {
         (Class::Pair, _) => "pair pixels",
         (Class::Cluster, _) => "cluster pixels",

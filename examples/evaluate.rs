@@ -20,14 +20,14 @@ use defectfix_eval::{
     self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject, open_isp, oracle,
     run_engine_with, score,
 };
-use gstdefectfix::detect::Tuning;
+use gstdefectfix::detect::{ColourReference, DetectTuning};
 use gstdefectfix::engine::Engine;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 struct Options {
     data: PathBuf,
     only: Option<String>,
-    tuning: Tuning,
+    tuning: DetectTuning,
     seed: u64,
     reference: bool,
     curve: bool,
@@ -40,7 +40,7 @@ fn parse() -> Result<Options, String> {
     let mut o = Options {
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw"),
         only: None,
-        tuning: Tuning::default(),
+        tuning: DetectTuning::default(),
         seed: 2024,
         reference: true,
         curve: false,
@@ -60,7 +60,10 @@ fn parse() -> Result<Options, String> {
             "--beta" => o.tuning.beta = num(val("--beta")?)?,
             "--beta-cold" => o.tuning.beta_cold = num(val("--beta-cold")?)?,
             "--floor" => o.tuning.floor = num(val("--floor")?)?,
-            "--colour-mode" => o.tuning.colour_mode = num(val("--colour-mode")?)? as u8,
+            "--colour-mode" => {
+                o.tuning.colour_mode =
+                    ColourReference::from_number(num(val("--colour-mode")?)? as u32)
+            }
             "--beta-colour" => o.tuning.beta_colour = num(val("--beta-colour")?)?,
             "--seed" => o.seed = num(val("--seed")?)? as u64,
             "--no-reference" => o.reference = false,
@@ -424,7 +427,7 @@ fn curve(o: &Options, frames: &[Loaded]) {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for &s in &o.sensitivities {
-        let tuning = Tuning {
+        let tuning = DetectTuning {
             sensitivity: s,
             ..o.tuning
         };

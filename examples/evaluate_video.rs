@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 use defectfix_eval::video::{self as eval, FrameScore, Pan, Planes};
 use gst::prelude::*;
 use gst_video::prelude::*;
+use gstdefectfix::frame::VideoLayout;
 use gstdefectfix::sim::Kinds;
-use gstdefectfix::video::{Layout, Settings};
+use gstdefectfix::video::VideoSettings;
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -37,7 +38,7 @@ pub struct Options {
     pub density: f64,
     pub seed: u64,
     pub kinds: Kinds,
-    pub settings: Settings,
+    pub settings: VideoSettings,
     pub frames_table: bool,
     /// Print, on the last frame, why each visible spot was missed and where the false
     /// changes are.
@@ -45,7 +46,7 @@ pub struct Options {
     /// Positions whose neighbourhood is printed on the last frame (clean / defective /
     /// repaired, every component).
     pub dump: Vec<(usize, usize)>,
-    /// Frame (1-based) the dump shows (default: the last).
+    /// VideoFrame (1-based) the dump shows (default: the last).
     pub dump_at: Option<usize>,
     /// Positions whose track is printed frame by frame.
     pub trace: Vec<(u32, u32)>,
@@ -74,7 +75,7 @@ impl Default for Options {
                 .union(Kinds::DEAD)
                 .union(Kinds::STUCK)
                 .union(Kinds::WEAK),
-            settings: Settings::default(),
+            settings: VideoSettings::default(),
             frames_table: false,
             diagnose: false,
             dump: Vec::new(),
@@ -315,7 +316,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
             },
         )?;
         for format in &o.formats {
-            let layout = Layout::parse(format, o.width as i64, o.height as i64)
+            let layout = VideoLayout::parse(format, o.width as i64, o.height as i64)
                 .map_err(|e| e.to_string())?;
             let (c, cosited) = convert_with_site(&clean, o.width, o.height, cfa, format)?;
             let layout = layout.with_cosited_chroma(cosited);
@@ -400,7 +401,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
 fn diagnose(
     scene: &str,
     format: &str,
-    defects: &[gstdefectfix::sim::Defect],
+    defects: &[gstdefectfix::sim::SimDefect],
     p: &gstdefectfix::video::Processor,
     detail: &eval::ScoreDetail,
 ) {
@@ -459,7 +460,7 @@ fn diagnose(
 }
 
 /// Prints the neighbourhood of (`x`, `y`) in every component of the three frames.
-fn dump(layout: Layout, frames: [&Planes; 3], x: usize, y: usize) -> Result<(), String> {
+fn dump(layout: VideoLayout, frames: [&Planes; 3], x: usize, y: usize) -> Result<(), String> {
     for (c, k) in layout.components().iter().enumerate() {
         let (w, h) = layout.comp_size(c);
         let (cx, cy) = (x >> k.sx, y >> k.sy);

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use gst::prelude::*;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 
 /// A textured frame with a few defects (the same generator as the benches).

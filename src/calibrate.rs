@@ -95,7 +95,7 @@ use std::fmt;
 
 use crate::defect_map::{DefectMap, Entry};
 use crate::exec::{self, map_bands, row_bands, run_bands};
-use crate::format::{Cfa, Channel, FrameFormat};
+use crate::frame::{Cfa, Channel, FrameFormat};
 use crate::frame::{FrameRef, SampleIo};
 
 /// The most frames one [`Calibrator`] accepts: 65 536 frames of full-scale 16-bit

@@ -7,7 +7,7 @@
 //! healthy same-colour pixels. Either way the result lies within the range of the healthy
 //! pixels it was computed from.
 
-use crate::format::{Cfa, Channel};
+use crate::frame::{Cfa, Channel};
 use crate::frame::{FrameRef, SampleIo};
 
 /// One bit per pixel: set where a pixel is known to be defective.
@@ -176,7 +176,7 @@ fn nearest_healthy(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize, cfa: C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::FrameFormat;
+    use crate::frame::FrameFormat;
 
     fn frame_from(values: &[u16], w: usize, h: usize, name: &str) -> (Vec<u8>, FrameFormat) {
         let f = FrameFormat::parse("video/x-bayer", name, w as i64, h as i64).unwrap();

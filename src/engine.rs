@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
-use crate::detect::{COLD, Detector, Found, HOT, NoiseModel, Scratch, Tuning};
+use crate::detect::{COLD, DetectScratch, DetectTuning, Detector, Found, HOT, NoiseModel};
 use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 
 /// What the element does with the defects it finds.
@@ -46,17 +46,17 @@ pub enum Detection {
 
 /// Per-frame settings of the engine.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Settings {
+pub struct SensorSettings {
     pub detection: Detection,
-    /// Strength of dynamic detection (1 = default; see [`Tuning::sensitivity`]).
+    /// Strength of dynamic detection (1 = default; see [`DetectTuning::sensitivity`]).
     pub sensitivity: f64,
     /// Worker threads at most (0 = every thread of the shared pool).
     pub n_threads: usize,
 }
 
-impl Default for Settings {
+impl Default for SensorSettings {
     fn default() -> Self {
-        Settings {
+        SensorSettings {
             detection: Detection::Dynamic,
             sensitivity: 1.0,
             n_threads: 0,
@@ -66,7 +66,7 @@ impl Default for Settings {
 
 /// Counts for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FrameReport {
+pub struct SensorFrameReport {
     /// Pixels listed by the defect map that lie inside the frame.
     pub mapped: usize,
     /// Pixels found by dynamic detection that neither the map nor the learned set lists.
@@ -100,7 +100,7 @@ impl Source {
 
 /// One defect of the last frame, with what the repair made of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Defect {
+pub struct FoundDefect {
     pub x: u32,
     pub y: u32,
     pub source: Source,
@@ -110,7 +110,7 @@ pub struct Defect {
     pub estimate: Option<u16>,
 }
 
-impl Defect {
+impl FoundDefect {
     /// How far the repair moved the pixel (0 when it could not be repaired).
     pub fn severity(&self) -> u16 {
         self.estimate.map_or(0, |e| e.abs_diff(self.value))
@@ -125,7 +125,7 @@ struct Band {
     y0: usize,
     y1: usize,
     found: Vec<Found>,
-    defects: Vec<Defect>,
+    defects: Vec<FoundDefect>,
     /// Candidates of [`Engine::candidates`].
     probe: Vec<Found>,
 }
@@ -145,14 +145,14 @@ pub struct Engine {
     detector: Detector,
     bands: Vec<Band>,
     /// Decoding buffers, one per worker thread of the pool.
-    scratch: PerThread<Scratch>,
+    scratch: PerThread<DetectScratch>,
     /// The defects of the last frame, row-major: map and dynamic.
-    defects: Vec<Defect>,
+    defects: Vec<FoundDefect>,
     /// Dynamic detections of the current frame that were not in the mask before.
     added: Vec<(u32, u32)>,
     path: KernelPath,
     fixed_model: Option<NoiseModel>,
-    tuning: Tuning,
+    tuning: DetectTuning,
 }
 
 impl Engine {
@@ -178,7 +178,7 @@ impl Engine {
             added: Vec::new(),
             path: KernelPath::best(),
             fixed_model: None,
-            tuning: Tuning::default(),
+            tuning: DetectTuning::default(),
         }
     }
 
@@ -192,8 +192,8 @@ impl Engine {
     }
 
     /// The defects of the last processed frame (map and dynamic, see
-    /// [`Defect::source`]), in row-major order.
-    pub fn defects(&self) -> &[Defect] {
+    /// [`FoundDefect::source`]), in row-major order.
+    pub fn defects(&self) -> &[FoundDefect] {
         &self.defects
     }
 
@@ -211,7 +211,7 @@ impl Engine {
 
     /// Replaces the detection constants (experiments; the element uses the defaults and
     /// only its `sensitivity`, which overrides `tuning.sensitivity`).
-    pub fn set_tuning(&mut self, tuning: Tuning) {
+    pub fn set_tuning(&mut self, tuning: DetectTuning) {
         self.tuning = tuning;
     }
 
@@ -268,7 +268,7 @@ impl Engine {
         let applicable = self.detector.applicable() && frame.format() == &self.format;
         if applicable {
             let model = *self.detector.model();
-            let tuning = Tuning {
+            let tuning = DetectTuning {
                 sensitivity,
                 ..self.tuning
             };
@@ -339,8 +339,8 @@ impl Engine {
 
     /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]) with the
     /// default settings.
-    pub fn process(&mut self, frame: &mut FrameMut<'_>, mode: Mode) -> FrameReport {
-        self.process_with(frame, mode, &Settings::default())
+    pub fn process(&mut self, frame: &mut FrameMut<'_>, mode: Mode) -> SensorFrameReport {
+        self.process_with(frame, mode, &SensorSettings::default())
     }
 
     /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]).
@@ -348,13 +348,13 @@ impl Engine {
         &mut self,
         frame: &mut FrameMut<'_>,
         mode: Mode,
-        settings: &Settings,
-    ) -> FrameReport {
+        settings: &SensorSettings,
+    ) -> SensorFrameReport {
         debug_assert_eq!(frame.format(), &self.format);
-        let mut report = FrameReport {
+        let mut report = SensorFrameReport {
             mapped: self.mapped.pixels().len(),
             learned: self.listed.len() - self.mapped.pixels().len(),
-            ..FrameReport::default()
+            ..SensorFrameReport::default()
         };
         self.defects.clear();
         let detect = settings.detection == Detection::Dynamic
@@ -365,7 +365,7 @@ impl Engine {
         // Phase 1: detection (reads the frame only).
         if detect {
             let view = frame.as_ref();
-            let tuning = Tuning {
+            let tuning = DetectTuning {
                 sensitivity: settings.sensitivity,
                 ..self.tuning
             };
@@ -449,7 +449,7 @@ fn collect_estimates(
     let (mut i, mut j) = (0, 0);
     let found = &band.found;
     let out = &mut band.defects;
-    let make = |x: u32, y: u32, source: Source| Defect {
+    let make = |x: u32, y: u32, source: Source| FoundDefect {
         x,
         y,
         source,

@@ -3,7 +3,7 @@
 //!
 //! The GStreamer elements live in [`defectfix`](mod@defectfix); everything else is plain
 //! Rust with no GStreamer types, so it can be tested and benchmarked on its own:
-//! [`format`](mod@format) parses caps strings, [`frame`] gives strided views of a frame,
+//! [`frame`] is the frame model (caps parsed into planes, strided views of a frame),
 //! [`defect_map`] reads and writes defect maps, [`correct`] repairs pixels and
 //! [`engine`] runs one frame through the phases, [`qc`] writes the quality-control
 //! report, and [`exec`] is where everything
@@ -22,7 +22,6 @@ pub mod defectsim;
 pub mod detect;
 pub mod engine;
 pub mod exec;
-pub mod format;
 pub mod frame;
 pub mod qc;
 pub mod report;

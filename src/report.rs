@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::engine::{Defect, Source};
+use crate::engine::{FoundDefect, Source};
 
 /// How visible a defect is to a viewer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,7 +60,7 @@ pub fn severity(value: u16, expected: u16, white: u16) -> Severity {
 
 /// Severity of a defect of the last frame (unrepairable ones count as severe: nothing
 /// could be said about their surroundings).
-pub fn defect_severity(d: &Defect, white: u16) -> Severity {
+pub fn defect_severity(d: &FoundDefect, white: u16) -> Severity {
     d.estimate
         .map_or(Severity::Severe, |e| severity(d.value, e, white))
 }
@@ -148,7 +148,7 @@ pub fn severity_reason(value: u16, expected: u16, white: u16) -> Reason {
 }
 
 /// [`severity_reason`] of a defect of the last frame.
-pub fn defect_reason(d: &Defect, white: u16) -> Reason {
+pub fn defect_reason(d: &FoundDefect, white: u16) -> Reason {
     d.estimate
         .map_or(Reason::Unrepairable, |e| severity_reason(d.value, e, white))
 }
@@ -202,7 +202,7 @@ impl Summary {
     }
 
     /// Adds one frame's defects.
-    pub fn add_frame(&mut self, defects: &[Defect], white: u16) {
+    pub fn add_frame(&mut self, defects: &[FoundDefect], white: u16) {
         self.add(defects.iter().map(|d| Sighting {
             x: d.x,
             y: d.y,
@@ -346,8 +346,8 @@ mod tests {
         assert_eq!(severity_reason(133, 128, 255), Reason::Faint);
     }
 
-    fn defect(x: u32, y: u32, value: u16, estimate: u16, source: Source) -> Defect {
-        Defect {
+    fn defect(x: u32, y: u32, value: u16, estimate: u16, source: Source) -> FoundDefect {
+        FoundDefect {
             x,
             y,
             source,

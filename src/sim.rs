@@ -37,7 +37,7 @@ use std::fmt;
 
 use crate::correct::Mask;
 use crate::defect_map::{DefectMap, Entry};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::FrameMut;
 
 /// The kinds of defect the simulator may place, as a bit set.
@@ -181,7 +181,7 @@ pub enum Class {
 
 /// One defective pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Defect {
+pub struct SimDefect {
     pub x: u32,
     pub y: u32,
     pub fault: Fault,
@@ -274,7 +274,7 @@ const RING: [(isize, isize); 8] = [
 
 /// Where the defects of one sensor are, for one frame size: independent of the format.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub struct DefectLayout {
     width: usize,
     height: usize,
     seed: u64,
@@ -282,22 +282,22 @@ pub struct Layout {
     density_bits: u64,
     kinds: Kinds,
     /// Fixed defective pixels, sorted by row then column.
-    defects: Vec<Defect>,
+    defects: Vec<SimDefect>,
     /// Pixels that come and go between frames.
-    twinkles: Vec<Defect>,
+    twinkles: Vec<SimDefect>,
     lines: Vec<Line>,
 }
 
-impl Layout {
+impl DefectLayout {
     /// Places the defects of `config` on a `width`×`height` sensor.
-    pub fn generate(width: usize, height: usize, config: &Config) -> Layout {
+    pub fn generate(width: usize, height: usize, config: &Config) -> DefectLayout {
         let density = if config.density.is_finite() {
             config.density.clamp(0.0, 1.0)
         } else {
             0.0
         };
         let kinds = config.kinds;
-        let mut layout = Layout {
+        let mut layout = DefectLayout {
             width,
             height,
             seed: config.seed,
@@ -417,7 +417,7 @@ impl Layout {
             }
             for &(sx, sy) in &shape {
                 taken.set(sx, sy);
-                let d = Defect {
+                let d = SimDefect {
                     x: sx as u32,
                     y: sy as u32,
                     fault,
@@ -449,12 +449,12 @@ impl Layout {
     }
 
     /// Fixed defective pixels (not counting lines), sorted by row then column.
-    pub fn defects(&self) -> &[Defect] {
+    pub fn defects(&self) -> &[SimDefect] {
         &self.defects
     }
 
     /// Twinkling pixels, sorted by row then column.
-    pub fn twinkles(&self) -> &[Defect] {
+    pub fn twinkles(&self) -> &[SimDefect] {
         &self.twinkles
     }
 
@@ -463,7 +463,7 @@ impl Layout {
         &self.lines
     }
 
-    /// Whether twinkling pixel `index` (into [`Layout::twinkles`]) is defective in frame
+    /// Whether twinkling pixel `index` (into [`DefectLayout::twinkles`]) is defective in frame
     /// `frame_index` (counted from 0 at the start of the stream).
     pub fn twinkle_on(&self, index: usize, frame_index: u64) -> bool {
         let h =
@@ -572,11 +572,11 @@ impl fmt::Display for SizeMismatch {
 
 impl std::error::Error for SizeMismatch {}
 
-/// A [`Layout`] with its values worked out for one format: what `defectsim` applies to
+/// A [`DefectLayout`] with its values worked out for one format: what `defectsim` applies to
 /// every frame.
 #[derive(Clone, Debug)]
 pub struct DefectSet {
-    layout: Layout,
+    layout: DefectLayout,
     format: FrameFormat,
     black: u16,
     fixed: Vec<(u32, u32, Op)>,
@@ -587,13 +587,13 @@ pub struct DefectSet {
 impl DefectSet {
     /// Places the defects of `config` on frames of `format`.
     pub fn generate(format: &FrameFormat, config: &Config) -> DefectSet {
-        let layout = Layout::generate(format.width, format.height, config);
+        let layout = DefectLayout::generate(format.width, format.height, config);
         DefectSet::from_layout(layout, format, config.black_level)
     }
 
     /// Works out the values of `layout`'s defects for `format`. The layout's size should
     /// be the format's; [`DefectSet::apply`] refuses frames of another size.
-    pub fn from_layout(layout: Layout, format: &FrameFormat, black_level: u16) -> DefectSet {
+    pub fn from_layout(layout: DefectLayout, format: &FrameFormat, black_level: u16) -> DefectSet {
         let max = format.max_value();
         let black = black_level.min(max);
         let op = |fault: Fault| match fault {
@@ -626,7 +626,7 @@ impl DefectSet {
         }
     }
 
-    pub fn layout(&self) -> &Layout {
+    pub fn layout(&self) -> &DefectLayout {
         &self.layout
     }
 
@@ -796,7 +796,7 @@ mod tests {
             let b = DefectSet::generate(&format(name, 320, 240), &config);
             assert_eq!(a.layout(), b.layout(), "{name}");
         }
-        let other = Layout::generate(320, 240, &Config { seed: 43, ..config });
+        let other = DefectLayout::generate(320, 240, &Config { seed: 43, ..config });
         assert_ne!(a.layout(), &other);
     }
 
@@ -810,7 +810,7 @@ mod tests {
                 kinds,
                 black_level: 0,
             };
-            let l = Layout::generate(w, h, &config);
+            let l = DefectLayout::generate(w, h, &config);
             let n = l.defects().len();
             assert!((1000..=1004).contains(&n), "{kinds}: {n}");
             assert!(l.lines().is_empty() && l.twinkles().is_empty());
@@ -841,7 +841,7 @@ mod tests {
                 assert_eq!(n % 2, 0);
             }
         }
-        let none = Layout::generate(
+        let none = DefectLayout::generate(
             w,
             h,
             &Config {
@@ -851,7 +851,7 @@ mod tests {
         );
         assert!(none.defects().is_empty());
         // A tiny frame that cannot hold the density does not loop forever.
-        let tiny = Layout::generate(
+        let tiny = DefectLayout::generate(
             3,
             2,
             &Config {

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::NoiseModel;
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::FrameRef;
 
 /// Points at which a track becomes a learned defect.

@@ -10,8 +10,8 @@ use gstdefectfix::calibrate::{
     CalibrationError, CalibrationKind, CalibrationParams, Calibrator, DefectClass, MAX_FRAMES,
 };
 use gstdefectfix::defect_map::Entry;
-use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::SplitMix64;
 
@@ -493,9 +493,9 @@ fn flea3_2000ms_map_repairs_the_400nm_light_frame() {
     let map = Arc::new(cal.map.clone());
     let placement = engine.set_map(Some(&map), 0, 0).expect("map installed");
     assert_eq!(placement.pixels, cal.defects.len());
-    let settings = Settings {
+    let settings = SensorSettings {
         detection: Detection::Off,
-        ..Settings::default()
+        ..SensorSettings::default()
     };
     let report = {
         let mut frame = FrameMut::new(&mut data, f, FLEA_W).expect("frame fits");

@@ -15,8 +15,8 @@ use gst::prelude::*;
 use gstdefectfix::correct::Mask;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::defectsim::DefectKinds;
-use gstdefectfix::format::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::frame::FrameRef;
+use gstdefectfix::frame::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::sim;
 
 /// Frames each `appsink` of a pipeline received, by sink name.
@@ -384,7 +384,7 @@ fn same_seed_gives_the_same_map_on_every_format() {
     let text = String::from_utf8(reference.clone()).unwrap();
     assert!(text.contains("row ") && text.contains("col "), "{text}");
     // The map is what the library's model says.
-    let layout = sim::Layout::generate(
+    let layout = sim::DefectLayout::generate(
         w as usize,
         h as usize,
         &sim::Config {

@@ -7,10 +7,10 @@ mod common;
 use common::{all_formats, caps_string, init, make_frame};
 use defectfix_eval::{self as eval, NATURAL, false_per_mp, inject, run_engine_with, score};
 use gst::prelude::*;
-use gstdefectfix::detect::{Detector, Found, NoiseModel, Scratch, Tuning};
-use gstdefectfix::engine::{Detection, Engine, Mode, Settings, Source};
+use gstdefectfix::detect::{DetectScratch, DetectTuning, Detector, Found, NoiseModel};
+use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings, Source};
 use gstdefectfix::exec::KernelPath;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::SplitMix64;
 
@@ -37,7 +37,7 @@ fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {
 
 fn detect_all(det: &Detector, frame: &FrameRef<'_>, path: KernelPath) -> Vec<Found> {
     let mut out = Vec::new();
-    let mut scratch = Scratch::default();
+    let mut scratch = DetectScratch::default();
     let h = frame.format().height;
     // Uneven bands, as the engine's may be.
     let mut y = 0;
@@ -63,9 +63,9 @@ fn kernel_paths_agree_bit_for_bit_on_random_frames_of_every_format() {
             let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
             for sensitivity in [1.0, 4.0] {
                 let mut det = Detector::new(format);
-                let tuning = Tuning {
+                let tuning = DetectTuning {
                     sensitivity,
-                    ..Tuning::default()
+                    ..DetectTuning::default()
                 };
                 det.prepare(&frame, &tuning);
                 let reference = detect_all(&det, &frame, KernelPath::Scalar);
@@ -122,9 +122,9 @@ fn output_is_identical_for_every_thread_count_and_kernel_path() {
                 engine.set_kernel_path(path);
                 let mut data = input.clone();
                 let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
-                let settings = Settings {
+                let settings = SensorSettings {
                     n_threads,
-                    ..Settings::default()
+                    ..SensorSettings::default()
                 };
                 let report = engine.process_with(&mut frame, Mode::Correct, &settings);
                 outputs.push((data, report, engine.defects().to_vec()));
@@ -258,9 +258,9 @@ fn the_report_counts_mapped_dynamic_and_corrected() {
         ]
     );
     // Off: only the map.
-    let settings = Settings {
+    let settings = SensorSettings {
         detection: Detection::Off,
-        ..Settings::default()
+        ..SensorSettings::default()
     };
     let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
     let report = engine.process_with(&mut frame, Mode::Correct, &settings);
@@ -429,10 +429,10 @@ fn tiny_and_odd_frames_of_every_format_do_not_panic() {
             let mut engine = Engine::new(format);
             let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
             for n_threads in [0, 1] {
-                let settings = Settings {
+                let settings = SensorSettings {
                     n_threads,
                     sensitivity: 10.0,
-                    ..Settings::default()
+                    ..SensorSettings::default()
                 };
                 let report = engine.process_with(&mut frame, Mode::Correct, &settings);
                 assert!(report.dynamic <= (w * h) as usize, "{name} {w}x{h}");

@@ -5,7 +5,7 @@ mod common;
 
 use common::{TempFile, all_formats, caps_string, init, make_frame, sample};
 use gst::prelude::*;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 /// A smooth ramp that fits every bit depth: value = 16 + 3x + 5y (max 8-bit value at
 /// 16x16 is 16 + 45 + 75 = 136).

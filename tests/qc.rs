@@ -11,9 +11,9 @@ use std::process::Command;
 use common::{finish_at_eos, init, make_frame};
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
+use gstdefectfix::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
 use gstdefectfix::qc::json::{self, Report};
-use gstdefectfix::video::layout::{FrameMut, Layout};
 
 /// A fresh folder for one test's files.
 fn temp_dir(name: &str) -> PathBuf {

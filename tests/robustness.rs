@@ -11,7 +11,7 @@ use common::{TempFile, caps_string, init, make_frame};
 use gst::glib;
 use gst::prelude::*;
 use gstdefectfix::defect_map::{DefectMap, Entry, MapError};
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 /// xorshift64*: deterministic, good enough to generate test input.
 struct Rng(u64);

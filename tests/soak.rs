@@ -12,7 +12,7 @@ mod common;
 
 use common::{caps_string, init, make_frame};
 use gst::prelude::*;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 /// Resident set size of this process in bytes (Linux).
 fn rss_bytes() -> u64 {

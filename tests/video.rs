@@ -13,7 +13,7 @@ mod evaluate_video;
 use common::{TempFile, init};
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstdefectfix::video::{FrameMut, Layout, VIDEO_FORMATS};
+use gstdefectfix::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 
 /// The formats the issue names (the element takes a few more, see `VIDEO_FORMATS`).
 const ISSUE_FORMATS: [&str; 15] = [
@@ -42,8 +42,8 @@ fn info(format: &str, width: u32, height: u32) -> gst_video::VideoInfo {
         .expect("video info")
 }
 
-fn layout_of(info: &gst_video::VideoInfo) -> Layout {
-    Layout::parse(
+fn layout_of(info: &gst_video::VideoInfo) -> VideoLayout {
+    VideoLayout::parse(
         info.format().to_str(),
         i64::from(info.width()),
         i64::from(info.height()),
@@ -59,7 +59,7 @@ fn layout_of(info: &gst_video::VideoInfo) -> Layout {
 fn with_frame(
     info: &gst_video::VideoInfo,
     buf: &mut gst::BufferRef,
-    f: impl FnOnce(&mut FrameMut<'_>),
+    f: impl FnOnce(&mut VideoFrameMut<'_>),
 ) {
     let layout = layout_of(info);
     let mut vf = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info).expect("map");
@@ -67,7 +67,7 @@ fn with_frame(
     let s = |i: usize| strides.get(i).copied().unwrap_or(0);
     let strides = [s(0), s(1), s(2)];
     let [a, b, c, _] = vf.planes_data_mut();
-    let mut frame = FrameMut::new(layout, [a, b, c], strides).expect("frame");
+    let mut frame = VideoFrameMut::new(layout, [a, b, c], strides).expect("frame");
     f(&mut frame);
 }
 
@@ -156,7 +156,7 @@ fn every_format_negotiates_and_a_smooth_picture_passes_unchanged() {
 /// Writes a coloured spot centred on frame pixel (`x`, `y`): the 3×3 full-resolution
 /// samples around it at the top of the range, and the subsampled chroma sample that
 /// covers it near the bottom.
-fn put_spot(f: &mut FrameMut<'_>, x: usize, y: usize) {
+fn put_spot(f: &mut VideoFrameMut<'_>, x: usize, y: usize) {
     let layout = *f.layout();
     let max = layout.max_value();
     for (c, k) in layout.components().iter().enumerate() {

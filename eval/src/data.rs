@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 /// Black and white level of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

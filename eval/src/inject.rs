@@ -5,7 +5,7 @@
 //! from the plugin's [`SplitMix64`], through [`SplitMix64::below_mod`] and
 //! [`SplitMix64::unit`], so a seed places the same defects as it always has.
 
-use gstdefectfix::format::{Cfa, Channel};
+use gstdefectfix::frame::{Cfa, Channel};
 use gstdefectfix::sim::SplitMix64;
 
 use crate::data::Levels;

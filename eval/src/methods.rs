@@ -3,8 +3,8 @@
 //! giving an [`Outcome`]; and the conversions between plain values and frame buffers.
 
 use gstdefectfix::correct::{Mask, estimate};
-use gstdefectfix::engine::{Detection, Engine, Mode, Settings};
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 
 use crate::data::Levels;
@@ -63,7 +63,7 @@ pub fn run_engine_with(
     let stride = format.default_stride();
     let mut flagged = vec![false; values.len()];
     if let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) {
-        let settings = Settings {
+        let settings = SensorSettings {
             detection: Detection::Dynamic,
             sensitivity,
             n_threads: 0,

@@ -194,7 +194,7 @@ pub fn score_repair(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gstdefectfix::format::FrameFormat;
+    use gstdefectfix::frame::FrameFormat;
 
     #[test]
     fn score_counts_found_missed_and_touched() {

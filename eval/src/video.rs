@@ -21,12 +21,13 @@
 use std::sync::Arc;
 
 use gstdefectfix::defect_map::DefectMap;
-use gstdefectfix::format::FrameFormat;
-use gstdefectfix::frame::FrameMut as BayerFrameMut;
+use gstdefectfix::frame::FrameFormat;
+use gstdefectfix::frame::FrameMut;
+use gstdefectfix::frame::{LayoutError, VideoFrame, VideoFrameMut, VideoLayout};
 use gstdefectfix::sim::{Config, DefectSet, Kinds};
-use gstdefectfix::video::{Frame, FrameMut, Layout, LayoutError, Processor, Settings};
+use gstdefectfix::video::{Processor, VideoSettings};
 
-/// A frame's memory planes with their strides (as [`Layout::alloc`] gives).
+/// A frame's memory planes with their strides (as [`VideoLayout::alloc`] gives).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planes {
     /// One buffer per plane (up to three).
@@ -37,15 +38,15 @@ pub struct Planes {
 
 impl Planes {
     /// A read-only view in `layout`.
-    pub fn frame(&self, layout: Layout) -> Result<Frame<'_>, LayoutError> {
+    pub fn frame(&self, layout: VideoLayout) -> Result<VideoFrame<'_>, LayoutError> {
         let mut it = self.data.iter().map(|v| v.as_slice());
         let mut next = || it.next().unwrap_or(&[]);
-        Frame::new(layout, [next(), next(), next()], self.strides)
+        VideoFrame::new(layout, [next(), next(), next()], self.strides)
     }
 
     /// A writable view in `layout`.
-    pub fn frame_mut(&mut self, layout: Layout) -> Result<FrameMut<'_>, LayoutError> {
-        FrameMut::from_vecs(layout, &mut self.data, self.strides)
+    pub fn frame_mut(&mut self, layout: VideoLayout) -> Result<VideoFrameMut<'_>, LayoutError> {
+        VideoFrameMut::from_vecs(layout, &mut self.data, self.strides)
     }
 }
 
@@ -118,9 +119,9 @@ pub fn pan_sequence(
 pub struct Injection<'a> {
     /// CFA pattern (`"grbg"` …).
     pub cfa: &'a str,
-    /// Frame width in pixels.
+    /// VideoFrame width in pixels.
     pub width: usize,
-    /// Frame height in pixels.
+    /// VideoFrame height in pixels.
     pub height: usize,
     /// Fraction of the pixels.
     pub density: f64,
@@ -147,14 +148,14 @@ pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<DefectSet, St
         },
     );
     for (n, f) in frames.iter_mut().enumerate() {
-        let mut frame = BayerFrameMut::new(f, format, i.width).map_err(|e| e.to_string())?;
+        let mut frame = FrameMut::new(f, format, i.width).map_err(|e| e.to_string())?;
         set.apply(&mut frame, n as u64).map_err(|e| e.to_string())?;
     }
     Ok(set)
 }
 
 /// Every component of a frame unpacked, component-major.
-fn unpack(layout: Layout, planes: &Planes) -> Result<Vec<Vec<u16>>, String> {
+fn unpack(layout: VideoLayout, planes: &Planes) -> Result<Vec<Vec<u16>>, String> {
     let frame = planes.frame(layout).map_err(|e| e.to_string())?;
     Ok((0..layout.components().len())
         .map(|c| {
@@ -221,7 +222,7 @@ pub struct ScoreDetail {
 
 /// Scores `output` (the repaired `defective`) against `clean`, all in `layout`.
 pub fn score_frame(
-    layout: Layout,
+    layout: VideoLayout,
     clean: &Planes,
     defective: &Planes,
     output: &Planes,
@@ -231,7 +232,7 @@ pub fn score_frame(
 
 /// [`score_frame`], also filling `detail` when given.
 pub fn score_frame_detail(
-    layout: Layout,
+    layout: VideoLayout,
     clean: &Planes,
     defective: &Planes,
     output: &Planes,
@@ -340,10 +341,10 @@ pub fn score_frame_detail(
 /// Runs `defectfix`'s video path over a defective sequence with `settings` and scores
 /// every frame against the clean sequence.
 pub fn run_sequence(
-    layout: Layout,
+    layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
 ) -> Result<Vec<FrameScore>, String> {
     run_sequence_with(layout, clean, defective, settings, |_, _, _, _| {})
 }
@@ -352,10 +353,10 @@ pub fn run_sequence(
 /// every frame. The first frame is held back and repaired once the second is in, as
 /// the element does by default in a pipeline that is not live (`hold-first-frame`).
 pub fn run_sequence_with(
-    layout: Layout,
+    layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
     inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
 ) -> Result<Vec<FrameScore>, String> {
     run_sequence_mapped(layout, clean, defective, settings, None, true, inspect)
@@ -364,9 +365,9 @@ pub fn run_sequence_with(
 /// What a first pass over `defective` learns: the confirmed positions at its end, as
 /// a defect map in frame pixels (what `learn=true map-output=…` writes).
 pub fn learn_map(
-    layout: Layout,
+    layout: VideoLayout,
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
 ) -> Result<DefectMap, String> {
     let mut processor = Processor::new(layout);
     for d in defective {
@@ -383,10 +384,10 @@ pub fn learn_map(
 /// leaves it: unchanged but for the map).
 #[allow(clippy::too_many_arguments)]
 pub fn run_sequence_mapped(
-    layout: Layout,
+    layout: VideoLayout,
     clean: &[Planes],
     defective: &[Planes],
-    settings: &Settings,
+    settings: &VideoSettings,
     map: Option<Arc<DefectMap>>,
     hold_first: bool,
     mut inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
@@ -451,7 +452,7 @@ mod tests {
 
     #[test]
     fn scoring_counts_visible_corrected_and_false_changes() {
-        let layout = Layout::parse("I420", 32, 16).unwrap();
+        let layout = VideoLayout::parse("I420", 32, 16).unwrap();
         let (data, strides) = layout.alloc();
         let clean = Planes { data, strides };
         let mut defective = clean.clone();

@@ -117,7 +117,7 @@ pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
 
 /// Caps every element of this plugin accepts: Bayer at 8 to 16 bits and monochrome.
 pub(crate) fn sensor_caps() -> gst::Caps {
-    use crate::format::{BAYER_FORMATS, GRAY_FORMATS};
+    use crate::frame::{BAYER_FORMATS, GRAY_FORMATS};
     let size = gst::IntRange::new(1, i32::MAX);
     let rate = gst::FractionRange::new(gst::Fraction::new(0, 1), gst::Fraction::new(i32::MAX, 1));
     let bayer = gst::Structure::builder("video/x-bayer")
@@ -146,8 +146,10 @@ pub(crate) fn defectfix_caps() -> gst::Caps {
     caps
 }
 
-/// Reads the media type, format and size of fixed caps.
-pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::format::FrameFormat, String> {
+/// The frame layout of fixed caps: the element's one step from caps to a layout. Video
+/// layouts take GStreamer's default chroma siting here; the video processor sets what
+/// the caps' `chroma-site` says.
+pub(crate) fn frame_layout(caps: &gst::CapsRef) -> Result<crate::frame::FrameLayout, String> {
     let s = caps.structure(0).ok_or("empty caps")?;
     let format = s
         .get::<&str>("format")
@@ -158,8 +160,19 @@ pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::format::FrameFo
     let height = s
         .get::<i32>("height")
         .map_err(|e| format!("caps without height: {e}"))?;
-    crate::format::FrameFormat::parse(s.name().as_str(), format, width.into(), height.into())
+    crate::frame::FrameLayout::parse(s.name().as_str(), format, width.into(), height.into())
         .map_err(|e| e.to_string())
+}
+
+/// The sensor frame format of fixed caps (Bayer or `GRAY*`); other layouts are refused.
+pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::frame::FrameFormat, String> {
+    match frame_layout(caps)? {
+        crate::frame::FrameLayout::Sensor(format) => Ok(format),
+        crate::frame::FrameLayout::Video(layout) => Err(format!(
+            "unsupported format '{}' for a sensor stream",
+            layout.format.name()
+        )),
+    }
 }
 
 /// Maps `buf` writable, views it as a frame of `format` (with the stride and offset of
@@ -168,7 +181,7 @@ pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::format::FrameFo
 /// the bus, never a panic.
 pub(crate) fn with_frame<R>(
     buf: &mut gst::BufferRef,
-    format: crate::format::FrameFormat,
+    format: crate::frame::FrameFormat,
     f: impl FnOnce(&mut crate::frame::FrameMut<'_>) -> R,
 ) -> Result<R, gst::ErrorMessage> {
     let (offset, stride) = match buf.meta::<gst_video::VideoMeta>() {

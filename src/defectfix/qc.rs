@@ -16,9 +16,9 @@ use gst_base::prelude::BaseTransformExtManual;
 use gst_video::prelude::*;
 
 use super::imp::DefectFix;
-use crate::engine::{Defect, Source};
-use crate::format::{FrameFormat, Media as SensorMedia};
+use crate::engine::{FoundDefect, Source};
 use crate::frame::FrameRef;
+use crate::frame::{FrameFormat, Media as SensorMedia};
 use crate::lock;
 use crate::qc::render::{Change, SensorPicture, VideoPicture};
 use crate::qc::{Collector, Media, Rate, Sighting, StreamInfo, Target};
@@ -30,7 +30,7 @@ use super::stream::Stage;
 /// What the QC report reads of the frame a processor just processed.
 pub enum QcView<'a> {
     /// Raw sensor frames: the defects of the frame, with values before and after.
-    Sensor(&'a [Defect]),
+    Sensor(&'a [FoundDefect]),
     /// YUV/RGB frames: the video processor, with its spots and writes.
     Video(&'a Processor),
 }
@@ -88,7 +88,10 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
         .ok()
         .and_then(|f| Rate::new(f.numer(), f.denom()));
     let format = s.get::<&str>("format").unwrap_or("").to_string();
-    if super::video::is_video_caps(caps) {
+    if matches!(
+        super::frame_layout(caps),
+        Ok(crate::frame::FrameLayout::Video(_))
+    ) {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
         let stream = StreamInfo {
             media: Media::Video,
@@ -120,7 +123,7 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
 }
 
 /// A Bayer or monochrome defect as a sighting of the report.
-fn sensor_sighting(d: &Defect, white: u16) -> Sighting {
+fn sensor_sighting(d: &FoundDefect, white: u16) -> Sighting {
     Sighting {
         x: d.x,
         y: d.y,
@@ -141,8 +144,8 @@ fn sensor_sighting(d: &Defect, white: u16) -> Sighting {
 fn with_video_frame<R>(
     buf: &gst::BufferRef,
     info: &gst_video::VideoInfo,
-    layout: crate::video::Layout,
-    f: impl FnOnce(crate::video::Frame<'_>) -> R,
+    layout: crate::frame::VideoLayout,
+    f: impl FnOnce(crate::frame::VideoFrame<'_>) -> R,
 ) -> Option<R> {
     let vframe = gst_video::VideoFrameRef::from_buffer_ref_readable(buf, info).ok()?;
     let mut planes: [&[u8]; 3] = [&[], &[], &[]];
@@ -151,7 +154,7 @@ fn with_video_frame<R>(
         planes[p] = vframe.plane_data(p as u32).ok()?;
         strides[p] = usize::try_from(*vframe.plane_stride().get(p)?).ok()?;
     }
-    let frame = crate::video::Frame::new(layout, planes, strides).ok()?;
+    let frame = crate::frame::VideoFrame::new(layout, planes, strides).ok()?;
     Some(f(frame))
 }
 
@@ -297,7 +300,7 @@ impl DefectFix {
 
     /// After a raw sensor frame: `frame` as it is now, with the defects the engine
     /// found in it (each with its value before and after the repair).
-    fn qc_sensor_frame(&self, buf: &gst::BufferRef, defects: &[Defect], repairs: bool) {
+    fn qc_sensor_frame(&self, buf: &gst::BufferRef, defects: &[FoundDefect], repairs: bool) {
         let pts = buf.pts();
         let mut qc = lock(&self.qc);
         let Some(active) = qc.active.as_mut() else {

@@ -15,7 +15,7 @@ use super::{CAT, CalibrateMode, RunMode};
 use crate::calibrate::{CalibrationKind, Calibrator};
 use crate::defect_map::{DefectMap, Entry, MapPlacement};
 use crate::engine::{self, Engine};
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 use crate::report::{self, Summary};
 use crate::temporal::Learner;
@@ -54,7 +54,7 @@ impl SensorProcessor {
 
     /// One frame through the engine and, with `learn`, the learner.
     fn repair(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> Processed {
-        let run = engine::Settings {
+        let run = engine::SensorSettings {
             detection: settings.detection.into(),
             sensitivity: settings.sensitivity,
             n_threads: settings.n_threads as usize,
@@ -78,7 +78,7 @@ impl SensorProcessor {
 
     /// Shows the frame just repaired to the learner, and hands what it learned to the
     /// engine for the next frame.
-    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::Settings) {
+    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::SensorSettings) {
         // Every few frames, a more sensitive look seeds tracks for faint defects (a dead
         // pixel in a dark area) that the repair's own test misses.
         let seeds: Vec<(u32, u32)> = if self.frames.is_multiple_of(SEED_EVERY) {
@@ -115,7 +115,7 @@ impl SensorProcessor {
     }
 
     /// The counts of the last frame's message.
-    fn counts(&self, report: &engine::FrameReport, mode: RunMode) -> FrameCounts {
+    fn counts(&self, report: &engine::SensorFrameReport, mode: RunMode) -> FrameCounts {
         let defects = self.engine.defects();
         let white = self.engine.format().max_value();
         let positions = (mode == RunMode::Detect).then(|| {

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use super::messages::{CalibrationStep, FrameCounts, StreamSummary};
 use super::sensor::SensorProcessor;
 use super::settings::Settings;
-use super::video::{self, VideoProcessor};
+use super::video::VideoProcessor;
 use crate::defect_map::{DefectMap, MapPlacement};
+use crate::frame::FrameLayout;
 
 /// What one processed frame produced, besides the frame itself.
 #[derive(Debug, Default)]
@@ -137,13 +138,12 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// The stream of fixed `caps`: YUV/RGB ones ([`video::is_video_caps`]) or raw
-    /// sensor ones.
+    /// The stream of fixed `caps`: raw sensor ones or YUV/RGB ones, as their
+    /// [`FrameLayout`] says.
     pub fn for_caps(caps: &gst::CapsRef) -> Result<Self, String> {
-        let processor: Box<dyn StreamProcessor> = if video::is_video_caps(caps) {
-            Box::new(VideoProcessor::new(caps)?)
-        } else {
-            Box::new(SensorProcessor::new(super::frame_format(caps)?))
+        let processor: Box<dyn StreamProcessor> = match super::frame_layout(caps)? {
+            FrameLayout::Sensor(format) => Box::new(SensorProcessor::new(format)),
+            FrameLayout::Video(layout) => Box::new(VideoProcessor::new(caps, layout)?),
         };
         Ok(Stream {
             processor,

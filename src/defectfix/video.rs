@@ -19,8 +19,9 @@ use super::settings::Settings;
 use super::stream::{Processed, StreamProcessor, bad_buffer};
 use super::{CAT, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
+use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 use crate::report::{Sighting, Summary};
-use crate::video::{FrameMut, FrameReport, Layout, Processor, Spot, SpotSource, VIDEO_FORMATS};
+use crate::video::{Processor, Spot, SpotSource, VideoFrameReport};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
 pub fn video_caps() -> gst::Caps {
@@ -34,15 +35,6 @@ pub fn video_caps() -> gst::Caps {
         .build()
 }
 
-/// Whether fixed `caps` are one of the YUV/RGB formats of the video path.
-pub fn is_video_caps(caps: &gst::CapsRef) -> bool {
-    caps.structure(0).is_some_and(|s| {
-        s.name() == "video/x-raw"
-            && s.get::<&str>("format")
-                .is_ok_and(|f| VIDEO_FORMATS.contains(&f))
-    })
-}
-
 /// Per-stream state of the video path.
 pub struct VideoProcessor {
     info: gst_video::VideoInfo,
@@ -54,16 +46,11 @@ pub struct VideoProcessor {
 }
 
 impl VideoProcessor {
-    /// State for fixed `caps` (which [`is_video_caps`] accepts).
-    pub fn new(caps: &gst::CapsRef) -> Result<Self, String> {
+    /// State for fixed `caps` whose frames have `layout`; the chroma siting is the one
+    /// the caps say.
+    pub fn new(caps: &gst::CapsRef, layout: VideoLayout) -> Result<Self, String> {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
-        let layout = Layout::parse(
-            info.format().to_str(),
-            i64::from(info.width()),
-            i64::from(info.height()),
-        )
-        .map_err(|e| e.to_string())?
-        .with_cosited_chroma(
+        let layout = layout.with_cosited_chroma(
             info.chroma_site()
                 .contains(gst_video::VideoChromaSite::H_COSITED),
         );
@@ -80,7 +67,7 @@ impl VideoProcessor {
     fn with_frame<R>(
         &mut self,
         buf: &mut gst::BufferRef,
-        f: impl FnOnce(&mut Processor, &mut FrameMut<'_>) -> R,
+        f: impl FnOnce(&mut Processor, &mut VideoFrameMut<'_>) -> R,
     ) -> Result<R, gst::ErrorMessage> {
         let layout = *self.processor.layout();
         let processor = &mut self.processor;
@@ -91,7 +78,7 @@ impl VideoProcessor {
     /// lists: the same fields as on sensor streams (`learned` counts confirmed spots,
     /// `dynamic` the candidates, `defects` the spots repaired) plus `samples`, and in
     /// detect mode the component that shows each spot most.
-    fn counts(&self, frame: u64, report: &FrameReport, mode: RunMode) -> FrameCounts {
+    fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
         let positions = (mode == RunMode::Detect).then(|| {
             spots
@@ -129,7 +116,7 @@ impl VideoProcessor {
     fn message(
         &self,
         frame: u64,
-        report: &FrameReport,
+        report: &VideoFrameReport,
         settings: &Settings,
     ) -> Option<FrameCounts> {
         settings
@@ -213,7 +200,7 @@ impl StreamProcessor for VideoProcessor {
             }
             None => {
                 self.summary.add([]);
-                FrameReport::default()
+                VideoFrameReport::default()
             }
         };
         Ok(self.message(frame, &report, settings))
@@ -245,8 +232,8 @@ impl StreamProcessor for VideoProcessor {
 }
 
 /// The processor's settings for one frame.
-fn video_settings(settings: &Settings) -> crate::video::Settings {
-    crate::video::Settings {
+fn video_settings(settings: &Settings) -> crate::video::VideoSettings {
+    crate::video::VideoSettings {
         detection: settings.detection == DetectionMode::Dynamic,
         sensitivity: settings.sensitivity,
         n_threads: settings.n_threads as usize,
@@ -267,9 +254,9 @@ fn sightings(spots: &[Spot]) -> impl Iterator<Item = Sighting> + '_ {
 /// Maps `buf` (of `info`) writable as a frame of `layout` and runs `f` on it.
 fn with_frame_mut<R>(
     info: &gst_video::VideoInfo,
-    layout: Layout,
+    layout: VideoLayout,
     buf: &mut gst::BufferRef,
-    f: impl FnOnce(&mut FrameMut<'_>) -> R,
+    f: impl FnOnce(&mut VideoFrameMut<'_>) -> R,
 ) -> Result<R, String> {
     let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info)
         .map_err(|e| format!("cannot map the buffer as {}: {e}", info.format()))?;
@@ -278,7 +265,7 @@ fn with_frame_mut<R>(
         *s = usize::try_from(v).map_err(|_| format!("negative stride {v}"))?;
     }
     let [a, b, c, _] = vframe.planes_data_mut();
-    let mut frame = FrameMut::new(layout, [a, b, c], strides).map_err(|e| e.to_string())?;
+    let mut frame = VideoFrameMut::new(layout, [a, b, c], strides).map_err(|e| e.to_string())?;
     Ok(f(&mut frame))
 }
 

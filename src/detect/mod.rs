@@ -17,7 +17,7 @@
 //!   ([`noise`]), so the defaults hold on 8- to 16-bit data of any sensor;
 //! - the texture margin `β·(max₂ − min₂)` follows the local spread of the neighbourhood,
 //!   so edges and fine detail (foliage, text, stars) raise the bar where they are;
-//! - one knob, [`Tuning::sensitivity`], scales every margin: 2 finds fainter defects and
+//! - one knob, [`DetectTuning::sensitivity`], scales every margin: 2 finds fainter defects and
 //!   touches more real detail, 0.5 the opposite.
 //!
 //! Two stages:
@@ -46,8 +46,8 @@ pub mod kernel;
 pub mod noise;
 
 use crate::exec::KernelPath;
-use crate::format::{Cfa, Channel, FrameFormat, Sample};
 use crate::frame::FrameRef;
+use crate::frame::{Cfa, Channel, FrameFormat, SampleEncoding};
 pub use kernel::{COLD, HOT, RowParams};
 pub use noise::{NoiseEstimator, NoiseModel};
 
@@ -67,7 +67,7 @@ pub const DEFAULT_FLOOR: f64 = 0.03;
 
 /// The user-facing strength of detection and the constants it scales.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tuning {
+pub struct DetectTuning {
     /// 1 = defaults; larger finds fainter defects (all margins divided by it).
     pub sensitivity: f64,
     pub k: f64,
@@ -77,20 +77,50 @@ pub struct Tuning {
     pub floor: f64,
     /// Texture factor of the cross-colour test.
     pub beta_colour: f64,
-    /// See [`Params::colour_mode`].
-    pub colour_mode: u8,
+    /// Reference of the cross-colour test.
+    pub colour_mode: ColourReference,
 }
 
-impl Default for Tuning {
+impl Default for DetectTuning {
     fn default() -> Self {
-        Tuning {
+        DetectTuning {
             sensitivity: 1.0,
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
             beta_cold: DEFAULT_BETA_COLD,
             floor: DEFAULT_FLOOR,
             beta_colour: DEFAULT_BETA_COLOUR,
-            colour_mode: 3,
+            colour_mode: ColourReference::Adaptive,
+        }
+    }
+}
+
+/// What the cross-colour test compares a pixel with: which of its 4 adjacent pixels of
+/// other colours (sorted by value) make the reference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ColourReference {
+    /// The mean of all four.
+    AllFour,
+    /// The mean of the middle two.
+    MiddleTwo,
+    /// The mean of the two on the defect's side (the lower two for a hot pixel, the
+    /// upper two for a cold one).
+    DefectSide,
+    /// The mean of all four, unless the two most extreme of them are defects of the same
+    /// polarity too (a 2×2 block): then the two on the defect's side.
+    #[default]
+    Adaptive,
+}
+
+impl ColourReference {
+    /// The reference numbered `n` on the command line of the evaluation tools: 0 all
+    /// four, 1 the middle two, 3 adaptive, any other number the defect's side.
+    pub fn from_number(n: u32) -> ColourReference {
+        match n {
+            0 => ColourReference::AllFour,
+            1 => ColourReference::MiddleTwo,
+            3 => ColourReference::Adaptive,
+            _ => ColourReference::DefectSide,
         }
     }
 }
@@ -115,16 +145,13 @@ pub struct Params {
     pub clip: u16,
     /// Texture margin of the cross-colour test, 1/64 of the spread.
     pub beta_colour: u16,
-    /// Reference of the cross-colour test: 0 mean of the 4 adjacent pixels, 1 mean of
-    /// the middle two, 2 the two on the defect's side (the lower two for a hot pixel),
-    /// 3 (default) the mean of all four unless the two most extreme of them are defects
-    /// of the same polarity too (a 2×2 block), then mode 2.
-    pub colour_mode: u8,
+    /// Reference of the cross-colour test.
+    pub colour_mode: ColourReference,
 }
 
 impl Params {
     /// Parameters for frames of `format` with noise `model` and `tuning`.
-    pub fn new(format: &FrameFormat, model: &NoiseModel, tuning: &Tuning) -> Self {
+    pub fn new(format: &FrameFormat, model: &NoiseModel, tuning: &DetectTuning) -> Self {
         let s = if tuning.sensitivity.is_finite() {
             tuning.sensitivity.clamp(0.05, 20.0)
         } else {
@@ -182,7 +209,7 @@ pub struct Found {
 
 /// Per-worker buffers: five decoded rows and one row of flags.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub struct DetectScratch {
     ring: Vec<u16>,
     ring_rows: [usize; 5],
     flags: Vec<u8>,
@@ -215,13 +242,13 @@ impl Detector {
     }
 
     /// Measures the noise of `frame` and derives this frame's parameters.
-    pub fn prepare(&mut self, frame: &FrameRef<'_>, tuning: &Tuning) {
+    pub fn prepare(&mut self, frame: &FrameRef<'_>, tuning: &DetectTuning) {
         let model = self.estimator.estimate(frame);
         self.set_model(model, tuning);
     }
 
     /// Uses `model` (instead of measuring) for the next frames.
-    pub fn set_model(&mut self, model: NoiseModel, tuning: &Tuning) {
+    pub fn set_model(&mut self, model: NoiseModel, tuning: &DetectTuning) {
         self.model = model;
         let params = Params::new(&self.format, &model, tuning);
         if params != self.params || self.rows[0].a.len() != self.format.width {
@@ -353,7 +380,14 @@ impl Detector {
     /// (the mean of the lower two for `hot`, of the upper two otherwise: in a 2×2 block
     /// of defects two of the four adjacent pixels are defects too).
     #[inline]
-    fn colour_difference(&self, frame: Px<'_>, x: usize, y: usize, hot: bool, mode: u8) -> i32 {
+    fn colour_difference(
+        &self,
+        frame: Px<'_>,
+        x: usize,
+        y: usize,
+        hot: bool,
+        mode: ColourReference,
+    ) -> i32 {
         let f = &self.format;
         let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             i32::from(frame.get(
@@ -364,10 +398,11 @@ impl Detector {
         a.sort_unstable();
         let v = 2 * i32::from(frame.get(x, y));
         match mode {
-            0 => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
-            1 => v - a[1] - a[2],
-            _ if hot => v - a[0] - a[1],
-            _ => v - a[2] - a[3],
+            ColourReference::AllFour => (2 * v - a[0] - a[1] - a[2] - a[3]) / 2,
+            ColourReference::MiddleTwo => v - a[1] - a[2],
+            // Adaptive reaches here only as its fallback, the defect's side.
+            ColourReference::DefectSide | ColourReference::Adaptive if hot => v - a[0] - a[1],
+            ColourReference::DefectSide | ColourReference::Adaptive => v - a[2] - a[3],
         }
     }
 
@@ -386,7 +421,7 @@ impl Detector {
         if self.format.cfa == Cfa::Mono {
             return true;
         }
-        let test = |mode: u8| {
+        let test = |mode: ColourReference| {
             let sign = if hot { 1 } else { -1 };
             let c = sign * self.colour_difference(frame, x, y, hot, mode);
             let mut n = pos.map(|(nx, ny)| sign * self.colour_difference(frame, nx, ny, hot, mode));
@@ -398,13 +433,13 @@ impl Detector {
             self.passes(e, level, self.format.cfa.plane_index(x, y))
         };
         let mode = self.params.colour_mode;
-        if mode != 3 {
+        if mode != ColourReference::Adaptive {
             return test(mode);
         }
-        // Mode 3: against all four adjacent pixels, unless the two most extreme of them
+        // Adaptive: against all four adjacent pixels, unless the two most extreme of them
         // are defects of the same polarity themselves (a 2×2 block): then against the
         // other two only.
-        if test(0) {
+        if test(ColourReference::AllFour) {
             return true;
         }
         let f = &self.format;
@@ -426,7 +461,7 @@ impl Detector {
             .iter()
             .all(|&(_, ax, ay)| self.pixel_flags(frame, ax, ay) & want != 0)
         {
-            test(2)
+            test(ColourReference::DefectSide)
         } else {
             false
         }
@@ -479,7 +514,7 @@ impl Detector {
         y0: usize,
         y1: usize,
         path: KernelPath,
-        scratch: &mut Scratch,
+        scratch: &mut DetectScratch,
         out: &mut Vec<Found>,
     ) {
         let f = &self.format;
@@ -532,7 +567,7 @@ impl Detector {
                     scratch.ring_rows[slot] = r;
                 }
             }
-            let Scratch { ring, flags, .. } = scratch;
+            let DetectScratch { ring, flags, .. } = scratch;
             let rows = rows_at.map(|r| &ring[(r % 5) * stride..(r % 5 + 1) * stride]);
             let rp = &self.rows[y & 1];
             kernel::row(path, rows, rp, &self.params, mono, flags);
@@ -551,7 +586,7 @@ impl Detector {
 
     /// Scalar reference over a whole frame (tests and tools).
     pub fn detect_reference(&self, frame: &FrameRef<'_>, out: &mut Vec<Found>) {
-        let mut scratch = Scratch::default();
+        let mut scratch = DetectScratch::default();
         self.detect_rows(
             frame,
             0,
@@ -569,7 +604,7 @@ impl Detector {
 struct Px<'a> {
     data: &'a [u8],
     stride: usize,
-    sample: Sample,
+    sample: SampleEncoding,
 }
 
 impl<'a> Px<'a> {
@@ -586,12 +621,13 @@ impl<'a> Px<'a> {
     fn get(&self, x: usize, y: usize) -> u16 {
         let at = y * self.stride;
         match self.sample {
-            Sample::U8 => u16::from(self.data[at + x]),
-            Sample::U16Le => {
+            SampleEncoding::U8 => u16::from(self.data[at + x]),
+            // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
                 let at = at + 2 * x;
                 u16::from_le_bytes([self.data[at], self.data[at + 1]])
             }
-            Sample::U16Be => {
+            SampleEncoding::U16Be => {
                 let at = at + 2 * x;
                 u16::from_be_bytes([self.data[at], self.data[at + 1]])
             }
@@ -715,17 +751,18 @@ fn decode_row_body(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
     let bytes = &frame.data()[start..start + f.row_bytes()];
     let row = &mut dst[2..2 + w];
     match f.sample {
-        Sample::U8 => {
+        SampleEncoding::U8 => {
             for (d, &s) in row.iter_mut().zip(bytes) {
                 *d = u16::from(s);
             }
         }
-        Sample::U16Le => {
+        // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+        SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);
             }
         }
-        Sample::U16Be => {
+        SampleEncoding::U16Be => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_be_bytes([s[0], s[1]]);
             }

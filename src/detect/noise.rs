@@ -9,7 +9,7 @@
 //! Poisson–Gaussian model of a linear sensor) is then fitted to the bins, by weighted
 //! least squares, once more without the bins that lie far above the first fit (texture).
 
-use crate::format::FrameFormat;
+use crate::frame::FrameFormat;
 use crate::frame::{FrameRef, SampleIo};
 
 /// Level bins per plane.
@@ -20,7 +20,7 @@ const TARGET_SAMPLES: usize = 1 << 14;
 const MIN_BIN: usize = 24;
 
 /// `σ²(level) = a + b·level` of each plane (level in DN), index by
-/// [`Cfa::plane_index`](crate::format::Cfa::plane_index).
+/// [`Cfa::plane_index`](crate::frame::Cfa::plane_index).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NoiseModel {
     pub a: [f64; 4],

@@ -8,9 +8,9 @@
 //! the BT.709 matrix (BT.601 below 720 lines), studio range; RGB frames are shown as
 //! they are.
 
-use crate::format::{Cfa, Channel, FrameFormat};
 use crate::frame::FrameRef;
-use crate::video::layout::{Frame, Kind};
+use crate::frame::{Cfa, Channel, FrameFormat};
+use crate::frame::{ComponentKind as Kind, VideoFrame as Frame};
 use crate::video::repair::Write;
 
 /// An 8-bit RGB picture, rows top to bottom, 3 bytes a pixel.
@@ -329,7 +329,7 @@ impl Picture for VideoPicture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::layout::{FrameMut, Layout};
+    use crate::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
 
     fn sensor(format: &str, w: usize, h: usize) -> (FrameFormat, Vec<u8>) {
         let media = if format.starts_with("GRAY") {

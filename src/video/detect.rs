@@ -26,12 +26,12 @@
 //! of the ring, a necessary condition of the full test) that the compiler vectorises,
 //! and the full test on the few samples the prefilter keeps.
 
-use super::layout::Frame;
 use crate::exec::KernelPath;
+use crate::frame::VideoFrame;
 
-/// The constants of the spatial test; [`Tuning::sensitivity`] divides every margin.
+/// The constants of the spatial test; [`SpotTuning::sensitivity`] divides every margin.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tuning {
+pub struct SpotTuning {
     /// 1 = defaults; 2 finds fainter spots (and more detail for the tracker to reject).
     pub sensitivity: f64,
     /// Noise multiple `k`.
@@ -49,9 +49,9 @@ pub const DEFAULT_BETA: f64 = 0.25;
 /// Default least excess (fraction of range).
 pub const DEFAULT_FLOOR: f64 = 0.02;
 
-impl Default for Tuning {
+impl Default for SpotTuning {
     fn default() -> Self {
-        Tuning {
+        SpotTuning {
             sensitivity: 1.0,
             k: DEFAULT_K,
             beta: DEFAULT_BETA,
@@ -71,7 +71,7 @@ pub struct PlaneParams {
 
 impl PlaneParams {
     /// Parameters for a plane with noise `sigma` and largest value `max`.
-    pub fn new(tuning: &Tuning, sigma: f64, max: u16) -> Self {
+    pub fn new(tuning: &SpotTuning, sigma: f64, max: u16) -> Self {
         let s = if tuning.sensitivity.is_finite() {
             tuning.sensitivity.clamp(0.05, 20.0)
         } else {
@@ -203,7 +203,7 @@ pub fn full_test(rows: [&[u16]; 5], x: usize, p: &PlaneParams) -> Option<(bool, 
 
 /// How far sample (`x`, `y`) of component `c` stands from the median of its 16-sample
 /// ring (signed; ring samples outside the plane are left out). `None` outside the plane.
-pub fn stand_out(frame: &Frame<'_>, c: usize, x: usize, y: usize) -> Option<i32> {
+pub fn stand_out(frame: &VideoFrame<'_>, c: usize, x: usize, y: usize) -> Option<i32> {
     let (w, h) = frame.layout().comp_size(c);
     if x >= w || y >= h {
         return None;
@@ -231,7 +231,7 @@ pub fn stand_out(frame: &Frame<'_>, c: usize, x: usize, y: usize) -> Option<i32>
 /// The full test at sample (`x`, `y`) of component `c`, read straight from the frame
 /// (for single positions; `None` also within 2 of the plane's border).
 pub fn spot_at(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     x: usize,
     y: usize,
@@ -259,7 +259,7 @@ pub fn spot_at(
 
 /// Scratch memory of one worker: unpacked rows and prefilter flags.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub struct SpotScratch {
     rows: Vec<u16>,
     flags: Vec<u8>,
 }
@@ -274,13 +274,13 @@ pub struct Scratch {
 /// hits.
 #[allow(clippy::too_many_arguments)] // the rows, their plane's parameters, the path, the buffers
 pub fn detect_rows(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
     p: &PlaneParams,
     path: KernelPath,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     match path {
@@ -301,12 +301,12 @@ pub fn detect_rows(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn detect_rows_avx2(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
     p: &PlaneParams,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     detect_rows_body(frame, c, y0, y1, p, scratch, out);
@@ -317,7 +317,7 @@ unsafe fn detect_rows_avx2(
 /// arithmetic as [`prefilter_row`]) and then the full test. Written for clarity; the
 /// tests hold every vectorised build to it.
 pub fn detect_rows_scalar(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
@@ -357,7 +357,7 @@ pub fn detect_rows_scalar(
 
 /// [`prefilter_row`]'s flags for the one sample (`x`, `y`) of component `c`
 /// (2 ≤ `x` < w − 2, 2 ≤ `y` < h − 2).
-fn prefilter_sample(frame: &Frame<'_>, c: usize, x: usize, y: usize, base: i32) -> u8 {
+fn prefilter_sample(frame: &VideoFrame<'_>, c: usize, x: usize, y: usize, base: i32) -> u8 {
     let subset = [
         (x - 2, y - 2),
         (x, y - 2),
@@ -392,12 +392,12 @@ fn prefilter_of(centre: u16, subset: [u16; 8], base: i32) -> u8 {
 
 #[inline(always)]
 fn detect_rows_body(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     y0: usize,
     y1: usize,
     p: &PlaneParams,
-    scratch: &mut Scratch,
+    scratch: &mut SpotScratch,
     out: &mut Vec<Hit>,
 ) {
     let (w, h) = frame.layout().comp_size(c);
@@ -467,7 +467,7 @@ fn detect_rows_body(
 /// `|2v − l − r|` on up to 64 rows spread over the plane, scaled to a standard
 /// deviation (for white Gaussian noise the 25th percentile of that difference is
 /// 0.78 σ). The low percentile keeps texture and edges, which fill the upper tail, out.
-pub fn estimate_sigma(frame: &Frame<'_>, c: usize) -> f64 {
+pub fn estimate_sigma(frame: &VideoFrame<'_>, c: usize) -> f64 {
     let (w, h) = frame.layout().comp_size(c);
     if w < 3 || h == 0 {
         return 0.0;
@@ -500,7 +500,7 @@ pub fn estimate_sigma(frame: &Frame<'_>, c: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::layout::{FrameMut, Layout, VIDEO_FORMATS};
+    use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 
     fn rows_of(plane: &[u16], w: usize, y: usize) -> [&[u16]; 5] {
         [0, 1, 2, 3, 4].map(|k| &plane[(y - 2 + k) * w..(y - 1 + k) * w])
@@ -555,7 +555,7 @@ mod tests {
     /// padding and in the unused bits of 10-bit words included), 1 random samples over
     /// the whole range, 2 a level of low noise with rare spots of either sign (many
     /// samples near the margins).
-    fn random_planes(layout: Layout, fill: u32, rng: &mut Rng) -> (Vec<Vec<u8>>, [usize; 3]) {
+    fn random_planes(layout: VideoLayout, fill: u32, rng: &mut Rng) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         if fill == 0 {
             for b in planes.iter_mut().flatten() {
@@ -564,7 +564,7 @@ mod tests {
             return (planes, strides);
         }
         let max = u32::from(layout.max_value());
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for c in 0..layout.components().len() {
             let (w, h) = layout.comp_size(c);
             let level = rng.below(max + 1);
@@ -594,13 +594,13 @@ mod tests {
         for (i, format) in VIDEO_FORMATS.iter().enumerate() {
             for (w, h) in [(97, 41), (5, 5), (6, 9), (64, 18), (133, 70)] {
                 for seed in 0..3u32 {
-                    let layout = Layout::parse(format, w, h).unwrap();
+                    let layout = VideoLayout::parse(format, w, h).unwrap();
                     let mut rng = Rng(0x9E37_79B9 ^ (i as u32 * 7919 + seed * 104_729 + w as u32));
                     let fill = seed % 3;
                     let (planes, strides) = random_planes(layout, fill, &mut rng);
                     let plane = |k: usize| planes.get(k).map_or(&[][..], |v| v.as_slice());
                     let frame =
-                        Frame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap();
+                        VideoFrame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap();
                     let max = i32::from(layout.max_value());
                     for params in [
                         PlaneParams { base: 1, beta: 0 },
@@ -620,7 +620,7 @@ mod tests {
                             total += twin.len();
                             for &path in &paths {
                                 // Uneven bands, one scratch for all of them.
-                                let mut scratch = Scratch::default();
+                                let mut scratch = SpotScratch::default();
                                 let mut hits = Vec::new();
                                 for y0 in (0..ch).step_by(13) {
                                     let y1 = (y0 + 13).min(ch);

@@ -4,7 +4,7 @@
 //! By the time a picture is YUV or RGB, demosaicing, scaling and compression have spread
 //! one bad photosite into a small spot of a few pixels, often coloured, that stays at the
 //! same place on the frame while the picture moves. This module finds such spots and
-//! repairs them, on any of the formats of [`layout`] — 8- and 10-bit, planar,
+//! repairs them, on any of the formats of [`VideoLayout`] — 8- and 10-bit, planar,
 //! semi-planar, packed 4:2:2 and v210, RGB — without GStreamer types:
 //!
 //! 1. **detect** (parallel, horizontal bands of the shared pool): every component plane
@@ -34,7 +34,6 @@
 //! confirmed set and in reports.
 
 pub mod detect;
-pub mod layout;
 pub mod quality;
 pub mod reference;
 pub mod repair;
@@ -45,8 +44,8 @@ use std::sync::Arc;
 
 use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
-pub use detect::{Hit, PlaneParams, Scratch, Tuning};
-pub use layout::{Frame, FrameMut, Kind, Layout, LayoutError, VIDEO_FORMATS, VideoFormat};
+use crate::frame::{ComponentKind, VideoFrame, VideoFrameMut, VideoLayout};
+pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
 pub use quality::{Severity, Visibility};
 pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
 
@@ -69,10 +68,10 @@ use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
 
 /// Per-frame settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Settings {
+pub struct VideoSettings {
     /// Look for spots in every frame and confirm them over time (else: map only).
     pub detection: bool,
-    /// 1 = defaults; larger finds fainter spots (see [`Tuning::sensitivity`]).
+    /// 1 = defaults; larger finds fainter spots (see [`SpotTuning::sensitivity`]).
     pub sensitivity: f64,
     /// Worker threads at most (0 = the whole pool). The output does not depend on it.
     pub n_threads: usize,
@@ -80,9 +79,9 @@ pub struct Settings {
     pub mode: Mode,
 }
 
-impl Default for Settings {
+impl Default for VideoSettings {
     fn default() -> Self {
-        Settings {
+        VideoSettings {
             detection: true,
             sensitivity: 1.0,
             n_threads: 0,
@@ -103,14 +102,14 @@ pub enum SpotSource {
 /// One spot of the last frame that was repaired (or, in detect mode, would have been).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Spot {
-    /// Frame pixel (luma grid).
+    /// VideoFrame pixel (luma grid).
     pub x: u32,
     pub y: u32,
     pub source: SpotSource,
     /// Brighter than its surroundings in the component that shows it most.
     pub bright: bool,
     /// The component that shows it most (largest deviation).
-    pub component: Kind,
+    pub component: ComponentKind,
     /// That component's sample as it arrived, and its estimate from the surroundings.
     pub value: u16,
     pub expected: u16,
@@ -124,7 +123,7 @@ pub struct Spot {
 /// A spot the spatial test found in the last frame (confirmed or not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Candidate {
-    /// Frame pixel.
+    /// VideoFrame pixel.
     pub x: u32,
     pub y: u32,
     /// Bright in the plane that shows it most.
@@ -141,7 +140,7 @@ pub struct Candidate {
 
 /// Counts for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FrameReport {
+pub struct VideoFrameReport {
     /// Spots the spatial test found (candidates, most of them detail).
     pub candidates: usize,
     /// Positions followed by the temporal stage.
@@ -171,17 +170,17 @@ pub use crate::defect_map::MapPlacement;
 
 /// Per-stream state of the video path: built for one layout, reused every frame.
 pub struct Processor {
-    layout: Layout,
+    layout: VideoLayout,
     bands: Vec<Band>,
     /// Unpacked rows and flags, one per worker thread of the pool.
-    scratch: PerThread<Scratch>,
+    scratch: PerThread<SpotScratch>,
     path: KernelPath,
     tracker: Tracker,
     motion: MotionMeter,
     moving: bool,
     context_comp: usize,
     mapped: PlacedMap,
-    tuning: Tuning,
+    tuning: SpotTuning,
     sigma: [f64; 3],
     candidates: Vec<Candidate>,
     spots: Vec<Spot>,
@@ -198,7 +197,7 @@ pub struct Processor {
 
 impl Processor {
     /// A fresh processor for frames of `layout`.
-    pub fn new(layout: Layout) -> Self {
+    pub fn new(layout: VideoLayout) -> Self {
         let bands = band_rows(layout.height)
             .map(|(y0, y1)| Band {
                 y0,
@@ -210,7 +209,7 @@ impl Processor {
         let context_comp = layout
             .components()
             .iter()
-            .position(|k| matches!(k.kind, Kind::Y | Kind::G))
+            .position(|k| matches!(k.kind, ComponentKind::Y | ComponentKind::G))
             .unwrap_or(0);
         Processor {
             layout,
@@ -222,7 +221,7 @@ impl Processor {
             moving: false,
             context_comp,
             mapped: PlacedMap::default(),
-            tuning: Tuning::default(),
+            tuning: SpotTuning::default(),
             sigma: [0.0; 3],
             candidates: Vec::new(),
             spots: Vec::new(),
@@ -234,7 +233,7 @@ impl Processor {
         }
     }
 
-    pub fn layout(&self) -> &Layout {
+    pub fn layout(&self) -> &VideoLayout {
         &self.layout
     }
 
@@ -247,8 +246,8 @@ impl Processor {
     }
 
     /// Replaces the constants of the spatial test (experiments; `sensitivity` of the
-    /// per-frame [`Settings`] overrides `tuning.sensitivity`).
-    pub fn set_tuning(&mut self, tuning: Tuning) {
+    /// per-frame [`VideoSettings`] overrides `tuning.sensitivity`).
+    pub fn set_tuning(&mut self, tuning: SpotTuning) {
         self.tuning = tuning;
     }
 
@@ -371,7 +370,7 @@ impl Processor {
     fn limits(&self, sensitivity: f64) -> Limits {
         let max = self.layout.max_value();
         let ncomp = self.layout.components().len();
-        let tuning = Tuning {
+        let tuning = SpotTuning {
             sensitivity,
             ..self.tuning
         };
@@ -408,12 +407,16 @@ impl Processor {
     /// the picture moved), taken from the second frame as repaired, moved by the motion
     /// found. Nothing of the processor's state changes but the spots of the last frame
     /// ([`Self::spots`] then lists this frame's).
-    pub fn revisit(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
-        let mut report = FrameReport {
+    pub fn revisit(
+        &mut self,
+        frame: &mut VideoFrameMut<'_>,
+        settings: &VideoSettings,
+    ) -> VideoFrameReport {
+        let mut report = VideoFrameReport {
             mapped: self.mapped.pixels().len(),
             tracks: self.tracker.tracks(),
             confirmed: self.tracker.confirmed().len(),
-            ..FrameReport::default()
+            ..VideoFrameReport::default()
         };
         self.spots.clear();
         self.writes.clear();
@@ -459,10 +462,14 @@ impl Processor {
     }
 
     /// Processes one frame in place (or only inspects it, in detect mode).
-    pub fn process(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> FrameReport {
-        let mut report = FrameReport {
+    pub fn process(
+        &mut self,
+        frame: &mut VideoFrameMut<'_>,
+        settings: &VideoSettings,
+    ) -> VideoFrameReport {
+        let mut report = VideoFrameReport {
             mapped: self.mapped.pixels().len(),
-            ..FrameReport::default()
+            ..VideoFrameReport::default()
         };
         self.spots.clear();
         self.candidates.clear();
@@ -617,7 +624,7 @@ struct RepairInput<'a> {
     /// Confirmed positions are targets too.
     detection: bool,
     /// The frame to take the picture a spot hides from (moved by the motion found).
-    previous: Option<Frame<'a>>,
+    previous: Option<VideoFrame<'a>>,
     /// Motions to try first in the search.
     hints: Vec<(i32, i32)>,
     /// Largest mean absolute difference of a matching window.
@@ -644,7 +651,7 @@ struct RepairOutcome {
 /// already cover) is probed in `view`; the replacements go to `writes` and each spot
 /// that had samples replaced to `spots`.
 fn repair_targets(
-    view: &Frame<'_>,
+    view: &VideoFrame<'_>,
     input: &RepairInput<'_>,
     writes: &mut Vec<repair::Write>,
     spots: &mut Vec<Spot>,
@@ -758,7 +765,7 @@ fn repair_targets(
 
 /// The spot record of a probe: the component that shows it most, and its severity.
 fn describe(
-    layout: &Layout,
+    layout: &VideoLayout,
     x: u32,
     y: u32,
     source: SpotSource,
@@ -775,13 +782,13 @@ fn describe(
         .max_by_key(|(_, p)| p.deviation.abs())
         .map(|(c, p)| (c, *p))
         .unwrap_or_default();
-    let dev = |k: Kind| {
+    let dev = |k: ComponentKind| {
         comps
             .iter()
             .position(|q| q.kind == k)
             .map_or(0.0, |i| f64::from(probe.comps[i].deviation) / range)
     };
-    let est = |k: Kind| {
+    let est = |k: ComponentKind| {
         comps
             .iter()
             .position(|q| q.kind == k)
@@ -789,15 +796,21 @@ fn describe(
     };
     let (luma, chroma, level) = if layout.format.is_yuv() {
         (
-            dev(Kind::Y),
-            dev(Kind::U).abs().max(dev(Kind::V).abs()),
-            est(Kind::Y),
+            dev(ComponentKind::Y),
+            dev(ComponentKind::U).abs().max(dev(ComponentKind::V).abs()),
+            est(ComponentKind::Y),
         )
     } else {
         // BT.709 luma of the colour deviations; chroma as the channels' departure from it.
-        let (r, g, b) = (dev(Kind::R), dev(Kind::G), dev(Kind::B));
+        let (r, g, b) = (
+            dev(ComponentKind::R),
+            dev(ComponentKind::G),
+            dev(ComponentKind::B),
+        );
         let l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        let level = 0.2126 * est(Kind::R) + 0.7152 * est(Kind::G) + 0.0722 * est(Kind::B);
+        let level = 0.2126 * est(ComponentKind::R)
+            + 0.7152 * est(ComponentKind::G)
+            + 0.0722 * est(ComponentKind::B);
         (
             l,
             (r - l).abs().max((g - l).abs()).max((b - l).abs()),
@@ -820,7 +833,7 @@ fn describe(
         y,
         source,
         bright: p.deviation > 0,
-        component: comps.get(c).map_or(Kind::Y, |k| k.kind),
+        component: comps.get(c).map_or(ComponentKind::Y, |k| k.kind),
         value: p.value,
         expected: p.estimate,
         severity: quality::severity(&visibility),
@@ -861,7 +874,7 @@ fn neighbour_lists(targets: &[(u32, u32, SpotSource)]) -> Vec<Vec<(u32, u32)>> {
 /// Hits of all planes → candidates at frame pixels: hits within [`MERGE_DISTANCE`]
 /// pixels of a candidate join it; a candidate sits at its strongest luma (or, for RGB,
 /// any) hit, else at its strongest chroma hit.
-fn merge_hits<'a>(layout: &Layout, hits: impl IntoIterator<Item = &'a Hit>) -> Vec<Candidate> {
+fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>) -> Vec<Candidate> {
     let comps = layout.components();
     let range = u64::from(layout.max_value().max(1));
     let mut out: Vec<Candidate> = Vec::new();
@@ -939,9 +952,9 @@ mod tests {
     /// A pan over a picture whose lower half is flat: a textured band on top (where the
     /// motion shows), a star on the flat part that moves with the picture, and a fixed
     /// spot on the flat part.
-    fn frame(layout: Layout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
+    fn frame(layout: VideoLayout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for (c, k) in layout.components().iter().enumerate() {
             let (w, h) = layout.comp_size(c);
             for y in 0..h {
@@ -968,22 +981,22 @@ mod tests {
         (planes, strides)
     }
 
-    fn view<'a>(layout: Layout, planes: &'a [Vec<u8>], strides: [usize; 3]) -> Frame<'a> {
+    fn view<'a>(layout: VideoLayout, planes: &'a [Vec<u8>], strides: [usize; 3]) -> VideoFrame<'a> {
         let plane = |i: usize| planes.get(i).map_or(&[][..], |v| v.as_slice());
-        Frame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap()
+        VideoFrame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap()
     }
 
     #[test]
     fn a_fixed_spot_on_a_flat_background_is_repaired_from_the_second_frame_a_star_is_not() {
-        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
         let mut p = Processor::new(layout);
         for t in 0..8 {
             let (clean, _) = frame(layout, t, false);
             let (input, strides) = frame(layout, t, true);
             let mut out = input.clone();
             p.process(
-                &mut FrameMut::from_vecs(layout, &mut out, strides).unwrap(),
-                &Settings::default(),
+                &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
+                &VideoSettings::default(),
             );
             let (f, i, c) = (
                 view(layout, &out, strides),
@@ -1009,7 +1022,7 @@ mod tests {
 
     #[test]
     fn after_a_discontinuity_the_previous_frame_is_no_witness() {
-        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
         for jump in [false, true] {
             let mut p = Processor::new(layout);
             for t in 0..2 {
@@ -1018,8 +1031,8 @@ mod tests {
                 }
                 let (mut input, strides) = frame(layout, t, true);
                 p.process(
-                    &mut FrameMut::from_vecs(layout, &mut input, strides).unwrap(),
-                    &Settings::default(),
+                    &mut VideoFrameMut::from_vecs(layout, &mut input, strides).unwrap(),
+                    &VideoSettings::default(),
                 );
             }
             // Without the jump two frames confirm the spot; after it they cannot.
@@ -1029,14 +1042,14 @@ mod tests {
 
     #[test]
     fn a_still_flat_picture_confirms_nothing() {
-        let layout = Layout::parse("NV12", 192, 96).unwrap();
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
         let mut p = Processor::new(layout);
         for _ in 0..8 {
             let (mut input, strides) = frame(layout, 0, true);
             let before = input.clone();
             p.process(
-                &mut FrameMut::from_vecs(layout, &mut input, strides).unwrap(),
-                &Settings::default(),
+                &mut VideoFrameMut::from_vecs(layout, &mut input, strides).unwrap(),
+                &VideoSettings::default(),
             );
             assert_eq!(input, before);
         }

@@ -12,8 +12,8 @@
 //! have been), so a spot that was repaired there does not leak back into this frame
 //! when the motion is too slow to carry its samples clear of it.
 
-use super::layout::{Frame, FrameMut, Layout};
 use super::repair::Write;
+use crate::frame::{VideoFrame, VideoFrameMut, VideoLayout};
 
 /// Furthest motion searched, in frame pixels per frame (each direction).
 const SEARCH: i32 = 8;
@@ -51,7 +51,7 @@ pub(crate) struct Motion {
 /// The previous frame, owned.
 #[derive(Debug, Default)]
 pub(crate) struct Reference {
-    layout: Option<Layout>,
+    layout: Option<VideoLayout>,
     planes: Vec<Vec<u8>>,
     strides: [usize; 3],
 }
@@ -63,19 +63,19 @@ impl Reference {
     }
 
     /// The stored frame, if there is one of `layout`.
-    pub fn view(&self, layout: &Layout) -> Option<Frame<'_>> {
+    pub fn view(&self, layout: &VideoLayout) -> Option<VideoFrame<'_>> {
         if self.layout.as_ref() != Some(layout) {
             return None;
         }
         let mut it = self.planes.iter();
         let mut next = || it.next().map_or(&[][..], |v| v.as_slice());
         let p = [next(), next(), next()];
-        Frame::new(*layout, p, self.strides).ok()
+        VideoFrame::new(*layout, p, self.strides).ok()
     }
 
     /// Stores `frame` with `writes` applied (what the frame is, or would be, after this
     /// frame's repairs).
-    pub fn store(&mut self, frame: &Frame<'_>, writes: &[Write]) {
+    pub fn store(&mut self, frame: &VideoFrame<'_>, writes: &[Write]) {
         let layout = *frame.layout();
         if self.layout != Some(layout) {
             let (planes, strides) = layout.alloc();
@@ -86,7 +86,7 @@ impl Reference {
             frame.copy_plane(p, dst, self.strides[p]);
         }
         self.layout = Some(layout);
-        if let Ok(mut f) = FrameMut::from_vecs(layout, &mut self.planes, self.strides) {
+        if let Ok(mut f) = VideoFrameMut::from_vecs(layout, &mut self.planes, self.strides) {
             for w in writes {
                 f.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
             }
@@ -113,7 +113,7 @@ struct Window {
 }
 
 impl Window {
-    fn gather(cur: &Frame<'_>, c: usize, (x, y): (u32, u32)) -> Window {
+    fn gather(cur: &VideoFrame<'_>, c: usize, (x, y): (u32, u32)) -> Window {
         let (w, h) = cur.layout().comp_size(c);
         let (w, h) = (w as i32, h as i32);
         let (x, y) = (x as i32, y as i32);
@@ -151,7 +151,7 @@ impl Window {
 
     /// Sum of absolute differences against `prev` moved by (`dx`, `dy`), which must
     /// [`fit`](Self::fits).
-    fn sad(&self, prev: &Frame<'_>, c: usize, dx: i32, dy: i32) -> u64 {
+    fn sad(&self, prev: &VideoFrame<'_>, c: usize, dx: i32, dy: i32) -> u64 {
         let (x, y) = self.at;
         self.samples()
             .iter()
@@ -181,8 +181,8 @@ fn beats(s: u64, len: i32, best: Option<Best>) -> bool {
 /// are tried first: one that fits well is taken as it is, and otherwise the best of
 /// them lets the exhaustive scan give up on most other offsets after a few samples.
 pub(crate) fn find(
-    cur: &Frame<'_>,
-    prev: &Frame<'_>,
+    cur: &VideoFrame<'_>,
+    prev: &VideoFrame<'_>,
     c: usize,
     at: (u32, u32),
     accept: f64,
@@ -220,7 +220,7 @@ pub(crate) fn find(
 /// plane (`still_sad`: the window's sum of absolute differences at no offset).
 fn best_hint(
     win: &Window,
-    prev: &Frame<'_>,
+    prev: &VideoFrame<'_>,
     c: usize,
     hints: &[(i32, i32)],
     still_sad: u64,
@@ -246,7 +246,7 @@ fn best_hint(
 /// The exhaustive scan of every offset up to [`SEARCH`] that keeps the window in the
 /// plane, starting from `best` (an offset beaten by it is abandoned as soon as its sum
 /// exceeds the best one's).
-fn scan(win: &Window, prev: &Frame<'_>, c: usize, best: Option<Best>) -> Option<Best> {
+fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Option<Best> {
     // The square of the previous frame any offset can reach, gathered once.
     let ((x, y), (w, h)) = (win.at, win.size);
     let r = SEARCH + WINDOW;
@@ -291,8 +291,8 @@ fn scan(win: &Window, prev: &Frame<'_>, c: usize, best: Option<Best>) -> Option<
 /// The mean absolute difference of the window of [`find`] around `at` against the
 /// previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
 pub(crate) fn cost_at(
-    cur: &Frame<'_>,
-    prev: &Frame<'_>,
+    cur: &VideoFrame<'_>,
+    prev: &VideoFrame<'_>,
     c: usize,
     at: (u32, u32),
     (dx, dy): (i32, i32),
@@ -315,8 +315,8 @@ const MIN_AGREEING: usize = 3;
 /// [`MIN_AGREEING`] and at least half of the points that matched do. Spots on flat
 /// backgrounds, whose own surroundings cannot show a motion, are judged by it.
 pub(crate) fn global(
-    cur: &Frame<'_>,
-    prev: &Frame<'_>,
+    cur: &VideoFrame<'_>,
+    prev: &VideoFrame<'_>,
     c: usize,
     accept: f64,
     structure: u16,
@@ -335,7 +335,7 @@ pub(crate) fn global(
 /// least `structure`, the most structured first (spread, and the position to break
 /// ties); `None` when the plane is too small for a search.
 fn structured_points(
-    cur: &Frame<'_>,
+    cur: &VideoFrame<'_>,
     c: usize,
     structure: u16,
 ) -> Option<Vec<(u16, usize, usize)>> {
@@ -390,8 +390,8 @@ fn agreed(found: &[Motion]) -> Option<Motion> {
 /// stands out from what the picture showed there. `None` when the motion is not a whole
 /// number of this component's samples or the box leaves the plane.
 pub(crate) fn standout(
-    cur: &Frame<'_>,
-    prev: &Frame<'_>,
+    cur: &VideoFrame<'_>,
+    prev: &VideoFrame<'_>,
     c: usize,
     (cx, cy): (u32, u32),
     motion: &Motion,
@@ -424,9 +424,9 @@ pub(crate) fn standout(
 mod tests {
     use super::*;
 
-    fn textured(layout: Layout, shift: (usize, usize)) -> (Vec<Vec<u8>>, [usize; 3]) {
+    fn textured(layout: VideoLayout, shift: (usize, usize)) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for c in 0..layout.components().len() {
             let (w, h) = layout.comp_size(c);
             for y in 0..h {
@@ -442,41 +442,41 @@ mod tests {
 
     #[test]
     fn the_motion_of_a_pan_is_found_and_a_still_picture_shows_none() {
-        let layout = Layout::parse("Y444", 48, 48).unwrap();
+        let layout = VideoLayout::parse("Y444", 48, 48).unwrap();
         let (p0, s0) = textured(layout, (4, 2));
         let (p1, s1) = textured(layout, (0, 0));
-        let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
-        let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
+        let prev = VideoFrame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
+        let cur = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
         let m = find(&cur, &prev, 0, (24, 24), 0.5, &[]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
         assert!(m.still > 10.0, "{m:?}");
         // The same picture twice: it did not move.
-        let same = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
+        let same = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         let m = find(&cur, &same, 0, (24, 24), 0.5, &[(3, 1)]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
     }
 
     #[test]
     fn the_motion_of_the_whole_picture_is_found() {
-        let layout = Layout::parse("I420", 160, 96).unwrap();
+        let layout = VideoLayout::parse("I420", 160, 96).unwrap();
         let (p0, s0) = textured(layout, (6, 4));
         let (p1, s1) = textured(layout, (0, 0));
-        let prev = Frame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
-        let cur = Frame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
+        let prev = VideoFrame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
+        let cur = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         let m = global(&cur, &prev, 0, 0.5, 10, &[]).unwrap();
         assert_eq!((m.dx, m.dy), (-6, -4));
         // A flat picture shows no motion at all.
         let (f, fs) = layout.alloc();
-        let flat = Frame::new(layout, [&f[0], &f[1], &f[2]], fs).unwrap();
+        let flat = VideoFrame::new(layout, [&f[0], &f[1], &f[2]], fs).unwrap();
         assert!(global(&flat, &flat, 0, 0.5, 10, &[]).is_none());
     }
 
     #[test]
     fn the_stored_frame_carries_the_repairs() {
-        let layout = Layout::parse("NV12", 16, 8).unwrap();
+        let layout = VideoLayout::parse("NV12", 16, 8).unwrap();
         let (mut planes, strides) = textured(layout, (0, 0));
-        let f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         let mut r = Reference::default();
         r.store(
             &f.as_ref(),
@@ -490,6 +490,9 @@ mod tests {
         let v = r.view(&layout).unwrap();
         assert_eq!(v.get(1, 3, 2), 99);
         assert_eq!(v.get(0, 5, 5), f.get(0, 5, 5));
-        assert!(r.view(&Layout::parse("NV12", 16, 10).unwrap()).is_none());
+        assert!(
+            r.view(&VideoLayout::parse("NV12", 16, 10).unwrap())
+                .is_none()
+        );
     }
 }

@@ -27,7 +27,7 @@
 //! leaves no coloured halo. Ring samples that are outside the plane or belong to
 //! another spot are not used.
 
-use super::layout::{Frame, Layout};
+use crate::frame::{VideoFrame, VideoLayout};
 
 /// A box sample is replaced only when it stands out by more than the component's
 /// threshold and by more than 1/`PEAK_FRACTION` of the spot's peak deviation: the
@@ -40,7 +40,7 @@ const BEND_FACTOR: i32 = 2;
 /// One sample write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Write {
-    /// Index of the component written (into [`Layout::components`]).
+    /// Index of the component written (into [`VideoLayout::components`]).
     pub c: u8,
     /// The sample's column in that component's own coordinates…
     pub x: u32,
@@ -66,7 +66,7 @@ pub(crate) struct CompProbe {
 /// The probe of one spot: what each component showed and what was replaced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Probe {
-    /// Per component (in [`Layout::components`] order).
+    /// Per component (in [`VideoLayout::components`] order).
     pub comps: [CompProbe; 3],
     /// Whether any box sample could be estimated at all.
     pub estimated: bool,
@@ -277,7 +277,7 @@ fn centre_or_strongest(
 
 /// Estimates the box of component `c` around (`cx`, `cy`) from its ring.
 fn estimate_box(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     cx: isize,
     cy: isize,
@@ -337,7 +337,7 @@ fn estimate_box(
 #[derive(Clone, Copy)]
 pub(crate) struct Shifted<'a> {
     /// The previous frame (as repaired).
-    pub frame: Frame<'a>,
+    pub frame: VideoFrame<'a>,
     /// Offset from a position in this frame to the same content in `frame` (frame
     /// pixels), column…
     pub dx: i32,
@@ -353,8 +353,8 @@ pub(crate) struct Shifted<'a> {
 /// source lies in the box itself (where the spot was) has no estimate, and a box whose
 /// centre would come from there has none at all.
 fn box_from_reference(
-    frame: &Frame<'_>,
-    reference: &Frame<'_>,
+    frame: &VideoFrame<'_>,
+    reference: &VideoFrame<'_>,
     c: usize,
     (cx, cy): (isize, isize),
     (vx, vy): (isize, isize),
@@ -419,7 +419,7 @@ fn strongest(est: &[[Option<i32>; 3]; 3], value: &[[i32; 3]; 3]) -> (i32, usize,
 /// the motion found there is a whole number of this component's samples and the box's
 /// sources are in the plane, else from the ring.
 fn component_box(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     c: usize,
     centre: (u32, u32),
     usable: &dyn Fn(usize, usize, usize) -> bool,
@@ -479,7 +479,7 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
 fn strongest_anchor(
     boxes: &[Option<BoxEstimate>; 3],
     threshold: &[i32; 3],
-    layout: &Layout,
+    layout: &VideoLayout,
 ) -> Option<(u32, u32)> {
     let comps = layout.components();
     boxes
@@ -498,7 +498,7 @@ struct Reach {
     anchor: Option<(u32, u32)>,
     /// The component's subsampling (log2), columns and rows.
     sub: (u8, u8),
-    /// Co-sited chroma ([`Layout::cosited_chroma`]).
+    /// Co-sited chroma ([`VideoLayout::cosited_chroma`]).
     cosited: bool,
 }
 
@@ -551,7 +551,7 @@ impl CompRepair<'_> {
     /// the spot's side, by a fair part of its peak.
     fn repair_from_previous(
         &mut self,
-        frame: &Frame<'_>,
+        frame: &VideoFrame<'_>,
         b: &BoxEstimate,
         usable: &dyn Fn(usize, usize, usize) -> bool,
     ) {
@@ -638,14 +638,14 @@ impl CompRepair<'_> {
 /// Only the samples that can have seen the 3×3 frame pixels around the spot's centre
 /// are replaced — a subsampled chroma sample (`cx`, `cy`) is taken to cover the frame
 /// pixels it is filtered from: rows `2cy … 2cy + 1`, and columns `2cx − 1 … 2cx + 1`
-/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`Layout::cosited_chroma`];
+/// for co-sited chroma or `2cx … 2cx + 1` for centred chroma ([`VideoLayout::cosited_chroma`];
 /// this is what `videoconvert` does, measured) — so the repair stays inside what the
 /// spot can have touched. That centre is
 /// `anchor` when given (a full-resolution plane saw it, or the map names it), else it
 /// is judged from the subsampled component that shows the spot most.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn probe(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     centres: [(u32, u32); 3],
     anchor: Option<(u32, u32)>,
     threshold: [i32; 3],
@@ -705,13 +705,13 @@ fn median(v: &mut [i32]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::layout::{FrameMut, Layout};
+    use crate::frame::{VideoFrameMut, VideoLayout};
 
     #[test]
     fn a_spot_on_a_ramp_comes_back_exactly_in_every_component() {
-        let layout = Layout::parse("I420", 32, 32).unwrap();
+        let layout = VideoLayout::parse("I420", 32, 32).unwrap();
         let (mut planes, strides) = layout.alloc();
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         let truth = |c: usize, x: usize, y: usize| (40 + c * 10 + x * 4 + y * 2) as u16;
         for c in 0..3 {
             let (w, h) = layout.comp_size(c);
@@ -758,9 +758,9 @@ mod tests {
 
     #[test]
     fn an_edge_through_the_box_is_continued() {
-        let layout = Layout::parse("Y444", 16, 16).unwrap();
+        let layout = VideoLayout::parse("Y444", 16, 16).unwrap();
         let (mut planes, strides) = layout.alloc();
-        let mut f = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for y in 0..16 {
             for x in 0..16 {
                 f.set(0, x, y, if y < 8 { 30 } else { 200 });

@@ -37,8 +37,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::detect::PlaneParams;
-use super::layout::{Frame, Layout};
 use super::reference::{self, Motion};
+use crate::frame::{VideoFrame, VideoLayout};
 
 /// Points for a sighting after a change.
 const HIT: i16 = 4;
@@ -76,7 +76,7 @@ const MOVED_FACTOR: f64 = 2.0;
 /// more than this many times its component's threshold (detail that moves with the
 /// picture was there too, and does not).
 const STANDOUT_FACTOR: i32 = 2;
-/// Frame pixels (each direction) around a position repaired in the previous frame
+/// VideoFrame pixels (each direction) around a position repaired in the previous frame
 /// within which that frame is no witness: what is there is the repair, and a false
 /// repair would otherwise confirm the detail moving on from it, frame after frame.
 const NEAR_REPAIR: i64 = 4;
@@ -123,7 +123,7 @@ pub(crate) struct Conditions<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct Previous<'a> {
     /// The frame itself (as repaired).
-    pub frame: Frame<'a>,
+    pub frame: VideoFrame<'a>,
     /// Largest mean absolute difference (sample units) of a window that matches (see
     /// [`reference::find`]).
     pub accept: f64,
@@ -159,7 +159,7 @@ impl Previous<'_> {
 /// A spot the spatial test found in a frame, as the tracker takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
-    /// Frame pixel, column…
+    /// VideoFrame pixel, column…
     pub x: u32,
     /// …and row.
     pub y: u32,
@@ -181,7 +181,7 @@ pub struct TrackInfo {
     pub score: i16,
     /// Whether it is a confirmed pixel error.
     pub confirmed: bool,
-    /// Frame number (1-based) when it was last seen.
+    /// VideoFrame number (1-based) when it was last seen.
     pub last_seen: u64,
     /// The most voted centre of the spot in each component (component coordinates).
     pub centres: [Option<(u32, u32)>; 3],
@@ -240,9 +240,9 @@ impl ChangeTest {
 
 /// One frame as [`Tracker::observe`] weighs its sightings.
 struct Evidence<'e> {
-    frame: &'e Frame<'e>,
+    frame: &'e VideoFrame<'e>,
     previous: Option<&'e Previous<'e>>,
-    /// Frame number (1-based).
+    /// VideoFrame number (1-based).
     now: u64,
     change: ChangeTest,
     /// Component whose samples form the context.
@@ -284,7 +284,7 @@ pub struct Tracker {
 impl Tracker {
     /// A tracker for frames of `layout` whose context is read from component
     /// `context_comp` (which must be full resolution).
-    pub(crate) fn new(layout: &Layout, context_comp: usize) -> Self {
+    pub(crate) fn new(layout: &VideoLayout, context_comp: usize) -> Self {
         let comps = layout.components();
         Tracker {
             width: layout.width as u32,
@@ -452,7 +452,7 @@ impl Tracker {
         .then_some(g)
     }
 
-    fn context(&self, frame: &Frame<'_>, x: u32, y: u32) -> Context {
+    fn context(&self, frame: &VideoFrame<'_>, x: u32, y: u32) -> Context {
         const DIRS: [(isize, isize); CONTEXT_SAMPLES] = [
             (-1, -1),
             (0, -1),
@@ -492,7 +492,7 @@ impl Tracker {
     /// showing the spot there) gains twice the points at once: two frames confirm it.
     pub(crate) fn observe(
         &mut self,
-        frame: &Frame<'_>,
+        frame: &VideoFrame<'_>,
         seen: impl IntoIterator<Item = Seen>,
         conditions: &Conditions<'_>,
     ) -> TrackUpdate {
@@ -627,7 +627,7 @@ impl Tracker {
 /// pixel (`x`, `y`) (`centres[c]`, else the sample covering the pixel), even with the
 /// relaxed spatial test.
 fn clearly_absent(
-    frame: &Frame<'_>,
+    frame: &VideoFrame<'_>,
     relaxed: &[PlaneParams; 3],
     x: u32,
     y: u32,
@@ -681,7 +681,7 @@ impl MotionMeter {
     /// component `c` of `frame` into `out`, which receives one row of samples per
     /// subsampled row, in order.
     pub(crate) fn sample_rows(
-        frame: &Frame<'_>,
+        frame: &VideoFrame<'_>,
         c: usize,
         y0: usize,
         y1: usize,
@@ -759,11 +759,14 @@ impl MotionMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::layout::{FrameMut, Layout};
+    use crate::frame::{VideoFrameMut, VideoLayout};
 
-    fn frame_of(layout: Layout, f: impl Fn(usize, usize) -> u16) -> (Vec<Vec<u8>>, [usize; 3]) {
+    fn frame_of(
+        layout: VideoLayout,
+        f: impl Fn(usize, usize) -> u16,
+    ) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
-        let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for y in 0..layout.height {
             for x in 0..layout.width {
                 frame.set(0, x, y, f(x, y));
@@ -774,7 +777,7 @@ mod tests {
 
     #[test]
     fn a_fixed_spot_in_a_moving_picture_is_confirmed_a_moving_one_is_not() {
-        let layout = Layout::parse("Y444", 48, 32).unwrap();
+        let layout = VideoLayout::parse("Y444", 48, 32).unwrap();
         let mut tracker = Tracker::new(&layout, 0);
         let mut promoted_at = None;
         for t in 0..12u32 {
@@ -782,7 +785,7 @@ mod tests {
                 ((x as u32 + 3 * t) * 9 % 200 + y as u32) as u16
             });
             let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
-            let frame = Frame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
+            let frame = VideoFrame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
             // (10,10) stays; the detail at (20 + 3t, 12) moves with the picture.
             let seen = [(10, 10), (20 + 3 * t, 12)].map(|(x, y)| Seen {
                 x,
@@ -812,10 +815,10 @@ mod tests {
 
     #[test]
     fn a_still_picture_confirms_nothing() {
-        let layout = Layout::parse("Y444", 32, 32).unwrap();
+        let layout = VideoLayout::parse("Y444", 32, 32).unwrap();
         let (planes, strides) = frame_of(layout, |x, y| (x * 5 + y) as u16);
         let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
-        let frame = Frame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
+        let frame = VideoFrame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
         let mut tracker = Tracker::new(&layout, 0);
         for _ in 0..50 {
             let seen = Seen {

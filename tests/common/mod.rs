@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Once;
 
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 
 /// Initialises GStreamer and registers the plugin's elements once per test binary.
@@ -87,7 +87,7 @@ impl Drop for TempFile {
 
 /// Every Bayer and GRAY format as (media type, format).
 pub fn all_formats() -> Vec<(&'static str, &'static str)> {
-    use gstdefectfix::format::{BAYER_FORMATS, GRAY_FORMATS};
+    use gstdefectfix::frame::{BAYER_FORMATS, GRAY_FORMATS};
     BAYER_FORMATS
         .iter()
         .map(|f| ("video/x-bayer", *f))

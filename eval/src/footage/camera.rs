@@ -7,7 +7,7 @@
 //! scene's plane of its own CFA colour, so the mosaic is built at the frame's own
 //! pattern.
 
-use gstdefectfix::format::Cfa;
+use gstdefectfix::frame::Cfa;
 
 use super::noise::Draw;
 use super::scene::{Scene, plane_of};

@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 
-use gstdefectfix::format::{Cfa, Channel};
+use gstdefectfix::frame::{Cfa, Channel};
 
 use super::noise::Draw;
 use super::sensor::{Exposure, Sensor};
@@ -249,7 +249,7 @@ fn pair_step(cfa: Cfa, x: usize, y: usize, which: usize) -> (isize, isize) {
 mod tests {
     use super::super::noise::{GAINS, NoiseModel};
     use super::*;
-    use gstdefectfix::format::FrameFormat;
+    use gstdefectfix::frame::FrameFormat;
 
     fn sensor() -> Sensor {
         let format = FrameFormat::parse("video/x-bayer", "grbg10le", 256, 192).expect("format");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::data::{NATURAL, RawFrame};
 use gst::prelude::*;
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
 use gstdefectfix::sim::mix64;
 

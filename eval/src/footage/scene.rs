@@ -7,7 +7,7 @@
 //! (pixel `i` spans `[i, i + 1)`, the active area's top-left corner at 0). Cell `k` covers
 //! sensor pixels `2k` and `2k + 1`; its value sits at its centre, `2k + 1`.
 
-use gstdefectfix::format::{Cfa, Channel};
+use gstdefectfix::frame::{Cfa, Channel};
 
 /// Linear half-resolution RGB, in DN above black of the frame's depth.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 //! [`defects`](super::defects) can be applied to the very same draws: the clean frame and
 //! the defective one differ at the defect pixels only.
 
-use gstdefectfix::format::FrameFormat;
+use gstdefectfix::frame::FrameFormat;
 
 use super::noise::{Draw, NoiseModel};
 

@@ -7,7 +7,7 @@
 //! green and blue filters (610, 540, 465 nm). The sky is a faint glow of 0.5 % of the
 //! range above black; the sensor adds its noise on top.
 
-use gstdefectfix::format::Cfa;
+use gstdefectfix::frame::Cfa;
 
 use super::noise::Draw;
 use super::scene::plane_of;

@@ -1,4 +1,4 @@
-//! How a YUV or RGB `video/x-raw` format lays out its samples: which memory plane holds
+//! Video frames: how a YUV or RGB `video/x-raw` format lays out its samples: which memory plane holds
 //! each colour component, at which byte offset and step, with which subsampling and
 //! sample encoding — and strided views of one frame that read and write component
 //! samples as plain numbers whatever the layout.
@@ -14,9 +14,11 @@
 
 use std::fmt;
 
+use super::sample::SampleEncoding;
+
 /// What a component plane holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub enum ComponentKind {
     /// Luma (Y').
     Y,
     /// Blue-difference chroma (Cb).
@@ -31,44 +33,30 @@ pub enum Kind {
     B,
 }
 
-impl Kind {
+impl ComponentKind {
     /// Whether this is a chroma (colour-difference) component, whose neutral level is
     /// the middle of the range rather than black.
     pub fn is_chroma(self) -> bool {
-        matches!(self, Kind::U | Kind::V)
+        matches!(self, ComponentKind::U | ComponentKind::V)
     }
 
     /// One-letter name.
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Y => "Y",
-            Kind::U => "U",
-            Kind::V => "V",
-            Kind::R => "R",
-            Kind::G => "G",
-            Kind::B => "B",
+            ComponentKind::Y => "Y",
+            ComponentKind::U => "U",
+            ComponentKind::V => "V",
+            ComponentKind::R => "R",
+            ComponentKind::G => "G",
+            ComponentKind::B => "B",
         }
     }
-}
-
-/// How one sample is stored in memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Encoding {
-    /// One byte.
-    U8,
-    /// A little-endian 16-bit word, value in the low bits (`I420_10LE`, `I422_10LE`).
-    U16Le,
-    /// A little-endian 16-bit word, value in the high bits (`P010_10LE`: 10 bits << 6).
-    U16LeMsb,
-    /// v210: 4:2:2 10-bit, six pixels in four little-endian 32-bit words, three
-    /// 10-bit samples per word (`Cb0 Y0 Cr0 | Y1 Cb1 Y2 | Cr1 Y3 Cb2 | Y4 Cr2 Y5`).
-    V210,
 }
 
 /// One colour component: where its samples are and how densely they are sampled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Component {
-    pub kind: Kind,
+    pub kind: ComponentKind,
     /// Memory plane that holds it.
     pub plane: u8,
     /// Bytes from the start of a row to its first sample (unused for v210).
@@ -81,7 +69,7 @@ pub struct Component {
     pub sy: u8,
 }
 
-const fn comp(kind: Kind, plane: u8, offset: u8, step: u8, sx: u8, sy: u8) -> Component {
+const fn comp(kind: ComponentKind, plane: u8, offset: u8, step: u8, sx: u8, sy: u8) -> Component {
     Component {
         kind,
         plane,
@@ -122,7 +110,7 @@ pub enum VideoFormat {
     Bgr,
 }
 
-use Kind::{B, G, R, U, V, Y};
+use ComponentKind::{B, G, R, U, V, Y};
 
 impl VideoFormat {
     /// Every format, in the order of [`VIDEO_FORMATS`].
@@ -193,7 +181,7 @@ impl VideoFormat {
     /// Significant bits per sample.
     pub fn depth(self) -> u8 {
         match self.encoding() {
-            Encoding::U8 => 8,
+            SampleEncoding::U8 => 8,
             _ => 10,
         }
     }
@@ -203,13 +191,14 @@ impl VideoFormat {
         (1u16 << self.depth()) - 1
     }
 
-    /// Sample encoding (the same for every component of a format).
-    pub fn encoding(self) -> Encoding {
+    /// Sample encoding (the same for every component of a format; never
+    /// [`SampleEncoding::U16Be`]: no format here stores big-endian words).
+    pub fn encoding(self) -> SampleEncoding {
         match self {
-            VideoFormat::V210 => Encoding::V210,
-            VideoFormat::I420_10le | VideoFormat::I422_10le => Encoding::U16Le,
-            VideoFormat::P010_10le => Encoding::U16LeMsb,
-            _ => Encoding::U8,
+            VideoFormat::V210 => SampleEncoding::V210,
+            VideoFormat::I420_10le | VideoFormat::I422_10le => SampleEncoding::U16Le,
+            VideoFormat::P010_10le => SampleEncoding::U16LeMsb,
+            _ => SampleEncoding::U8,
         }
     }
 
@@ -306,7 +295,7 @@ impl VideoFormat {
 
     fn sample_bytes(self) -> usize {
         match self.encoding() {
-            Encoding::U8 => 1,
+            SampleEncoding::U8 => 1,
             _ => 2,
         }
     }
@@ -389,32 +378,32 @@ impl std::error::Error for LayoutError {}
 
 /// A format at a frame size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Layout {
+pub struct VideoLayout {
     pub format: VideoFormat,
     pub width: usize,
     pub height: usize,
     /// Whether horizontally subsampled chroma is co-sited with the even luma columns
     /// (each chroma sample then sees columns `2x − 1 … 2x + 1`), rather than centred
-    /// between two columns (seeing `2x … 2x + 1`). [`Layout::new`] takes GStreamer's
-    /// default (co-sited above 576 lines); [`Layout::with_cosited_chroma`] sets what
+    /// between two columns (seeing `2x … 2x + 1`). [`VideoLayout::new`] takes GStreamer's
+    /// default (co-sited above 576 lines); [`VideoLayout::with_cosited_chroma`] sets what
     /// the caps' `chroma-site` says.
     pub cosited_chroma: bool,
 }
 
-impl Layout {
+impl VideoLayout {
     /// The layout of `format` (a GStreamer format name) at `width`×`height`.
-    pub fn parse(format: &str, width: i64, height: i64) -> Result<Layout, LayoutError> {
+    pub fn parse(format: &str, width: i64, height: i64) -> Result<VideoLayout, LayoutError> {
         let format =
             VideoFormat::from_name(format).ok_or(LayoutError::Unsupported(format.to_string()))?;
-        Layout::new(format, width, height)
+        VideoLayout::new(format, width, height)
     }
 
     /// The layout of `format` at `width`×`height` (1 to 2^20 each).
-    pub fn new(format: VideoFormat, width: i64, height: i64) -> Result<Layout, LayoutError> {
+    pub fn new(format: VideoFormat, width: i64, height: i64) -> Result<VideoLayout, LayoutError> {
         if !(1..=1 << 20).contains(&width) || !(1..=1 << 20).contains(&height) {
             return Err(LayoutError::BadSize { width, height });
         }
-        Ok(Layout {
+        Ok(VideoLayout {
             format,
             width: width as usize,
             height: height as usize,
@@ -423,8 +412,8 @@ impl Layout {
     }
 
     /// The same layout with horizontally co-sited chroma or not.
-    pub fn with_cosited_chroma(self, cosited: bool) -> Layout {
-        Layout {
+    pub fn with_cosited_chroma(self, cosited: bool) -> VideoLayout {
+        VideoLayout {
             cosited_chroma: cosited,
             ..self
         }
@@ -490,36 +479,36 @@ impl Layout {
 
 /// Read-only view of one frame: up to three memory planes with their strides.
 #[derive(Clone, Copy)]
-pub struct Frame<'a> {
-    layout: Layout,
+pub struct VideoFrame<'a> {
+    layout: VideoLayout,
     planes: [&'a [u8]; 3],
     strides: [usize; 3],
 }
 
 /// Writable view of one frame.
-pub struct FrameMut<'a> {
-    layout: Layout,
+pub struct VideoFrameMut<'a> {
+    layout: VideoLayout,
     planes: [&'a mut [u8]; 3],
     strides: [usize; 3],
 }
 
-impl<'a> Frame<'a> {
+impl<'a> VideoFrame<'a> {
     /// A view of `planes` (unused ones may be empty) with `strides`; fails when a plane
     /// is too short for the layout.
     pub fn new(
-        layout: Layout,
+        layout: VideoLayout,
         planes: [&'a [u8]; 3],
         strides: [usize; 3],
     ) -> Result<Self, LayoutError> {
         layout.check(planes.map(|p| p.len()), strides)?;
-        Ok(Frame {
+        Ok(VideoFrame {
             layout,
             planes,
             strides,
         })
     }
 
-    pub fn layout(&self) -> &Layout {
+    pub fn layout(&self) -> &VideoLayout {
         &self.layout
     }
 
@@ -557,60 +546,61 @@ impl<'a> Frame<'a> {
         match self.layout.format.encoding() {
             // Steps are constants per format: one loop per step lets the compiler
             // turn the gathers into vector shuffles.
-            Encoding::U8 => match step {
+            SampleEncoding::U8 => match step {
                 1 => gather_u8::<1>(&row[off..], out),
                 2 => gather_u8::<2>(&row[off..], out),
                 3 => gather_u8::<3>(&row[off..], out),
                 _ => gather_u8::<4>(&row[off..], out),
             },
-            Encoding::U16Le => match step {
+            // No video format stores big-endian words (see `VideoFormat::encoding`).
+            SampleEncoding::U16Le | SampleEncoding::U16Be => match step {
                 2 => gather_u16::<2, false>(&row[off..], out),
                 _ => gather_u16::<4, false>(&row[off..], out),
             },
-            Encoding::U16LeMsb => match step {
+            SampleEncoding::U16LeMsb => match step {
                 2 => gather_u16::<2, true>(&row[off..], out),
                 _ => gather_u16::<4, true>(&row[off..], out),
             },
-            Encoding::V210 => unpack_v210_row(row, k.kind, out),
+            SampleEncoding::V210 => unpack_v210_row(row, k.kind, out),
         }
     }
 }
 
-impl<'a> FrameMut<'a> {
+impl<'a> VideoFrameMut<'a> {
     /// A writable view of `planes` with `strides`; fails when a plane is too short.
     pub fn new(
-        layout: Layout,
+        layout: VideoLayout,
         planes: [&'a mut [u8]; 3],
         strides: [usize; 3],
     ) -> Result<Self, LayoutError> {
         layout.check([planes[0].len(), planes[1].len(), planes[2].len()], strides)?;
-        Ok(FrameMut {
+        Ok(VideoFrameMut {
             layout,
             planes,
             strides,
         })
     }
 
-    /// A writable view of `planes` (one `Vec` per memory plane, as [`Layout::alloc`]
+    /// A writable view of `planes` (one `Vec` per memory plane, as [`VideoLayout::alloc`]
     /// gives) with `strides`.
     pub fn from_vecs(
-        layout: Layout,
+        layout: VideoLayout,
         planes: &'a mut [Vec<u8>],
         strides: [usize; 3],
     ) -> Result<Self, LayoutError> {
         let mut it = planes.iter_mut();
         let mut next = || it.next().map_or(&mut [][..], |v| v.as_mut_slice());
         let p = [next(), next(), next()];
-        FrameMut::new(layout, p, strides)
+        VideoFrameMut::new(layout, p, strides)
     }
 
-    pub fn layout(&self) -> &Layout {
+    pub fn layout(&self) -> &VideoLayout {
         &self.layout
     }
 
     /// Read-only view of the same frame.
-    pub fn as_ref(&self) -> Frame<'_> {
-        Frame {
+    pub fn as_ref(&self) -> VideoFrame<'_> {
+        VideoFrame {
             layout: self.layout,
             planes: [&*self.planes[0], &*self.planes[1], &*self.planes[2]],
             strides: self.strides,
@@ -634,18 +624,18 @@ impl<'a> FrameMut<'a> {
         let row = &mut self.planes[p][y * self.strides[p]..];
         let at = usize::from(k.offset) + x * usize::from(k.step);
         match layout.format.encoding() {
-            Encoding::U8 => row[at] = value as u8,
-            Encoding::U16Le => {
+            SampleEncoding::U8 => row[at] = value as u8,
+            SampleEncoding::U16Le | SampleEncoding::U16Be => {
                 let old = u16::from_le_bytes([row[at], row[at + 1]]);
                 let v = (old & !0x3ff) | value;
                 row[at..at + 2].copy_from_slice(&v.to_le_bytes());
             }
-            Encoding::U16LeMsb => {
+            SampleEncoding::U16LeMsb => {
                 let old = u16::from_le_bytes([row[at], row[at + 1]]);
                 let v = (old & 0x3f) | (value << 6);
                 row[at..at + 2].copy_from_slice(&v.to_le_bytes());
             }
-            Encoding::V210 => {
+            SampleEncoding::V210 => {
                 let (byte, shift) = v210_position(k.kind, x);
                 let mut w =
                     u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
@@ -658,7 +648,7 @@ impl<'a> FrameMut<'a> {
 
 #[inline]
 fn read_sample(
-    layout: &Layout,
+    layout: &VideoLayout,
     planes: &[&[u8]; 3],
     strides: &[usize; 3],
     c: usize,
@@ -670,10 +660,12 @@ fn read_sample(
     let row = &planes[p][y * strides[p]..];
     let at = usize::from(k.offset) + x * usize::from(k.step);
     match layout.format.encoding() {
-        Encoding::U8 => u16::from(row[at]),
-        Encoding::U16Le => u16::from_le_bytes([row[at], row[at + 1]]) & 0x3ff,
-        Encoding::U16LeMsb => u16::from_le_bytes([row[at], row[at + 1]]) >> 6,
-        Encoding::V210 => {
+        SampleEncoding::U8 => u16::from(row[at]),
+        SampleEncoding::U16Le | SampleEncoding::U16Be => {
+            u16::from_le_bytes([row[at], row[at + 1]]) & 0x3ff
+        }
+        SampleEncoding::U16LeMsb => u16::from_le_bytes([row[at], row[at + 1]]) >> 6,
+        SampleEncoding::V210 => {
             let (byte, shift) = v210_position(k.kind, x);
             let w = u32::from_le_bytes([row[byte], row[byte + 1], row[byte + 2], row[byte + 3]]);
             ((w >> shift) & 0x3ff) as u16
@@ -722,16 +714,16 @@ fn gather_u16<const S: usize, const MSB: bool>(row: &[u8], out: &mut [u16]) {
 
 /// Byte offset (of its 32-bit word) and bit shift of sample `x` of a v210 component.
 #[inline]
-fn v210_position(kind: Kind, x: usize) -> (usize, u32) {
+fn v210_position(kind: ComponentKind, x: usize) -> (usize, u32) {
     let group = x / 6 * 16;
     // (word, shift) for Y0..Y5, then Cb0..Cb2 / Cr0..Cr2 within a group.
     const Y_POS: [(usize, u32); 6] = [(0, 10), (1, 0), (1, 20), (2, 10), (3, 0), (3, 20)];
     const U_POS: [(usize, u32); 3] = [(0, 0), (1, 10), (2, 20)];
     const V_POS: [(usize, u32); 3] = [(0, 20), (2, 0), (3, 10)];
     let (word, shift) = match kind {
-        Kind::Y => Y_POS[x % 6],
+        ComponentKind::Y => Y_POS[x % 6],
         // Chroma sample x covers pixels 2x and 2x+1: group x/3.
-        Kind::U => return chroma_v210(U_POS, x),
+        ComponentKind::U => return chroma_v210(U_POS, x),
         _ => return chroma_v210(V_POS, x),
     };
     (group + word * 4, shift)
@@ -746,7 +738,7 @@ fn chroma_v210(pos: [(usize, u32); 3], x: usize) -> (usize, u32) {
 /// Unpacks one v210 row's component `kind` into `out` (whole 16-byte groups at a time,
 /// then the last, partly used group).
 #[inline(always)]
-fn unpack_v210_row(row: &[u8], kind: Kind, out: &mut [u16]) {
+fn unpack_v210_row(row: &[u8], kind: ComponentKind, out: &mut [u16]) {
     #[inline(always)]
     fn words(g: &[u8; 16]) -> [u32; 4] {
         [
@@ -757,19 +749,19 @@ fn unpack_v210_row(row: &[u8], kind: Kind, out: &mut [u16]) {
         ]
     }
     #[inline(always)]
-    fn values(kind: Kind, w: [u32; 4]) -> [u16; 6] {
+    fn values(kind: ComponentKind, w: [u32; 4]) -> [u16; 6] {
         let v: [u32; 6] = match kind {
-            Kind::Y => [w[0] >> 10, w[1], w[1] >> 20, w[2] >> 10, w[3], w[3] >> 20],
-            Kind::U => [w[0], w[1] >> 10, w[2] >> 20, 0, 0, 0],
+            ComponentKind::Y => [w[0] >> 10, w[1], w[1] >> 20, w[2] >> 10, w[3], w[3] >> 20],
+            ComponentKind::U => [w[0], w[1] >> 10, w[2] >> 20, 0, 0, 0],
             _ => [w[0] >> 20, w[2], w[3] >> 10, 0, 0, 0],
         };
         v.map(|v| (v & 0x3ff) as u16)
     }
-    let per = if kind == Kind::Y { 6 } else { 3 };
+    let per = if kind == ComponentKind::Y { 6 } else { 3 };
     let whole = out.len() / per;
     let (full, tail) = out.split_at_mut(whole * per);
     // One loop per group size, so the copies have constant lengths.
-    if kind == Kind::Y {
+    if kind == ComponentKind::Y {
         for (o, g) in full.chunks_exact_mut(6).zip(row.chunks_exact(16)) {
             if let (Ok(o), Ok(g)) = (<&mut [u16; 6]>::try_from(o), <&[u8; 16]>::try_from(g)) {
                 *o = values(kind, words(g));
@@ -800,7 +792,7 @@ mod tests {
     fn every_format_round_trips_every_sample() {
         for format in VideoFormat::ALL {
             for (w, h) in [(1, 1), (7, 5), (13, 4), (48, 3)] {
-                let layout = Layout::new(format, w, h).unwrap();
+                let layout = VideoLayout::new(format, w, h).unwrap();
                 let (mut planes, strides) = layout.alloc();
                 // Fill the bytes with a pattern so that writes must keep their neighbours.
                 for (p, v) in planes.iter_mut().enumerate() {
@@ -812,7 +804,7 @@ mod tests {
                 let value =
                     |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
                 {
-                    let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                    let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
                     for c in 0..3 {
                         let (cw, ch) = layout.comp_size(c);
                         for y in 0..ch {
@@ -836,7 +828,7 @@ mod tests {
                 // Writing back what is there changes no byte.
                 let before = planes.clone();
                 {
-                    let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                    let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
                     for c in 0..3 {
                         let (cw, ch) = layout.comp_size(c);
                         for y in 0..ch {
@@ -855,7 +847,7 @@ mod tests {
     #[test]
     fn writes_touch_only_their_sample() {
         for format in VideoFormat::ALL {
-            let layout = Layout::new(format, 12, 4).unwrap();
+            let layout = VideoLayout::new(format, 12, 4).unwrap();
             let (mut planes, strides) = layout.alloc();
             for v in planes.iter_mut() {
                 for (i, b) in v.iter_mut().enumerate() {
@@ -864,7 +856,7 @@ mod tests {
             }
             let before = planes.clone();
             {
-                let mut frame = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
                 let old = frame.get(1, 2, 1);
                 frame.set(1, 2, 1, old ^ 1);
                 frame.set(1, 2, 1, old);
@@ -876,9 +868,9 @@ mod tests {
     #[test]
     fn known_byte_layouts() {
         // UYVY: U0 Y0 V0 Y1.
-        let l = Layout::parse("UYVY", 2, 1).unwrap();
+        let l = VideoLayout::parse("UYVY", 2, 1).unwrap();
         let mut p = vec![vec![10u8, 20, 30, 40]];
-        let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
+        let f = VideoFrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
         assert_eq!(
             (
                 f.get(0, 0, 0),
@@ -889,47 +881,52 @@ mod tests {
             (20, 40, 10, 30)
         );
         // v210: word0 = Cb0 | Y0 << 10 | Cr0 << 20.
-        let l = Layout::parse("v210", 6, 1).unwrap();
+        let l = VideoLayout::parse("v210", 6, 1).unwrap();
         let mut p = vec![vec![0u8; 128]];
         let w0: u32 = 100 | (200 << 10) | (300 << 20);
         p[0][..4].copy_from_slice(&w0.to_le_bytes());
-        let f = FrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
+        let f = VideoFrameMut::from_vecs(l, &mut p, l.default_strides()).unwrap();
         assert_eq!(
             (f.get(0, 0, 0), f.get(1, 0, 0), f.get(2, 0, 0)),
             (200, 100, 300)
         );
         // P010: value in the high bits.
-        let l = Layout::parse("P010_10LE", 2, 2).unwrap();
+        let l = VideoLayout::parse("P010_10LE", 2, 2).unwrap();
         let (mut p, s) = l.alloc();
         p[0][..2].copy_from_slice(&(1023u16 << 6).to_le_bytes());
-        let f = FrameMut::from_vecs(l, &mut p, s).unwrap();
+        let f = VideoFrameMut::from_vecs(l, &mut p, s).unwrap();
         assert_eq!(f.get(0, 0, 0), 1023);
         // Strides as GStreamer computes them.
         assert_eq!(
-            Layout::parse("v210", 1920, 1).unwrap().default_strides()[0],
+            VideoLayout::parse("v210", 1920, 1)
+                .unwrap()
+                .default_strides()[0],
             5120
         );
         assert_eq!(
-            Layout::parse("UYVY", 7, 1).unwrap().default_strides()[0],
+            VideoLayout::parse("UYVY", 7, 1).unwrap().default_strides()[0],
             16
         );
         assert_eq!(
-            Layout::parse("I420", 7, 5).unwrap().default_strides(),
+            VideoLayout::parse("I420", 7, 5).unwrap().default_strides(),
             [8, 4, 4]
         );
-        assert_eq!(Layout::parse("RGB", 5, 1).unwrap().default_strides()[0], 16);
+        assert_eq!(
+            VideoLayout::parse("RGB", 5, 1).unwrap().default_strides()[0],
+            16
+        );
     }
 
     #[test]
     fn refuses_short_planes_and_unknown_formats() {
-        let l = Layout::parse("NV12", 8, 8).unwrap();
+        let l = VideoLayout::parse("NV12", 8, 8).unwrap();
         let a = vec![0u8; 64];
         let b = vec![0u8; 31];
         assert!(matches!(
-            Frame::new(l, [&a, &b, &[]], [8, 8, 0]),
+            VideoFrame::new(l, [&a, &b, &[]], [8, 8, 0]),
             Err(LayoutError::ShortPlane { plane: 1, .. })
         ));
-        assert!(Layout::parse("GRAY8", 4, 4).is_err());
-        assert!(Layout::parse("I420", 0, 4).is_err());
+        assert!(VideoLayout::parse("GRAY8", 4, 4).is_err());
+        assert!(VideoLayout::parse("I420", 0, 4).is_err());
     }
 }

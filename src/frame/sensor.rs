@@ -1,9 +1,15 @@
-//! How a frame lays out its samples: colour filter pattern, bit depth, byte order and
-//! row stride, parsed from the caps' media type and format name.
+//! Sensor frames: raw Bayer (`video/x-bayer`) and monochrome (`GRAY*` `video/x-raw`)
+//! caps, one memory plane of 8- or 16-bit samples with a colour filter pattern, and the
+//! strided views [`FrameRef`] and [`FrameMut`] that read and write its samples as `u16`
+//! whatever the encoding.
 //!
-//! Nothing here knows GStreamer types: the element hands over the caps' strings.
+//! Padding bytes at the end of a row are outside every view: nothing here reads or
+//! writes them. Nothing here knows GStreamer types: the element hands over the caps'
+//! strings.
 
 use std::fmt;
+
+use super::sample::{SampleEncoding, SampleIo, U8, U16Be, U16Le};
 
 /// Colour filter array pattern, named by the 2×2 block at row 0, column 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,23 +71,6 @@ impl Cfa {
     }
 }
 
-/// How one sample is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Sample {
-    U8,
-    U16Le,
-    U16Be,
-}
-
-impl Sample {
-    pub fn bytes(self) -> usize {
-        match self {
-            Sample::U8 => 1,
-            Sample::U16Le | Sample::U16Be => 2,
-        }
-    }
-}
-
 /// Media type of a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Media {
@@ -140,7 +129,7 @@ impl std::error::Error for FormatError {}
 pub struct FrameFormat {
     pub media: Media,
     pub cfa: Cfa,
-    pub sample: Sample,
+    pub sample: SampleEncoding,
     /// Significant bits per sample (values sit in the low bits).
     pub depth: u8,
     pub width: usize,
@@ -165,12 +154,12 @@ impl FrameFormat {
                 };
                 let rest = &format[4..];
                 let (sample, depth) = if rest.is_empty() {
-                    (Sample::U8, 8)
+                    (SampleEncoding::U8, 8)
                 } else {
                     let (digits, order) = rest.split_at(rest.len().saturating_sub(2));
                     let sample = match order {
-                        "le" => Sample::U16Le,
-                        "be" => Sample::U16Be,
+                        "le" => SampleEncoding::U16Le,
+                        "be" => SampleEncoding::U16Be,
                         _ => return Err(unsupported()),
                     };
                     match digits {
@@ -183,9 +172,9 @@ impl FrameFormat {
                 (Media::Bayer, cfa, sample, depth)
             }
             "video/x-raw" => match format {
-                "GRAY8" => (Media::Raw, Cfa::Mono, Sample::U8, 8),
-                "GRAY16_LE" => (Media::Raw, Cfa::Mono, Sample::U16Le, 16),
-                "GRAY16_BE" => (Media::Raw, Cfa::Mono, Sample::U16Be, 16),
+                "GRAY8" => (Media::Raw, Cfa::Mono, SampleEncoding::U8, 8),
+                "GRAY16_LE" => (Media::Raw, Cfa::Mono, SampleEncoding::U16Le, 16),
+                "GRAY16_BE" => (Media::Raw, Cfa::Mono, SampleEncoding::U16Be, 16),
                 _ => return Err(unsupported()),
             },
             _ => return Err(unsupported()),
@@ -250,6 +239,148 @@ impl FrameFormat {
     }
 }
 
+/// Read-only view of a sensor frame.
+#[derive(Clone, Copy)]
+pub struct FrameRef<'a> {
+    data: &'a [u8],
+    stride: usize,
+    format: FrameFormat,
+}
+
+impl<'a> FrameRef<'a> {
+    /// A view of `data` with the given stride; fails when `data` is too short.
+    pub fn new(data: &'a [u8], format: FrameFormat, stride: usize) -> Result<Self, FormatError> {
+        check_size(data.len(), &format, stride)?;
+        Ok(FrameRef {
+            data,
+            stride,
+            format,
+        })
+    }
+
+    /// A view with the stride that the buffer size implies (see
+    /// [`FrameFormat::stride_for_size`]).
+    pub fn from_buffer(data: &'a [u8], format: FrameFormat) -> Result<Self, FormatError> {
+        let stride = format.stride_for_size(data.len())?;
+        Self::new(data, format, stride)
+    }
+
+    pub fn format(&self) -> &FrameFormat {
+        &self.format
+    }
+
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Sample value at column `x`, row `y` (both must be inside the frame).
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> u16 {
+        let at = y * self.stride + x * self.format.bytes_per_sample();
+        match self.format.sample {
+            SampleEncoding::U8 => U8::read(self.data, at),
+            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
+                U16Le::read(self.data, at)
+            }
+            SampleEncoding::U16Be => U16Be::read(self.data, at),
+        }
+    }
+}
+
+/// Writable view of a sensor frame.
+pub struct FrameMut<'a> {
+    data: &'a mut [u8],
+    stride: usize,
+    format: FrameFormat,
+}
+
+impl<'a> FrameMut<'a> {
+    /// A view of `data` with the given stride; fails when `data` is too short.
+    pub fn new(
+        data: &'a mut [u8],
+        format: FrameFormat,
+        stride: usize,
+    ) -> Result<Self, FormatError> {
+        check_size(data.len(), &format, stride)?;
+        Ok(FrameMut {
+            data,
+            stride,
+            format,
+        })
+    }
+
+    /// A view with the stride that the buffer size implies.
+    pub fn from_buffer(data: &'a mut [u8], format: FrameFormat) -> Result<Self, FormatError> {
+        let stride = format.stride_for_size(data.len())?;
+        Self::new(data, format, stride)
+    }
+
+    /// Read-only view of the same frame.
+    pub fn as_ref(&self) -> FrameRef<'_> {
+        FrameRef {
+            data: self.data,
+            stride: self.stride,
+            format: self.format,
+        }
+    }
+
+    pub fn format(&self) -> &FrameFormat {
+        &self.format
+    }
+
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The underlying bytes, padding included.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        self.data
+    }
+
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> u16 {
+        self.as_ref().get(x, y)
+    }
+
+    /// Writes `value` (clamped to the sample's range) at column `x`, row `y`.
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, value: u16) {
+        let at = y * self.stride + x * self.format.bytes_per_sample();
+        let value = value.min(self.format.max_value());
+        match self.format.sample {
+            SampleEncoding::U8 => U8::write(self.data, at, value),
+            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
+                U16Le::write(self.data, at, value)
+            }
+            SampleEncoding::U16Be => U16Be::write(self.data, at, value),
+        }
+    }
+}
+
+/// Whether a view of `len` bytes at `stride` holds a frame of `format`; a sensor frame's
+/// samples must also be plain ([`SampleEncoding::is_plain`]), so that the views' readers
+/// never meet a packed encoding.
+fn check_size(len: usize, format: &FrameFormat, stride: usize) -> Result<(), FormatError> {
+    if !format.sample.is_plain() {
+        return Err(FormatError::Unsupported(format!(
+            "{:?} samples in a sensor frame",
+            format.sample
+        )));
+    }
+    let needed = stride * (format.height - 1) + format.row_bytes();
+    if stride < format.row_bytes() || len < needed {
+        return Err(FormatError::ShortBuffer {
+            size: len,
+            needed: needed.max(format.row_bytes()),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,16 +391,16 @@ mod tests {
             let f = FrameFormat::parse("video/x-bayer", name, 7, 5).unwrap();
             assert_eq!(f.media, Media::Bayer);
             if name.len() == 4 {
-                assert_eq!((f.sample, f.depth), (Sample::U8, 8));
+                assert_eq!((f.sample, f.depth), (SampleEncoding::U8, 8));
                 assert_eq!(f.default_stride(), 8);
             } else {
                 assert_eq!(f.depth.to_string(), name[4..6]);
                 assert_eq!(
                     f.sample,
                     if name.ends_with("le") {
-                        Sample::U16Le
+                        SampleEncoding::U16Le
                     } else {
-                        Sample::U16Be
+                        SampleEncoding::U16Be
                     }
                 );
                 assert_eq!(f.default_stride(), 16);
@@ -283,7 +414,10 @@ mod tests {
     #[test]
     fn gray_formats_use_video_raw_stride() {
         let f = FrameFormat::parse("video/x-raw", "GRAY16_BE", 5, 3).unwrap();
-        assert_eq!((f.cfa, f.sample, f.depth), (Cfa::Mono, Sample::U16Be, 16));
+        assert_eq!(
+            (f.cfa, f.sample, f.depth),
+            (Cfa::Mono, SampleEncoding::U16Be, 16)
+        );
         assert_eq!(f.default_stride(), 12);
         let b = FrameFormat::parse("video/x-bayer", "rggb16be", 5, 3).unwrap();
         assert_eq!(b.default_stride(), 16);
@@ -324,5 +458,33 @@ mod tests {
             })
         );
         assert!(FrameFormat::parse("video/x-bayer", "grbg", 0, 4).is_err());
+    }
+
+    #[test]
+    fn reads_and_writes_every_encoding() {
+        for (name, bytes) in [
+            ("rggb", [7u8, 0]),
+            ("rggb12le", [0x34, 0x02]),
+            ("rggb12be", [0x02, 0x34]),
+        ] {
+            let f = FrameFormat::parse("video/x-bayer", name, 2, 2).unwrap();
+            let stride = f.default_stride();
+            let mut data = vec![0u8; f.default_size()];
+            data[stride..stride + f.bytes_per_sample()]
+                .copy_from_slice(&bytes[..f.bytes_per_sample()]);
+            let mut frame = FrameMut::new(&mut data, f, stride).unwrap();
+            let expected = if f.depth == 8 { 7 } else { 0x234 };
+            assert_eq!(frame.get(0, 1), expected);
+            frame.set(1, 1, 0xffff);
+            assert_eq!(frame.get(1, 1), f.max_value());
+        }
+    }
+
+    #[test]
+    fn refuses_short_buffers() {
+        let f = FrameFormat::parse("video/x-bayer", "bggr16le", 4, 4).unwrap();
+        let data = vec![0u8; 31];
+        assert!(FrameRef::new(&data, f, 8).is_err());
+        assert!(FrameRef::new(&data, f, 6).is_err());
     }
 }

@@ -1,0 +1,179 @@
+//! The frame model: a frame is a set of planes, each with a sampling pattern and a
+//! sample encoding.
+//!
+//! - The **sampling pattern** ([`Sampling`]) says what each sample of a plane holds: a
+//!   colour filter site of a Bayer pattern, the one colour of a monochrome sensor, luma,
+//!   chroma at its subsampling, or one of R, G, B.
+//! - The **sample encoding** ([`SampleEncoding`], [`sample`]) says how a sample is
+//!   stored: 8-bit, 16-bit little- or big-endian, 16-bit with the value in the high
+//!   bits, or v210's three 10-bit samples per 32-bit word.
+//!
+//! Caps are layouts of this model, and [`FrameLayout::parse`] is the one entry point
+//! from them: raw Bayer and `GRAY*` caps become a [`FrameFormat`] ([`sensor`]: one
+//! memory plane, one colour filter pattern), YUV and RGB caps a [`VideoLayout`]
+//! ([`video`]: luma and chroma, or R, G, B component planes in up to three memory
+//! planes). [`FrameLayout::planes`] describes either one as planes.
+//!
+//! Nothing here knows GStreamer types: the element hands over the caps' strings.
+
+pub mod sample;
+pub mod sensor;
+pub mod video;
+
+pub use sample::{SampleEncoding, SampleIo, U8, U16Be, U16Le};
+pub use sensor::{
+    BAYER_FORMATS, Cfa, Channel, FormatError, FrameFormat, FrameMut, FrameRef, GRAY_FORMATS, Media,
+};
+pub use video::{
+    Component, ComponentKind, LayoutError, VIDEO_FORMATS, VideoFormat, VideoFrame, VideoFrameMut,
+    VideoLayout,
+};
+
+/// What the samples of one plane hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sampling {
+    /// A Bayer colour filter array: each sample holds the colour its site of the 2×2
+    /// pattern filters ([`Cfa::channel`]).
+    Bayer(Cfa),
+    /// A monochrome sensor: every sample holds the same colour.
+    Mono,
+    /// Luma (Y') of a YUV frame, at full resolution.
+    Luma,
+    /// One chroma component (Cb or Cr) of a YUV frame, at its plane's subsampling.
+    Chroma(ComponentKind),
+    /// One primary (R, G or B) of an RGB frame, at full resolution.
+    Primary(ComponentKind),
+}
+
+/// One plane of a frame, as [`FrameLayout::planes`] describes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Plane {
+    /// What its samples hold.
+    pub sampling: Sampling,
+    /// How its samples are stored.
+    pub encoding: SampleEncoding,
+    /// Samples per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Significant bits per sample.
+    pub depth: u8,
+}
+
+/// The layout of a stream's frames, from its caps: a sensor frame or a video frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameLayout {
+    /// Raw Bayer (`video/x-bayer`) or monochrome (`GRAY*` `video/x-raw`) frames.
+    Sensor(FrameFormat),
+    /// YUV or RGB `video/x-raw` frames ([`VIDEO_FORMATS`]).
+    Video(VideoLayout),
+}
+
+impl FrameLayout {
+    /// The layout of caps with media type `media`, format name `format` and size
+    /// `width`×`height`. Video layouts take GStreamer's default chroma siting
+    /// ([`VideoLayout::new`]); the caller sets what the caps' `chroma-site` says.
+    pub fn parse(
+        media: &str,
+        format: &str,
+        width: i64,
+        height: i64,
+    ) -> Result<FrameLayout, FormatError> {
+        match VideoFormat::from_name(format) {
+            Some(video) if media == "video/x-raw" => VideoLayout::new(video, width, height)
+                .map(FrameLayout::Video)
+                .map_err(|e| match e {
+                    LayoutError::BadSize { width, height } => {
+                        FormatError::BadSize { width, height }
+                    }
+                    e => FormatError::Unsupported(e.to_string()),
+                }),
+            _ => FrameFormat::parse(media, format, width, height).map(FrameLayout::Sensor),
+        }
+    }
+
+    /// Frame width and height in pixels.
+    pub fn size(&self) -> (usize, usize) {
+        match self {
+            FrameLayout::Sensor(f) => (f.width, f.height),
+            FrameLayout::Video(l) => (l.width, l.height),
+        }
+    }
+
+    /// The planes of a frame: the one plane of a sensor frame, or the component planes
+    /// of a video frame (luma first, or R, G, B).
+    pub fn planes(&self) -> Vec<Plane> {
+        match self {
+            FrameLayout::Sensor(f) => vec![Plane {
+                sampling: match f.cfa {
+                    Cfa::Mono => Sampling::Mono,
+                    cfa => Sampling::Bayer(cfa),
+                },
+                encoding: f.sample,
+                width: f.width,
+                height: f.height,
+                depth: f.depth,
+            }],
+            FrameLayout::Video(l) => l
+                .components()
+                .iter()
+                .enumerate()
+                .map(|(c, k)| {
+                    let (width, height) = l.comp_size(c);
+                    Plane {
+                        sampling: match k.kind {
+                            ComponentKind::Y => Sampling::Luma,
+                            kind if kind.is_chroma() => Sampling::Chroma(kind),
+                            kind => Sampling::Primary(kind),
+                        },
+                        encoding: l.format.encoding(),
+                        width,
+                        height,
+                        depth: l.format.depth(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_become_planes() {
+        let bayer = FrameLayout::parse("video/x-bayer", "grbg12le", 8, 6).unwrap();
+        assert_eq!(
+            bayer.planes(),
+            [Plane {
+                sampling: Sampling::Bayer(Cfa::Grbg),
+                encoding: SampleEncoding::U16Le,
+                width: 8,
+                height: 6,
+                depth: 12,
+            }]
+        );
+        let gray = FrameLayout::parse("video/x-raw", "GRAY8", 3, 2).unwrap();
+        assert_eq!(gray.planes()[0].sampling, Sampling::Mono);
+        let v210 = FrameLayout::parse("video/x-raw", "v210", 7, 5).unwrap();
+        let planes = v210.planes();
+        assert_eq!(planes.len(), 3);
+        assert_eq!(planes[0].sampling, Sampling::Luma);
+        assert_eq!(planes[1].sampling, Sampling::Chroma(ComponentKind::U));
+        assert_eq!((planes[1].width, planes[1].height), (4, 5));
+        assert_eq!(
+            (planes[2].encoding, planes[2].depth),
+            (SampleEncoding::V210, 10)
+        );
+        let rgb = FrameLayout::parse("video/x-raw", "RGBx", 4, 4).unwrap();
+        assert_eq!(
+            rgb.planes()[2].sampling,
+            Sampling::Primary(ComponentKind::B)
+        );
+        assert!(matches!(v210, FrameLayout::Video(l) if !l.cosited_chroma));
+        assert!(FrameLayout::parse("video/x-bayer", "v210", 4, 4).is_err());
+        assert!(FrameLayout::parse("video/x-raw", "I420", 0, 4).is_err());
+        assert!(FrameLayout::parse("video/x-raw", "NV99", 4, 4).is_err());
+    }
+}
