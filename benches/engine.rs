@@ -76,29 +76,7 @@ fn map_only(c: &mut Criterion) {
 /// A natural-looking frame: smooth shading with fine texture and mild noise, and
 /// defects at a density of 1e-4 (hot and dead).
 fn scene(format: &FrameFormat) -> Vec<u8> {
-    let mut data = vec![0u8; format.default_size()];
-    let stride = format.default_stride();
-    let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
-    let mut s = 0x2545_F491u32;
-    let max = f64::from(format.max_value());
-    for y in 0..format.height {
-        for x in 0..format.width {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
-            let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
-            let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
-            let mut v = (shade + texture + noise) * max;
-            if s.is_multiple_of(10_000) {
-                v = max;
-            } else if s % 10_000 == 1 {
-                v = 0.0;
-            }
-            frame.set(x, y, v.clamp(0.0, max) as u16);
-        }
-    }
-    data
+    defectfix_eval::synthetic::textured_scene(format, true)
 }
 
 /// Full dynamic detection + correction, beside a memcpy of the same frame.

@@ -11,33 +11,10 @@ use std::time::Instant;
 
 use gst::prelude::*;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::FrameMut;
 
-/// A textured frame with a few defects (the same generator as the benches).
+/// A textured frame with a few hot pixels (the same generator as the benches).
 fn scene(format: &FrameFormat) -> Vec<u8> {
-    let mut data = vec![0u8; format.default_size()];
-    let stride = format.default_stride();
-    let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) else {
-        return data;
-    };
-    let mut s = 0x2545_F491u32;
-    let max = f64::from(format.max_value());
-    for y in 0..format.height {
-        for x in 0..format.width {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
-            let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
-            let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
-            let mut v = (shade + texture + noise) * max;
-            if s.is_multiple_of(10_000) {
-                v = max;
-            }
-            frame.set(x, y, v.clamp(0.0, max) as u16);
-        }
-    }
-    data
+    defectfix_eval::synthetic::textured_scene(format, false)
 }
 
 /// Frames per second of `element` on `frames` frames of `format`.

@@ -7,7 +7,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use common::{caps_string, init, make_frame};
 use defectfix_eval::{RepairScore, score_repair};
@@ -20,7 +19,7 @@ use gstdefectfix::frame::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::sim;
 
 /// Frames each `appsink` of a pipeline received, by sink name.
-type Captured = HashMap<String, Vec<Vec<u8>>>;
+use defectfix_eval::pipeline::Captured;
 
 /// A fresh directory for one test's files.
 fn test_dir(name: &str) -> PathBuf {
@@ -33,78 +32,10 @@ fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// Runs `desc` to EOS. Every `appsink` collects its buffers; an `appsrc` named `src`
-/// is fed `frames` then end-of-stream. Returns the first error message on the bus.
+/// Runs `desc` to EOS (see [`defectfix_eval::pipeline::run_pipeline`]).
 fn run_pipeline(desc: &str, frames: Vec<Vec<u8>>) -> Result<Captured, String> {
     init();
-    let pipeline = gst::parse::launch(desc)
-        .map_err(|e| format!("cannot build '{desc}': {e}"))?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| "not a pipeline".to_string())?;
-    let captured: Arc<Mutex<Captured>> = Arc::default();
-    for element in pipeline.iterate_recurse().into_iter().flatten() {
-        let is_appsink = element
-            .factory()
-            .is_some_and(|f| f.name().as_str() == "appsink");
-        if !is_appsink {
-            continue;
-        }
-        element.set_property("emit-signals", true);
-        element.set_property("sync", false);
-        let name = element.name().to_string();
-        let store = Arc::clone(&captured);
-        element.connect("new-sample", false, move |args| {
-            let sink = args[0].get::<gst::Element>().expect("appsink");
-            let sample = sink.emit_by_name::<Option<gst::Sample>>("pull-sample", &[]);
-            if let Some(buffer) = sample.as_ref().and_then(|s| s.buffer()) {
-                let bytes = buffer.map_readable().expect("readable").to_vec();
-                store
-                    .lock()
-                    .unwrap()
-                    .entry(name.clone())
-                    .or_default()
-                    .push(bytes);
-            }
-            Some(gst::FlowReturn::Ok.to_value())
-        });
-    }
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|e| format!("cannot play '{desc}': {e}"))?;
-    if let Some(src) = pipeline.by_name("src") {
-        for (i, frame) in frames.into_iter().enumerate() {
-            let mut buffer = gst::Buffer::from_mut_slice(frame);
-            {
-                let b = buffer.get_mut().expect("new buffer");
-                b.set_pts(gst::ClockTime::from_mseconds(33 * i as u64));
-                b.set_duration(gst::ClockTime::from_mseconds(33));
-            }
-            let _ = src.emit_by_name::<gst::FlowReturn>("push-buffer", &[&buffer]);
-        }
-        let _ = src.emit_by_name::<gst::FlowReturn>("end-of-stream", &[]);
-    }
-    let bus = pipeline.bus().expect("bus");
-    let result = match bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(60),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    ) {
-        Some(msg) => match msg.view() {
-            gst::MessageView::Error(err) => Err(format!(
-                "{}: {} ({:?})",
-                err.src()
-                    .map(|s| s.path_string().to_string())
-                    .unwrap_or_default(),
-                err.error(),
-                err.debug()
-            )),
-            _ => Ok(()),
-        },
-        None => Err(format!("'{desc}' timed out")),
-    };
-    let _ = pipeline.set_state(gst::State::Null);
-    result?;
-    let captured = std::mem::take(&mut *captured.lock().unwrap());
-    Ok(captured)
+    defectfix_eval::pipeline::run_pipeline(desc, frames)
 }
 
 /// Whether `defectfix` has per-frame dynamic detection (a `detection` property).

@@ -27,7 +27,9 @@ pub mod data;
 pub mod footage;
 pub mod inject;
 pub mod methods;
+pub mod pipeline;
 pub mod score;
+pub mod synthetic;
 pub mod video;
 
 pub use data::{Levels, NATURAL, RawFrame, read_raw};
