@@ -161,8 +161,7 @@ impl DefectFix {
             self.check_placement(placement, stream.processor().size(), settings);
         }
         let repairs = settings.mode == RunMode::Correct;
-        let before = self.qc_video_before(buf, repairs);
-        let mut before = Some(before);
+        let mut before = self.qc_video_before(buf, repairs);
         let calibrating = settings.calibrating();
         let mut observe = |processor: &dyn StreamProcessor, buf: &gst::BufferRef, stage| {
             if !calibrating {

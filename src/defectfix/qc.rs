@@ -354,20 +354,20 @@ impl DefectFix {
 
     /// After the processor is done with `buf` (see [`Stage`]): the frame, and what the
     /// processor found in it, go to the report. `before` is the frame as it arrived
-    /// (video, correct mode), taken once.
+    /// (video, correct mode), taken by the first stage that reads it.
     pub(super) fn qc_frame(
         &self,
         view: QcView<'_>,
         buf: &gst::BufferRef,
-        before: &mut Option<Option<gst::Buffer>>,
+        before: &mut Option<gst::Buffer>,
         stage: Stage,
         repairs: bool,
     ) {
         match (view, stage) {
             (QcView::Sensor(defects), _) => self.qc_sensor_frame(buf, defects, repairs),
-            (QcView::Video(_), Stage::Held) => self.qc_video_held(before.take().flatten()),
+            (QcView::Video(_), Stage::Held) => self.qc_video_held(before.take()),
             (QcView::Video(p), Stage::Processed) => {
-                self.qc_video_frame(buf, before.take().flatten(), p, repairs, false)
+                self.qc_video_frame(buf, before.take(), p, repairs, false)
             }
             (QcView::Video(p), Stage::Revisited) => {
                 self.qc_video_frame(buf, None, p, repairs, true)
