@@ -125,6 +125,13 @@ impl ColourReference {
     }
 }
 
+/// The least share of a bright point's excess that three of its adjacent pixels must
+/// receive for the point to count as optical detail ([`Detector::confirm`]). A Gaussian
+/// spot of σ 0.5 px centred on a pixel gives each adjacent pixel 23 % of the centre's
+/// light, 10–15 % at half a pixel off centre; a star's colour can scale that by a third
+/// (a red star's light on blue pixels): 1/32 keeps every such spot.
+pub const LENS_SHARE: f64 = 1.0 / 32.0;
+
 /// Integer parameters of one frame's decision (see [`kernel::decide`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Params {
@@ -351,6 +358,10 @@ impl Detector {
             if out & HOT != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, true) {
                 out &= !HOT;
             }
+            if out & HOT != 0 && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2))
+            {
+                out &= !HOT;
+            }
         }
         if flags & COLD != 0 {
             let clipped = stats.lo2 >= p.clip.saturating_sub(p.floor)
@@ -465,6 +476,37 @@ impl Detector {
         } else {
             false
         }
+    }
+
+    /// Whether the light of a bright point at (`x`, `y`), `excess` above its same-colour
+    /// neighbours, spreads into its four adjacent pixels the way a lens spreads a point:
+    /// at least three of them stand above the pixel of their own colour two steps further
+    /// out (`x ± 3` or `y ± 3`) by at least [`LENS_SHARE`] of the point's excess, and by
+    /// at least as much as those outer pixels differ among themselves (left against
+    /// right, top against bottom, the smaller: the same colour on both sides, so their
+    /// difference is the local noise and texture, whatever the noise model says). A star or any other optical
+    /// detail does (a lens never focuses light onto one photosite alone); a hot photosite
+    /// does not (its neighbours see only the scene), nor does a 2×2 block of defects,
+    /// which raises only two of each member's adjacent pixels.
+    fn spread_like_a_lens(&self, frame: Px<'_>, x: usize, y: usize, excess: u16) -> bool {
+        let f = &self.format;
+        let at = |dx: isize, dy: isize| {
+            i32::from(frame.get(
+                kernel::reflect(x, dx, f.width),
+                kernel::reflect(y, dy, f.height),
+            ))
+        };
+        let (l, r, u, d) = (at(-3, 0), at(3, 0), at(0, -3), at(0, 3));
+        let outer = (l.abs_diff(r).min(u.abs_diff(d)) as i32).max(1);
+        let mut rise = [
+            at(-1, 0) - l,
+            at(1, 0) - r,
+            at(0, -1) - u,
+            at(0, 1) - d,
+        ];
+        rise.sort_unstable();
+        // The second smallest: three of the four.
+        rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * f64::from(excess)
     }
 
     /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour
