@@ -1,7 +1,9 @@
 //! The raw sensor path: `defectfix` on Bayer and monochrome caps.
 //!
-//! [`SensorProcessor`] runs each frame through the [`Engine`] and, with `learn`, the
-//! [`Learner`], or accumulates it into a [`Calibrator`] while `calibrate` is set.
+//! [`SensorProcessor`] shows each frame, as it arrived, to the temporal [`Evidence`]
+//! (with `detection=dynamic`), hands the defects it confirmed to the [`Engine`] and runs
+//! the frame through it; or it accumulates the frame into a [`Calibrator`] while
+//! `calibrate` is set. With `learn`, the confirmed defects are written to `map-output`.
 //! Coordinates are frame pixels; maps, learned or calibrated, are written in sensor
 //! coordinates (frame pixel plus `map-offset-x`/`-y`).
 
@@ -18,17 +20,12 @@ use crate::engine::{self, Engine};
 use crate::frame::FrameFormat;
 use crate::frame::{FrameMut, FrameRef};
 use crate::report::{self, Summary};
-use crate::temporal::Learner;
-
-/// With `learn`, every this many frames a more sensitive detection seeds learning.
-const SEED_EVERY: u64 = 2;
-/// How much more sensitive that detection is than the repair's.
-const SEED_SENSITIVITY: f64 = 3.0;
+use crate::temporal::Evidence;
 
 /// Per-stream state of the raw sensor path.
 pub struct SensorProcessor {
     engine: Engine,
-    learner: Learner,
+    evidence: Evidence,
     summary: Summary,
     /// Running calibration, and whether one has finished on this stream.
     calibrator: Option<Calibrator>,
@@ -43,7 +40,7 @@ impl SensorProcessor {
     pub fn new(format: FrameFormat) -> Self {
         SensorProcessor {
             engine: Engine::new(format),
-            learner: Learner::new(format),
+            evidence: Evidence::new(format),
             summary: Summary::new(),
             calibrator: None,
             calibrated: false,
@@ -52,20 +49,31 @@ impl SensorProcessor {
         }
     }
 
-    /// One frame through the engine and, with `learn`, the learner.
+    /// One frame through the temporal evidence and the engine.
     fn repair(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> Processed {
         let run = engine::SensorSettings {
             detection: settings.detection.into(),
             sensitivity: settings.sensitivity,
             n_threads: settings.n_threads as usize,
         };
-        let report = self.engine.process_with(frame, settings.mode.into(), &run);
-        gst::trace!(CAT, "frame: {report:?}");
-        if settings.learn {
-            self.learn(frame, &run);
+        if run.detection == engine::Detection::Dynamic {
+            // The evidence sees the frame as it arrived, with the noise of the last one;
+            // what it confirms is repaired in this very frame.
+            let noise = *self.engine.detector().model();
+            let update = self.evidence.observe(&frame.as_ref(), &noise, run.n_threads);
+            if update.changed() {
+                gst::debug!(
+                    CAT,
+                    "confirmed defects: {update:?}, now {}",
+                    self.evidence.confirmed().len()
+                );
+                self.engine.set_learned(self.evidence.confirmed());
+            }
         } else if !self.engine.learned_pixels().is_empty() {
             self.engine.set_learned(&[]);
         }
+        let report = self.engine.process_with(frame, settings.mode.into(), &run);
+        gst::trace!(CAT, "frame: {report:?}");
         let white = self.engine.format().max_value();
         self.summary.add_frame(self.engine.defects(), white);
         Processed {
@@ -73,44 +81,6 @@ impl SensorProcessor {
                 .post_messages
                 .then(|| self.counts(&report, settings.mode)),
             ..Processed::default()
-        }
-    }
-
-    /// Shows the frame just repaired to the learner, and hands what it learned to the
-    /// engine for the next frame.
-    fn learn(&mut self, frame: &FrameMut<'_>, run: &engine::SensorSettings) {
-        // Every few frames, a more sensitive look seeds tracks for faint defects (a dead
-        // pixel in a dark area) that the repair's own test misses.
-        let seeds: Vec<(u32, u32)> = if self.frames.is_multiple_of(SEED_EVERY) {
-            self.engine
-                .candidates(
-                    &frame.as_ref(),
-                    run.sensitivity * SEED_SENSITIVITY,
-                    run.n_threads,
-                )
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // The values as they arrived: repaired pixels are among the defects.
-        let defects = self.engine.defects();
-        let view = frame.as_ref();
-        let raw = |x: u32, y: u32| match defects.binary_search_by_key(&(y, x), |d| (d.y, d.x)) {
-            Ok(i) => defects[i].value,
-            Err(_) => view.get(x as usize, y as usize),
-        };
-        let model = self.engine.detector().model();
-        let update = self
-            .learner
-            .observe(&view, self.engine.flagged(), raw, model);
-        self.learner.seed(&view, seeds, raw);
-        if update.changed() {
-            gst::debug!(
-                CAT,
-                "learned set: {update:?}, now {}",
-                self.learner.learned().len()
-            );
-            self.engine.set_learned(self.learner.learned());
         }
     }
 
@@ -220,9 +190,11 @@ impl StreamProcessor for SensorProcessor {
         self.engine.set_map(map, offset.0, offset.1)
     }
 
-    /// Nothing of the engine's or the learner's state depends on the frame just before
-    /// the next: what was learned stays.
-    fn discontinuity(&mut self) {}
+    /// The next frame does not continue the last: the evidence keeps what it gathered
+    /// but takes the next frame as its new key frame.
+    fn discontinuity(&mut self) {
+        self.evidence.discontinuity();
+    }
 
     fn qc_view(&self) -> QcView<'_> {
         QcView::Sensor(self.engine.defects())
@@ -260,11 +232,11 @@ impl StreamProcessor for SensorProcessor {
     }
 
     fn learned_map(&self) -> (DefectMap, String) {
-        let map = self.learner.to_map(self.offset.0, self.offset.1);
+        let map = self.evidence.to_map(self.offset.0, self.offset.1);
         let format = self.engine.format();
         let header = format!(
             "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
-            self.learner.frames(),
+            self.evidence.frames(),
             format.width,
             format.height,
             map.len()
@@ -275,7 +247,7 @@ impl StreamProcessor for SensorProcessor {
     fn summary(&self) -> StreamSummary<'_> {
         StreamSummary {
             summary: &self.summary,
-            learned: self.learner.learned().len(),
+            learned: self.evidence.confirmed().len(),
             all_confirmed: false,
         }
     }

@@ -1,0 +1,435 @@
+//! Temporal evidence: a sensor defect stays at the same pixel while the scene moves
+//! over it, and a stuck or dead photosite does not carry the noise its neighbours carry.
+//! Detail moves with the scene, and is consistent with its neighbours frame after frame.
+//!
+//! [`Evidence`] looks at *every* pixel of every frame as it arrived, before any repair:
+//!
+//! 1. **Motion** ([`motion`]): each 64×64 tile's displacement since the tile's key frame
+//!    (a copy of an earlier frame, renewed per tile), by block matching to sub-pixel
+//!    precision; flat tiles take the picture's median displacement.
+//! 2. **Evidence** ([`rules`]): where a tile's scene has moved by a whole same-colour
+//!    pitch (an *instant*), every pixel whose neighbourhood changed is compared with the
+//!    key frame at its old scene position and with its neighbours; where a tile is at
+//!    rest, every pixel's change since the key frame is compared with the noise. Each
+//!    pixel keeps 2 bytes of evidence ([`rules::PixelState`]).
+//! 3. **Key frames**: a tile's key is renewed from the frame after an instant, after a
+//!    few frames at rest, and when its motion went out of reach.
+//!
+//! Pixels whose evidence crosses the confirmation threshold are the *confirmed* defects,
+//! which the engine repairs from that frame on like the map's; they are released when
+//! the evidence fades (hysteresis). State: the key frame (one frame of samples), 2
+//! bytes per pixel and a few numbers per tile; nothing is allocated per frame once the
+//! first frames have sized the lists. Every phase runs in fixed row bands or tiles, so
+//! the result does not depend on the number of threads.
+
+pub mod motion;
+pub mod rules;
+
+use crate::defect_map::{DefectMap, Entry};
+use crate::detect::NoiseModel;
+use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
+use crate::frame::{FrameFormat, FrameRef};
+
+use motion::{TILE, Tile, TileMotion};
+use rules::{Observation, PixelState};
+
+/// A tile at rest: displacement below this many pixels on both axes.
+const REST_PX: f32 = 0.5;
+/// A tile at rest renews its key after this many frames (fresh noise to compare with).
+const REST_RENEW: u32 = 4;
+/// Any tile renews its key after this many frames.
+const MAX_AGE: u32 = 60;
+/// A displacement this large (pixels, either axis) is an instant whatever its fraction.
+const FORCE_PX: f32 = 3.5;
+/// An instant needs the displacement within this many pixels of a whole pitch.
+const ON_GRID_PX: f32 = 0.75;
+
+/// What changed in the confirmed set after a frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LearnUpdate {
+    pub promoted: usize,
+    pub forgotten: usize,
+}
+
+impl LearnUpdate {
+    pub fn changed(&self) -> bool {
+        self.promoted + self.forgotten > 0
+    }
+}
+
+/// What a tile's pixels do with this frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Phase {
+    /// Nothing: moving, but not yet by a whole pitch.
+    #[default]
+    Wait,
+    /// At rest: noise evidence.
+    Rest,
+    /// Moved by (`dx`, `dy`) pixels, whole pitches: motion evidence.
+    Instant { dx: i32, dy: i32 },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TileState {
+    tile: Tile,
+    motion: TileMotion,
+    phase: Phase,
+    /// Whether the key of this tile is renewed after this frame.
+    renew: bool,
+}
+
+/// `model` with every σ multiplied by `ratio`.
+fn scaled(model: &NoiseModel, ratio: f32) -> NoiseModel {
+    let r2 = f64::from(ratio * ratio);
+    NoiseModel {
+        a: model.a.map(|a| a * r2),
+        b: model.b.map(|b| b * r2),
+        clip: model.clip,
+    }
+}
+
+/// One band of rows: its pixels' evidence and the confirmation changes of the last
+/// frame.
+#[derive(Debug, Default)]
+struct StateBand {
+    y0: usize,
+    y1: usize,
+    state: Vec<PixelState>,
+    changes: Vec<(u32, u32, bool)>,
+}
+
+/// One band of rows of the key frame (kept apart from the evidence: the evidence pass
+/// reads keys across band edges while it writes its own band's state).
+#[derive(Debug, Default)]
+struct KeyBand {
+    y0: usize,
+    y1: usize,
+    key: Vec<u16>,
+}
+
+/// Per-stream temporal evidence for frames of one format.
+#[derive(Debug)]
+pub struct Evidence {
+    format: FrameFormat,
+    tiles: Vec<TileState>,
+    across: usize,
+    states: Vec<StateBand>,
+    keys: Vec<KeyBand>,
+    /// Confirmed defects, row-major.
+    confirmed: Vec<(u32, u32)>,
+    frames: u64,
+    /// Whether the key frame holds a frame.
+    keyed: bool,
+    scratch: Vec<f32>,
+    merged: Vec<(u32, u32)>,
+}
+
+impl Evidence {
+    pub fn new(format: FrameFormat) -> Self {
+        let w = format.width;
+        Evidence {
+            format,
+            tiles: motion::tiles(w, format.height)
+                .into_iter()
+                .map(|tile| TileState {
+                    tile,
+                    motion: TileMotion::default(),
+                    phase: Phase::Wait,
+                    renew: false,
+                })
+                .collect(),
+            across: motion::tiles_across(w),
+            states: band_rows(format.height)
+                .map(|(y0, y1)| StateBand {
+                    y0,
+                    y1,
+                    state: vec![PixelState::default(); (y1 - y0) * w],
+                    changes: Vec::new(),
+                })
+                .collect(),
+            keys: band_rows(format.height)
+                .map(|(y0, y1)| KeyBand {
+                    y0,
+                    y1,
+                    key: vec![0; (y1 - y0) * w],
+                })
+                .collect(),
+            confirmed: Vec::new(),
+            frames: 0,
+            keyed: false,
+            scratch: Vec::new(),
+            merged: Vec::new(),
+        }
+    }
+
+    /// Confirmed defects in frame coordinates, row-major.
+    pub fn confirmed(&self) -> &[(u32, u32)] {
+        &self.confirmed
+    }
+
+    /// Frames observed so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The evidence of pixel (`x`, `y`).
+    pub fn state(&self, x: usize, y: usize) -> PixelState {
+        let band = &self.states[y / BAND_ROWS];
+        band.state[(y - band.y0) * self.format.width + x]
+    }
+
+    /// Forgets the key frame (a discontinuity: the next frame is not a continuation of
+    /// the last); the evidence gathered stays.
+    pub fn discontinuity(&mut self) {
+        self.keyed = false;
+    }
+
+    /// Takes the evidence of one frame, as it arrived (before any repair), with the noise
+    /// model measured on it.
+    pub fn observe(
+        &mut self,
+        frame: &FrameRef<'_>,
+        noise: &NoiseModel,
+        n_threads: usize,
+    ) -> LearnUpdate {
+        if frame.format() != &self.format {
+            return LearnUpdate::default();
+        }
+        self.frames += 1;
+        let threads = exec::threads(n_threads);
+        if !self.keyed {
+            for t in &mut self.tiles {
+                t.motion = TileMotion::default();
+                t.renew = true;
+                t.phase = Phase::Wait;
+            }
+            self.renew_keys(frame, threads);
+            self.keyed = true;
+            return LearnUpdate::default();
+        }
+        self.measure_motion(frame, noise, threads);
+        // The rules judge changes between frames: they need the noise of a pixel from
+        // one frame to the next, which the model (measured within one frame, where the
+        // scene's own fine texture looks like noise) can overstate many times.
+        let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
+            .unwrap_or(1.0);
+        let noise = &scaled(noise, ratio);
+        if std::env::var_os("DEBUG_EVIDENCE").is_some() {
+            let (mut rest, mut inst, mut wait, mut rel) = (0, 0, 0, 0);
+            for t in &self.tiles {
+                match t.phase { Phase::Rest => rest += 1, Phase::Instant { .. } => inst += 1, Phase::Wait => wait += 1 }
+                rel += usize::from(t.motion.reliable);
+            }
+            let m = self.tiles[self.tiles.len() / 2].motion;
+            if self.frames == 3 { for t in &self.tiles { eprint!("[{:.1},{:.1}{}{}] ", t.motion.shift[0], t.motion.shift[1], if t.motion.reliable {"R"} else {""}, if t.motion.lost {"L"} else {""}); } eprintln!(); }
+            eprintln!("noise ratio {ratio} sigma(25) {:.2} sigma(128) {:.2}", noise.sigma(1, 25.0), noise.sigma(1, 128.0));
+            eprintln!("frame {} rest {rest} inst {inst} wait {wait} reliable {rel}/{} mid shift {:?} age {} confirmed {}", self.frames, self.tiles.len(), m.shift, m.age, self.confirmed.len());
+        }
+        let update = self.gather(frame, noise, threads);
+        self.renew_keys(frame, threads);
+        update
+    }
+
+    /// Phase 1: every tile's motion since its key, and what its pixels do this frame.
+    fn measure_motion(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) {
+        let width = self.format.width;
+        let keys = &self.keys;
+        let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width + x];
+        run_bands(&mut self.tiles, threads, |t| {
+            motion::measure(&key_at, frame, &t.tile, noise, &mut t.motion);
+        });
+        // Flat tiles follow the picture.
+        let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
+        let pitch = self.format.cfa.pitch() as f32;
+        for t in &mut self.tiles {
+            let m = &mut t.motion;
+            if !m.reliable && !m.lost {
+                m.shift = global;
+            }
+            let s = m.shift;
+            let grid = s.map(|v| (v / pitch).round() * pitch);
+            let frac = (s[0] - grid[0]).abs().max((s[1] - grid[1]).abs());
+            let far = s[0].abs().max(s[1].abs());
+            (t.phase, t.renew) = if m.lost {
+                (Phase::Wait, true)
+            } else if far < REST_PX {
+                (Phase::Rest, m.age >= REST_RENEW)
+            } else if grid != [0.0, 0.0] && (frac <= ON_GRID_PX || far >= FORCE_PX) {
+                let (dx, dy) = (grid[0] as i32, grid[1] as i32);
+                (Phase::Instant { dx, dy }, true)
+            } else {
+                (Phase::Wait, m.age >= MAX_AGE)
+            };
+        }
+    }
+
+    /// Phase 2: every pixel's evidence (bands in parallel; reads the frame and the keys,
+    /// writes each band's own state).
+    fn gather(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
+        let f = self.format;
+        let (w, h) = (f.width, f.height);
+        let pitch = f.cfa.pitch() as isize;
+        let tiles = &self.tiles;
+        let across = self.across;
+        let keys = &self.keys;
+        let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w + x];
+        let reflect = crate::detect::kernel::reflect;
+        run_bands(&mut self.states, threads, |b| {
+            b.changes.clear();
+            for y in b.y0..b.y1 {
+                let row = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
+                for (x, st) in row.iter_mut().enumerate() {
+                    let t = &tiles[(y / TILE) * across + x / TILE];
+                    if t.phase == Phase::Wait {
+                        continue;
+                    }
+                    let value = frame.get(x, y);
+                    let key_value = key_at(x, y);
+                    let plane = f.cfa.plane_index(x, y);
+                    let moved_from = match t.phase {
+                        Phase::Instant { dx, dy } => {
+                            let (sx, sy) = (x as i64 - i64::from(dx), y as i64 - i64::from(dy));
+                            ((0..w as i64).contains(&sx) && (0..h as i64).contains(&sy))
+                                .then(|| key_at(sx as usize, sy as usize))
+                        }
+                        _ => None,
+                    };
+                    // Most pixels carry no evidence and give none: skip them cheaply.
+                    let sigma = noise.sigma(plane, f64::from(value)) as f32;
+                    if st.is_empty() {
+                        let quiet = match (t.phase, moved_from) {
+                            (Phase::Instant { .. }, Some(from)) => {
+                                f32::from(value.abs_diff(from)) <= 2.0 * sigma
+                                    && value != key_value
+                            }
+                            (Phase::Instant { .. }, None) => true,
+                            _ => f32::from(value.abs_diff(key_value)) > 0.25 * sigma.max(1.5),
+                        };
+                        if quiet {
+                            continue;
+                        }
+                    }
+                    let mut neighbours = [0u16; 8];
+                    let mut key_neighbours = [0u16; 8];
+                    let mut i = 0;
+                    for dy in [-pitch, 0, pitch] {
+                        for dx in [-pitch, 0, pitch] {
+                            if dx == 0 && dy == 0 {
+                                continue;
+                            }
+                            let (nx, ny) = (reflect(x, dx, w), reflect(y, dy, h));
+                            neighbours[i] = frame.get(nx, ny);
+                            key_neighbours[i] = key_at(nx, ny);
+                            i += 1;
+                        }
+                    }
+                    let o = Observation {
+                        value,
+                        key_value,
+                        moved_from,
+                        neighbours,
+                        key_neighbours,
+                        plane,
+                    };
+                    let before = *st;
+                    let watch = DEBUG_PIXELS.with(|w| w.contains(&(x as u32, y as u32)));
+                    *st = match t.phase {
+                        Phase::Instant { .. } => rules::at_instant(before, &o, noise),
+                        _ => rules::at_rest(before, &o, noise),
+                    };
+                    if watch {
+                        eprintln!("px ({x},{y}) {:?} {o:?} {before:?} -> {:?} (hot {} cold {} still {})", t.phase, *st, st.hot(), st.cold(), st.still());
+                    }
+                    if st.confirmed() != before.confirmed() {
+                        b.changes.push((x as u32, y as u32, st.confirmed()));
+                    }
+                }
+            }
+        });
+        self.apply_changes()
+    }
+
+    /// Merges the bands' confirmation changes into the confirmed list.
+    fn apply_changes(&mut self) -> LearnUpdate {
+        let mut update = LearnUpdate::default();
+        for b in &self.states {
+            for &(_, _, on) in &b.changes {
+                if on {
+                    update.promoted += 1;
+                } else {
+                    update.forgotten += 1;
+                }
+            }
+        }
+        if !update.changed() {
+            return update;
+        }
+        // Both lists are row-major: merge.
+        self.merged.clear();
+        let mut old = self.confirmed.iter().peekable();
+        let changes = self.states.iter().flat_map(|b| b.changes.iter());
+        for &(x, y, on) in changes {
+            while let Some(&&p) = old.peek() {
+                if (p.1, p.0) < (y, x) {
+                    self.merged.push(p);
+                    old.next();
+                } else {
+                    break;
+                }
+            }
+            if old.peek() == Some(&&(x, y)) {
+                old.next();
+            }
+            if on {
+                self.merged.push((x, y));
+            }
+        }
+        self.merged.extend(old);
+        std::mem::swap(&mut self.merged, &mut self.confirmed);
+        update
+    }
+
+    /// Phase 3: the tiles marked for renewal take this frame as their key.
+    fn renew_keys(&mut self, frame: &FrameRef<'_>, threads: usize) {
+        let w = self.format.width;
+        let tiles = &self.tiles;
+        let across = self.across;
+        run_bands(&mut self.keys, threads, |b| {
+            for y in b.y0..b.y1 {
+                let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
+                let first = (y / TILE) * across;
+                for t in &tiles[first..first + across] {
+                    if t.renew {
+                        for x in t.tile.x0..t.tile.x1 {
+                            row[x] = frame.get(x, y);
+                        }
+                    }
+                }
+            }
+        });
+        for t in &mut self.tiles {
+            if t.renew {
+                t.motion.renew();
+                t.renew = false;
+            }
+        }
+    }
+
+    /// The confirmed defects as a map in sensor coordinates (frame pixel plus offset).
+    pub fn to_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
+        DefectMap::from_entries(
+            self.confirmed
+                .iter()
+                .map(|&(x, y)| Entry::Pixel {
+                    x: i64::from(x) + offset_x,
+                    y: i64::from(y) + offset_y,
+                })
+                .collect(),
+        )
+    }
+}
+
+
+thread_local! {
+    static DEBUG_PIXELS: Vec<(u32, u32)> = std::env::var("DEBUG_PIXELS").ok().map(|v| v.split(';').filter_map(|p| { let (a, b) = p.split_once(',')?; Some((a.parse().ok()?, b.parse().ok()?)) }).collect()).unwrap_or_default();
+}

@@ -1,0 +1,281 @@
+//! How far the scene in each tile of the frame has moved since the tile's key frame.
+//!
+//! The frame is cut into square tiles of [`TILE`] pixels. Each frame, every tile's
+//! displacement against the key frame is measured by block matching on one sampling
+//! site of the colour pattern (a green site on a Bayer sensor: every second pixel of
+//! every second row, the same colour throughout), searched around the displacement
+//! predicted from the tile's last two measurements and refined to sub-pixel precision by
+//! a parabola through the matching costs. The displacement is measured against the key
+//! frame directly, never summed from frame to frame, so it does not drift.
+//!
+//! A tile whose content gives the match no shape along both axes (flat sky, a clipped
+//! area) is *unreliable* and takes the median displacement of the reliable tiles: the
+//! camera moves the whole picture, and a flat area has nothing to contradict it with.
+
+use crate::detect::NoiseModel;
+use crate::frame::FrameRef;
+
+/// Side of a tile, in pixels (a multiple of the band height's divisor 2).
+pub const TILE: usize = 64;
+/// Samples skipped between matched samples along each axis of the sampling grid (every
+/// other sample: a quarter of the site's samples are matched).
+const SUBSAMPLE: usize = 2;
+/// The search reaches this many grid steps around the prediction, then as far again
+/// once when the best match lies on its edge.
+const REACH: i32 = 1;
+/// Largest displacement followed, in grid steps (farther: the tile's key is renewed).
+const MAX_STEPS: i32 = 6;
+
+/// One tile's motion since its key frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TileMotion {
+    /// Displacement of the scene, pixels: the frame at `p` shows what the key frame
+    /// showed at `p - shift`.
+    pub shift: [f32; 2],
+    /// The displacement of the frame before (for the prediction).
+    last: [f32; 2],
+    /// Whether the tile's own content fixed the displacement.
+    pub reliable: bool,
+    /// Frames since the tile's key frame was taken.
+    pub age: u32,
+    /// The match failed (displacement out of reach): the key must be renewed.
+    pub lost: bool,
+    /// The temporal noise seen at the best match, against what the noise model says
+    /// (σ measured / σ modelled at the tile's level): an upper bound of the true ratio,
+    /// since texture and misregistration add to the residual. `None`: not measured.
+    pub noise_ratio: Option<f32>,
+}
+
+impl TileMotion {
+    /// The displacement predicted for the next frame: the last plus the last step.
+    fn predicted(&self) -> [f32; 2] {
+        [
+            2.0 * self.shift[0] - self.last[0],
+            2.0 * self.shift[1] - self.last[1],
+        ]
+    }
+
+    /// Forgets the motion: the key frame of the tile has just been renewed.
+    pub fn renew(&mut self) {
+        let step = [self.shift[0] - self.last[0], self.shift[1] - self.last[1]];
+        // Keep the velocity: the prediction for the next frame is one step.
+        *self = TileMotion {
+            shift: [0.0; 2],
+            last: [-step[0], -step[1]],
+            ..TileMotion::default()
+        };
+    }
+}
+
+/// The tiles of a frame: rectangles in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tile {
+    pub x0: usize,
+    pub y0: usize,
+    pub x1: usize,
+    pub y1: usize,
+}
+
+/// Tiles covering a `width`×`height` frame, row-major.
+pub fn tiles(width: usize, height: usize) -> Vec<Tile> {
+    let mut out = Vec::new();
+    for y0 in (0..height).step_by(TILE) {
+        for x0 in (0..width).step_by(TILE) {
+            out.push(Tile {
+                x0,
+                y0,
+                x1: (x0 + TILE).min(width),
+                y1: (y0 + TILE).min(height),
+            });
+        }
+    }
+    out
+}
+
+/// Tiles per row of tiles.
+pub fn tiles_across(width: usize) -> usize {
+    width.div_ceil(TILE)
+}
+
+/// Measures the displacement of `tile` in `frame` against the key frame (`key(x, y)`,
+/// the key's sample at a pixel) and updates `m`. Matches cells of one colour-pattern
+/// period (2×2 pixels on a Bayer sensor, summed: every colour once, so the match sees
+/// the scene's brightness and not the mosaic; one pixel on a monochrome one), every
+/// other cell along each axis, by the sum of squared differences, whose minimum a
+/// parabola locates between the cells.
+pub fn measure(
+    key: &impl Fn(usize, usize) -> u16,
+    frame: &FrameRef<'_>,
+    tile: &Tile,
+    noise: &NoiseModel,
+    m: &mut TileMotion,
+) {
+    let f = frame.format();
+    let (w, h) = (f.width, f.height);
+    let pitch = f.cfa.pitch();
+    let step = pitch * SUBSAMPLE;
+    let margin = pitch as i32 * (MAX_STEPS + 1);
+    // Matched cells (top-left pixel): the tile's cells that stay inside the frame for
+    // every shift.
+    let xs = || {
+        (tile.x0..tile.x1)
+            .step_by(step)
+            .filter(move |&x| x as i32 >= margin && x as i32 + margin + (pitch as i32) < w as i32)
+    };
+    let ys = || {
+        (tile.y0..tile.y1)
+            .step_by(step)
+            .filter(move |&y| y as i32 >= margin && y as i32 + margin + (pitch as i32) < h as i32)
+    };
+    let samples = xs().count() * ys().count();
+    m.age += 1;
+    m.lost = false;
+    m.last = m.shift;
+    m.noise_ratio = None;
+    if samples < 16 {
+        m.reliable = false;
+        return;
+    }
+    let cell = |get: &dyn Fn(usize, usize) -> u16, x: usize, y: usize| -> i64 {
+        if pitch == 1 {
+            i64::from(get(x, y))
+        } else {
+            i64::from(get(x, y)) + i64::from(get(x + 1, y)) + i64::from(get(x, y + 1))
+                + i64::from(get(x + 1, y + 1))
+        }
+    };
+    let now = |x: usize, y: usize| frame.get(x, y);
+    // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
+    let cost = |sx: i32, sy: i32| -> u64 {
+        let (dx, dy) = (sx * pitch as i32, sy * pitch as i32);
+        let mut ssd = 0u64;
+        for y in ys() {
+            let ky = (y as i32 - dy) as usize;
+            for x in xs() {
+                let kx = (x as i32 - dx) as usize;
+                let d = cell(&now, x, y) - cell(key, kx, ky);
+                ssd += (d * d) as u64;
+            }
+        }
+        ssd
+    };
+    let predicted = m.predicted();
+    let mut centre = [
+        (predicted[0] / pitch as f32).round() as i32,
+        (predicted[1] / pitch as f32).round() as i32,
+    ];
+    let mut costs = [[0u64; 3]; 3];
+    let mut searched = 0;
+    loop {
+        centre = centre.map(|c| c.clamp(-MAX_STEPS + REACH, MAX_STEPS - REACH));
+        let mut best = (u64::MAX, 0, 0);
+        for dy in -REACH..=REACH {
+            for dx in -REACH..=REACH {
+                let c = cost(centre[0] + dx, centre[1] + dy);
+                costs[(dy + 1) as usize][(dx + 1) as usize] = c;
+                if c < best.0 {
+                    best = (c, dx, dy);
+                }
+            }
+        }
+        searched += 1;
+        if best.1 == 0 && best.2 == 0 {
+            break;
+        }
+        if searched > 2 {
+            // Still on the edge after the second search: out of reach.
+            m.lost = true;
+            m.reliable = false;
+            return;
+        }
+        centre = [centre[0] + best.1, centre[1] + best.2];
+    }
+    let c0 = costs[1][1] as f64;
+    let fit = |lo: u64, hi: u64| -> Option<f64> {
+        let (lo, hi) = (lo as f64, hi as f64);
+        let curve = lo + hi - 2.0 * c0;
+        (curve > 0.0).then(|| (0.5 * (lo - hi) / curve).clamp(-0.5, 0.5))
+    };
+    // Shape: moving by one cell must cost clearly more than the noise of a cell
+    // difference does (the variance of a difference of two cells of `n` pixels is
+    // 2·n·σ²).
+    let cells: i64 = ys()
+        .flat_map(|y| xs().map(move |x| (x, y)))
+        .map(|(x, y)| cell(&now, x, y))
+        .sum();
+    let level = cells as f64 / (samples * pitch * pitch) as f64;
+    let sigma = noise.sigma(f.cfa.plane_index(tile.x0, tile.y0), level);
+    let cell_var = 2.0 * (pitch * pitch) as f64 * sigma * sigma;
+    if sigma > 0.0 {
+        // The cost at the parabolas' vertex: the residual once the sub-cell part of the
+        // displacement is accounted for.
+        let dip = |lo: u64, hi: u64| {
+            let (lo, hi) = (lo as f64, hi as f64);
+            let curve = lo + hi - 2.0 * c0;
+            if curve > 0.0 { (lo - hi).powi(2) / (8.0 * curve) } else { 0.0 }
+        };
+        let floor = (c0 - dip(costs[1][0], costs[1][2]) - dip(costs[0][1], costs[2][1]))
+            .max(0.25 * c0);
+        m.noise_ratio = Some(((floor / samples as f64 / cell_var).sqrt()) as f32);
+    }
+    let needed = samples as f64 * cell_var * SHAPE_SIGMAS;
+    let shaped = |lo: u64, hi: u64| (lo.min(hi) as f64 - c0) > needed;
+    match (fit(costs[1][0], costs[1][2]), fit(costs[0][1], costs[2][1])) {
+        (Some(fx), Some(fy)) => {
+            m.shift = [
+                (centre[0] as f32 + fx as f32) * pitch as f32,
+                (centre[1] as f32 + fy as f32) * pitch as f32,
+            ];
+            m.reliable = shaped(costs[1][0], costs[1][2]) && shaped(costs[0][1], costs[2][1]);
+        }
+        _ => m.reliable = false,
+    }
+}
+
+/// How much more than the noise (its variance per matched cell) a one-cell move must
+/// cost for the tile to have shape.
+const SHAPE_SIGMAS: f64 = 1.0;
+
+/// The median displacement of the reliable tiles (none: no motion); `scratch` is reused.
+pub fn median_shift<'a>(
+    motion: impl Iterator<Item = &'a TileMotion> + Clone,
+    scratch: &mut Vec<f32>,
+) -> [f32; 2] {
+    let mut median = |axis: usize| -> f32 {
+        scratch.clear();
+        scratch.extend(
+            motion
+                .clone()
+                .filter(|m| m.reliable)
+                .map(|m| m.shift[axis]),
+        );
+        if scratch.is_empty() {
+            return 0.0;
+        }
+        let mid = scratch.len() / 2;
+        scratch.select_nth_unstable_by(mid, f32::total_cmp);
+        scratch[mid]
+    };
+    [median(0), median(1)]
+}
+
+/// The frame's temporal noise against the noise model: a low quantile of the tiles'
+/// ratios (each an upper bound; the flattest, best-matched tiles come closest), within
+/// [1/64, 1] (the model, measured within one frame, sees texture as noise and never
+/// less than the noise). `None` when no tile measured one.
+pub fn noise_ratio<'a>(
+    motion: impl Iterator<Item = &'a TileMotion>,
+    scratch: &mut Vec<f32>,
+) -> Option<f32> {
+    scratch.clear();
+    scratch.extend(motion.filter_map(|m| m.noise_ratio).filter(|r| r.is_finite()));
+    if scratch.is_empty() {
+        return None;
+    }
+    let at = scratch.len() / NOISE_QUANTILE;
+    scratch.select_nth_unstable_by(at, f32::total_cmp);
+    Some(scratch[at].clamp(1.0 / 64.0, 1.0))
+}
+
+/// The quantile of [`noise_ratio`]: one in this many tiles lies below it.
+const NOISE_QUANTILE: usize = 10;

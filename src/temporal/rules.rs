@@ -1,0 +1,264 @@
+//! The evidence rules for one pixel, as pure functions of what the frame, the key frame
+//! and the noise say about it, and the pixel's packed state ([`PixelState`], 2 bytes).
+//!
+//! Three pieces of evidence, each a physical property of a defective photosite that
+//! scene detail lacks:
+//!
+//! 1. **It does not move with the scene** ([`at_instant`]). When the scene at a pixel
+//!    has moved by at least a same-colour pitch since the key frame, the key frame's
+//!    value at the pixel's old scene position (`p - shift`, rounded to the colour grid)
+//!    predicts what a healthy pixel reads now; its own neighbours predict it too. A
+//!    defect deviates from *both* predictions the same way, instant after instant;
+//!    detail moved with the scene, so the temporal prediction carries it, and texture
+//!    and interpolation errors move with the scene and change sign from one instant to
+//!    the next. The deviation, in units of the noise and texture allowance, feeds a
+//!    one-sided cumulative sum per polarity (a CUSUM: the sum of deviations above a
+//!    reference, never below zero), which crosses [`CONFIRM`] only when the deviation
+//!    persists.
+//! 2. **It does not carry the scene's change** (also at an instant): a photosite whose
+//!    value is exactly what it was while its neighbourhood changed is stuck.
+//! 3. **It does not carry the noise its neighbours carry** ([`at_rest`], where the tile
+//!    has not moved): a stuck photosite reads the same value frame after frame, a dead
+//!    one only the read noise, where the neighbours at that level show shot noise too.
+//!
+//! Nothing else gives evidence: a static shot with healthy pixels never accumulates any,
+//! and a pixel whose neighbourhood did not change (a still object in a moving tile)
+//! gains nothing from the tile's motion.
+
+use crate::detect::NoiseModel;
+
+/// Score at which a pixel becomes a confirmed defect (half points).
+pub const CONFIRM: u16 = 24;
+/// Score at or below which a confirmed defect is released (hysteresis).
+pub const RELEASE: u16 = 4;
+/// Largest score (5 bits).
+const MAX_SCORE: u16 = 31;
+/// Points of an instant at which the pixel lies beyond *every* same-colour neighbour
+/// (by the noise margin) and beyond its temporal prediction the same way: a healthy
+/// pixel, at a fresh scene position, is the extreme of its 9 with odds of 1 in 9 at
+/// most, a dead, stuck or hot one nearly always.
+const EXTREME: f32 = 4.0;
+/// Points when it lies beyond all but one neighbour (the other member of a pair).
+const NEAR_EXTREME: f32 = 2.0;
+/// Points lost at an instant where the pixel is neither.
+const ORDINARY: f32 = -2.0;
+/// Extra points per allowance by which the smaller of the two deviations exceeds
+/// [`REFERENCE`], up to [`BONUS_MAX`] (a blatant deviation confirms sooner).
+const REFERENCE: f32 = 2.0;
+const BONUS_MAX: f32 = 8.0;
+/// Noise margin of "beyond", in σ of the frame-to-frame noise.
+const MARGIN_SIGMAS: f32 = 2.0;
+/// Share of the neighbours' spread (second highest − second lowest) that texture adds
+/// to the allowance of the spatial prediction.
+const TEXTURE_SHARE: f32 = 0.5;
+/// The same for the temporal prediction (the grid-rounded displacement leaves up to a
+/// pixel of misregistration, which texture turns into error).
+const MOTION_TEXTURE_SHARE: f32 = 0.5;
+/// The neighbourhood changed when its mean absolute change exceeds this many σ (two
+/// noisy samples differ by 1.13 σ √2 ≈ 1.6 σ on average).
+const CHANGE_SIGMAS: f32 = 3.0;
+/// The neighbourhood is flat when its spread is below this many σ.
+const FLAT_SIGMAS: f32 = 3.0;
+/// Votes of the stillness count: an unchanged value amid changed neighbours, and the
+/// count's cost of a value that carried noise.
+const STILL_UP: u16 = 1;
+const STILL_DOWN: u16 = 2;
+/// At rest, a change of at most this share of σ counts as carrying no noise, more than
+/// [`NOISY`] of σ as carrying it.
+const QUIET: f32 = 0.25;
+const NOISY: f32 = 1.0;
+/// Stillness is judged only where σ is at least this many DN (below it, quantisation
+/// makes unchanged values common on healthy pixels).
+const MIN_SIGMA: f32 = 1.5;
+/// Stillness count at which a pixel is confirmed.
+const STILL_CONFIRM: u16 = 24;
+
+/// The 2-byte state of one pixel: hot and cold CUSUMs (5 bits each, half units), a
+/// stillness count (5 bits) and whether the pixel is a confirmed defect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct PixelState(u16);
+
+impl PixelState {
+    pub fn hot(self) -> u16 {
+        self.0 & 31
+    }
+    pub fn cold(self) -> u16 {
+        (self.0 >> 5) & 31
+    }
+    pub fn still(self) -> u16 {
+        (self.0 >> 10) & 31
+    }
+    pub fn confirmed(self) -> bool {
+        self.0 & 0x8000 != 0
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    fn with(hot: u16, cold: u16, still: u16, confirmed: bool) -> Self {
+        PixelState(
+            hot.min(MAX_SCORE)
+                | (cold.min(MAX_SCORE) << 5)
+                | (still.min(MAX_SCORE) << 10)
+                | (u16::from(confirmed) << 15),
+        )
+    }
+
+    /// The state with confirmation decided afresh (with hysteresis).
+    fn settle(hot: u16, cold: u16, still: u16, was: bool) -> Self {
+        let confirmed = if was {
+            hot.max(cold) > RELEASE || still > RELEASE
+        } else {
+            hot.max(cold) >= CONFIRM || still >= STILL_CONFIRM
+        };
+        Self::with(hot, cold, still, confirmed)
+    }
+}
+
+/// What one pixel looks like in the frame and in the key frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation {
+    /// The pixel's value now, and in the key frame at the same position.
+    pub value: u16,
+    pub key_value: u16,
+    /// The key frame's value where the scene at the pixel was then (`None` when that
+    /// lies outside the frame).
+    pub moved_from: Option<u16>,
+    /// The 8 same-colour neighbours now and in the key frame.
+    pub neighbours: [u16; 8],
+    pub key_neighbours: [u16; 8],
+    /// The colour plane (for the noise model).
+    pub plane: usize,
+}
+
+/// Order statistics of 8 neighbours: the mean without the highest and lowest, the
+/// lowest two and the highest two.
+#[derive(Clone, Copy, Debug)]
+struct Ranks {
+    level: f32,
+    lo1: f32,
+    lo2: f32,
+    hi2: f32,
+    hi1: f32,
+}
+
+impl Ranks {
+    fn of(n: &[u16; 8]) -> Ranks {
+        let mut s = *n;
+        s.sort_unstable();
+        let sum: u32 = s[1..7].iter().map(|&v| u32::from(v)).sum();
+        Ranks {
+            level: sum as f32 / 6.0,
+            lo1: f32::from(s[0]),
+            lo2: f32::from(s[1]),
+            hi2: f32::from(s[6]),
+            hi1: f32::from(s[7]),
+        }
+    }
+
+    fn spread(&self) -> f32 {
+        self.hi2 - self.lo2
+    }
+}
+
+/// The points of one instant for one polarity: `beyond_all` / `beyond_all_but_one` say
+/// where the pixel lies among its neighbours, `agrees` whether the temporal prediction
+/// says the same, `deviation` the smaller of the two deviations in allowances.
+fn points(beyond_all: bool, beyond_all_but_one: bool, agrees: bool, deviation: f32) -> f32 {
+    let bonus = 2.0 * (deviation - REFERENCE).clamp(0.0, BONUS_MAX / 2.0);
+    match (agrees, beyond_all, beyond_all_but_one) {
+        (true, true, _) => EXTREME + bonus,
+        (true, false, true) => NEAR_EXTREME + bonus,
+        _ => ORDINARY,
+    }
+}
+
+fn add(score: u16, points: f32) -> u16 {
+    (f32::from(score) + points).round().clamp(0.0, f32::from(MAX_SCORE)) as u16
+}
+
+/// Evidence at an instant: the scene at the pixel has moved by at least a same-colour
+/// pitch since the key frame.
+pub fn at_instant(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelState {
+    let now = Ranks::of(&o.neighbours);
+    let key = Ranks::of(&o.key_neighbours);
+    let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
+    let change = o
+        .neighbours
+        .iter()
+        .zip(&o.key_neighbours)
+        .map(|(&a, &b)| f32::from(a.abs_diff(b)))
+        .sum::<f32>()
+        / 8.0;
+    let changed = change > CHANGE_SIGMAS * sigma;
+    let flat = now.spread().max(key.spread()) < FLAT_SIGMAS * sigma;
+    if !changed && !flat {
+        // The neighbourhood stood still: this pixel's scene did not move.
+        return state;
+    }
+    let Some(from) = o.moved_from.map(f32::from) else {
+        return state;
+    };
+    let v = f32::from(o.value);
+    let margin = MARGIN_SIGMAS * sigma;
+    let spatial =
+        (v - now.level) / (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
+    let temporal = (v - from)
+        / (2.0 * sigma * sigma + (MOTION_TEXTURE_SHARE * now.spread().max(key.spread())).powi(2))
+            .sqrt();
+    let hot = points(
+        v > now.hi1 + margin,
+        v > now.hi2 + margin,
+        v > from + margin,
+        spatial.min(temporal),
+    );
+    let cold = points(
+        v < now.lo1 - margin,
+        v < now.lo2 - margin,
+        v < from - margin,
+        -spatial.max(temporal),
+    );
+    // Stuck: not even the noise changed while the neighbourhood did.
+    let still = if changed && o.value == o.key_value {
+        state.still() + STILL_UP
+    } else {
+        state.still()
+    };
+    PixelState::settle(
+        add(state.hot(), hot),
+        add(state.cold(), cold),
+        still,
+        state.confirmed(),
+    )
+}
+
+/// Evidence at rest: the tile has not moved since the key frame, so the pixel and its
+/// neighbours differ from the key frame by noise alone.
+pub fn at_rest(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelState {
+    let level = Ranks::of(&o.neighbours).level;
+    let sigma = noise.sigma(o.plane, f64::from(level)) as f32;
+    if sigma < MIN_SIGMA {
+        return state;
+    }
+    let own = f32::from(o.value.abs_diff(o.key_value));
+    let still = if own <= QUIET * sigma {
+        // Quiet: count it only where the neighbours do carry noise (not a clipped or
+        // frozen area).
+        let noisy = o
+            .neighbours
+            .iter()
+            .zip(&o.key_neighbours)
+            .filter(|(a, b)| a != b)
+            .count();
+        if noisy >= 6 {
+            state.still() + STILL_UP
+        } else {
+            state.still()
+        }
+    } else if own > NOISY * sigma {
+        state.still().saturating_sub(STILL_DOWN)
+    } else {
+        state.still()
+    };
+    PixelState::settle(state.hot(), state.cold(), still, state.confirmed())
+}
