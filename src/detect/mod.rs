@@ -132,6 +132,29 @@ impl ColourReference {
 /// (a red star's light on blue pixels): 1/32 keeps every such spot.
 pub const LENS_SHARE: f64 = 1.0 / 32.0;
 
+/// Whether a point `excess` above (`bright`) or below its same-colour neighbours
+/// spreads into its four adjacent pixels the way a lens spreads a point of light (see
+/// [`Detector::confirm`]): `at(dx, dy)` reads the pixel at that offset from the point.
+/// Three of the four adjacent pixels must stand beyond the pixel of their own colour
+/// two steps further out (offset ±3) by at least [`LENS_SHARE`] of the excess and by at
+/// least as much as those outer pixels differ among themselves (left against right, top
+/// against bottom, the smaller).
+pub fn spreads_like_a_lens(at: impl Fn(isize, isize) -> u16, excess: f64, bright: bool) -> bool {
+    let sign = if bright { 1 } else { -1 };
+    let at = |dx, dy| sign * i32::from(at(dx, dy));
+    let (l, r, u, d) = (at(-3, 0), at(3, 0), at(0, -3), at(0, 3));
+    let outer = (l.abs_diff(r).min(u.abs_diff(d)) as i32).max(1);
+    let mut rise = [
+        at(-1, 0) - l,
+        at(1, 0) - r,
+        at(0, -1) - u,
+        at(0, 1) - d,
+    ];
+    rise.sort_unstable();
+    // The second smallest: three of the four.
+    rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * excess
+}
+
 /// Integer parameters of one frame's decision (see [`kernel::decide`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Params {
@@ -490,23 +513,16 @@ impl Detector {
     /// which raises only two of each member's adjacent pixels.
     fn spread_like_a_lens(&self, frame: Px<'_>, x: usize, y: usize, excess: u16) -> bool {
         let f = &self.format;
-        let at = |dx: isize, dy: isize| {
-            i32::from(frame.get(
-                kernel::reflect(x, dx, f.width),
-                kernel::reflect(y, dy, f.height),
-            ))
-        };
-        let (l, r, u, d) = (at(-3, 0), at(3, 0), at(0, -3), at(0, 3));
-        let outer = (l.abs_diff(r).min(u.abs_diff(d)) as i32).max(1);
-        let mut rise = [
-            at(-1, 0) - l,
-            at(1, 0) - r,
-            at(0, -1) - u,
-            at(0, 1) - d,
-        ];
-        rise.sort_unstable();
-        // The second smallest: three of the four.
-        rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * f64::from(excess)
+        spreads_like_a_lens(
+            |dx, dy| {
+                frame.get(
+                    kernel::reflect(x, dx, f.width),
+                    kernel::reflect(y, dy, f.height),
+                )
+            },
+            f64::from(excess),
+            true,
+        )
     }
 
     /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour

@@ -26,7 +26,7 @@ pub mod motion;
 pub mod rules;
 
 use crate::defect_map::{DefectMap, Entry};
-use crate::detect::NoiseModel;
+use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
 use crate::frame::{FrameFormat, FrameRef};
 
@@ -214,17 +214,6 @@ impl Evidence {
         let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
             .unwrap_or(1.0);
         let noise = &scaled(noise, ratio);
-        if std::env::var_os("DEBUG_EVIDENCE").is_some() {
-            let (mut rest, mut inst, mut wait, mut rel) = (0, 0, 0, 0);
-            for t in &self.tiles {
-                match t.phase { Phase::Rest => rest += 1, Phase::Instant { .. } => inst += 1, Phase::Wait => wait += 1 }
-                rel += usize::from(t.motion.reliable);
-            }
-            let m = self.tiles[self.tiles.len() / 2].motion;
-            if self.frames == 3 { for t in &self.tiles { eprint!("[{:.1},{:.1}{}{}] ", t.motion.shift[0], t.motion.shift[1], if t.motion.reliable {"R"} else {""}, if t.motion.lost {"L"} else {""}); } eprintln!(); }
-            eprintln!("noise ratio {ratio} sigma(25) {:.2} sigma(128) {:.2}", noise.sigma(1, 25.0), noise.sigma(1, 128.0));
-            eprintln!("frame {} rest {rest} inst {inst} wait {wait} reliable {rel}/{} mid shift {:?} age {} confirmed {}", self.frames, self.tiles.len(), m.shift, m.age, self.confirmed.len());
-        }
         let update = self.gather(frame, noise, threads);
         self.renew_keys(frame, threads);
         update
@@ -274,13 +263,18 @@ impl Evidence {
         let keys = &self.keys;
         let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w + x];
         let reflect = crate::detect::kernel::reflect;
+        let clip = noise.clip.min(f.max_value());
+        // A pixel within a pitch of the edge has neighbours on one side only, where the
+        // scene's gradient alone makes it an extreme: it is judged by one frame only.
+        let p = pitch as usize;
+        let inside = |x: usize, y: usize| x >= p && y >= p && x + p < w && y + p < h;
         run_bands(&mut self.states, threads, |b| {
             b.changes.clear();
             for y in b.y0..b.y1 {
                 let row = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
                 for (x, st) in row.iter_mut().enumerate() {
                     let t = &tiles[(y / TILE) * across + x / TILE];
-                    if t.phase == Phase::Wait {
+                    if t.phase == Phase::Wait || !inside(x, y) {
                         continue;
                     }
                     let value = frame.get(x, y);
@@ -330,16 +324,19 @@ impl Evidence {
                         neighbours,
                         key_neighbours,
                         plane,
+                        clip,
                     };
                     let before = *st;
-                    let watch = DEBUG_PIXELS.with(|w| w.contains(&(x as u32, y as u32)));
                     *st = match t.phase {
-                        Phase::Instant { .. } => rules::at_instant(before, &o, noise),
+                        Phase::Instant { .. } => {
+                            let lens = |bright: bool, excess: f32| {
+                                let at = |dx, dy| frame.get(reflect(x, dx, w), reflect(y, dy, h));
+                                spreads_like_a_lens(at, f64::from(excess), bright)
+                            };
+                            rules::at_instant(before, &o, noise, lens)
+                        }
                         _ => rules::at_rest(before, &o, noise),
                     };
-                    if watch {
-                        eprintln!("px ({x},{y}) {:?} {o:?} {before:?} -> {:?} (hot {} cold {} still {})", t.phase, *st, st.hot(), st.cold(), st.still());
-                    }
                     if st.confirmed() != before.confirmed() {
                         b.changes.push((x as u32, y as u32, st.confirmed()));
                     }
@@ -430,6 +427,175 @@ impl Evidence {
 }
 
 
-thread_local! {
-    static DEBUG_PIXELS: Vec<(u32, u32)> = std::env::var("DEBUG_PIXELS").ok().map(|v| v.split(';').filter_map(|p| { let (a, b) = p.split_once(',')?; Some((a.parse().ok()?, b.parse().ok()?)) }).collect()).unwrap_or_default();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::FrameMut;
+    use crate::sim::SplitMix64;
+
+    const W: usize = 192;
+    const H: usize = 160;
+
+    fn format() -> FrameFormat {
+        FrameFormat::parse("video/x-bayer", "rggb12le", W as i64, H as i64).unwrap()
+    }
+
+    /// A smooth texture of a few hundred DN (sines of 5–20 px periods) seen at `(x, y)`.
+    fn texture(x: f64, y: f64) -> f64 {
+        1200.0
+            + 300.0 * (x * 0.31 + y * 0.17).sin()
+            + 200.0 * (x * 0.11 - y * 0.29).cos()
+            + 150.0 * ((x + y) * 0.53).sin()
+    }
+
+    /// Gaussian stars of σ 0.8 px on a dark sky.
+    fn stars(x: f64, y: f64) -> f64 {
+        let mut v = 300.0;
+        for sy in (12..H).step_by(23) {
+            for sx in (9..W).step_by(19) {
+                let (dx, dy) = (x - sx as f64 - 0.3, y - sy as f64 - 0.6);
+                v += 2500.0 * (-(dx * dx + dy * dy) / (2.0 * 0.8 * 0.8)).exp();
+            }
+        }
+        v
+    }
+
+    /// A sensor defect: what the photosite reads instead of `scene`.
+    #[derive(Clone, Copy)]
+    enum Defect {
+        Dead,
+        Stuck(u16),
+        Warm(f64),
+    }
+
+    /// Renders frame `t` of `scene` moved by `velocity` px per frame, with fresh noise of
+    /// `sigma` DN and the given defects.
+    fn render(
+        scene: impl Fn(f64, f64) -> f64,
+        t: usize,
+        velocity: (f64, f64),
+        sigma: f64,
+        defects: &[(usize, usize, Defect)],
+        rng: &mut SplitMix64,
+    ) -> Vec<u8> {
+        let f = format();
+        let mut data = vec![0u8; f.default_size()];
+        let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+        let (ox, oy) = (velocity.0 * t as f64, velocity.1 * t as f64);
+        for y in 0..H {
+            for x in 0..W {
+                // Box–Muller from two uniforms.
+                let (u1, u2) = (rng.unit().max(1e-12), rng.unit());
+                let n = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                let mut v = scene(x as f64 - ox, y as f64 - oy) + sigma * n;
+                for &(dx, dy, d) in defects {
+                    if (dx, dy) == (x, y) {
+                        v = match d {
+                            Defect::Dead => 256.0 + n,
+                            Defect::Stuck(s) => f64::from(s),
+                            Defect::Warm(offset) => v + offset,
+                        };
+                    }
+                }
+                frame.set(x, y, v.round().clamp(0.0, 4095.0) as u16);
+            }
+        }
+        data
+    }
+
+    /// Runs `frames` frames through fresh evidence; the confirmed set after each frame.
+    fn run(
+        frames: usize,
+        n_threads: usize,
+        make: impl Fn(usize, &mut SplitMix64) -> Vec<u8>,
+    ) -> (Evidence, Vec<Vec<(u32, u32)>>) {
+        let f = format();
+        let mut evidence = Evidence::new(f);
+        let mut rng = SplitMix64::new(7);
+        let noise = NoiseModel::flat(4.0);
+        let mut history = Vec::new();
+        for t in 0..frames {
+            let data = make(t, &mut rng);
+            let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+            evidence.observe(&frame, &noise, n_threads);
+            history.push(evidence.confirmed().to_vec());
+        }
+        (evidence, history)
+    }
+
+    const DEFECTS: [(usize, usize, Defect); 3] = [
+        (60, 50, Defect::Dead),
+        (101, 80, Defect::Stuck(1500)),
+        (140, 121, Defect::Warm(400.0)),
+    ];
+
+    #[test]
+    fn still_defects_in_a_moving_scene_are_confirmed_and_nothing_else() {
+        let (_, history) = run(40, 0, |t, rng| {
+            render(texture, t, (1.3, 0.4), 4.0, &DEFECTS, rng)
+        });
+        let expected: Vec<(u32, u32)> = DEFECTS.iter().map(|d| (d.0 as u32, d.1 as u32)).collect();
+        assert_eq!(history[39], expected);
+        // Confirmed early, and never anything else on the way.
+        let first = history.iter().position(|c| c == &expected).unwrap();
+        assert!(first < 20, "confirmed only at frame {first}");
+        assert!(history.iter().all(|c| c.iter().all(|p| expected.contains(p))));
+    }
+
+    #[test]
+    fn moving_stars_are_never_confirmed() {
+        let (evidence, history) = run(40, 0, |t, rng| render(stars, t, (0.7, 0.3), 4.0, &[], rng));
+        assert!(history.iter().all(|c| c.is_empty()), "{:?}", evidence.confirmed());
+    }
+
+    #[test]
+    fn a_static_shot_confirms_nothing_and_gains_no_motion_evidence() {
+        let (evidence, history) = run(60, 0, |t, rng| render(texture, t, (0.0, 0.0), 4.0, &[], rng));
+        assert!(history.iter().all(|c| c.is_empty()), "{:?}", evidence.confirmed());
+        for y in 0..H {
+            for x in 0..W {
+                let s = evidence.state(x, y);
+                assert_eq!((s.hot(), s.cold()), (0, 0), "({x}, {y})");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stuck_pixel_in_a_static_shot_is_confirmed_by_its_missing_noise() {
+        let stuck = [(101, 80, Defect::Stuck(1500))];
+        let (_, history) = run(40, 0, |t, rng| render(texture, t, (0.0, 0.0), 4.0, &stuck, rng));
+        assert_eq!(history[39], [(101, 80)]);
+        assert!(history.iter().all(|c| c.is_empty() || c == &[(101, 80)]));
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_the_number_of_threads() {
+        let make = |t: usize, rng: &mut SplitMix64| {
+            render(texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng)
+        };
+        let (one, h1) = run(24, 1, make);
+        for threads in [2, 3, 0] {
+            let (many, h) = run(24, threads, make);
+            assert_eq!(h, h1, "{threads} threads");
+            for y in 0..H {
+                for x in 0..W {
+                    assert_eq!(many.state(x, y), one.state(x, y), "({x}, {y}), {threads} threads");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn frames_of_another_format_are_ignored() {
+        let mut evidence = Evidence::new(format());
+        let other = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 64).unwrap();
+        let data = vec![0u8; other.default_size()];
+        let frame = FrameRef::new(&data, other, other.default_stride()).unwrap();
+        assert_eq!(
+            evidence.observe(&frame, &NoiseModel::flat(1.0), 0),
+            LearnUpdate::default()
+        );
+        assert_eq!(evidence.frames(), 0);
+    }
 }

@@ -37,11 +37,11 @@ const MAX_SCORE: u16 = 31;
 /// (by the noise margin) and beyond its temporal prediction the same way: a healthy
 /// pixel, at a fresh scene position, is the extreme of its 9 with odds of 1 in 9 at
 /// most, a dead, stuck or hot one nearly always.
-const EXTREME: f32 = 4.0;
+const EXTREME: f32 = 6.0;
 /// Points when it lies beyond all but one neighbour (the other member of a pair).
-const NEAR_EXTREME: f32 = 2.0;
+const NEAR_EXTREME: f32 = 3.0;
 /// Points lost at an instant where the pixel is neither.
-const ORDINARY: f32 = -2.0;
+const ORDINARY: f32 = -3.0;
 /// Extra points per allowance by which the smaller of the two deviations exceeds
 /// [`REFERENCE`], up to [`BONUS_MAX`] (a blatant deviation confirms sooner).
 const REFERENCE: f32 = 2.0;
@@ -129,6 +129,9 @@ pub struct Observation {
     pub key_neighbours: [u16; 8],
     /// The colour plane (for the noise model).
     pub plane: usize,
+    /// The level at which the sensor clips: a clipped photosite carries no noise, and
+    /// stillness there proves nothing.
+    pub clip: u16,
 }
 
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
@@ -179,7 +182,17 @@ fn add(score: u16, points: f32) -> u16 {
 
 /// Evidence at an instant: the scene at the pixel has moved by at least a same-colour
 /// pitch since the key frame.
-pub fn at_instant(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelState {
+///
+/// `lens(bright, excess)` says whether the point spreads into its adjacent pixels the way
+/// a lens spreads light ([`crate::detect::spreads_like_a_lens`]): then it is optical
+/// detail, whatever else it does (a moving star, matched to the key frame only to the
+/// nearest pitch, can look as if it stayed), and gains nothing.
+pub fn at_instant(
+    state: PixelState,
+    o: &Observation,
+    noise: &NoiseModel,
+    lens: impl Fn(bool, f32) -> bool,
+) -> PixelState {
     let now = Ranks::of(&o.neighbours);
     let key = Ranks::of(&o.key_neighbours);
     let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
@@ -206,20 +219,26 @@ pub fn at_instant(state: PixelState, o: &Observation, noise: &NoiseModel) -> Pix
     let temporal = (v - from)
         / (2.0 * sigma * sigma + (MOTION_TEXTURE_SHARE * now.spread().max(key.spread())).powi(2))
             .sqrt();
-    let hot = points(
+    let mut hot = points(
         v > now.hi1 + margin,
         v > now.hi2 + margin,
         v > from + margin,
         spatial.min(temporal),
     );
-    let cold = points(
+    if hot > 0.0 && lens(true, v - now.hi2) {
+        hot = 0.0;
+    }
+    let mut cold = points(
         v < now.lo1 - margin,
         v < now.lo2 - margin,
         v < from - margin,
         -spatial.max(temporal),
     );
+    if cold > 0.0 && lens(false, now.lo2 - v) {
+        cold = 0.0;
+    }
     // Stuck: not even the noise changed while the neighbourhood did.
-    let still = if changed && o.value == o.key_value {
+    let still = if changed && o.value == o.key_value && o.value < o.clip {
         state.still() + STILL_UP
     } else {
         state.still()
@@ -237,7 +256,7 @@ pub fn at_instant(state: PixelState, o: &Observation, noise: &NoiseModel) -> Pix
 pub fn at_rest(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelState {
     let level = Ranks::of(&o.neighbours).level;
     let sigma = noise.sigma(o.plane, f64::from(level)) as f32;
-    if sigma < MIN_SIGMA {
+    if sigma < MIN_SIGMA || o.value >= o.clip {
         return state;
     }
     let own = f32::from(o.value.abs_diff(o.key_value));
