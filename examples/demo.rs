@@ -1,6 +1,7 @@
-//! The defectfix demo: a detailed synthetic scene becomes an RGGB Bayer stream,
-//! `defectsim` gives it sensor defects, `defectfix` repairs them, and `bayer2rgb` shows
-//! the three versions side by side.
+//! The defectfix demo: a detailed synthetic scene becomes an RGGB Bayer stream that pans
+//! slowly (its stars drift with it) with fresh sensor noise in every frame, `defectsim`
+//! gives it sensor defects, `defectfix` repairs them, and `bayer2rgb` shows the three
+//! versions side by side.
 //!
 //! ```text
 //! cargo run --release --example demo -- [--out DIR] [--size WxH] [--density D] [--seed N]
@@ -10,9 +11,11 @@
 //! Writes under `DIR` (default `out`): `clean.png`, `before.png` (with defects),
 //! `after.png` (repaired), `crops.png` (a few defects enlarged ×8: clean | with defects |
 //! repaired), `crop-N-before.png` / `crop-N-after.png`, and `truth.map` (the ground truth
-//! from `defectsim`). Prints how many defects were injected, found and missed and how many
-//! good pixels `defectfix` touched, counted on the raw Bayer frames of the last frame
-//! against the clean frame and the ground truth.
+//! from `defectsim`), all of the last frame. Prints, frame by frame, how many visible
+//! defects were found and missed, how many good pixels `defectfix` touched and how many
+//! stars it altered (a pixel within 1.5 px of a star's centre changed by more than 3 %),
+//! counted on the raw Bayer frames against the clean frames and the ground truth; then
+//! the last frame in detail.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,7 +56,7 @@ fn parse_args() -> Result<Args, String> {
         density: 5e-4,
         seed: 1,
         kinds: Kinds::DEFAULT,
-        frames: 3,
+        frames: 30,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -132,7 +135,11 @@ fn run(args: &Args) -> Result<(), String> {
     let format = FrameFormat::parse("video/x-bayer", "rggb", w as i64, h as i64)
         .map_err(|e| e.to_string())?;
     let caps = format!("video/x-bayer,format=rggb,width={w},height={h},framerate=30/1");
-    let clean = mosaic(&scene(w, h), &format);
+    // The camera pans slowly; every frame has its own sensor noise.
+    let cleans: Vec<Vec<u8>> = (0..args.frames)
+        .map(|t| mosaic(&scene(w, h, t), &format))
+        .collect();
+    let clean = cleans.last().cloned().ok_or("--frames must be at least 1")?;
     let truth_path = args.out.join("truth.map");
     let truth_str = truth_path
         .to_str()
@@ -144,7 +151,7 @@ fn run(args: &Args) -> Result<(), String> {
     );
     println!(
         "defectfix demo: a {w}x{h} RGGB 8-bit scene (sky, stars, mountains, grass, a \
-         resolution chart), {} frames",
+         resolution chart) panning {PAN_X}, {PAN_Y} px per frame with fresh noise, {} frames",
         args.frames
     );
     println!("  appsrc ! defectsim {sim_props} ! defectfix ... ! bayer2rgb ! pngenc");
@@ -153,7 +160,7 @@ fn run(args: &Args) -> Result<(), String> {
     // ground truth with a one-frame run first (same seed, same defects).
     run_pipeline(
         &format!("appsrc name=src format=time caps={caps} ! defectsim {sim_props} ! fakesink"),
-        vec![clean.clone()],
+        vec![cleans[0].clone()],
     )?;
     let truth_map = DefectMap::load(&truth_path).map_err(|e| e.to_string())?;
 
@@ -217,8 +224,8 @@ fn run(args: &Args) -> Result<(), String> {
     );
     describe_mix(&set, &truth);
 
-    // Every run sees the same clean and defective frames (same seed); the scores use the
-    // last frame.
+    // Every run sees the same clean and defective frames (same seed); the detailed scores
+    // use the last frame.
     let mut before = None;
     let mut afters = Vec::new();
     for (label, fix, _) in &runs {
@@ -228,21 +235,39 @@ fn run(args: &Args) -> Result<(), String> {
                  c. ! queue ! defectsim {sim_props} ! tee name=b ! queue ! appsink name=before \
                  b. ! queue ! {fix} ! appsink name=after"
             ),
-            vec![clean.clone(); args.frames],
+            cleans.clone(),
         )?;
-        let frame = |name: &str| -> Result<Vec<u8>, String> {
+        let frames = |name: &str| -> Result<&Vec<Vec<u8>>, String> {
             captured
                 .get(name)
-                .and_then(|f| f.get(last))
-                .cloned()
-                .ok_or_else(|| format!("appsink '{name}' received fewer than {} frames", last + 1))
+                .filter(|f| f.len() == args.frames)
+                .ok_or_else(|| format!("appsink '{name}' received fewer than {} frames", args.frames))
         };
-        let (c, b, a) = (frame("clean")?, frame("before")?, frame("after")?);
-        let (fc, fb, fa) = (view(&c, format)?, view(&b, format)?, view(&a, format)?);
+        let (cs, bs, afs) = (frames("clean")?, frames("before")?, frames("after")?);
+        println!("\n{label}, frame by frame:");
+        println!("  frame   found / visible   missed   good pixels touched   stars altered");
+        for t in 0..args.frames {
+            let (fc, fb, fa) = (view(&cs[t], format)?, view(&bs[t], format)?, view(&afs[t], format)?);
+            let truth_t = set.mask(t as u64);
+            let s = score_repair(&fc, &fb, &fa, &truth_t);
+            let (altered, stars) = stars_altered(&fb, &fa, &truth_t, t);
+            if t < 3 || (t + 1) % 5 == 0 || t == last {
+                println!(
+                    "  {:>5}   {:>5} / {:<7}   {:>6}   {:>19}   {altered:>6} of {stars}",
+                    t + 1,
+                    s.found,
+                    s.visible,
+                    s.missed,
+                    s.good_touched
+                );
+            }
+        }
+        let (c, b, a) = (&cs[last], &bs[last], &afs[last]);
+        let (fc, fb, fa) = (view(c, format)?, view(b, format)?, view(a, format)?);
         print_score(label, &score_repair(&fc, &fb, &fa, &truth), w * h);
         print_by_kind(&set, &fc, &fb, &fa);
-        before.get_or_insert(b);
-        afters.push(a);
+        before.get_or_insert(b.clone());
+        afters.push(a.clone());
     }
     let before = before.ok_or("no run")?;
 
@@ -317,6 +342,44 @@ fn run(args: &Args) -> Result<(), String> {
     );
     println!("  truth.map      the ground truth (defect map format)");
     Ok(())
+}
+
+/// Stars of frame `t` whose centre pixel or a pixel within 1.5 px of it (not a defect)
+/// `defectfix` changed by more than 3 % of the range, and the stars in the frame.
+fn stars_altered(
+    before: &FrameRef<'_>,
+    after: &FrameRef<'_>,
+    truth: &gstdefectfix::correct::Mask,
+    t: usize,
+) -> (usize, usize) {
+    let f = before.format();
+    let (w, h) = (f.width as f32, f.height as f32);
+    let s = h;
+    let (ox, oy) = camera(t);
+    let (mut altered, mut stars) = (0, 0);
+    let cells = |lo: f32, hi: f32| (lo / STAR_CELL).floor() as i64..=(hi / STAR_CELL) as i64;
+    for cy in cells(oy, oy + h) {
+        for cx in cells(ox, ox + w) {
+            let Some((px, py, _)) = star(cx, cy) else {
+                continue;
+            };
+            let (fx, fy) = (px - ox, py - oy);
+            let in_sky = sky(px / s, py / s).is_some_and(|t| t < 0.45);
+            if !in_sky || fx < 2.0 || fy < 2.0 || fx > w - 3.0 || fy > h - 3.0 {
+                continue;
+            }
+            stars += 1;
+            let changed = (fy as usize - 2..=fy as usize + 2).any(|y| {
+                (fx as usize - 2..=fx as usize + 2).any(|x| {
+                    let near = (x as f32 + 0.5 - fx).hypot(y as f32 + 0.5 - fy) <= 1.5;
+                    near && !truth.get(x, y)
+                        && f32::from(after.get(x, y).abs_diff(before.get(x, y))) > 0.03 * 255.0
+                })
+            });
+            altered += usize::from(changed);
+        }
+    }
+    (altered, stars)
 }
 
 fn view(data: &[u8], format: FrameFormat) -> Result<FrameRef<'_>, String> {
@@ -431,7 +494,7 @@ fn print_score(label: &str, s: &RepairScore, pixels: usize) {
             sum as f64 / s.visible as f64
         }
     };
-    println!("\n{label}:");
+    println!("\n{label}, the last frame:");
     println!(
         "  found    {} of {} visible defects ({:.1} %)",
         s.found,
@@ -632,47 +695,79 @@ fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
     ]
 }
 
-/// A detailed picture in display RGB (0 to 1): an evening sky with stars, a sun, a
-/// mountain range with rock texture and snow, grass in front, and a resolution chart
-/// (bar groups of 4 to 12 pixel periods and a zone plate).
-fn scene(w: usize, h: usize) -> Vec<[f32; 3]> {
+/// How far the camera pans per frame, pixels (the scene moves the other way).
+const PAN_X: f32 = 0.6;
+const PAN_Y: f32 = 0.25;
+/// Stars: at most one per cell of this many pixels.
+const STAR_CELL: f32 = 14.0;
+
+/// Where frame `t`'s pixel (0, 0) lies in the scene, pixels.
+fn camera(t: usize) -> (f32, f32) {
+    (PAN_X * t as f32, PAN_Y * t as f32)
+}
+
+/// The star of the scene's cell (`cx`, `cy`), if it has one: its centre in scene pixels
+/// and its brightness.
+fn star(cx: i64, cy: i64) -> Option<(f32, f32, f32)> {
+    (hash01(cx, cy, 5) < 0.35).then(|| {
+        (
+            cx as f32 * STAR_CELL + 2.0 + 10.0 * hash01(cx, cy, 6),
+            cy as f32 * STAR_CELL + 2.0 + 10.0 * hash01(cx, cy, 7),
+            0.3 + 0.7 * hash01(cx, cy, 8),
+        )
+    })
+}
+
+/// Whether scene position (`u`, `v`) (in picture heights) is high enough in the sky for
+/// stars, and the sky's gradient parameter there.
+fn sky(u: f32, v: f32) -> Option<f32> {
+    let ridge = ridge(u);
+    (v < ridge).then(|| (v / ridge).powf(1.6))
+}
+
+/// Height of the mountain ridge at `u` (picture heights from the top).
+fn ridge(u: f32) -> f32 {
+    0.52 + 0.06 * (u * 5.0).sin() + 0.03 * (u * 13.0 + 1.0).sin()
+        + 0.12 * (fbm(u * 3.0, 0.0, 11) - 0.5)
+}
+
+/// A detailed picture in display RGB (0 to 1) as frame `t` sees it: an evening sky with
+/// stars, a sun, a mountain range with rock texture and snow, grass in front, and a
+/// resolution chart (bar groups of 4 to 12 pixel periods and a zone plate); a little
+/// sensor noise, new in every frame.
+fn scene(w: usize, h: usize, t: usize) -> Vec<[f32; 3]> {
     let mut img = vec![[0.0f32; 3]; w * h];
     let s = h as f32; // one scene unit = the picture height
+    let (ox, oy) = camera(t);
     for y in 0..h {
         for x in 0..w {
-            let (u, v) = (x as f32 / s, y as f32 / s);
-            let ridge = 0.52
-                + 0.06 * (u * 5.0).sin()
-                + 0.03 * (u * 13.0 + 1.0).sin()
-                + 0.12 * (fbm(u * 3.0, 0.0, 11) - 0.5);
+            let (sx, sy) = (x as f32 + ox, y as f32 + oy);
+            let (u, v) = (sx / s, sy / s);
+            let ridge = ridge(u);
             let ground = 0.78 + 0.02 * (u * 9.0).sin();
             let mut c = if v < ridge {
                 // Sky: deep blue at the top to warm orange at the ridge, with thin clouds.
-                let t = (v / ridge).powf(1.6);
+                let t = sky(u, v).unwrap_or(1.0);
                 let mut c = mix([0.04, 0.07, 0.25], [0.95, 0.55, 0.30], t);
                 let cloud = (fbm(u * 2.5, v * 14.0, 3) - 0.55).max(0.0) * 1.6;
                 c = mix(c, [0.95, 0.85, 0.80], cloud.min(0.6));
                 let (dx, dy) = (u - 1.25, v - 0.38);
                 let sun = (-(dx * dx + dy * dy) / 0.002).exp();
                 c = mix(c, [1.0, 0.93, 0.75], sun.min(1.0));
-                // Stars: at most one per 14×14 cell, a small Gaussian spot.
+                // Stars: at most one per cell, a small Gaussian spot.
                 if t < 0.45 {
-                    let (cx, cy) = ((x / 14) as i64, (y / 14) as i64);
-                    if hash01(cx, cy, 5) < 0.35 {
-                        let sx = cx as f32 * 14.0 + 2.0 + 10.0 * hash01(cx, cy, 6);
-                        let sy = cy as f32 * 14.0 + 2.0 + 10.0 * hash01(cx, cy, 7);
-                        let d2 = (x as f32 - sx).powi(2) + (y as f32 - sy).powi(2);
-                        let b = 0.3 + 0.7 * hash01(cx, cy, 8);
-                        let star = b * (-d2 / 2.4).exp();
-                        c = mix(c, [0.95, 0.95, 1.0], star);
+                    let (cx, cy) = ((sx / STAR_CELL) as i64, (sy / STAR_CELL) as i64);
+                    if let Some((px, py, b)) = star(cx, cy) {
+                        let d2 = (sx - px).powi(2) + (sy - py).powi(2);
+                        c = mix(c, [0.95, 0.95, 1.0], b * (-d2 / 2.4).exp());
                     }
                 }
                 c
             } else if v < ground {
                 // Rock: textured, shaded by depth below the ridge, snow near the top.
                 let depth = (v - ridge) / (ground - ridge).max(1e-3);
-                let tex = fbm(x as f32 / 6.0, y as f32 / 3.0, 21);
-                let fine = value_noise(x as f32 / 1.7, y as f32 / 1.7, 22);
+                let tex = fbm(sx / 6.0, sy / 3.0, 21);
+                let fine = value_noise(sx / 1.7, sy / 1.7, 22);
                 let rock = [0.42, 0.36, 0.33];
                 let shade = 0.45 + 0.55 * tex + 0.15 * (fine - 0.5);
                 let mut c = [rock[0] * shade, rock[1] * shade, rock[2] * shade * 1.05];
@@ -681,7 +776,7 @@ fn scene(w: usize, h: usize) -> Vec<[f32; 3]> {
                 mix(c, [0.25, 0.27, 0.35], 0.35 * depth)
             } else {
                 // Grass: blades as vertical streaks of high-frequency noise.
-                let blades = fbm(x as f32 / 1.3, y as f32 / 9.0, 31);
+                let blades = fbm(sx / 1.3, sy / 9.0, 31);
                 let patches = fbm(u * 6.0, v * 6.0, 32);
                 let g = 0.25 + 0.85 * blades * (0.6 + 0.6 * patches);
                 [0.18 * g, 0.52 * g, 0.12 * g + 0.03]
@@ -689,7 +784,7 @@ fn scene(w: usize, h: usize) -> Vec<[f32; 3]> {
             // Resolution chart on the left.
             let (px0, py0, pw, ph) = (0.06, 0.06, 0.42, 0.36);
             if u >= px0 && u < px0 + pw && v >= py0 && v < py0 + ph {
-                let (lx, ly) = (x as f32 - px0 * s, y as f32 - py0 * s);
+                let (lx, ly) = (sx - px0 * s, sy - py0 * s);
                 let (cw, ch) = (pw * s, ph * s);
                 c = if ly < ch * 0.5 {
                     // Five groups of bars, periods 4, 5, 6, 8 and 12 pixels.
@@ -715,8 +810,8 @@ fn scene(w: usize, h: usize) -> Vec<[f32; 3]> {
                     [z, z * 0.97, z * 0.92]
                 };
             }
-            // A little sensor noise.
-            let n = (hash01(x as i64, y as i64, 99) - 0.5) * 0.012;
+            // A little sensor noise, new in every frame.
+            let n = (hash01(x as i64, y as i64, 99 + t as u64) - 0.5) * 0.012;
             img[y * w + x] = [c[0] + n, c[1] + n, c[2] + n];
         }
     }

@@ -440,3 +440,48 @@ fn tiny_and_odd_frames_of_every_format_do_not_panic() {
         }
     }
 }
+
+/// A star is optical detail: a Gaussian spot of σ 0.5 px or more, however bright and
+/// wherever it falls between pixels, spreads into its adjacent pixels and is left alone;
+/// a hot photosite of the same peak, and a 2×2 block of them, are repaired.
+#[test]
+fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
+    let format = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 48).unwrap();
+    let sky = 200.0;
+    for sigma in [0.5, 0.8, 1.5] {
+        for (cx, cy) in [(20.0, 20.0), (20.5, 20.0), (20.5, 20.5), (21.3, 19.8)] {
+            for peak in [300.0, 1500.0, 3800.0] {
+                let data = make_frame(&format, |x, y| {
+                    // The spot integrated over each pixel (a 4×4 grid of samples).
+                    let mut v = 0.0;
+                    for i in 0..16 {
+                        let px = x as f64 + (i % 4) as f64 / 4.0 - 0.375 - cx;
+                        let py = y as f64 + (i / 4) as f64 / 4.0 - 0.375 - cy;
+                        v += (-(px * px + py * py) / (2.0 * sigma * sigma)).exp() / 16.0;
+                    }
+                    (sky + peak * v).round() as u16
+                });
+                let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
+                let mut det = Detector::new(format);
+                det.set_model(NoiseModel::flat(2.0), &DetectTuning::default());
+                let found = detect_all(&det, &frame, KernelPath::Scalar);
+                assert!(
+                    found.is_empty(),
+                    "σ {sigma} at ({cx}, {cy}), peak {peak}: {found:?}"
+                );
+            }
+        }
+    }
+    let hot = [(20usize, 20usize), (40, 30), (41, 30), (40, 31), (41, 31)];
+    let data = make_frame(&format, |x, y| if hot.contains(&(x, y)) { 3800 } else { 200 });
+    let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
+    let mut det = Detector::new(format);
+    det.set_model(NoiseModel::flat(2.0), &DetectTuning::default());
+    let found: Vec<(usize, usize)> = detect_all(&det, &frame, KernelPath::Scalar)
+        .iter()
+        .map(|f| (f.x as usize, f.y as usize))
+        .collect();
+    let mut expected = hot.to_vec();
+    expected.sort_by_key(|&(x, y)| (y, x));
+    assert_eq!(found, expected);
+}

@@ -121,13 +121,17 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
             .count();
         seen >= 30
     };
+    // A pixel within a same-colour pitch of the frame's edge has neighbours on one side
+    // only; temporal evidence does not judge it (one frame's test still does).
+    let inside = |&&(x, y, _): &&(usize, usize, u8)| x >= 2 && y >= 2 && x + 2 < w && y + 2 < h;
     let expected: Vec<(i64, i64)> = truth
         .iter()
         .filter(visible)
+        .filter(inside)
         .map(|&(x, y, _)| (x as i64, y as i64))
         .collect();
     assert!(
-        expected.len() >= 55,
+        expected.len() >= 54,
         "only {} visible defects",
         expected.len()
     );

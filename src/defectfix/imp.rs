@@ -417,10 +417,11 @@ impl ObjectImpl for DefectFix {
                 glib::ParamSpecBoolean::builder("learn")
                     .nick("Learn")
                     .blurb(
-                        "Promote pixels that dynamic detection finds at the same place while \
-                         the scene around them changes into a learned map, repaired on every \
-                         frame; written to map-output at end of stream and on stop. A static \
-                         bright detail is never learned. Resets on a caps change",
+                        "Write the defects that the stream's temporal evidence confirmed to \
+                         map-output at end of stream and on stop (Bayer/GRAY: with \
+                         detection=dynamic, every pixel gathers evidence over time whatever \
+                         this says, and confirmed defects are repaired on every frame; YUV/RGB: \
+                         pixel errors confirmed over frames). Resets on a caps change",
                     )
                     .default_value(false)
                     .mutable_playing()

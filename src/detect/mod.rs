@@ -130,7 +130,7 @@ impl ColourReference {
 /// spot of σ 0.5 px centred on a pixel gives each adjacent pixel 23 % of the centre's
 /// light, 10–15 % at half a pixel off centre; a star's colour can scale that by a third
 /// (a red star's light on blue pixels): 1/32 keeps every such spot.
-pub const LENS_SHARE: f64 = 1.0 / 32.0;
+pub const LENS_SHARE: f64 = 0.1;
 
 /// Whether a point `excess` above (`bright`) or below its same-colour neighbours
 /// spreads into its four adjacent pixels the way a lens spreads a point of light (see
@@ -141,19 +141,54 @@ pub const LENS_SHARE: f64 = 1.0 / 32.0;
 /// against bottom, the smaller).
 pub fn spreads_like_a_lens(at: impl Fn(isize, isize) -> u16, excess: f64, bright: bool) -> bool {
     let sign = if bright { 1 } else { -1 };
-    let at = |dx, dy| sign * i32::from(at(dx, dy));
+    let at = |dx: isize, dy: isize| sign * i32::from(at(dx, dy));
     let (l, r, u, d) = (at(-3, 0), at(3, 0), at(0, -3), at(0, 3));
     let outer = (l.abs_diff(r).min(u.abs_diff(d)) as i32).max(1);
-    let mut rise = [
-        at(-1, 0) - l,
-        at(1, 0) - r,
-        at(0, -1) - u,
-        at(0, 1) - d,
-    ];
+    let directions = [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)];
+    let rises = directions.map(|(dx, dy)| at(dx, dy) - at(3 * dx, 3 * dy));
+    let mut rise = rises;
     rise.sort_unstable();
     // The second smallest: three of the four.
-    rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * excess
+    if rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * excess {
+        return true;
+    }
+    // A point centred near a pixel corner lights a 2×2 quad nearly evenly: two adjacent
+    // pixels, one horizontal and one vertical, rise nearly as much as the point itself.
+    // Then the quad's own surroundings must show the spread: six of the eight pixels
+    // around the quad stand beyond the pixel two steps further out. A 2×2 block of
+    // defects lights the quad and nothing around it.
+    let strong = |i: usize| f64::from(rises[i]) >= QUAD_SHARE * excess;
+    let horizontal = [0, 1].into_iter().find(|&i| strong(i));
+    let vertical = [2, 3].into_iter().find(|&i| strong(i));
+    let (Some(h), Some(v)) = (horizontal, vertical) else {
+        return false;
+    };
+    let (sx, sy) = (directions[h].0, directions[v].1);
+    // The quad is (0,0), (sx,0), (0,sy), (sx,sy); around it, outward direction each.
+    let around = [
+        ((-sx, 0), (-sx, 0)),
+        ((-sx, sy), (-sx, 0)),
+        ((2 * sx, 0), (sx, 0)),
+        ((2 * sx, sy), (sx, 0)),
+        ((0, -sy), (0, -sy)),
+        ((sx, -sy), (0, -sy)),
+        ((0, 2 * sy), (0, sy)),
+        ((sx, 2 * sy), (0, sy)),
+    ];
+    let needed = (QUAD_RING_SHARE * excess).max(f64::from(outer));
+    around
+        .iter()
+        .filter(|&&((x, y), (ox, oy))| f64::from(at(x, y) - at(x + 2 * ox, y + 2 * oy)) >= needed)
+        .count()
+        >= 6
 }
+
+/// A pixel adjacent to a point that rises by this share of the point's excess shares
+/// the point's light: the point sits near their common corner.
+const QUAD_SHARE: f64 = 0.5;
+/// The least share of the point's excess that the pixels around a lit quad must receive
+/// (a spot of σ 0.5 px centred on a pixel corner gives them 3–5 % of the quad's level).
+const QUAD_RING_SHARE: f64 = 0.015;
 
 /// Integer parameters of one frame's decision (see [`kernel::decide`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

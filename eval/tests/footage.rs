@@ -1,0 +1,119 @@
+//! Guards of the real-footage protocol (EVALUATION.md, "Real footage (Bayer)"): the
+//! element with its defaults on two natural scenes, each panned and handheld, at the
+//! middle gain, and on a star field, drifting and fixed; 30 frames of 640×480 each. The
+//! figures asserted are those the temporal evidence reaches today, less a margin: a
+//! change that loses them fails here before it reaches the full protocol.
+
+use defectfix_eval::footage::camera::PathKind;
+use defectfix_eval::footage::noise::GAINS;
+use defectfix_eval::footage::run::{self, Options, SequenceResult};
+use defectfix_eval::footage::score::Pool;
+
+const HOT: usize = 0;
+const WARM: usize = 1;
+const DEAD: usize = 2;
+const STUCK: usize = 3;
+const WEAK: usize = 4;
+
+fn options(only: &str, paths: &[PathKind]) -> Options {
+    Options {
+        only: Some(only.to_string()),
+        paths: paths.to_vec(),
+        gains: GAINS.iter().copied().filter(|g| g.name == "mid").collect(),
+        frames: 30,
+        column: false,
+        ..Options::default()
+    }
+}
+
+fn sequences(o: &Options) -> Vec<SequenceResult> {
+    let (results, _) = run::run(o, |_| {}).expect("footage runs");
+    assert!(!results.is_empty(), "no sequence for {:?}", o.only);
+    results
+}
+
+fn pool(r: &SequenceResult) -> Pool {
+    let mut p = Pool::default();
+    p.add_sequence(&r.frames);
+    p
+}
+
+fn percent(p: &Pool, c: usize) -> f64 {
+    100.0 * p.recall(c).unwrap_or(1.0)
+}
+
+/// What every sequence must keep: PSNR above the input in every frame, few false
+/// changes from frame 5 on.
+fn assert_safe(r: &SequenceResult, worst_false_per_mp: f64) {
+    for s in &r.frames {
+        assert!(
+            s.psnr_out > s.psnr_in,
+            "{} {}: frame {} PSNR {:.2} not above the input's {:.2}",
+            r.scene,
+            r.path.name(),
+            s.frame,
+            s.psnr_out,
+            s.psnr_in
+        );
+    }
+    let p = pool(r);
+    assert!(
+        p.worst_false <= worst_false_per_mp,
+        "{} {}: {:.1} false changes per MP in a frame",
+        r.scene,
+        r.path.name(),
+        p.worst_false
+    );
+}
+
+#[test]
+fn moving_natural_scenes_gain_from_time() {
+    // (scene, path, least recall from frame 10 in % of hot, warm, dead, stuck, weak)
+    let floors: [(&str, PathKind, [f64; 5]); 4] = [
+        ("Outdoor1", PathKind::Pan, [97.0, 80.0, 70.0, 90.0, 45.0]),
+        ("Outdoor1", PathKind::Handheld, [97.0, 70.0, 50.0, 85.0, 25.0]),
+        ("Indoor1", PathKind::Pan, [97.0, 70.0, 85.0, 92.0, 60.0]),
+        ("Indoor1", PathKind::Handheld, [97.0, 70.0, 80.0, 92.0, 60.0]),
+    ];
+    for scene in ["Outdoor1", "Indoor1"] {
+        for r in sequences(&options(scene, &[PathKind::Pan, PathKind::Handheld])) {
+            let p = pool(&r);
+            let got = [HOT, WARM, DEAD, STUCK, WEAK].map(|c| percent(&p, c));
+            eprintln!("{scene} {}: recall {got:.1?}, worst false/MP {:.1}", r.path.name(), p.worst_false);
+            let (_, _, floor) = floors
+                .iter()
+                .find(|(s, k, _)| *s == scene && *k == r.path)
+                .expect("a floor for every sequence");
+            for (i, (&g, &f)) in got.iter().zip(floor).enumerate() {
+                assert!(g >= f, "{scene} {}: category {i}: {g:.1} % < {f} %", r.path.name());
+            }
+            assert_safe(&r, 40.0);
+        }
+    }
+}
+
+#[test]
+fn star_fields_keep_their_stars() {
+    for r in sequences(&options("stars8", &[PathKind::Drift, PathKind::Static])) {
+        let p = pool(&r);
+        eprintln!(
+            "{} {}: stars altered {} of {}, hot {:.1} %, worst false/MP {:.1}",
+            r.scene,
+            r.path.name(),
+            p.stars_altered,
+            p.stars,
+            percent(&p, HOT),
+            p.worst_false
+        );
+        assert!(
+            p.stars_altered * 1000 <= p.stars,
+            "{} {}: {} of {} star-frames altered",
+            r.scene,
+            r.path.name(),
+            p.stars_altered,
+            p.stars
+        );
+        assert!(percent(&p, HOT) >= 97.0, "hot pixels between the stars");
+        assert_safe(&r, 10.0);
+    }
+}
