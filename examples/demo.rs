@@ -199,12 +199,7 @@ fn run(args: &Args) -> Result<(), String> {
     {
         return Err("defectsim's map differs from the defect model".into());
     }
-    let twinkling_on = set
-        .layout()
-        .twinkles()
-        .iter()
-        .filter(|d| truth.get(d.x as usize, d.y as usize))
-        .count();
+    let twinkling_on = twinkling_on(&set, &truth);
     println!(
         "\ninjected: {} defective pixels (ground truth in {}){}",
         listed.len() + twinkling_on,
@@ -396,6 +391,15 @@ fn kind_name(d: &sim::SimDefect) -> &'static str {
     }
 }
 
+/// The twinkling pixels of `set` that are on in the frame whose defects `truth` marks.
+fn twinkling_on(set: &DefectSet, truth: &gstdefectfix::correct::Mask) -> usize {
+    set.layout()
+        .twinkles()
+        .iter()
+        .filter(|d| truth.get(d.x as usize, d.y as usize))
+        .count()
+}
+
 fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for d in set.layout().defects() {
@@ -411,12 +415,7 @@ fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
             sim::Line::Column { x, .. } => format!("column {x}"),
         });
     }
-    let twinkles = set
-        .layout()
-        .twinkles()
-        .iter()
-        .filter(|d| truth.get(d.x as usize, d.y as usize))
-        .count();
+    let twinkles = twinkling_on(set, truth);
     if twinkles > 0 {
         parts.push(format!("{twinkles} twinkling"));
     }

@@ -261,16 +261,7 @@ const MARGIN: usize = 2;
 const PAIR_STEPS: [(isize, isize); 4] = [(2, 0), (0, 2), (2, 2), (2, -2)];
 
 /// The 8 neighbours of a cluster's centre pixel.
-const RING: [(isize, isize); 8] = [
-    (-1, -1),
-    (0, -1),
-    (1, -1),
-    (-1, 0),
-    (1, 0),
-    (-1, 1),
-    (0, 1),
-    (1, 1),
-];
+const RING: [(isize, isize); 8] = crate::frame::NEIGHBOURS;
 
 /// Where the defects of one sensor are, for one frame size: independent of the format.
 #[derive(Clone, Debug, PartialEq, Eq)]

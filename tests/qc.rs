@@ -8,11 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{finish_at_eos, init, make_frame};
+use common::{finish_at_eos, init, make_frame, panned_frame, video_info};
 use gst::prelude::*;
-use gst_video::prelude::*;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
 use gstdefectfix::qc::json::{self, Report};
 
 /// A fresh folder for one test's files.
@@ -264,81 +262,12 @@ fn a_clean_clip_lists_nothing() {
 // ---------------------------------------------------------------------------------
 // YUV video.
 
-fn video_info(format: &str, w: u32, h: u32, rate: gst::Fraction) -> gst_video::VideoInfo {
-    gst_video::VideoInfo::builder(gst_video::VideoFormat::from_string(format), w, h)
-        .fps(rate)
-        .build()
-        .expect("info")
-}
-
-fn layout_of(info: &gst_video::VideoInfo) -> Layout {
-    Layout::parse(
-        info.format().to_str(),
-        i64::from(info.width()),
-        i64::from(info.height()),
-    )
-    .expect("layout")
-}
-
-/// A textured picture panning 2 pixels a frame (frame `t`), with a fixed bright spot
-/// at `spot` (a peak with a falloff, and a colour shift): a stuck photosite after
-/// demosaicing.
-fn panned_frame(
-    info: &gst_video::VideoInfo,
-    t: usize,
-    spot: Option<(usize, usize)>,
-) -> gst::Buffer {
-    let layout = layout_of(info);
-    let mut buf = gst::Buffer::with_size(info.size()).expect("buffer");
-    {
-        let b = buf.get_mut().expect("writable");
-        let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(b, info).expect("map");
-        let strides: Vec<usize> = vframe.plane_stride().iter().map(|&s| s as usize).collect();
-        let mut s3 = [0usize; 3];
-        s3[..strides.len().min(3)].copy_from_slice(&strides[..strides.len().min(3)]);
-        let [a, b, c, _] = vframe.planes_data_mut();
-        let mut f = FrameMut::new(layout, [a, b, c], s3).expect("frame");
-        for (c, k) in layout.components().iter().enumerate() {
-            let (cw, ch) = layout.comp_size(c);
-            for y in 0..ch {
-                for x in 0..cw {
-                    let (fx, fy) = (((x << k.sx) + 2 * t) as f64, (y << k.sy) as f64);
-                    let detail = if c == 0 { 1.0 } else { 0.3 };
-                    let v = 110.0
-                        + detail * 45.0 * (fx * 0.41).sin() * (fy * 0.29).cos()
-                        + 25.0 * ((fx + fy) * 0.13).sin()
-                        + 10.0 * c as f64;
-                    f.set(c, x, y, v.round().clamp(0.0, 255.0) as u16);
-                }
-            }
-        }
-        if let Some((x, y)) = spot {
-            for (dx, dy, add) in [
-                (0i32, 0i32, 120i32),
-                (-1, 0, 40),
-                (1, 0, 40),
-                (0, -1, 40),
-                (0, 1, 40),
-            ] {
-                let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
-                let v = i32::from(f.get(0, px, py)) + add;
-                f.set(0, px, py, v.clamp(0, 255) as u16);
-            }
-            let k = layout.components()[1];
-            let (cx, cy) = (x >> k.sx, y >> k.sy);
-            let v = i32::from(f.get(1, cx, cy)) - 40;
-            f.set(1, cx, cy, v.clamp(0, 255) as u16);
-        }
-    }
-    buf
-}
-
 /// 20 frames of a panned picture with a stuck pixel at (40, 30) at 29.97 frames per
 /// second, as `format`.
 fn video_clip(format: &str) -> (gst_video::VideoInfo, Vec<gst::Buffer>) {
     let info = video_info(format, 160, 96, gst::Fraction::new(30000, 1001));
     let frames = (0..20)
-        .map(|t| panned_frame(&info, t, Some((40, 30))))
+        .map(|t| panned_frame(&info, t, None, Some((40, 30))))
         .collect();
     (info, frames)
 }

@@ -5,7 +5,7 @@
 //! from the plugin's [`SplitMix64`], through [`SplitMix64::below_mod`] and
 //! [`SplitMix64::unit`], so a seed places the same defects as it always has.
 
-use gstdefectfix::frame::{Cfa, Channel};
+use gstdefectfix::frame::{Cfa, Channel, FrameFormat};
 use gstdefectfix::sim::SplitMix64;
 
 use crate::data::Levels;
@@ -41,6 +41,28 @@ pub struct Injected {
     pub value: u16,
     /// Differs from the truth by more than 5 % of the range: counted for recall.
     pub counted: bool,
+}
+
+/// A copy of `clean`, a frame of `format` with `levels`, with defects injected at
+/// `density` from `seed` ([`inject`]), and the injected pixels.
+pub fn inject_copy(
+    clean: &[u16],
+    format: &FrameFormat,
+    levels: Levels,
+    density: f64,
+    seed: u64,
+) -> (Vec<u16>, Vec<Injected>) {
+    let mut frame = clean.to_vec();
+    let injected = inject(
+        &mut frame,
+        format.width,
+        format.height,
+        format.cfa,
+        levels,
+        density,
+        seed,
+    );
+    (frame, injected)
 }
 
 /// Injects defects at `density` (fraction of pixels) into `values`, reproducibly from

@@ -80,20 +80,14 @@ impl VideoProcessor {
     /// detect mode the component that shows each spot most.
     fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
-        let positions = (mode == RunMode::Detect).then(|| {
-            spots
-                .iter()
-                .take(messages::MESSAGE_POSITIONS)
-                .map(|s| Position {
-                    x: s.x,
-                    y: s.y,
-                    source: source_name(s.source),
-                    component: Some(s.component.name()),
-                    value: u32::from(s.value),
-                    expected: u32::from(s.expected),
-                    severity: s.severity,
-                })
-                .collect()
+        let positions = messages::detect_positions(mode, spots, |s| Position {
+            x: s.x,
+            y: s.y,
+            source: source_name(s.source),
+            component: Some(s.component.name()),
+            value: u32::from(s.value),
+            expected: u32::from(s.expected),
+            severity: s.severity,
         });
         FrameCounts {
             frame,

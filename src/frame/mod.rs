@@ -29,6 +29,18 @@ pub use video::{
     VideoLayout,
 };
 
+/// The 8 neighbours of a pixel, as (dx, dy) steps in row-major order.
+pub const NEIGHBOURS: [(isize, isize); 8] = [
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+];
+
 /// What the samples of one plane hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sampling {

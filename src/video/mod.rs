@@ -413,51 +413,19 @@ impl Processor {
         settings: &VideoSettings,
     ) -> VideoFrameReport {
         let mut report = VideoFrameReport {
-            mapped: self.mapped.pixels().len(),
             tracks: self.tracker.tracks(),
             confirmed: self.tracker.confirmed().len(),
-            ..VideoFrameReport::default()
+            ..self.start_frame()
         };
-        self.spots.clear();
-        self.writes.clear();
         if frame.layout() != &self.layout {
             return report;
         }
-        let Limits {
-            relaxed,
-            threshold,
-            accept,
-            ..
-        } = self.limits(settings.sensitivity);
+        let limits = self.limits(settings.sensitivity);
         let view = frame.as_ref();
-        // The motion from the second frame back was measured; this goes forward.
-        let hints = self.hints(-1);
-        repair_targets(
-            &view,
-            &RepairInput {
-                mapped: self.mapped.pixels(),
-                tracker: &self.tracker,
-                context_comp: self.context_comp,
-                detection: settings.detection,
-                previous: self.reference.view(&self.layout),
-                hints,
-                accept,
-                threshold,
-                relaxed,
-                // Every target was probed in the second frame.
-                own_samples_ok: &|_, _| true,
-            },
-            &mut self.writes,
-            &mut self.spots,
-        );
+        self.repair(&view, settings.detection, &limits, true);
         report.spots = self.spots.len();
         report.samples = self.writes.len();
-        if settings.mode == Mode::Correct {
-            for w in &self.writes {
-                frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
-            }
-        }
-        self.spots.sort_by_key(|s| (s.y, s.x));
+        self.write(frame, settings.mode);
         report
     }
 
@@ -467,14 +435,9 @@ impl Processor {
         frame: &mut VideoFrameMut<'_>,
         settings: &VideoSettings,
     ) -> VideoFrameReport {
-        let mut report = VideoFrameReport {
-            mapped: self.mapped.pixels().len(),
-            ..VideoFrameReport::default()
-        };
-        self.spots.clear();
         self.candidates.clear();
-        self.writes.clear();
         self.last_update = TrackUpdate::default();
+        let mut report = self.start_frame();
         if frame.layout() != &self.layout {
             return report;
         }
@@ -491,12 +454,13 @@ impl Processor {
         }
         let threads = exec::threads(settings.n_threads);
 
+        let limits = self.limits(settings.sensitivity);
         let Limits {
-            params,
+            ref params,
             relaxed,
             threshold,
             accept,
-        } = self.limits(settings.sensitivity);
+        } = limits;
         // The previous frame (as repaired).
         let previous = self.reference.view(&layout);
 
@@ -565,25 +529,7 @@ impl Processor {
 
         // 3. Repair targets: the map's pixels, then confirmed positions the map does not
         //    already cover.
-        let probed_last = &self.probed;
-        let hints = self.hints(1);
-        let outcome = repair_targets(
-            &view,
-            &RepairInput {
-                mapped: self.mapped.pixels(),
-                tracker: &self.tracker,
-                context_comp: self.context_comp,
-                detection: settings.detection,
-                previous,
-                hints,
-                accept,
-                threshold,
-                relaxed,
-                own_samples_ok: &|x, y| probed_last.contains(&(x, y)),
-            },
-            &mut self.writes,
-            &mut self.spots,
-        );
+        let outcome = self.repair(&view, settings.detection, &limits, false);
         report.spots = self.spots.len();
         report.samples = self.writes.len();
 
@@ -597,13 +543,62 @@ impl Processor {
         self.repaired = outcome.repaired;
 
         // 4. Write.
-        if settings.mode == Mode::Correct {
+        self.write(frame, settings.mode);
+        report
+    }
+
+    /// Forgets the last frame's spots and writes, and gives the report of a frame before
+    /// its stages run.
+    fn start_frame(&mut self) -> VideoFrameReport {
+        self.spots.clear();
+        self.writes.clear();
+        VideoFrameReport {
+            mapped: self.mapped.pixels().len(),
+            ..VideoFrameReport::default()
+        }
+    }
+
+    /// Step 3 on `view`: probes every target ([`repair_targets`]); the replacements go
+    /// to [`Self::writes`] and the spots repaired to [`Self::spots`]. When `revisiting`
+    /// the frame before the reference, the motion hints point forward and every
+    /// target's own samples in the reference may be used (each was probed there).
+    fn repair(
+        &mut self,
+        view: &VideoFrame<'_>,
+        detection: bool,
+        limits: &Limits,
+        revisiting: bool,
+    ) -> RepairOutcome {
+        let hints = self.hints(if revisiting { -1 } else { 1 });
+        let probed_last = &self.probed;
+        repair_targets(
+            view,
+            &RepairInput {
+                mapped: self.mapped.pixels(),
+                tracker: &self.tracker,
+                context_comp: self.context_comp,
+                detection,
+                previous: self.reference.view(&self.layout),
+                hints,
+                accept: limits.accept,
+                threshold: limits.threshold,
+                relaxed: limits.relaxed,
+                own_samples_ok: &|x, y| revisiting || probed_last.contains(&(x, y)),
+            },
+            &mut self.writes,
+            &mut self.spots,
+        )
+    }
+
+    /// Step 4: in correct mode, writes the repairs into `frame`; the spots are listed
+    /// row-major.
+    fn write(&mut self, frame: &mut VideoFrameMut<'_>, mode: Mode) {
+        if mode == Mode::Correct {
             for w in &self.writes {
                 frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
             }
         }
         self.spots.sort_by_key(|s| (s.y, s.x));
-        report
     }
 }
 
@@ -955,26 +950,20 @@ mod tests {
     fn frame(layout: VideoLayout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-        for (c, k) in layout.components().iter().enumerate() {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    let (u, v) = ((x << k.sx) + 4 * t, y << k.sy);
-                    let mut value = if c > 0 {
-                        128
-                    } else if v < 40 {
-                        (40 + (u * 37 + v * 91 + (u * v) % 13 * 7) % 150) as u16
-                    } else {
-                        60
-                    };
-                    // The star: 3×3 pixels at picture position (150, 70).
-                    if c == 0 && u.abs_diff(150) <= 1 && v.abs_diff(70) <= 1 {
-                        value = 220;
-                    }
-                    f.set(c, x, y, value);
-                }
+        f.fill(|c, x, y| {
+            let k = layout.components()[c];
+            let (u, v) = ((x << k.sx) + 4 * t, y << k.sy);
+            if c > 0 {
+                128
+            } else if u.abs_diff(150) <= 1 && v.abs_diff(70) <= 1 {
+                // The star: 3×3 pixels at picture position (150, 70).
+                220
+            } else if v < 40 {
+                (40 + (u * 37 + v * 91 + (u * v) % 13 * 7) % 150) as u16
+            } else {
+                60
             }
-        }
+        });
         if fixed {
             f.set(0, 100, 70, 200);
         }

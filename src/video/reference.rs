@@ -427,16 +427,11 @@ mod tests {
     fn textured(layout: VideoLayout, shift: (usize, usize)) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-        for c in 0..layout.components().len() {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    let (u, v) = (x + shift.0, y + shift.1);
-                    let t = (u * 37 + v * 91 + (u * v) % 13 * 7) % 200;
-                    f.set(c, x, y, (20 + t) as u16);
-                }
-            }
-        }
+        f.fill(|_, x, y| {
+            let (u, v) = (x + shift.0, y + shift.1);
+            let t = (u * 37 + v * 91 + (u * v) % 13 * 7) % 200;
+            (20 + t) as u16
+        });
         (planes, strides)
     }
 

@@ -713,14 +713,7 @@ mod tests {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         let truth = |c: usize, x: usize, y: usize| (40 + c * 10 + x * 4 + y * 2) as u16;
-        for c in 0..3 {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    f.set(c, x, y, truth(c, x, y));
-                }
-            }
-        }
+        f.fill(truth);
         // A coloured 3×3 spot at (16, 16): bright luma, dark U, bright V.
         for dy in 0..3 {
             for dx in 0..3 {

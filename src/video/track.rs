@@ -453,16 +453,8 @@ impl Tracker {
     }
 
     fn context(&self, frame: &VideoFrame<'_>, x: u32, y: u32) -> Context {
-        const DIRS: [(isize, isize); CONTEXT_SAMPLES] = [
-            (-1, -1),
-            (0, -1),
-            (1, -1),
-            (-1, 0),
-            (1, 0),
-            (-1, 1),
-            (0, 1),
-            (1, 1),
-        ];
+        // One sample in each of the 8 directions around the position.
+        const DIRS: [(isize, isize); CONTEXT_SAMPLES] = crate::frame::NEIGHBOURS;
         let (w, h) = (self.width as isize, self.height as isize);
         DIRS.map(|(dx, dy)| {
             let cx = (x as isize + dx * CONTEXT_DISTANCE).clamp(0, w - 1);
