@@ -24,7 +24,7 @@ use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
-use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds};
+use gstdefectfix::sim::{self, Class, Config, Fault, Kinds, SimDefectSet};
 
 /// Crop size around a defect, in sensor pixels, and its enlargement.
 const CROP: usize = 20;
@@ -187,7 +187,7 @@ fn run(args: &Args) -> Result<(), String> {
         kinds: args.kinds,
         black_level: 0,
     };
-    let set = DefectSet::generate(&format, &config);
+    let set = SimDefectSet::generate(&format, &config);
     let last = args.frames - 1;
     let truth = set.mask(last as u64);
     // The library's model and the element's file agree.
@@ -320,7 +320,7 @@ fn view(data: &[u8], format: FrameFormat) -> Result<FrameRef<'_>, String> {
 
 /// Found / visible for each kind of defect.
 fn print_by_kind(
-    set: &DefectSet,
+    set: &SimDefectSet,
     clean: &FrameRef<'_>,
     before: &FrameRef<'_>,
     after: &FrameRef<'_>,
@@ -392,7 +392,7 @@ fn kind_name(d: &sim::SimDefect) -> &'static str {
 }
 
 /// The twinkling pixels of `set` that are on in the frame whose defects `truth` marks.
-fn twinkling_on(set: &DefectSet, truth: &gstdefectfix::correct::Mask) -> usize {
+fn twinkling_on(set: &SimDefectSet, truth: &gstdefectfix::correct::Mask) -> usize {
     set.layout()
         .twinkles()
         .iter()
@@ -400,7 +400,7 @@ fn twinkling_on(set: &DefectSet, truth: &gstdefectfix::correct::Mask) -> usize {
         .count()
 }
 
-fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
+fn describe_mix(set: &SimDefectSet, truth: &gstdefectfix::correct::Mask) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for d in set.layout().defects() {
         *counts.entry(kind_name(d)).or_default() += 1;
@@ -523,7 +523,7 @@ fn blit(dst: &mut [u8], dw: usize, src: &[u8], size: usize, left: usize, top: us
 /// A few defects to enlarge: one of each kind where possible, the most visible first,
 /// apart from each other and from the frame's edges.
 fn pick_crops(
-    set: &DefectSet,
+    set: &SimDefectSet,
     clean: &[u8],
     before: &[u8],
     format: &FrameFormat,

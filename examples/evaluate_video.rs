@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use defectfix_eval::video::{self as eval, FrameScore, Pan, Planes};
+use defectfix_eval::video::{self as eval, Pan, Planes, VideoFrameScore};
 use gst::prelude::*;
 use gst_video::prelude::*;
 use gstdefectfix::frame::VideoLayout;
@@ -137,12 +137,12 @@ pub struct SeqResult {
     pub scene: String,
     pub format: String,
     pub injected: usize,
-    pub scores: Vec<FrameScore>,
+    pub scores: Vec<VideoFrameScore>,
 }
 
 impl SeqResult {
     /// The last frame's score.
-    pub fn last(&self) -> FrameScore {
+    pub fn last(&self) -> VideoFrameScore {
         self.scores.last().copied().unwrap_or_default()
     }
 

@@ -10,9 +10,9 @@ use gstdefectfix::sim::SplitMix64;
 
 use crate::data::Levels;
 
-/// Kind of an injected defect.
+/// What an injected defect does to its pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub enum InjectedKind {
     /// At the white level.
     Hot,
     /// At the black level.
@@ -24,7 +24,12 @@ pub enum Kind {
 }
 
 /// The kinds in the order of the score tables.
-pub const KINDS: [Kind; 4] = [Kind::Hot, Kind::Dead, Kind::Stuck, Kind::Weak];
+pub const KINDS: [InjectedKind; 4] = [
+    InjectedKind::Hot,
+    InjectedKind::Dead,
+    InjectedKind::Stuck,
+    InjectedKind::Weak,
+];
 
 /// One injected pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +39,7 @@ pub struct Injected {
     /// Row.
     pub y: u32,
     /// What the defect does.
-    pub kind: Kind,
+    pub kind: InjectedKind,
     /// The clean frame's value.
     pub truth: u16,
     /// The value the defect reads.
@@ -123,10 +128,10 @@ pub fn inject(
             taken[i] = true;
             let truth = values[i];
             let value = match kind {
-                Kind::Hot => levels.white,
-                Kind::Dead => levels.black,
-                Kind::Stuck => stuck,
-                Kind::Weak => {
+                InjectedKind::Hot => levels.white,
+                InjectedKind::Dead => levels.black,
+                InjectedKind::Stuck => stuck,
+                InjectedKind::Weak => {
                     let above = f64::from(truth) - black;
                     (black + above.max(0.0) * factor)
                         .round()

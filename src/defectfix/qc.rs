@@ -18,10 +18,10 @@ use gst_video::prelude::*;
 use super::imp::DefectFix;
 use crate::engine::{FoundDefect, Source};
 use crate::frame::FrameRef;
-use crate::frame::{FrameFormat, Media as SensorMedia};
+use crate::frame::{FrameFormat, Media};
 use crate::lock;
 use crate::qc::render::{Change, SensorPicture, VideoPicture};
-use crate::qc::{Collector, Media, Rate, Sighting, StreamInfo, Target};
+use crate::qc::{Collector, Rate, Sighting, StreamInfo, StreamKind, Target};
 use crate::video::{Processor, SpotSource};
 
 use super::CAT;
@@ -94,7 +94,7 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
     ) {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
         let stream = StreamInfo {
-            media: Media::Video,
+            kind: StreamKind::Video,
             format,
             width: info.width() as usize,
             height: info.height() as usize,
@@ -106,10 +106,10 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
     }
     let f = super::frame_format(caps)?;
     let stream = StreamInfo {
-        media: if f.media == SensorMedia::Bayer {
-            Media::Bayer
+        kind: if f.media == Media::Bayer {
+            StreamKind::Bayer
         } else {
-            Media::Gray
+            StreamKind::Gray
         },
         format,
         width: f.width,
@@ -264,8 +264,8 @@ impl DefectFix {
         };
         if let Some(active) = qc.active.as_mut() {
             let info = active.collector.info_mut();
-            if (info.media, &info.format, info.width, info.height)
-                == (stream.media, &stream.format, stream.width, stream.height)
+            if (info.kind, &info.format, info.width, info.height)
+                == (stream.kind, &stream.format, stream.width, stream.height)
             {
                 info.rate = stream.rate;
                 active.kind = kind;

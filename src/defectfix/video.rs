@@ -20,7 +20,7 @@ use super::stream::{Processed, StreamProcessor, bad_buffer};
 use super::{CAT, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
-use crate::report::{Sighting, Summary};
+use crate::report::{Summary, SummarySighting};
 use crate::video::{Processor, Spot, SpotSource, VideoFrameReport};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
@@ -236,8 +236,8 @@ fn video_settings(settings: &Settings) -> crate::video::VideoSettings {
 }
 
 /// A frame's repaired spots as the QC summary takes them.
-fn sightings(spots: &[Spot]) -> impl Iterator<Item = Sighting> + '_ {
-    spots.iter().map(|s| Sighting {
+fn sightings(spots: &[Spot]) -> impl Iterator<Item = SummarySighting> + '_ {
+    spots.iter().map(|s| SummarySighting {
         x: s.x,
         y: s.y,
         severity: s.severity,

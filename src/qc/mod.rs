@@ -36,7 +36,7 @@ pub const MAX_ERRORS: usize = 1 << 18;
 
 /// What kind of stream is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Media {
+pub enum StreamKind {
     /// Raw Bayer sensor frames.
     Bayer,
     /// Raw monochrome frames.
@@ -45,13 +45,13 @@ pub enum Media {
     Video,
 }
 
-impl Media {
+impl StreamKind {
     /// The name the report uses.
     pub fn name(self) -> &'static str {
         match self {
-            Media::Bayer => "bayer",
-            Media::Gray => "gray",
-            Media::Video => "video",
+            StreamKind::Bayer => "bayer",
+            StreamKind::Gray => "gray",
+            StreamKind::Video => "video",
         }
     }
 }
@@ -59,7 +59,7 @@ impl Media {
 /// What the report says of the stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamInfo {
-    pub media: Media,
+    pub kind: StreamKind,
     /// The caps' format name (`rggb12le`, `GRAY16_LE`, `I420` ...).
     pub format: String,
     pub width: usize,
@@ -379,7 +379,7 @@ impl Collector {
         let mut entries: Vec<(i64, i64)> = report
             .errors
             .iter()
-            .filter(|e| self.info.media == Media::Video || e.persistent || e.origin == "map")
+            .filter(|e| self.info.kind == StreamKind::Video || e.persistent || e.origin == "map")
             .map(|e| (i64::from(e.x), i64::from(e.y)))
             .collect();
         entries.sort_by_key(|&(x, y)| (y, x));
@@ -554,7 +554,7 @@ mod tests {
 
     fn info() -> StreamInfo {
         StreamInfo {
-            media: Media::Gray,
+            kind: StreamKind::Gray,
             format: "GRAY8".into(),
             width: 40,
             height: 30,

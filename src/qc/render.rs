@@ -10,7 +10,7 @@
 
 use crate::frame::FrameRef;
 use crate::frame::{Cfa, Channel, FrameFormat};
-use crate::frame::{ComponentKind as Kind, VideoFrame as Frame};
+use crate::frame::{ComponentKind, VideoFrame};
 use crate::video::repair::Write;
 
 /// An 8-bit RGB picture, rows top to bottom, 3 bytes a pixel.
@@ -233,8 +233,8 @@ impl Picture for SensorPicture<'_> {
 /// A YUV or RGB frame as it arrived (`before`) and as repaired (`after`, then `writes`
 /// on top: in detect mode the frame is unchanged and the writes are the repair).
 pub struct VideoPicture<'a> {
-    before: Frame<'a>,
-    after: Frame<'a>,
+    before: VideoFrame<'a>,
+    after: VideoFrame<'a>,
     /// (component, x, y) → value, sorted.
     writes: Vec<(u8, u32, u32, u16)>,
     /// Component index of Y/U/V or R/G/B.
@@ -247,9 +247,9 @@ pub struct VideoPicture<'a> {
 impl<'a> VideoPicture<'a> {
     /// The frame as it arrived and as repaired (the same frame when the repair was not
     /// written into it), and the repair's writes.
-    pub(crate) fn new(before: Frame<'a>, after: Frame<'a>, writes: &[Write]) -> Self {
+    pub(crate) fn new(before: VideoFrame<'a>, after: VideoFrame<'a>, writes: &[Write]) -> Self {
         let layout = *before.layout();
-        let find = |kinds: [Kind; 2]| {
+        let find = |kinds: [ComponentKind; 2]| {
             layout
                 .components()
                 .iter()
@@ -263,9 +263,9 @@ impl<'a> VideoPicture<'a> {
             after,
             writes,
             comps: [
-                find([Kind::Y, Kind::R]),
-                find([Kind::U, Kind::G]),
-                find([Kind::V, Kind::B]),
+                find([ComponentKind::Y, ComponentKind::R]),
+                find([ComponentKind::U, ComponentKind::G]),
+                find([ComponentKind::V, ComponentKind::B]),
             ],
             yuv: layout.format.is_yuv(),
             hd: layout.height >= 720,
@@ -329,7 +329,7 @@ impl Picture for VideoPicture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
+    use crate::frame::{VideoFrameMut, VideoLayout};
 
     fn sensor(format: &str, w: usize, h: usize) -> (FrameFormat, Vec<u8>) {
         let media = if format.starts_with("GRAY") {
@@ -392,9 +392,9 @@ mod tests {
         assert_eq!(pic.rgb(1, 1, false), [255; 3]);
         assert_eq!(pic.rgb(0, 0, true), [0; 3]);
 
-        let layout = Layout::parse("I420", 4, 4).unwrap();
+        let layout = VideoLayout::parse("I420", 4, 4).unwrap();
         let (mut planes, strides) = layout.alloc();
-        let mut m = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut m = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for y in 0..4 {
             for x in 0..4 {
                 m.set(0, x, y, 235);
