@@ -19,6 +19,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::defect_map::{DefectMap, Entry};
+use crate::frame::Position;
 use crate::report::{Reason, Severity};
 use render::{Image, Picture};
 pub use timecode::Rate;
@@ -135,6 +136,36 @@ fn rank(s: &Sighting) -> Rank {
     (s.severity, (s.deviation.clamp(0.0, 1.0) * 65536.0) as u32)
 }
 
+impl Sighting {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
+/// An error that holds pictures, as [`Collector`] orders them: least visible first,
+/// and among equally visible ones by column, then row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pictured {
+    rank: Rank,
+    x: u32,
+    y: u32,
+}
+
+impl Pictured {
+    fn new(rank: Rank, at: Position) -> Self {
+        Pictured {
+            rank,
+            x: at.x,
+            y: at.y,
+        }
+    }
+
+    fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// The representative frame: one where the most errors were seen.
 #[derive(Clone, Debug)]
 pub struct Thumbnail {
@@ -150,11 +181,11 @@ pub struct Collector {
     frames: u64,
     first: Option<At>,
     last: Option<At>,
-    records: HashMap<(u32, u32), Record>,
+    records: HashMap<Position, Record>,
     /// Sightings not followed because [`MAX_ERRORS`] were followed.
     dropped: u64,
     /// The errors that hold pictures, least visible first.
-    pictured: BTreeSet<(Rank, (u32, u32))>,
+    pictured: BTreeSet<Pictured>,
     thumbnail: Option<Thumbnail>,
 }
 
@@ -253,7 +284,7 @@ impl Collector {
     }
 
     fn add_sighting(&mut self, at: At, s: &Sighting, picture: &dyn Picture) {
-        let key = (s.x, s.y);
+        let key = s.at();
         let room = self.records.len() < MAX_ERRORS;
         let record = match self.records.get_mut(&key) {
             Some(r) => {
@@ -294,12 +325,12 @@ impl Collector {
         let new_rank = rank(&record.peak);
         let old = record.pictured.take();
         if let Some(old) = old {
-            self.pictured.remove(&(old, key));
+            self.pictured.remove(&Pictured::new(old, key));
         } else if self.pictured.len() >= MAX_PICTURED {
             match self.pictured.first().copied() {
-                Some(least) if least.0 < new_rank => {
+                Some(least) if least.rank < new_rank => {
                     self.pictured.remove(&least);
-                    if let Some(r) = self.records.get_mut(&least.1) {
+                    if let Some(r) = self.records.get_mut(&least.at()) {
                         r.crops = None;
                         r.pictured = None;
                     }
@@ -318,7 +349,7 @@ impl Collector {
             after: render::crop(picture, window, true),
         });
         record.pictured = Some(new_rank);
-        self.pictured.insert((new_rank, key));
+        self.pictured.insert(Pictured::new(new_rank, key));
     }
 
     /// The report of what was collected; `complete` says whether the stream ended
@@ -376,13 +407,13 @@ impl Collector {
     /// Confirmed: listed by the map, persistent, or, on video, confirmed by the
     /// element's temporal test (every video error is).
     fn paint_out_map(&self, report: &json::Report) -> (DefectMap, String) {
-        let mut entries: Vec<(i64, i64)> = report
+        let mut entries: Vec<Position> = report
             .errors
             .iter()
             .filter(|e| self.info.kind == StreamKind::Video || e.persistent || e.origin == "map")
-            .map(|e| (i64::from(e.x), i64::from(e.y)))
+            .map(|e| Position::new(e.x, e.y))
             .collect();
-        entries.sort_by_key(|&(x, y)| (y, x));
+        entries.sort();
         let header = format!(
             "pixel errors to paint out, in frame pixels of the {}x{} {} picture: {} positions \
              (defectfix QC{})",
@@ -399,7 +430,10 @@ impl Collector {
         let map = DefectMap::from_entries(
             entries
                 .into_iter()
-                .map(|(x, y)| Entry::Pixel { x, y })
+                .map(|p| Entry::Pixel {
+                    x: i64::from(p.x),
+                    y: i64::from(p.y),
+                })
                 .collect(),
         );
         (map, header)
@@ -577,10 +611,10 @@ mod tests {
         }
         assert_eq!(c.frames(), 10);
         assert_eq!(c.errors(), 2);
-        let r = &c.records[&(30, 20)];
+        let r = &c.records[&Position::new(30, 20)];
         assert_eq!((r.first.frame, r.last.frame, r.frames), (3, 5, 3));
         assert_eq!(r.peak_at.frame, 3);
-        let r = &c.records[&(5, 5)];
+        let r = &c.records[&Position::new(5, 5)];
         assert_eq!((r.first.frame, r.last.frame, r.frames), (0, 9, 10));
         assert_eq!(r.peak_at.frame, 9);
         let crops = r.crops.as_ref().unwrap();

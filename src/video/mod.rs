@@ -44,7 +44,7 @@ use std::sync::Arc;
 
 use crate::defect_map::{DefectMap, Entry, PlacedMap};
 use crate::engine::Mode;
-use crate::frame::{ComponentKind, VideoFrame, VideoFrameMut, VideoLayout};
+use crate::frame::{ComponentKind, Position, VideoFrame, VideoFrameMut, VideoLayout};
 pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
 pub use quality::{Severity, Visibility};
 pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
@@ -133,7 +133,7 @@ pub struct Candidate {
     /// Bit `c` set when component `c` showed it.
     pub components: u8,
     /// Its centre in each component that showed it (component coordinates).
-    pub centres: [Option<(u32, u32)>; 3],
+    pub centres: [Option<Position>; 3],
     /// The component whose hit places it (see [`Candidate::x`]).
     pub main: u8,
 }
@@ -180,6 +180,8 @@ pub struct Processor {
     moving: bool,
     context_comp: usize,
     mapped: PlacedMap,
+    /// The map's pixels inside the frame, as [`Self::mapped`] placed them.
+    map_pixels: Vec<Position>,
     tuning: SpotTuning,
     sigma: [f64; 3],
     candidates: Vec<Candidate>,
@@ -190,9 +192,9 @@ pub struct Processor {
     reference: reference::Reference,
     /// Targets probed in the previous frame: their samples there were repaired, or
     /// showed nothing to repair.
-    probed: HashSet<(u32, u32)>,
+    probed: HashSet<Position>,
     /// Targets repaired in the previous frame (samples changed).
-    repaired: HashSet<(u32, u32)>,
+    repaired: HashSet<Position>,
 }
 
 impl Processor {
@@ -221,6 +223,7 @@ impl Processor {
             moving: false,
             context_comp,
             mapped: PlacedMap::default(),
+            map_pixels: Vec::new(),
             tuning: SpotTuning::default(),
             sigma: [0.0; 3],
             candidates: Vec::new(),
@@ -269,7 +272,7 @@ impl Processor {
     }
 
     /// Confirmed positions (frame pixels), row-major.
-    pub fn confirmed(&self) -> &[(u32, u32)] {
+    pub fn confirmed(&self) -> &[Position] {
         self.tracker.confirmed()
     }
 
@@ -299,33 +302,33 @@ impl Processor {
         // A track sits where its spot was first seen; the spot's centre in the
         // full-resolution component, where it has been seen, names the pixel better.
         let ctx = self.context_comp;
-        let mut pixels: Vec<(u32, u32)> = self
+        let mut pixels: Vec<Position> = self
             .tracker
             .confirmed()
             .iter()
-            .map(|&(x, y)| {
+            .map(|&at| {
                 self.tracker
-                    .track_near(x, y)
+                    .track_near(at)
                     .and_then(|t| t.centres[ctx])
-                    .unwrap_or((x, y))
+                    .unwrap_or(at)
             })
             .collect();
-        pixels.sort_unstable_by_key(|&(x, y)| (y, x));
+        pixels.sort_unstable();
         pixels.dedup();
         DefectMap::from_entries(
             pixels
                 .into_iter()
-                .map(|(x, y)| Entry::Pixel {
-                    x: i64::from(x) + offset_x,
-                    y: i64::from(y) + offset_y,
+                .map(|p| Entry::Pixel {
+                    x: i64::from(p.x) + offset_x,
+                    y: i64::from(p.y) + offset_y,
                 })
                 .collect(),
         )
     }
 
-    /// Map pixels in frame coordinates.
-    pub fn mapped_pixels(&self) -> &[(u32, u32)] {
-        self.mapped.pixels()
+    /// Map pixels in frame coordinates, row-major.
+    pub fn mapped_pixels(&self) -> &[Position] {
+        &self.map_pixels
     }
 
     /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); the
@@ -337,13 +340,20 @@ impl Processor {
         offset_x: i64,
         offset_y: i64,
     ) -> Option<MapPlacement> {
-        self.mapped.place(
+        let placement = self.mapped.place(
             map,
             self.layout.width,
             self.layout.height,
             offset_x,
             offset_y,
-        )
+        )?;
+        self.map_pixels = self
+            .mapped
+            .pixels()
+            .iter()
+            .map(|&(x, y)| Position::new(x, y))
+            .collect();
+        Some(placement)
     }
 
     /// The stream jumped (a seek, a flush, a dropped stretch): the previous frame no
@@ -500,8 +510,7 @@ impl Processor {
             let update = self.tracker.observe(
                 &view,
                 self.candidates.iter().map(|c| Seen {
-                    x: c.x,
-                    y: c.y,
+                    at: Position::new(c.x, c.y),
                     centres: c.centres,
                     main: c.main,
                 }),
@@ -553,7 +562,7 @@ impl Processor {
         self.spots.clear();
         self.writes.clear();
         VideoFrameReport {
-            mapped: self.mapped.pixels().len(),
+            mapped: self.map_pixels.len(),
             ..VideoFrameReport::default()
         }
     }
@@ -574,7 +583,7 @@ impl Processor {
         repair_targets(
             view,
             &RepairInput {
-                mapped: self.mapped.pixels(),
+                mapped: &self.map_pixels,
                 tracker: &self.tracker,
                 context_comp: self.context_comp,
                 detection,
@@ -583,7 +592,7 @@ impl Processor {
                 accept: limits.accept,
                 threshold: limits.threshold,
                 relaxed: limits.relaxed,
-                own_samples_ok: &|x, y| revisiting || probed_last.contains(&(x, y)),
+                own_samples_ok: &|at| revisiting || probed_last.contains(&at),
             },
             &mut self.writes,
             &mut self.spots,
@@ -613,7 +622,7 @@ struct Limits {
 /// What step 3 (repair) needs besides the frame.
 struct RepairInput<'a> {
     /// Map pixels in frame coordinates.
-    mapped: &'a [(u32, u32)],
+    mapped: &'a [Position],
     tracker: &'a Tracker,
     context_comp: usize,
     /// Confirmed positions are targets too.
@@ -628,18 +637,18 @@ struct RepairInput<'a> {
     threshold: [i32; 3],
     /// Per component, the spatial test with half its margins.
     relaxed: [PlaneParams; 3],
-    /// Whether the target at (x, y) was repaired (or clean) in `previous`, so its own
-    /// samples there may be used.
-    own_samples_ok: &'a dyn Fn(u32, u32) -> bool,
+    /// Whether the target at a frame pixel was repaired (or clean) in `previous`, so its
+    /// own samples there may be used.
+    own_samples_ok: &'a dyn Fn(Position) -> bool,
 }
 
 /// What step 3 did.
 struct RepairOutcome {
     targets: usize,
     /// Targets probed (their samples are now repaired or showed nothing to repair)…
-    probed: HashSet<(u32, u32)>,
+    probed: HashSet<Position>,
     /// …and those with samples changed.
-    repaired: HashSet<(u32, u32)>,
+    repaired: HashSet<Position>,
 }
 
 /// Step 3: every target (the map's pixels, then confirmed positions the map does not
@@ -654,24 +663,19 @@ fn repair_targets(
     let layout = *view.layout();
     let ncomp = layout.components().len();
     let tracker = input.tracker;
-    let mut targets: Vec<(u32, u32, SpotSource)> = input
+    let mut targets: Vec<(Position, SpotSource)> = input
         .mapped
         .iter()
-        .map(|&(x, y)| (x, y, SpotSource::Map))
+        .map(|&at| (at, SpotSource::Map))
         .collect();
     if input.detection {
-        let near_map: HashSet<(u32, u32)> = input.mapped.iter().copied().collect();
-        for &(x, y) in tracker.confirmed() {
+        let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
+        for &at in tracker.confirmed() {
             let listed = (-1i32..=1).any(|dy| {
-                (-1i32..=1).any(
-                    |dx| match (x.checked_add_signed(dx), y.checked_add_signed(dy)) {
-                        (Some(a), Some(b)) => near_map.contains(&(a, b)),
-                        _ => false,
-                    },
-                )
+                (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
             });
             if !listed {
-                targets.push((x, y, SpotSource::Confirmed));
+                targets.push((at, SpotSource::Confirmed));
             }
         }
     }
@@ -679,30 +683,32 @@ fn repair_targets(
     let comps = layout.components();
     let mut probed = HashSet::new();
     let mut repaired = HashSet::new();
-    for (i, &(x, y, source)) in targets.iter().enumerate() {
+    for (i, &(at, source)) in targets.iter().enumerate() {
         let near = &neighbours[i];
         let usable = |c: usize, sx: usize, sy: usize| {
             let k = comps[c];
-            !near.iter().any(|&(tx, ty)| {
-                ((tx >> k.sx) as usize).abs_diff(sx) <= 1
-                    && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
+            !near.iter().any(|t| {
+                let t = t.subsampled(k.sx, k.sy);
+                (t.x as usize).abs_diff(sx) <= 1 && (t.y as usize).abs_diff(sy) <= 1
             })
         };
         // Where the temporal stage has seen the spot, in each component: a confirmed
         // track's, or that of a confirmed track within a pixel of a map entry (a
         // map made from frames names its pixel only to about a pixel).
         let known = tracker
-            .track_near(x, y)
+            .track_near(at)
             .filter(|t| source == SpotSource::Confirmed || t.confirmed)
             .map(|t| t.centres);
-        let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
+        let centres: [Position; 3] = std::array::from_fn(|c| {
             let k = comps.get(c).copied().unwrap_or(comps[0]);
-            known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
+            known
+                .and_then(|seen| seen[c])
+                .unwrap_or(at.subsampled(k.sx, k.sy))
         });
         // A map entry nobody has seen names the spot's pixel; otherwise the probe
         // judges it from what each component shows.
         let anchor = match known {
-            None => Some((x, y)),
+            None => Some(at),
             Some(_) => None,
         };
         // A confirmed position is repaired in the frames where a spot is there:
@@ -712,17 +718,17 @@ fn repair_targets(
         // nothing is touched.
         let present = source == SpotSource::Map
             || (0..ncomp).any(|c| {
-                let (cx, cy) = centres[c];
-                detect::spot_at(view, c, cx as usize, cy as usize, &input.relaxed[c]).is_some()
+                let centre = centres[c];
+                let (cx, cy) = (centre.x as usize, centre.y as usize);
+                detect::spot_at(view, c, cx, cy, &input.relaxed[c]).is_some()
             });
         let margin = if present { 1 } else { 2 };
         // Where the spot's surroundings were in the previous frame: the picture it
         // hides is there.
         let shifted = input.previous.and_then(|prev| {
             let ctx = input.context_comp;
-            let (cx, cy) = centres[ctx];
-            let was_repaired = (input.own_samples_ok)(x, y);
-            reference::find(view, &prev, ctx, (cx, cy), input.accept, &input.hints).map(|m| {
+            let was_repaired = (input.own_samples_ok)(at);
+            reference::find(view, &prev, ctx, centres[ctx], input.accept, &input.hints).map(|m| {
                 repair::Shifted {
                     frame: prev,
                     dx: m.dx,
@@ -744,12 +750,12 @@ fn repair_targets(
         let changed = probe.changed();
         // Its samples in this frame as stored for the next are now either repaired
         // or showed nothing to repair.
-        probed.insert((x, y));
+        probed.insert(at);
         if changed == 0 {
             continue;
         }
-        repaired.insert((x, y));
-        spots.push(describe(&layout, x, y, source, &probe, changed));
+        repaired.insert(at);
+        spots.push(describe(&layout, at, source, &probe, changed));
     }
     RepairOutcome {
         targets: targets.len(),
@@ -761,8 +767,7 @@ fn repair_targets(
 /// The spot record of a probe: the component that shows it most, and its severity.
 fn describe(
     layout: &VideoLayout,
-    x: u32,
-    y: u32,
+    at: Position,
     source: SpotSource,
     probe: &repair::Probe,
     changed: usize,
@@ -821,11 +826,11 @@ fn describe(
         } else {
             p.deviation > 0
         },
-        central: quality::is_central(x, y, layout.width, layout.height),
+        central: quality::is_central(at.x, at.y, layout.width, layout.height),
     };
     Spot {
-        x,
-        y,
+        x: at.x,
+        y: at.y,
         source,
         bright: p.deviation > 0,
         component: comps.get(c).map_or(ComponentKind::Y, |k| k.kind),
@@ -839,24 +844,27 @@ fn describe(
 
 /// For every target, the other targets within 8 frame pixels (whose spots may reach
 /// into its ring).
-fn neighbour_lists(targets: &[(u32, u32, SpotSource)]) -> Vec<Vec<(u32, u32)>> {
+fn neighbour_lists(targets: &[(Position, SpotSource)]) -> Vec<Vec<Position>> {
     const REACH: u32 = 8;
+    // Targets by cell of REACH×REACH pixels (column, row of the cell).
     let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
-    for (i, &(x, y, _)) in targets.iter().enumerate() {
-        grid.entry((x / REACH, y / REACH)).or_default().push(i);
+    for (i, (at, _)) in targets.iter().enumerate() {
+        grid.entry((at.x / REACH, at.y / REACH))
+            .or_default()
+            .push(i);
     }
     targets
         .iter()
         .enumerate()
-        .map(|(i, &(x, y, _))| {
-            let (gx, gy) = (x / REACH, y / REACH);
+        .map(|(i, &(at, _))| {
+            let (gx, gy) = (at.x / REACH, at.y / REACH);
             let mut near = Vec::new();
             for cy in gy.saturating_sub(1)..=gy + 1 {
                 for cx in gx.saturating_sub(1)..=gx + 1 {
                     for &j in grid.get(&(cx, cy)).map_or(&[][..], |v| v.as_slice()) {
-                        let (tx, ty, _) = targets[j];
-                        if j != i && tx.abs_diff(x) <= REACH && ty.abs_diff(y) <= REACH {
-                            near.push((tx, ty));
+                        let (t, _) = targets[j];
+                        if j != i && t.x.abs_diff(at.x) <= REACH && t.y.abs_diff(at.y) <= REACH {
+                            near.push(t);
                         }
                     }
                 }
@@ -903,7 +911,7 @@ fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>)
                 o.components |= 1 << h.c;
                 let ci = usize::from(h.c);
                 if o.centres[ci].is_none() || strength > strength_of[j][ci] {
-                    o.centres[ci] = Some((h.x, h.y));
+                    o.centres[ci] = Some(Position::new(h.x, h.y));
                     strength_of[j][ci] = strength;
                 }
                 let better_position =
@@ -920,7 +928,7 @@ fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>)
             None => {
                 grid.entry((gx, gy)).or_default().push(out.len());
                 let mut centres = [None; 3];
-                centres[usize::from(h.c)] = Some((h.x, h.y));
+                centres[usize::from(h.c)] = Some(Position::new(h.x, h.y));
                 let mut s = [0u32; 3];
                 s[usize::from(h.c)] = strength;
                 out.push(Candidate {
@@ -1006,7 +1014,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(p.confirmed(), &[(100, 70)]);
+        assert_eq!(p.confirmed(), &[Position::new(100, 70)]);
     }
 
     #[test]
