@@ -18,7 +18,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::defect_map::{DefectMap, Entry};
+use crate::defect_map::DefectMap;
 use crate::frame::Position;
 use crate::report::{Reason, Severity};
 use render::{Image, Picture};
@@ -427,16 +427,7 @@ impl Collector {
                 .map(|s| format!(" of {s}"))
                 .unwrap_or_default()
         );
-        let map = DefectMap::from_entries(
-            entries
-                .into_iter()
-                .map(|p| Entry::Pixel {
-                    x: i64::from(p.x),
-                    y: i64::from(p.y),
-                })
-                .collect(),
-        );
-        (map, header)
+        (DefectMap::from_pixels(entries, 0, 0), header)
     }
 }
 

@@ -42,7 +42,7 @@ pub mod track;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::defect_map::{DefectMap, Entry, PlacedMap};
+use crate::defect_map::{DefectMap, PlacedMap};
 use crate::engine::Mode;
 use crate::frame::{ComponentKind, Position, VideoFrame, VideoFrameMut, VideoLayout};
 pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
@@ -315,15 +315,7 @@ impl Processor {
             .collect();
         pixels.sort_unstable();
         pixels.dedup();
-        DefectMap::from_entries(
-            pixels
-                .into_iter()
-                .map(|p| Entry::Pixel {
-                    x: i64::from(p.x) + offset_x,
-                    y: i64::from(p.y) + offset_y,
-                })
-                .collect(),
-        )
+        DefectMap::from_pixels(pixels, offset_x, offset_y)
     }
 
     /// Map pixels in frame coordinates, row-major.
