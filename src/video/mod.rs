@@ -431,7 +431,10 @@ impl Processor {
         report
     }
 
-    /// Processes one frame in place (or only inspects it, in detect mode).
+    /// Processes one frame in place (or only inspects it, in detect mode): the steps of
+    /// the module's description — with detection, spatial detection and temporal
+    /// confirmation; then repair and write. The frame, as repaired, is kept as the next
+    /// one's reference.
     pub fn process(
         &mut self,
         frame: &mut VideoFrameMut<'_>,
@@ -443,109 +446,114 @@ impl Processor {
         if frame.layout() != &self.layout {
             return report;
         }
-        let layout = self.layout;
-        let max = layout.max_value();
-        let ncomp = layout.components().len();
         let view = frame.as_ref();
         // The noise is measured for detection; without it (map only: cost follows the
         // map) the last measurement, or none, stands.
         if settings.detection {
-            for c in 0..ncomp {
-                self.sigma[c] = detect::estimate_sigma(&view, c);
-            }
+            self.measure_noise(&view);
         }
-        let threads = exec::threads(settings.n_threads);
-
         let limits = self.limits(settings.sensitivity);
-        let Limits {
-            ref params,
-            relaxed,
-            threshold,
-            accept,
-        } = limits;
-        // The previous frame (as repaired).
-        let previous = self.reference.view(&layout);
-
-        // 1. Spatial detection, per band and component.
         if settings.detection {
-            let scratch = &self.scratch;
-            let path = self.path;
-            let height = layout.height;
-            let ctx = self.context_comp;
-            run_bands(&mut self.bands, threads, |band| {
-                band.hits.clear();
-                band.motion.clear();
-                MotionMeter::sample_rows(&view, ctx, band.y0, band.y1, &mut band.motion);
-                let mut s = scratch.get();
-                for (c, k) in layout.components().iter().enumerate() {
-                    let (_, ch) = layout.comp_size(c);
-                    let cy0 = band.y0 >> k.sy;
-                    let cy1 = if band.y1 == height {
-                        ch
-                    } else {
-                        band.y1 >> k.sy
-                    };
-                    let p = &params[c];
-                    detect::detect_rows(&view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
-                }
-            });
-            self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
+            self.detect(&view, &limits.params, exec::threads(settings.n_threads));
             report.candidates = self.candidates.len();
-
-            // 2. Temporal confirmation.
-            let sigma = self.sigma[self.context_comp];
-            self.moving = self.motion.update(
-                self.bands.iter().flat_map(|b| b.motion.iter().copied()),
-                (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * f64::from(max)),
-                (MOTION_STRUCTURE * f64::from(max)).round() as u16,
-            );
-            let update = self.tracker.observe(
-                &view,
-                self.candidates.iter().map(|c| Seen {
-                    at: Position::new(c.x, c.y),
-                    centres: c.centres,
-                    main: c.main,
-                }),
-                &track::Conditions {
-                    sigma,
-                    max,
-                    relaxed,
-                    moving: self.moving,
-                    previous: previous.map(|frame| track::Previous {
-                        frame,
-                        accept,
-                        threshold,
-                        structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
-                        hint: self.tracker.global_motion(),
-                        repaired: &self.repaired,
-                    }),
-                },
-            );
-            self.last_update = update;
-            report.promoted = update.promoted;
-            report.forgotten = update.forgotten;
+            self.last_update = self.confirm(&view, &limits);
+            report.promoted = self.last_update.promoted;
+            report.forgotten = self.last_update.forgotten;
         }
         report.tracks = self.tracker.tracks();
         report.confirmed = self.tracker.confirmed().len();
-
-        // 3. Repair targets: the map's pixels, then confirmed positions the map does not
-        //    already cover.
         let outcome = self.repair(&view, settings.detection, &limits, false);
         report.spots = self.spots.len();
         report.samples = self.writes.len();
+        self.keep_reference(&view, outcome, settings.detection);
+        self.write(frame, settings.mode);
+        report
+    }
 
-        // The reference for the next frame: this one as repaired.
-        if settings.detection || outcome.targets > 0 {
-            self.reference.store(&view, &self.writes);
+    /// Measures the noise of every component of `view` ([`Self::sigma`]).
+    fn measure_noise(&mut self, view: &VideoFrame<'_>) {
+        for c in 0..self.layout.components().len() {
+            self.sigma[c] = detect::estimate_sigma(view, c);
+        }
+    }
+
+    /// Step 1, spatial detection: every component plane of `view` is searched for spots
+    /// with its `params`, in bands of rows on up to `threads` workers (each band also
+    /// takes its rows of the motion meter's subsample); the hits of all planes become
+    /// [`Self::candidates`].
+    fn detect(&mut self, view: &VideoFrame<'_>, params: &[PlaneParams], threads: usize) {
+        let layout = self.layout;
+        let scratch = &self.scratch;
+        let path = self.path;
+        let ctx = self.context_comp;
+        run_bands(&mut self.bands, threads, |band| {
+            band.hits.clear();
+            band.motion.clear();
+            MotionMeter::sample_rows(view, ctx, band.y0, band.y1, &mut band.motion);
+            let mut s = scratch.get();
+            for (c, k) in layout.components().iter().enumerate() {
+                let (_, ch) = layout.comp_size(c);
+                let cy0 = band.y0 >> k.sy;
+                let cy1 = if band.y1 == layout.height {
+                    ch
+                } else {
+                    band.y1 >> k.sy
+                };
+                let p = &params[c];
+                detect::detect_rows(view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
+            }
+        });
+        self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
+    }
+
+    /// Step 2, temporal confirmation: whether the picture as a whole moved (the motion
+    /// meter), then the candidates of `view` as evidence for the tracker, with the
+    /// previous frame as witness where there is one.
+    fn confirm(&mut self, view: &VideoFrame<'_>, limits: &Limits) -> TrackUpdate {
+        let max = f64::from(self.layout.max_value());
+        let sigma = self.sigma[self.context_comp];
+        let structure = (MOTION_STRUCTURE * max).round() as u16;
+        self.moving = self.motion.update(
+            self.bands.iter().flat_map(|b| b.motion.iter().copied()),
+            (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * max),
+            structure,
+        );
+        let previous = self.reference.view(&self.layout);
+        self.tracker.observe(
+            view,
+            self.candidates.iter().map(|c| Seen {
+                at: Position::new(c.x, c.y),
+                centres: c.centres,
+                main: c.main,
+            }),
+            &track::Conditions {
+                sigma,
+                max: self.layout.max_value(),
+                relaxed: limits.relaxed,
+                moving: self.moving,
+                previous: previous.map(|frame| track::Previous {
+                    frame,
+                    accept: limits.accept,
+                    threshold: limits.threshold,
+                    structure,
+                    hint: self.tracker.global_motion(),
+                    repaired: &self.repaired,
+                }),
+            },
+        )
+    }
+
+    /// Keeps `view` with this frame's repairs as the next frame's reference, and which
+    /// targets step 3 probed and repaired in it. Without detection and with no target,
+    /// nothing will look at a reference: none is kept.
+    fn keep_reference(&mut self, view: &VideoFrame<'_>, outcome: RepairOutcome, detection: bool) {
+        if detection || outcome.targets > 0 {
+            self.reference.store(view, &self.writes);
         } else {
             self.reference.clear();
         }
         self.probed = outcome.probed;
         self.repaired = outcome.repaired;
-
-        // 4. Write.
-        self.write(frame, settings.mode);
-        report
     }
 
     /// Forgets the last frame's spots and writes, and gives the report of a frame before
@@ -643,9 +651,8 @@ struct RepairOutcome {
     repaired: HashSet<Position>,
 }
 
-/// Step 3: every target (the map's pixels, then confirmed positions the map does not
-/// already cover) is probed in `view`; the replacements go to `writes` and each spot
-/// that had samples replaced to `spots`.
+/// Step 3: every target ([`repair_target_list`]) is probed in `view`; the replacements
+/// go to `writes` and each spot that had samples replaced to `spots`.
 fn repair_targets(
     view: &VideoFrame<'_>,
     input: &RepairInput<'_>,
@@ -653,92 +660,12 @@ fn repair_targets(
     spots: &mut Vec<Spot>,
 ) -> RepairOutcome {
     let layout = *view.layout();
-    let ncomp = layout.components().len();
-    let tracker = input.tracker;
-    let mut targets: Vec<(Position, SpotSource)> = input
-        .mapped
-        .iter()
-        .map(|&at| (at, SpotSource::Map))
-        .collect();
-    if input.detection {
-        let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
-        for &at in tracker.confirmed() {
-            let listed = (-1i32..=1).any(|dy| {
-                (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
-            });
-            if !listed {
-                targets.push((at, SpotSource::Confirmed));
-            }
-        }
-    }
+    let targets = repair_target_list(input);
     let neighbours = neighbour_lists(&targets);
-    let comps = layout.components();
     let mut probed = HashSet::new();
     let mut repaired = HashSet::new();
-    for (i, &(at, source)) in targets.iter().enumerate() {
-        let near = &neighbours[i];
-        let usable = |c: usize, sx: usize, sy: usize| {
-            let k = comps[c];
-            !near.iter().any(|t| {
-                let t = t.subsampled(k.sx, k.sy);
-                (t.x as usize).abs_diff(sx) <= 1 && (t.y as usize).abs_diff(sy) <= 1
-            })
-        };
-        // Where the temporal stage has seen the spot, in each component: a confirmed
-        // track's, or that of a confirmed track within a pixel of a map entry (a
-        // map made from frames names its pixel only to about a pixel).
-        let known = tracker
-            .track_near(at)
-            .filter(|t| source == SpotSource::Confirmed || t.confirmed)
-            .map(|t| t.centres);
-        let centres: [Position; 3] = std::array::from_fn(|c| {
-            let k = comps.get(c).copied().unwrap_or(comps[0]);
-            known
-                .and_then(|seen| seen[c])
-                .unwrap_or(at.subsampled(k.sx, k.sy))
-        });
-        // A map entry nobody has seen names the spot's pixel; otherwise the probe
-        // judges it from what each component shows.
-        let anchor = match known {
-            None => Some(at),
-            Some(_) => None,
-        };
-        // A confirmed position is repaired in the frames where a spot is there:
-        // one that passes the spatial test with half the margins, or (on an edge,
-        // where that test cannot see it) one that stands out from its directional
-        // estimate by twice the usual margin. Where it matches its background,
-        // nothing is touched.
-        let present = source == SpotSource::Map
-            || (0..ncomp).any(|c| {
-                let centre = centres[c];
-                let (cx, cy) = (centre.x as usize, centre.y as usize);
-                detect::spot_at(view, c, cx, cy, &input.relaxed[c]).is_some()
-            });
-        let margin = if present { 1 } else { 2 };
-        // Where the spot's surroundings were in the previous frame: the picture it
-        // hides is there.
-        let shifted = input.previous.and_then(|prev| {
-            let ctx = input.context_comp;
-            let was_repaired = (input.own_samples_ok)(at);
-            reference::find(view, &prev, ctx, centres[ctx], input.accept, &input.hints).map(|m| {
-                repair::Shifted {
-                    frame: prev,
-                    dx: m.dx,
-                    dy: m.dy,
-                    repaired: was_repaired,
-                }
-            })
-        });
-        let probe = repair::probe(
-            view,
-            centres,
-            anchor,
-            input.threshold,
-            margin,
-            &usable,
-            shifted.as_ref(),
-            writes,
-        );
+    for (&(at, source), near) in targets.iter().zip(&neighbours) {
+        let probe = probe_target(view, input, at, source, near, writes);
         let changed = probe.changed();
         // Its samples in this frame as stored for the next are now either repaired
         // or showed nothing to repair.
@@ -754,6 +681,136 @@ fn repair_targets(
         probed,
         repaired,
     }
+}
+
+/// The positions step 3 repairs: the map's pixels, then (with detection) the confirmed
+/// positions no map pixel lies within one pixel of.
+fn repair_target_list(input: &RepairInput<'_>) -> Vec<(Position, SpotSource)> {
+    let mut targets: Vec<(Position, SpotSource)> = input
+        .mapped
+        .iter()
+        .map(|&at| (at, SpotSource::Map))
+        .collect();
+    if input.detection {
+        let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
+        for &at in input.tracker.confirmed() {
+            let listed = (-1i32..=1).any(|dy| {
+                (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
+            });
+            if !listed {
+                targets.push((at, SpotSource::Confirmed));
+            }
+        }
+    }
+    targets
+}
+
+/// Probes the target at frame pixel `at` ([`repair::probe`]), appending its
+/// replacements to `writes`. Ring samples within a sample of another target in `near`
+/// are not used: that target's spot may reach into them.
+fn probe_target(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'_>,
+    at: Position,
+    source: SpotSource,
+    near: &[Position],
+    writes: &mut Vec<repair::Write>,
+) -> repair::Probe {
+    let comps = view.layout().components();
+    let usable = |c: usize, sx: usize, sy: usize| {
+        let k = comps[c];
+        !near.iter().any(|t| {
+            let t = t.subsampled(k.sx, k.sy);
+            (t.x as usize).abs_diff(sx) <= 1 && (t.y as usize).abs_diff(sy) <= 1
+        })
+    };
+    let known = seen_centres(input.tracker, at, source);
+    let centres: [Position; 3] = std::array::from_fn(|c| {
+        let k = comps.get(c).copied().unwrap_or(comps[0]);
+        known
+            .and_then(|seen| seen[c])
+            .unwrap_or(at.subsampled(k.sx, k.sy))
+    });
+    // A map entry nobody has seen names the spot's pixel; otherwise the probe
+    // judges it from what each component shows.
+    let anchor = match known {
+        None => Some(at),
+        Some(_) => None,
+    };
+    let margin = if spot_present(view, input, source, &centres) {
+        1
+    } else {
+        2
+    };
+    let shifted = shifted_previous(view, input, at, centres[input.context_comp]);
+    repair::probe(
+        view,
+        centres,
+        anchor,
+        input.threshold,
+        margin,
+        &usable,
+        shifted.as_ref(),
+        writes,
+    )
+}
+
+/// Where the temporal stage has seen the spot at `at`, in each component: a confirmed
+/// track's centres, or those of a confirmed track within a pixel of a map entry (a map
+/// made from frames names its pixel only to about a pixel). `None` when it has not.
+fn seen_centres(
+    tracker: &Tracker,
+    at: Position,
+    source: SpotSource,
+) -> Option<[Option<Position>; 3]> {
+    tracker
+        .track_near(at)
+        .filter(|t| source == SpotSource::Confirmed || t.confirmed)
+        .map(|t| t.centres)
+}
+
+/// Whether a spot is there at all in this frame. A map position always has one. A
+/// confirmed position is repaired in the frames where a spot is there: one that passes
+/// the spatial test with half the margins, or (on an edge, where that test cannot see
+/// it) one that stands out from its directional estimate by twice the usual margin
+/// (the probe's margin then doubles). Where it matches its background, nothing is
+/// touched.
+fn spot_present(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'_>,
+    source: SpotSource,
+    centres: &[Position; 3],
+) -> bool {
+    source == SpotSource::Map
+        || (0..view.layout().components().len()).any(|c| {
+            let (cx, cy) = (centres[c].x as usize, centres[c].y as usize);
+            detect::spot_at(view, c, cx, cy, &input.relaxed[c]).is_some()
+        })
+}
+
+/// Where the surroundings of the spot at frame pixel `at` (centred on `centre` in the
+/// context component) were in the previous frame: the picture the spot hides is there.
+fn shifted_previous<'a>(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'a>,
+    at: Position,
+    centre: Position,
+) -> Option<repair::Shifted<'a>> {
+    let prev = input.previous?;
+    let m = reference::find(
+        view,
+        &prev,
+        input.context_comp,
+        centre,
+        input.accept,
+        &input.hints,
+    )?;
+    Some(repair::Shifted {
+        frame: prev,
+        dx: m.dx,
+        dy: m.dy,
+        repaired: (input.own_samples_ok)(at),
+    })
 }
 
 /// The spot record of a probe: the component that shows it most, and its severity.
