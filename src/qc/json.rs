@@ -132,7 +132,7 @@ impl Report {
                     r.frames,
                 )
             };
-            key(b).cmp(&key(a)).then((a.y, a.x).cmp(&(b.y, b.x)))
+            key(b).cmp(&key(a)).then(a.at().cmp(&b.at()))
         });
         let errors: Vec<PixelError> = records
             .iter()

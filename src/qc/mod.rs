@@ -129,6 +129,13 @@ pub struct Record {
     pictured: Option<Rank>,
 }
 
+impl Record {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// How visible a sighting is: severity first, then deviation (in 1/65536 of the range).
 type Rank = (Severity, u32);
 

@@ -10,7 +10,7 @@
 
 use crate::frame::FrameRef;
 use crate::frame::{Cfa, Channel, FrameFormat};
-use crate::frame::{ComponentKind, VideoFrame};
+use crate::frame::{ComponentKind, Position, VideoFrame};
 use crate::video::repair::Write;
 
 /// An 8-bit RGB picture, rows top to bottom, 3 bytes a pixel.
@@ -136,6 +136,13 @@ pub struct Change {
     pub after: u16,
 }
 
+impl Change {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// A raw sensor (Bayer or monochrome) frame with the changes its repair makes: the
 /// frame's own values elsewhere (the same before and after).
 pub struct SensorPicture<'a> {
@@ -157,7 +164,7 @@ impl<'a> SensorPicture<'a> {
     /// `frame` (as it is in the buffer now), with `changes`, and the levels of
     /// [`sensor_levels`].
     pub fn new(frame: FrameRef<'a>, mut changes: Vec<Change>, levels: &'a [u8]) -> Self {
-        changes.sort_by_key(|c| (c.y, c.x));
+        changes.sort_by_key(Change::at);
         SensorPicture {
             frame,
             changes,
@@ -168,7 +175,7 @@ impl<'a> SensorPicture<'a> {
     fn value(&self, x: usize, y: usize, repaired: bool) -> u16 {
         match self
             .changes
-            .binary_search_by_key(&(y as u32, x as u32), |c| (c.y, c.x))
+            .binary_search_by_key(&Position::new(x as u32, y as u32), Change::at)
         {
             Ok(i) if repaired => self.changes[i].after,
             Ok(i) => self.changes[i].before,
@@ -235,8 +242,8 @@ impl Picture for SensorPicture<'_> {
 pub struct VideoPicture<'a> {
     before: VideoFrame<'a>,
     after: VideoFrame<'a>,
-    /// (component, x, y) → value, sorted.
-    writes: Vec<(u8, u32, u32, u16)>,
+    /// (component, sample position in its plane, value), sorted.
+    writes: Vec<(u8, Position, u16)>,
     /// Component index of Y/U/V or R/G/B.
     comps: [usize; 3],
     yuv: bool,
@@ -256,8 +263,11 @@ impl<'a> VideoPicture<'a> {
                 .position(|k| kinds.contains(&k.kind))
                 .unwrap_or(0)
         };
-        let mut writes: Vec<_> = writes.iter().map(|w| (w.c, w.x, w.y, w.value)).collect();
-        writes.sort_unstable_by_key(|&(c, x, y, _)| (c, y, x));
+        let mut writes: Vec<_> = writes
+            .iter()
+            .map(|w| (w.c, Position::new(w.x, w.y), w.value))
+            .collect();
+        writes.sort_unstable_by_key(|&(c, at, _)| (c, at));
         VideoPicture {
             before,
             after,
@@ -280,11 +290,11 @@ impl<'a> VideoPicture<'a> {
         let (cw, ch) = layout.comp_size(c);
         let (cx, cy) = (cx.min(cw.saturating_sub(1)), cy.min(ch.saturating_sub(1)));
         let v = if repaired {
-            match self
-                .writes
-                .binary_search_by_key(&(c as u8, cy as u32, cx as u32), |&(c, x, y, _)| (c, y, x))
-            {
-                Ok(i) => self.writes[i].3,
+            match self.writes.binary_search_by_key(
+                &(c as u8, Position::new(cx as u32, cy as u32)),
+                |&(c, at, _)| (c, at),
+            ) {
+                Ok(i) => self.writes[i].2,
                 Err(_) => self.after.get(c, cx, cy),
             }
         } else {

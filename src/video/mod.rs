@@ -120,6 +120,13 @@ pub struct Spot {
     pub changed: usize,
 }
 
+impl Spot {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// A spot the spatial test found in the last frame (confirmed or not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -607,7 +614,7 @@ impl Processor {
                 frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
             }
         }
-        self.spots.sort_by_key(|s| (s.y, s.x));
+        self.spots.sort_by_key(Spot::at);
     }
 }
 

@@ -326,35 +326,26 @@ pub(crate) fn global(
     let found: Vec<Motion> = points
         .iter()
         .take(GLOBAL_POINTS)
-        .filter_map(|&(_, x, y)| {
-            find(
-                cur,
-                prev,
-                c,
-                Position::new(x as u32, y as u32),
-                accept,
-                hints,
-            )
-        })
+        .filter_map(|&(_, at)| find(cur, prev, c, at, accept, hints))
         .collect();
     agreed(&found)
 }
 
 /// The points of the [`GLOBAL_GRID`] of component `c` whose window spreads over at
-/// least `structure`, the most structured first (spread, and the position to break
-/// ties); `None` when the plane is too small for a search.
+/// least `structure`, with that spread, the most structured first (the position, in
+/// its order, breaks ties); `None` when the plane is too small for a search.
 fn structured_points(
     cur: &VideoFrame<'_>,
     c: usize,
     structure: u16,
-) -> Option<Vec<(u16, usize, usize)>> {
+) -> Option<Vec<(u16, Position)>> {
     let (w, h) = cur.layout().comp_size(c);
     let margin = (SEARCH + WINDOW) as usize;
     if w <= 2 * margin || h <= 2 * margin {
         return None;
     }
     let (gx, gy) = GLOBAL_GRID;
-    let mut points: Vec<(u16, usize, usize)> = Vec::with_capacity(gx * gy);
+    let mut points: Vec<(u16, Position)> = Vec::with_capacity(gx * gy);
     for j in 0..gy {
         for i in 0..gx {
             let x = margin + (w - 2 * margin) * (2 * i + 1) / (2 * gx);
@@ -369,11 +360,11 @@ fn structured_points(
             }
             let spread = hi.saturating_sub(lo);
             if spread >= structure {
-                points.push((spread, x, y));
+                points.push((spread, Position::new(x as u32, y as u32)));
             }
         }
     }
-    points.sort_unstable_by_key(|&(spread, x, y)| (std::cmp::Reverse(spread), y, x));
+    points.sort_unstable_by_key(|&(spread, at)| (std::cmp::Reverse(spread), at));
     Some(points)
 }
 
