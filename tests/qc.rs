@@ -236,6 +236,66 @@ fn a_mapped_error_in_correct_mode_is_from_the_map_and_both_files_are_written() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `data`, a frame of `format` at its default stride, in a buffer where it starts at
+/// byte `offset` with rows `stride` bytes apart (padding and the bytes around it 0xFF),
+/// as its `GstVideoMeta` says.
+fn padded_buffer(data: &[u8], format: &FrameFormat, offset: usize, stride: usize) -> gst::Buffer {
+    let (row, packed) = (format.row_bytes(), format.default_stride());
+    let mut bytes = vec![0xFFu8; offset + stride * format.height + 7];
+    for y in 0..format.height {
+        bytes[offset + y * stride..][..row].copy_from_slice(&data[y * packed..][..row]);
+    }
+    let mut buf = gst::Buffer::from_mut_slice(bytes);
+    gst_video::VideoMeta::add_full(
+        buf.get_mut().expect("writable"),
+        gst_video::VideoFrameFlags::empty(),
+        gst_video::VideoFormat::Gray8,
+        format.width as u32,
+        format.height as u32,
+        &[offset],
+        &[stride as i32],
+    )
+    .expect("video meta");
+    buf
+}
+
+/// A sensor frame is read where its `GstVideoMeta` puts it (an offset, a padded
+/// stride): the report and its page are those of the same frames packed.
+#[test]
+fn a_padded_sensor_frame_is_pictured_where_its_video_meta_puts_it() {
+    init();
+    let (w, h) = (64, 48);
+    let format = FrameFormat::parse("video/x-raw", "GRAY8", w as i64, h as i64).unwrap();
+    let frames = sensor_frames(&format);
+    let mut pages = Vec::new();
+    for padded in [false, true] {
+        let buffers: Vec<gst::Buffer> = frames
+            .iter()
+            .map(|f| {
+                if padded {
+                    padded_buffer(f, &format, 40, 100)
+                } else {
+                    gst::Buffer::from_slice(f.clone())
+                }
+            })
+            .collect();
+        let dir = temp_dir(&format!("padded-{padded}"));
+        let base = dir.join("qc");
+        run(
+            &sensor_caps("video/x-raw", "GRAY8", w, h),
+            buffers,
+            &format!("mode=detect report={}", base.display()),
+            at_25,
+        );
+        let r = read_report(&dir.join("qc.json"));
+        assert_eq!(errors(&r), SENSOR_ERRORS, "padded {padded}");
+        let page = std::fs::read_to_string(dir.join("qc.html")).expect("page written");
+        pages.push((r, page));
+    }
+    assert_eq!(pages[0].0, pages[1].0);
+    assert!(pages[0].1 == pages[1].1, "the pictures differ");
+}
+
 #[test]
 fn a_clean_clip_lists_nothing() {
     init();

@@ -17,7 +17,6 @@ use gst_video::prelude::*;
 
 use super::imp::DefectFix;
 use crate::engine::{FoundDefect, Source};
-use crate::frame::FrameRef;
 use crate::frame::{FrameFormat, Media};
 use crate::lock;
 use crate::qc::render::{Change, SensorPicture, VideoPicture};
@@ -309,13 +308,6 @@ impl DefectFix {
         let Kind::Sensor { format, levels } = &active.kind else {
             return;
         };
-        let Ok(map) = buf.map_readable() else {
-            return;
-        };
-        let Ok(frame) = FrameRef::from_buffer(map.as_slice(), *format) else {
-            return;
-        };
-        let frame = &frame;
         let white = format.max_value();
         let sightings: Vec<Sighting> = defects.iter().map(|d| sensor_sighting(d, white)).collect();
         let changes = defects
@@ -327,11 +319,17 @@ impl DefectFix {
                 after: d.estimate.unwrap_or(d.value),
             })
             .collect();
-        let picture = SensorPicture::new(*frame, changes, levels);
-        active.collector.info_mut().repairs = repairs;
-        active
-            .collector
-            .add_frame(pts.map(gst::ClockTime::nseconds), &sightings, &picture);
+        // The frame where the element's own mapping finds it (a padded stride, an
+        // offset): what the engine read.
+        let collector = &mut active.collector;
+        let added = super::with_frame_ref(buf, *format, |frame| {
+            let picture = SensorPicture::new(*frame, changes, levels);
+            collector.info_mut().repairs = repairs;
+            collector.add_frame(pts.map(gst::ClockTime::nseconds), &sightings, &picture);
+        });
+        if added.is_err() {
+            return;
+        }
         active.unwritten = true;
         let progress = active.progress(pts);
         drop(qc);
