@@ -27,7 +27,7 @@ use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::{FrameMut, FrameRef};
-use gstdefectfix::sim::{self, Class, Config, DefectSet, Fault, Kinds};
+use gstdefectfix::sim::{self, Class, Config, Fault, Kinds, SimDefectSet};
 
 /// Crop size around a defect, in sensor pixels, and its enlargement.
 const CROP: usize = 20;
@@ -194,7 +194,7 @@ fn run(args: &Args) -> Result<(), String> {
         kinds: args.kinds,
         black_level: 0,
     };
-    let set = DefectSet::generate(&format, &config);
+    let set = SimDefectSet::generate(&format, &config);
     let last = args.frames - 1;
     let truth = set.mask(last as u64);
     // The library's model and the element's file agree.
@@ -206,12 +206,7 @@ fn run(args: &Args) -> Result<(), String> {
     {
         return Err("defectsim's map differs from the defect model".into());
     }
-    let twinkling_on = set
-        .layout()
-        .twinkles()
-        .iter()
-        .filter(|d| truth.get(d.x as usize, d.y as usize))
-        .count();
+    let twinkling_on = twinkling_on(&set, &truth);
     println!(
         "\ninjected: {} defective pixels (ground truth in {}){}",
         listed.len() + twinkling_on,
@@ -388,7 +383,7 @@ fn view(data: &[u8], format: FrameFormat) -> Result<FrameRef<'_>, String> {
 
 /// Found / visible for each kind of defect.
 fn print_by_kind(
-    set: &DefectSet,
+    set: &SimDefectSet,
     clean: &FrameRef<'_>,
     before: &FrameRef<'_>,
     after: &FrameRef<'_>,
@@ -459,7 +454,16 @@ fn kind_name(d: &sim::SimDefect) -> &'static str {
     }
 }
 
-fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
+/// The twinkling pixels of `set` that are on in the frame whose defects `truth` marks.
+fn twinkling_on(set: &SimDefectSet, truth: &gstdefectfix::correct::Mask) -> usize {
+    set.layout()
+        .twinkles()
+        .iter()
+        .filter(|d| truth.get(d.x as usize, d.y as usize))
+        .count()
+}
+
+fn describe_mix(set: &SimDefectSet, truth: &gstdefectfix::correct::Mask) {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for d in set.layout().defects() {
         *counts.entry(kind_name(d)).or_default() += 1;
@@ -474,12 +478,7 @@ fn describe_mix(set: &DefectSet, truth: &gstdefectfix::correct::Mask) {
             sim::Line::Column { x, .. } => format!("column {x}"),
         });
     }
-    let twinkles = set
-        .layout()
-        .twinkles()
-        .iter()
-        .filter(|d| truth.get(d.x as usize, d.y as usize))
-        .count();
+    let twinkles = twinkling_on(set, truth);
     if twinkles > 0 {
         parts.push(format!("{twinkles} twinkling"));
     }
@@ -587,7 +586,7 @@ fn blit(dst: &mut [u8], dw: usize, src: &[u8], size: usize, left: usize, top: us
 /// A few defects to enlarge: one of each kind where possible, the most visible first,
 /// apart from each other and from the frame's edges.
 fn pick_crops(
-    set: &DefectSet,
+    set: &SimDefectSet,
     clean: &[u8],
     before: &[u8],
     format: &FrameFormat,

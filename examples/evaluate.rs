@@ -17,8 +17,8 @@
 use std::path::PathBuf;
 
 use defectfix_eval::{
-    self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject, open_isp, oracle,
-    run_engine_with, score,
+    self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject_copy, open_isp,
+    oracle, run_engine_with, score,
 };
 use gstdefectfix::detect::{ColourReference, DetectTuning};
 use gstdefectfix::engine::Engine;
@@ -197,17 +197,8 @@ fn main() {
             )
         });
         for (di, density) in [1e-4, 5e-3].into_iter().enumerate() {
-            let mut frame = l.clean.clone();
             let seed = o.seed ^ ((fi as u64) << 32) ^ (di as u64) << 48;
-            let injected = inject(
-                &mut frame,
-                l.format.width,
-                l.format.height,
-                l.format.cfa,
-                l.raw.levels,
-                density,
-                seed,
-            );
+            let (frame, injected) = inject_copy(&l.clean, &l.format, l.raw.levels, density, seed);
             let w = l.format.width;
             let levels: Levels = l.raw.levels;
             let ours = run_engine_with(&mut engine, &frame, &l.format, o.tuning.sensitivity);
@@ -444,17 +435,8 @@ fn curve(o: &Options, frames: &[Loaded]) {
             );
             worst_fp = worst_fp.max(fp);
             sum_fp += fp;
-            let mut frame = l.clean.clone();
             let seed = o.seed ^ ((fi as u64) << 32) ^ (1u64 << 48);
-            let injected = inject(
-                &mut frame,
-                l.format.width,
-                l.format.height,
-                l.format.cfa,
-                l.raw.levels,
-                5e-3,
-                seed,
-            );
+            let (frame, injected) = inject_copy(&l.clean, &l.format, l.raw.levels, 5e-3, seed);
             let out = run_engine_with(&mut engine, &frame, &l.format, s);
             let sc = score(
                 &l.clean,

@@ -17,10 +17,10 @@
 
 use std::path::{Path, PathBuf};
 
-use defectfix_eval::video::{self as eval, FrameScore, Pan, Planes};
+use defectfix_eval::video::{self as eval, Pan, Planes, VideoFrameScore};
 use gst::prelude::*;
 use gst_video::prelude::*;
-use gstdefectfix::frame::VideoLayout;
+use gstdefectfix::frame::{Position, VideoLayout};
 use gstdefectfix::sim::Kinds;
 use gstdefectfix::video::VideoSettings;
 
@@ -137,12 +137,12 @@ pub struct SeqResult {
     pub scene: String,
     pub format: String,
     pub injected: usize,
-    pub scores: Vec<FrameScore>,
+    pub scores: Vec<VideoFrameScore>,
 }
 
 impl SeqResult {
     /// The last frame's score.
-    pub fn last(&self) -> FrameScore {
+    pub fn last(&self) -> VideoFrameScore {
         self.scores.last().copied().unwrap_or_default()
     }
 
@@ -366,9 +366,9 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                             "trace ({x},{y}) frame {}: moving {} track {:?} candidate {:?}",
                             i + 1,
                             p.moving(),
-                            p.tracker().track_near(x, y).map(|t| (
-                                t.x,
-                                t.y,
+                            p.tracker().track_near(Position::new(x, y)).map(|t| (
+                                t.at.x,
+                                t.at.y,
                                 t.score,
                                 t.confirmed,
                                 t.last_seen
@@ -417,13 +417,10 @@ fn diagnose(
         let confirmed = p
             .confirmed()
             .iter()
-            .any(|&(a, b)| a.abs_diff(x) <= 2 && b.abs_diff(y) <= 2);
+            .any(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
         let track = (-2i32..=2)
             .flat_map(|dy| (-2i32..=2).map(move |dx| (dx, dy)))
-            .find_map(|(dx, dy)| {
-                p.tracker()
-                    .track_near(x.checked_add_signed(dx)?, y.checked_add_signed(dy)?)
-            });
+            .find_map(|(dx, dy)| p.tracker().track_near(Position::new(x, y).offset(dx, dy)?));
         let candidate = p
             .candidates()
             .iter()
@@ -449,7 +446,7 @@ fn diagnose(
             .iter()
             .find(|s| s.x.abs_diff(x) <= 6 && s.y.abs_diff(y) <= 6);
         let centres = spot
-            .and_then(|s| p.tracker().track_near(s.x, s.y))
+            .and_then(|s| p.tracker().track_near(Position::new(s.x, s.y)))
             .map(|t| t.centres);
         eprintln!(
             "{scene} {format} false {n} px near ({x},{y}): spot {:?}, centres {centres:?}, defects {}",

@@ -93,9 +93,9 @@
 
 use std::fmt;
 
-use crate::defect_map::{DefectMap, Entry};
+use crate::defect_map::DefectMap;
 use crate::exec::{self, map_bands, row_bands, run_bands};
-use crate::frame::{Cfa, Channel, FrameFormat};
+use crate::frame::{Cfa, Channel, FrameFormat, Position};
 use crate::frame::{FrameRef, SampleIo};
 
 /// The most frames one [`Calibrator`] accepts: 65 536 frames of full-scale 16-bit
@@ -345,15 +345,13 @@ pub struct Calibration {
 impl Calibration {
     /// A map of the defects `keep` accepts, e.g. hot pixels only.
     pub fn map_of(&self, keep: impl Fn(&CalibratedDefect) -> bool) -> DefectMap {
-        DefectMap::from_entries(
+        DefectMap::from_pixels(
             self.defects
                 .iter()
                 .filter(|d| keep(d))
-                .map(|d| Entry::Pixel {
-                    x: i64::from(d.x),
-                    y: i64::from(d.y),
-                })
-                .collect(),
+                .map(|d| Position::new(d.x, d.y)),
+            0,
+            0,
         )
     }
 
@@ -533,15 +531,7 @@ impl Calibrator {
         for d in &defects {
             counts.add(d.class);
         }
-        let map = DefectMap::from_entries(
-            defects
-                .iter()
-                .map(|d| Entry::Pixel {
-                    x: i64::from(d.x),
-                    y: i64::from(d.y),
-                })
-                .collect(),
-        );
+        let map = DefectMap::from_pixels(defects.iter().map(|d| Position::new(d.x, d.y)), 0, 0);
         Calibration {
             kind: self.kind,
             format: self.format,
@@ -902,6 +892,7 @@ fn describe(f: &FrameFormat) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::defect_map::Entry;
     use crate::frame::FrameMut;
 
     fn frame(

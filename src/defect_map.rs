@@ -46,6 +46,8 @@ use std::num::IntErrorKind;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::frame::Position;
+
 /// The most entries a parsed or loaded defect map may hold.
 pub const MAX_ENTRIES: usize = 20_000_000;
 
@@ -158,6 +160,24 @@ impl DefectMap {
     /// Creates a map holding `entries`, in that order.
     pub fn from_entries(entries: Vec<Entry>) -> Self {
         Self { entries }
+    }
+
+    /// Creates a map of single pixels: each of `pixels` (frame pixels) moved by
+    /// (`offset_x`, `offset_y`) into the map's coordinates, in that order.
+    pub fn from_pixels(
+        pixels: impl IntoIterator<Item = Position>,
+        offset_x: i64,
+        offset_y: i64,
+    ) -> Self {
+        Self::from_entries(
+            pixels
+                .into_iter()
+                .map(|p| Entry::Pixel {
+                    x: i64::from(p.x) + offset_x,
+                    y: i64::from(p.y) + offset_y,
+                })
+                .collect(),
+        )
     }
 
     /// Parses a map from `text`; `source` names it in error messages.

@@ -175,7 +175,7 @@ pub struct PositionStats {
 
 /// One position found in one frame, as a [`Summary`] takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sighting {
+pub struct SummarySighting {
     pub x: u32,
     pub y: u32,
     pub severity: Severity,
@@ -203,7 +203,7 @@ impl Summary {
 
     /// Adds one frame's defects.
     pub fn add_frame(&mut self, defects: &[FoundDefect], white: u16) {
-        self.add(defects.iter().map(|d| Sighting {
+        self.add(defects.iter().map(|d| SummarySighting {
             x: d.x,
             y: d.y,
             severity: defect_severity(d, white),
@@ -212,10 +212,10 @@ impl Summary {
     }
 
     /// Adds one frame, with what was found in it.
-    pub fn add(&mut self, sightings: impl IntoIterator<Item = Sighting>) {
+    pub fn add(&mut self, sightings: impl IntoIterator<Item = SummarySighting>) {
         self.frames += 1;
         let frame = self.frames;
-        for Sighting {
+        for SummarySighting {
             x,
             y,
             severity,

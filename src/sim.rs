@@ -261,16 +261,7 @@ const MARGIN: usize = 2;
 const PAIR_STEPS: [(isize, isize); 4] = [(2, 0), (0, 2), (2, 2), (2, -2)];
 
 /// The 8 neighbours of a cluster's centre pixel.
-const RING: [(isize, isize); 8] = [
-    (-1, -1),
-    (0, -1),
-    (1, -1),
-    (-1, 0),
-    (1, 0),
-    (-1, 1),
-    (0, 1),
-    (1, 1),
-];
+const RING: [(isize, isize); 8] = crate::frame::NEIGHBOURS;
 
 /// Where the defects of one sensor are, for one frame size: independent of the format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -575,7 +566,7 @@ impl std::error::Error for SizeMismatch {}
 /// A [`DefectLayout`] with its values worked out for one format: what `defectsim` applies to
 /// every frame.
 #[derive(Clone, Debug)]
-pub struct DefectSet {
+pub struct SimDefectSet {
     layout: DefectLayout,
     format: FrameFormat,
     black: u16,
@@ -584,16 +575,20 @@ pub struct DefectSet {
     lines: Vec<(Line, Op)>,
 }
 
-impl DefectSet {
+impl SimDefectSet {
     /// Places the defects of `config` on frames of `format`.
-    pub fn generate(format: &FrameFormat, config: &Config) -> DefectSet {
+    pub fn generate(format: &FrameFormat, config: &Config) -> SimDefectSet {
         let layout = DefectLayout::generate(format.width, format.height, config);
-        DefectSet::from_layout(layout, format, config.black_level)
+        SimDefectSet::from_layout(layout, format, config.black_level)
     }
 
     /// Works out the values of `layout`'s defects for `format`. The layout's size should
-    /// be the format's; [`DefectSet::apply`] refuses frames of another size.
-    pub fn from_layout(layout: DefectLayout, format: &FrameFormat, black_level: u16) -> DefectSet {
+    /// be the format's; [`SimDefectSet::apply`] refuses frames of another size.
+    pub fn from_layout(
+        layout: DefectLayout,
+        format: &FrameFormat,
+        black_level: u16,
+    ) -> SimDefectSet {
         let max = format.max_value();
         let black = black_level.min(max);
         let op = |fault: Fault| match fault {
@@ -616,7 +611,7 @@ impl DefectSet {
             .map(|d| (d.x, d.y, op(d.fault)))
             .collect();
         let lines = layout.lines.iter().map(|&l| (l, op(line_of(l)))).collect();
-        DefectSet {
+        SimDefectSet {
             layout,
             format: *format,
             black,
@@ -791,9 +786,9 @@ mod tests {
             kinds: Kinds::ALL,
             black_level: 16,
         };
-        let a = DefectSet::generate(&format("rggb", 320, 240), &config);
+        let a = SimDefectSet::generate(&format("rggb", 320, 240), &config);
         for name in ["bggr12le", "gbrg16be", "grbg10le", "GRAY8", "GRAY16_BE"] {
-            let b = DefectSet::generate(&format(name, 320, 240), &config);
+            let b = SimDefectSet::generate(&format(name, 320, 240), &config);
             assert_eq!(a.layout(), b.layout(), "{name}");
         }
         let other = DefectLayout::generate(320, 240, &Config { seed: 43, ..config });
@@ -872,7 +867,7 @@ mod tests {
         };
         for name in ["rggb", "rggb10le", "rggb16be", "GRAY16_LE"] {
             let f = format(name, 101, 67);
-            let set = DefectSet::generate(&f, &config);
+            let set = SimDefectSet::generate(&f, &config);
             assert!(!set.layout().defects().is_empty());
             let stride = f.default_stride();
             let clean_value = |x: usize, y: usize| ((x * 37 + y * 11) % 200 + 100) as u16;
@@ -938,7 +933,7 @@ mod tests {
 
     #[test]
     fn apply_refuses_another_size() {
-        let set = DefectSet::generate(&format("rggb", 16, 16), &Config::default());
+        let set = SimDefectSet::generate(&format("rggb", 16, 16), &Config::default());
         let f = format("rggb", 16, 8);
         let mut data = vec![0u8; f.default_size()];
         let mut fm = FrameMut::new(&mut data, f, f.default_stride()).unwrap();

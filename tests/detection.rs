@@ -5,7 +5,7 @@
 mod common;
 
 use common::{all_formats, caps_string, init, make_frame};
-use defectfix_eval::{self as eval, NATURAL, false_per_mp, inject, run_engine_with, score};
+use defectfix_eval::{self as eval, NATURAL, false_per_mp, inject_copy, run_engine_with, score};
 use gst::prelude::*;
 use gstdefectfix::detect::{DetectScratch, DetectTuning, Detector, Found, NoiseModel};
 use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings, Source};
@@ -353,16 +353,8 @@ fn quality_on_real_frames_holds() {
         let fp = false_per_mp(&clean, &run_engine_with(&mut engine, &clean, &format, 1.0));
         assert!(fp <= g.false_per_mp, "{}: {fp} false/MP", g.frame);
         for (i, density) in [1e-4, 5e-3].into_iter().enumerate() {
-            let mut frame = clean.clone();
-            let injected = inject(
-                &mut frame,
-                format.width,
-                format.height,
-                format.cfa,
-                raw.levels,
-                density,
-                99 + i as u64,
-            );
+            let (frame, injected) =
+                inject_copy(&clean, &format, raw.levels, density, 99 + i as u64);
             let out = run_engine_with(&mut engine, &frame, &format, 1.0);
             let s = score(&clean, &frame, &injected, &out, format.width, raw.levels);
             eprintln!(

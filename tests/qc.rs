@@ -8,11 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{finish_at_eos, init, make_frame};
+use common::{finish_at_eos, init, make_frame, panned_frame, video_info};
 use gst::prelude::*;
-use gst_video::prelude::*;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
 use gstdefectfix::qc::json::{self, Report};
 
 /// A fresh folder for one test's files.
@@ -238,6 +236,66 @@ fn a_mapped_error_in_correct_mode_is_from_the_map_and_both_files_are_written() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `data`, a frame of `format` at its default stride, in a buffer where it starts at
+/// byte `offset` with rows `stride` bytes apart (padding and the bytes around it 0xFF),
+/// as its `GstVideoMeta` says.
+fn padded_buffer(data: &[u8], format: &FrameFormat, offset: usize, stride: usize) -> gst::Buffer {
+    let (row, packed) = (format.row_bytes(), format.default_stride());
+    let mut bytes = vec![0xFFu8; offset + stride * format.height + 7];
+    for y in 0..format.height {
+        bytes[offset + y * stride..][..row].copy_from_slice(&data[y * packed..][..row]);
+    }
+    let mut buf = gst::Buffer::from_mut_slice(bytes);
+    gst_video::VideoMeta::add_full(
+        buf.get_mut().expect("writable"),
+        gst_video::VideoFrameFlags::empty(),
+        gst_video::VideoFormat::Gray8,
+        format.width as u32,
+        format.height as u32,
+        &[offset],
+        &[stride as i32],
+    )
+    .expect("video meta");
+    buf
+}
+
+/// A sensor frame is read where its `GstVideoMeta` puts it (an offset, a padded
+/// stride): the report and its page are those of the same frames packed.
+#[test]
+fn a_padded_sensor_frame_is_pictured_where_its_video_meta_puts_it() {
+    init();
+    let (w, h) = (64, 48);
+    let format = FrameFormat::parse("video/x-raw", "GRAY8", w as i64, h as i64).unwrap();
+    let frames = sensor_frames(&format);
+    let mut pages = Vec::new();
+    for padded in [false, true] {
+        let buffers: Vec<gst::Buffer> = frames
+            .iter()
+            .map(|f| {
+                if padded {
+                    padded_buffer(f, &format, 40, 100)
+                } else {
+                    gst::Buffer::from_slice(f.clone())
+                }
+            })
+            .collect();
+        let dir = temp_dir(&format!("padded-{padded}"));
+        let base = dir.join("qc");
+        run(
+            &sensor_caps("video/x-raw", "GRAY8", w, h),
+            buffers,
+            &format!("mode=detect report={}", base.display()),
+            at_25,
+        );
+        let r = read_report(&dir.join("qc.json"));
+        assert_eq!(errors(&r), SENSOR_ERRORS, "padded {padded}");
+        let page = std::fs::read_to_string(dir.join("qc.html")).expect("page written");
+        pages.push((r, page));
+    }
+    assert_eq!(pages[0].0, pages[1].0);
+    assert!(pages[0].1 == pages[1].1, "the pictures differ");
+}
+
 #[test]
 fn a_clean_clip_lists_nothing() {
     init();
@@ -264,81 +322,12 @@ fn a_clean_clip_lists_nothing() {
 // ---------------------------------------------------------------------------------
 // YUV video.
 
-fn video_info(format: &str, w: u32, h: u32, rate: gst::Fraction) -> gst_video::VideoInfo {
-    gst_video::VideoInfo::builder(gst_video::VideoFormat::from_string(format), w, h)
-        .fps(rate)
-        .build()
-        .expect("info")
-}
-
-fn layout_of(info: &gst_video::VideoInfo) -> Layout {
-    Layout::parse(
-        info.format().to_str(),
-        i64::from(info.width()),
-        i64::from(info.height()),
-    )
-    .expect("layout")
-}
-
-/// A textured picture panning 2 pixels a frame (frame `t`), with a fixed bright spot
-/// at `spot` (a peak with a falloff, and a colour shift): a stuck photosite after
-/// demosaicing.
-fn panned_frame(
-    info: &gst_video::VideoInfo,
-    t: usize,
-    spot: Option<(usize, usize)>,
-) -> gst::Buffer {
-    let layout = layout_of(info);
-    let mut buf = gst::Buffer::with_size(info.size()).expect("buffer");
-    {
-        let b = buf.get_mut().expect("writable");
-        let mut vframe = gst_video::VideoFrameRef::from_buffer_ref_writable(b, info).expect("map");
-        let strides: Vec<usize> = vframe.plane_stride().iter().map(|&s| s as usize).collect();
-        let mut s3 = [0usize; 3];
-        s3[..strides.len().min(3)].copy_from_slice(&strides[..strides.len().min(3)]);
-        let [a, b, c, _] = vframe.planes_data_mut();
-        let mut f = FrameMut::new(layout, [a, b, c], s3).expect("frame");
-        for (c, k) in layout.components().iter().enumerate() {
-            let (cw, ch) = layout.comp_size(c);
-            for y in 0..ch {
-                for x in 0..cw {
-                    let (fx, fy) = (((x << k.sx) + 2 * t) as f64, (y << k.sy) as f64);
-                    let detail = if c == 0 { 1.0 } else { 0.3 };
-                    let v = 110.0
-                        + detail * 45.0 * (fx * 0.41).sin() * (fy * 0.29).cos()
-                        + 25.0 * ((fx + fy) * 0.13).sin()
-                        + 10.0 * c as f64;
-                    f.set(c, x, y, v.round().clamp(0.0, 255.0) as u16);
-                }
-            }
-        }
-        if let Some((x, y)) = spot {
-            for (dx, dy, add) in [
-                (0i32, 0i32, 120i32),
-                (-1, 0, 40),
-                (1, 0, 40),
-                (0, -1, 40),
-                (0, 1, 40),
-            ] {
-                let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
-                let v = i32::from(f.get(0, px, py)) + add;
-                f.set(0, px, py, v.clamp(0, 255) as u16);
-            }
-            let k = layout.components()[1];
-            let (cx, cy) = (x >> k.sx, y >> k.sy);
-            let v = i32::from(f.get(1, cx, cy)) - 40;
-            f.set(1, cx, cy, v.clamp(0, 255) as u16);
-        }
-    }
-    buf
-}
-
 /// 20 frames of a panned picture with a stuck pixel at (40, 30) at 29.97 frames per
 /// second, as `format`.
 fn video_clip(format: &str) -> (gst_video::VideoInfo, Vec<gst::Buffer>) {
     let info = video_info(format, 160, 96, gst::Fraction::new(30000, 1001));
     let frames = (0..20)
-        .map(|t| panned_frame(&info, t, Some((40, 30))))
+        .map(|t| panned_frame(&info, t, None, Some((40, 30))))
         .collect();
     (info, frames)
 }

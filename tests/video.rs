@@ -10,9 +10,8 @@ mod common;
 #[path = "../examples/evaluate_video.rs"]
 mod evaluate_video;
 
-use common::{TempFile, init};
+use common::{TempFile, init, layout_of, make_video, video_info, with_video_frame};
 use gst::prelude::*;
-use gst_video::prelude::*;
 use gstdefectfix::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 
 /// The formats the issue names (the element takes a few more, see `VIDEO_FORMATS`).
@@ -35,62 +34,7 @@ const ISSUE_FORMATS: [&str; 15] = [
 ];
 
 fn info(format: &str, width: u32, height: u32) -> gst_video::VideoInfo {
-    init();
-    gst_video::VideoInfo::builder(gst_video::VideoFormat::from_string(format), width, height)
-        .fps(gst::Fraction::new(30, 1))
-        .build()
-        .expect("video info")
-}
-
-fn layout_of(info: &gst_video::VideoInfo) -> VideoLayout {
-    VideoLayout::parse(
-        info.format().to_str(),
-        i64::from(info.width()),
-        i64::from(info.height()),
-    )
-    .expect("layout")
-    .with_cosited_chroma(
-        info.chroma_site()
-            .contains(gst_video::VideoChromaSite::H_COSITED),
-    )
-}
-
-/// Runs `f` on a writable view of `buf` laid out as `info`.
-fn with_frame(
-    info: &gst_video::VideoInfo,
-    buf: &mut gst::BufferRef,
-    f: impl FnOnce(&mut VideoFrameMut<'_>),
-) {
-    let layout = layout_of(info);
-    let mut vf = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info).expect("map");
-    let strides: Vec<usize> = vf.plane_stride().iter().map(|&s| s as usize).collect();
-    let s = |i: usize| strides.get(i).copied().unwrap_or(0);
-    let strides = [s(0), s(1), s(2)];
-    let [a, b, c, _] = vf.planes_data_mut();
-    let mut frame = VideoFrameMut::new(layout, [a, b, c], strides).expect("frame");
-    f(&mut frame);
-}
-
-/// A buffer whose bytes are 0xA5 (so that alpha, padding and unused bits can be checked)
-/// and whose samples are `value(component, x, y)`, in component coordinates.
-fn make(info: &gst_video::VideoInfo, value: impl Fn(usize, usize, usize) -> u16) -> gst::Buffer {
-    let mut buf = gst::Buffer::with_size(info.size()).expect("buffer");
-    {
-        let b = buf.get_mut().expect("writable");
-        b.map_writable().expect("map").as_mut_slice().fill(0xA5);
-        let layout = layout_of(info);
-        with_frame(info, b, |f| {
-            for c in 0..3 {
-                let (w, h) = layout.comp_size(c);
-                for y in 0..h {
-                    for x in 0..w {
-                        f.set(c, x, y, value(c, x, y));
-                    }
-                }
-            }
-        });
-    }
-    buf
+    video_info(format, width, height, gst::Fraction::new(30, 1))
 }
 
 /// Every component of `buf`, component-major.
@@ -98,7 +42,7 @@ fn components(info: &gst_video::VideoInfo, buf: &gst::Buffer) -> Vec<Vec<u16>> {
     let mut copy = buf.copy();
     let layout = layout_of(info);
     let mut out = Vec::new();
-    with_frame(info, copy.make_mut(), |f| {
+    with_video_frame(info, copy.make_mut(), |f| {
         for c in 0..3 {
             let (w, h) = layout.comp_size(c);
             let mut v = vec![0u16; w * h];
@@ -141,7 +85,7 @@ fn every_format_negotiates_and_a_smooth_picture_passes_unchanged() {
         let info = info(format, 50, 34);
         let mut h = harness(&info, &[]);
         for _ in 0..3 {
-            let input = make(&info, ramp);
+            let input = make_video(&info, ramp);
             let expected = bytes(&input);
             h.push(input).expect("pushed");
             let out = h.pull().expect("pulled");
@@ -185,9 +129,9 @@ fn a_mapped_spot_is_repaired_value_exact_in_every_component_of_every_format() {
             &info,
             &[("defect-map", map.path_str()), ("detection", "off")],
         );
-        let clean = make(&info, ramp);
+        let clean = make_video(&info, ramp);
         let mut input = clean.copy();
-        with_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
+        with_video_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
         assert_ne!(bytes(&input), bytes(&clean));
         h.push(input).expect("pushed");
         let out = h.pull().expect("pulled");
@@ -211,8 +155,8 @@ fn detect_mode_reports_the_spot_and_leaves_the_buffer_alone() {
     );
     let bus = gst::Bus::new();
     h.element().expect("element").set_bus(Some(&bus));
-    let mut input = make(&info, ramp);
-    with_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
+    let mut input = make_video(&info, ramp);
+    with_video_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
     let before = bytes(&input);
     h.push(input).expect("pushed");
     assert_eq!(bytes(&h.pull().expect("pulled")), before);
@@ -236,8 +180,8 @@ fn detect_mode_reports_the_spot_and_leaves_the_buffer_alone() {
     assert!(["moderate", "severe"].contains(&severity.as_str()));
 
     // A second frame, then the end of the stream: the QC summary lists the spot once.
-    let mut input = make(&info, ramp);
-    with_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
+    let mut input = make_video(&info, ramp);
+    with_video_frame(&info, input.make_mut(), |f| put_spot(f, 20, 16));
     h.push(input).expect("pushed");
     h.pull().expect("pulled");
     assert!(h.push_event(gst::event::Eos::new()));
@@ -262,52 +206,44 @@ fn detect_mode_reports_the_spot_and_leaves_the_buffer_alone() {
     assert_eq!(p.get::<&str>("severity").unwrap(), severity);
 }
 
-/// A textured picture that pans by 2 pixels a frame, with a bright detail that belongs
-/// to it (and moves with it); `t` is the frame number. Component 0 carries the texture
-/// (luma, or R), the others a smoother version of it (as chroma is in real pictures).
-fn panned(c: usize, x: usize, y: usize, t: usize, sub: (u8, u8)) -> u16 {
-    let (fx, fy) = ((x << sub.0) as f64 + 2.0 * t as f64, (y << sub.1) as f64);
-    let detail = if c == 0 { 1.0 } else { 0.3 };
-    let v = 110.0
-        + detail * 45.0 * (fx * 0.41).sin() * (fy * 0.29).cos()
-        + 25.0 * ((fx + fy) * 0.13).sin()
-        + 10.0 * c as f64;
-    let (fx, fy) = (fx as usize, fy as usize);
-    // The detail: a bright 1-pixel dot at picture position (70, 20).
-    let dot = (fx, fy) == (70, 20) && c == 0;
-    (if dot { 250.0 } else { v }).round().clamp(0.0, 255.0) as u16
-}
-
+/// Frame `t` of a textured picture that pans by 2 pixels a frame, with a bright
+/// 1-pixel detail that belongs to it (at picture position (70, 20), moving with it),
+/// and with `spot`, a fixed stuck photosite there.
 fn panned_frame(
     info: &gst_video::VideoInfo,
     t: usize,
     spot: Option<(usize, usize)>,
 ) -> gst::Buffer {
-    let layout = layout_of(info);
-    let subs: Vec<(u8, u8)> = layout.components().iter().map(|k| (k.sx, k.sy)).collect();
-    let mut buf = make(info, |c, x, y| panned(c, x, y, t, subs[c]));
-    if let Some((x, y)) = spot {
-        with_frame(info, buf.make_mut(), |f| {
-            // A hot photosite after demosaicing: a peak with a falloff, and colour.
-            let peak = [
-                (0, 0, 120i32),
-                (-1, 0, 40),
-                (1, 0, 40),
-                (0, -1, 40),
-                (0, 1, 40),
-            ];
-            for (dx, dy, add) in peak {
-                let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
-                let v = i32::from(f.get(0, px, py)) + add;
-                f.set(0, px, py, v.clamp(0, 255) as u16);
+    common::panned_frame(info, t, Some((70, 20)), spot)
+}
+
+/// The largest difference of `out` from `clean` within 2 frame pixels of `spot`;
+/// everywhere else `out` must be `input`, sample for sample (`what` names the frame in
+/// a failure). Frames are per component, as [`components`] gives them.
+fn spot_error(
+    layout: &VideoLayout,
+    spot: (usize, usize),
+    out: &[Vec<u16>],
+    clean: &[Vec<u16>],
+    input: &[Vec<u16>],
+    what: &str,
+) -> u16 {
+    let mut error = 0u16;
+    for (c, k) in layout.components().iter().enumerate() {
+        let (w, h) = layout.comp_size(c);
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                let near = (x << k.sx).abs_diff(spot.0) <= 2 && (y << k.sy).abs_diff(spot.1) <= 2;
+                if near {
+                    error = error.max(out[c][i].abs_diff(clean[c][i]));
+                } else {
+                    assert_eq!(out[c][i], input[c][i], "{what} c{c} ({x},{y})");
+                }
             }
-            let k = f.layout().components()[1];
-            let (cx, cy) = (x >> k.sx, y >> k.sy);
-            let v = i32::from(f.get(1, cx, cy)) - 40;
-            f.set(1, cx, cy, v.clamp(0, 255) as u16);
-        });
+        }
     }
-    buf
+    error
 }
 
 #[test]
@@ -325,23 +261,15 @@ fn a_fixed_spot_in_a_panned_picture_is_confirmed_and_repaired_moving_detail_is_n
             let (cc, ci) = (components(&info, &clean), components(&info, &input));
             h.push(input).expect("pushed");
             let out = components(&info, &h.pull().expect("pulled"));
-            let mut spot_error = 0u16;
-            for (c, k) in layout.components().iter().enumerate() {
-                let (w, hh) = layout.comp_size(c);
-                for y in 0..hh {
-                    for x in 0..w {
-                        let i = y * w + x;
-                        let near =
-                            (x << k.sx).abs_diff(spot.0) <= 2 && (y << k.sy).abs_diff(spot.1) <= 2;
-                        if near {
-                            spot_error = spot_error.max(out[c][i].abs_diff(cc[c][i]));
-                        } else {
-                            // Nothing else is touched: not the texture, not the moving dot.
-                            assert_eq!(out[c][i], ci[c][i], "{format} frame {t} c{c} ({x},{y})");
-                        }
-                    }
-                }
-            }
+            // Nothing else is touched: not the texture, not the moving dot.
+            let spot_error = spot_error(
+                &layout,
+                spot,
+                &out,
+                &cc,
+                &ci,
+                &format!("{format} frame {t}"),
+            );
             // The injected spot is 120 above the picture; once confirmed it comes back
             // from the previous frame, where the pan had carried the picture under it
             // into view (the first repair also interpolates where the slow pan has not
@@ -567,22 +495,14 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
             components(&info, &panned_frame(&info, 0, None)),
             components(&info, &inputs[0]),
         );
-        let mut spot_error = 0u16;
-        for (c, k) in layout.components().iter().enumerate() {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    let i = y * w + x;
-                    let near =
-                        (x << k.sx).abs_diff(spot.0) <= 2 && (y << k.sy).abs_diff(spot.1) <= 2;
-                    if near {
-                        spot_error = spot_error.max(first[c][i].abs_diff(clean[c][i]));
-                    } else {
-                        assert_eq!(first[c][i], input[c][i], "live {live} c{c} ({x},{y})");
-                    }
-                }
-            }
-        }
+        let spot_error = spot_error(
+            &layout,
+            spot,
+            &first,
+            &clean,
+            &input,
+            &format!("live {live}"),
+        );
         if live {
             assert_eq!(bytes(&out[0].1), bytes(&inputs[0]));
         } else {

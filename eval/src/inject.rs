@@ -5,14 +5,14 @@
 //! from the plugin's [`SplitMix64`], through [`SplitMix64::below_mod`] and
 //! [`SplitMix64::unit`], so a seed places the same defects as it always has.
 
-use gstdefectfix::frame::{Cfa, Channel};
+use gstdefectfix::frame::{Cfa, Channel, FrameFormat};
 use gstdefectfix::sim::SplitMix64;
 
 use crate::data::Levels;
 
-/// Kind of an injected defect.
+/// What an injected defect does to its pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub enum InjectedKind {
     /// At the white level.
     Hot,
     /// At the black level.
@@ -24,7 +24,12 @@ pub enum Kind {
 }
 
 /// The kinds in the order of the score tables.
-pub const KINDS: [Kind; 4] = [Kind::Hot, Kind::Dead, Kind::Stuck, Kind::Weak];
+pub const KINDS: [InjectedKind; 4] = [
+    InjectedKind::Hot,
+    InjectedKind::Dead,
+    InjectedKind::Stuck,
+    InjectedKind::Weak,
+];
 
 /// One injected pixel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,13 +39,35 @@ pub struct Injected {
     /// Row.
     pub y: u32,
     /// What the defect does.
-    pub kind: Kind,
+    pub kind: InjectedKind,
     /// The clean frame's value.
     pub truth: u16,
     /// The value the defect reads.
     pub value: u16,
     /// Differs from the truth by more than 5 % of the range: counted for recall.
     pub counted: bool,
+}
+
+/// A copy of `clean`, a frame of `format` with `levels`, with defects injected at
+/// `density` from `seed` ([`inject`]), and the injected pixels.
+pub fn inject_copy(
+    clean: &[u16],
+    format: &FrameFormat,
+    levels: Levels,
+    density: f64,
+    seed: u64,
+) -> (Vec<u16>, Vec<Injected>) {
+    let mut frame = clean.to_vec();
+    let injected = inject(
+        &mut frame,
+        format.width,
+        format.height,
+        format.cfa,
+        levels,
+        density,
+        seed,
+    );
+    (frame, injected)
 }
 
 /// Injects defects at `density` (fraction of pixels) into `values`, reproducibly from
@@ -101,10 +128,10 @@ pub fn inject(
             taken[i] = true;
             let truth = values[i];
             let value = match kind {
-                Kind::Hot => levels.white,
-                Kind::Dead => levels.black,
-                Kind::Stuck => stuck,
-                Kind::Weak => {
+                InjectedKind::Hot => levels.white,
+                InjectedKind::Dead => levels.black,
+                InjectedKind::Stuck => stuck,
+                InjectedKind::Weak => {
                     let above = f64::from(truth) - black;
                     (black + above.max(0.0) * factor)
                         .round()

@@ -33,6 +33,6 @@ pub mod synthetic;
 pub mod video;
 
 pub use data::{Levels, NATURAL, RawFrame, read_raw};
-pub use inject::{Injected, KINDS, Kind, inject};
+pub use inject::{Injected, InjectedKind, KINDS, inject, inject_copy};
 pub use methods::{Outcome, from_buffer, open_isp, oracle, run_engine, run_engine_with, to_buffer};
 pub use score::{RepairScore, Scores, false_per_mp, psnr, score, score_repair};

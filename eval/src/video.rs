@@ -24,7 +24,7 @@ use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
 use gstdefectfix::frame::{LayoutError, VideoFrame, VideoFrameMut, VideoLayout};
-use gstdefectfix::sim::{Config, DefectSet, Kinds};
+use gstdefectfix::sim::{Config, Kinds, SimDefectSet};
 use gstdefectfix::video::{Processor, VideoSettings};
 
 /// A frame's memory planes with their strides (as [`VideoLayout::alloc`] gives).
@@ -135,10 +135,10 @@ pub struct Injection<'a> {
 
 /// Gives every frame (8-bit Bayer, no padding) the same sensor defects (the
 /// [`gstdefectfix::sim`] model). Returns the defect set (its layout lists the positions).
-pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<DefectSet, String> {
+pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<SimDefectSet, String> {
     let format = FrameFormat::parse("video/x-bayer", i.cfa, i.width as i64, i.height as i64)
         .map_err(|e| e.to_string())?;
-    let set = DefectSet::generate(
+    let set = SimDefectSet::generate(
         &format,
         &Config {
             density: i.density,
@@ -171,7 +171,7 @@ fn unpack(layout: VideoLayout, planes: &Planes) -> Result<Vec<Vec<u16>>, String>
 
 /// The score of one processed frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct FrameScore {
+pub struct VideoFrameScore {
     /// Spots the defects made (connected groups of touched pixels).
     pub spots: usize,
     /// Spots with a sample off by more than 5 % of the range.
@@ -190,7 +190,7 @@ pub struct FrameScore {
     pub psnr_out: f64,
 }
 
-impl FrameScore {
+impl VideoFrameScore {
     /// False changes per megapixel.
     pub fn false_per_mp(&self) -> f64 {
         self.false_changes as f64 * 1e6 / self.pixels.max(1) as f64
@@ -226,7 +226,7 @@ pub fn score_frame(
     clean: &Planes,
     defective: &Planes,
     output: &Planes,
-) -> Result<FrameScore, String> {
+) -> Result<VideoFrameScore, String> {
     score_frame_detail(layout, clean, defective, output, None)
 }
 
@@ -237,7 +237,7 @@ pub fn score_frame_detail(
     defective: &Planes,
     output: &Planes,
     mut detail: Option<&mut ScoreDetail>,
-) -> Result<FrameScore, String> {
+) -> Result<VideoFrameScore, String> {
     let c0 = unpack(layout, clean)?;
     let d0 = unpack(layout, defective)?;
     let o0 = unpack(layout, output)?;
@@ -279,11 +279,11 @@ pub fn score_frame_detail(
             10.0 * (max * max * n as f64 / se).log10()
         }
     };
-    let mut score = FrameScore {
+    let mut score = VideoFrameScore {
         pixels: w * h,
         psnr_in: psnr(se_in),
         psnr_out: psnr(se_out),
-        ..FrameScore::default()
+        ..VideoFrameScore::default()
     };
     // Connected groups (8-neighbour) of touched pixels.
     let mut seen = vec![false; w * h];
@@ -345,7 +345,7 @@ pub fn run_sequence(
     clean: &[Planes],
     defective: &[Planes],
     settings: &VideoSettings,
-) -> Result<Vec<FrameScore>, String> {
+) -> Result<Vec<VideoFrameScore>, String> {
     run_sequence_with(layout, clean, defective, settings, |_, _, _, _| {})
 }
 
@@ -357,8 +357,8 @@ pub fn run_sequence_with(
     clean: &[Planes],
     defective: &[Planes],
     settings: &VideoSettings,
-    inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
-) -> Result<Vec<FrameScore>, String> {
+    inspect: impl FnMut(usize, &Processor, &VideoFrameScore, &ScoreDetail),
+) -> Result<Vec<VideoFrameScore>, String> {
     run_sequence_mapped(layout, clean, defective, settings, None, true, inspect)
 }
 
@@ -390,8 +390,8 @@ pub fn run_sequence_mapped(
     settings: &VideoSettings,
     map: Option<Arc<DefectMap>>,
     hold_first: bool,
-    mut inspect: impl FnMut(usize, &Processor, &FrameScore, &ScoreDetail),
-) -> Result<Vec<FrameScore>, String> {
+    mut inspect: impl FnMut(usize, &Processor, &VideoFrameScore, &ScoreDetail),
+) -> Result<Vec<VideoFrameScore>, String> {
     let mut processor = Processor::new(layout);
     processor.set_map(map.as_ref(), 0, 0);
     let mut scores = Vec::with_capacity(clean.len());

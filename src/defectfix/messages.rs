@@ -60,6 +60,22 @@ pub struct Position {
     pub severity: Severity,
 }
 
+/// In detect mode, the first [`MESSAGE_POSITIONS`] of a frame's `defects` (row-major)
+/// as its message lists them; in correct mode the message lists none.
+pub fn detect_positions<T>(
+    mode: super::RunMode,
+    defects: &[T],
+    position: impl Fn(&T) -> Position,
+) -> Option<Vec<Position>> {
+    (mode == super::RunMode::Detect).then(|| {
+        defects
+            .iter()
+            .take(MESSAGE_POSITIONS)
+            .map(position)
+            .collect()
+    })
+}
+
 /// What the end-of-stream summary reads.
 pub struct StreamSummary<'a> {
     /// The positions seen over the stream.

@@ -175,16 +175,10 @@ pub(crate) fn frame_format(caps: &gst::CapsRef) -> Result<crate::frame::FrameFor
     }
 }
 
-/// Maps `buf` writable, views it as a frame of `format` (with the stride and offset of
-/// its `GstVideoMeta`, else the stride its size implies) and runs `f` on the view. A
-/// buffer that cannot be mapped or is too short for one frame is an error message for
-/// the bus, never a panic.
-pub(crate) fn with_frame<R>(
-    buf: &mut gst::BufferRef,
-    format: crate::frame::FrameFormat,
-    f: impl FnOnce(&mut crate::frame::FrameMut<'_>) -> R,
-) -> Result<R, gst::ErrorMessage> {
-    let (offset, stride) = match buf.meta::<gst_video::VideoMeta>() {
+/// Where a sensor frame lies in `buf`: the offset and stride of its `GstVideoMeta`;
+/// without one, at the start with the stride its size implies (`None`).
+fn frame_placement(buf: &gst::BufferRef) -> (usize, Option<usize>) {
+    match buf.meta::<gst_video::VideoMeta>() {
         Some(meta) => (
             meta.offset().first().copied().unwrap_or(0),
             meta.stride()
@@ -193,7 +187,23 @@ pub(crate) fn with_frame<R>(
                 .and_then(|s| usize::try_from(s).ok()),
         ),
         None => (0, None),
-    };
+    }
+}
+
+/// The `Bad buffer` error of a buffer too short for one frame.
+fn bad_frame(e: crate::frame::FormatError) -> gst::ErrorMessage {
+    gst::error_msg!(gst::StreamError::Format, ("Bad buffer: {}", e))
+}
+
+/// Maps `buf` writable, views it as a frame of `format` where it lies
+/// ([`frame_placement`]) and runs `f` on the view. A buffer that cannot be mapped or
+/// is too short for one frame is an error message for the bus, never a panic.
+pub(crate) fn with_frame<R>(
+    buf: &mut gst::BufferRef,
+    format: crate::frame::FrameFormat,
+    f: impl FnOnce(&mut crate::frame::FrameMut<'_>) -> R,
+) -> Result<R, gst::ErrorMessage> {
+    let (offset, stride) = frame_placement(buf);
     let mut data = buf
         .map_writable()
         .map_err(|_| gst::error_msg!(gst::CoreError::Failed, ("Cannot map the buffer writable")))?;
@@ -202,9 +212,28 @@ pub(crate) fn with_frame<R>(
         Some(stride) => crate::frame::FrameMut::new(bytes, format, stride),
         None => crate::frame::FrameMut::from_buffer(bytes, format),
     };
-    let mut frame =
-        frame.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("Bad buffer: {}", e)))?;
+    let mut frame = frame.map_err(bad_frame)?;
     Ok(f(&mut frame))
+}
+
+/// [`with_frame`] for reading: maps `buf` readable and runs `f` on a read-only view of
+/// the frame of `format` where it lies.
+pub(crate) fn with_frame_ref<R>(
+    buf: &gst::BufferRef,
+    format: crate::frame::FrameFormat,
+    f: impl FnOnce(&crate::frame::FrameRef<'_>) -> R,
+) -> Result<R, gst::ErrorMessage> {
+    let (offset, stride) = frame_placement(buf);
+    let data = buf
+        .map_readable()
+        .map_err(|_| gst::error_msg!(gst::CoreError::Failed, ("Cannot map the buffer readable")))?;
+    let bytes = data.as_slice().get(offset..).unwrap_or(&[]);
+    let frame = match stride {
+        Some(stride) => crate::frame::FrameRef::new(bytes, format, stride),
+        None => crate::frame::FrameRef::from_buffer(bytes, format),
+    };
+    let frame = frame.map_err(bad_frame)?;
+    Ok(f(&frame))
 }
 
 /// An always-present `src` and `sink` pad template with the same `caps`.

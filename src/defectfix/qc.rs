@@ -17,11 +17,10 @@ use gst_video::prelude::*;
 
 use super::imp::DefectFix;
 use crate::engine::{FoundDefect, Source};
-use crate::frame::FrameRef;
-use crate::frame::{FrameFormat, Media as SensorMedia};
+use crate::frame::{FrameFormat, Media};
 use crate::lock;
 use crate::qc::render::{Change, SensorPicture, VideoPicture};
-use crate::qc::{Collector, Media, Rate, Sighting, StreamInfo, Target};
+use crate::qc::{Collector, Rate, Sighting, StreamInfo, StreamKind, Target};
 use crate::video::{Processor, SpotSource};
 
 use super::CAT;
@@ -94,7 +93,7 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
     ) {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
         let stream = StreamInfo {
-            media: Media::Video,
+            kind: StreamKind::Video,
             format,
             width: info.width() as usize,
             height: info.height() as usize,
@@ -106,10 +105,10 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
     }
     let f = super::frame_format(caps)?;
     let stream = StreamInfo {
-        media: if f.media == SensorMedia::Bayer {
-            Media::Bayer
+        kind: if f.media == Media::Bayer {
+            StreamKind::Bayer
         } else {
-            Media::Gray
+            StreamKind::Gray
         },
         format,
         width: f.width,
@@ -264,8 +263,8 @@ impl DefectFix {
         };
         if let Some(active) = qc.active.as_mut() {
             let info = active.collector.info_mut();
-            if (info.media, &info.format, info.width, info.height)
-                == (stream.media, &stream.format, stream.width, stream.height)
+            if (info.kind, &info.format, info.width, info.height)
+                == (stream.kind, &stream.format, stream.width, stream.height)
             {
                 info.rate = stream.rate;
                 active.kind = kind;
@@ -309,13 +308,6 @@ impl DefectFix {
         let Kind::Sensor { format, levels } = &active.kind else {
             return;
         };
-        let Ok(map) = buf.map_readable() else {
-            return;
-        };
-        let Ok(frame) = FrameRef::from_buffer(map.as_slice(), *format) else {
-            return;
-        };
-        let frame = &frame;
         let white = format.max_value();
         let sightings: Vec<Sighting> = defects.iter().map(|d| sensor_sighting(d, white)).collect();
         let changes = defects
@@ -327,11 +319,17 @@ impl DefectFix {
                 after: d.estimate.unwrap_or(d.value),
             })
             .collect();
-        let picture = SensorPicture::new(*frame, changes, levels);
-        active.collector.info_mut().repairs = repairs;
-        active
-            .collector
-            .add_frame(pts.map(gst::ClockTime::nseconds), &sightings, &picture);
+        // The frame where the element's own mapping finds it (a padded stride, an
+        // offset): what the engine read.
+        let collector = &mut active.collector;
+        let added = super::with_frame_ref(buf, *format, |frame| {
+            let picture = SensorPicture::new(*frame, changes, levels);
+            collector.info_mut().repairs = repairs;
+            collector.add_frame(pts.map(gst::ClockTime::nseconds), &sightings, &picture);
+        });
+        if added.is_err() {
+            return;
+        }
         active.unwritten = true;
         let progress = active.progress(pts);
         drop(qc);

@@ -20,7 +20,7 @@ use super::stream::{Processed, StreamProcessor, bad_buffer};
 use super::{CAT, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
-use crate::report::{Sighting, Summary};
+use crate::report::{Summary, SummarySighting};
 use crate::video::{Processor, Spot, SpotSource, VideoFrameReport};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
@@ -80,20 +80,14 @@ impl VideoProcessor {
     /// detect mode the component that shows each spot most.
     fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
-        let positions = (mode == RunMode::Detect).then(|| {
-            spots
-                .iter()
-                .take(messages::MESSAGE_POSITIONS)
-                .map(|s| Position {
-                    x: s.x,
-                    y: s.y,
-                    source: source_name(s.source),
-                    component: Some(s.component.name()),
-                    value: u32::from(s.value),
-                    expected: u32::from(s.expected),
-                    severity: s.severity,
-                })
-                .collect()
+        let positions = messages::detect_positions(mode, spots, |s| Position {
+            x: s.x,
+            y: s.y,
+            source: source_name(s.source),
+            component: Some(s.component.name()),
+            value: u32::from(s.value),
+            expected: u32::from(s.expected),
+            severity: s.severity,
         });
         FrameCounts {
             frame,
@@ -242,8 +236,8 @@ fn video_settings(settings: &Settings) -> crate::video::VideoSettings {
 }
 
 /// A frame's repaired spots as the QC summary takes them.
-fn sightings(spots: &[Spot]) -> impl Iterator<Item = Sighting> + '_ {
-    spots.iter().map(|s| Sighting {
+fn sightings(spots: &[Spot]) -> impl Iterator<Item = SummarySighting> + '_ {
+    spots.iter().map(|s| SummarySighting {
         x: s.x,
         y: s.y,
         severity: s.severity,

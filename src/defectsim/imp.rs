@@ -7,7 +7,7 @@ use gst::subclass::prelude::*;
 use gst_base::subclass::prelude::*;
 
 use super::DefectKinds;
-use crate::sim::{Config, DefectSet, Kinds};
+use crate::sim::{Config, Kinds, SimDefectSet};
 
 static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
@@ -54,7 +54,7 @@ impl Settings {
 
 /// Built in `set_caps`, dropped in `stop`.
 struct State {
-    set: DefectSet,
+    set: SimDefectSet,
 }
 
 #[derive(Default)]
@@ -204,7 +204,7 @@ impl BaseTransformImpl for DefectSim {
         let format = crate::defectfix::frame_format(incaps)
             .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
         let settings = lock(&self.settings).clone();
-        let set = DefectSet::generate(&format, &settings.config());
+        let set = SimDefectSet::generate(&format, &settings.config());
         let layout = set.layout();
         gst::info!(
             CAT,

@@ -29,6 +29,68 @@ pub use video::{
     VideoLayout,
 };
 
+/// A position on a grid of samples: column `x`, row `y`. A frame pixel (for YUV and RGB
+/// frames, a pixel of the luma grid) unless what holds it says it is a sample of one
+/// component plane.
+///
+/// Positions are ordered row-major: by row, then by column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Position {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+impl Position {
+    /// Column `x`, row `y`.
+    pub const fn new(x: u32, y: u32) -> Self {
+        Position { x, y }
+    }
+
+    /// The position `dx` columns and `dy` rows away, if neither is negative.
+    pub fn offset(self, dx: i32, dy: i32) -> Option<Position> {
+        Some(Position {
+            x: self.x.checked_add_signed(dx)?,
+            y: self.y.checked_add_signed(dy)?,
+        })
+    }
+
+    /// The sample covering this frame pixel in a plane subsampled by 2^`sx` columns
+    /// and 2^`sy` rows.
+    pub const fn subsampled(self, sx: u8, sy: u8) -> Position {
+        Position {
+            x: self.x >> sx,
+            y: self.y >> sy,
+        }
+    }
+}
+
+impl Ord for Position {
+    /// Row-major: the row first, then the column.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.y.cmp(&other.y).then(self.x.cmp(&other.x))
+    }
+}
+
+impl PartialOrd for Position {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The 8 neighbours of a pixel, as (dx, dy) steps in row-major order.
+pub const NEIGHBOURS: [(isize, isize); 8] = [
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+];
+
 /// What the samples of one plane hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sampling {
@@ -140,6 +202,29 @@ impl FrameLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_ordered_row_major() {
+        let mut v = vec![
+            Position::new(5, 1),
+            Position::new(0, 2),
+            Position::new(9, 0),
+            Position::new(1, 1),
+        ];
+        v.sort();
+        assert_eq!(
+            v,
+            [
+                Position::new(9, 0),
+                Position::new(1, 1),
+                Position::new(5, 1),
+                Position::new(0, 2),
+            ]
+        );
+        assert_eq!(Position::new(3, 4).offset(-1, 2), Some(Position::new(2, 6)));
+        assert_eq!(Position::new(0, 4).offset(-1, 0), None);
+        assert_eq!(Position::new(7, 5).subsampled(1, 1), Position::new(3, 2));
+    }
 
     #[test]
     fn caps_become_planes() {

@@ -613,6 +613,19 @@ impl<'a> VideoFrameMut<'a> {
         self.as_ref().get(c, x, y)
     }
 
+    /// Writes `value(c, x, y)` to every sample of every component `c` (component
+    /// coordinates), as [`Self::set`] does.
+    pub fn fill(&mut self, mut value: impl FnMut(usize, usize, usize) -> u16) {
+        for c in 0..self.layout.components().len() {
+            let (w, h) = self.layout.comp_size(c);
+            for y in 0..h {
+                for x in 0..w {
+                    self.set(c, x, y, value(c, x, y));
+                }
+            }
+        }
+    }
+
     /// Writes `value` (clamped to the range) to component `c` at (`x`, `y`). Touches
     /// only that sample's bits: other components, padding and alpha stay as they were.
     #[inline]
@@ -805,14 +818,7 @@ mod tests {
                     |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 29) as u16) % (max + 1);
                 {
                     let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-                    for c in 0..3 {
-                        let (cw, ch) = layout.comp_size(c);
-                        for y in 0..ch {
-                            for x in 0..cw {
-                                frame.set(c, x, y, value(c, x, y));
-                            }
-                        }
-                    }
+                    frame.fill(value);
                     for c in 0..3 {
                         let (cw, ch) = layout.comp_size(c);
                         let mut row = vec![0u16; cw];

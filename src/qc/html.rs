@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::json::{PixelError, Report};
 use super::{Collector, Crops, ZOOM};
+use crate::frame::Position;
 
 /// Rows of the paint-out list on the page (the JSON and the map hold every error).
 const LIST_ROWS: usize = 5000;
@@ -233,7 +234,7 @@ pub fn page(report: &Report, c: &Collector) -> String {
         .iter()
         .filter_map(|e| {
             c.records
-                .get(&(e.x, e.y))
+                .get(&Position::new(e.x, e.y))
                 .and_then(|r| r.crops.as_ref())
                 .map(|crops| (e, crops))
         })

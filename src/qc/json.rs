@@ -21,7 +21,7 @@ pub struct Report {
     pub source: Option<String>,
     /// `detect` (nothing was changed) or `correct` (the element repaired the errors).
     pub mode: String,
-    pub stream: Stream,
+    pub stream: CheckedStream,
     pub counts: Counts,
     /// File name of the paint-out defect map written beside the report.
     pub defect_map: Option<String>,
@@ -33,7 +33,7 @@ pub struct Report {
 
 /// The stream checked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Stream {
+pub struct CheckedStream {
     /// `bayer`, `gray` or `video`.
     pub media: String,
     /// The caps' format name.
@@ -132,7 +132,7 @@ impl Report {
                     r.frames,
                 )
             };
-            key(b).cmp(&key(a)).then((a.y, a.x).cmp(&(b.y, b.x)))
+            key(b).cmp(&key(a)).then(a.at().cmp(&b.at()))
         });
         let errors: Vec<PixelError> = records
             .iter()
@@ -181,8 +181,8 @@ impl Report {
             complete,
             source: info.source.clone(),
             mode: if info.repairs { "correct" } else { "detect" }.to_string(),
-            stream: Stream {
-                media: info.media.name().to_string(),
+            stream: CheckedStream {
+                media: info.kind.name().to_string(),
                 format: info.format.clone(),
                 width: info.width,
                 height: info.height,

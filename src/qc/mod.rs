@@ -18,7 +18,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::defect_map::{DefectMap, Entry};
+use crate::defect_map::DefectMap;
+use crate::frame::Position;
 use crate::report::{Reason, Severity};
 use render::{Image, Picture};
 pub use timecode::Rate;
@@ -36,7 +37,7 @@ pub const MAX_ERRORS: usize = 1 << 18;
 
 /// What kind of stream is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Media {
+pub enum StreamKind {
     /// Raw Bayer sensor frames.
     Bayer,
     /// Raw monochrome frames.
@@ -45,13 +46,13 @@ pub enum Media {
     Video,
 }
 
-impl Media {
+impl StreamKind {
     /// The name the report uses.
     pub fn name(self) -> &'static str {
         match self {
-            Media::Bayer => "bayer",
-            Media::Gray => "gray",
-            Media::Video => "video",
+            StreamKind::Bayer => "bayer",
+            StreamKind::Gray => "gray",
+            StreamKind::Video => "video",
         }
     }
 }
@@ -59,7 +60,7 @@ impl Media {
 /// What the report says of the stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamInfo {
-    pub media: Media,
+    pub kind: StreamKind,
     /// The caps' format name (`rggb12le`, `GRAY16_LE`, `I420` ...).
     pub format: String,
     pub width: usize,
@@ -128,11 +129,48 @@ pub struct Record {
     pictured: Option<Rank>,
 }
 
+impl Record {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// How visible a sighting is: severity first, then deviation (in 1/65536 of the range).
 type Rank = (Severity, u32);
 
 fn rank(s: &Sighting) -> Rank {
     (s.severity, (s.deviation.clamp(0.0, 1.0) * 65536.0) as u32)
+}
+
+impl Sighting {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
+/// An error that holds pictures, as [`Collector`] orders them: least visible first,
+/// and among equally visible ones by column, then row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pictured {
+    rank: Rank,
+    x: u32,
+    y: u32,
+}
+
+impl Pictured {
+    fn new(rank: Rank, at: Position) -> Self {
+        Pictured {
+            rank,
+            x: at.x,
+            y: at.y,
+        }
+    }
+
+    fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
 }
 
 /// The representative frame: one where the most errors were seen.
@@ -150,11 +188,11 @@ pub struct Collector {
     frames: u64,
     first: Option<At>,
     last: Option<At>,
-    records: HashMap<(u32, u32), Record>,
+    records: HashMap<Position, Record>,
     /// Sightings not followed because [`MAX_ERRORS`] were followed.
     dropped: u64,
     /// The errors that hold pictures, least visible first.
-    pictured: BTreeSet<(Rank, (u32, u32))>,
+    pictured: BTreeSet<Pictured>,
     thumbnail: Option<Thumbnail>,
 }
 
@@ -253,7 +291,7 @@ impl Collector {
     }
 
     fn add_sighting(&mut self, at: At, s: &Sighting, picture: &dyn Picture) {
-        let key = (s.x, s.y);
+        let key = s.at();
         let room = self.records.len() < MAX_ERRORS;
         let record = match self.records.get_mut(&key) {
             Some(r) => {
@@ -294,12 +332,12 @@ impl Collector {
         let new_rank = rank(&record.peak);
         let old = record.pictured.take();
         if let Some(old) = old {
-            self.pictured.remove(&(old, key));
+            self.pictured.remove(&Pictured::new(old, key));
         } else if self.pictured.len() >= MAX_PICTURED {
             match self.pictured.first().copied() {
-                Some(least) if least.0 < new_rank => {
+                Some(least) if least.rank < new_rank => {
                     self.pictured.remove(&least);
-                    if let Some(r) = self.records.get_mut(&least.1) {
+                    if let Some(r) = self.records.get_mut(&least.at()) {
                         r.crops = None;
                         r.pictured = None;
                     }
@@ -318,7 +356,7 @@ impl Collector {
             after: render::crop(picture, window, true),
         });
         record.pictured = Some(new_rank);
-        self.pictured.insert((new_rank, key));
+        self.pictured.insert(Pictured::new(new_rank, key));
     }
 
     /// The report of what was collected; `complete` says whether the stream ended
@@ -376,13 +414,13 @@ impl Collector {
     /// Confirmed: listed by the map, persistent, or, on video, confirmed by the
     /// element's temporal test (every video error is).
     fn paint_out_map(&self, report: &json::Report) -> (DefectMap, String) {
-        let mut entries: Vec<(i64, i64)> = report
+        let mut entries: Vec<Position> = report
             .errors
             .iter()
-            .filter(|e| self.info.media == Media::Video || e.persistent || e.origin == "map")
-            .map(|e| (i64::from(e.x), i64::from(e.y)))
+            .filter(|e| self.info.kind == StreamKind::Video || e.persistent || e.origin == "map")
+            .map(|e| Position::new(e.x, e.y))
             .collect();
-        entries.sort_by_key(|&(x, y)| (y, x));
+        entries.sort();
         let header = format!(
             "pixel errors to paint out, in frame pixels of the {}x{} {} picture: {} positions \
              (defectfix QC{})",
@@ -396,13 +434,7 @@ impl Collector {
                 .map(|s| format!(" of {s}"))
                 .unwrap_or_default()
         );
-        let map = DefectMap::from_entries(
-            entries
-                .into_iter()
-                .map(|(x, y)| Entry::Pixel { x, y })
-                .collect(),
-        );
-        (map, header)
+        (DefectMap::from_pixels(entries, 0, 0), header)
     }
 }
 
@@ -554,7 +586,7 @@ mod tests {
 
     fn info() -> StreamInfo {
         StreamInfo {
-            media: Media::Gray,
+            kind: StreamKind::Gray,
             format: "GRAY8".into(),
             width: 40,
             height: 30,
@@ -577,10 +609,10 @@ mod tests {
         }
         assert_eq!(c.frames(), 10);
         assert_eq!(c.errors(), 2);
-        let r = &c.records[&(30, 20)];
+        let r = &c.records[&Position::new(30, 20)];
         assert_eq!((r.first.frame, r.last.frame, r.frames), (3, 5, 3));
         assert_eq!(r.peak_at.frame, 3);
-        let r = &c.records[&(5, 5)];
+        let r = &c.records[&Position::new(5, 5)];
         assert_eq!((r.first.frame, r.last.frame, r.frames), (0, 9, 10));
         assert_eq!(r.peak_at.frame, 9);
         let crops = r.crops.as_ref().unwrap();

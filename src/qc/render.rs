@@ -10,7 +10,7 @@
 
 use crate::frame::FrameRef;
 use crate::frame::{Cfa, Channel, FrameFormat};
-use crate::frame::{ComponentKind as Kind, VideoFrame as Frame};
+use crate::frame::{ComponentKind, Position, VideoFrame};
 use crate::video::repair::Write;
 
 /// An 8-bit RGB picture, rows top to bottom, 3 bytes a pixel.
@@ -136,6 +136,13 @@ pub struct Change {
     pub after: u16,
 }
 
+impl Change {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// A raw sensor (Bayer or monochrome) frame with the changes its repair makes: the
 /// frame's own values elsewhere (the same before and after).
 pub struct SensorPicture<'a> {
@@ -157,7 +164,7 @@ impl<'a> SensorPicture<'a> {
     /// `frame` (as it is in the buffer now), with `changes`, and the levels of
     /// [`sensor_levels`].
     pub fn new(frame: FrameRef<'a>, mut changes: Vec<Change>, levels: &'a [u8]) -> Self {
-        changes.sort_by_key(|c| (c.y, c.x));
+        changes.sort_by_key(Change::at);
         SensorPicture {
             frame,
             changes,
@@ -168,7 +175,7 @@ impl<'a> SensorPicture<'a> {
     fn value(&self, x: usize, y: usize, repaired: bool) -> u16 {
         match self
             .changes
-            .binary_search_by_key(&(y as u32, x as u32), |c| (c.y, c.x))
+            .binary_search_by_key(&Position::new(x as u32, y as u32), Change::at)
         {
             Ok(i) if repaired => self.changes[i].after,
             Ok(i) => self.changes[i].before,
@@ -233,10 +240,10 @@ impl Picture for SensorPicture<'_> {
 /// A YUV or RGB frame as it arrived (`before`) and as repaired (`after`, then `writes`
 /// on top: in detect mode the frame is unchanged and the writes are the repair).
 pub struct VideoPicture<'a> {
-    before: Frame<'a>,
-    after: Frame<'a>,
-    /// (component, x, y) → value, sorted.
-    writes: Vec<(u8, u32, u32, u16)>,
+    before: VideoFrame<'a>,
+    after: VideoFrame<'a>,
+    /// (component, sample position in its plane, value), sorted.
+    writes: Vec<(u8, Position, u16)>,
     /// Component index of Y/U/V or R/G/B.
     comps: [usize; 3],
     yuv: bool,
@@ -247,25 +254,28 @@ pub struct VideoPicture<'a> {
 impl<'a> VideoPicture<'a> {
     /// The frame as it arrived and as repaired (the same frame when the repair was not
     /// written into it), and the repair's writes.
-    pub(crate) fn new(before: Frame<'a>, after: Frame<'a>, writes: &[Write]) -> Self {
+    pub(crate) fn new(before: VideoFrame<'a>, after: VideoFrame<'a>, writes: &[Write]) -> Self {
         let layout = *before.layout();
-        let find = |kinds: [Kind; 2]| {
+        let find = |kinds: [ComponentKind; 2]| {
             layout
                 .components()
                 .iter()
                 .position(|k| kinds.contains(&k.kind))
                 .unwrap_or(0)
         };
-        let mut writes: Vec<_> = writes.iter().map(|w| (w.c, w.x, w.y, w.value)).collect();
-        writes.sort_unstable_by_key(|&(c, x, y, _)| (c, y, x));
+        let mut writes: Vec<_> = writes
+            .iter()
+            .map(|w| (w.c, Position::new(w.x, w.y), w.value))
+            .collect();
+        writes.sort_unstable_by_key(|&(c, at, _)| (c, at));
         VideoPicture {
             before,
             after,
             writes,
             comps: [
-                find([Kind::Y, Kind::R]),
-                find([Kind::U, Kind::G]),
-                find([Kind::V, Kind::B]),
+                find([ComponentKind::Y, ComponentKind::R]),
+                find([ComponentKind::U, ComponentKind::G]),
+                find([ComponentKind::V, ComponentKind::B]),
             ],
             yuv: layout.format.is_yuv(),
             hd: layout.height >= 720,
@@ -280,11 +290,11 @@ impl<'a> VideoPicture<'a> {
         let (cw, ch) = layout.comp_size(c);
         let (cx, cy) = (cx.min(cw.saturating_sub(1)), cy.min(ch.saturating_sub(1)));
         let v = if repaired {
-            match self
-                .writes
-                .binary_search_by_key(&(c as u8, cy as u32, cx as u32), |&(c, x, y, _)| (c, y, x))
-            {
-                Ok(i) => self.writes[i].3,
+            match self.writes.binary_search_by_key(
+                &(c as u8, Position::new(cx as u32, cy as u32)),
+                |&(c, at, _)| (c, at),
+            ) {
+                Ok(i) => self.writes[i].2,
                 Err(_) => self.after.get(c, cx, cy),
             }
         } else {
@@ -329,7 +339,7 @@ impl Picture for VideoPicture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{VideoFrameMut as FrameMut, VideoLayout as Layout};
+    use crate::frame::{VideoFrameMut, VideoLayout};
 
     fn sensor(format: &str, w: usize, h: usize) -> (FrameFormat, Vec<u8>) {
         let media = if format.starts_with("GRAY") {
@@ -392,9 +402,9 @@ mod tests {
         assert_eq!(pic.rgb(1, 1, false), [255; 3]);
         assert_eq!(pic.rgb(0, 0, true), [0; 3]);
 
-        let layout = Layout::parse("I420", 4, 4).unwrap();
+        let layout = VideoLayout::parse("I420", 4, 4).unwrap();
         let (mut planes, strides) = layout.alloc();
-        let mut m = FrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let mut m = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         for y in 0..4 {
             for x in 0..4 {
                 m.set(0, x, y, 235);

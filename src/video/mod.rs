@@ -42,9 +42,9 @@ pub mod track;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::defect_map::{DefectMap, Entry, PlacedMap};
+use crate::defect_map::{DefectMap, PlacedMap};
 use crate::engine::Mode;
-use crate::frame::{ComponentKind, VideoFrame, VideoFrameMut, VideoLayout};
+use crate::frame::{ComponentKind, Position, VideoFrame, VideoFrameMut, VideoLayout};
 pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
 pub use quality::{Severity, Visibility};
 pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
@@ -120,6 +120,13 @@ pub struct Spot {
     pub changed: usize,
 }
 
+impl Spot {
+    /// Its frame pixel.
+    pub fn at(&self) -> Position {
+        Position::new(self.x, self.y)
+    }
+}
+
 /// A spot the spatial test found in the last frame (confirmed or not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Candidate {
@@ -133,7 +140,7 @@ pub struct Candidate {
     /// Bit `c` set when component `c` showed it.
     pub components: u8,
     /// Its centre in each component that showed it (component coordinates).
-    pub centres: [Option<(u32, u32)>; 3],
+    pub centres: [Option<Position>; 3],
     /// The component whose hit places it (see [`Candidate::x`]).
     pub main: u8,
 }
@@ -180,6 +187,8 @@ pub struct Processor {
     moving: bool,
     context_comp: usize,
     mapped: PlacedMap,
+    /// The map's pixels inside the frame, as [`Self::mapped`] placed them.
+    map_pixels: Vec<Position>,
     tuning: SpotTuning,
     sigma: [f64; 3],
     candidates: Vec<Candidate>,
@@ -190,9 +199,9 @@ pub struct Processor {
     reference: reference::Reference,
     /// Targets probed in the previous frame: their samples there were repaired, or
     /// showed nothing to repair.
-    probed: HashSet<(u32, u32)>,
+    probed: HashSet<Position>,
     /// Targets repaired in the previous frame (samples changed).
-    repaired: HashSet<(u32, u32)>,
+    repaired: HashSet<Position>,
 }
 
 impl Processor {
@@ -221,6 +230,7 @@ impl Processor {
             moving: false,
             context_comp,
             mapped: PlacedMap::default(),
+            map_pixels: Vec::new(),
             tuning: SpotTuning::default(),
             sigma: [0.0; 3],
             candidates: Vec::new(),
@@ -269,7 +279,7 @@ impl Processor {
     }
 
     /// Confirmed positions (frame pixels), row-major.
-    pub fn confirmed(&self) -> &[(u32, u32)] {
+    pub fn confirmed(&self) -> &[Position] {
         self.tracker.confirmed()
     }
 
@@ -299,33 +309,25 @@ impl Processor {
         // A track sits where its spot was first seen; the spot's centre in the
         // full-resolution component, where it has been seen, names the pixel better.
         let ctx = self.context_comp;
-        let mut pixels: Vec<(u32, u32)> = self
+        let mut pixels: Vec<Position> = self
             .tracker
             .confirmed()
             .iter()
-            .map(|&(x, y)| {
+            .map(|&at| {
                 self.tracker
-                    .track_near(x, y)
+                    .track_near(at)
                     .and_then(|t| t.centres[ctx])
-                    .unwrap_or((x, y))
+                    .unwrap_or(at)
             })
             .collect();
-        pixels.sort_unstable_by_key(|&(x, y)| (y, x));
+        pixels.sort_unstable();
         pixels.dedup();
-        DefectMap::from_entries(
-            pixels
-                .into_iter()
-                .map(|(x, y)| Entry::Pixel {
-                    x: i64::from(x) + offset_x,
-                    y: i64::from(y) + offset_y,
-                })
-                .collect(),
-        )
+        DefectMap::from_pixels(pixels, offset_x, offset_y)
     }
 
-    /// Map pixels in frame coordinates.
-    pub fn mapped_pixels(&self) -> &[(u32, u32)] {
-        self.mapped.pixels()
+    /// Map pixels in frame coordinates, row-major.
+    pub fn mapped_pixels(&self) -> &[Position] {
+        &self.map_pixels
     }
 
     /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); the
@@ -337,13 +339,20 @@ impl Processor {
         offset_x: i64,
         offset_y: i64,
     ) -> Option<MapPlacement> {
-        self.mapped.place(
+        let placement = self.mapped.place(
             map,
             self.layout.width,
             self.layout.height,
             offset_x,
             offset_y,
-        )
+        )?;
+        self.map_pixels = self
+            .mapped
+            .pixels()
+            .iter()
+            .map(|&(x, y)| Position::new(x, y))
+            .collect();
+        Some(placement)
     }
 
     /// The stream jumped (a seek, a flush, a dropped stretch): the previous frame no
@@ -413,197 +422,199 @@ impl Processor {
         settings: &VideoSettings,
     ) -> VideoFrameReport {
         let mut report = VideoFrameReport {
-            mapped: self.mapped.pixels().len(),
             tracks: self.tracker.tracks(),
             confirmed: self.tracker.confirmed().len(),
-            ..VideoFrameReport::default()
+            ..self.start_frame()
         };
-        self.spots.clear();
-        self.writes.clear();
         if frame.layout() != &self.layout {
             return report;
         }
-        let Limits {
-            relaxed,
-            threshold,
-            accept,
-            ..
-        } = self.limits(settings.sensitivity);
+        let limits = self.limits(settings.sensitivity);
         let view = frame.as_ref();
-        // The motion from the second frame back was measured; this goes forward.
-        let hints = self.hints(-1);
-        repair_targets(
-            &view,
-            &RepairInput {
-                mapped: self.mapped.pixels(),
-                tracker: &self.tracker,
-                context_comp: self.context_comp,
-                detection: settings.detection,
-                previous: self.reference.view(&self.layout),
-                hints,
-                accept,
-                threshold,
-                relaxed,
-                // Every target was probed in the second frame.
-                own_samples_ok: &|_, _| true,
-            },
-            &mut self.writes,
-            &mut self.spots,
-        );
+        self.repair(&view, settings.detection, &limits, true);
         report.spots = self.spots.len();
         report.samples = self.writes.len();
-        if settings.mode == Mode::Correct {
-            for w in &self.writes {
-                frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
-            }
-        }
-        self.spots.sort_by_key(|s| (s.y, s.x));
+        self.write(frame, settings.mode);
         report
     }
 
-    /// Processes one frame in place (or only inspects it, in detect mode).
+    /// Processes one frame in place (or only inspects it, in detect mode): the steps of
+    /// the module's description — with detection, spatial detection and temporal
+    /// confirmation; then repair and write. The frame, as repaired, is kept as the next
+    /// one's reference.
     pub fn process(
         &mut self,
         frame: &mut VideoFrameMut<'_>,
         settings: &VideoSettings,
     ) -> VideoFrameReport {
-        let mut report = VideoFrameReport {
-            mapped: self.mapped.pixels().len(),
-            ..VideoFrameReport::default()
-        };
-        self.spots.clear();
         self.candidates.clear();
-        self.writes.clear();
         self.last_update = TrackUpdate::default();
+        let mut report = self.start_frame();
         if frame.layout() != &self.layout {
             return report;
         }
-        let layout = self.layout;
-        let max = layout.max_value();
-        let ncomp = layout.components().len();
         let view = frame.as_ref();
         // The noise is measured for detection; without it (map only: cost follows the
         // map) the last measurement, or none, stands.
         if settings.detection {
-            for c in 0..ncomp {
-                self.sigma[c] = detect::estimate_sigma(&view, c);
-            }
+            self.measure_noise(&view);
         }
-        let threads = exec::threads(settings.n_threads);
-
-        let Limits {
-            params,
-            relaxed,
-            threshold,
-            accept,
-        } = self.limits(settings.sensitivity);
-        // The previous frame (as repaired).
-        let previous = self.reference.view(&layout);
-
-        // 1. Spatial detection, per band and component.
+        let limits = self.limits(settings.sensitivity);
         if settings.detection {
-            let scratch = &self.scratch;
-            let path = self.path;
-            let height = layout.height;
-            let ctx = self.context_comp;
-            run_bands(&mut self.bands, threads, |band| {
-                band.hits.clear();
-                band.motion.clear();
-                MotionMeter::sample_rows(&view, ctx, band.y0, band.y1, &mut band.motion);
-                let mut s = scratch.get();
-                for (c, k) in layout.components().iter().enumerate() {
-                    let (_, ch) = layout.comp_size(c);
-                    let cy0 = band.y0 >> k.sy;
-                    let cy1 = if band.y1 == height {
-                        ch
-                    } else {
-                        band.y1 >> k.sy
-                    };
-                    let p = &params[c];
-                    detect::detect_rows(&view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
-                }
-            });
-            self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
+            self.detect(&view, &limits.params, exec::threads(settings.n_threads));
             report.candidates = self.candidates.len();
-
-            // 2. Temporal confirmation.
-            let sigma = self.sigma[self.context_comp];
-            self.moving = self.motion.update(
-                self.bands.iter().flat_map(|b| b.motion.iter().copied()),
-                (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * f64::from(max)),
-                (MOTION_STRUCTURE * f64::from(max)).round() as u16,
-            );
-            let update = self.tracker.observe(
-                &view,
-                self.candidates.iter().map(|c| Seen {
-                    x: c.x,
-                    y: c.y,
-                    centres: c.centres,
-                    main: c.main,
-                }),
-                &track::Conditions {
-                    sigma,
-                    max,
-                    relaxed,
-                    moving: self.moving,
-                    previous: previous.map(|frame| track::Previous {
-                        frame,
-                        accept,
-                        threshold,
-                        structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
-                        hint: self.tracker.global_motion(),
-                        repaired: &self.repaired,
-                    }),
-                },
-            );
-            self.last_update = update;
-            report.promoted = update.promoted;
-            report.forgotten = update.forgotten;
+            self.last_update = self.confirm(&view, &limits);
+            report.promoted = self.last_update.promoted;
+            report.forgotten = self.last_update.forgotten;
         }
         report.tracks = self.tracker.tracks();
         report.confirmed = self.tracker.confirmed().len();
-
-        // 3. Repair targets: the map's pixels, then confirmed positions the map does not
-        //    already cover.
-        let probed_last = &self.probed;
-        let hints = self.hints(1);
-        let outcome = repair_targets(
-            &view,
-            &RepairInput {
-                mapped: self.mapped.pixels(),
-                tracker: &self.tracker,
-                context_comp: self.context_comp,
-                detection: settings.detection,
-                previous,
-                hints,
-                accept,
-                threshold,
-                relaxed,
-                own_samples_ok: &|x, y| probed_last.contains(&(x, y)),
-            },
-            &mut self.writes,
-            &mut self.spots,
-        );
+        let outcome = self.repair(&view, settings.detection, &limits, false);
         report.spots = self.spots.len();
         report.samples = self.writes.len();
+        self.keep_reference(&view, outcome, settings.detection);
+        self.write(frame, settings.mode);
+        report
+    }
 
-        // The reference for the next frame: this one as repaired.
-        if settings.detection || outcome.targets > 0 {
-            self.reference.store(&view, &self.writes);
+    /// Measures the noise of every component of `view` ([`Self::sigma`]).
+    fn measure_noise(&mut self, view: &VideoFrame<'_>) {
+        for c in 0..self.layout.components().len() {
+            self.sigma[c] = detect::estimate_sigma(view, c);
+        }
+    }
+
+    /// Step 1, spatial detection: every component plane of `view` is searched for spots
+    /// with its `params`, in bands of rows on up to `threads` workers (each band also
+    /// takes its rows of the motion meter's subsample); the hits of all planes become
+    /// [`Self::candidates`].
+    fn detect(&mut self, view: &VideoFrame<'_>, params: &[PlaneParams], threads: usize) {
+        let layout = self.layout;
+        let scratch = &self.scratch;
+        let path = self.path;
+        let ctx = self.context_comp;
+        run_bands(&mut self.bands, threads, |band| {
+            band.hits.clear();
+            band.motion.clear();
+            MotionMeter::sample_rows(view, ctx, band.y0, band.y1, &mut band.motion);
+            let mut s = scratch.get();
+            for (c, k) in layout.components().iter().enumerate() {
+                let (_, ch) = layout.comp_size(c);
+                let cy0 = band.y0 >> k.sy;
+                let cy1 = if band.y1 == layout.height {
+                    ch
+                } else {
+                    band.y1 >> k.sy
+                };
+                let p = &params[c];
+                detect::detect_rows(view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
+            }
+        });
+        self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
+    }
+
+    /// Step 2, temporal confirmation: whether the picture as a whole moved (the motion
+    /// meter), then the candidates of `view` as evidence for the tracker, with the
+    /// previous frame as witness where there is one.
+    fn confirm(&mut self, view: &VideoFrame<'_>, limits: &Limits) -> TrackUpdate {
+        let max = f64::from(self.layout.max_value());
+        let sigma = self.sigma[self.context_comp];
+        let structure = (MOTION_STRUCTURE * max).round() as u16;
+        self.moving = self.motion.update(
+            self.bands.iter().flat_map(|b| b.motion.iter().copied()),
+            (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * max),
+            structure,
+        );
+        let previous = self.reference.view(&self.layout);
+        self.tracker.observe(
+            view,
+            self.candidates.iter().map(|c| Seen {
+                at: Position::new(c.x, c.y),
+                centres: c.centres,
+                main: c.main,
+            }),
+            &track::Conditions {
+                sigma,
+                max: self.layout.max_value(),
+                relaxed: limits.relaxed,
+                moving: self.moving,
+                previous: previous.map(|frame| track::Previous {
+                    frame,
+                    accept: limits.accept,
+                    threshold: limits.threshold,
+                    structure,
+                    hint: self.tracker.global_motion(),
+                    repaired: &self.repaired,
+                }),
+            },
+        )
+    }
+
+    /// Keeps `view` with this frame's repairs as the next frame's reference, and which
+    /// targets step 3 probed and repaired in it. Without detection and with no target,
+    /// nothing will look at a reference: none is kept.
+    fn keep_reference(&mut self, view: &VideoFrame<'_>, outcome: RepairOutcome, detection: bool) {
+        if detection || outcome.targets > 0 {
+            self.reference.store(view, &self.writes);
         } else {
             self.reference.clear();
         }
         self.probed = outcome.probed;
         self.repaired = outcome.repaired;
+    }
 
-        // 4. Write.
-        if settings.mode == Mode::Correct {
+    /// Forgets the last frame's spots and writes, and gives the report of a frame before
+    /// its stages run.
+    fn start_frame(&mut self) -> VideoFrameReport {
+        self.spots.clear();
+        self.writes.clear();
+        VideoFrameReport {
+            mapped: self.map_pixels.len(),
+            ..VideoFrameReport::default()
+        }
+    }
+
+    /// Step 3 on `view`: probes every target ([`repair_targets`]); the replacements go
+    /// to [`Self::writes`] and the spots repaired to [`Self::spots`]. When `revisiting`
+    /// the frame before the reference, the motion hints point forward and every
+    /// target's own samples in the reference may be used (each was probed there).
+    fn repair(
+        &mut self,
+        view: &VideoFrame<'_>,
+        detection: bool,
+        limits: &Limits,
+        revisiting: bool,
+    ) -> RepairOutcome {
+        let hints = self.hints(if revisiting { -1 } else { 1 });
+        let probed_last = &self.probed;
+        repair_targets(
+            view,
+            &RepairInput {
+                mapped: &self.map_pixels,
+                tracker: &self.tracker,
+                context_comp: self.context_comp,
+                detection,
+                previous: self.reference.view(&self.layout),
+                hints,
+                accept: limits.accept,
+                threshold: limits.threshold,
+                relaxed: limits.relaxed,
+                own_samples_ok: &|at| revisiting || probed_last.contains(&at),
+            },
+            &mut self.writes,
+            &mut self.spots,
+        )
+    }
+
+    /// Step 4: in correct mode, writes the repairs into `frame`; the spots are listed
+    /// row-major.
+    fn write(&mut self, frame: &mut VideoFrameMut<'_>, mode: Mode) {
+        if mode == Mode::Correct {
             for w in &self.writes {
                 frame.set(usize::from(w.c), w.x as usize, w.y as usize, w.value);
             }
         }
-        self.spots.sort_by_key(|s| (s.y, s.x));
-        report
+        self.spots.sort_by_key(Spot::at);
     }
 }
 
@@ -618,7 +629,7 @@ struct Limits {
 /// What step 3 (repair) needs besides the frame.
 struct RepairInput<'a> {
     /// Map pixels in frame coordinates.
-    mapped: &'a [(u32, u32)],
+    mapped: &'a [Position],
     tracker: &'a Tracker,
     context_comp: usize,
     /// Confirmed positions are targets too.
@@ -633,23 +644,22 @@ struct RepairInput<'a> {
     threshold: [i32; 3],
     /// Per component, the spatial test with half its margins.
     relaxed: [PlaneParams; 3],
-    /// Whether the target at (x, y) was repaired (or clean) in `previous`, so its own
-    /// samples there may be used.
-    own_samples_ok: &'a dyn Fn(u32, u32) -> bool,
+    /// Whether the target at a frame pixel was repaired (or clean) in `previous`, so its
+    /// own samples there may be used.
+    own_samples_ok: &'a dyn Fn(Position) -> bool,
 }
 
 /// What step 3 did.
 struct RepairOutcome {
     targets: usize,
     /// Targets probed (their samples are now repaired or showed nothing to repair)…
-    probed: HashSet<(u32, u32)>,
+    probed: HashSet<Position>,
     /// …and those with samples changed.
-    repaired: HashSet<(u32, u32)>,
+    repaired: HashSet<Position>,
 }
 
-/// Step 3: every target (the map's pixels, then confirmed positions the map does not
-/// already cover) is probed in `view`; the replacements go to `writes` and each spot
-/// that had samples replaced to `spots`.
+/// Step 3: every target ([`repair_target_list`]) is probed in `view`; the replacements
+/// go to `writes` and each spot that had samples replaced to `spots`.
 fn repair_targets(
     view: &VideoFrame<'_>,
     input: &RepairInput<'_>,
@@ -657,104 +667,21 @@ fn repair_targets(
     spots: &mut Vec<Spot>,
 ) -> RepairOutcome {
     let layout = *view.layout();
-    let ncomp = layout.components().len();
-    let tracker = input.tracker;
-    let mut targets: Vec<(u32, u32, SpotSource)> = input
-        .mapped
-        .iter()
-        .map(|&(x, y)| (x, y, SpotSource::Map))
-        .collect();
-    if input.detection {
-        let near_map: HashSet<(u32, u32)> = input.mapped.iter().copied().collect();
-        for &(x, y) in tracker.confirmed() {
-            let listed = (-1i32..=1).any(|dy| {
-                (-1i32..=1).any(
-                    |dx| match (x.checked_add_signed(dx), y.checked_add_signed(dy)) {
-                        (Some(a), Some(b)) => near_map.contains(&(a, b)),
-                        _ => false,
-                    },
-                )
-            });
-            if !listed {
-                targets.push((x, y, SpotSource::Confirmed));
-            }
-        }
-    }
+    let targets = repair_target_list(input);
     let neighbours = neighbour_lists(&targets);
-    let comps = layout.components();
     let mut probed = HashSet::new();
     let mut repaired = HashSet::new();
-    for (i, &(x, y, source)) in targets.iter().enumerate() {
-        let near = &neighbours[i];
-        let usable = |c: usize, sx: usize, sy: usize| {
-            let k = comps[c];
-            !near.iter().any(|&(tx, ty)| {
-                ((tx >> k.sx) as usize).abs_diff(sx) <= 1
-                    && ((ty >> k.sy) as usize).abs_diff(sy) <= 1
-            })
-        };
-        // Where the temporal stage has seen the spot, in each component: a confirmed
-        // track's, or that of a confirmed track within a pixel of a map entry (a
-        // map made from frames names its pixel only to about a pixel).
-        let known = tracker
-            .track_near(x, y)
-            .filter(|t| source == SpotSource::Confirmed || t.confirmed)
-            .map(|t| t.centres);
-        let centres: [(u32, u32); 3] = std::array::from_fn(|c| {
-            let k = comps.get(c).copied().unwrap_or(comps[0]);
-            known.and_then(|k| k[c]).unwrap_or((x >> k.sx, y >> k.sy))
-        });
-        // A map entry nobody has seen names the spot's pixel; otherwise the probe
-        // judges it from what each component shows.
-        let anchor = match known {
-            None => Some((x, y)),
-            Some(_) => None,
-        };
-        // A confirmed position is repaired in the frames where a spot is there:
-        // one that passes the spatial test with half the margins, or (on an edge,
-        // where that test cannot see it) one that stands out from its directional
-        // estimate by twice the usual margin. Where it matches its background,
-        // nothing is touched.
-        let present = source == SpotSource::Map
-            || (0..ncomp).any(|c| {
-                let (cx, cy) = centres[c];
-                detect::spot_at(view, c, cx as usize, cy as usize, &input.relaxed[c]).is_some()
-            });
-        let margin = if present { 1 } else { 2 };
-        // Where the spot's surroundings were in the previous frame: the picture it
-        // hides is there.
-        let shifted = input.previous.and_then(|prev| {
-            let ctx = input.context_comp;
-            let (cx, cy) = centres[ctx];
-            let was_repaired = (input.own_samples_ok)(x, y);
-            reference::find(view, &prev, ctx, (cx, cy), input.accept, &input.hints).map(|m| {
-                repair::Shifted {
-                    frame: prev,
-                    dx: m.dx,
-                    dy: m.dy,
-                    repaired: was_repaired,
-                }
-            })
-        });
-        let probe = repair::probe(
-            view,
-            centres,
-            anchor,
-            input.threshold,
-            margin,
-            &usable,
-            shifted.as_ref(),
-            writes,
-        );
+    for (&(at, source), near) in targets.iter().zip(&neighbours) {
+        let probe = probe_target(view, input, at, source, near, writes);
         let changed = probe.changed();
         // Its samples in this frame as stored for the next are now either repaired
         // or showed nothing to repair.
-        probed.insert((x, y));
+        probed.insert(at);
         if changed == 0 {
             continue;
         }
-        repaired.insert((x, y));
-        spots.push(describe(&layout, x, y, source, &probe, changed));
+        repaired.insert(at);
+        spots.push(describe(&layout, at, source, &probe, changed));
     }
     RepairOutcome {
         targets: targets.len(),
@@ -763,11 +690,140 @@ fn repair_targets(
     }
 }
 
+/// The positions step 3 repairs: the map's pixels, then (with detection) the confirmed
+/// positions no map pixel lies within one pixel of.
+fn repair_target_list(input: &RepairInput<'_>) -> Vec<(Position, SpotSource)> {
+    let mut targets: Vec<(Position, SpotSource)> = input
+        .mapped
+        .iter()
+        .map(|&at| (at, SpotSource::Map))
+        .collect();
+    if input.detection {
+        let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
+        for &at in input.tracker.confirmed() {
+            let listed = (-1i32..=1).any(|dy| {
+                (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
+            });
+            if !listed {
+                targets.push((at, SpotSource::Confirmed));
+            }
+        }
+    }
+    targets
+}
+
+/// Probes the target at frame pixel `at` ([`repair::probe`]), appending its
+/// replacements to `writes`. Ring samples within a sample of another target in `near`
+/// are not used: that target's spot may reach into them.
+fn probe_target(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'_>,
+    at: Position,
+    source: SpotSource,
+    near: &[Position],
+    writes: &mut Vec<repair::Write>,
+) -> repair::Probe {
+    let comps = view.layout().components();
+    let usable = |c: usize, sx: usize, sy: usize| {
+        let k = comps[c];
+        !near.iter().any(|t| {
+            let t = t.subsampled(k.sx, k.sy);
+            (t.x as usize).abs_diff(sx) <= 1 && (t.y as usize).abs_diff(sy) <= 1
+        })
+    };
+    let known = seen_centres(input.tracker, at, source);
+    let centres: [Position; 3] = std::array::from_fn(|c| {
+        let k = comps.get(c).copied().unwrap_or(comps[0]);
+        known
+            .and_then(|seen| seen[c])
+            .unwrap_or(at.subsampled(k.sx, k.sy))
+    });
+    // A map entry nobody has seen names the spot's pixel; otherwise the probe
+    // judges it from what each component shows.
+    let anchor = match known {
+        None => Some(at),
+        Some(_) => None,
+    };
+    let margin = if spot_present(view, input, source, &centres) {
+        1
+    } else {
+        2
+    };
+    let shifted = shifted_previous(view, input, at, centres[input.context_comp]);
+    repair::probe(
+        view,
+        centres,
+        anchor,
+        input.threshold,
+        margin,
+        &usable,
+        shifted.as_ref(),
+        writes,
+    )
+}
+
+/// Where the temporal stage has seen the spot at `at`, in each component: a confirmed
+/// track's centres, or those of a confirmed track within a pixel of a map entry (a map
+/// made from frames names its pixel only to about a pixel). `None` when it has not.
+fn seen_centres(
+    tracker: &Tracker,
+    at: Position,
+    source: SpotSource,
+) -> Option<[Option<Position>; 3]> {
+    tracker
+        .track_near(at)
+        .filter(|t| source == SpotSource::Confirmed || t.confirmed)
+        .map(|t| t.centres)
+}
+
+/// Whether a spot is there at all in this frame. A map position always has one. A
+/// confirmed position is repaired in the frames where a spot is there: one that passes
+/// the spatial test with half the margins, or (on an edge, where that test cannot see
+/// it) one that stands out from its directional estimate by twice the usual margin
+/// (the probe's margin then doubles). Where it matches its background, nothing is
+/// touched.
+fn spot_present(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'_>,
+    source: SpotSource,
+    centres: &[Position; 3],
+) -> bool {
+    source == SpotSource::Map
+        || (0..view.layout().components().len()).any(|c| {
+            let (cx, cy) = (centres[c].x as usize, centres[c].y as usize);
+            detect::spot_at(view, c, cx, cy, &input.relaxed[c]).is_some()
+        })
+}
+
+/// Where the surroundings of the spot at frame pixel `at` (centred on `centre` in the
+/// context component) were in the previous frame: the picture the spot hides is there.
+fn shifted_previous<'a>(
+    view: &VideoFrame<'_>,
+    input: &RepairInput<'a>,
+    at: Position,
+    centre: Position,
+) -> Option<repair::Shifted<'a>> {
+    let prev = input.previous?;
+    let m = reference::find(
+        view,
+        &prev,
+        input.context_comp,
+        centre,
+        input.accept,
+        &input.hints,
+    )?;
+    Some(repair::Shifted {
+        frame: prev,
+        dx: m.dx,
+        dy: m.dy,
+        repaired: (input.own_samples_ok)(at),
+    })
+}
+
 /// The spot record of a probe: the component that shows it most, and its severity.
 fn describe(
     layout: &VideoLayout,
-    x: u32,
-    y: u32,
+    at: Position,
     source: SpotSource,
     probe: &repair::Probe,
     changed: usize,
@@ -826,11 +882,11 @@ fn describe(
         } else {
             p.deviation > 0
         },
-        central: quality::is_central(x, y, layout.width, layout.height),
+        central: quality::is_central(at.x, at.y, layout.width, layout.height),
     };
     Spot {
-        x,
-        y,
+        x: at.x,
+        y: at.y,
         source,
         bright: p.deviation > 0,
         component: comps.get(c).map_or(ComponentKind::Y, |k| k.kind),
@@ -844,24 +900,27 @@ fn describe(
 
 /// For every target, the other targets within 8 frame pixels (whose spots may reach
 /// into its ring).
-fn neighbour_lists(targets: &[(u32, u32, SpotSource)]) -> Vec<Vec<(u32, u32)>> {
+fn neighbour_lists(targets: &[(Position, SpotSource)]) -> Vec<Vec<Position>> {
     const REACH: u32 = 8;
+    // Targets by cell of REACH×REACH pixels (column, row of the cell).
     let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
-    for (i, &(x, y, _)) in targets.iter().enumerate() {
-        grid.entry((x / REACH, y / REACH)).or_default().push(i);
+    for (i, (at, _)) in targets.iter().enumerate() {
+        grid.entry((at.x / REACH, at.y / REACH))
+            .or_default()
+            .push(i);
     }
     targets
         .iter()
         .enumerate()
-        .map(|(i, &(x, y, _))| {
-            let (gx, gy) = (x / REACH, y / REACH);
+        .map(|(i, &(at, _))| {
+            let (gx, gy) = (at.x / REACH, at.y / REACH);
             let mut near = Vec::new();
             for cy in gy.saturating_sub(1)..=gy + 1 {
                 for cx in gx.saturating_sub(1)..=gx + 1 {
                     for &j in grid.get(&(cx, cy)).map_or(&[][..], |v| v.as_slice()) {
-                        let (tx, ty, _) = targets[j];
-                        if j != i && tx.abs_diff(x) <= REACH && ty.abs_diff(y) <= REACH {
-                            near.push((tx, ty));
+                        let (t, _) = targets[j];
+                        if j != i && t.x.abs_diff(at.x) <= REACH && t.y.abs_diff(at.y) <= REACH {
+                            near.push(t);
                         }
                     }
                 }
@@ -908,7 +967,7 @@ fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>)
                 o.components |= 1 << h.c;
                 let ci = usize::from(h.c);
                 if o.centres[ci].is_none() || strength > strength_of[j][ci] {
-                    o.centres[ci] = Some((h.x, h.y));
+                    o.centres[ci] = Some(Position::new(h.x, h.y));
                     strength_of[j][ci] = strength;
                 }
                 let better_position =
@@ -925,7 +984,7 @@ fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>)
             None => {
                 grid.entry((gx, gy)).or_default().push(out.len());
                 let mut centres = [None; 3];
-                centres[usize::from(h.c)] = Some((h.x, h.y));
+                centres[usize::from(h.c)] = Some(Position::new(h.x, h.y));
                 let mut s = [0u32; 3];
                 s[usize::from(h.c)] = strength;
                 out.push(Candidate {
@@ -955,26 +1014,20 @@ mod tests {
     fn frame(layout: VideoLayout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-        for (c, k) in layout.components().iter().enumerate() {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    let (u, v) = ((x << k.sx) + 4 * t, y << k.sy);
-                    let mut value = if c > 0 {
-                        128
-                    } else if v < 40 {
-                        (40 + (u * 37 + v * 91 + (u * v) % 13 * 7) % 150) as u16
-                    } else {
-                        60
-                    };
-                    // The star: 3×3 pixels at picture position (150, 70).
-                    if c == 0 && u.abs_diff(150) <= 1 && v.abs_diff(70) <= 1 {
-                        value = 220;
-                    }
-                    f.set(c, x, y, value);
-                }
+        f.fill(|c, x, y| {
+            let k = layout.components()[c];
+            let (u, v) = ((x << k.sx) + 4 * t, y << k.sy);
+            if c > 0 {
+                128
+            } else if u.abs_diff(150) <= 1 && v.abs_diff(70) <= 1 {
+                // The star: 3×3 pixels at picture position (150, 70).
+                220
+            } else if v < 40 {
+                (40 + (u * 37 + v * 91 + (u * v) % 13 * 7) % 150) as u16
+            } else {
+                60
             }
-        }
+        });
         if fixed {
             f.set(0, 100, 70, 200);
         }
@@ -1017,7 +1070,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(p.confirmed(), &[(100, 70)]);
+        assert_eq!(p.confirmed(), &[Position::new(100, 70)]);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! when the motion is too slow to carry its samples clear of it.
 
 use super::repair::Write;
-use crate::frame::{VideoFrame, VideoFrameMut, VideoLayout};
+use crate::frame::{Position, VideoFrame, VideoFrameMut, VideoLayout};
 
 /// Furthest motion searched, in frame pixels per frame (each direction).
 const SEARCH: i32 = 8;
@@ -113,10 +113,10 @@ struct Window {
 }
 
 impl Window {
-    fn gather(cur: &VideoFrame<'_>, c: usize, (x, y): (u32, u32)) -> Window {
+    fn gather(cur: &VideoFrame<'_>, c: usize, at: Position) -> Window {
         let (w, h) = cur.layout().comp_size(c);
         let (w, h) = (w as i32, h as i32);
-        let (x, y) = (x as i32, y as i32);
+        let (x, y) = (at.x as i32, at.y as i32);
         let mut win = Window {
             samples: [(0, 0, 0); WINDOW_AREA],
             n: 0,
@@ -173,8 +173,8 @@ fn beats(s: u64, len: i32, best: Option<Best>) -> bool {
     best.is_none_or(|(b, l, _)| s < b || (s == b && len < l))
 }
 
-/// Searches the previous frame `prev` for the surroundings of frame pixel (`x`, `y`)
-/// of `cur`, in full-resolution component `c`: a 9×9 window without its 5×5 centre,
+/// Searches the previous frame `prev` for the surroundings of frame pixel `at` of
+/// `cur`, in full-resolution component `c`: a 9×9 window without its 5×5 centre,
 /// at offsets up to [`SEARCH`] pixels. Returns the offset with the smallest mean
 /// absolute difference, when that is at most `accept` per sample; among equal ones,
 /// the shortest. The offsets in `hints` (the motion of the last frame, none at all)
@@ -184,7 +184,7 @@ pub(crate) fn find(
     cur: &VideoFrame<'_>,
     prev: &VideoFrame<'_>,
     c: usize,
-    at: (u32, u32),
+    at: Position,
     accept: f64,
     hints: &[(i32, i32)],
 ) -> Option<Motion> {
@@ -294,7 +294,7 @@ pub(crate) fn cost_at(
     cur: &VideoFrame<'_>,
     prev: &VideoFrame<'_>,
     c: usize,
-    at: (u32, u32),
+    at: Position,
     (dx, dy): (i32, i32),
 ) -> Option<f64> {
     let win = Window::gather(cur, c, at);
@@ -326,26 +326,26 @@ pub(crate) fn global(
     let found: Vec<Motion> = points
         .iter()
         .take(GLOBAL_POINTS)
-        .filter_map(|&(_, x, y)| find(cur, prev, c, (x as u32, y as u32), accept, hints))
+        .filter_map(|&(_, at)| find(cur, prev, c, at, accept, hints))
         .collect();
     agreed(&found)
 }
 
 /// The points of the [`GLOBAL_GRID`] of component `c` whose window spreads over at
-/// least `structure`, the most structured first (spread, and the position to break
-/// ties); `None` when the plane is too small for a search.
+/// least `structure`, with that spread, the most structured first (the position, in
+/// its order, breaks ties); `None` when the plane is too small for a search.
 fn structured_points(
     cur: &VideoFrame<'_>,
     c: usize,
     structure: u16,
-) -> Option<Vec<(u16, usize, usize)>> {
+) -> Option<Vec<(u16, Position)>> {
     let (w, h) = cur.layout().comp_size(c);
     let margin = (SEARCH + WINDOW) as usize;
     if w <= 2 * margin || h <= 2 * margin {
         return None;
     }
     let (gx, gy) = GLOBAL_GRID;
-    let mut points: Vec<(u16, usize, usize)> = Vec::with_capacity(gx * gy);
+    let mut points: Vec<(u16, Position)> = Vec::with_capacity(gx * gy);
     for j in 0..gy {
         for i in 0..gx {
             let x = margin + (w - 2 * margin) * (2 * i + 1) / (2 * gx);
@@ -360,11 +360,11 @@ fn structured_points(
             }
             let spread = hi.saturating_sub(lo);
             if spread >= structure {
-                points.push((spread, x, y));
+                points.push((spread, Position::new(x as u32, y as u32)));
             }
         }
     }
-    points.sort_unstable_by_key(|&(spread, x, y)| (std::cmp::Reverse(spread), y, x));
+    points.sort_unstable_by_key(|&(spread, at)| (std::cmp::Reverse(spread), at));
     Some(points)
 }
 
@@ -385,7 +385,7 @@ fn agreed(found: &[Motion]) -> Option<Motion> {
     (votes >= MIN_AGREEING && 2 * votes >= found.len()).then_some(m)
 }
 
-/// The largest difference between the 3×3 box of component `c` around (`cx`, `cy`)
+/// The largest difference between the 3×3 box of component `c` around `centre`
 /// (component samples) and the previous frame's box moved by `motion`: how far the spot
 /// stands out from what the picture showed there. `None` when the motion is not a whole
 /// number of this component's samples or the box leaves the plane.
@@ -393,7 +393,7 @@ pub(crate) fn standout(
     cur: &VideoFrame<'_>,
     prev: &VideoFrame<'_>,
     c: usize,
-    (cx, cy): (u32, u32),
+    centre: Position,
     motion: &Motion,
 ) -> Option<i32> {
     let layout = cur.layout();
@@ -408,7 +408,7 @@ pub(crate) fn standout(
     let mut peak = 0;
     for j in -1..=1 {
         for i in -1..=1 {
-            let (x, y) = (cx as i32 + i, cy as i32 + j);
+            let (x, y) = (centre.x as i32 + i, centre.y as i32 + j);
             if !inside(x, y) || !inside(x + vx, y + vy) {
                 return None;
             }
@@ -427,16 +427,11 @@ mod tests {
     fn textured(layout: VideoLayout, shift: (usize, usize)) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-        for c in 0..layout.components().len() {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    let (u, v) = (x + shift.0, y + shift.1);
-                    let t = (u * 37 + v * 91 + (u * v) % 13 * 7) % 200;
-                    f.set(c, x, y, (20 + t) as u16);
-                }
-            }
-        }
+        f.fill(|_, x, y| {
+            let (u, v) = (x + shift.0, y + shift.1);
+            let t = (u * 37 + v * 91 + (u * v) % 13 * 7) % 200;
+            (20 + t) as u16
+        });
         (planes, strides)
     }
 
@@ -448,12 +443,12 @@ mod tests {
         let prev = VideoFrame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
-        let m = find(&cur, &prev, 0, (24, 24), 0.5, &[]).unwrap();
+        let m = find(&cur, &prev, 0, Position::new(24, 24), 0.5, &[]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
         assert!(m.still > 10.0, "{m:?}");
         // The same picture twice: it did not move.
         let same = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        let m = find(&cur, &same, 0, (24, 24), 0.5, &[(3, 1)]).unwrap();
+        let m = find(&cur, &same, 0, Position::new(24, 24), 0.5, &[(3, 1)]).unwrap();
         assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
     }
 

@@ -27,7 +27,7 @@
 //! leaves no coloured halo. Ring samples that are outside the plane or belong to
 //! another spot are not used.
 
-use crate::frame::{VideoFrame, VideoLayout};
+use crate::frame::{Position, VideoFrame, VideoLayout};
 
 /// A box sample is replaced only when it stands out by more than the component's
 /// threshold and by more than 1/`PEAK_FRACTION` of the spot's peak deviation: the
@@ -421,12 +421,12 @@ fn strongest(est: &[[Option<i32>; 3]; 3], value: &[[i32; 3]; 3]) -> (i32, usize,
 fn component_box(
     frame: &VideoFrame<'_>,
     c: usize,
-    centre: (u32, u32),
+    centre: Position,
     usable: &dyn Fn(usize, usize, usize) -> bool,
     reference: Option<&Shifted<'_>>,
 ) -> Option<BoxEstimate> {
     let k = frame.layout().components().get(c)?;
-    let centre = (centre.0 as isize, centre.1 as isize);
+    let centre = (centre.x as isize, centre.y as isize);
     let shifted = reference.and_then(|r| {
         // The motion in this component's samples: whole samples only.
         let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
@@ -442,7 +442,7 @@ fn component_box(
 /// The frame pixel a spot is centred on, judged from a subsampled component's box:
 /// towards the neighbour sample that shares the spot's deviation most (a photosite's
 /// 3×3 footprint reaches two chroma samples on the side it lies towards).
-fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
+fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> Position {
     // The photosite lies in the pixels of the centre sample, on the side of the
     // neighbour that shares the deviation more.
     let x = if sx == 0 {
@@ -470,7 +470,7 @@ fn anchor_from(b: &BoxEstimate, sx: u8, sy: u8, cosited: bool) -> (u32, u32) {
         let (u, d) = (b.on_side(1, 0), b.on_side(1, 2));
         (b.cy << sy) + isize::from(d > u)
     };
-    (x.max(0) as u32, y.max(0) as u32)
+    Position::new(x.max(0) as u32, y.max(0) as u32)
 }
 
 /// The spot's centre judged from the component that shows it most clearly (deviation
@@ -480,7 +480,7 @@ fn strongest_anchor(
     boxes: &[Option<BoxEstimate>; 3],
     threshold: &[i32; 3],
     layout: &VideoLayout,
-) -> Option<(u32, u32)> {
+) -> Option<Position> {
     let comps = layout.components();
     boxes
         .iter()
@@ -495,7 +495,7 @@ fn strongest_anchor(
 /// frame pixels it is filtered from.
 #[derive(Clone, Copy)]
 struct Reach {
-    anchor: Option<(u32, u32)>,
+    anchor: Option<Position>,
     /// The component's subsampling (log2), columns and rows.
     sub: (u8, u8),
     /// Co-sited chroma ([`VideoLayout::cosited_chroma`]).
@@ -506,10 +506,10 @@ impl Reach {
     /// Whether sample (`sx`, `sy`) can have seen the anchor's 3×3 pixels.
     #[inline]
     fn covers(&self, sx: isize, sy: isize) -> bool {
-        let Some((ax, ay)) = self.anchor else {
+        let Some(anchor) = self.anchor else {
             return true;
         };
-        let (ax, ay) = (ax as isize, ay as isize);
+        let (ax, ay) = (anchor.x as isize, anchor.y as isize);
         let (kx, ky) = self.sub;
         let (x0, x1) = if kx > 0 && self.cosited {
             ((sx << kx) - 1, (sx << kx) + 1)
@@ -629,8 +629,8 @@ impl CompRepair<'_> {
 
 /// Re-estimates a spot in every component, and appends the replacements to `writes`
 /// (nothing is written to the frame). `centres[c]` is the spot's centre in component
-/// `c`'s own coordinates (for a position known only in frame pixels, `(x >> sx, y >>
-/// sy)`); `threshold[c]` is the least deviation, in sample units, a sample of component
+/// `c`'s own coordinates (for a position known only in frame pixels,
+/// [`Position::subsampled`]); `threshold[c]` is the least deviation, in sample units, a sample of component
 /// `c` must show to be replaced (its centre, `margin` times that); `usable(c, sx, sy)`
 /// says whether ring sample (`sx`, `sy`) of component `c` may be used (it is only asked
 /// about samples inside the plane).
@@ -646,8 +646,8 @@ impl CompRepair<'_> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn probe(
     frame: &VideoFrame<'_>,
-    centres: [(u32, u32); 3],
-    anchor: Option<(u32, u32)>,
+    centres: [Position; 3],
+    anchor: Option<Position>,
     threshold: [i32; 3],
     margin: i32,
     usable: &dyn Fn(usize, usize, usize) -> bool,
@@ -713,14 +713,7 @@ mod tests {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
         let truth = |c: usize, x: usize, y: usize| (40 + c * 10 + x * 4 + y * 2) as u16;
-        for c in 0..3 {
-            let (w, h) = layout.comp_size(c);
-            for y in 0..h {
-                for x in 0..w {
-                    f.set(c, x, y, truth(c, x, y));
-                }
-            }
-        }
+        f.fill(truth);
         // A coloured 3×3 spot at (16, 16): bright luma, dark U, bright V.
         for dy in 0..3 {
             for dx in 0..3 {
@@ -732,8 +725,8 @@ mod tests {
         let mut writes = Vec::new();
         let p = probe(
             &f.as_ref(),
-            [(16, 16), (8, 8), (8, 8)],
-            Some((16, 16)),
+            [(16, 16), (8, 8), (8, 8)].map(|(x, y)| Position::new(x, y)),
+            Some(Position::new(16, 16)),
             [4, 4, 4],
             1,
             &|_, _, _| true,
@@ -770,7 +763,7 @@ mod tests {
         let mut writes = Vec::new();
         probe(
             &f.as_ref(),
-            [(8, 7); 3],
+            [Position::new(8, 7); 3],
             None,
             [4, 4, 4],
             1,

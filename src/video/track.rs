@@ -38,7 +38,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::detect::PlaneParams;
 use super::reference::{self, Motion};
-use crate::frame::{VideoFrame, VideoLayout};
+use crate::frame::{Position, VideoFrame, VideoLayout};
 
 /// Points for a sighting after a change.
 const HIT: i16 = 4;
@@ -135,7 +135,7 @@ pub(crate) struct Previous<'a> {
     pub hint: Option<(i32, i32)>,
     /// Positions repaired in `frame` (frame pixels): near them it no longer shows what
     /// the picture showed, and is no witness.
-    pub repaired: &'a HashSet<(u32, u32)>,
+    pub repaired: &'a HashSet<Position>,
 }
 
 impl Previous<'_> {
@@ -150,7 +150,7 @@ impl Previous<'_> {
         (-NEAR_REPAIR..=NEAR_REPAIR).any(|dy| {
             (-NEAR_REPAIR..=NEAR_REPAIR).any(|dx| {
                 let (x, y) = (fx + dx, fy + dy);
-                x >= 0 && y >= 0 && self.repaired.contains(&(x as u32, y as u32))
+                x >= 0 && y >= 0 && self.repaired.contains(&Position::new(x as u32, y as u32))
             })
         })
     }
@@ -159,12 +159,10 @@ impl Previous<'_> {
 /// A spot the spatial test found in a frame, as the tracker takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
-    /// VideoFrame pixel, column…
-    pub x: u32,
-    /// …and row.
-    pub y: u32,
+    /// Frame pixel.
+    pub at: Position,
     /// Its centre in each component that showed it (component coordinates).
-    pub centres: [Option<(u32, u32)>; 3],
+    pub centres: [Option<Position>; 3],
     /// Index of the component that places it (its strongest full-resolution hit, else
     /// its strongest hit).
     pub main: u8,
@@ -173,10 +171,8 @@ pub struct Seen {
 /// What is known about the track at a position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrackInfo {
-    /// The track's frame pixel, column…
-    pub x: u32,
-    /// …and row.
-    pub y: u32,
+    /// The track's frame pixel.
+    pub at: Position,
     /// Its points.
     pub score: i16,
     /// Whether it is a confirmed pixel error.
@@ -184,7 +180,7 @@ pub struct TrackInfo {
     /// VideoFrame number (1-based) when it was last seen.
     pub last_seen: u64,
     /// The most voted centre of the spot in each component (component coordinates).
-    pub centres: [Option<(u32, u32)>; 3],
+    pub centres: [Option<Position>; 3],
 }
 
 /// What changed in the confirmed set after a frame.
@@ -274,9 +270,9 @@ pub struct Tracker {
     sub: [(u8, u8); 3],
     /// Component whose samples form the context (luma, or G for RGB).
     context_comp: usize,
-    tracks: HashMap<(u32, u32), Track>,
+    tracks: HashMap<Position, Track>,
     frame: u64,
-    confirmed: Vec<(u32, u32)>,
+    confirmed: Vec<Position>,
     /// The motion of the picture as a whole, as last measured.
     global: Option<(i32, i32)>,
 }
@@ -299,10 +295,10 @@ impl Tracker {
     }
 
     /// The most voted centre of each component of the track at `key`.
-    fn centres_of(&self, key: (u32, u32), t: &Track) -> [Option<(u32, u32)>; 3] {
+    fn centres_of(&self, key: Position, t: &Track) -> [Option<Position>; 3] {
         std::array::from_fn(|c| {
             let (sx, sy) = self.sub[c];
-            let (bx, by) = (key.0 >> sx, key.1 >> sy);
+            let base = key.subsampled(sx, sy);
             let mut best: Option<(u8, usize)> = None;
             // Ties go to the offset nearest the mapped position (the centre of the 5×5
             // comes first in this order).
@@ -317,19 +313,19 @@ impl Tracker {
                 }
             }
             let (_, i) = best?;
-            let (dx, dy) = ((i % VOTE_SIDE) as i64 - 2, (i / VOTE_SIDE) as i64 - 2);
-            let (x, y) = (i64::from(bx) + dx, i64::from(by) + dy);
-            (x >= 0 && y >= 0).then_some((x as u32, y as u32))
+            let (dx, dy) = ((i % VOTE_SIDE) as i32 - 2, (i / VOTE_SIDE) as i32 - 2);
+            base.offset(dx, dy)
         })
     }
 
-    fn vote(&self, key: (u32, u32), t: &mut Track, centres: &[Option<(u32, u32)>; 3]) {
+    fn vote(&self, key: Position, t: &mut Track, centres: &[Option<Position>; 3]) {
         for (c, centre) in centres.iter().enumerate() {
-            let Some((cx, cy)) = *centre else { continue };
+            let Some(centre) = *centre else { continue };
             let (sx, sy) = self.sub[c];
+            let base = key.subsampled(sx, sy);
             let (dx, dy) = (
-                i64::from(cx) - i64::from(key.0 >> sx),
-                i64::from(cy) - i64::from(key.1 >> sy),
+                i64::from(centre.x) - i64::from(base.x),
+                i64::from(centre.y) - i64::from(base.y),
             );
             if dx.abs() <= 2 && dy.abs() <= 2 {
                 let votes = &mut t.votes[c];
@@ -343,7 +339,7 @@ impl Tracker {
     }
 
     /// Confirmed positions (frame pixels), row-major.
-    pub(crate) fn confirmed(&self) -> &[(u32, u32)] {
+    pub(crate) fn confirmed(&self) -> &[Position] {
         &self.confirmed
     }
 
@@ -358,13 +354,12 @@ impl Tracker {
         self.global
     }
 
-    /// The track within one pixel of (`x`, `y`), if any.
-    pub fn track_near(&self, x: u32, y: u32) -> Option<TrackInfo> {
-        let k = self.find(x, y)?;
+    /// The track within one pixel of frame pixel `at`, if any.
+    pub fn track_near(&self, at: Position) -> Option<TrackInfo> {
+        let k = self.find(at)?;
         let t = self.tracks.get(&k)?;
         Some(TrackInfo {
-            x: k.0,
-            y: k.1,
+            at: k,
             score: t.score,
             confirmed: t.confirmed,
             last_seen: t.last_seen,
@@ -372,10 +367,10 @@ impl Tracker {
         })
     }
 
-    /// The track within one pixel of (`x`, `y`), the nearest first.
-    fn find(&self, x: u32, y: u32) -> Option<(u32, u32)> {
-        if self.tracks.contains_key(&(x, y)) {
-            return Some((x, y));
+    /// The track within one pixel of `at`, the nearest first.
+    fn find(&self, at: Position) -> Option<Position> {
+        if self.tracks.contains_key(&at) {
+            return Some(at);
         }
         const NEAR: [(i32, i32); 8] = [
             (-1, 0),
@@ -388,7 +383,7 @@ impl Tracker {
             (1, 1),
         ];
         NEAR.iter().find_map(|&(dx, dy)| {
-            let k = (x.checked_add_signed(dx)?, y.checked_add_signed(dy)?);
+            let k = at.offset(dx, dy)?;
             self.tracks.contains_key(&k).then_some(k)
         })
     }
@@ -402,9 +397,9 @@ impl Tracker {
         &self,
         ev: &mut Evidence<'_>,
         previous: &Previous<'_>,
-        at: (u32, u32),
+        at: Position,
         c: usize,
-        centre: Option<(u32, u32)>,
+        centre: Option<Position>,
     ) -> bool {
         let Some(m) = Self::moved_around(ev, previous, at) else {
             return false;
@@ -413,8 +408,8 @@ impl Tracker {
         // there now is the repair, not the picture (a false repair would otherwise
         // confirm the detail that moves on from it, frame after frame).
         let from = (
-            i64::from(at.0) + i64::from(m.dx),
-            i64::from(at.1) + i64::from(m.dy),
+            i64::from(at.x) + i64::from(m.dx),
+            i64::from(at.y) + i64::from(m.dy),
         );
         if previous.repaired_near(from.0, from.1) {
             return false;
@@ -431,7 +426,7 @@ impl Tracker {
     fn moved_around(
         ev: &mut Evidence<'_>,
         previous: &Previous<'_>,
-        at: (u32, u32),
+        at: Position,
     ) -> Option<Motion> {
         let ctx = ev.context_comp;
         let local = reference::find(
@@ -452,21 +447,13 @@ impl Tracker {
         .then_some(g)
     }
 
-    fn context(&self, frame: &VideoFrame<'_>, x: u32, y: u32) -> Context {
-        const DIRS: [(isize, isize); CONTEXT_SAMPLES] = [
-            (-1, -1),
-            (0, -1),
-            (1, -1),
-            (-1, 0),
-            (1, 0),
-            (-1, 1),
-            (0, 1),
-            (1, 1),
-        ];
+    fn context(&self, frame: &VideoFrame<'_>, at: Position) -> Context {
+        // One sample in each of the 8 directions around the position.
+        const DIRS: [(isize, isize); CONTEXT_SAMPLES] = crate::frame::NEIGHBOURS;
         let (w, h) = (self.width as isize, self.height as isize);
         DIRS.map(|(dx, dy)| {
-            let cx = (x as isize + dx * CONTEXT_DISTANCE).clamp(0, w - 1);
-            let cy = (y as isize + dy * CONTEXT_DISTANCE).clamp(0, h - 1);
+            let cx = (at.x as isize + dx * CONTEXT_DISTANCE).clamp(0, w - 1);
+            let cy = (at.y as isize + dy * CONTEXT_DISTANCE).clamp(0, h - 1);
             frame.get(self.context_comp, cx as usize, cy as usize)
         })
     }
@@ -506,7 +493,7 @@ impl Tracker {
             global: None,
         };
         for s in seen {
-            if s.x < self.width && s.y < self.height {
+            if s.at.x < self.width && s.at.y < self.height {
                 self.sighting(&mut ev, &s);
             }
         }
@@ -522,9 +509,8 @@ impl Tracker {
 
     /// A spot seen in this frame: evidence for the track it belongs to, or a new track.
     fn sighting(&mut self, ev: &mut Evidence<'_>, s: &Seen) {
-        let (x, y) = (s.x, s.y);
-        let context = self.context(ev.frame, x, y);
-        match self.find(x, y) {
+        let context = self.context(ev.frame, s.at);
+        match self.find(s.at) {
             Some(k) => self.seen_again(ev, k, s, &context),
             None if self.tracks.len() < MAX_TRACKS => {
                 let mut t = Track {
@@ -534,15 +520,15 @@ impl Tracker {
                     confirmed: false,
                     votes: [[0; VOTE_CELLS]; 3],
                 };
-                self.vote((x, y), &mut t, &s.centres);
-                self.tracks.insert((x, y), t);
+                self.vote(s.at, &mut t, &s.centres);
+                self.tracks.insert(s.at, t);
             }
             None => {}
         }
     }
 
     /// Spot `s`, whose surroundings are `context` now, seen again at the track at `k`.
-    fn seen_again(&mut self, ev: &mut Evidence<'_>, k: (u32, u32), s: &Seen, context: &Context) {
+    fn seen_again(&mut self, ev: &mut Evidence<'_>, k: Position, s: &Seen, context: &Context) {
         let Some(mut t) = self.tracks.get(&k).copied() else {
             return;
         };
@@ -588,11 +574,11 @@ impl Tracker {
         let (frame, now) = (ev.frame, ev.now);
         let mut update = TrackUpdate::default();
         let mut tracks = std::mem::take(&mut self.tracks);
-        tracks.retain(|&(x, y), t| {
+        tracks.retain(|&at, t| {
             if t.last_seen != now {
-                let context = self.context(frame, x, y);
+                let context = self.context(frame, at);
                 if ev.change.changed(&t.context, &context)
-                    && clearly_absent(frame, relaxed, x, y, &self.centres_of((x, y), t))
+                    && clearly_absent(frame, relaxed, at, &self.centres_of(at, t))
                 {
                     t.score -= MISS;
                     t.context = context;
@@ -619,19 +605,18 @@ impl Tracker {
             .filter(|(_, t)| t.confirmed)
             .map(|(&k, _)| k)
             .collect();
-        self.confirmed.sort_unstable_by_key(|&(x, y)| (y, x));
+        self.confirmed.sort_unstable();
     }
 }
 
 /// Whether no component of `frame` shows a spot at the centres of a track at frame
-/// pixel (`x`, `y`) (`centres[c]`, else the sample covering the pixel), even with the
+/// pixel `at` (`centres[c]`, else the sample covering the pixel), even with the
 /// relaxed spatial test.
 fn clearly_absent(
     frame: &VideoFrame<'_>,
     relaxed: &[PlaneParams; 3],
-    x: u32,
-    y: u32,
-    centres: &[Option<(u32, u32)>; 3],
+    at: Position,
+    centres: &[Option<Position>; 3],
 ) -> bool {
     frame
         .layout()
@@ -639,8 +624,9 @@ fn clearly_absent(
         .iter()
         .enumerate()
         .all(|(c, k)| {
-            let (cx, cy) = centres[c].unwrap_or((x >> k.sx, y >> k.sy));
-            super::detect::spot_at(frame, c, cx as usize, cy as usize, &relaxed[c]).is_none()
+            let centre = centres[c].unwrap_or(at.subsampled(k.sx, k.sy));
+            super::detect::spot_at(frame, c, centre.x as usize, centre.y as usize, &relaxed[c])
+                .is_none()
         })
 }
 
@@ -788,9 +774,8 @@ mod tests {
             let frame = VideoFrame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
             // (10,10) stays; the detail at (20 + 3t, 12) moves with the picture.
             let seen = [(10, 10), (20 + 3 * t, 12)].map(|(x, y)| Seen {
-                x,
-                y,
-                centres: [Some((x, y)), None, None],
+                at: Position::new(x, y),
+                centres: [Some(Position::new(x, y)), None, None],
                 main: 0,
             });
             let u = tracker.observe(&frame, seen, &conditions());
@@ -799,8 +784,12 @@ mod tests {
             }
         }
         assert_eq!(promoted_at, Some((PROMOTE / HIT) as u32 - 1));
-        assert_eq!(tracker.confirmed(), &[(10, 10)]);
-        assert!(tracker.track_near(11, 9).is_some_and(|t| t.confirmed));
+        assert_eq!(tracker.confirmed(), &[Position::new(10, 10)]);
+        assert!(
+            tracker
+                .track_near(Position::new(11, 9))
+                .is_some_and(|t| t.confirmed)
+        );
     }
 
     fn conditions() -> Conditions<'static> {
@@ -822,8 +811,7 @@ mod tests {
         let mut tracker = Tracker::new(&layout, 0);
         for _ in 0..50 {
             let seen = Seen {
-                x: 8,
-                y: 8,
+                at: Position::new(8, 8),
                 centres: [None; 3],
                 main: 0,
             };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{FrameMut, FrameRef, VideoFrameMut, VideoLayout};
 
 /// Initialises GStreamer and registers the plugin's elements once per test binary.
 pub fn init() {
@@ -156,4 +156,129 @@ pub fn finish_at_eos(pipeline: &gst::Element, seconds: u64) {
         "{msg:?}"
     );
     pipeline.set_state(gst::State::Null).expect("stop");
+}
+
+// ---------------------------------------------------------------------------------
+// YUV and RGB video frames.
+
+/// The video info of `format` at `width`×`height` and `rate` frames per second
+/// (GStreamer is initialised first).
+pub fn video_info(
+    format: &str,
+    width: u32,
+    height: u32,
+    rate: gst::Fraction,
+) -> gst_video::VideoInfo {
+    init();
+    gst_video::VideoInfo::builder(gst_video::VideoFormat::from_string(format), width, height)
+        .fps(rate)
+        .build()
+        .expect("video info")
+}
+
+/// The frame layout of `info`, with the chroma siting it says.
+pub fn layout_of(info: &gst_video::VideoInfo) -> VideoLayout {
+    VideoLayout::parse(
+        info.format().to_str(),
+        i64::from(info.width()),
+        i64::from(info.height()),
+    )
+    .expect("layout")
+    .with_cosited_chroma(
+        info.chroma_site()
+            .contains(gst_video::VideoChromaSite::H_COSITED),
+    )
+}
+
+/// Runs `f` on a writable view of `buf` laid out as `info`.
+pub fn with_video_frame(
+    info: &gst_video::VideoInfo,
+    buf: &mut gst::BufferRef,
+    f: impl FnOnce(&mut VideoFrameMut<'_>),
+) {
+    use gst_video::prelude::*;
+    let layout = layout_of(info);
+    let mut vf = gst_video::VideoFrameRef::from_buffer_ref_writable(buf, info).expect("map");
+    let strides: Vec<usize> = vf.plane_stride().iter().map(|&s| s as usize).collect();
+    let s = |i: usize| strides.get(i).copied().unwrap_or(0);
+    let strides = [s(0), s(1), s(2)];
+    let [a, b, c, _] = vf.planes_data_mut();
+    let mut frame = VideoFrameMut::new(layout, [a, b, c], strides).expect("frame");
+    f(&mut frame);
+}
+
+/// A buffer whose bytes are 0xA5 (so that alpha, padding and unused bits can be checked)
+/// and whose samples are `value(component, x, y)`, in component coordinates.
+pub fn make_video(
+    info: &gst_video::VideoInfo,
+    value: impl FnMut(usize, usize, usize) -> u16,
+) -> gst::Buffer {
+    let mut buf = gst::Buffer::with_size(info.size()).expect("buffer");
+    {
+        let b = buf.get_mut().expect("writable");
+        b.map_writable().expect("map").as_mut_slice().fill(0xA5);
+        with_video_frame(info, b, |f| f.fill(value));
+    }
+    buf
+}
+
+/// A textured picture that pans by 2 pixels a frame (`t` is the frame number): the
+/// sample of component `c` (subsampled by `sub`) at (`x`, `y`), before rounding.
+/// Component 0 carries the texture (luma, or R), the others a smoother version of it
+/// (as chroma is in real pictures).
+pub fn panned_texture(c: usize, x: usize, y: usize, t: usize, sub: (u8, u8)) -> f64 {
+    let (fx, fy) = ((x << sub.0) as f64 + 2.0 * t as f64, (y << sub.1) as f64);
+    let detail = if c == 0 { 1.0 } else { 0.3 };
+    110.0
+        + detail * 45.0 * (fx * 0.41).sin() * (fy * 0.29).cos()
+        + 25.0 * ((fx + fy) * 0.13).sin()
+        + 10.0 * c as f64
+}
+
+/// Frame `t` of the panned picture ([`panned_texture`]) as `info`; with `dot`, a bright
+/// 1-pixel detail at that picture position (it moves with the picture), and with
+/// `spot`, a fixed stuck photosite after demosaicing there ([`add_stuck_spot`]).
+pub fn panned_frame(
+    info: &gst_video::VideoInfo,
+    t: usize,
+    dot: Option<(usize, usize)>,
+    spot: Option<(usize, usize)>,
+) -> gst::Buffer {
+    let layout = layout_of(info);
+    let subs: Vec<(u8, u8)> = layout.components().iter().map(|k| (k.sx, k.sy)).collect();
+    let mut buf = make_video(info, |c, x, y| {
+        let sub = subs[c];
+        let at = ((x << sub.0) + 2 * t, y << sub.1);
+        let v = if c == 0 && dot == Some(at) {
+            250.0
+        } else {
+            panned_texture(c, x, y, t, sub)
+        };
+        v.round().clamp(0.0, 255.0) as u16
+    });
+    if let Some((x, y)) = spot {
+        with_video_frame(info, buf.make_mut(), |f| add_stuck_spot(f, x, y));
+    }
+    buf
+}
+
+/// A hot photosite after demosaicing at frame pixel (`x`, `y`) of an 8-bit frame: a
+/// peak with a falloff in component 0, and a colour shift in component 1.
+pub fn add_stuck_spot(f: &mut VideoFrameMut<'_>, x: usize, y: usize) {
+    let peak = [
+        (0, 0, 120i32),
+        (-1, 0, 40),
+        (1, 0, 40),
+        (0, -1, 40),
+        (0, 1, 40),
+    ];
+    for (dx, dy, add) in peak {
+        let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
+        let v = i32::from(f.get(0, px, py)) + add;
+        f.set(0, px, py, v.clamp(0, 255) as u16);
+    }
+    let k = f.layout().components()[1];
+    let (cx, cy) = (x >> k.sx, y >> k.sy);
+    let v = i32::from(f.get(1, cx, cy)) - 40;
+    f.set(1, cx, cy, v.clamp(0, 255) as u16);
 }
