@@ -11,6 +11,7 @@ use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::exec::KernelPath;
 use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::FrameMut;
+use gstdefectfix::temporal::Evidence;
 
 /// Deterministic textured content (xorshift noise on a gradient).
 fn content(format: &FrameFormat) -> Vec<u8> {
@@ -79,6 +80,60 @@ fn scene(format: &FrameFormat) -> Vec<u8> {
     defectfix_eval::synthetic::textured_scene(format, true)
 }
 
+/// The sensor path's defaults on a moving stream, as the element runs them: temporal
+/// evidence, then detection + correction; frames of a pan of 1.5 px per frame, beside a
+/// memcpy of one frame and the engine alone on the same frames.
+fn defaults(c: &mut Criterion) {
+    let mut group = c.benchmark_group("defaults");
+    group.sample_size(20);
+    for (w, h, name) in [(3840, 2160, "rggb16le"), (3840, 2160, "rggb"), (7680, 4320, "rggb16le")] {
+        let format = FrameFormat::parse("video/x-bayer", name, w, h).expect("format");
+        let wide = FrameFormat::parse("video/x-bayer", name, w + 64, h).expect("format");
+        let scene = scene(&wide);
+        let bytes = format.bytes_per_sample();
+        // Eight frames panning right by 1.5 px a frame (whole pixels alternate 1 and 2).
+        let frames: Vec<Vec<u8>> = (0..8usize)
+            .map(|t| {
+                let shift = (3 * t) / 2;
+                let (sw, dw) = (wide.default_stride(), format.default_stride());
+                let mut out = vec![0u8; format.default_size()];
+                for y in 0..h as usize {
+                    let from = &scene[y * sw + shift * bytes..][..dw];
+                    out[y * dw..][..dw].copy_from_slice(from);
+                }
+                out
+            })
+            .collect();
+        let mut dst = frames[0].clone();
+        group.throughput(Throughput::Bytes(dst.len() as u64));
+        let id = format!("{w}x{h}-{name}");
+        group.bench_function(format!("{id}/memcpy"), |b| {
+            b.iter(|| dst.copy_from_slice(black_box(&frames[0])))
+        });
+        let stride = format.default_stride();
+        let settings = SensorSettings::default();
+        for temporal in [false, true] {
+            let mut engine = Engine::new(format);
+            let mut evidence = Evidence::new(format);
+            let mut t = 0usize;
+            let label = if temporal { "evidence+detect+correct" } else { "detect+correct" };
+            group.bench_function(format!("{id}/{label}"), |b| {
+                b.iter(|| {
+                    dst.copy_from_slice(&frames[t % frames.len()]);
+                    t += 1;
+                    let mut frame = FrameMut::new(&mut dst, format, stride).expect("frame fits");
+                    if temporal {
+                        let noise = *engine.detector().model();
+                        evidence.observe(&frame.as_ref(), &noise, 0);
+                    }
+                    black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 /// Full dynamic detection + correction, beside a memcpy of the same frame.
 fn dynamic(c: &mut Criterion) {
     let mut group = c.benchmark_group("dynamic");
@@ -136,5 +191,5 @@ fn paths(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dynamic, paths, map_only);
+criterion_group!(benches, defaults, dynamic, paths, map_only);
 criterion_main!(benches);

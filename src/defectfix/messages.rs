@@ -1,7 +1,7 @@
 //! What `defectfix` posts on the bus, for raw sensor and YUV/RGB streams alike.
 //!
 //! The stream processors ([`super::sensor`], [`super::video`]) describe a frame, a
-//! stream or a calibration step in plain data — [`FrameCounts`], [`Position`],
+//! stream or a calibration step in plain data — [`FrameCounts`], [`MessageDefect`],
 //! [`StreamSummary`], [`CalibrationStep`] — and this module alone turns that data into
 //! element messages:
 //!
@@ -42,12 +42,12 @@ pub struct FrameCounts {
     /// Samples replaced (video streams only).
     pub samples: Option<usize>,
     /// In detect mode: the first [`MESSAGE_POSITIONS`] defects.
-    pub positions: Option<Vec<Position>>,
+    pub positions: Option<Vec<MessageDefect>>,
 }
 
 /// One defect of a frame as its message lists it.
 #[derive(Clone, Copy, Debug)]
-pub struct Position {
+pub struct MessageDefect {
     pub x: u32,
     pub y: u32,
     /// Why it was repaired: `map`, `learned`, `hot` or `cold`.
@@ -65,8 +65,8 @@ pub struct Position {
 pub fn detect_positions<T>(
     mode: super::RunMode,
     defects: &[T],
-    position: impl Fn(&T) -> Position,
-) -> Option<Vec<Position>> {
+    position: impl Fn(&T) -> MessageDefect,
+) -> Option<Vec<MessageDefect>> {
     (mode == super::RunMode::Detect).then(|| {
         defects
             .iter()
@@ -130,7 +130,7 @@ pub fn frame(counts: &FrameCounts) -> gst::Structure {
 }
 
 /// One `defect` entry of a per-frame message.
-fn position(p: &Position) -> gst::Structure {
+fn position(p: &MessageDefect) -> gst::Structure {
     let mut b = gst::Structure::builder("defect")
         .field("x", p.x)
         .field("y", p.y)
@@ -255,7 +255,7 @@ mod tests {
         );
         assert_eq!(s.get::<u64>("frame").ok(), Some(3));
 
-        let p = Position {
+        let p = MessageDefect {
             x: 4,
             y: 5,
             source: "learned",

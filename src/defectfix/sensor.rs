@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::messages::{self, CalibrationStep, FrameCounts, Position, StreamSummary};
+use super::messages::{self, CalibrationStep, FrameCounts, MessageDefect, StreamSummary};
 use super::qc::QcView;
 use super::settings::Settings;
 use super::stream::{Processed, StreamProcessor};
@@ -88,20 +88,14 @@ impl SensorProcessor {
     fn counts(&self, report: &engine::SensorFrameReport, mode: RunMode) -> FrameCounts {
         let defects = self.engine.defects();
         let white = self.engine.format().max_value();
-        let positions = (mode == RunMode::Detect).then(|| {
-            defects
-                .iter()
-                .take(messages::MESSAGE_POSITIONS)
-                .map(|d| Position {
-                    x: d.x,
-                    y: d.y,
-                    source: source_name(d.source),
-                    component: None,
-                    value: u32::from(d.value),
-                    expected: d.estimate.map_or(u32::from(d.value), u32::from),
-                    severity: report::defect_severity(d, white),
-                })
-                .collect()
+        let positions = messages::detect_positions(mode, defects, |d| MessageDefect {
+            x: d.x,
+            y: d.y,
+            source: source_name(d.source),
+            component: None,
+            value: u32::from(d.value),
+            expected: d.estimate.map_or(u32::from(d.value), u32::from),
+            severity: report::defect_severity(d, white),
         });
         FrameCounts {
             frame: self.frames,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use gst_video::prelude::*;
 
-use super::messages::{self, FrameCounts, Position, StreamSummary};
+use super::messages::{self, FrameCounts, MessageDefect, StreamSummary};
 use super::qc::QcView;
 use super::settings::Settings;
 use super::stream::{Processed, StreamProcessor, bad_buffer};
@@ -80,7 +80,7 @@ impl VideoProcessor {
     /// detect mode the component that shows each spot most.
     fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
-        let positions = messages::detect_positions(mode, spots, |s| Position {
+        let positions = messages::detect_positions(mode, spots, |s| MessageDefect {
             x: s.x,
             y: s.y,
             source: source_name(s.source),

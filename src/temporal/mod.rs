@@ -28,9 +28,9 @@ pub mod rules;
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
-use crate::frame::{FrameFormat, FrameRef};
+use crate::frame::{FrameFormat, FrameRef, SampleIo};
 
-use motion::{TILE, Tile, TileMotion};
+use motion::{Tile, TileMotion};
 use rules::{Observation, PixelState};
 
 /// A tile at rest: displacement below this many pixels on both axes.
@@ -113,6 +113,8 @@ pub struct Evidence {
     format: FrameFormat,
     tiles: Vec<TileState>,
     across: usize,
+    /// Side of a tile, pixels.
+    side: usize,
     states: Vec<StateBand>,
     keys: Vec<KeyBand>,
     /// Confirmed defects, row-major.
@@ -127,9 +129,10 @@ pub struct Evidence {
 impl Evidence {
     pub fn new(format: FrameFormat) -> Self {
         let w = format.width;
+        let side = motion::tile_side(w, format.height);
         Evidence {
             format,
-            tiles: motion::tiles(w, format.height)
+            tiles: motion::tiles(w, format.height, side)
                 .into_iter()
                 .map(|tile| TileState {
                     tile,
@@ -138,7 +141,8 @@ impl Evidence {
                     renew: false,
                 })
                 .collect(),
-            across: motion::tiles_across(w),
+            across: w.div_ceil(side),
+            side,
             states: band_rows(format.height)
                 .map(|(y0, y1)| StateBand {
                     y0,
@@ -224,8 +228,12 @@ impl Evidence {
         let width = self.format.width;
         let keys = &self.keys;
         let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width + x];
-        run_bands(&mut self.tiles, threads, |t| {
-            motion::measure(&key_at, frame, &t.tile, noise, &mut t.motion);
+        let (data, stride) = (frame.data(), frame.stride());
+        crate::with_sample_io!(self.format.sample, Io => {
+            let now = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
+            run_bands(&mut self.tiles, threads, |t| {
+                motion::measure(&key_at, &now, frame, &t.tile, noise, &mut t.motion);
+            });
         });
         // Flat tiles follow the picture.
         let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
@@ -253,95 +261,15 @@ impl Evidence {
     }
 
     /// Phase 2: every pixel's evidence (bands in parallel; reads the frame and the keys,
-    /// writes each band's own state).
+    /// writes each band's own state). Tiles waiting for their next instant are skipped
+    /// whole; tiles at rest are judged once per key, just before it is renewed; in a
+    /// judged tile, a pixel with no evidence yet whose value agrees with its temporal
+    /// prediction (or, at rest, carried its noise) is passed over after two reads.
     fn gather(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
-        let f = self.format;
-        let (w, h) = (f.width, f.height);
-        let pitch = f.cfa.pitch() as isize;
-        let tiles = &self.tiles;
-        let across = self.across;
-        let keys = &self.keys;
-        let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w + x];
-        let reflect = crate::detect::kernel::reflect;
-        let clip = noise.clip.min(f.max_value());
-        // A pixel within a pitch of the edge has neighbours on one side only, where the
-        // scene's gradient alone makes it an extreme: it is judged by one frame only.
-        let p = pitch as usize;
-        let inside = |x: usize, y: usize| x >= p && y >= p && x + p < w && y + p < h;
-        run_bands(&mut self.states, threads, |b| {
-            b.changes.clear();
-            for y in b.y0..b.y1 {
-                let row = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
-                for (x, st) in row.iter_mut().enumerate() {
-                    let t = &tiles[(y / TILE) * across + x / TILE];
-                    if t.phase == Phase::Wait || !inside(x, y) {
-                        continue;
-                    }
-                    let value = frame.get(x, y);
-                    let key_value = key_at(x, y);
-                    let plane = f.cfa.plane_index(x, y);
-                    let moved_from = match t.phase {
-                        Phase::Instant { dx, dy } => {
-                            let (sx, sy) = (x as i64 - i64::from(dx), y as i64 - i64::from(dy));
-                            ((0..w as i64).contains(&sx) && (0..h as i64).contains(&sy))
-                                .then(|| key_at(sx as usize, sy as usize))
-                        }
-                        _ => None,
-                    };
-                    // Most pixels carry no evidence and give none: skip them cheaply.
-                    let sigma = noise.sigma(plane, f64::from(value)) as f32;
-                    if st.is_empty() {
-                        let quiet = match (t.phase, moved_from) {
-                            (Phase::Instant { .. }, Some(from)) => {
-                                f32::from(value.abs_diff(from)) <= 2.0 * sigma
-                                    && value != key_value
-                            }
-                            (Phase::Instant { .. }, None) => true,
-                            _ => f32::from(value.abs_diff(key_value)) > 0.25 * sigma.max(1.5),
-                        };
-                        if quiet {
-                            continue;
-                        }
-                    }
-                    let mut neighbours = [0u16; 8];
-                    let mut key_neighbours = [0u16; 8];
-                    let mut i = 0;
-                    for dy in [-pitch, 0, pitch] {
-                        for dx in [-pitch, 0, pitch] {
-                            if dx == 0 && dy == 0 {
-                                continue;
-                            }
-                            let (nx, ny) = (reflect(x, dx, w), reflect(y, dy, h));
-                            neighbours[i] = frame.get(nx, ny);
-                            key_neighbours[i] = key_at(nx, ny);
-                            i += 1;
-                        }
-                    }
-                    let o = Observation {
-                        value,
-                        key_value,
-                        moved_from,
-                        neighbours,
-                        key_neighbours,
-                        plane,
-                        clip,
-                    };
-                    let before = *st;
-                    *st = match t.phase {
-                        Phase::Instant { .. } => {
-                            let lens = |bright: bool, excess: f32| {
-                                let at = |dx, dy| frame.get(reflect(x, dx, w), reflect(y, dy, h));
-                                spreads_like_a_lens(at, f64::from(excess), bright)
-                            };
-                            rules::at_instant(before, &o, noise, lens)
-                        }
-                        _ => rules::at_rest(before, &o, noise),
-                    };
-                    if st.confirmed() != before.confirmed() {
-                        b.changes.push((x as u32, y as u32, st.confirmed()));
-                    }
-                }
-            }
+        let cx = GatherContext::new(&self.format, noise, &self.tiles, self.across, &self.keys);
+        let cx = GatherContext { side: self.side, ..cx };
+        crate::with_sample_io!(self.format.sample, Io => {
+            run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
         self.apply_changes()
     }
@@ -390,19 +318,21 @@ impl Evidence {
     fn renew_keys(&mut self, frame: &FrameRef<'_>, threads: usize) {
         let w = self.format.width;
         let tiles = &self.tiles;
-        let across = self.across;
-        run_bands(&mut self.keys, threads, |b| {
-            for y in b.y0..b.y1 {
-                let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
-                let first = (y / TILE) * across;
-                for t in &tiles[first..first + across] {
-                    if t.renew {
-                        for x in t.tile.x0..t.tile.x1 {
-                            row[x] = frame.get(x, y);
+        let (across, side) = (self.across, self.side);
+        let (data, stride) = (frame.data(), frame.stride());
+        crate::with_sample_io!(self.format.sample, Io => {
+            run_bands(&mut self.keys, threads, |b| {
+                for y in b.y0..b.y1 {
+                    let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
+                    let first = (y / side) * across;
+                    for t in tiles[first..first + across].iter().filter(|t| t.renew) {
+                        let from = y * stride + t.tile.x0 * Io::BYTES;
+                        for (i, k) in row[t.tile.x0..t.tile.x1].iter_mut().enumerate() {
+                            *k = Io::read(data, from + i * Io::BYTES);
                         }
                     }
                 }
-            }
+            });
         });
         for t in &mut self.tiles {
             if t.renew {
@@ -427,6 +357,162 @@ impl Evidence {
 }
 
 
+
+/// Levels per bucket of the noise look-up table: 256 buckets over the sample range.
+const fn lut_shift(depth: u8) -> u32 {
+    depth.saturating_sub(8) as u32
+}
+
+/// What every band of the evidence pass reads.
+struct GatherContext<'a> {
+    format: FrameFormat,
+    noise: &'a NoiseModel,
+    tiles: &'a [TileState],
+    across: usize,
+    side: usize,
+    keys: &'a [KeyBand],
+    /// σ per plane and level bucket (the frame-to-frame noise).
+    sigma: [[f32; 256]; 4],
+    shift: u32,
+    clip: u16,
+}
+
+impl<'a> GatherContext<'a> {
+    fn new(
+        format: &FrameFormat,
+        noise: &'a NoiseModel,
+        tiles: &'a [TileState],
+        across: usize,
+        keys: &'a [KeyBand],
+    ) -> Self {
+        let shift = lut_shift(format.depth);
+        let mut sigma = [[0f32; 256]; 4];
+        for (plane, row) in sigma.iter_mut().enumerate() {
+            for (bucket, s) in row.iter_mut().enumerate() {
+                let level = ((bucket << shift) + (1 << shift) / 2) as f64;
+                // Never below half a step of 8-bit data: quantisation alone.
+                *s = (noise.sigma(plane, level) as f32).max(0.5 * (1 << shift) as f32);
+            }
+        }
+        GatherContext {
+            format: *format,
+            noise,
+            tiles,
+            across,
+            side: motion::TILE,
+            keys,
+            sigma,
+            shift,
+            clip: noise.clip.min(format.max_value()),
+        }
+    }
+
+    #[inline(always)]
+    fn key(&self, x: usize, y: usize) -> u16 {
+        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.format.width + x]
+    }
+
+    /// One band of rows.
+    fn band<Io: SampleIo>(&self, frame: &FrameRef<'_>, b: &mut StateBand) {
+        let f = &self.format;
+        let (w, h) = (f.width, f.height);
+        let (data, stride) = (frame.data(), frame.stride());
+        let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
+        let p = f.cfa.pitch();
+        b.changes.clear();
+        // A pixel within a pitch of the edge has neighbours on one side only, where the
+        // scene's gradient alone makes it an extreme: it is judged by one frame only.
+        for y in b.y0.max(p)..b.y1.min(h.saturating_sub(p)) {
+            let first = (y / self.side) * self.across;
+            let state = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
+            let planes = [f.cfa.plane_index(0, y), f.cfa.plane_index(1, y)];
+            for t in &self.tiles[first..first + self.across] {
+                let x0 = t.tile.x0.max(p);
+                let x1 = t.tile.x1.min(w.saturating_sub(p));
+                let (dx, dy) = match t.phase {
+                    Phase::Wait => continue,
+                    Phase::Rest if !t.renew => continue,
+                    Phase::Rest => (0, 0),
+                    Phase::Instant { dx, dy } => (dx as isize, dy as isize),
+                };
+                let instant = t.phase != Phase::Rest;
+                let sy = y as isize - dy;
+                for x in x0..x1 {
+                    let st = &mut state[x];
+                    let value = read(x, y);
+                    let key_value = self.key(x, y);
+                    let plane = planes[x & 1];
+                    let sx = x as isize - dx;
+                    let moved_from = (instant
+                        && (0..w as isize).contains(&sx)
+                        && (0..h as isize).contains(&sy))
+                    .then(|| self.key(sx as usize, sy as usize));
+                    if st.is_empty() {
+                        // Most pixels carry no evidence and give none: skip them cheaply.
+                        let sigma = self.sigma[plane][usize::from(value >> self.shift)];
+                        let quiet = match moved_from {
+                            Some(from) => {
+                                f32::from(value.abs_diff(from)) <= MARGIN * sigma
+                                    && value != key_value
+                            }
+                            None if instant => true,
+                            None => {
+                                f32::from(value.abs_diff(key_value)) > QUIET_SKIP * sigma.max(1.5)
+                            }
+                        };
+                        if quiet {
+                            continue;
+                        }
+                    }
+                    let mut neighbours = [0u16; 8];
+                    let mut key_neighbours = [0u16; 8];
+                    let offsets = [-(p as isize), 0, p as isize];
+                    let mut i = 0;
+                    for oy in offsets {
+                        for ox in offsets {
+                            if ox == 0 && oy == 0 {
+                                continue;
+                            }
+                            let (nx, ny) = ((x as isize + ox) as usize, (y as isize + oy) as usize);
+                            neighbours[i] = read(nx, ny);
+                            key_neighbours[i] = self.key(nx, ny);
+                            i += 1;
+                        }
+                    }
+                    let o = Observation {
+                        value,
+                        key_value,
+                        moved_from,
+                        neighbours,
+                        key_neighbours,
+                        plane,
+                        clip: self.clip,
+                    };
+                    let before = *st;
+                    *st = if instant {
+                        let reflect = crate::detect::kernel::reflect;
+                        let lens = |bright: bool, excess: f32| {
+                            let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
+                            spreads_like_a_lens(at, f64::from(excess), bright)
+                        };
+                        rules::at_instant(before, &o, self.noise, lens)
+                    } else {
+                        rules::at_rest(before, &o, self.noise)
+                    };
+                    if st.confirmed() != before.confirmed() {
+                        b.changes.push((x as u32, y as u32, st.confirmed()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The cheap skip of an instant: a pixel within this many σ of its temporal prediction
+/// gives no evidence for a defect (the rules' margin).
+const MARGIN: f32 = 2.0;
+/// The cheap skip at rest: a pixel whose change exceeds this share of σ carried noise.
+const QUIET_SKIP: f32 = 0.25;
 
 #[cfg(test)]
 mod tests {

@@ -15,11 +15,12 @@
 use crate::detect::NoiseModel;
 use crate::frame::FrameRef;
 
-/// Side of a tile, in pixels (a multiple of the band height's divisor 2).
+/// Side of a tile at up to about 3 megapixels, in pixels; larger frames get tiles of a
+/// multiple of it ([`tile_side`]), so that a frame has some 500 tiles whatever its size.
 pub const TILE: usize = 64;
-/// Samples skipped between matched samples along each axis of the sampling grid (every
-/// other sample: a quarter of the site's samples are matched).
-const SUBSAMPLE: usize = 2;
+/// Cells skipped between matched cells along each axis (every fourth: 64 cells of a
+/// Bayer tile are matched).
+const SUBSAMPLE: usize = 4;
 /// The search reaches this many grid steps around the prediction, then as far again
 /// once when the best match lies on its edge.
 const REACH: i32 = 1;
@@ -76,25 +77,28 @@ pub struct Tile {
     pub y1: usize,
 }
 
-/// Tiles covering a `width`×`height` frame, row-major.
-pub fn tiles(width: usize, height: usize) -> Vec<Tile> {
+/// The side of the tiles of a `width`×`height` frame: [`TILE`] times the square root of
+/// the frame's size in units of 2 megapixels, rounded (64 px to 1080p, 128 at 2160p, 256
+/// at 4320p).
+pub fn tile_side(width: usize, height: usize) -> usize {
+    let scale = ((width * height) as f64 / f64::from(1u32 << 21)).sqrt().round();
+    TILE * (scale as usize).max(1)
+}
+
+/// Tiles of `side` pixels covering a `width`×`height` frame, row-major.
+pub fn tiles(width: usize, height: usize, side: usize) -> Vec<Tile> {
     let mut out = Vec::new();
-    for y0 in (0..height).step_by(TILE) {
-        for x0 in (0..width).step_by(TILE) {
+    for y0 in (0..height).step_by(side) {
+        for x0 in (0..width).step_by(side) {
             out.push(Tile {
                 x0,
                 y0,
-                x1: (x0 + TILE).min(width),
-                y1: (y0 + TILE).min(height),
+                x1: (x0 + side).min(width),
+                y1: (y0 + side).min(height),
             });
         }
     }
     out
-}
-
-/// Tiles per row of tiles.
-pub fn tiles_across(width: usize) -> usize {
-    width.div_ceil(TILE)
 }
 
 /// Measures the displacement of `tile` in `frame` against the key frame (`key(x, y)`,
@@ -105,6 +109,7 @@ pub fn tiles_across(width: usize) -> usize {
 /// parabola locates between the cells.
 pub fn measure(
     key: &impl Fn(usize, usize) -> u16,
+    now: &impl Fn(usize, usize) -> u16,
     frame: &FrameRef<'_>,
     tile: &Tile,
     noise: &NoiseModel,
@@ -113,7 +118,8 @@ pub fn measure(
     let f = frame.format();
     let (w, h) = (f.width, f.height);
     let pitch = f.cfa.pitch();
-    let step = pitch * SUBSAMPLE;
+    // Larger tiles skip more cells: the same number is matched in every tile.
+    let step = pitch * SUBSAMPLE * (tile.x1 - tile.x0).div_ceil(TILE).max(1);
     let margin = pitch as i32 * (MAX_STEPS + 1);
     // Matched cells (top-left pixel): the tile's cells that stay inside the frame for
     // every shift.
@@ -144,7 +150,6 @@ pub fn measure(
                 + i64::from(get(x + 1, y + 1))
         }
     };
-    let now = |x: usize, y: usize| frame.get(x, y);
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
     let cost = |sx: i32, sy: i32| -> u64 {
         let (dx, dy) = (sx * pitch as i32, sy * pitch as i32);
@@ -153,7 +158,7 @@ pub fn measure(
             let ky = (y as i32 - dy) as usize;
             for x in xs() {
                 let kx = (x as i32 - dx) as usize;
-                let d = cell(&now, x, y) - cell(key, kx, ky);
+                let d = cell(now, x, y) - cell(key, kx, ky);
                 ssd += (d * d) as u64;
             }
         }
@@ -201,7 +206,7 @@ pub fn measure(
     // 2·n·σ²).
     let cells: i64 = ys()
         .flat_map(|y| xs().map(move |x| (x, y)))
-        .map(|(x, y)| cell(&now, x, y))
+        .map(|(x, y)| cell(now, x, y))
         .sum();
     let level = cells as f64 / (samples * pitch * pitch) as f64;
     let sigma = noise.sigma(f.cfa.plane_index(tile.x0, tile.y0), level);

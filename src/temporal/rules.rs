@@ -59,10 +59,13 @@ const MOTION_TEXTURE_SHARE: f32 = 0.5;
 const CHANGE_SIGMAS: f32 = 3.0;
 /// The neighbourhood is flat when its spread is below this many σ.
 const FLAT_SIGMAS: f32 = 3.0;
-/// Votes of the stillness count: an unchanged value amid changed neighbours, and the
-/// count's cost of a value that carried noise.
+/// Vote of the stillness count at an instant: an unchanged value amid changed
+/// neighbours.
 const STILL_UP: u16 = 1;
-const STILL_DOWN: u16 = 2;
+/// Votes at rest, judged once per key frame (every few frames): a quiet value, and the
+/// count's cost of a value that carried noise.
+const REST_UP: u16 = 3;
+const REST_DOWN: u16 = 6;
 /// At rest, a change of at most this share of σ counts as carrying no noise, more than
 /// [`NOISY`] of σ as carrying it.
 const QUIET: f32 = 0.25;
@@ -270,12 +273,12 @@ pub fn at_rest(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelS
             .filter(|(a, b)| a != b)
             .count();
         if noisy >= 6 {
-            state.still() + STILL_UP
+            state.still() + REST_UP
         } else {
             state.still()
         }
     } else if own > NOISY * sigma {
-        state.still().saturating_sub(STILL_DOWN)
+        state.still().saturating_sub(REST_DOWN)
     } else {
         state.still()
     };
