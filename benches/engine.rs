@@ -86,7 +86,11 @@ fn scene(format: &FrameFormat) -> Vec<u8> {
 fn defaults(c: &mut Criterion) {
     let mut group = c.benchmark_group("defaults");
     group.sample_size(20);
-    for (w, h, name) in [(3840, 2160, "rggb16le"), (3840, 2160, "rggb"), (7680, 4320, "rggb16le")] {
+    for (w, h, name) in [
+        (3840, 2160, "rggb16le"),
+        (3840, 2160, "rggb"),
+        (7680, 4320, "rggb16le"),
+    ] {
         let format = FrameFormat::parse("video/x-bayer", name, w, h).expect("format");
         let wide = FrameFormat::parse("video/x-bayer", name, w + 64, h).expect("format");
         let scene = scene(&wide);
@@ -116,7 +120,11 @@ fn defaults(c: &mut Criterion) {
             let mut engine = Engine::new(format);
             let mut evidence = Evidence::new(format);
             let mut t = 0usize;
-            let label = if temporal { "evidence+detect+correct" } else { "detect+correct" };
+            let label = if temporal {
+                "evidence+detect+correct"
+            } else {
+                "detect+correct"
+            };
             group.bench_function(format!("{id}/{label}"), |b| {
                 b.iter(|| {
                     dst.copy_from_slice(&frames[t % frames.len()]);

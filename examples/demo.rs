@@ -139,7 +139,10 @@ fn run(args: &Args) -> Result<(), String> {
     let cleans: Vec<Vec<u8>> = (0..args.frames)
         .map(|t| mosaic(&scene(w, h, t), &format))
         .collect();
-    let clean = cleans.last().cloned().ok_or("--frames must be at least 1")?;
+    let clean = cleans
+        .last()
+        .cloned()
+        .ok_or("--frames must be at least 1")?;
     let truth_path = args.out.join("truth.map");
     let truth_str = truth_path
         .to_str()
@@ -236,13 +239,22 @@ fn run(args: &Args) -> Result<(), String> {
             captured
                 .get(name)
                 .filter(|f| f.len() == args.frames)
-                .ok_or_else(|| format!("appsink '{name}' received fewer than {} frames", args.frames))
+                .ok_or_else(|| {
+                    format!(
+                        "appsink '{name}' received fewer than {} frames",
+                        args.frames
+                    )
+                })
         };
         let (cs, bs, afs) = (frames("clean")?, frames("before")?, frames("after")?);
         println!("\n{label}, frame by frame:");
         println!("  frame   found / visible   missed   good pixels touched   stars altered");
         for t in 0..args.frames {
-            let (fc, fb, fa) = (view(&cs[t], format)?, view(&bs[t], format)?, view(&afs[t], format)?);
+            let (fc, fb, fa) = (
+                view(&cs[t], format)?,
+                view(&bs[t], format)?,
+                view(&afs[t], format)?,
+            );
             let truth_t = set.mask(t as u64);
             let s = score_repair(&fc, &fb, &fa, &truth_t);
             let (altered, stars) = stars_altered(&fb, &fa, &truth_t, t);
@@ -726,7 +738,8 @@ fn sky(u: f32, v: f32) -> Option<f32> {
 
 /// Height of the mountain ridge at `u` (picture heights from the top).
 fn ridge(u: f32) -> f32 {
-    0.52 + 0.06 * (u * 5.0).sin() + 0.03 * (u * 13.0 + 1.0).sin()
+    0.52 + 0.06 * (u * 5.0).sin()
+        + 0.03 * (u * 13.0 + 1.0).sin()
         + 0.12 * (fbm(u * 3.0, 0.0, 11) - 0.5)
 }
 

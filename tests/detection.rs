@@ -465,7 +465,10 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
         }
     }
     let hot = [(20usize, 20usize), (40, 30), (41, 30), (40, 31), (41, 31)];
-    let data = make_frame(&format, |x, y| if hot.contains(&(x, y)) { 3800 } else { 200 });
+    let data = make_frame(
+        &format,
+        |x, y| if hot.contains(&(x, y)) { 3800 } else { 200 },
+    );
     let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
     let mut det = Detector::new(format);
     det.set_model(NoiseModel::flat(2.0), &DetectTuning::default());

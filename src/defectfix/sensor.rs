@@ -60,7 +60,9 @@ impl SensorProcessor {
             // The evidence sees the frame as it arrived, with the noise of the last one;
             // what it confirms is repaired in this very frame.
             let noise = *self.engine.detector().model();
-            let update = self.evidence.observe(&frame.as_ref(), &noise, run.n_threads);
+            let update = self
+                .evidence
+                .observe(&frame.as_ref(), &noise, run.n_threads);
             if update.changed() {
                 gst::debug!(
                     CAT,

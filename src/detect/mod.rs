@@ -416,8 +416,7 @@ impl Detector {
             if out & HOT != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, true) {
                 out &= !HOT;
             }
-            if out & HOT != 0 && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2))
-            {
+            if out & HOT != 0 && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2)) {
                 out &= !HOT;
             }
         }

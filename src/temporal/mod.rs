@@ -267,7 +267,10 @@ impl Evidence {
     /// prediction (or, at rest, carried its noise) is passed over after two reads.
     fn gather(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
         let cx = GatherContext::new(&self.format, noise, &self.tiles, self.across, &self.keys);
-        let cx = GatherContext { side: self.side, ..cx };
+        let cx = GatherContext {
+            side: self.side,
+            ..cx
+        };
         crate::with_sample_io!(self.format.sample, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
@@ -356,8 +359,6 @@ impl Evidence {
     }
 }
 
-
-
 /// Levels per bucket of the noise look-up table: 256 buckets over the sample range.
 const fn lut_shift(depth: u8) -> u32 {
     depth.saturating_sub(8) as u32
@@ -443,10 +444,9 @@ impl<'a> GatherContext<'a> {
                     let key_value = self.key(x, y);
                     let plane = planes[x & 1];
                     let sx = x as isize - dx;
-                    let moved_from = (instant
-                        && (0..w as isize).contains(&sx)
-                        && (0..h as isize).contains(&sy))
-                    .then(|| self.key(sx as usize, sy as usize));
+                    let moved_from =
+                        (instant && (0..w as isize).contains(&sx) && (0..h as isize).contains(&sy))
+                            .then(|| self.key(sx as usize, sy as usize));
                     if st.is_empty() {
                         // Most pixels carry no evidence and give none: skip them cheaply.
                         let sigma = self.sigma[plane][usize::from(value >> self.shift)];
@@ -626,19 +626,33 @@ mod tests {
         // Confirmed early, and never anything else on the way.
         let first = history.iter().position(|c| c == &expected).unwrap();
         assert!(first < 20, "confirmed only at frame {first}");
-        assert!(history.iter().all(|c| c.iter().all(|p| expected.contains(p))));
+        assert!(
+            history
+                .iter()
+                .all(|c| c.iter().all(|p| expected.contains(p)))
+        );
     }
 
     #[test]
     fn moving_stars_are_never_confirmed() {
         let (evidence, history) = run(40, 0, |t, rng| render(stars, t, (0.7, 0.3), 4.0, &[], rng));
-        assert!(history.iter().all(|c| c.is_empty()), "{:?}", evidence.confirmed());
+        assert!(
+            history.iter().all(|c| c.is_empty()),
+            "{:?}",
+            evidence.confirmed()
+        );
     }
 
     #[test]
     fn a_static_shot_confirms_nothing_and_gains_no_motion_evidence() {
-        let (evidence, history) = run(60, 0, |t, rng| render(texture, t, (0.0, 0.0), 4.0, &[], rng));
-        assert!(history.iter().all(|c| c.is_empty()), "{:?}", evidence.confirmed());
+        let (evidence, history) = run(60, 0, |t, rng| {
+            render(texture, t, (0.0, 0.0), 4.0, &[], rng)
+        });
+        assert!(
+            history.iter().all(|c| c.is_empty()),
+            "{:?}",
+            evidence.confirmed()
+        );
         for y in 0..H {
             for x in 0..W {
                 let s = evidence.state(x, y);
@@ -650,23 +664,28 @@ mod tests {
     #[test]
     fn a_stuck_pixel_in_a_static_shot_is_confirmed_by_its_missing_noise() {
         let stuck = [(101, 80, Defect::Stuck(1500))];
-        let (_, history) = run(40, 0, |t, rng| render(texture, t, (0.0, 0.0), 4.0, &stuck, rng));
+        let (_, history) = run(40, 0, |t, rng| {
+            render(texture, t, (0.0, 0.0), 4.0, &stuck, rng)
+        });
         assert_eq!(history[39], [(101, 80)]);
         assert!(history.iter().all(|c| c.is_empty() || c == &[(101, 80)]));
     }
 
     #[test]
     fn the_result_does_not_depend_on_the_number_of_threads() {
-        let make = |t: usize, rng: &mut SplitMix64| {
-            render(texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng)
-        };
+        let make =
+            |t: usize, rng: &mut SplitMix64| render(texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng);
         let (one, h1) = run(24, 1, make);
         for threads in [2, 3, 0] {
             let (many, h) = run(24, threads, make);
             assert_eq!(h, h1, "{threads} threads");
             for y in 0..H {
                 for x in 0..W {
-                    assert_eq!(many.state(x, y), one.state(x, y), "({x}, {y}), {threads} threads");
+                    assert_eq!(
+                        many.state(x, y),
+                        one.state(x, y),
+                        "({x}, {y}), {threads} threads"
+                    );
                 }
             }
         }

@@ -81,7 +81,9 @@ pub struct Tile {
 /// the frame's size in units of 2 megapixels, rounded (64 px to 1080p, 128 at 2160p, 256
 /// at 4320p).
 pub fn tile_side(width: usize, height: usize) -> usize {
-    let scale = ((width * height) as f64 / f64::from(1u32 << 21)).sqrt().round();
+    let scale = ((width * height) as f64 / f64::from(1u32 << 21))
+        .sqrt()
+        .round();
     TILE * (scale as usize).max(1)
 }
 
@@ -146,7 +148,9 @@ pub fn measure(
         if pitch == 1 {
             i64::from(get(x, y))
         } else {
-            i64::from(get(x, y)) + i64::from(get(x + 1, y)) + i64::from(get(x, y + 1))
+            i64::from(get(x, y))
+                + i64::from(get(x + 1, y))
+                + i64::from(get(x, y + 1))
                 + i64::from(get(x + 1, y + 1))
         }
     };
@@ -217,10 +221,14 @@ pub fn measure(
         let dip = |lo: u64, hi: u64| {
             let (lo, hi) = (lo as f64, hi as f64);
             let curve = lo + hi - 2.0 * c0;
-            if curve > 0.0 { (lo - hi).powi(2) / (8.0 * curve) } else { 0.0 }
+            if curve > 0.0 {
+                (lo - hi).powi(2) / (8.0 * curve)
+            } else {
+                0.0
+            }
         };
-        let floor = (c0 - dip(costs[1][0], costs[1][2]) - dip(costs[0][1], costs[2][1]))
-            .max(0.25 * c0);
+        let floor =
+            (c0 - dip(costs[1][0], costs[1][2]) - dip(costs[0][1], costs[2][1])).max(0.25 * c0);
         m.noise_ratio = Some(((floor / samples as f64 / cell_var).sqrt()) as f32);
     }
     let needed = samples as f64 * cell_var * SHAPE_SIGMAS;
@@ -248,12 +256,7 @@ pub fn median_shift<'a>(
 ) -> [f32; 2] {
     let mut median = |axis: usize| -> f32 {
         scratch.clear();
-        scratch.extend(
-            motion
-                .clone()
-                .filter(|m| m.reliable)
-                .map(|m| m.shift[axis]),
-        );
+        scratch.extend(motion.clone().filter(|m| m.reliable).map(|m| m.shift[axis]));
         if scratch.is_empty() {
             return 0.0;
         }
@@ -273,7 +276,11 @@ pub fn noise_ratio<'a>(
     scratch: &mut Vec<f32>,
 ) -> Option<f32> {
     scratch.clear();
-    scratch.extend(motion.filter_map(|m| m.noise_ratio).filter(|r| r.is_finite()));
+    scratch.extend(
+        motion
+            .filter_map(|m| m.noise_ratio)
+            .filter(|r| r.is_finite()),
+    );
     if scratch.is_empty() {
         return None;
     }

@@ -180,7 +180,9 @@ fn points(beyond_all: bool, beyond_all_but_one: bool, agrees: bool, deviation: f
 }
 
 fn add(score: u16, points: f32) -> u16 {
-    (f32::from(score) + points).round().clamp(0.0, f32::from(MAX_SCORE)) as u16
+    (f32::from(score) + points)
+        .round()
+        .clamp(0.0, f32::from(MAX_SCORE)) as u16
 }
 
 /// Evidence at an instant: the scene at the pixel has moved by at least a same-colour
@@ -217,8 +219,7 @@ pub fn at_instant(
     };
     let v = f32::from(o.value);
     let margin = MARGIN_SIGMAS * sigma;
-    let spatial =
-        (v - now.level) / (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
+    let spatial = (v - now.level) / (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
     let temporal = (v - from)
         / (2.0 * sigma * sigma + (MOTION_TEXTURE_SHARE * now.spread().max(key.spread())).powi(2))
             .sqrt();
