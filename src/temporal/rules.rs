@@ -66,12 +66,12 @@ const STILL_UP: u16 = 1;
 /// count's cost of a value that carried noise.
 const REST_UP: u16 = 3;
 const REST_DOWN: u16 = 6;
-/// At rest, a change of at most this share of σ counts as carrying no noise, more than
-/// [`NOISY`] of σ as carrying it.
+/// At rest, a change of at most this share of the neighbours' typical change counts as
+/// carrying no noise, more than [`NOISY`] of it as carrying it.
 const QUIET: f32 = 0.25;
 const NOISY: f32 = 1.0;
-/// Stillness is judged only where σ is at least this many DN (below it, quantisation
-/// makes unchanged values common on healthy pixels).
+/// Stillness is judged only where the neighbours' typical change is at least this many
+/// DN (below it, quantisation makes unchanged values common on healthy pixels).
 const MIN_SIGMA: f32 = 1.5;
 /// Stillness count at which a pixel is confirmed.
 const STILL_CONFIRM: u16 = 24;
@@ -256,29 +256,35 @@ pub fn at_instant(
 }
 
 /// Evidence at rest: the tile has not moved since the key frame, so the pixel and its
-/// neighbours differ from the key frame by noise alone.
-pub fn at_rest(state: PixelState, o: &Observation, noise: &NoiseModel) -> PixelState {
-    let level = Ranks::of(&o.neighbours).level;
-    let sigma = noise.sigma(o.plane, f64::from(level)) as f32;
-    if sigma < MIN_SIGMA || o.value >= o.clip {
+/// neighbours differ from the key frame by noise alone. The pixel's change is judged
+/// against its neighbours' (their median), not against a noise model: at the same level
+/// a healthy pixel's change is one more draw of theirs, while a stuck photosite does not
+/// change and a dead one carries only the read noise.
+pub fn at_rest(state: PixelState, o: &Observation, _noise: &NoiseModel) -> PixelState {
+    if o.value >= o.clip {
+        return state;
+    }
+    let mut changes = [0u16; 8];
+    for (c, (&a, &b)) in changes
+        .iter_mut()
+        .zip(o.neighbours.iter().zip(&o.key_neighbours))
+    {
+        *c = a.abs_diff(b);
+    }
+    changes.sort_unstable();
+    let typical = (f32::from(changes[3]) + f32::from(changes[4])) / 2.0;
+    if typical < MIN_SIGMA {
+        // The neighbours hardly change (quantisation, clipping): stillness proves nothing.
         return state;
     }
     let own = f32::from(o.value.abs_diff(o.key_value));
-    let still = if own <= QUIET * sigma {
-        // Quiet: count it only where the neighbours do carry noise (not a clipped or
-        // frozen area).
-        let noisy = o
-            .neighbours
-            .iter()
-            .zip(&o.key_neighbours)
-            .filter(|(a, b)| a != b)
-            .count();
-        if noisy >= 6 {
-            state.still() + REST_UP
-        } else {
-            state.still()
-        }
-    } else if own > NOISY * sigma {
+    let still = if own == 0.0 {
+        // Not even one step: a healthy pixel whose neighbours change by `typical` is
+        // unchanged a few times in a hundred at most.
+        state.still() + REST_UP
+    } else if own <= QUIET * typical {
+        state.still() + 1
+    } else if own > NOISY * typical {
         state.still().saturating_sub(REST_DOWN)
     } else {
         state.still()

@@ -247,7 +247,7 @@ fn pair_step(cfa: Cfa, x: usize, y: usize, which: usize) -> (isize, isize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::noise::{GAINS, NoiseModel};
+    use super::super::noise::{GAINS, SensorNoise};
     use super::*;
     use gstdefectfix::frame::FrameFormat;
 
@@ -257,7 +257,7 @@ mod tests {
             format,
             black: 64,
             white: 1023,
-            noise: NoiseModel::new(GAINS[1], 10, 959.0),
+            noise: SensorNoise::new(GAINS[1], 10, 959.0),
         }
     }
 

@@ -39,20 +39,20 @@ const READ_SHARE: f64 = 0.25;
 
 /// The noise of one sensor at one gain, in DN of its own depth.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NoiseModel {
+pub struct SensorNoise {
     /// Conversion gain: DN per photo-electron.
     pub dn_per_electron: f64,
     /// σ of the read noise, DN.
     pub read_sigma: f64,
 }
 
-impl NoiseModel {
+impl SensorNoise {
     /// The model giving σ₈ · 2^(depth − 8) DN at half of `range` (white − black).
     pub fn new(gain: Gain, depth: u8, range: f64) -> Self {
         let sigma = gain.sigma8 * f64::from(1u32 << depth.saturating_sub(8));
         let read_sigma = READ_SHARE * sigma;
         let mid = (range / 2.0).max(1.0);
-        NoiseModel {
+        SensorNoise {
             dn_per_electron: (sigma * sigma - read_sigma * read_sigma) / mid,
             read_sigma,
         }
@@ -162,7 +162,7 @@ mod tests {
         // 14-bit data: quantisation (σ = 0.29 DN) is negligible against 32–256 DN.
         for (depth, range) in [(8u8, 243.0), (10, 998.0), (14, 14920.0)] {
             for gain in GAINS {
-                let model = NoiseModel::new(gain, depth, range);
+                let model = SensorNoise::new(gain, depth, range);
                 let want = gain.sigma8 * f64::from(1u32 << (depth - 8));
                 let mut draw = Draw::new(11);
                 let mid = range / 2.0;

@@ -14,7 +14,7 @@ use gstdefectfix::sim::mix64;
 
 use super::camera::{self, Object, Path, PathKind};
 use super::defects::DefectSet;
-use super::noise::{GAINS, Gain, NoiseModel};
+use super::noise::{GAINS, Gain, SensorNoise};
 use super::scene::Scene;
 use super::score::{FrameScore, Frames, score_frame};
 use super::sensor::Sensor;
@@ -279,7 +279,7 @@ fn sensor_of(format: FrameFormat, black: u16, white: u16, gain: Gain) -> Sensor 
         format,
         black,
         white,
-        noise: NoiseModel::new(gain, format.depth, range),
+        noise: SensorNoise::new(gain, format.depth, range),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use gstdefectfix::frame::FrameFormat;
 
-use super::noise::{Draw, NoiseModel};
+use super::noise::{Draw, SensorNoise};
 
 /// What a sensor is.
 #[derive(Clone, Copy, Debug)]
@@ -17,7 +17,7 @@ pub struct Sensor {
     pub black: u16,
     /// Saturation: no value goes above it.
     pub white: u16,
-    pub noise: NoiseModel,
+    pub noise: SensorNoise,
 }
 
 impl Sensor {
