@@ -672,6 +672,25 @@ mod tests {
     }
 
     #[test]
+    fn a_clipped_highlight_in_a_static_shot_is_not_stuck() {
+        // A white level below the sample range: the brightest part of the scene reads
+        // exactly 1400, noise and all.
+        let f = format();
+        let (_, history) = run(60, 0, |t, rng| {
+            let mut data = render(texture, t, (0.0, 0.0), 4.0, &[], rng);
+            let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+            for y in 0..H {
+                for x in 0..W {
+                    let v = frame.get(x, y).min(1400);
+                    frame.set(x, y, v);
+                }
+            }
+            data
+        });
+        assert!(history.iter().all(|c| c.is_empty()), "{:?}", history[59]);
+    }
+
+    #[test]
     fn the_result_does_not_depend_on_the_number_of_threads() {
         let make =
             |t: usize, rng: &mut SplitMix64| render(texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng);

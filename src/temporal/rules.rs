@@ -137,6 +137,19 @@ pub struct Observation {
     pub clip: u16,
 }
 
+impl Observation {
+    /// Whether the pixel may be clipped: at the sensor's clip level, or on a plateau at
+    /// the top of its neighbourhood (as high as every neighbour, and exactly as high as
+    /// one of them, now or in the key frame), where a white level below the sample range
+    /// flattens the noise as clipping does. Stillness there proves nothing.
+    fn clipped(&self) -> bool {
+        let v = self.value;
+        v >= self.clip
+            || (self.neighbours.iter().all(|&n| n <= v)
+                && (self.neighbours.contains(&v) || self.key_neighbours.contains(&v)))
+    }
+}
+
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
 /// lowest two and the highest two.
 #[derive(Clone, Copy, Debug)]
@@ -242,7 +255,7 @@ pub fn at_instant(
         cold = 0.0;
     }
     // Stuck: not even the noise changed while the neighbourhood did.
-    let still = if changed && o.value == o.key_value && o.value < o.clip {
+    let still = if changed && o.value == o.key_value && !o.clipped() {
         state.still() + STILL_UP
     } else {
         state.still()
@@ -261,7 +274,7 @@ pub fn at_instant(
 /// a healthy pixel's change is one more draw of theirs, while a stuck photosite does not
 /// change and a dead one carries only the read noise.
 pub fn at_rest(state: PixelState, o: &Observation, _noise: &NoiseModel) -> PixelState {
-    if o.value >= o.clip {
+    if o.clipped() {
         return state;
     }
     let mut changes = [0u16; 8];
