@@ -46,6 +46,9 @@ const ORDINARY: f32 = -3.0;
 /// [`REFERENCE`], up to [`BONUS_MAX`] (a blatant deviation confirms sooner).
 const REFERENCE: f32 = 2.0;
 const BONUS_MAX: f32 = 8.0;
+/// How many temporal allowances the pixel must lie beyond its temporal prediction for
+/// the prediction to agree.
+const AGREE: f32 = 1.0;
 /// Noise margin of "beyond", in σ of the frame-to-frame noise.
 const MARGIN_SIGMAS: f32 = 2.0;
 /// Share of the neighbours' spread (second highest − second lowest) that texture adds
@@ -57,6 +60,8 @@ const MOTION_TEXTURE_SHARE: f32 = 0.5;
 /// The neighbourhood changed when its mean absolute change exceeds this many σ (two
 /// noisy samples differ by 1.13 σ √2 ≈ 1.6 σ on average).
 const CHANGE_SIGMAS: f32 = 3.0;
+/// … and by at least this share of its spread (second highest − second lowest).
+const CHANGE_SHARE: f32 = 0.25;
 /// The neighbourhood is flat when its spread is below this many σ.
 const FLAT_SIGMAS: f32 = 3.0;
 /// Vote of the stillness count at an instant: an unchanged value amid changed
@@ -150,6 +155,20 @@ impl Observation {
     }
 }
 
+/// The neighbours' typical change since the key frame: the median of their 8 absolute
+/// changes.
+fn typical_change(o: &Observation) -> f32 {
+    let mut changes = [0u16; 8];
+    for (c, (&a, &b)) in changes
+        .iter_mut()
+        .zip(o.neighbours.iter().zip(&o.key_neighbours))
+    {
+        *c = a.abs_diff(b);
+    }
+    changes.sort_unstable();
+    (f32::from(changes[3]) + f32::from(changes[4])) / 2.0
+}
+
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
 /// lowest two and the highest two.
 #[derive(Clone, Copy, Debug)]
@@ -221,7 +240,10 @@ pub fn at_instant(
         .map(|(&a, &b)| f32::from(a.abs_diff(b)))
         .sum::<f32>()
         / 8.0;
-    let changed = change > CHANGE_SIGMAS * sigma;
+    // Changed: by more than noise, and by a good part of the neighbourhood's own
+    // contrast (a scene sliding along a line or a periodic pattern hardly changes).
+    let changed =
+        change > (CHANGE_SIGMAS * sigma).max(CHANGE_SHARE * now.spread().max(key.spread()));
     let flat = now.spread().max(key.spread()) < FLAT_SIGMAS * sigma;
     if !changed && !flat {
         // The neighbourhood stood still: this pixel's scene did not move.
@@ -236,10 +258,13 @@ pub fn at_instant(
     let temporal = (v - from)
         / (2.0 * sigma * sigma + (MOTION_TEXTURE_SHARE * now.spread().max(key.spread())).powi(2))
             .sqrt();
+    // The temporal prediction agrees when it too is left behind by more than its own
+    // allowance (noise of two frames and the texture a misregistered match turns into
+    // error): a periodic texture that a shift of one pitch maps onto itself does not.
     let mut hot = points(
         v > now.hi1 + margin,
         v > now.hi2 + margin,
-        v > from + margin,
+        temporal > AGREE,
         spatial.min(temporal),
     );
     if hot > 0.0 && lens(true, v - now.hi2) {
@@ -248,15 +273,23 @@ pub fn at_instant(
     let mut cold = points(
         v < now.lo1 - margin,
         v < now.lo2 - margin,
-        v < from - margin,
+        temporal < -AGREE,
         -spatial.max(temporal),
     );
     if cold > 0.0 && lens(false, now.lo2 - v) {
         cold = 0.0;
     }
-    // Stuck: not even the noise changed while the neighbourhood did.
-    let still = if changed && o.value == o.key_value && !o.clipped() {
+    // Stuck: not even the noise changed while the neighbourhood did (its typical change
+    // well above what quantisation can hide); a value that followed half as far counts
+    // against it.
+    let typical = typical_change(o);
+    let own = f32::from(o.value.abs_diff(o.key_value));
+    let still = if typical < 2.0 * MIN_SIGMA || o.clipped() {
+        state.still()
+    } else if own == 0.0 {
         state.still() + STILL_UP
+    } else if 2.0 * own > typical {
+        state.still().saturating_sub(STILL_UP)
     } else {
         state.still()
     };
@@ -277,15 +310,7 @@ pub fn at_rest(state: PixelState, o: &Observation, _noise: &NoiseModel) -> Pixel
     if o.clipped() {
         return state;
     }
-    let mut changes = [0u16; 8];
-    for (c, (&a, &b)) in changes
-        .iter_mut()
-        .zip(o.neighbours.iter().zip(&o.key_neighbours))
-    {
-        *c = a.abs_diff(b);
-    }
-    changes.sort_unstable();
-    let typical = (f32::from(changes[3]) + f32::from(changes[4])) / 2.0;
+    let typical = typical_change(o);
     if typical < MIN_SIGMA {
         // The neighbours hardly change (quantisation, clipping): stillness proves nothing.
         return state;
