@@ -95,7 +95,8 @@ fn defaults(c: &mut Criterion) {
         let wide = FrameFormat::parse("video/x-bayer", name, w + 64, h).expect("format");
         let scene = scene(&wide);
         let bytes = format.bytes_per_sample();
-        // Eight frames panning right by 1.5 px a frame (whole pixels alternate 1 and 2).
+        // Eight frames panning right by 1.5 px a frame (whole pixels alternate 1 and 2),
+        // each with its own noise (a few DN at 16 bits, one at 8).
         let frames: Vec<Vec<u8>> = (0..8usize)
             .map(|t| {
                 let shift = (3 * t) / 2;
@@ -104,6 +105,22 @@ fn defaults(c: &mut Criterion) {
                 for y in 0..h as usize {
                     let from = &scene[y * sw + shift * bytes..][..dw];
                     out[y * dw..][..dw].copy_from_slice(from);
+                }
+                let mut frame = FrameMut::new(&mut out, format, dw).expect("frame fits");
+                let mut s = 0x2545_F491u32 ^ (t as u32).wrapping_mul(0x9E37_79B9);
+                let (max, amp) = (
+                    i32::from(format.max_value()),
+                    if bytes == 1 { 3 } else { 17 },
+                );
+                for y in 0..h as usize {
+                    for x in 0..w as usize {
+                        s ^= s << 13;
+                        s ^= s >> 17;
+                        s ^= s << 5;
+                        let n = (s % amp) as i32 - (amp / 2) as i32;
+                        let v = (i32::from(frame.get(x, y)) + n).clamp(0, max);
+                        frame.set(x, y, v as u16);
+                    }
                 }
                 out
             })

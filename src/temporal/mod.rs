@@ -96,6 +96,8 @@ struct StateBand {
     y1: usize,
     state: Vec<PixelState>,
     changes: Vec<(u32, u32, bool)>,
+    /// Columns of the row segment in hand that the cheap test sends to the rules.
+    pending: Vec<u32>,
 }
 
 /// One band of rows of the key frame (kept apart from the evidence: the evidence pass
@@ -149,6 +151,7 @@ impl Evidence {
                     y1,
                     state: vec![PixelState::default(); (y1 - y0) * w],
                     changes: Vec::new(),
+                    pending: Vec::new(),
                 })
                 .collect(),
             keys: band_rows(format.height)
@@ -359,11 +362,6 @@ impl Evidence {
     }
 }
 
-/// Levels per bucket of the noise look-up table: 256 buckets over the sample range.
-const fn lut_shift(depth: u8) -> u32 {
-    depth.saturating_sub(8) as u32
-}
-
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
     format: FrameFormat,
@@ -372,9 +370,9 @@ struct GatherContext<'a> {
     across: usize,
     side: usize,
     keys: &'a [KeyBand],
-    /// σ per plane and level bucket (the frame-to-frame noise).
-    sigma: [[f32; 256]; 4],
-    shift: u32,
+    /// The frame-to-frame noise model's coefficients (σ² = a + b·level) per plane, with
+    /// σ never below half a step of 8-bit data.
+    coef: ([f32; 4], [f32; 4]),
     clip: u16,
 }
 
@@ -386,15 +384,11 @@ impl<'a> GatherContext<'a> {
         across: usize,
         keys: &'a [KeyBand],
     ) -> Self {
-        let shift = lut_shift(format.depth);
-        let mut sigma = [[0f32; 256]; 4];
-        for (plane, row) in sigma.iter_mut().enumerate() {
-            for (bucket, s) in row.iter_mut().enumerate() {
-                let level = ((bucket << shift) + (1 << shift) / 2) as f64;
-                // Never below half a step of 8-bit data: quantisation alone.
-                *s = (noise.sigma(plane, level) as f32).max(0.5 * (1 << shift) as f32);
-            }
-        }
+        let floor = 0.5 * f64::from(1u32 << format.depth.saturating_sub(8));
+        let coef = (
+            noise.a.map(|a| a.max(floor * floor) as f32),
+            noise.b.map(|b| b as f32),
+        );
         GatherContext {
             format: *format,
             noise,
@@ -402,8 +396,7 @@ impl<'a> GatherContext<'a> {
             across,
             side: motion::TILE,
             keys,
-            sigma,
-            shift,
+            coef,
             clip: noise.clip.min(format.max_value()),
         }
     }
@@ -411,6 +404,61 @@ impl<'a> GatherContext<'a> {
     #[inline(always)]
     fn key(&self, x: usize, y: usize) -> u16 {
         self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.format.width + x]
+    }
+
+    /// The cheap test over columns `x0..x1` of row `y`, in plain loops over slices that
+    /// the compiler vectorises: the columns that the rules must see go to `pending`.
+    /// At an instant (key frame at (`x - dx`, `sy`)), a pixel with no evidence yet is
+    /// passed over when it lies within [`MARGIN`] σ of its temporal prediction and is not
+    /// exactly its key value; at rest, when it changed by more than [`QUIET_SKIP`] σ.
+    /// σ² = a + b·v with the smaller plane coefficients of the row (never skips more
+    /// than the rules would).
+    #[allow(clippy::too_many_arguments)]
+    fn cheap_test<Io: SampleIo>(
+        &self,
+        data: &[u8],
+        stride: usize,
+        y: usize,
+        (x0, x1): (usize, usize),
+        (dx, sy): (isize, isize),
+        instant: bool,
+        state: &[PixelState],
+        pending: &mut Vec<u32>,
+    ) {
+        pending.clear();
+        let w = self.format.width;
+        let key_row = |y: usize| &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w];
+        let keys = &key_row(y)[x0..x1];
+        let planes = [
+            self.format.cfa.plane_index(0, y),
+            self.format.cfa.plane_index(1, y),
+        ];
+        let a = self.coef.0[planes[0]].min(self.coef.0[planes[1]]);
+        let b = self.coef.1[planes[0]].min(self.coef.1[planes[1]]);
+        let row = &data[y * stride + x0 * Io::BYTES..];
+        let states = &state[x0..x1];
+        if instant {
+            let from = &key_row(sy as usize)[(x0 as isize - dx) as usize..][..x1 - x0];
+            let m2 = MARGIN * MARGIN;
+            for (i, ((st, &k), &fr)) in states.iter().zip(keys).zip(from).enumerate() {
+                let v = Io::read(row, i * Io::BYTES);
+                let d = f32::from(v.abs_diff(fr));
+                let quiet = st.is_empty() && v != k && d * d <= m2 * (a + b * f32::from(v));
+                if !quiet {
+                    pending.push((x0 + i) as u32);
+                }
+            }
+        } else {
+            let q2 = QUIET_SKIP * QUIET_SKIP;
+            for (i, (st, &k)) in states.iter().zip(keys).enumerate() {
+                let v = Io::read(row, i * Io::BYTES);
+                let d = f32::from(v.abs_diff(k));
+                let noisy = st.is_empty() && d * d > q2 * (a + b * f32::from(v)).max(2.25);
+                if !noisy {
+                    pending.push((x0 + i) as u32);
+                }
+            }
+        }
     }
 
     /// One band of rows.
@@ -438,32 +486,39 @@ impl<'a> GatherContext<'a> {
                 };
                 let instant = t.phase != Phase::Rest;
                 let sy = y as isize - dy;
-                for x in x0..x1 {
+                // Instants need the key frame at the old scene position inside the frame.
+                let (x0, x1) = if instant {
+                    if !(0..h as isize).contains(&sy) {
+                        continue;
+                    }
+                    (
+                        (x0 as isize).max(dx) as usize,
+                        (x1 as isize).min(w as isize + dx).max(0) as usize,
+                    )
+                } else {
+                    (x0, x1)
+                };
+                if x0 >= x1 {
+                    continue;
+                }
+                self.cheap_test::<Io>(
+                    data,
+                    stride,
+                    y,
+                    (x0, x1),
+                    (dx, sy),
+                    instant,
+                    state,
+                    &mut b.pending,
+                );
+                for k in 0..b.pending.len() {
+                    let x = b.pending[k] as usize;
                     let st = &mut state[x];
                     let value = read(x, y);
                     let key_value = self.key(x, y);
                     let plane = planes[x & 1];
-                    let sx = x as isize - dx;
                     let moved_from =
-                        (instant && (0..w as isize).contains(&sx) && (0..h as isize).contains(&sy))
-                            .then(|| self.key(sx as usize, sy as usize));
-                    if st.is_empty() {
-                        // Most pixels carry no evidence and give none: skip them cheaply.
-                        let sigma = self.sigma[plane][usize::from(value >> self.shift)];
-                        let quiet = match moved_from {
-                            Some(from) => {
-                                f32::from(value.abs_diff(from)) <= MARGIN * sigma
-                                    && value != key_value
-                            }
-                            None if instant => true,
-                            None => {
-                                f32::from(value.abs_diff(key_value)) > QUIET_SKIP * sigma.max(1.5)
-                            }
-                        };
-                        if quiet {
-                            continue;
-                        }
-                    }
+                        instant.then(|| self.key((x as isize - dx) as usize, sy as usize));
                     let mut neighbours = [0u16; 8];
                     let mut key_neighbours = [0u16; 8];
                     let offsets = [-(p as isize), 0, p as isize];
