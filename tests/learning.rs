@@ -190,6 +190,40 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
 }
 
 #[test]
+fn without_temporal_evidence_nothing_is_confirmed() {
+    let scene = read_raw(SCENE, 1);
+    let (w, h) = (512usize, 384usize);
+    let truth = defects(w, h, 60);
+    let frames: Vec<Vec<u8>> = (0..30)
+        .map(|t| {
+            let mut f = crop(&scene, 4 * t, 2 * t, w, h);
+            for &(x, y, v) in &truth {
+                f[y * w + x] = v;
+            }
+            f
+        })
+        .collect();
+    let out = TempFile::new("untemporal.map", "");
+    let run = run(
+        frames,
+        &caps_string("video/x-bayer", "grbg", w, h),
+        &format!(
+            "temporal=false learn=true post-messages=true map-output={}",
+            out.path_str()
+        ),
+    );
+    assert_eq!(run.frames.len(), 30);
+    assert!(learned_pixels(&out.0).is_empty());
+    let last = run
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.name() == "defectfix")
+        .expect("frame messages");
+    assert_eq!(last.get::<u64>("learned").unwrap(), 0);
+}
+
+#[test]
 fn a_static_scene_with_bright_details_learns_nothing() {
     let scene = read_raw(SCENE, 1);
     let (w, h) = (512usize, 384usize);

@@ -414,6 +414,18 @@ impl ObjectImpl for DefectFix {
                     .default_value(true)
                     .mutable_playing()
                     .build(),
+                glib::ParamSpecBoolean::builder("temporal")
+                    .nick("Temporal evidence")
+                    .blurb(
+                        "Bayer/GRAY with detection=dynamic: gather temporal evidence for every \
+                         pixel (tile motion, a pixel that stays an extreme while the scene moves \
+                         over it, a stuck pixel's missing noise) and repair the defects it \
+                         confirms on every frame. Off: each frame is judged alone (about 4x \
+                         faster at 3840x2160 16-bit). Not used on YUV/RGB caps",
+                    )
+                    .default_value(true)
+                    .mutable_playing()
+                    .build(),
                 glib::ParamSpecBoolean::builder("learn")
                     .nick("Learn")
                     .blurb(
@@ -502,6 +514,7 @@ impl ObjectImpl for DefectFix {
             "mode" => lock(&self.settings).mode = value.get().unwrap_or(RunMode::Correct),
             "post-messages" => lock(&self.settings).post_messages = value.get().unwrap_or(false),
             "learn" => lock(&self.settings).learn = value.get().unwrap_or(false),
+            "temporal" => lock(&self.settings).temporal = value.get().unwrap_or(true),
             "hold-first-frame" => {
                 lock(&self.settings).hold_first_frame = value.get().unwrap_or(true)
             }
@@ -530,6 +543,7 @@ impl ObjectImpl for DefectFix {
             "mode" => settings.mode.to_value(),
             "post-messages" => settings.post_messages.to_value(),
             "learn" => settings.learn.to_value(),
+            "temporal" => settings.temporal.to_value(),
             "hold-first-frame" => settings.hold_first_frame.to_value(),
             "map-output" => settings.map_output.to_value(),
             "report" => lock(&self.qc).path().to_value(),

@@ -56,7 +56,7 @@ impl SensorProcessor {
             sensitivity: settings.sensitivity,
             n_threads: settings.n_threads as usize,
         };
-        if run.detection == engine::Detection::Dynamic {
+        if run.detection == engine::Detection::Dynamic && settings.temporal {
             // The evidence sees the frame as it arrived, with the noise of the last one;
             // what it confirms is repaired in this very frame.
             let noise = *self.engine.detector().model();
@@ -71,8 +71,12 @@ impl SensorProcessor {
                 );
                 self.engine.set_learned(self.evidence.confirmed());
             }
-        } else if !self.engine.learned_pixels().is_empty() {
-            self.engine.set_learned(&[]);
+        } else {
+            // Turned on again later, the evidence starts from a fresh key frame.
+            self.evidence.discontinuity();
+            if !self.engine.learned_pixels().is_empty() {
+                self.engine.set_learned(&[]);
+            }
         }
         let report = self.engine.process_with(frame, settings.mode.into(), &run);
         gst::trace!(CAT, "frame: {report:?}");
