@@ -430,10 +430,10 @@ impl ObjectImpl for DefectFix {
                     .nick("Learn")
                     .blurb(
                         "Write the defects that the stream's temporal evidence confirmed to \
-                         map-output at end of stream and on stop (Bayer/GRAY: with \
-                         detection=dynamic, every pixel gathers evidence over time whatever \
-                         this says, and confirmed defects are repaired on every frame; YUV/RGB: \
-                         pixel errors confirmed over frames). Resets on a caps change",
+                         map-output at end of stream and on stop (Bayer/GRAY: the evidence of \
+                         the temporal property, gathered with detection=dynamic whatever this \
+                         says; YUV/RGB: pixel errors confirmed over frames). Resets on a caps \
+                         change",
                     )
                     .default_value(false)
                     .mutable_playing()
