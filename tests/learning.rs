@@ -41,6 +41,26 @@ struct Run {
 }
 
 /// Pushes `frames` through `defectfix PROPS` and collects output frames and messages.
+/// `n` frames of a `w`×`h` window panned over the scene by (4, 2) pixels a frame, with
+/// the fixed defects `truth` written in.
+fn panned(
+    scene: &[u16],
+    truth: &[(usize, usize, u8)],
+    n: usize,
+    w: usize,
+    h: usize,
+) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|t| {
+            let mut f = crop(scene, 4 * t, 2 * t, w, h);
+            for &(x, y, v) in truth {
+                f[y * w + x] = v;
+            }
+            f
+        })
+        .collect()
+}
+
 fn run(frames: Vec<Vec<u8>>, caps: &str, props: &str) -> Run {
     init();
     let pipeline = gst::parse::launch(&format!(
@@ -92,15 +112,7 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
     let scene = read_raw(SCENE, 1);
     let (w, h) = (512usize, 384usize);
     let truth = defects(w, h, 60);
-    let frames: Vec<Vec<u8>> = (0..60)
-        .map(|t| {
-            let mut f = crop(&scene, 4 * t, 2 * t, w, h);
-            for &(x, y, v) in &truth {
-                f[y * w + x] = v;
-            }
-            f
-        })
-        .collect();
+    let frames = panned(&scene, &truth, 60, w, h);
     let out = TempFile::new("learned.map", "");
     let run = run(
         frames,
@@ -194,15 +206,7 @@ fn without_temporal_evidence_nothing_is_confirmed() {
     let scene = read_raw(SCENE, 1);
     let (w, h) = (512usize, 384usize);
     let truth = defects(w, h, 60);
-    let frames: Vec<Vec<u8>> = (0..30)
-        .map(|t| {
-            let mut f = crop(&scene, 4 * t, 2 * t, w, h);
-            for &(x, y, v) in &truth {
-                f[y * w + x] = v;
-            }
-            f
-        })
-        .collect();
+    let frames = panned(&scene, &truth, 30, w, h);
     let out = TempFile::new("untemporal.map", "");
     let run = run(
         frames,

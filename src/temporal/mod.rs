@@ -409,8 +409,9 @@ impl<'a> GatherContext<'a> {
     /// The cheap test over columns `x0..x1` of row `y`, in plain loops over slices that
     /// the compiler vectorises: the columns that the rules must see go to `pending`.
     /// At an instant (key frame at (`x - dx`, `sy`)), a pixel with no evidence yet is
-    /// passed over when it lies within [`MARGIN`] σ of its temporal prediction and is not
-    /// exactly its key value; at rest, when it changed by more than [`QUIET_SKIP`] σ.
+    /// passed over when it lies within the rules' margin (`rules::MARGIN_SIGMAS` σ) of its
+    /// temporal prediction and is not exactly its key value; at rest, when it changed by
+    /// more than `rules::QUIET` σ.
     /// σ² = a + b·v with the smaller plane coefficients of the row (never skips more
     /// than the rules would).
     #[allow(clippy::too_many_arguments)]
@@ -439,7 +440,7 @@ impl<'a> GatherContext<'a> {
         let states = &state[x0..x1];
         if instant {
             let from = &key_row(sy as usize)[(x0 as isize - dx) as usize..][..x1 - x0];
-            let m2 = MARGIN * MARGIN;
+            let m2 = rules::MARGIN_SIGMAS * rules::MARGIN_SIGMAS;
             for (i, ((st, &k), &fr)) in states.iter().zip(keys).zip(from).enumerate() {
                 let v = Io::read(row, i * Io::BYTES);
                 let d = f32::from(v.abs_diff(fr));
@@ -449,7 +450,7 @@ impl<'a> GatherContext<'a> {
                 }
             }
         } else {
-            let q2 = QUIET_SKIP * QUIET_SKIP;
+            let q2 = rules::QUIET * rules::QUIET;
             for (i, (st, &k)) in states.iter().zip(keys).enumerate() {
                 let v = Io::read(row, i * Io::BYTES);
                 let d = f32::from(v.abs_diff(k));
@@ -552,7 +553,7 @@ impl<'a> GatherContext<'a> {
                         };
                         rules::at_instant(before, &o, self.noise, lens)
                     } else {
-                        rules::at_rest(before, &o, self.noise)
+                        rules::at_rest(before, &o)
                     };
                     if st.confirmed() != before.confirmed() {
                         b.changes.push((x as u32, y as u32, st.confirmed()));
@@ -562,12 +563,6 @@ impl<'a> GatherContext<'a> {
         }
     }
 }
-
-/// The cheap skip of an instant: a pixel within this many σ of its temporal prediction
-/// gives no evidence for a defect (the rules' margin).
-const MARGIN: f32 = 2.0;
-/// The cheap skip at rest: a pixel whose change exceeds this share of σ carried noise.
-const QUIET_SKIP: f32 = 0.25;
 
 #[cfg(test)]
 mod tests {

@@ -50,7 +50,7 @@ const BONUS_MAX: f32 = 8.0;
 /// the prediction to agree.
 const AGREE: f32 = 1.0;
 /// Noise margin of "beyond", in σ of the frame-to-frame noise.
-const MARGIN_SIGMAS: f32 = 2.0;
+pub(crate) const MARGIN_SIGMAS: f32 = 2.0;
 /// Share of the neighbours' spread (second highest − second lowest) that texture adds
 /// to the allowance of the spatial prediction.
 const TEXTURE_SHARE: f32 = 0.5;
@@ -73,7 +73,7 @@ const REST_UP: u16 = 3;
 const REST_DOWN: u16 = 6;
 /// At rest, a change of at most this share of the neighbours' typical change counts as
 /// carrying no noise, more than [`NOISY`] of it as carrying it.
-const QUIET: f32 = 0.25;
+pub(crate) const QUIET: f32 = 0.25;
 const NOISY: f32 = 1.0;
 /// Stillness is judged only where the neighbours' typical change is at least this many
 /// DN (below it, quantisation makes unchanged values common on healthy pixels).
@@ -306,7 +306,7 @@ pub fn at_instant(
 /// against its neighbours' (their median), not against a noise model: at the same level
 /// a healthy pixel's change is one more draw of theirs, while a stuck photosite does not
 /// change and a dead one carries only the read noise.
-pub fn at_rest(state: PixelState, o: &Observation, _noise: &NoiseModel) -> PixelState {
+pub fn at_rest(state: PixelState, o: &Observation) -> PixelState {
     if o.clipped() {
         return state;
     }
