@@ -526,3 +526,113 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
     assert_eq!(out.len(), 3);
     assert_eq!(bytes(&out[0].1), bytes(&one));
 }
+
+/// Frame `t` of an interlaced stream of `info`: each field a picture of its own
+/// instant, the picture panning 2 pixels a field ([`common::panned_texture`] at time
+/// 2t for the top field, 2t + 1 for the bottom one), woven line by line — in every
+/// plane, 4:2:0 chroma included; with `spot`, a stuck photosite after demosaicing at
+/// pixel `spot` of the top field (frame line 2·y), spread over that field's lines.
+fn interlaced_frame(
+    info: &gst_video::VideoInfo,
+    t: usize,
+    spot: Option<(usize, usize)>,
+) -> gst::Buffer {
+    let layout = layout_of(info);
+    let subs: Vec<(u8, u8)> = layout.components().iter().map(|k| (k.sx, k.sy)).collect();
+    let mut buf = make_video(info, |c, x, y| {
+        let time = 2 * t + y % 2;
+        common::panned_texture(c, x, y / 2, time, subs[c])
+            .round()
+            .clamp(0.0, 255.0) as u16
+    });
+    if let Some((x, y)) = spot {
+        with_video_frame(info, buf.make_mut(), |f| {
+            let mut top = f.field(0).expect("top field");
+            common::add_stuck_spot(&mut top, x, y);
+        });
+    }
+    buf
+}
+
+fn interlaced_info(format: &str, mode: gst_video::VideoInterlaceMode) -> gst_video::VideoInfo {
+    init();
+    gst_video::VideoInfo::builder(gst_video::VideoFormat::from_string(format), 160, 96)
+        .fps(gst::Fraction::new(30, 1))
+        .interlace_mode(mode)
+        .build()
+        .expect("video info")
+}
+
+/// Interlaced frames: each field is judged as a picture of its own, so a stuck
+/// photosite on one field's line is confirmed and repaired there — read as progressive
+/// frames, its neighbours above and below are of the other field's instant and 40 of its
+/// 120 stay — and nothing else is touched (not the comb of the panning picture).
+/// `mixed` streams are read as fields too.
+#[test]
+fn interlaced_fields_are_pictures_of_their_own() {
+    use gst_video::VideoInterlaceMode as Mode;
+    for format in ["I420", "NV12", "UYVY", "v210"] {
+        for mode in [Mode::Interleaved, Mode::Mixed] {
+            let info = interlaced_info(format, mode);
+            let layout = layout_of(&info);
+            let mut h = harness(&info, &[]);
+            let spot = (40usize, 30usize);
+            let mut errors = Vec::new();
+            for t in 0..12 {
+                let clean = interlaced_frame(&info, t, None);
+                let input = interlaced_frame(&info, t, Some((spot.0, spot.1 / 2)));
+                let (cc, ci) = (components(&info, &clean), components(&info, &input));
+                h.push(input).expect("pushed");
+                let out = components(&info, &h.pull().expect("pulled"));
+                let what = format!("{format} {mode:?} frame {t}");
+                errors.push(spot_error(&layout, spot, &out, &cc, &ci, &what));
+            }
+            assert_eq!(errors[0], 116, "{format} {mode:?}: {errors:?}");
+            assert!(
+                errors[3..].iter().all(|&e| e == 0),
+                "{format} {mode:?}: errors {errors:?}"
+            );
+        }
+    }
+}
+
+/// Fields in separate buffers (`alternate`, `fields`) are refused at negotiation.
+#[test]
+fn fields_in_separate_buffers_are_refused() {
+    init();
+    for caps in [
+        "video/x-raw(format:Interlaced),format=I420,width=160,height=96,framerate=30/1,interlace-mode=alternate",
+        "video/x-raw,format=I420,width=160,height=96,framerate=30/1,interlace-mode=fields",
+    ] {
+        let mut h = gst_check::Harness::new("defectfix");
+        h.set_src_caps_str(caps);
+        h.play();
+        let buf = gst::Buffer::with_size(160 * 96 * 3 / 2).expect("buffer");
+        assert_eq!(h.push(buf), Err(gst::FlowError::NotNegotiated), "{caps}");
+    }
+}
+
+/// A map entry in frame pixels repairs the spot on its field's lines of an interlaced
+/// stream, value-exact, from that field's own neighbours.
+#[test]
+fn a_mapped_spot_of_an_interlaced_stream_is_repaired_on_its_field() {
+    use gst_video::VideoInterlaceMode as Mode;
+    let map = TempFile::new("video-interlaced.map", "40 31\n");
+    for format in ["I420", "UYVY", "v210"] {
+        let info = interlaced_info(format, Mode::Interleaved);
+        let mut h = harness(
+            &info,
+            &[("defect-map", map.path_str()), ("detection", "off")],
+        );
+        // Each field a ramp of its own lines (the top field 6 levels above the bottom
+        // one: two instants of a moving picture).
+        let clean = make_video(&info, |c, x, y| ramp(c, x, y / 2) + 6 * (1 - (y % 2)) as u16);
+        let mut input = clean.copy();
+        with_video_frame(&info, input.make_mut(), |f| {
+            put_spot(&mut f.field(1).expect("bottom field"), 40, 15)
+        });
+        assert_ne!(bytes(&input), bytes(&clean));
+        h.push(input).expect("pushed");
+        assert_eq!(bytes(&h.pull().expect("pulled")), bytes(&clean), "{format}");
+    }
+}

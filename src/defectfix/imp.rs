@@ -634,8 +634,15 @@ impl BaseTransformImpl for DefectFix {
         self.close_stream();
         let repairs = lock(&self.settings).mode == RunMode::Correct;
         self.qc_caps(incaps, repairs);
-        let stream = Stream::for_caps(incaps)
-            .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
+        let stream = Stream::for_caps(incaps).map_err(|e| {
+            // Said on the bus too: a failed negotiation alone reads "not-negotiated".
+            gst::element_imp_error!(
+                self,
+                gst::CoreError::Negotiation,
+                ["defectfix cannot process {}: {}", incaps, e]
+            );
+            gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}")
+        })?;
         gst::debug!(
             CAT,
             imp = self,

@@ -21,7 +21,8 @@ use crate::frame::{FrameFormat, Media};
 use crate::lock;
 use crate::qc::render::{Change, SensorPicture, VideoPicture};
 use crate::qc::{Collector, Rate, Sighting, StreamInfo, StreamKind, Target};
-use crate::video::{Processor, SpotSource};
+use crate::video::SpotSource;
+use crate::video::fields::Pictures;
 
 use super::CAT;
 use super::stream::Stage;
@@ -31,7 +32,7 @@ pub enum QcView<'a> {
     /// Raw sensor frames: the defects of the frame, with values before and after.
     Sensor(&'a [FoundDefect]),
     /// YUV/RGB frames: the video processor, with its spots and writes.
-    Video(&'a Processor),
+    Video(&'a Pictures),
 }
 
 /// The least time between two progress messages.
@@ -184,7 +185,7 @@ impl Active {
         &mut self,
         buf: &gst::BufferRef,
         before: Option<&gst::BufferRef>,
-        processor: &Processor,
+        processor: &Pictures,
         repairs: bool,
     ) {
         let Kind::Video(info) = &self.kind else {
@@ -386,7 +387,7 @@ impl DefectFix {
         &self,
         buf: &gst::BufferRef,
         before: Option<gst::Buffer>,
-        processor: &Processor,
+        processor: &Pictures,
         repairs: bool,
         released: bool,
     ) {

@@ -21,7 +21,8 @@ use super::{CAT, DetectionMode, RunMode};
 use crate::defect_map::{DefectMap, MapPlacement};
 use crate::frame::{VIDEO_FORMATS, VideoFrameMut, VideoLayout};
 use crate::report::{Summary, SummarySighting};
-use crate::video::{Processor, Spot, SpotSource, VideoFrameReport};
+use crate::video::fields::{Pictures, Scan};
+use crate::video::{Spot, SpotSource, VideoFrameReport};
 
 /// The YUV and RGB `video/x-raw` caps of `defectfix` (any size and frame rate).
 pub fn video_caps() -> gst::Caps {
@@ -38,7 +39,7 @@ pub fn video_caps() -> gst::Caps {
 /// Per-stream state of the video path.
 pub struct VideoProcessor {
     info: gst_video::VideoInfo,
-    processor: Processor,
+    processor: Pictures,
     summary: Summary,
     frames: u64,
     /// Map offsets of the last frame: the learned map is written with them.
@@ -46,17 +47,20 @@ pub struct VideoProcessor {
 }
 
 impl VideoProcessor {
-    /// State for fixed `caps` whose frames have `layout`; the chroma siting is the one
-    /// the caps say.
+    /// State for fixed `caps` whose frames have `layout`; the chroma siting and the
+    /// interlacing are the ones the caps say. Fields in separate buffers (`alternate`,
+    /// `fields`) are refused.
     pub fn new(caps: &gst::CapsRef, layout: VideoLayout) -> Result<Self, String> {
         let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
         let layout = layout.with_cosited_chroma(
             info.chroma_site()
                 .contains(gst_video::VideoChromaSite::H_COSITED),
         );
+        let processor = Pictures::new(layout, scan(info.interlace_mode())?)
+            .map_err(|e| format!("interlaced {}: {e}", layout.format.name()))?;
         Ok(VideoProcessor {
             info,
-            processor: Processor::new(layout),
+            processor,
             summary: Summary::new(),
             frames: 0,
             offset: (0, 0),
@@ -67,7 +71,7 @@ impl VideoProcessor {
     fn with_frame<R>(
         &mut self,
         buf: &mut gst::BufferRef,
-        f: impl FnOnce(&mut Processor, &mut VideoFrameMut<'_>) -> R,
+        f: impl FnOnce(&mut Pictures, &mut VideoFrameMut<'_>) -> R,
     ) -> Result<R, gst::ErrorMessage> {
         let layout = *self.processor.layout();
         let processor = &mut self.processor;
@@ -121,7 +125,7 @@ impl VideoProcessor {
 
 impl StreamProcessor for VideoProcessor {
     fn describe(&self) -> String {
-        format!("{:?}", self.processor.layout())
+        format!("{:?} {:?}", self.processor.layout(), self.processor.scan())
     }
 
     fn size(&self) -> (usize, usize) {
@@ -225,6 +229,21 @@ impl StreamProcessor for VideoProcessor {
     }
 }
 
+/// How frames of `mode` hold their pictures; an error message for the modes whose
+/// buffers hold one field each.
+fn scan(mode: gst_video::VideoInterlaceMode) -> Result<Scan, String> {
+    use gst_video::VideoInterlaceMode as Mode;
+    match mode {
+        Mode::Progressive => Ok(Scan::Progressive),
+        Mode::Interleaved | Mode::Mixed => Ok(Scan::Interleaved),
+        other => Err(format!(
+            "interlace-mode={} (one field per buffer) is not supported: weave the fields into \
+             frames first (interlace-mode=interleaved)",
+            other.to_str()
+        )),
+    }
+}
+
 /// The processor's settings for one frame.
 fn video_settings(settings: &Settings) -> crate::video::VideoSettings {
     crate::video::VideoSettings {
@@ -268,5 +287,23 @@ fn source_name(source: SpotSource) -> &'static str {
     match source {
         SpotSource::Map => "map",
         SpotSource::Confirmed => "learned",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_in_separate_buffers_are_refused_with_the_reason() {
+        use gst_video::VideoInterlaceMode as Mode;
+        assert_eq!(scan(Mode::Progressive), Ok(Scan::Progressive));
+        assert_eq!(scan(Mode::Interleaved), Ok(Scan::Interleaved));
+        assert_eq!(scan(Mode::Mixed), Ok(Scan::Interleaved));
+        let refused = scan(Mode::Fields).unwrap_err();
+        assert!(
+            refused.starts_with("interlace-mode=fields (one field per buffer) is not supported"),
+            "{refused}"
+        );
     }
 }

@@ -352,6 +352,12 @@ pub enum LayoutError {
         stride: usize,
         needed: usize,
     },
+    /// A frame of `height` lines of this format does not split into two fields (each
+    /// field needs a line, and the chroma lines of 4:2:0 must alternate between the
+    /// fields evenly: a height that is a multiple of 4).
+    NoFields {
+        height: usize,
+    },
 }
 
 impl fmt::Display for LayoutError {
@@ -370,6 +376,12 @@ impl fmt::Display for LayoutError {
                 f,
                 "plane {plane} of {len} bytes with stride {stride} is shorter than the {needed} bytes the frame needs"
             ),
+            LayoutError::NoFields { height } => {
+                write!(
+                    f,
+                    "a frame of {height} lines does not split into two fields"
+                )
+            }
         }
     }
 }
@@ -442,6 +454,30 @@ impl VideoLayout {
             *s = self.format.default_stride(p, self.width);
         }
         s
+    }
+
+    /// The layout of one field of an interlaced frame of this layout: the frame's lines
+    /// of `parity` (0: the top field, the even lines; 1: the bottom field, the odd ones)
+    /// in every memory plane — in interlaced 4:2:0 the chroma lines alternate between the
+    /// fields as the luma lines do.
+    pub fn field(&self, parity: usize) -> Result<VideoLayout, LayoutError> {
+        let parity = parity.min(1);
+        let field = VideoLayout {
+            height: (self.height + 1 - parity) / 2,
+            ..*self
+        };
+        let fits = field.height > 0
+            && (0..self.format.planes()).all(|p| {
+                let frame_rows = self.format.plane_rows(p, self.height);
+                (frame_rows + 1 - parity) / 2 == self.format.plane_rows(p, field.height)
+            });
+        if fits {
+            Ok(field)
+        } else {
+            Err(LayoutError::NoFields {
+                height: self.height,
+            })
+        }
     }
 
     /// Bytes of memory plane `plane` at `stride`.
@@ -596,6 +632,25 @@ impl<'a> VideoFrameMut<'a> {
 
     pub fn layout(&self) -> &VideoLayout {
         &self.layout
+    }
+
+    /// A writable view of one field of this (interlaced) frame: its lines of `parity` in
+    /// every memory plane ([`VideoLayout::field`]), at twice the strides.
+    pub fn field(&mut self, parity: usize) -> Result<VideoFrameMut<'_>, LayoutError> {
+        let layout = self.layout.field(parity)?;
+        let parity = parity.min(1);
+        let strides = self.strides.map(|s| 2 * s);
+        let [a, b, c] = &mut self.planes;
+        fn skip(plane: &mut [u8], lines: usize) -> &mut [u8] {
+            let start = lines.min(plane.len());
+            &mut plane[start..]
+        }
+        let planes = [
+            skip(a, parity * self.strides[0]),
+            skip(b, parity * self.strides[1]),
+            skip(c, parity * self.strides[2]),
+        ];
+        VideoFrameMut::new(layout, planes, strides)
     }
 
     /// Read-only view of the same frame.
@@ -800,6 +855,50 @@ fn unpack_v210_row(row: &[u8], kind: ComponentKind, out: &mut [u16]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_is_every_second_line_of_every_plane() {
+        for format in VIDEO_FORMATS {
+            let layout = VideoLayout::parse(format, 24, 12).unwrap();
+            let (mut planes, strides) = layout.alloc();
+            let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+            let value = |c: usize, x: usize, y: usize| ((c * 97 + x * 13 + y * 7) % 200) as u16;
+            frame.fill(value);
+            for parity in 0..2 {
+                let field = frame.field(parity).unwrap();
+                let fl = *field.layout();
+                assert_eq!((fl.width, fl.height), (24, 6), "{format}");
+                for c in 0..layout.components().len() {
+                    let (w, h) = fl.comp_size(c);
+                    assert_eq!(2 * h, layout.comp_size(c).1, "{format} c{c}");
+                    for y in 0..h {
+                        for x in 0..w {
+                            let want = value(c, x, 2 * y + parity);
+                            assert_eq!(field.get(c, x, y), want, "{format} c{c} ({x},{y})");
+                        }
+                    }
+                }
+            }
+            // Writing a field writes the frame's line.
+            frame.field(1).unwrap().set(0, 3, 2, 150);
+            assert_eq!(frame.get(0, 3, 5), 150, "{format}");
+            assert_eq!(frame.get(0, 3, 4), value(0, 3, 4), "{format}");
+        }
+        // 4:2:0 chroma lines alternate between the fields: 6 lines (3 chroma lines)
+        // do not split evenly, odd heights of 4:2:2 and 4:4:4 do.
+        let i420 = VideoLayout::parse("I420", 8, 6).unwrap();
+        assert_eq!(i420.field(1), Err(LayoutError::NoFields { height: 6 }));
+        assert_eq!(
+            VideoLayout::parse("I420", 8, 1)
+                .unwrap()
+                .field(1)
+                .map(|l| l.height),
+            Err(LayoutError::NoFields { height: 1 })
+        );
+        let uyvy = VideoLayout::parse("UYVY", 8, 5).unwrap();
+        assert_eq!(uyvy.field(0).map(|l| l.height), Ok(3));
+        assert_eq!(uyvy.field(1).map(|l| l.height), Ok(2));
+    }
 
     #[test]
     fn every_format_round_trips_every_sample() {

@@ -34,6 +34,7 @@
 //! confirmed set and in reports.
 
 pub mod detect;
+pub mod fields;
 pub mod quality;
 pub mod reference;
 pub mod repair;
@@ -162,6 +163,21 @@ pub struct VideoFrameReport {
     pub samples: usize,
     pub promoted: usize,
     pub forgotten: usize,
+}
+
+impl std::ops::AddAssign for VideoFrameReport {
+    /// Adds the counts of another picture of the same frame (the fields of an
+    /// interlaced frame).
+    fn add_assign(&mut self, other: VideoFrameReport) {
+        self.candidates += other.candidates;
+        self.tracks += other.tracks;
+        self.confirmed += other.confirmed;
+        self.mapped += other.mapped;
+        self.spots += other.spots;
+        self.samples += other.samples;
+        self.promoted += other.promoted;
+        self.forgotten += other.forgotten;
+    }
 }
 
 #[derive(Debug, Default)]
@@ -306,6 +322,12 @@ impl Processor {
     /// The confirmed positions as a defect map, in frame pixels plus an offset (pass the
     /// element's `map-offset-x`/`-y` to write a map that reads back the same way).
     pub fn confirmed_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
+        DefectMap::from_pixels(self.confirmed_pixels(), offset_x, offset_y)
+    }
+
+    /// The pixels of the confirmed positions, row-major, each once: what
+    /// [`Self::confirmed_map`] lists.
+    pub fn confirmed_pixels(&self) -> Vec<Position> {
         // A track sits where its spot was first seen; the spot's centre in the
         // full-resolution component, where it has been seen, names the pixel better.
         let ctx = self.context_comp;
@@ -322,7 +344,7 @@ impl Processor {
             .collect();
         pixels.sort_unstable();
         pixels.dedup();
-        DefectMap::from_pixels(pixels, offset_x, offset_y)
+        pixels
     }
 
     /// Map pixels in frame coordinates, row-major.
