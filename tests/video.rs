@@ -626,7 +626,9 @@ fn a_mapped_spot_of_an_interlaced_stream_is_repaired_on_its_field() {
         );
         // Each field a ramp of its own lines (the top field 6 levels above the bottom
         // one: two instants of a moving picture).
-        let clean = make_video(&info, |c, x, y| ramp(c, x, y / 2) + 6 * (1 - (y % 2)) as u16);
+        let clean = make_video(&info, |c, x, y| {
+            ramp(c, x, y / 2) + 6 * (1 - (y % 2)) as u16
+        });
         let mut input = clean.copy();
         with_video_frame(&info, input.make_mut(), |f| {
             put_spot(&mut f.field(1).expect("bottom field"), 40, 15)

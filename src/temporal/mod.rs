@@ -22,6 +22,7 @@
 //! first frames have sized the lists. Every phase runs in fixed row bands or tiles, so
 //! the result does not depend on the number of threads.
 
+pub mod columns;
 pub mod motion;
 pub mod rules;
 
@@ -29,6 +30,7 @@ use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
 use crate::frame::{FrameFormat, FrameRef, SampleIo};
+use columns::ColumnEvidence;
 
 use motion::{Tile, TileMotion};
 use rules::{Observation, PixelState};
@@ -119,7 +121,12 @@ pub struct Evidence {
     side: usize,
     states: Vec<StateBand>,
     keys: Vec<KeyBand>,
-    /// Confirmed defects, row-major.
+    /// Pixels confirmed by the pixel rules ([`rules`]), row-major.
+    confirmed_pixels: Vec<(u32, u32)>,
+    /// Column defects ([`columns`]).
+    columns: ColumnEvidence,
+    /// The confirmed defects and the pixels of the confirmed column lines, row-major,
+    /// each once: what [`Evidence::confirmed`] gives.
     confirmed: Vec<(u32, u32)>,
     frames: u64,
     /// Whether the key frame holds a frame.
@@ -161,6 +168,8 @@ impl Evidence {
                     key: vec![0; (y1 - y0) * w],
                 })
                 .collect(),
+            confirmed_pixels: Vec::new(),
+            columns: ColumnEvidence::new(format.cfa, w, format.height),
             confirmed: Vec::new(),
             frames: 0,
             keyed: false,
@@ -169,9 +178,15 @@ impl Evidence {
         }
     }
 
-    /// Confirmed defects in frame coordinates, row-major.
+    /// Confirmed defects in frame coordinates, row-major: single pixels and the pixels
+    /// of confirmed column lines.
     pub fn confirmed(&self) -> &[(u32, u32)] {
         &self.confirmed
+    }
+
+    /// Confirmed column lines as (column, row parity), ascending ([`columns`]).
+    pub fn column_lines(&self) -> &[(u32, u32)] {
+        self.columns.lines()
     }
 
     /// Frames observed so far.
@@ -214,6 +229,7 @@ impl Evidence {
             self.keyed = true;
             return LearnUpdate::default();
         }
+        let lines = self.observe_columns(frame, noise);
         self.measure_motion(frame, noise, threads);
         // The rules judge changes between frames: they need the noise of a pixel from
         // one frame to the next, which the model (measured within one frame, where the
@@ -221,9 +237,46 @@ impl Evidence {
         let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
             .unwrap_or(1.0);
         let noise = &scaled(noise, ratio);
-        let update = self.gather(frame, noise, threads);
+        let mut update = self.gather(frame, noise, threads);
+        update.promoted += lines.promoted;
+        update.forgotten += lines.forgotten;
+        if update.changed() {
+            self.merge_all();
+        }
         self.renew_keys(frame, threads);
         update
+    }
+
+    /// The column lines' evidence of `frame` (judged against the spatial `noise` model:
+    /// a failed column stands out far beyond it); the lines confirmed and released.
+    fn observe_columns(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel) -> LearnUpdate {
+        let before = self.columns.lines().len();
+        let (data, stride) = (frame.data(), frame.stride());
+        let clip = noise.clip.min(self.format.max_value());
+        let changed = crate::with_sample_io!(self.format.sample, Io => {
+            let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
+            self.columns.observe(&read, noise, clip)
+        });
+        if !changed {
+            return LearnUpdate::default();
+        }
+        // A change is one line more or fewer (lines rarely change in the same frame).
+        let after = self.columns.lines().len();
+        LearnUpdate {
+            promoted: after
+                .saturating_sub(before)
+                .max(usize::from(after == before)),
+            forgotten: before.saturating_sub(after),
+        }
+    }
+
+    /// Rebuilds [`Self::confirmed`]'s list: the confirmed pixels and the column lines'.
+    fn merge_all(&mut self) {
+        self.confirmed.clear();
+        self.confirmed.extend_from_slice(&self.confirmed_pixels);
+        self.columns.pixels(&mut self.confirmed);
+        self.confirmed.sort_unstable_by_key(|&(x, y)| (y, x));
+        self.confirmed.dedup();
     }
 
     /// Phase 1: every tile's motion since its key, and what its pixels do this frame.
@@ -297,7 +350,7 @@ impl Evidence {
         }
         // Both lists are row-major: merge.
         self.merged.clear();
-        let mut old = self.confirmed.iter().peekable();
+        let mut old = self.confirmed_pixels.iter().peekable();
         let changes = self.states.iter().flat_map(|b| b.changes.iter());
         for &(x, y, on) in changes {
             while let Some(&&p) = old.peek() {
@@ -316,7 +369,7 @@ impl Evidence {
             }
         }
         self.merged.extend(old);
-        std::mem::swap(&mut self.merged, &mut self.confirmed);
+        std::mem::swap(&mut self.merged, &mut self.confirmed_pixels);
         update
     }
 
@@ -349,16 +402,35 @@ impl Evidence {
     }
 
     /// The confirmed defects as a map in sensor coordinates (frame pixel plus offset).
+    /// A column whose every line (both colours of a Bayer column) is confirmed is one
+    /// `col` entry; a line of one colour alone, its pixels.
     pub fn to_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
-        DefectMap::from_entries(
-            self.confirmed
-                .iter()
-                .map(|&(x, y)| Entry::Pixel {
-                    x: i64::from(x) + offset_x,
-                    y: i64::from(y) + offset_y,
-                })
-                .collect(),
-        )
+        let pitch = self.format.cfa.pitch() as u32;
+        let lines = self.columns.lines();
+        let whole = |x: u32| lines.iter().filter(|l| l.0 == x).count() as u32 == pitch;
+        let columns = lines
+            .iter()
+            .filter(|l| l.1 == 0 && whole(l.0))
+            .map(|&(x, _)| Entry::Column {
+                x: i64::from(x) + offset_x,
+            });
+        let pixel = |(x, y): (u32, u32)| Entry::Pixel {
+            x: i64::from(x) + offset_x,
+            y: i64::from(y) + offset_y,
+        };
+        let mut line_pixels = Vec::new();
+        for &(x, parity) in lines.iter().filter(|l| !whole(l.0)) {
+            let rows = (parity..self.format.height as u32).step_by(pitch as usize);
+            line_pixels.extend(rows.map(|y| (x, y)));
+        }
+        let pixels = self
+            .confirmed_pixels
+            .iter()
+            .copied()
+            .filter(|&(x, _)| !whole(x))
+            .chain(line_pixels)
+            .map(pixel);
+        DefectMap::from_entries(columns.chain(pixels).collect())
     }
 }
 
@@ -681,6 +753,38 @@ mod tests {
                 .iter()
                 .all(|c| c.iter().all(|p| expected.contains(p)))
         );
+    }
+
+    /// Frames of `scene` moving at `velocity` with a dead column at `x` (it reads 256,
+    /// the black level of the scene, without noise).
+    fn with_dead_column(
+        scene: impl Fn(f64, f64) -> f64,
+        velocity: (f64, f64),
+        x: usize,
+    ) -> impl Fn(usize, &mut SplitMix64) -> Vec<u8> {
+        move |t, rng| {
+            let mut data = render(&scene, t, velocity, 4.0, &[], rng);
+            let f = format();
+            let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+            for y in 0..H {
+                frame.set(x, y, 256);
+            }
+            data
+        }
+    }
+
+    #[test]
+    fn a_dead_column_is_confirmed_whole_moving_or_not_and_mapped_as_a_column() {
+        for velocity in [(1.3, 0.4), (0.0, 0.0)] {
+            let (evidence, history) = run(12, 0, with_dead_column(texture, velocity, 77));
+            let column: Vec<(u32, u32)> = (0..H as u32).map(|y| (77, y)).collect();
+            // Confirmed after four judged frames, and nothing else.
+            assert!(history[3].is_empty(), "{velocity:?}");
+            assert_eq!(history[4], column, "{velocity:?}");
+            assert_eq!(history[11], column, "{velocity:?}");
+            assert_eq!(evidence.column_lines(), [(77, 0), (77, 1)]);
+            assert_eq!(evidence.to_map(0, 0).entries(), [Entry::Column { x: 77 }]);
+        }
     }
 
     #[test]
