@@ -42,7 +42,12 @@ impl NoiseModel {
 
     /// `σ` of `plane` at `level`.
     pub fn sigma(&self, plane: usize, level: f64) -> f64 {
-        (self.a[plane] + self.b[plane] * level).max(0.0).sqrt()
+        self.sigma2(plane, level).sqrt()
+    }
+
+    /// `σ²` of `plane` at `level`.
+    pub fn sigma2(&self, plane: usize, level: f64) -> f64 {
+        (self.a[plane] + self.b[plane] * level).max(0.0)
     }
 }
 

@@ -19,12 +19,13 @@
 //! row); a confirmed line whose votes fall to 0 is released.
 
 use crate::detect::{LENS_SHARE, NoiseModel};
+use crate::exec::run_bands;
 use crate::frame::Cfa;
 
 /// Rows of a line judged per frame: about this many, evenly spread (all of them on
 /// frames with fewer); enough for the shares below to be steady, few enough that the
 /// test costs a small fraction of a pass over the frame.
-const JUDGED_ROWS: usize = 128;
+const JUDGED_ROWS: usize = 64;
 /// Least difference from both row neighbours, in noise σ of a difference of a pixel
 /// and the mean of two others (√1.5 σ), for a row to count as beyond them.
 const MARGIN_SIGMAS: f64 = 3.0;
@@ -39,7 +40,7 @@ const GOOD_SHARE: f64 = 0.4;
 const LENS_ROWS_SHARE: f64 = 0.3;
 /// Least rows that can show a defect for a frame to vote at all (and at least an
 /// eighth of the judged rows).
-const MIN_ROWS: usize = 16;
+const MIN_ROWS: u32 = 16;
 /// Net votes that confirm a line; votes are capped at twice as many.
 const CONFIRM_VOTES: u8 = 4;
 
@@ -47,18 +48,19 @@ const CONFIRM_VOTES: u8 = 4;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineCounts {
     /// Rows judged.
-    pub rows: usize,
-    /// Rows that could show a dark defect (their neighbours stand above the noise floor
-    /// by the margin) and that could show a bright one (below the clip level by it).
-    pub can_dark: usize,
-    pub can_bright: usize,
+    pub rows: u32,
+    /// Rows that could show a dark defect (their neighbours stand above the frame's
+    /// floor by twice the margin) and that could show a bright one (below the clip
+    /// level by it).
+    pub can_dark: u32,
+    pub can_bright: u32,
     /// Rows beyond both neighbours, below and above.
-    pub dark: usize,
-    pub bright: usize,
+    pub dark: u32,
+    pub bright: u32,
     /// Of those, rows whose adjacent columns stand beyond their own outer neighbours the
     /// same way (a lens's spread).
-    pub dark_lens: usize,
-    pub bright_lens: usize,
+    pub dark_lens: u32,
+    pub bright_lens: u32,
 }
 
 /// What one frame says of a line, on one side (dark or bright).
@@ -76,12 +78,12 @@ impl LineCounts {
     /// The frame's votes on the dark and the bright side.
     pub fn votes(&self) -> [LineVote; 2] {
         let least = MIN_ROWS.max(self.rows / 8);
-        let judge = |beyond: usize, lens: usize, can: usize| {
+        let judge = |beyond: u32, lens: u32, can: u32| {
             if can < least {
                 return LineVote::Unknown;
             }
-            let share = beyond as f64 / can as f64;
-            let optical = lens as f64 > LENS_ROWS_SHARE * beyond as f64;
+            let share = f64::from(beyond) / f64::from(can);
+            let optical = f64::from(lens) > LENS_ROWS_SHARE * f64::from(beyond);
             if share >= DEFECT_SHARE && !optical {
                 LineVote::Defect
             } else if share <= GOOD_SHARE {
@@ -97,67 +99,69 @@ impl LineCounts {
     }
 }
 
-/// Counts line (`x`, `parity`) of a `width`×`height` frame of pattern `cfa`, read by
-/// `read(x, y)`, with `noise`; `floor` is the lowest level a pixel reads (black, or the
-/// frame's least value) and `clip` the highest.
-#[allow(clippy::too_many_arguments)]
-pub fn count_line(
+/// What the counting of one frame reads besides its samples.
+#[derive(Clone, Copy, Debug)]
+pub struct Levels<'a> {
+    pub noise: &'a NoiseModel,
+    /// The lowest level a pixel reads (black, or the frame's least value).
+    pub floor: u16,
+    /// The highest.
+    pub clip: u16,
+}
+
+/// Adds row `y` of a frame of pattern `cfa`, read by `read(x, y)`, to the counts of the
+/// lines of columns `x0..x1` (`counts[x - x0]`: each column's line of this row's
+/// parity). Columns must be at least 3 from either edge.
+pub fn count_row(
     read: &impl Fn(usize, usize) -> u16,
     cfa: Cfa,
-    x: usize,
-    parity: usize,
-    height: usize,
-    noise: &NoiseModel,
-    floor: u16,
-    clip: u16,
-) -> LineCounts {
+    y: usize,
+    x0: usize,
+    counts: &mut [LineCounts],
+    levels: &Levels<'_>,
+) {
     let pitch = cfa.pitch();
-    let step = judged_step(pitch, height);
-    let mut n = LineCounts::default();
-    let mut y = parity;
-    let spread = |c: i32, a: i32, b: i32| c - (a + b) / 2;
-    while y < height {
+    // Squared margin per unit of σ²: MARGIN_SIGMAS σ of a pixel less the mean of two.
+    let k2 = MARGIN_SIGMAS * MARGIN_SIGMAS * 1.5;
+    let (floor, clip) = (i32::from(levels.floor), i32::from(levels.clip));
+    for (i, n) in counts.iter_mut().enumerate() {
+        let x = x0 + i;
         let (l, c, r) = (
             i32::from(read(x - pitch, y)),
             i32::from(read(x, y)),
             i32::from(read(x + pitch, y)),
         );
-        let level = f64::from((l + r) / 2);
-        let sigma = noise.sigma(cfa.plane_index(x, y), level) * 1.5f64.sqrt();
-        let margin = (MARGIN_SIGMAS * sigma).ceil().max(1.0) as i32;
+        let (lo, hi) = (l.min(r), l.max(r));
+        let sigma2 = levels
+            .noise
+            .sigma2(cfa.plane_index(x, y), f64::from((l + r) / 2));
+        // `d` beyond the margin, and `d` beyond twice the margin, without a square root.
+        let beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= k2 * sigma2;
+        let well_beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= 4.0 * k2 * sigma2;
         n.rows += 1;
         // The lens test reads the adjacent columns (the other colours) against the
         // columns beyond them, on the same side as the line's pixel.
-        let adjacent = |sign: i32, least: i32| {
-            let (a, b) = (
-                i32::from(read(x - 1, y)) - i32::from(read(x - 3, y)),
-                i32::from(read(x + 1, y)) - i32::from(read(x + 3, y)),
-            );
-            sign * a >= least && sign * b >= least
+        let lens = |sign: i32, dev: i32| {
+            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+            let a = sign * (i32::from(read(x - 1, y)) - i32::from(read(x - 3, y)));
+            let b = sign * (i32::from(read(x + 1, y)) - i32::from(read(x + 3, y)));
+            beyond(a) && beyond(b) && a >= least && b >= least
         };
-        if l.min(r) - i32::from(floor) >= 2 * margin {
+        if well_beyond(lo - floor) {
             n.can_dark += 1;
-            if c <= l.min(r) - margin {
+            if beyond(lo - c) {
                 n.dark += 1;
-                let least = (LENS_SHARE * f64::from(-spread(c, l, r))).ceil() as i32;
-                if adjacent(-1, least.max(margin)) {
-                    n.dark_lens += 1;
-                }
+                n.dark_lens += u32::from(lens(-1, (l + r) / 2 - c));
             }
         }
-        if i32::from(clip) - l.max(r) >= 2 * margin {
+        if well_beyond(clip - hi) {
             n.can_bright += 1;
-            if c >= l.max(r) + margin {
+            if beyond(c - hi) {
                 n.bright += 1;
-                let least = (LENS_SHARE * f64::from(spread(c, l, r))).ceil() as i32;
-                if adjacent(1, least.max(margin)) {
-                    n.bright_lens += 1;
-                }
+                n.bright_lens += u32::from(lens(1, c - (l + r) / 2));
             }
         }
-        y += step;
     }
-    n
 }
 
 /// Rows between the judged rows of a line (a multiple of the pattern's pitch, so a
@@ -166,29 +170,57 @@ fn judged_step(pitch: usize, height: usize) -> usize {
     pitch * (height / pitch / JUDGED_ROWS).max(1)
 }
 
-/// The evidence of every line of a frame: a vote count per line, and the confirmed
-/// lines.
+/// Columns per band of the parallel pass.
+const BAND_COLUMNS: usize = 512;
+
+/// The lines of a run of columns: their votes, and this frame's counts.
+#[derive(Debug, Default)]
+struct ColumnBand {
+    x0: usize,
+    x1: usize,
+    /// Per column, per row parity: net votes (dark, bright) and whether confirmed.
+    votes: Vec<[u8; 2]>,
+    confirmed: Vec<bool>,
+    counts: Vec<LineCounts>,
+    changed: bool,
+}
+
+/// The evidence of every line of a frame: votes per line, and the confirmed lines.
 #[derive(Debug)]
 pub struct ColumnEvidence {
     cfa: Cfa,
     width: usize,
     height: usize,
-    /// Net votes per line and side (dark, bright), index `x · pitch + parity`.
-    votes: Vec<[u8; 2]>,
-    confirmed: Vec<bool>,
+    bands: Vec<ColumnBand>,
     /// Confirmed lines as (column, parity), ascending.
     lines: Vec<(u32, u32)>,
 }
 
 impl ColumnEvidence {
     pub fn new(cfa: Cfa, width: usize, height: usize) -> Self {
-        let lines = width * cfa.pitch();
+        let pitch = cfa.pitch();
+        // The lens test reads 3 columns out: lines 3..width − 3.
+        let (first, end) = (3.min(width), width.saturating_sub(3).max(3.min(width)));
+        let bands = (first..end)
+            .step_by(BAND_COLUMNS)
+            .map(|x0| {
+                let x1 = (x0 + BAND_COLUMNS).min(end);
+                let lines = (x1 - x0) * pitch;
+                ColumnBand {
+                    x0,
+                    x1,
+                    votes: vec![[0; 2]; lines],
+                    confirmed: vec![false; lines],
+                    counts: vec![LineCounts::default(); lines],
+                    changed: false,
+                }
+            })
+            .collect();
         ColumnEvidence {
             cfa,
             width,
             height,
-            votes: vec![[0; 2]; lines],
-            confirmed: vec![false; lines],
+            bands,
             lines: Vec::new(),
         }
     }
@@ -201,33 +233,41 @@ impl ColumnEvidence {
 
     /// Judges every line of one frame (`read` its samples, `noise` its model, `clip`
     /// its highest level; its lowest is the least value on the rows judged, which a
-    /// dead photosite or a shadow brings down to black). Returns whether the confirmed
-    /// lines changed.
+    /// dead photosite or a shadow brings down to black), in bands of columns on up to
+    /// `threads` workers. Returns whether the confirmed lines changed.
     pub fn observe(
         &mut self,
-        read: &impl Fn(usize, usize) -> u16,
+        read: &(impl Fn(usize, usize) -> u16 + Sync),
         noise: &NoiseModel,
         clip: u16,
+        threads: usize,
     ) -> bool {
-        let pitch = self.cfa.pitch();
-        // The lens test reads 3 columns out.
-        if self.width < 7 || self.height < pitch {
+        let (pitch, cfa, height) = (self.cfa.pitch(), self.cfa, self.height);
+        if self.width < 7 || height < pitch {
             return false;
         }
-        let step = judged_step(pitch, self.height);
-        let floor = (0..self.height)
+        let step = judged_step(pitch, height);
+        let width = self.width;
+        let floor = (0..height)
             .step_by(step)
-            .flat_map(|y| (0..self.width).map(move |x| (x, y)))
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
             .map(|(x, y)| read(x, y))
             .min()
             .unwrap_or(0);
-        let mut changed = false;
-        for x in 3..self.width - 3 {
+        let levels = Levels { noise, floor, clip };
+        run_bands(&mut self.bands, threads, |b| {
+            b.counts.fill(LineCounts::default());
+            let columns = b.x1 - b.x0;
             for parity in 0..pitch {
-                let counts = count_line(read, self.cfa, x, parity, self.height, noise, floor, clip);
-                let i = x * pitch + parity;
-                let votes = &mut self.votes[i];
-                for (side, vote) in counts.votes().into_iter().enumerate() {
+                let counts = &mut b.counts[parity * columns..][..columns];
+                for y in (parity..height).step_by(step) {
+                    count_row(read, cfa, y, b.x0, counts, &levels);
+                }
+            }
+            b.changed = false;
+            for (i, n) in b.counts.iter().enumerate() {
+                let votes = &mut b.votes[i];
+                for (side, vote) in n.votes().into_iter().enumerate() {
                     let v = &mut votes[side];
                     match vote {
                         LineVote::Defect => *v = (*v + 1).min(2 * CONFIRM_VOTES),
@@ -236,22 +276,28 @@ impl ColumnEvidence {
                     }
                 }
                 let most = votes[0].max(votes[1]);
-                let now = if self.confirmed[i] {
+                let now = if b.confirmed[i] {
                     most > 0
                 } else {
                     most >= CONFIRM_VOTES
                 };
-                changed |= now != self.confirmed[i];
-                self.confirmed[i] = now;
+                b.changed |= now != b.confirmed[i];
+                b.confirmed[i] = now;
+            }
+        });
+        if !self.bands.iter().any(|b| b.changed) {
+            return false;
+        }
+        self.lines.clear();
+        for b in &self.bands {
+            let columns = b.x1 - b.x0;
+            for (i, _) in b.confirmed.iter().enumerate().filter(|(_, on)| **on) {
+                let (parity, x) = (i / columns, b.x0 + i % columns);
+                self.lines.push((x as u32, parity as u32));
             }
         }
-        if changed {
-            self.lines = (0..self.votes.len())
-                .filter(|&i| self.confirmed[i])
-                .map(|i| ((i / pitch) as u32, (i % pitch) as u32))
-                .collect();
-        }
-        changed
+        self.lines.sort_unstable();
+        true
     }
 
     /// The pixels of the confirmed lines, appended to `out` (unordered).
@@ -271,6 +317,22 @@ impl ColumnEvidence {
 mod tests {
     use super::*;
 
+    /// The counts of line (`x`, `parity`) of a frame `height` rows high.
+    fn count_line(
+        read: &impl Fn(usize, usize) -> u16,
+        cfa: Cfa,
+        x: usize,
+        parity: usize,
+        height: usize,
+        levels: &Levels<'_>,
+    ) -> LineCounts {
+        let mut n = [LineCounts::default()];
+        for y in (parity..height).step_by(judged_step(cfa.pitch(), height)) {
+            count_row(read, cfa, y, x, &mut n, levels);
+        }
+        n[0]
+    }
+
     /// A textured Bayer-like scene: smooth gradients plus fine texture of ±`texture`.
     fn scene(x: usize, y: usize, texture: i32) -> u16 {
         let base = 300 + (x as i32 * 3 + y as i32 * 2) % 400;
@@ -286,7 +348,18 @@ mod tests {
         let read = |x: usize, y: usize| if x == dead { 0 } else { scene(x, y, 40) };
         for x in 3..w - 3 {
             for parity in 0..2 {
-                let n = count_line(&read, Cfa::Rggb, x, parity, h, &noise, 0, 4095);
+                let n = count_line(
+                    &read,
+                    Cfa::Rggb,
+                    x,
+                    parity,
+                    h,
+                    &Levels {
+                        noise: &noise,
+                        floor: 0,
+                        clip: 4095,
+                    },
+                );
                 let [dark, bright] = n.votes();
                 if x == dead {
                     assert_eq!(dark, LineVote::Defect, "column {x} parity {parity}: {n:?}");
@@ -311,7 +384,18 @@ mod tests {
         let (h, noise) = (256, NoiseModel::flat(2.0));
         // A column 150 DN brighter than the scene.
         let read = |x: usize, y: usize| scene(x, y, 20) + if x == 30 { 150 } else { 0 };
-        let n = count_line(&read, Cfa::Grbg, 30, 1, h, &noise, 0, 4095);
+        let n = count_line(
+            &read,
+            Cfa::Grbg,
+            30,
+            1,
+            h,
+            &Levels {
+                noise: &noise,
+                floor: 0,
+                clip: 4095,
+            },
+        );
         assert_eq!(n.votes()[1], LineVote::Defect, "{n:?}");
         // A bright vertical line of the scene, spread by the lens over the adjacent
         // columns (40 % of its light) and a little beyond (5 %).
@@ -322,14 +406,36 @@ mod tests {
             _ => 0,
         };
         let read = |x: usize, y: usize| scene(x, y, 20) + spread(x);
-        let n = count_line(&read, Cfa::Grbg, 30, 1, h, &noise, 0, 4095);
+        let n = count_line(
+            &read,
+            Cfa::Grbg,
+            30,
+            1,
+            h,
+            &Levels {
+                noise: &noise,
+                floor: 0,
+                clip: 4095,
+            },
+        );
         assert_ne!(n.votes()[1], LineVote::Defect, "{n:?}");
     }
 
     #[test]
     fn a_dark_frame_cannot_tell_and_votes_nothing() {
         let read = |x: usize, _y: usize| if x == 20 { 0 } else { 3 };
-        let n = count_line(&read, Cfa::Mono, 20, 0, 256, &NoiseModel::flat(2.0), 0, 255);
+        let n = count_line(
+            &read,
+            Cfa::Mono,
+            20,
+            0,
+            256,
+            &Levels {
+                noise: &NoiseModel::flat(2.0),
+                floor: 0,
+                clip: 255,
+            },
+        );
         assert_eq!(n.votes()[0], LineVote::Unknown, "{n:?}");
     }
 
@@ -346,7 +452,7 @@ mod tests {
             }
         };
         for frame in 1..=4 {
-            let changed = e.observe(&dead, &noise, 4095);
+            let changed = e.observe(&dead, &noise, 4095, 2);
             assert_eq!(changed, frame == 4, "frame {frame}");
         }
         assert_eq!(e.lines(), [(12, 1)]);
@@ -356,7 +462,7 @@ mod tests {
         assert!(pixels.iter().all(|&(x, y)| x == 12 && y % 2 == 1));
         // Healthy again (repaired upstream): released after a few good frames.
         let healthy = |x: usize, y: usize| scene(x, y, 30);
-        let released = (0..8).position(|_| e.observe(&healthy, &noise, 4095));
+        let released = (0..8).position(|_| e.observe(&healthy, &noise, 4095, 2));
         assert!(released.is_some());
         assert!(e.lines().is_empty());
     }

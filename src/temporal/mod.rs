@@ -229,7 +229,7 @@ impl Evidence {
             self.keyed = true;
             return LearnUpdate::default();
         }
-        let lines = self.observe_columns(frame, noise);
+        let lines = self.observe_columns(frame, noise, threads);
         self.measure_motion(frame, noise, threads);
         // The rules judge changes between frames: they need the noise of a pixel from
         // one frame to the next, which the model (measured within one frame, where the
@@ -249,13 +249,18 @@ impl Evidence {
 
     /// The column lines' evidence of `frame` (judged against the spatial `noise` model:
     /// a failed column stands out far beyond it); the lines confirmed and released.
-    fn observe_columns(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel) -> LearnUpdate {
+    fn observe_columns(
+        &mut self,
+        frame: &FrameRef<'_>,
+        noise: &NoiseModel,
+        threads: usize,
+    ) -> LearnUpdate {
         let before = self.columns.lines().len();
         let (data, stride) = (frame.data(), frame.stride());
         let clip = noise.clip.min(self.format.max_value());
         let changed = crate::with_sample_io!(self.format.sample, Io => {
             let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
-            self.columns.observe(&read, noise, clip)
+            self.columns.observe(&read, noise, clip, threads)
         });
         if !changed {
             return LearnUpdate::default();
