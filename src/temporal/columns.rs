@@ -14,9 +14,10 @@
 //! sensor — is judged on about [`JUDGED_ROWS`] of its rows, every frame. A frame votes
 //! for a defect when, of the rows that can show one, at least [`DEFECT_SHARE`] stand
 //! beyond both neighbours on the same side and few of those look like a lens's spread;
-//! it votes against when at most [`GOOD_SHARE`] do. [`CONFIRM_VOTES`] votes net confirm a
-//! line, and every pixel of it is repaired from then on (from its neighbours along the
-//! row); a confirmed line whose votes fall to 0 is released.
+//! it votes against when at most [`GOOD_SHARE`] do. [`CONFIRM_VOTES`] votes net, each
+//! frame that cannot tell taking one back until then, confirm a line, and every pixel
+//! of it is repaired from then on (from its neighbours along the row); a confirmed line
+//! whose votes fall to 0 is released.
 
 use crate::detect::{LENS_SHARE, NoiseModel};
 use crate::exec::run_bands;
@@ -267,11 +268,15 @@ impl ColumnEvidence {
             b.changed = false;
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
+                let confirmed = b.confirmed[i];
                 for (side, vote) in n.votes().into_iter().enumerate() {
                     let v = &mut votes[side];
                     match vote {
                         LineVote::Defect => *v = (*v + 1).min(2 * CONFIRM_VOTES),
                         LineVote::Good => *v = v.saturating_sub(2),
+                        // Until confirmed, the votes must come in a row: a line of the
+                        // scene passing over the column lasts a frame or two.
+                        LineVote::Unknown if !confirmed => *v = v.saturating_sub(1),
                         LineVote::Unknown => {}
                     }
                 }
