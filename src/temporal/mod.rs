@@ -28,7 +28,7 @@ pub mod rules;
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
-use crate::frame::{FrameFormat, FrameRef, SampleIo};
+use crate::frame::{Plane, PlaneRef, SampleIo};
 
 use motion::{Tile, TileMotion};
 use rules::{Observation, PixelState};
@@ -109,10 +109,10 @@ struct KeyBand {
     key: Vec<u16>,
 }
 
-/// Per-stream temporal evidence for frames of one format.
+/// Per-stream temporal evidence for frames of one plane layout.
 #[derive(Debug)]
 pub struct Evidence {
-    format: FrameFormat,
+    plane: Plane,
     tiles: Vec<TileState>,
     across: usize,
     /// Side of a tile, pixels.
@@ -129,12 +129,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(format: FrameFormat) -> Self {
-        let w = format.width;
-        let side = motion::tile_side(w, format.height);
+    pub fn new(plane: Plane) -> Self {
+        let w = plane.width;
+        let side = motion::tile_side(w, plane.height);
         Evidence {
-            format,
-            tiles: motion::tiles(w, format.height, side)
+            plane,
+            tiles: motion::tiles(w, plane.height, side)
                 .into_iter()
                 .map(|tile| TileState {
                     tile,
@@ -145,7 +145,7 @@ impl Evidence {
                 .collect(),
             across: w.div_ceil(side),
             side,
-            states: band_rows(format.height)
+            states: band_rows(plane.height)
                 .map(|(y0, y1)| StateBand {
                     y0,
                     y1,
@@ -154,7 +154,7 @@ impl Evidence {
                     pending: Vec::new(),
                 })
                 .collect(),
-            keys: band_rows(format.height)
+            keys: band_rows(plane.height)
                 .map(|(y0, y1)| KeyBand {
                     y0,
                     y1,
@@ -182,7 +182,7 @@ impl Evidence {
     /// The evidence of pixel (`x`, `y`).
     pub fn state(&self, x: usize, y: usize) -> PixelState {
         let band = &self.states[y / BAND_ROWS];
-        band.state[(y - band.y0) * self.format.width + x]
+        band.state[(y - band.y0) * self.plane.width + x]
     }
 
     /// Forgets the key frame (a discontinuity: the next frame is not a continuation of
@@ -195,11 +195,11 @@ impl Evidence {
     /// model measured on it.
     pub fn observe(
         &mut self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         noise: &NoiseModel,
         n_threads: usize,
     ) -> LearnUpdate {
-        if frame.format() != &self.format {
+        if frame.plane() != &self.plane {
             return LearnUpdate::default();
         }
         self.frames += 1;
@@ -227,12 +227,12 @@ impl Evidence {
     }
 
     /// Phase 1: every tile's motion since its key, and what its pixels do this frame.
-    fn measure_motion(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) {
-        let width = self.format.width;
+    fn measure_motion(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) {
+        let width = self.plane.width;
         let keys = &self.keys;
         let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width + x];
         let (data, stride) = (frame.data(), frame.stride());
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             let now = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             run_bands(&mut self.tiles, threads, |t| {
                 motion::measure(&key_at, &now, frame, &t.tile, noise, &mut t.motion);
@@ -240,7 +240,7 @@ impl Evidence {
         });
         // Flat tiles follow the picture.
         let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
-        let pitch = self.format.cfa.pitch() as f32;
+        let pitch = self.plane.cfa().pitch() as f32;
         for t in &mut self.tiles {
             let m = &mut t.motion;
             if !m.reliable && !m.lost {
@@ -268,13 +268,13 @@ impl Evidence {
     /// whole; tiles at rest are judged once per key, just before it is renewed; in a
     /// judged tile, a pixel with no evidence yet whose value agrees with its temporal
     /// prediction (or, at rest, carried its noise) is passed over after two reads.
-    fn gather(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
-        let cx = GatherContext::new(&self.format, noise, &self.tiles, self.across, &self.keys);
+    fn gather(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
+        let cx = GatherContext::new(&self.plane, noise, &self.tiles, self.across, &self.keys);
         let cx = GatherContext {
             side: self.side,
             ..cx
         };
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
         self.apply_changes()
@@ -321,12 +321,12 @@ impl Evidence {
     }
 
     /// Phase 3: the tiles marked for renewal take this frame as their key.
-    fn renew_keys(&mut self, frame: &FrameRef<'_>, threads: usize) {
-        let w = self.format.width;
+    fn renew_keys(&mut self, frame: &PlaneRef<'_>, threads: usize) {
+        let w = self.plane.width;
         let tiles = &self.tiles;
         let (across, side) = (self.across, self.side);
         let (data, stride) = (frame.data(), frame.stride());
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.keys, threads, |b| {
                 for y in b.y0..b.y1 {
                     let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
@@ -364,7 +364,7 @@ impl Evidence {
 
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
-    format: FrameFormat,
+    plane: Plane,
     noise: &'a NoiseModel,
     tiles: &'a [TileState],
     across: usize,
@@ -378,32 +378,32 @@ struct GatherContext<'a> {
 
 impl<'a> GatherContext<'a> {
     fn new(
-        format: &FrameFormat,
+        plane: &Plane,
         noise: &'a NoiseModel,
         tiles: &'a [TileState],
         across: usize,
         keys: &'a [KeyBand],
     ) -> Self {
-        let floor = 0.5 * f64::from(1u32 << format.depth.saturating_sub(8));
+        let floor = 0.5 * f64::from(1u32 << plane.depth.saturating_sub(8));
         let coef = (
             noise.a.map(|a| a.max(floor * floor) as f32),
             noise.b.map(|b| b as f32),
         );
         GatherContext {
-            format: *format,
+            plane: *plane,
             noise,
             tiles,
             across,
             side: motion::TILE,
             keys,
             coef,
-            clip: noise.clip.min(format.max_value()),
+            clip: noise.clip.min(plane.max_value()),
         }
     }
 
     #[inline(always)]
     fn key(&self, x: usize, y: usize) -> u16 {
-        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.format.width + x]
+        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.plane.width + x]
     }
 
     /// The cheap test over columns `x0..x1` of row `y`, in plain loops over slices that
@@ -427,13 +427,11 @@ impl<'a> GatherContext<'a> {
         pending: &mut Vec<u32>,
     ) {
         pending.clear();
-        let w = self.format.width;
+        let w = self.plane.width;
         let key_row = |y: usize| &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w];
         let keys = &key_row(y)[x0..x1];
-        let planes = [
-            self.format.cfa.plane_index(0, y),
-            self.format.cfa.plane_index(1, y),
-        ];
+        let cfa = self.plane.cfa();
+        let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
         let a = self.coef.0[planes[0]].min(self.coef.0[planes[1]]);
         let b = self.coef.1[planes[0]].min(self.coef.1[planes[1]]);
         let row = &data[y * stride + x0 * Io::BYTES..];
@@ -463,19 +461,20 @@ impl<'a> GatherContext<'a> {
     }
 
     /// One band of rows.
-    fn band<Io: SampleIo>(&self, frame: &FrameRef<'_>, b: &mut StateBand) {
-        let f = &self.format;
+    fn band<Io: SampleIo>(&self, frame: &PlaneRef<'_>, b: &mut StateBand) {
+        let f = &self.plane;
         let (w, h) = (f.width, f.height);
         let (data, stride) = (frame.data(), frame.stride());
         let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
-        let p = f.cfa.pitch();
+        let cfa = f.cfa();
+        let p = cfa.pitch();
         b.changes.clear();
         // A pixel within a pitch of the edge has neighbours on one side only, where the
         // scene's gradient alone makes it an extreme: it is judged by one frame only.
         for y in b.y0.max(p)..b.y1.min(h.saturating_sub(p)) {
             let first = (y / self.side) * self.across;
             let state = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
-            let planes = [f.cfa.plane_index(0, y), f.cfa.plane_index(1, y)];
+            let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
             for t in &self.tiles[first..first + self.across] {
                 let x0 = t.tile.x0.max(p);
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
@@ -567,7 +566,7 @@ impl<'a> GatherContext<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::FrameMut;
+    use crate::frame::{FrameFormat, PlaneMut};
     use crate::sim::SplitMix64;
 
     const W: usize = 192;
@@ -617,7 +616,7 @@ mod tests {
     ) -> Vec<u8> {
         let f = format();
         let mut data = vec![0u8; f.default_size()];
-        let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+        let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
         let (ox, oy) = (velocity.0 * t as f64, velocity.1 * t as f64);
         for y in 0..H {
             for x in 0..W {
@@ -647,13 +646,13 @@ mod tests {
         make: impl Fn(usize, &mut SplitMix64) -> Vec<u8>,
     ) -> (Evidence, Vec<Vec<(u32, u32)>>) {
         let f = format();
-        let mut evidence = Evidence::new(f);
+        let mut evidence = Evidence::new(f.plane());
         let mut rng = SplitMix64::new(7);
         let noise = NoiseModel::flat(4.0);
         let mut history = Vec::new();
         for t in 0..frames {
             let data = make(t, &mut rng);
-            let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+            let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
             evidence.observe(&frame, &noise, n_threads);
             history.push(evidence.confirmed().to_vec());
         }
@@ -728,7 +727,7 @@ mod tests {
         let f = format();
         let (_, history) = run(60, 0, |t, rng| {
             let mut data = render(texture, t, (0.0, 0.0), 4.0, &[], rng);
-            let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+            let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
             for y in 0..H {
                 for x in 0..W {
                     let v = frame.get(x, y).min(1400);
@@ -762,10 +761,10 @@ mod tests {
 
     #[test]
     fn frames_of_another_format_are_ignored() {
-        let mut evidence = Evidence::new(format());
+        let mut evidence = Evidence::new(format().plane());
         let other = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 64).unwrap();
         let data = vec![0u8; other.default_size()];
-        let frame = FrameRef::new(&data, other, other.default_stride()).unwrap();
+        let frame = PlaneRef::new(&data, other.plane(), other.default_stride()).unwrap();
         assert_eq!(
             evidence.observe(&frame, &NoiseModel::flat(1.0), 0),
             LearnUpdate::default()
