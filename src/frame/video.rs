@@ -8,6 +8,10 @@
 //! full-resolution R, G, B planes. Detection, tracking and repair see only component
 //! planes and never ask how the bytes are arranged; this module is the only place that
 //! knows (8-bit and 10-bit samples, planar, semi-planar, packed 4:2:2 and v210).
+//! A component that fills a memory plane alone with plain samples (the planar formats'
+//! components, the luma of NV12, NV21 and NV16) can also be viewed as a
+//! [`PlaneRef`]/[`PlaneMut`] ([`VideoFrame::plane`]), the view the Bayer/mono
+//! algorithms take.
 //!
 //! Nothing here knows GStreamer types: the element hands over the format name, the
 //! size, and the memory planes with their strides.
