@@ -716,7 +716,7 @@ impl<'a> Px<'a> {
         let at = y * self.stride;
         match self.sample {
             SampleEncoding::U8 => u16::from(self.data[at + x]),
-            // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+            // Plane views hold plain samples only (`SampleEncoding::is_plain`).
             SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
                 let at = at + 2 * x;
                 u16::from_le_bytes([self.data[at], self.data[at + 1]])
@@ -850,7 +850,7 @@ fn decode_row_body(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16]) {
                 *d = u16::from(s);
             }
         }
-        // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+        // Plane views hold plain samples only (`SampleEncoding::is_plain`).
         SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);

@@ -560,7 +560,7 @@ impl<'a> VideoFrame<'a> {
     /// `None` for interleaved or packed components and for P010 (see
     /// [`VideoLayout::plane`] for the plane's description). The view reads the same
     /// numbers as [`VideoFrame::get`] on every well-formed frame; it reads a 16-bit
-    /// word whole, as a sensor view does, where `get` keeps the low 10 bits.
+    /// word whole, as a view of a sensor frame does, where `get` keeps the low 10 bits.
     pub fn plane(&self, c: usize) -> Option<PlaneRef<'a>> {
         let (p, plane) = self.layout.viewable(c)?;
         PlaneRef::new(self.planes[p], plane, self.strides[p]).ok()
