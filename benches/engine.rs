@@ -10,14 +10,14 @@ use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::exec::KernelPath;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::FrameMut;
+use gstdefectfix::frame::PlaneMut;
 use gstdefectfix::temporal::Evidence;
 
 /// Deterministic textured content (xorshift noise on a gradient).
 fn content(format: &FrameFormat) -> Vec<u8> {
     let mut data = vec![0u8; format.default_size()];
     let stride = format.default_stride();
-    let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
+    let mut frame = PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
     let mut s = 0x9E37_79B9u32;
     let max = u32::from(format.max_value());
     for y in 0..format.height {
@@ -56,7 +56,7 @@ fn map_only(c: &mut Criterion) {
             })
             .collect();
         let map = Arc::new(DefectMap::from_entries(entries));
-        let mut engine = Engine::new(format);
+        let mut engine = Engine::new(format.plane());
         engine.set_map(Some(&map), 0, 0);
         let stride = format.default_stride();
         // Detection off: the cost follows the map, not the pixels.
@@ -66,7 +66,8 @@ fn map_only(c: &mut Criterion) {
         };
         group.bench_function(format!("{id}/1000-mapped"), |b| {
             b.iter(|| {
-                let mut frame = FrameMut::new(&mut dst, format, stride).expect("frame fits");
+                let mut frame =
+                    PlaneMut::new(&mut dst, format.plane(), stride).expect("frame fits");
                 black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
             })
         });
@@ -106,7 +107,7 @@ fn defaults(c: &mut Criterion) {
                     let from = &scene[y * sw + shift * bytes..][..dw];
                     out[y * dw..][..dw].copy_from_slice(from);
                 }
-                let mut frame = FrameMut::new(&mut out, format, dw).expect("frame fits");
+                let mut frame = PlaneMut::new(&mut out, format.plane(), dw).expect("frame fits");
                 let mut s = 0x2545_F491u32 ^ (t as u32).wrapping_mul(0x9E37_79B9);
                 let (max, amp) = (
                     i32::from(format.max_value()),
@@ -134,8 +135,8 @@ fn defaults(c: &mut Criterion) {
         let stride = format.default_stride();
         let settings = SensorSettings::default();
         for temporal in [false, true] {
-            let mut engine = Engine::new(format);
-            let mut evidence = Evidence::new(format);
+            let mut engine = Engine::new(format.plane());
+            let mut evidence = Evidence::new(format.plane());
             let mut t = 0usize;
             let label = if temporal {
                 "evidence+detect+correct"
@@ -146,7 +147,8 @@ fn defaults(c: &mut Criterion) {
                 b.iter(|| {
                     dst.copy_from_slice(&frames[t % frames.len()]);
                     t += 1;
-                    let mut frame = FrameMut::new(&mut dst, format, stride).expect("frame fits");
+                    let mut frame =
+                        PlaneMut::new(&mut dst, format.plane(), stride).expect("frame fits");
                     if temporal {
                         let noise = *engine.detector().model();
                         evidence.observe(&frame.as_ref(), &noise, 0);
@@ -173,14 +175,15 @@ fn dynamic(c: &mut Criterion) {
             group.bench_function(format!("{id}/memcpy"), |b| {
                 b.iter(|| dst.copy_from_slice(black_box(&src)))
             });
-            let mut engine = Engine::new(format);
+            let mut engine = Engine::new(format.plane());
             let stride = format.default_stride();
             let settings = SensorSettings::default();
             group.bench_function(format!("{id}/detect+correct"), |b| {
                 b.iter_batched_ref(
                     || src.clone(),
                     |data| {
-                        let mut frame = FrameMut::new(data, format, stride).expect("frame fits");
+                        let mut frame =
+                            PlaneMut::new(data, format.plane(), stride).expect("frame fits");
                         black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
                     },
                     BatchSize::LargeInput,
@@ -203,12 +206,13 @@ fn paths(c: &mut Criterion) {
         ..SensorSettings::default()
     };
     for path in KernelPath::available_paths() {
-        let mut engine = Engine::new(format);
+        let mut engine = Engine::new(format.plane());
         engine.set_kernel_path(path);
         let mut data = src.clone();
         group.bench_function(format!("3840x2160-rggb16le/1-thread/{path:?}"), |b| {
             b.iter(|| {
-                let mut frame = FrameMut::new(&mut data, format, stride).expect("frame fits");
+                let mut frame =
+                    PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
                 black_box(engine.process_with(&mut frame, Mode::Detect, &settings))
             })
         });

@@ -26,7 +26,7 @@ use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{PlaneMut, PlaneRef};
 use gstdefectfix::sim::{self, Class, Config, Fault, Kinds, SimDefectSet};
 
 /// Crop size around a defect, in sensor pixels, and its enlargement.
@@ -197,7 +197,7 @@ fn run(args: &Args) -> Result<(), String> {
         kinds: args.kinds,
         black_level: 0,
     };
-    let set = SimDefectSet::generate(&format, &config);
+    let set = SimDefectSet::generate(&format.plane(), &config);
     let last = args.frames - 1;
     let truth = set.mask(last as u64);
     // The library's model and the element's file agree.
@@ -354,12 +354,12 @@ fn run(args: &Args) -> Result<(), String> {
 /// Stars of frame `t` whose centre pixel or a pixel within 1.5 px of it (not a defect)
 /// `defectfix` changed by more than 3 % of the range, and the stars in the frame.
 fn stars_altered(
-    before: &FrameRef<'_>,
-    after: &FrameRef<'_>,
+    before: &PlaneRef<'_>,
+    after: &PlaneRef<'_>,
     truth: &gstdefectfix::correct::Mask,
     t: usize,
 ) -> (usize, usize) {
-    let f = before.format();
+    let f = before.plane();
     let (w, h) = (f.width as f32, f.height as f32);
     let s = h;
     let (ox, oy) = camera(t);
@@ -389,16 +389,16 @@ fn stars_altered(
     (altered, stars)
 }
 
-fn view(data: &[u8], format: FrameFormat) -> Result<FrameRef<'_>, String> {
-    FrameRef::from_buffer(data, format).map_err(|e| e.to_string())
+fn view(data: &[u8], format: FrameFormat) -> Result<PlaneRef<'_>, String> {
+    format.view(data).map_err(|e| e.to_string())
 }
 
 /// Found / visible for each kind of defect.
 fn print_by_kind(
     set: &SimDefectSet,
-    clean: &FrameRef<'_>,
-    before: &FrameRef<'_>,
-    after: &FrameRef<'_>,
+    clean: &PlaneRef<'_>,
+    before: &PlaneRef<'_>,
+    after: &PlaneRef<'_>,
 ) {
     let mut tally: Vec<(&str, usize, usize)> = Vec::new();
     for d in set.layout().defects() {
@@ -416,7 +416,7 @@ fn print_by_kind(
             None => tally.push((name, found, 1)),
         }
     }
-    let f = clean.format();
+    let f = clean.plane();
     for line in set.layout().lines() {
         let pixels: Vec<(usize, usize)> = match *line {
             sim::Line::Row { y, .. } => (0..f.width).map(|x| (x, y as usize)).collect(),
@@ -603,10 +603,7 @@ fn pick_crops(
     before: &[u8],
     format: &FrameFormat,
 ) -> Vec<(usize, usize, &'static str)> {
-    let (Ok(c), Ok(b)) = (
-        FrameRef::from_buffer(clean, *format),
-        FrameRef::from_buffer(before, *format),
-    ) else {
+    let (Ok(c), Ok(b)) = (format.view(clean), format.view(before)) else {
         return Vec::new();
     };
     // Visibility: how far the defect is from the true value, against how much the
@@ -834,7 +831,7 @@ fn scene(w: usize, h: usize, t: usize) -> Vec<[f32; 3]> {
 fn mosaic(img: &[[f32; 3]], format: &FrameFormat) -> Vec<u8> {
     let stride = format.default_stride();
     let mut data = vec![0u8; format.default_size()];
-    if let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) {
+    if let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), stride) {
         for y in 0..format.height {
             for x in 0..format.width {
                 let c = img[y * format.width + x];

@@ -159,7 +159,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (fi, l) in frames.iter().enumerate() {
-        let mut engine = Engine::new(l.format);
+        let mut engine = Engine::new(l.format.plane());
         engine.set_tuning(o.tuning);
         let ours_clean = run_engine_with(&mut engine, &l.clean, &l.format, o.tuning.sensitivity);
         let ours_fp = false_per_mp(&l.clean, &ours_clean);
@@ -205,9 +205,12 @@ fn main() {
             let s = score(&l.clean, &frame, &injected, &ours, w, levels);
             if o.list_missed {
                 let buf = eval::to_buffer(&frame, &l.format);
-                let view =
-                    gstdefectfix::frame::FrameRef::new(&buf, l.format, l.format.default_stride())
-                        .expect("frame");
+                let view = gstdefectfix::frame::PlaneRef::new(
+                    &buf,
+                    l.format.plane(),
+                    l.format.default_stride(),
+                )
+                .expect("frame");
                 let det = engine.detector();
                 for d in &injected {
                     let i = d.y as usize * w + d.x as usize;
@@ -323,7 +326,7 @@ fn flea3_wavelengths(o: &Options) {
         ) else {
             continue;
         };
-        let mut engine = Engine::new(format);
+        let mut engine = Engine::new(format.plane());
         engine.set_tuning(o.tuning);
         let out = run_engine_with(&mut engine, &l, &format, o.tuning.sensitivity);
         let changed: Vec<usize> = (0..w * h).filter(|&i| out.output[i] != l[i]).collect();
@@ -385,7 +388,7 @@ fn upstream_bpc(o: &Options) {
         dead.iter().filter(|&&i| counted(i)).count()
     );
     println!("|---|---|---|---|---|---|");
-    let mut engine = Engine::new(format);
+    let mut engine = Engine::new(format.plane());
     engine.set_tuning(o.tuning);
     let ours = run_engine_with(&mut engine, &bad, &format, o.tuning.sensitivity);
     let isp = open_isp(&bad, w, h, levels);
@@ -427,7 +430,7 @@ fn curve(o: &Options, frames: &[Loaded]) {
         let mut worst = [1.0f64; 4];
         let mut mean = [0.0f64; 4];
         for (fi, l) in frames.iter().enumerate() {
-            let mut engine = Engine::new(l.format);
+            let mut engine = Engine::new(l.format.plane());
             engine.set_tuning(tuning);
             let fp = false_per_mp(
                 &l.clean,
@@ -510,7 +513,7 @@ fn flea3(o: &Options) {
             continue;
         };
         let hot: Vec<usize> = (0..w * h).filter(|&i| a[i] >= 20 && b[i] >= 20).collect();
-        let mut engine = Engine::new(format);
+        let mut engine = Engine::new(format.plane());
         engine.set_tuning(o.tuning);
         let out = run_engine_with(&mut engine, &l, &format, o.tuning.sensitivity);
         let flagged = hot.iter().filter(|&&i| out.flagged[i]).count();

@@ -95,8 +95,7 @@ use std::fmt;
 
 use crate::defect_map::DefectMap;
 use crate::exec::{self, map_bands, row_bands, run_bands};
-use crate::frame::{Cfa, Channel, FrameFormat, Position};
-use crate::frame::{FrameRef, SampleIo};
+use crate::frame::{Cfa, Channel, Plane, PlaneRef, Position, SampleIo};
 
 /// The most frames one [`Calibrator`] accepts: 65 536 frames of full-scale 16-bit
 /// samples still sum to less than `u32::MAX`.
@@ -205,12 +204,13 @@ impl Default for CalibrationParams {
 /// Why a frame was not accumulated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CalibrationError {
-    /// The frame's format is not the one the calibrator was built for.
+    /// The frame's plane (format, pattern or size) is not the one the calibrator was
+    /// built for.
     FormatMismatch {
-        /// The calibrator's format.
-        expected: FrameFormat,
-        /// The frame's format.
-        got: FrameFormat,
+        /// The calibrator's plane.
+        expected: Plane,
+        /// The frame's plane.
+        got: Plane,
     },
     /// [`MAX_FRAMES`] frames have been accumulated already.
     Full,
@@ -326,8 +326,8 @@ pub struct ChannelStats {
 pub struct Calibration {
     /// Which test the frames came from.
     pub kind: CalibrationKind,
-    /// The format of the frames.
-    pub format: FrameFormat,
+    /// The plane of the frames (pattern, encoding, depth, size).
+    pub plane: Plane,
     /// Frames accumulated.
     pub frames: usize,
     /// Every defect as an [`Entry::Pixel`], in row-major order.
@@ -363,7 +363,7 @@ impl Calibration {
             "defectfix calibration ({}): {} frames of {}\n",
             self.kind,
             self.frames,
-            describe(&self.format)
+            describe(&self.plane)
         );
         match self.kind {
             CalibrationKind::Dark => {
@@ -386,13 +386,13 @@ impl Calibration {
     }
 }
 
-/// Accumulates calibration frames of one format.
+/// Accumulates calibration frames of one plane layout.
 ///
 /// Memory: 6 bytes per pixel (a `u32` sum and a `u16` maximum), whatever the number of
 /// frames; [`Calibrator::finish`] needs about as much again, briefly.
 pub struct Calibrator {
     kind: CalibrationKind,
-    format: FrameFormat,
+    plane: Plane,
     params: CalibrationParams,
     /// Per-pixel sums, row-major, `width` per row.
     sums: Vec<u32>,
@@ -405,20 +405,16 @@ pub struct Calibrator {
 
 impl Calibrator {
     /// A calibrator with the default thresholds.
-    pub fn new(kind: CalibrationKind, format: FrameFormat) -> Self {
-        Self::with_params(kind, format, CalibrationParams::default())
+    pub fn new(kind: CalibrationKind, plane: Plane) -> Self {
+        Self::with_params(kind, plane, CalibrationParams::default())
     }
 
     /// A calibrator with the given thresholds.
-    pub fn with_params(
-        kind: CalibrationKind,
-        format: FrameFormat,
-        params: CalibrationParams,
-    ) -> Self {
-        let pixels = format.width * format.height;
+    pub fn with_params(kind: CalibrationKind, plane: Plane, params: CalibrationParams) -> Self {
+        let pixels = plane.width * plane.height;
         Calibrator {
             kind,
-            format,
+            plane,
             params,
             sums: vec![0; pixels],
             peaks: vec![0; pixels],
@@ -439,9 +435,9 @@ impl Calibrator {
         self.kind
     }
 
-    /// The format frames must have.
-    pub fn format(&self) -> &FrameFormat {
-        &self.format
+    /// The plane frames must have.
+    pub fn plane(&self) -> &Plane {
+        &self.plane
     }
 
     /// The thresholds in use.
@@ -454,25 +450,25 @@ impl Calibrator {
         self.frames
     }
 
-    /// Adds one frame. Fails, leaving the state as it was, when the frame's format
+    /// Adds one frame. Fails, leaving the state as it was, when the frame's plane
     /// differs or [`MAX_FRAMES`] frames are in already.
-    pub fn add_frame(&mut self, frame: &FrameRef<'_>) -> Result<(), CalibrationError> {
-        if *frame.format() != self.format {
+    pub fn add_frame(&mut self, frame: &PlaneRef<'_>) -> Result<(), CalibrationError> {
+        if *frame.plane() != self.plane {
             return Err(CalibrationError::FormatMismatch {
-                expected: self.format,
-                got: *frame.format(),
+                expected: self.plane,
+                got: *frame.plane(),
             });
         }
         if self.frames >= MAX_FRAMES {
             return Err(CalibrationError::Full);
         }
-        crate::with_sample_io!(self.format.sample, Io => self.accumulate::<Io>(frame));
+        crate::with_sample_io!(self.plane.encoding, Io => self.accumulate::<Io>(frame));
         self.frames += 1;
         Ok(())
     }
 
-    fn accumulate<S: SampleIo>(&mut self, frame: &FrameRef<'_>) {
-        let w = self.format.width;
+    fn accumulate<S: SampleIo>(&mut self, frame: &PlaneRef<'_>) {
+        let w = self.plane.width;
         let (data, stride) = (frame.data(), frame.stride());
         let row = |y: usize, sums: &mut [u32], peaks: &mut [u16]| {
             let bytes = &data[y * stride..y * stride + w * S::BYTES];
@@ -483,7 +479,7 @@ impl Calibrator {
                 *p = (*p).max(v);
             }
         };
-        let threads = if w * self.format.height < PARALLEL_MIN_PIXELS {
+        let threads = if w * self.plane.height < PARALLEL_MIN_PIXELS {
             1
         } else {
             exec::threads(self.n_threads)
@@ -534,7 +530,7 @@ impl Calibrator {
         let map = DefectMap::from_pixels(defects.iter().map(|d| Position::new(d.x, d.y)), 0, 0);
         Calibration {
             kind: self.kind,
-            format: self.format,
+            plane: self.plane,
             frames: self.frames,
             map,
             defects,
@@ -546,8 +542,8 @@ impl Calibrator {
 
     /// Sites of plane `plane` as (x, y), row-major.
     fn plane_sites(&self, plane: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let (w, h) = (self.format.width, self.format.height);
-        let pitch = self.format.cfa.pitch();
+        let (w, h) = (self.plane.width, self.plane.height);
+        let pitch = self.plane.cfa().pitch();
         let (x0, y0) = if pitch == 1 {
             (0, 0)
         } else {
@@ -560,20 +556,20 @@ impl Calibrator {
 
     /// The trimmed sums of plane `plane`, with its colour and site count.
     fn plane_trimmed(&self, plane: usize) -> Option<(Channel, Vec<u32>)> {
-        let w = self.format.width;
+        let w = self.plane.width;
         let (x, y) = self.plane_sites(plane).next()?;
         let sums = self
             .plane_sites(plane)
             .map(|(x, y)| self.trimmed(y * w + x))
             .collect();
-        Some((self.format.cfa.channel(x, y), sums))
+        Some((self.plane.cfa().channel(x, y), sums))
     }
 
     fn finish_dark(&self) -> (Vec<CalibratedDefect>, Vec<ChannelStats>) {
-        let f = &self.format;
+        let f = &self.plane;
         let n = self.trimmed_frames();
         let floor = self.params.warm_floor * f32::from(f.max_value());
-        let channels: Vec<ChannelStats> = (0..f.cfa.planes())
+        let channels: Vec<ChannelStats> = (0..f.cfa().planes())
             .filter_map(|plane| {
                 let (channel, mut sums) = self.plane_trimmed(plane)?;
                 let med = lower_median(&mut sums)?;
@@ -593,12 +589,13 @@ impl Calibrator {
             })
             .collect();
         let hot_factor = self.params.hot_factor;
+        let cfa = f.cfa();
         let bands = map_bands(f.height, exec::threads(self.n_threads), |y0, y1| {
             let mut out = Vec::new();
             for y in y0..y1 {
                 for x in 0..f.width {
                     let i = y * f.width + x;
-                    let Some(ch) = channel_at(&channels, f.cfa, x, y) else {
+                    let Some(ch) = channel_at(&channels, cfa, x, y) else {
                         continue;
                     };
                     let mean = self.trimmed(i) as f32 / n;
@@ -629,7 +626,7 @@ impl Calibrator {
     }
 
     fn finish_flat(&self) -> (Vec<CalibratedDefect>, Vec<ChannelStats>, usize) {
-        let f = &self.format;
+        let f = &self.plane;
         let (w, h) = (f.width, f.height);
         let n = self.trimmed_frames();
         let black = f32::from(self.params.black_level);
@@ -643,7 +640,7 @@ impl Calibrator {
                 *t = self.trimmed(start + k);
             }
         });
-        let refs = local_reference(&trimmed, w, h, f.cfa.pitch(), threads);
+        let refs = local_reference(&trimmed, w, h, f.cfa().pitch(), threads);
         // The response ratio of pixel `i`, or None where its reference is too dark.
         let ratio = |i: usize| -> Option<(f32, f32)> {
             let reference = refs[i] as f32 / n;
@@ -658,7 +655,7 @@ impl Calibrator {
         })
         .into_iter()
         .sum();
-        let channels: Vec<ChannelStats> = (0..f.cfa.planes())
+        let channels: Vec<ChannelStats> = (0..f.cfa().planes())
             .filter_map(|plane| {
                 let (channel, mut sums) = self.plane_trimmed(plane)?;
                 let pixels = sums.len();
@@ -687,13 +684,14 @@ impl Calibrator {
                 })
             })
             .collect();
+        let cfa = f.cfa();
         let bands = map_bands(h, threads, |y0, y1| {
             let mut out = Vec::new();
             for y in y0..y1 {
                 for x in 0..w {
                     let i = y * w + x;
                     let (Some((reference, ratio)), Some(ch)) =
-                        (ratio(i), channel_at(&channels, f.cfa, x, y))
+                        (ratio(i), channel_at(&channels, cfa, x, y))
                     else {
                         continue;
                     };
@@ -878,8 +876,8 @@ fn lower_median_f32(v: &mut [f32]) -> Option<f32> {
 }
 
 /// "408x344 gbrg 8-bit" and the like.
-fn describe(f: &FrameFormat) -> String {
-    let pattern = match f.cfa {
+fn describe(f: &Plane) -> String {
+    let pattern = match f.cfa() {
         Cfa::Bggr => "bggr",
         Cfa::Gbrg => "gbrg",
         Cfa::Grbg => "grbg",
@@ -893,7 +891,7 @@ fn describe(f: &FrameFormat) -> String {
 mod tests {
     use super::*;
     use crate::defect_map::Entry;
-    use crate::frame::FrameMut;
+    use crate::frame::{FrameFormat, PlaneMut};
 
     fn frame(
         name: &str,
@@ -908,7 +906,7 @@ mod tests {
         };
         let f = FrameFormat::parse(media, name, w as i64, h as i64).expect("valid format");
         let mut data = vec![0u8; f.default_size()];
-        let mut m = FrameMut::new(&mut data, f, f.default_stride()).expect("fits");
+        let mut m = PlaneMut::new(&mut data, f.plane(), f.default_stride()).expect("fits");
         for y in 0..h {
             for x in 0..w {
                 m.set(x, y, value(x, y));
@@ -978,8 +976,8 @@ mod tests {
     fn refuses_foreign_formats_and_empty_finish_is_empty() {
         let (_, f) = frame("rggb", 8, 8, |_, _| 0);
         let (other, g) = frame("grbg", 8, 8, |_, _| 0);
-        let mut c = Calibrator::new(CalibrationKind::Dark, f);
-        let r = FrameRef::new(&other, g, g.default_stride()).expect("fits");
+        let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
+        let r = PlaneRef::new(&other, g.plane(), g.default_stride()).expect("fits");
         assert!(matches!(
             c.add_frame(&r),
             Err(CalibrationError::FormatMismatch { .. })
@@ -997,8 +995,8 @@ mod tests {
             16,
             |x, y| if (x, y) == (3, 4) { 200 } else { 10 },
         );
-        let mut c = Calibrator::new(CalibrationKind::Dark, f);
-        let r = FrameRef::new(&data, f, f.default_stride()).expect("fits");
+        let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
+        let r = PlaneRef::new(&data, f.plane(), f.default_stride()).expect("fits");
         c.add_frame(&r).expect("accepted");
         c.add_frame(&r).expect("accepted");
         let cal = c.finish();

@@ -7,8 +7,7 @@
 //! healthy same-colour pixels. Either way the result lies within the range of the healthy
 //! pixels it was computed from.
 
-use crate::frame::{Cfa, Channel};
-use crate::frame::{FrameRef, SampleIo};
+use crate::frame::{Cfa, Channel, PlaneRef, SampleIo};
 
 /// One bit per pixel: set where a pixel is known to be defective.
 #[derive(Clone, Debug, Default)]
@@ -78,15 +77,15 @@ const MAX_RING: usize = 16;
 
 /// Estimates the true value of pixel (`x`, `y`) from healthy same-colour neighbours.
 /// Returns `None` when none lies within reach (a defect cluster larger than the search).
-pub fn estimate(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
-    crate::with_sample_io!(frame.format().sample, Io => estimate_io::<Io>(frame, mask, x, y))
+pub fn estimate(frame: &PlaneRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
+    crate::with_sample_io!(frame.plane().encoding, Io => estimate_io::<Io>(frame, mask, x, y))
 }
 
 /// [`estimate`] for one sample encoding (reads inlined).
 #[inline]
-fn estimate_io<Io: SampleIo>(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
+fn estimate_io<Io: SampleIo>(frame: &PlaneRef<'_>, mask: &Mask, x: usize, y: usize) -> Option<u16> {
     let (data, stride) = (frame.data(), frame.stride());
-    let cfa = frame.format().cfa;
+    let cfa = frame.plane().cfa();
     let pairs = match cfa.channel(x, y) {
         Channel::Green => GREEN_PAIRS,
         Channel::Luma => MONO_PAIRS,
@@ -95,7 +94,7 @@ fn estimate_io<Io: SampleIo>(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usi
     let healthy = |dx: isize, dy: isize| -> Option<u16> {
         let nx = x.checked_add_signed(dx)?;
         let ny = y.checked_add_signed(dy)?;
-        let f = frame.format();
+        let f = frame.plane();
         if nx >= f.width || ny >= f.height || mask.get(nx, ny) {
             return None;
         }
@@ -117,8 +116,8 @@ fn estimate_io<Io: SampleIo>(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usi
 }
 
 /// Median of the healthy same-colour pixels nearest to (`x`, `y`).
-fn nearest_healthy(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize, cfa: Cfa) -> Option<u16> {
-    let f = frame.format();
+fn nearest_healthy(frame: &PlaneRef<'_>, mask: &Mask, x: usize, y: usize, cfa: Cfa) -> Option<u16> {
+    let f = frame.plane();
     let pitch = cfa.pitch();
     let channel = cfa.channel(x, y);
     // Candidates at the smallest squared distance seen so far.
@@ -176,13 +175,13 @@ fn nearest_healthy(frame: &FrameRef<'_>, mask: &Mask, x: usize, y: usize, cfa: C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::FrameFormat;
+    use crate::frame::{FrameFormat, PlaneMut};
 
     fn frame_from(values: &[u16], w: usize, h: usize, name: &str) -> (Vec<u8>, FrameFormat) {
         let f = FrameFormat::parse("video/x-bayer", name, w as i64, h as i64).unwrap();
         let stride = f.default_stride();
         let mut data = vec![0u8; f.default_size()];
-        let mut frame = crate::frame::FrameMut::new(&mut data, f, stride).unwrap();
+        let mut frame = PlaneMut::new(&mut data, f.plane(), stride).unwrap();
         for y in 0..h {
             for x in 0..w {
                 frame.set(x, y, values[y * w + x]);
@@ -199,7 +198,7 @@ mod tests {
             .map(|i| if i % w < 4 { 100 } else { 900 })
             .collect();
         let (data, f) = frame_from(&vals, w, h, "rggb16le");
-        let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+        let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
         let mut mask = Mask::new(w, h);
         mask.set(2, 2);
         // Horizontal pair (0,2)/(4,2) straddles the edge; vertical pair is flat.
@@ -211,7 +210,7 @@ mod tests {
         let (w, h) = (8, 8);
         let vals: Vec<u16> = (0..w * h).map(|i| (i as u16) * 10).collect();
         let (data, f) = frame_from(&vals, w, h, "rggb16le");
-        let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+        let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
         let mut mask = Mask::new(w, h);
         // Corner red pixel: no complete pair; nearest healthy reds are (2,0) and (0,2).
         mask.set(0, 0);

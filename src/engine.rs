@@ -21,8 +21,7 @@ use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
 use crate::detect::{COLD, DetectScratch, DetectTuning, Detector, Found, HOT, NoiseModel};
 use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
-use crate::frame::FrameFormat;
-use crate::frame::{FrameMut, FrameRef};
+use crate::frame::{Plane, PlaneMut, PlaneRef};
 
 /// What the element does with the defects it finds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,9 +129,10 @@ struct Band {
     probe: Vec<Found>,
 }
 
-/// Per-stream state of the defect repair: built for one format, reused every frame.
+/// Per-stream state of the defect repair: built for one plane layout, reused every
+/// frame.
 pub struct Engine {
-    format: FrameFormat,
+    plane: Plane,
     /// Every pixel currently known to be defective (the map's, plus during a frame the
     /// dynamic detections).
     mask: Mask,
@@ -156,9 +156,9 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// A fresh engine for frames of `format`.
-    pub fn new(format: FrameFormat) -> Self {
-        let bands = band_rows(format.height)
+    /// A fresh engine for frames that are views of `plane`.
+    pub fn new(plane: Plane) -> Self {
+        let bands = band_rows(plane.height)
             .map(|(y0, y1)| Band {
                 y0,
                 y1,
@@ -166,12 +166,12 @@ impl Engine {
             })
             .collect();
         Engine {
-            format,
-            mask: Mask::new(format.width, format.height),
+            plane,
+            mask: Mask::new(plane.width, plane.height),
             mapped: PlacedMap::default(),
             learned: Vec::new(),
             listed: Vec::new(),
-            detector: Detector::new(format),
+            detector: Detector::new(plane),
             bands,
             scratch: PerThread::new(),
             defects: Vec::new(),
@@ -182,8 +182,9 @@ impl Engine {
         }
     }
 
-    pub fn format(&self) -> &FrameFormat {
-        &self.format
+    /// The plane the engine was built for.
+    pub fn plane(&self) -> &Plane {
+        &self.plane
     }
 
     /// Map pixels in frame coordinates.
@@ -229,13 +230,9 @@ impl Engine {
         offset_x: i64,
         offset_y: i64,
     ) -> Option<MapPlacement> {
-        let placement = self.mapped.place(
-            map,
-            self.format.width,
-            self.format.height,
-            offset_x,
-            offset_y,
-        )?;
+        let placement =
+            self.mapped
+                .place(map, self.plane.width, self.plane.height, offset_x, offset_y)?;
         self.relist();
         Some(placement)
     }
@@ -245,7 +242,7 @@ impl Engine {
     pub fn set_learned(&mut self, learned: &[(u32, u32)]) {
         self.learned.clear();
         self.learned.extend(learned.iter().filter(|&&(x, y)| {
-            (x as usize) < self.format.width && (y as usize) < self.format.height
+            (x as usize) < self.plane.width && (y as usize) < self.plane.height
         }));
         self.relist();
     }
@@ -261,11 +258,11 @@ impl Engine {
     /// start from a more sensitive test. Changes nothing in the frame or the mask.
     pub fn candidates(
         &mut self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         sensitivity: f64,
         n_threads: usize,
     ) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let applicable = self.detector.applicable() && frame.format() == &self.format;
+        let applicable = self.detector.applicable() && frame.plane() == &self.plane;
         if applicable {
             let model = *self.detector.model();
             let tuning = DetectTuning {
@@ -339,18 +336,18 @@ impl Engine {
 
     /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]) with the
     /// default settings.
-    pub fn process(&mut self, frame: &mut FrameMut<'_>, mode: Mode) -> SensorFrameReport {
+    pub fn process(&mut self, frame: &mut PlaneMut<'_>, mode: Mode) -> SensorFrameReport {
         self.process_with(frame, mode, &SensorSettings::default())
     }
 
     /// Processes one frame in place (or only inspects it, in [`Mode::Detect`]).
     pub fn process_with(
         &mut self,
-        frame: &mut FrameMut<'_>,
+        frame: &mut PlaneMut<'_>,
         mode: Mode,
         settings: &SensorSettings,
     ) -> SensorFrameReport {
-        debug_assert_eq!(frame.format(), &self.format);
+        debug_assert_eq!(frame.plane(), &self.plane);
         let mut report = SensorFrameReport {
             mapped: self.mapped.pixels().len(),
             learned: self.listed.len() - self.mapped.pixels().len(),
@@ -359,7 +356,7 @@ impl Engine {
         self.defects.clear();
         let detect = settings.detection == Detection::Dynamic
             && self.detector.applicable()
-            && frame.format() == &self.format;
+            && frame.plane() == &self.plane;
         let threads = exec::threads(settings.n_threads);
 
         // Phase 1: detection (reads the frame only).
@@ -437,7 +434,7 @@ impl Engine {
 /// Estimates of the band's defects: the listed (map and learned) pixels in its rows and
 /// its dynamic detections, merged in row-major order.
 fn collect_estimates(
-    view: &FrameRef<'_>,
+    view: &PlaneRef<'_>,
     mask: &Mask,
     listed: &[(u32, u32, Source)],
     band: &mut Band,

@@ -37,8 +37,7 @@ use std::fmt;
 
 use crate::correct::Mask;
 use crate::defect_map::{DefectMap, Entry};
-use crate::frame::FrameFormat;
-use crate::frame::FrameMut;
+use crate::frame::{Plane, PlaneMut};
 
 /// The kinds of defect the simulator may place, as a bit set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -563,12 +562,12 @@ impl fmt::Display for SizeMismatch {
 
 impl std::error::Error for SizeMismatch {}
 
-/// A [`DefectLayout`] with its values worked out for one format: what `defectsim` applies to
-/// every frame.
+/// A [`DefectLayout`] with its values worked out for one plane (its depth sets the
+/// values): what `defectsim` applies to every frame.
 #[derive(Clone, Debug)]
 pub struct SimDefectSet {
     layout: DefectLayout,
-    format: FrameFormat,
+    plane: Plane,
     black: u16,
     fixed: Vec<(u32, u32, Op)>,
     twinkles: Vec<(u32, u32, Op)>,
@@ -576,20 +575,16 @@ pub struct SimDefectSet {
 }
 
 impl SimDefectSet {
-    /// Places the defects of `config` on frames of `format`.
-    pub fn generate(format: &FrameFormat, config: &Config) -> SimDefectSet {
-        let layout = DefectLayout::generate(format.width, format.height, config);
-        SimDefectSet::from_layout(layout, format, config.black_level)
+    /// Places the defects of `config` on frames of `plane`.
+    pub fn generate(plane: &Plane, config: &Config) -> SimDefectSet {
+        let layout = DefectLayout::generate(plane.width, plane.height, config);
+        SimDefectSet::from_layout(layout, plane, config.black_level)
     }
 
-    /// Works out the values of `layout`'s defects for `format`. The layout's size should
-    /// be the format's; [`SimDefectSet::apply`] refuses frames of another size.
-    pub fn from_layout(
-        layout: DefectLayout,
-        format: &FrameFormat,
-        black_level: u16,
-    ) -> SimDefectSet {
-        let max = format.max_value();
+    /// Works out the values of `layout`'s defects for `plane`. The layout's size should
+    /// be the plane's; [`SimDefectSet::apply`] refuses frames of another size.
+    pub fn from_layout(layout: DefectLayout, plane: &Plane, black_level: u16) -> SimDefectSet {
+        let max = plane.max_value();
         let black = black_level.min(max);
         let op = |fault: Fault| match fault {
             Fault::Hot => Op::Set(max),
@@ -613,7 +608,7 @@ impl SimDefectSet {
         let lines = layout.lines.iter().map(|&l| (l, op(line_of(l)))).collect();
         SimDefectSet {
             layout,
-            format: *format,
+            plane: *plane,
             black,
             fixed,
             twinkles,
@@ -625,14 +620,15 @@ impl SimDefectSet {
         &self.layout
     }
 
-    pub fn format(&self) -> &FrameFormat {
-        &self.format
+    /// The plane the values were worked out for.
+    pub fn plane(&self) -> &Plane {
+        &self.plane
     }
 
     /// The value a defect at (`x`, `y`) with `fault` reads when the true value is
     /// `value`.
     pub fn faulty_value(&self, fault: Fault, value: u16) -> u16 {
-        let max = self.format.max_value();
+        let max = self.plane.max_value();
         match fault {
             Fault::Hot => max,
             Fault::Dead => self.black,
@@ -653,7 +649,7 @@ impl SimDefectSet {
     }
 
     #[inline]
-    fn apply_op(&self, frame: &mut FrameMut<'_>, x: usize, y: usize, op: Op) {
+    fn apply_op(&self, frame: &mut PlaneMut<'_>, x: usize, y: usize, op: Op) {
         let value = match op {
             Op::Set(v) => v,
             Op::Scale(g) => self.scale(frame.get(x, y), g),
@@ -663,8 +659,8 @@ impl SimDefectSet {
 
     /// Gives frame number `frame_index` (0 at the start of the stream) its defects, in
     /// place. Costs O(defective pixels). Only pixel samples are written, never padding.
-    pub fn apply(&self, frame: &mut FrameMut<'_>, frame_index: u64) -> Result<(), SizeMismatch> {
-        let f = frame.format();
+    pub fn apply(&self, frame: &mut PlaneMut<'_>, frame_index: u64) -> Result<(), SizeMismatch> {
+        let f = frame.plane();
         if (f.width, f.height) != (self.layout.width, self.layout.height) {
             return Err(SizeMismatch {
                 layout: (self.layout.width, self.layout.height),
@@ -732,7 +728,7 @@ fn line_of(l: Line) -> Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::FrameRef;
+    use crate::frame::{FrameFormat, PlaneRef};
 
     fn format(name: &str, w: usize, h: usize) -> FrameFormat {
         let media = if name.starts_with("GRAY") {
@@ -786,9 +782,9 @@ mod tests {
             kinds: Kinds::ALL,
             black_level: 16,
         };
-        let a = SimDefectSet::generate(&format("rggb", 320, 240), &config);
+        let a = SimDefectSet::generate(&format("rggb", 320, 240).plane(), &config);
         for name in ["bggr12le", "gbrg16be", "grbg10le", "GRAY8", "GRAY16_BE"] {
-            let b = SimDefectSet::generate(&format(name, 320, 240), &config);
+            let b = SimDefectSet::generate(&format(name, 320, 240).plane(), &config);
             assert_eq!(a.layout(), b.layout(), "{name}");
         }
         let other = DefectLayout::generate(320, 240, &Config { seed: 43, ..config });
@@ -867,13 +863,13 @@ mod tests {
         };
         for name in ["rggb", "rggb10le", "rggb16be", "GRAY16_LE"] {
             let f = format(name, 101, 67);
-            let set = SimDefectSet::generate(&f, &config);
+            let set = SimDefectSet::generate(&f.plane(), &config);
             assert!(!set.layout().defects().is_empty());
             let stride = f.default_stride();
             let clean_value = |x: usize, y: usize| ((x * 37 + y * 11) % 200 + 100) as u16;
             let mut clean = vec![0x5Au8; f.default_size()];
             {
-                let mut fm = FrameMut::new(&mut clean, f, stride).unwrap();
+                let mut fm = PlaneMut::new(&mut clean, f.plane(), stride).unwrap();
                 for y in 0..f.height {
                     for x in 0..f.width {
                         fm.set(x, y, clean_value(x, y) << (f.depth - 8));
@@ -882,10 +878,10 @@ mod tests {
             }
             for frame_index in 0..4 {
                 let mut data = clean.clone();
-                let mut fm = FrameMut::new(&mut data, f, stride).unwrap();
+                let mut fm = PlaneMut::new(&mut data, f.plane(), stride).unwrap();
                 set.apply(&mut fm, frame_index).unwrap();
-                let out = FrameRef::new(&data, f, stride).unwrap();
-                let cref = FrameRef::new(&clean, f, stride).unwrap();
+                let out = PlaneRef::new(&data, f.plane(), stride).unwrap();
+                let cref = PlaneRef::new(&clean, f.plane(), stride).unwrap();
                 let mask = set.mask(frame_index);
                 let black = 64.min(f.max_value());
                 for y in 0..f.height {
@@ -933,10 +929,10 @@ mod tests {
 
     #[test]
     fn apply_refuses_another_size() {
-        let set = SimDefectSet::generate(&format("rggb", 16, 16), &Config::default());
+        let set = SimDefectSet::generate(&format("rggb", 16, 16).plane(), &Config::default());
         let f = format("rggb", 16, 8);
         let mut data = vec![0u8; f.default_size()];
-        let mut fm = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+        let mut fm = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
         assert!(set.apply(&mut fm, 0).is_err());
     }
 }

@@ -12,7 +12,7 @@ use gstdefectfix::calibrate::{
 use gstdefectfix::defect_map::Entry;
 use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{PlaneMut, PlaneRef};
 use gstdefectfix::sim::SplitMix64;
 
 // ---------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ fn format(name: &str, w: usize, h: usize) -> FrameFormat {
 /// A frame at the default stride with samples `value(x, y)` (rounded, clamped).
 fn make_frame(f: &FrameFormat, mut value: impl FnMut(usize, usize) -> f64) -> Vec<u8> {
     let mut data = vec![0u8; f.default_size()];
-    let mut m = FrameMut::new(&mut data, *f, f.default_stride()).expect("frame fits");
+    let mut m = PlaneMut::new(&mut data, f.plane(), f.default_stride()).expect("frame fits");
     for y in 0..f.height {
         for x in 0..f.width {
             let v = value(x, y).round().clamp(0.0, f64::from(f.max_value()));
@@ -54,8 +54,9 @@ fn make_frame(f: &FrameFormat, mut value: impl FnMut(usize, usize) -> f64) -> Ve
 }
 
 fn add(c: &mut Calibrator, data: &[u8]) {
-    let f = *c.format();
-    let r = FrameRef::new(data, f, f.default_stride()).expect("frame fits");
+    // Frames of `make_frame`: whole rows at the default stride.
+    let p = *c.plane();
+    let r = PlaneRef::new(data, p, data.len() / p.height).expect("frame fits");
     c.add_frame(&r).expect("frame accepted");
 }
 
@@ -105,9 +106,9 @@ fn calibrate_packed(
     frames: &[Vec<u8>],
 ) -> gstdefectfix::calibrate::Calibration {
     let f = flea3_format();
-    let mut c = Calibrator::new(kind, f);
+    let mut c = Calibrator::new(kind, f.plane());
     for d in frames {
-        let r = FrameRef::new(d, f, FLEA_W).expect("frame fits");
+        let r = PlaneRef::new(d, f.plane(), FLEA_W).expect("frame fits");
         c.add_frame(&r).expect("frame accepted");
     }
     c.finish()
@@ -145,7 +146,7 @@ fn dark_series_finds_exact_hot_and_warm_sets() {
     .into_iter()
     .collect();
     let mut rng = SplitMix64::new(1);
-    let mut c = Calibrator::new(CalibrationKind::Dark, f);
+    let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
     for _ in 0..16 {
         let d = make_frame(&f, |x, y| {
             let level = levels[(y & 1) * 2 + (x & 1)];
@@ -209,7 +210,7 @@ fn dark_threshold_follows_noise_when_noise_rules() {
     .into_iter()
     .collect();
     let mut rng = SplitMix64::new(7);
-    let mut c = Calibrator::new(CalibrationKind::Dark, f);
+    let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
     for _ in 0..4 {
         let d = make_frame(&f, |x, y| {
             32.0 + planted.get(&(x, y)).copied().unwrap_or(0.0) + 4.0 * rng.normal()
@@ -235,7 +236,7 @@ fn dark_threshold_follows_noise_when_noise_rules() {
 fn single_frame_spike_is_not_hot() {
     let f = format("grbg16le", 40, 32);
     for frames in [2usize, 3, 8] {
-        let mut c = Calibrator::new(CalibrationKind::Dark, f);
+        let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
         let mut rng = SplitMix64::new(frames as u64);
         for i in 0..frames {
             let d = make_frame(&f, |x, y| {
@@ -299,7 +300,7 @@ fn flat_series_finds_exact_dead_weak_bright_sets() {
         black_level: 64,
         ..CalibrationParams::default()
     };
-    let mut c = Calibrator::with_params(CalibrationKind::Flat, f, params);
+    let mut c = Calibrator::with_params(CalibrationKind::Flat, f.plane(), params);
     let mut rng = SplitMix64::new(3);
     let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
     let r2max = cx * cx + cy * cy;
@@ -351,7 +352,7 @@ fn flat_series_finds_exact_dead_weak_bright_sets() {
 #[test]
 fn flat_unlit_region_is_not_judged() {
     let f = format("GRAY8", 64, 32);
-    let mut c = Calibrator::new(CalibrationKind::Flat, f);
+    let mut c = Calibrator::new(CalibrationKind::Flat, f.plane());
     let mut rng = SplitMix64::new(11);
     for _ in 0..4 {
         let d = make_frame(&f, |x, y| {
@@ -383,8 +384,8 @@ fn flat_unlit_region_is_not_judged() {
 fn accepts_max_frames_of_full_scale_and_refuses_more() {
     let f = format("GRAY16_LE", 2, 2);
     let data = make_frame(&f, |_, _| 65535.0);
-    let r = FrameRef::new(&data, f, f.default_stride()).expect("fits");
-    let mut c = Calibrator::new(CalibrationKind::Dark, f);
+    let r = PlaneRef::new(&data, f.plane(), f.default_stride()).expect("fits");
+    let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
     for _ in 0..MAX_FRAMES {
         c.add_frame(&r).expect("accepted");
     }
@@ -489,7 +490,7 @@ fn flea3_2000ms_map_repairs_the_400nm_light_frame() {
     assert_eq!(original.len(), FLEA_W * FLEA_H);
     let mut data = original.clone();
     let f = flea3_format();
-    let mut engine = Engine::new(f);
+    let mut engine = Engine::new(f.plane());
     let map = Arc::new(cal.map.clone());
     let placement = engine.set_map(Some(&map), 0, 0).expect("map installed");
     assert_eq!(placement.pixels, cal.defects.len());
@@ -498,7 +499,7 @@ fn flea3_2000ms_map_repairs_the_400nm_light_frame() {
         ..SensorSettings::default()
     };
     let report = {
-        let mut frame = FrameMut::new(&mut data, f, FLEA_W).expect("frame fits");
+        let mut frame = PlaneMut::new(&mut data, f.plane(), FLEA_W).expect("frame fits");
         engine.process_with(&mut frame, Mode::Correct, &settings)
     };
 
@@ -571,8 +572,8 @@ fn infiniteisp_black_image_12bit() {
     let path = raw_dir().join("dark/infiniteisp_BlackImage_1920x1080_12bit_BGGR.raw");
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let f = format("bggr12le", 1920, 1080);
-    let r = FrameRef::new(&data, f, 1920 * 2).expect("frame fits");
-    let mut c = Calibrator::new(CalibrationKind::Dark, f);
+    let r = PlaneRef::new(&data, f.plane(), 1920 * 2).expect("frame fits");
+    let mut c = Calibrator::new(CalibrationKind::Dark, f.plane());
     c.add_frame(&r).expect("accepted");
     let cal = c.finish();
     let classes = found(&cal);
@@ -638,7 +639,7 @@ fn calibration_is_identical_for_every_thread_count() {
     for kind in [CalibrationKind::Dark, CalibrationKind::Flat] {
         let mut results = Vec::new();
         for n_threads in [1usize, 2, 3, 0] {
-            let mut c = Calibrator::new(kind, f);
+            let mut c = Calibrator::new(kind, f.plane());
             c.set_n_threads(n_threads);
             for (_, d) in frames.iter().filter(|(k, _)| *k == kind) {
                 add(&mut c, d);

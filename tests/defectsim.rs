@@ -14,7 +14,6 @@ use gst::prelude::*;
 use gstdefectfix::correct::Mask;
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::defectsim::DefectKinds;
-use gstdefectfix::frame::FrameRef;
 use gstdefectfix::frame::{BAYER_FORMATS, FrameFormat, GRAY_FORMATS};
 use gstdefectfix::sim;
 
@@ -90,9 +89,9 @@ fn score_frames(captured: &Captured, format: &FrameFormat, truth: &Mask) -> Vec<
     assert_eq!(clean.len(), after.len());
     (0..clean.len())
         .map(|i| {
-            let c = FrameRef::from_buffer(&clean[i], *format).expect("clean frame fits");
-            let b = FrameRef::from_buffer(&before[i], *format).expect("before frame fits");
-            let a = FrameRef::from_buffer(&after[i], *format).expect("after frame fits");
+            let c = format.view(&clean[i]).expect("clean frame fits");
+            let b = format.view(&before[i]).expect("before frame fits");
+            let a = format.view(&after[i]).expect("after frame fits");
             score_repair(&c, &b, &a, truth)
         })
         .collect()
@@ -227,8 +226,8 @@ fn ground_truth_map_repairs_every_defect_on_deep_bayer_and_gray_from_appsrc() {
         // defectsim writes only the defective pixels: everything else, padding included,
         // is the clean frame byte for byte.
         for before in &captured["before"] {
-            let c = FrameRef::from_buffer(&frame, format).unwrap();
-            let b = FrameRef::from_buffer(before, format).unwrap();
+            let c = format.view(&frame).unwrap();
+            let b = format.view(before).unwrap();
             for y in 0..format.height {
                 for x in 0..format.width {
                     if !truth.get(x, y) {
@@ -361,11 +360,11 @@ fn twinkling_pixels_come_and_go_and_are_not_in_the_map() {
     )
     .unwrap();
     let (truth, _) = truth_mask(&map, &format);
-    let clean = FrameRef::from_buffer(&frame, format).unwrap();
+    let clean = format.view(&frame).unwrap();
     // For every pixel outside the map: in how many frames it was changed.
     let mut changed: HashMap<(usize, usize), usize> = HashMap::new();
     for before in &captured["before"] {
-        let b = FrameRef::from_buffer(before, format).unwrap();
+        let b = format.view(before).unwrap();
         for y in 0..h as usize {
             for x in 0..w as usize {
                 if b.get(x, y) != clean.get(x, y) {

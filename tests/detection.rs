@@ -11,7 +11,7 @@ use gstdefectfix::detect::{DetectScratch, DetectTuning, Detector, Found, NoiseMo
 use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings, Source};
 use gstdefectfix::exec::KernelPath;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{PlaneMut, PlaneRef};
 use gstdefectfix::sim::SplitMix64;
 
 /// Random textured content with random outliers: exercises every branch of the test.
@@ -35,10 +35,10 @@ fn random_frame(format: &FrameFormat, seed: u64) -> Vec<u8> {
     })
 }
 
-fn detect_all(det: &Detector, frame: &FrameRef<'_>, path: KernelPath) -> Vec<Found> {
+fn detect_all(det: &Detector, frame: &PlaneRef<'_>, path: KernelPath) -> Vec<Found> {
     let mut out = Vec::new();
     let mut scratch = DetectScratch::default();
-    let h = frame.format().height;
+    let h = frame.plane().height;
     // Uneven bands, as the engine's may be.
     let mut y = 0;
     while y < h {
@@ -60,9 +60,9 @@ fn kernel_paths_agree_bit_for_bit_on_random_frames_of_every_format() {
         for (w, h) in [(37usize, 29usize), (64, 18), (5, 5), (133, 41)] {
             let format = FrameFormat::parse(media, name, w as i64, h as i64).unwrap();
             let data = random_frame(&format, (i * 1000 + w * 7 + h) as u64);
-            let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
+            let frame = PlaneRef::new(&data, format.plane(), format.default_stride()).unwrap();
             for sensitivity in [1.0, 4.0] {
-                let mut det = Detector::new(format);
+                let mut det = Detector::new(format.plane());
                 let tuning = DetectTuning {
                     sensitivity,
                     ..DetectTuning::default()
@@ -118,10 +118,11 @@ fn output_is_identical_for_every_thread_count_and_kernel_path() {
         let mut outputs = Vec::new();
         for n_threads in [1usize, 2, 3, 0] {
             for path in KernelPath::available_paths() {
-                let mut engine = Engine::new(format);
+                let mut engine = Engine::new(format.plane());
                 engine.set_kernel_path(path);
                 let mut data = input.clone();
-                let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+                let mut frame =
+                    PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
                 let settings = SensorSettings {
                     n_threads,
                     ..SensorSettings::default()
@@ -164,7 +165,7 @@ fn finds_isolated_defects_pairs_and_blocks() {
     for &(x, y, v) in &defects {
         values[y * 64 + x] = v;
     }
-    let mut engine = Engine::new(format);
+    let mut engine = Engine::new(format.plane());
     let out = run_engine_with(&mut engine, &values, &format, 1.0);
     for &(x, y, _) in &defects {
         assert!(out.flagged[y * 64 + x], "({x},{y}) not found");
@@ -211,8 +212,9 @@ fn ramps_and_edges_are_left_alone_in_every_format() {
                 }
             });
             let mut data = input.clone();
-            let mut engine = Engine::new(format);
-            let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+            let mut engine = Engine::new(format.plane());
+            let mut frame =
+                PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
             let report = engine.process(&mut frame, Mode::Correct);
             assert_eq!(report.dynamic, 0, "{name} kind {frame_kind}: {report:?}");
             assert!(data == input, "{name} kind {frame_kind}");
@@ -232,10 +234,10 @@ fn the_report_counts_mapped_dynamic_and_corrected() {
         Entry::Pixel { x: 8, y: 8 },
         Entry::Pixel { x: 3, y: 3 },
     ]));
-    let mut engine = Engine::new(format);
+    let mut engine = Engine::new(format.plane());
     engine.set_map(Some(&map), 0, 0);
     let mut data = input.clone();
-    let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+    let mut frame = PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
     let report = engine.process(&mut frame, Mode::Detect);
     assert_eq!(report.mapped, 2);
     assert_eq!(report.dynamic, 1, "(20,9) only: (8,8) is the map's");
@@ -262,7 +264,7 @@ fn the_report_counts_mapped_dynamic_and_corrected() {
         detection: Detection::Off,
         ..SensorSettings::default()
     };
-    let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+    let mut frame = PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
     let report = engine.process_with(&mut frame, Mode::Correct, &settings);
     assert_eq!((report.dynamic, report.corrected), (0, 1));
 }
@@ -349,7 +351,7 @@ fn quality_on_real_frames_holds() {
             .expect("frame listed");
         let format = raw.frame_format().expect("format");
         let clean = raw.read(&raw_dir()).expect("shared raw data present");
-        let mut engine = Engine::new(format);
+        let mut engine = Engine::new(format.plane());
         let fp = false_per_mp(&clean, &run_engine_with(&mut engine, &clean, &format, 1.0));
         assert!(fp <= g.false_per_mp, "{}: {fp} false/MP", g.frame);
         for (i, density) in [1e-4, 5e-3].into_iter().enumerate() {
@@ -397,7 +399,7 @@ fn real_hot_pixels_of_the_flea3_are_found() {
         read("light/d1_disks32cmV2_400nm_3916ms_2019-02-08-174550-0004_408x344_8bit_GBRG.raw");
     let hot: Vec<usize> = (0..w * h).filter(|&i| a[i] >= 20 && b[i] >= 20).collect();
     assert_eq!(hot.len(), 15);
-    let mut engine = Engine::new(format);
+    let mut engine = Engine::new(format.plane());
     let out = run_engine_with(&mut engine, &light, &format, 1.0);
     let corrected = hot.iter().filter(|&&i| out.output[i] != light[i]).count();
     assert!(corrected >= 13, "{corrected} of {} corrected", hot.len());
@@ -418,8 +420,9 @@ fn tiny_and_odd_frames_of_every_format_do_not_panic() {
         ] {
             let format = FrameFormat::parse(media, name, w, h).unwrap();
             let mut data = random_frame(&format, (w * 31 + h) as u64);
-            let mut engine = Engine::new(format);
-            let mut frame = FrameMut::new(&mut data, format, format.default_stride()).unwrap();
+            let mut engine = Engine::new(format.plane());
+            let mut frame =
+                PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
             for n_threads in [0, 1] {
                 let settings = SensorSettings {
                     n_threads,
@@ -453,8 +456,8 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
                     }
                     (sky + peak * v).round() as u16
                 });
-                let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
-                let mut det = Detector::new(format);
+                let frame = PlaneRef::new(&data, format.plane(), format.default_stride()).unwrap();
+                let mut det = Detector::new(format.plane());
                 det.set_model(NoiseModel::flat(2.0), &DetectTuning::default());
                 let found = detect_all(&det, &frame, KernelPath::Scalar);
                 assert!(
@@ -469,8 +472,8 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
         &format,
         |x, y| if hot.contains(&(x, y)) { 3800 } else { 200 },
     );
-    let frame = FrameRef::new(&data, format, format.default_stride()).unwrap();
-    let mut det = Detector::new(format);
+    let frame = PlaneRef::new(&data, format.plane(), format.default_stride()).unwrap();
+    let mut det = Detector::new(format.plane());
     det.set_model(NoiseModel::flat(2.0), &DetectTuning::default());
     let found: Vec<(usize, usize)> = detect_all(&det, &frame, KernelPath::Scalar)
         .iter()

@@ -48,7 +48,8 @@ fn repairs_a_hot_and_a_dead_pixel_on_a_ramp_in_every_format() {
         let truth = input.clone();
         {
             let stride = format.default_stride();
-            let mut f = gstdefectfix::frame::FrameMut::new(&mut input, format, stride).unwrap();
+            let mut f =
+                gstdefectfix::frame::PlaneMut::new(&mut input, format.plane(), stride).unwrap();
             f.set(6, 4, max);
             f.set(7, 7, 0);
         }

@@ -5,7 +5,7 @@
 use gstdefectfix::correct::{Mask, estimate};
 use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{PlaneMut, PlaneRef};
 
 use crate::data::Levels;
 use crate::inject::Injected;
@@ -14,7 +14,7 @@ use crate::inject::Injected;
 pub fn to_buffer(values: &[u16], format: &FrameFormat) -> Vec<u8> {
     let mut data = vec![0u8; format.default_size()];
     let stride = format.default_stride();
-    if let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) {
+    if let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), stride) {
         for y in 0..format.height {
             for x in 0..format.width {
                 frame.set(x, y, values[y * format.width + x]);
@@ -27,7 +27,7 @@ pub fn to_buffer(values: &[u16], format: &FrameFormat) -> Vec<u8> {
 /// The values of a frame buffer (default stride).
 pub fn from_buffer(data: &[u8], format: &FrameFormat) -> Vec<u16> {
     let mut out = Vec::with_capacity(format.width * format.height);
-    if let Ok(frame) = FrameRef::new(data, *format, format.default_stride()) {
+    if let Ok(frame) = PlaneRef::new(data, format.plane(), format.default_stride()) {
         for y in 0..format.height {
             for x in 0..format.width {
                 out.push(frame.get(x, y));
@@ -48,7 +48,7 @@ pub struct Outcome {
 
 /// This project's engine with default settings (plus `sensitivity`).
 pub fn run_engine(values: &[u16], format: &FrameFormat, sensitivity: f64) -> Outcome {
-    let mut engine = Engine::new(*format);
+    let mut engine = Engine::new(format.plane());
     run_engine_with(&mut engine, values, format, sensitivity)
 }
 
@@ -62,7 +62,7 @@ pub fn run_engine_with(
     let mut data = to_buffer(values, format);
     let stride = format.default_stride();
     let mut flagged = vec![false; values.len()];
-    if let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) {
+    if let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), stride) {
         let settings = SensorSettings {
             detection: Detection::Dynamic,
             sensitivity,
@@ -142,7 +142,7 @@ pub fn oracle(values: &[u16], format: &FrameFormat, injected: &[Injected]) -> Ou
         mask.set(d.x as usize, d.y as usize);
         flagged[d.y as usize * format.width + d.x as usize] = true;
     }
-    if let Ok(frame) = FrameRef::new(&data, *format, format.default_stride()) {
+    if let Ok(frame) = PlaneRef::new(&data, format.plane(), format.default_stride()) {
         for d in injected {
             if let Some(v) = estimate(&frame, &mask, d.x as usize, d.y as usize) {
                 output[d.y as usize * format.width + d.x as usize] = v;

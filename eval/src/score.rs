@@ -4,7 +4,7 @@
 //! [`RepairScore`], the demo's and the simulator tests' measure).
 
 use gstdefectfix::correct::Mask;
-use gstdefectfix::frame::FrameRef;
+use gstdefectfix::frame::PlaneRef;
 
 use crate::data::Levels;
 use crate::inject::{Injected, KINDS};
@@ -157,12 +157,12 @@ impl RepairScore {
 /// Compares three views of one frame: `clean` (before defects), `before` (with
 /// defects), `after` (repaired), with `truth` marking the defective pixels.
 pub fn score_repair(
-    clean: &FrameRef<'_>,
-    before: &FrameRef<'_>,
-    after: &FrameRef<'_>,
+    clean: &PlaneRef<'_>,
+    before: &PlaneRef<'_>,
+    after: &PlaneRef<'_>,
     truth: &Mask,
 ) -> RepairScore {
-    let f = clean.format();
+    let f = clean.plane();
     let mut s = RepairScore::default();
     for y in 0..f.height {
         for x in 0..f.width {
@@ -206,7 +206,7 @@ mod tests {
         truth.set(0, 0);
         truth.set(1, 0);
         truth.set(2, 0);
-        let r = |d: &'static [u8; 4]| FrameRef::new(d, f, 4).unwrap();
+        let r = |d: &'static [u8; 4]| PlaneRef::new(d, f.plane(), 4).unwrap();
         let s = score_repair(&r(&CLEAN), &r(&BEFORE), &r(&AFTER), &truth);
         assert_eq!(
             (

@@ -1,7 +1,7 @@
 //! A synthetic frame for speed measurements, where the content only needs to look
 //! like a picture to the detector.
 
-use gstdefectfix::frame::{FrameFormat, FrameMut};
+use gstdefectfix::frame::{FrameFormat, PlaneMut};
 
 /// A natural-looking frame: smooth shading with fine texture and mild noise, and
 /// hot pixels at a density of 1e-4, and as many dead ones when `dead` (the frames of
@@ -9,7 +9,7 @@ use gstdefectfix::frame::{FrameFormat, FrameMut};
 pub fn textured_scene(format: &FrameFormat, dead: bool) -> Vec<u8> {
     let mut data = vec![0u8; format.default_size()];
     let stride = format.default_stride();
-    let Ok(mut frame) = FrameMut::new(&mut data, *format, stride) else {
+    let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), stride) else {
         return data;
     };
     let mut s = 0x2545_F491u32;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use gstdefectfix::defect_map::DefectMap;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::FrameMut;
+use gstdefectfix::frame::PlaneMut;
 use gstdefectfix::frame::{LayoutError, VideoFrame, VideoFrameMut, VideoLayout};
 use gstdefectfix::sim::{Config, Kinds, SimDefectSet};
 use gstdefectfix::video::{Processor, VideoSettings};
@@ -139,7 +139,7 @@ pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<SimDefectSet,
     let format = FrameFormat::parse("video/x-bayer", i.cfa, i.width as i64, i.height as i64)
         .map_err(|e| e.to_string())?;
     let set = SimDefectSet::generate(
-        &format,
+        &format.plane(),
         &Config {
             density: i.density,
             seed: i.seed,
@@ -148,7 +148,7 @@ pub fn inject(frames: &mut [Vec<u8>], i: &Injection<'_>) -> Result<SimDefectSet,
         },
     );
     for (n, f) in frames.iter_mut().enumerate() {
-        let mut frame = FrameMut::new(f, format, i.width).map_err(|e| e.to_string())?;
+        let mut frame = PlaneMut::new(f, format.plane(), i.width).map_err(|e| e.to_string())?;
         set.apply(&mut frame, n as u64).map_err(|e| e.to_string())?;
     }
     Ok(set)

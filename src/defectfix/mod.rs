@@ -196,12 +196,12 @@ fn bad_frame(e: crate::frame::FormatError) -> gst::ErrorMessage {
 }
 
 /// Maps `buf` writable, views it as a frame of `format` where it lies
-/// ([`frame_placement`]) and runs `f` on the view. A buffer that cannot be mapped or
+/// ([`frame_placement`]; the format's one plane) and runs `f` on the view. A buffer that cannot be mapped or
 /// is too short for one frame is an error message for the bus, never a panic.
 pub(crate) fn with_frame<R>(
     buf: &mut gst::BufferRef,
     format: crate::frame::FrameFormat,
-    f: impl FnOnce(&mut crate::frame::FrameMut<'_>) -> R,
+    f: impl FnOnce(&mut crate::frame::PlaneMut<'_>) -> R,
 ) -> Result<R, gst::ErrorMessage> {
     let (offset, stride) = frame_placement(buf);
     let mut data = buf
@@ -209,8 +209,8 @@ pub(crate) fn with_frame<R>(
         .map_err(|_| gst::error_msg!(gst::CoreError::Failed, ("Cannot map the buffer writable")))?;
     let bytes = data.as_mut_slice().get_mut(offset..).unwrap_or(&mut []);
     let frame = match stride {
-        Some(stride) => crate::frame::FrameMut::new(bytes, format, stride),
-        None => crate::frame::FrameMut::from_buffer(bytes, format),
+        Some(stride) => crate::frame::PlaneMut::new(bytes, format.plane(), stride),
+        None => format.view_mut(bytes),
     };
     let mut frame = frame.map_err(bad_frame)?;
     Ok(f(&mut frame))
@@ -221,7 +221,7 @@ pub(crate) fn with_frame<R>(
 pub(crate) fn with_frame_ref<R>(
     buf: &gst::BufferRef,
     format: crate::frame::FrameFormat,
-    f: impl FnOnce(&crate::frame::FrameRef<'_>) -> R,
+    f: impl FnOnce(&crate::frame::PlaneRef<'_>) -> R,
 ) -> Result<R, gst::ErrorMessage> {
     let (offset, stride) = frame_placement(buf);
     let data = buf
@@ -229,8 +229,8 @@ pub(crate) fn with_frame_ref<R>(
         .map_err(|_| gst::error_msg!(gst::CoreError::Failed, ("Cannot map the buffer readable")))?;
     let bytes = data.as_slice().get(offset..).unwrap_or(&[]);
     let frame = match stride {
-        Some(stride) => crate::frame::FrameRef::new(bytes, format, stride),
-        None => crate::frame::FrameRef::from_buffer(bytes, format),
+        Some(stride) => crate::frame::PlaneRef::new(bytes, format.plane(), stride),
+        None => format.view(bytes),
     };
     let frame = frame.map_err(bad_frame)?;
     Ok(f(&frame))

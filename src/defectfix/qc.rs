@@ -118,7 +118,7 @@ fn describe(caps: &gst::CapsRef, repairs: bool) -> Result<(StreamInfo, Kind), St
         source: None,
         repairs,
     };
-    let levels = crate::qc::render::sensor_levels(&f);
+    let levels = crate::qc::render::sensor_levels(&f.plane());
     Ok((stream, Kind::Sensor { format: f, levels }))
 }
 

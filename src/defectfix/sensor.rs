@@ -17,13 +17,15 @@ use super::{CAT, CalibrateMode, RunMode};
 use crate::calibrate::{CalibrationKind, Calibrator};
 use crate::defect_map::{DefectMap, Entry, MapPlacement};
 use crate::engine::{self, Engine};
-use crate::frame::FrameFormat;
-use crate::frame::{FrameMut, FrameRef};
+use crate::frame::{FrameFormat, PlaneMut, PlaneRef};
 use crate::report::{self, Summary};
 use crate::temporal::Evidence;
 
 /// Per-stream state of the raw sensor path.
 pub struct SensorProcessor {
+    /// The caps' layout (the stride a buffer without video meta has); the engine, the
+    /// evidence and the calibrator hold its plane.
+    format: FrameFormat,
     engine: Engine,
     evidence: Evidence,
     summary: Summary,
@@ -39,8 +41,9 @@ impl SensorProcessor {
     /// A fresh processor for frames of `format`.
     pub fn new(format: FrameFormat) -> Self {
         SensorProcessor {
-            engine: Engine::new(format),
-            evidence: Evidence::new(format),
+            format,
+            engine: Engine::new(format.plane()),
+            evidence: Evidence::new(format.plane()),
             summary: Summary::new(),
             calibrator: None,
             calibrated: false,
@@ -50,7 +53,7 @@ impl SensorProcessor {
     }
 
     /// One frame through the temporal evidence and the engine.
-    fn repair(&mut self, frame: &mut FrameMut<'_>, settings: &Settings) -> Processed {
+    fn repair(&mut self, frame: &mut PlaneMut<'_>, settings: &Settings) -> Processed {
         let run = engine::SensorSettings {
             detection: settings.detection.into(),
             sensitivity: settings.sensitivity,
@@ -80,7 +83,7 @@ impl SensorProcessor {
         }
         let report = self.engine.process_with(frame, settings.mode.into(), &run);
         gst::trace!(CAT, "frame: {report:?}");
-        let white = self.engine.format().max_value();
+        let white = self.engine.plane().max_value();
         self.summary.add_frame(self.engine.defects(), white);
         Processed {
             counts: settings
@@ -93,7 +96,7 @@ impl SensorProcessor {
     /// The counts of the last frame's message.
     fn counts(&self, report: &engine::SensorFrameReport, mode: RunMode) -> FrameCounts {
         let defects = self.engine.defects();
-        let white = self.engine.format().max_value();
+        let white = self.engine.plane().max_value();
         let positions = messages::detect_positions(mode, defects, |d| MessageDefect {
             x: d.x,
             y: d.y,
@@ -118,7 +121,7 @@ impl SensorProcessor {
 
     /// One calibration frame: accumulate it; at the last one the calibration finishes
     /// and its map is handed over, in sensor coordinates, to be written.
-    fn calibrate(&mut self, frame: &FrameRef<'_>, settings: &Settings) -> Processed {
+    fn calibrate(&mut self, frame: &PlaneRef<'_>, settings: &Settings) -> Processed {
         if self.calibrated {
             return Processed::default();
         }
@@ -126,10 +129,10 @@ impl SensorProcessor {
             CalibrateMode::Dark => CalibrationKind::Dark,
             _ => CalibrationKind::Flat,
         };
-        let format = *self.engine.format();
+        let plane = *self.engine.plane();
         let calibrator = match &mut self.calibrator {
             Some(c) if c.kind() == kind => c,
-            slot => slot.insert(Calibrator::new(kind, format)),
+            slot => slot.insert(Calibrator::new(kind, plane)),
         };
         // Every frame: a change of n-threads takes effect mid-calibration.
         calibrator.set_n_threads(settings.n_threads as usize);
@@ -164,11 +167,11 @@ impl SensorProcessor {
 
 impl StreamProcessor for SensorProcessor {
     fn describe(&self) -> String {
-        format!("{:?}", self.engine.format())
+        format!("{:?}", self.format)
     }
 
     fn size(&self) -> (usize, usize) {
-        let f = self.engine.format();
+        let f = self.engine.plane();
         (f.width, f.height)
     }
 
@@ -211,8 +214,7 @@ impl StreamProcessor for SensorProcessor {
         _held: bool,
     ) -> Result<Processed, gst::ErrorMessage> {
         self.frames += 1;
-        let format = *self.engine.format();
-        super::with_frame(buf, format, |frame| {
+        super::with_frame(buf, self.format, |frame| {
             if settings.calibrating() {
                 self.calibrate(&frame.as_ref(), settings)
             } else {
@@ -233,12 +235,12 @@ impl StreamProcessor for SensorProcessor {
 
     fn learned_map(&self) -> (DefectMap, String) {
         let map = self.evidence.to_map(self.offset.0, self.offset.1);
-        let format = self.engine.format();
+        let plane = self.engine.plane();
         let header = format!(
             "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
             self.evidence.frames(),
-            format.width,
-            format.height,
+            plane.width,
+            plane.height,
             map.len()
         );
         (map, header)

@@ -54,6 +54,8 @@ impl Settings {
 
 /// Built in `set_caps`, dropped in `stop`.
 struct State {
+    /// The caps' layout (the stride a buffer without video meta has).
+    format: crate::frame::FrameFormat,
     set: SimDefectSet,
 }
 
@@ -204,7 +206,7 @@ impl BaseTransformImpl for DefectSim {
         let format = crate::defectfix::frame_format(incaps)
             .map_err(|e| gst::loggable_error!(CAT, "cannot use caps {incaps}: {e}"))?;
         let settings = lock(&self.settings).clone();
-        let set = SimDefectSet::generate(&format, &settings.config());
+        let set = SimDefectSet::generate(&format.plane(), &settings.config());
         let layout = set.layout();
         gst::info!(
             CAT,
@@ -231,7 +233,7 @@ impl BaseTransformImpl for DefectSim {
             }
             gst::debug!(CAT, imp = self, "ground truth written to {path}");
         }
-        *lock(&self.state) = Some(State { set });
+        *lock(&self.state) = Some(State { format, set });
         Ok(())
     }
 
@@ -245,15 +247,16 @@ impl BaseTransformImpl for DefectSim {
             current
         };
 
-        let format = *state.set.format();
-        crate::defectfix::with_frame(buf, format, |frame| state.set.apply(frame, frame_index))
-            .and_then(|applied| {
-                applied.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("{}", e)))
-            })
-            .map_err(|e| {
-                self.post_error_message(e);
-                gst::FlowError::Error
-            })?;
+        crate::defectfix::with_frame(buf, state.format, |frame| {
+            state.set.apply(frame, frame_index)
+        })
+        .and_then(|applied| {
+            applied.map_err(|e| gst::error_msg!(gst::StreamError::Format, ("{}", e)))
+        })
+        .map_err(|e| {
+            self.post_error_message(e);
+            gst::FlowError::Error
+        })?;
         Ok(gst::FlowSuccess::Ok)
     }
 }

@@ -46,8 +46,7 @@ pub mod kernel;
 pub mod noise;
 
 use crate::exec::KernelPath;
-use crate::frame::FrameRef;
-use crate::frame::{Cfa, Channel, FrameFormat, SampleEncoding};
+use crate::frame::{Cfa, Channel, Plane, PlaneRef, SampleEncoding};
 pub use kernel::{COLD, HOT, RowParams};
 pub use noise::{NoiseEstimator, NoiseModel};
 
@@ -215,16 +214,16 @@ pub struct Params {
 }
 
 impl Params {
-    /// Parameters for frames of `format` with noise `model` and `tuning`.
-    pub fn new(format: &FrameFormat, model: &NoiseModel, tuning: &DetectTuning) -> Self {
+    /// Parameters for frames of `plane` with noise `model` and `tuning`.
+    pub fn new(plane: &Plane, model: &NoiseModel, tuning: &DetectTuning) -> Self {
         let s = if tuning.sensitivity.is_finite() {
             tuning.sensitivity.clamp(0.05, 20.0)
         } else {
             1.0
         };
         let k = tuning.k / s;
-        let shift = u32::from(format.depth.saturating_sub(12));
-        let range = f64::from(format.max_value());
+        let shift = u32::from(plane.depth.saturating_sub(12));
+        let range = f64::from(plane.max_value());
         let mut a = [0u32; 4];
         let mut b = [0u32; 4];
         for p in 0..4 {
@@ -248,14 +247,15 @@ impl Params {
     }
 
     /// Per-column parameters of rows with parity `row_parity`.
-    pub fn row_params(&self, format: &FrameFormat, row_parity: usize, rp: &mut RowParams) {
-        let w = format.width;
+    pub fn row_params(&self, plane: &Plane, row_parity: usize, rp: &mut RowParams) {
+        let w = plane.width;
+        let cfa = plane.cfa();
         rp.green.clear();
         rp.a.clear();
         rp.b.clear();
         for x in 0..w {
-            let plane = format.cfa.plane_index(x, row_parity);
-            let green = format.cfa.channel(x, row_parity) == Channel::Green;
+            let plane = cfa.plane_index(x, row_parity);
+            let green = cfa.channel(x, row_parity) == Channel::Green;
             rp.green.push(if green { 0xFFFF } else { 0 });
             rp.a.push(self.a[plane]);
             rp.b.push(self.b[plane]);
@@ -283,7 +283,7 @@ pub struct DetectScratch {
 /// The frame-wide state of detection: noise model, parameters, per-row parameters.
 #[derive(Debug)]
 pub struct Detector {
-    format: FrameFormat,
+    plane: Plane,
     estimator: NoiseEstimator,
     model: NoiseModel,
     params: Params,
@@ -291,9 +291,9 @@ pub struct Detector {
 }
 
 impl Detector {
-    pub fn new(format: FrameFormat) -> Self {
+    pub fn new(plane: Plane) -> Self {
         Detector {
-            format,
+            plane,
             estimator: NoiseEstimator::new(),
             model: NoiseModel::flat(1.0),
             params: Params::default(),
@@ -301,13 +301,13 @@ impl Detector {
         }
     }
 
-    /// Whether frames of this format are large enough for detection.
+    /// Whether frames of this plane layout are large enough for detection.
     pub fn applicable(&self) -> bool {
-        self.format.width >= MIN_SIDE && self.format.height >= MIN_SIDE
+        self.plane.width >= MIN_SIDE && self.plane.height >= MIN_SIDE
     }
 
     /// Measures the noise of `frame` and derives this frame's parameters.
-    pub fn prepare(&mut self, frame: &FrameRef<'_>, tuning: &DetectTuning) {
+    pub fn prepare(&mut self, frame: &PlaneRef<'_>, tuning: &DetectTuning) {
         let model = self.estimator.estimate(frame);
         self.set_model(model, tuning);
     }
@@ -315,12 +315,12 @@ impl Detector {
     /// Uses `model` (instead of measuring) for the next frames.
     pub fn set_model(&mut self, model: NoiseModel, tuning: &DetectTuning) {
         self.model = model;
-        let params = Params::new(&self.format, &model, tuning);
-        if params != self.params || self.rows[0].a.len() != self.format.width {
+        let params = Params::new(&self.plane, &model, tuning);
+        if params != self.params || self.rows[0].a.len() != self.plane.width {
             self.params = params;
             for parity in 0..2 {
                 self.params
-                    .row_params(&self.format, parity, &mut self.rows[parity]);
+                    .row_params(&self.plane, parity, &mut self.rows[parity]);
             }
         }
     }
@@ -335,22 +335,23 @@ impl Detector {
 
     /// Flags of pixel (`x`, `y`) by the scalar reference.
     #[inline]
-    pub fn reference_pixel(&self, frame: &FrameRef<'_>, x: usize, y: usize) -> u8 {
+    pub fn reference_pixel(&self, frame: &PlaneRef<'_>, x: usize, y: usize) -> u8 {
         self.pixel_flags(Px::of(frame), x, y)
     }
 
     #[inline]
     fn pixel_flags(&self, px: Px<'_>, x: usize, y: usize) -> u8 {
-        let f = &self.format;
-        let plane = f.cfa.plane_index(x, y);
-        let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
+        let f = &self.plane;
+        let cfa = f.cfa();
+        let plane = cfa.plane_index(x, y);
+        let green = cfa != Cfa::Mono && cfa.channel(x, y) == Channel::Green;
         kernel::reference_pixel(
             |x, y| px.get(x, y),
             f.width,
             f.height,
             x,
             y,
-            f.cfa.pitch() as isize,
+            cfa.pitch() as isize,
             green,
             self.params.a[plane],
             self.params.b[plane],
@@ -361,9 +362,10 @@ impl Detector {
     /// Positions of the 8 same-colour neighbours of (`x`, `y`) (reflected at borders).
     #[inline]
     fn neighbour_positions(&self, x: usize, y: usize) -> [(usize, usize); 8] {
-        let f = &self.format;
-        let green = f.cfa != Cfa::Mono && f.cfa.channel(x, y) == Channel::Green;
-        let offsets = kernel::neighbour_offsets(f.cfa.pitch() as isize, green);
+        let f = &self.plane;
+        let cfa = f.cfa();
+        let green = cfa != Cfa::Mono && cfa.channel(x, y) == Channel::Green;
+        let offsets = kernel::neighbour_offsets(cfa.pitch() as isize, green);
         offsets.map(|(dx, dy)| {
             (
                 kernel::reflect(x, dx, f.width),
@@ -389,10 +391,10 @@ impl Detector {
     /// - a pixel darker than neighbours that are all clipped is kept only when it is
     ///   far below the clip level (near the clip, sensors are non-linear and the true
     ///   level of the neighbours is unknown).
-    pub fn confirm(&self, frame: &FrameRef<'_>, x: usize, y: usize, flags: u8) -> u8 {
+    pub fn confirm(&self, frame: &PlaneRef<'_>, x: usize, y: usize, flags: u8) -> u8 {
         let frame = Px::of(frame);
         let p = &self.params;
-        let plane = self.format.cfa.plane_index(x, y);
+        let plane = self.plane.cfa().plane_index(x, y);
         let v = frame.get(x, y);
         let pos = self.neighbour_positions(x, y);
         let n = pos.map(|(nx, ny)| frame.get(nx, ny));
@@ -456,7 +458,7 @@ impl Detector {
         hot: bool,
         mode: ColourReference,
     ) -> i32 {
-        let f = &self.format;
+        let f = &self.plane;
         let mut a = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             i32::from(frame.get(
                 kernel::reflect(x, dx, f.width),
@@ -486,7 +488,7 @@ impl Detector {
         level: u16,
         hot: bool,
     ) -> bool {
-        if self.format.cfa == Cfa::Mono {
+        if self.plane.cfa() == Cfa::Mono {
             return true;
         }
         let test = |mode: ColourReference| {
@@ -498,7 +500,7 @@ impl Detector {
             let tex = (i64::from(hi2 - lo2) * i64::from(self.params.beta_colour)) >> 6;
             let e = (i64::from(c) - i64::from(hi2) - tex) / 2;
             let e = e.clamp(0, 65535) as u16;
-            self.passes(e, level, self.format.cfa.plane_index(x, y))
+            self.passes(e, level, self.plane.cfa().plane_index(x, y))
         };
         let mode = self.params.colour_mode;
         if mode != ColourReference::Adaptive {
@@ -510,7 +512,7 @@ impl Detector {
         if test(ColourReference::AllFour) {
             return true;
         }
-        let f = &self.format;
+        let f = &self.plane;
         let want = if hot { HOT } else { COLD };
         let mut adj = [(0isize, -1isize), (0, 1), (-1, 0), (1, 0)].map(|(dx, dy)| {
             let (ax, ay) = (
@@ -546,7 +548,7 @@ impl Detector {
     /// does not (its neighbours see only the scene), nor does a 2×2 block of defects,
     /// which raises only two of each member's adjacent pixels.
     fn spread_like_a_lens(&self, frame: Px<'_>, x: usize, y: usize, excess: u16) -> bool {
-        let f = &self.format;
+        let f = &self.plane;
         spreads_like_a_lens(
             |dx, dy| {
                 frame.get(
@@ -563,7 +565,7 @@ impl Detector {
     /// neighbours except `skip`.
     fn isolated(&self, frame: Px<'_>, x: usize, y: usize, skip: (usize, usize), hot: bool) -> bool {
         let p = &self.params;
-        let plane = self.format.cfa.plane_index(x, y);
+        let plane = self.plane.cfa().plane_index(x, y);
         let v = frame.get(x, y);
         let pos = self.neighbour_positions(x, y);
         let mut n = [0u16; 8];
@@ -602,15 +604,15 @@ impl Detector {
     /// Reads rows `y0-2..y1+2`; writes nothing but `scratch` and `out`.
     pub fn detect_rows(
         &self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         y0: usize,
         y1: usize,
         path: KernelPath,
         scratch: &mut DetectScratch,
         out: &mut Vec<Found>,
     ) {
-        let f = &self.format;
-        if !self.applicable() || frame.format() != f {
+        let f = &self.plane;
+        if !self.applicable() || frame.plane() != f {
             return;
         }
         let (w, h) = (f.width, f.height);
@@ -623,7 +625,7 @@ impl Detector {
             scratch.flags.resize(w, 0);
         }
         scratch.ring_rows = [usize::MAX; 5];
-        let mono = f.cfa == Cfa::Mono;
+        let mono = f.cfa() == Cfa::Mono;
         let emit = |x: usize, y: usize, fl: u8, out: &mut Vec<Found>| {
             let fl = self.confirm(frame, x, y, fl);
             if fl != 0 {
@@ -677,12 +679,12 @@ impl Detector {
     }
 
     /// Scalar reference over a whole frame (tests and tools).
-    pub fn detect_reference(&self, frame: &FrameRef<'_>, out: &mut Vec<Found>) {
+    pub fn detect_reference(&self, frame: &PlaneRef<'_>, out: &mut Vec<Found>) {
         let mut scratch = DetectScratch::default();
         self.detect_rows(
             frame,
             0,
-            self.format.height,
+            self.plane.height,
             KernelPath::Scalar,
             &mut scratch,
             out,
@@ -701,11 +703,11 @@ struct Px<'a> {
 
 impl<'a> Px<'a> {
     #[inline(always)]
-    fn of(frame: &FrameRef<'a>) -> Self {
+    fn of(frame: &PlaneRef<'a>) -> Self {
         Px {
             data: frame.data(),
             stride: frame.stride(),
-            sample: frame.format().sample,
+            sample: frame.plane().encoding,
         }
     }
 
@@ -714,7 +716,7 @@ impl<'a> Px<'a> {
         let at = y * self.stride;
         match self.sample {
             SampleEncoding::U8 => u16::from(self.data[at + x]),
-            // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+            // Plane views hold plain samples only (`SampleEncoding::is_plain`).
             SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
                 let at = at + 2 * x;
                 u16::from_le_bytes([self.data[at], self.data[at + 1]])
@@ -799,7 +801,7 @@ impl Params {
 /// Decodes row `y` of `frame` into `dst` (`width + 4` values: the row at 2..width+2,
 /// two pixels reflected about each end before and after it), with the instruction set of
 /// `path`.
-fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
+fn decode_row(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
     match path {
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx2 if path.available() => {
@@ -821,7 +823,7 @@ fn decode_row(frame: &FrameRef<'_>, y: usize, dst: &mut [u16], path: KernelPath)
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn decode_row_avx2(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
+unsafe fn decode_row_avx2(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16]) {
     decode_row_body(frame, y, dst)
 }
 
@@ -831,24 +833,24 @@ unsafe fn decode_row_avx2(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
 /// The CPU must support AVX-512F and AVX-512BW.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn decode_row_avx512(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
+unsafe fn decode_row_avx512(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16]) {
     decode_row_body(frame, y, dst)
 }
 
 #[inline(always)]
-fn decode_row_body(frame: &FrameRef<'_>, y: usize, dst: &mut [u16]) {
-    let f = frame.format();
+fn decode_row_body(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16]) {
+    let f = frame.plane();
     let w = f.width;
     let start = y * frame.stride();
     let bytes = &frame.data()[start..start + f.row_bytes()];
     let row = &mut dst[2..2 + w];
-    match f.sample {
+    match f.encoding {
         SampleEncoding::U8 => {
             for (d, &s) in row.iter_mut().zip(bytes) {
                 *d = u16::from(s);
             }
         }
-        // Sensor views hold plain samples only (`SampleEncoding::is_plain`).
+        // Plane views hold plain samples only (`SampleEncoding::is_plain`).
         SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
             for (d, s) in row.iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([s[0], s[1]]);

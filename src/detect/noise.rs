@@ -9,8 +9,7 @@
 //! Poisson–Gaussian model of a linear sensor) is then fitted to the bins, by weighted
 //! least squares, once more without the bins that lie far above the first fit (texture).
 
-use crate::frame::FrameFormat;
-use crate::frame::{FrameRef, SampleIo};
+use crate::frame::{PlaneRef, SampleIo};
 
 /// Level bins per plane.
 const BINS: usize = 16;
@@ -66,15 +65,16 @@ impl NoiseEstimator {
 
     /// Measures the noise of `frame`. Deterministic: the samples depend only on the
     /// frame's size.
-    pub fn estimate(&mut self, frame: &FrameRef<'_>) -> NoiseModel {
-        let f: FrameFormat = *frame.format();
+    pub fn estimate(&mut self, frame: &PlaneRef<'_>) -> NoiseModel {
+        let f = *frame.plane();
+        let cfa = f.cfa();
         if self.bins.len() != 4 * BINS {
             self.bins = (0..4 * BINS).map(|_| Vec::new()).collect();
         }
         for b in &mut self.bins {
             b.clear();
         }
-        let pitch = f.cfa.pitch();
+        let pitch = cfa.pitch();
         let max = u32::from(f.max_value());
         let floor = QUANTISATION;
         if f.width < 2 * pitch + 1 || f.height < 2 {
@@ -93,14 +93,14 @@ impl NoiseEstimator {
         if f.height < 2 * pitch + 2 {
             return NoiseModel::flat(floor.sqrt());
         }
-        let (peak, at_peak, samples) = crate::with_sample_io!(f.sample, Io => {
+        let (peak, at_peak, samples) = crate::with_sample_io!(f.encoding, Io => {
             self.collect::<Io>(frame, pairs, step)
         });
         let mut model = NoiseModel::flat(floor.sqrt());
         if at_peak * 1000 >= samples && peak > 0 {
             model.clip = peak;
         }
-        for plane in 0..f.cfa.planes() {
+        for plane in 0..cfa.planes() {
             let mut points = [(0.0, 0.0, 0.0); BINS];
             let mut used = 0;
             for bin in 0..BINS {
@@ -123,7 +123,7 @@ impl NoiseEstimator {
             model.a[plane] = a;
             model.b[plane] = b;
         }
-        if f.cfa.planes() == 1 {
+        if cfa.planes() == 1 {
             for plane in 1..4 {
                 model.a[plane] = model.a[0];
                 model.b[plane] = model.b[0];
@@ -138,13 +138,14 @@ impl NoiseEstimator {
     /// value seen, how many samples had it, and the number of samples.
     fn collect<Io: SampleIo>(
         &mut self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         pairs: usize,
         step: usize,
     ) -> (u16, usize, usize) {
-        let f = *frame.format();
+        let f = *frame.plane();
+        let cfa = f.cfa();
         let (data, stride) = (frame.data(), frame.stride());
-        let pitch = f.cfa.pitch();
+        let pitch = cfa.pitch();
         let max = usize::from(f.max_value());
         let at = |x: usize, y: usize| u32::from(Io::read(data, y * stride + x * Io::BYTES));
         // Row pairs start at pitch..h-pitch-2 so that both rows have neighbours above
@@ -191,7 +192,7 @@ impl NoiseEstimator {
             // The flatter of the two directions: texture is mostly directional.
             let diff = (2 * c).abs_diff(l + r).min((2 * c).abs_diff(u + d));
             let bin = (level * BINS / (max + 1)).min(BINS - 1);
-            let plane = f.cfa.plane_index(x, y);
+            let plane = cfa.plane_index(x, y);
             self.bins[plane * BINS + bin].push(diff);
         }
         (peak, at_peak, samples)
@@ -255,12 +256,12 @@ mod tests {
 
     #[test]
     fn measures_gaussian_noise_on_a_flat_frame() {
-        let f = FrameFormat::parse("video/x-bayer", "rggb16le", 256, 128).unwrap();
+        let f = crate::frame::FrameFormat::parse("video/x-bayer", "rggb16le", 256, 128).unwrap();
         let mut data = vec![0u8; f.default_size()];
         let mut s = 12345u64;
         {
             let stride = f.default_stride();
-            let mut fm = crate::frame::FrameMut::new(&mut data, f, stride).unwrap();
+            let mut fm = crate::frame::PlaneMut::new(&mut data, f.plane(), stride).unwrap();
             for y in 0..f.height {
                 for x in 0..f.width {
                     // Sum of 12 uniforms: ~Gaussian, σ = 20.
@@ -275,7 +276,7 @@ mod tests {
                 }
             }
         }
-        let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+        let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
         let m = NoiseEstimator::new().estimate(&frame);
         for p in 0..4 {
             let s = m.sigma(p, 10000.0);

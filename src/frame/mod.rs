@@ -14,16 +14,24 @@
 //! ([`video`]: luma and chroma, or R, G, B component planes in up to three memory
 //! planes). [`FrameLayout::planes`] describes either one as planes.
 //!
+//! The Bayer/mono algorithms see planes, not caps: they take a [`Plane`] and strided
+//! views of one, [`PlaneRef`] and [`PlaneMut`] ([`plane`]), which read and write its
+//! samples as `u16`. A sensor frame is viewed whole ([`FrameFormat::view`]); a video
+//! frame's component that fills a memory plane alone with plain samples (the planar
+//! formats' components, the luma of the semi-planar 8-bit ones) can be viewed the same
+//! way ([`VideoFrame::plane`]), so the same algorithms can run on it. Interleaved and
+//! packed components are read and written through [`VideoFrame`] only.
+//!
 //! Nothing here knows GStreamer types: the element hands over the caps' strings.
 
+pub mod plane;
 pub mod sample;
 pub mod sensor;
 pub mod video;
 
+pub use plane::{PlaneMut, PlaneRef};
 pub use sample::{SampleEncoding, SampleIo, U8, U16Be, U16Le};
-pub use sensor::{
-    BAYER_FORMATS, Cfa, Channel, FormatError, FrameFormat, FrameMut, FrameRef, GRAY_FORMATS, Media,
-};
+pub use sensor::{BAYER_FORMATS, Cfa, Channel, FormatError, FrameFormat, GRAY_FORMATS, Media};
 pub use video::{
     Component, ComponentKind, LayoutError, VIDEO_FORMATS, VideoFormat, VideoFrame, VideoFrameMut,
     VideoLayout,
@@ -166,35 +174,8 @@ impl FrameLayout {
     /// of a video frame (luma first, or R, G, B).
     pub fn planes(&self) -> Vec<Plane> {
         match self {
-            FrameLayout::Sensor(f) => vec![Plane {
-                sampling: match f.cfa {
-                    Cfa::Mono => Sampling::Mono,
-                    cfa => Sampling::Bayer(cfa),
-                },
-                encoding: f.sample,
-                width: f.width,
-                height: f.height,
-                depth: f.depth,
-            }],
-            FrameLayout::Video(l) => l
-                .components()
-                .iter()
-                .enumerate()
-                .map(|(c, k)| {
-                    let (width, height) = l.comp_size(c);
-                    Plane {
-                        sampling: match k.kind {
-                            ComponentKind::Y => Sampling::Luma,
-                            kind if kind.is_chroma() => Sampling::Chroma(kind),
-                            kind => Sampling::Primary(kind),
-                        },
-                        encoding: l.format.encoding(),
-                        width,
-                        height,
-                        depth: l.format.depth(),
-                    }
-                })
-                .collect(),
+            FrameLayout::Sensor(f) => vec![f.plane()],
+            FrameLayout::Video(l) => (0..l.components().len()).map(|c| l.plane(c)).collect(),
         }
     }
 }

@@ -38,8 +38,8 @@ impl SampleEncoding {
     }
 
     /// Whether each sample sits alone in its own word with the value in the low bits:
-    /// the encodings a [`SampleIo`] type reads and writes, and the only ones a sensor
-    /// frame may use.
+    /// the encodings a [`SampleIo`] type reads and writes, and the only ones a plane
+    /// view ([`PlaneRef`](super::PlaneRef)) may hold (every sensor frame's are).
     pub fn is_plain(self) -> bool {
         matches!(
             self,
@@ -108,8 +108,9 @@ impl SampleIo for U16Be {
 /// Calls `$body` with `$io` bound to the [`SampleIo`] type of `$sample`.
 ///
 /// Only the plain encodings ([`SampleEncoding::is_plain`]) have a reader of their own;
-/// sensor frame views refuse the others when they are made, and the macro binds the
-/// 16-bit little-endian reader for them only so that the match stays total.
+/// plane views ([`PlaneRef`](crate::frame::PlaneRef)) refuse the others when they are
+/// made, and the macro binds the 16-bit little-endian reader for them only so that the
+/// match stays total.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! with_sample_io {

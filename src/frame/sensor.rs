@@ -1,15 +1,18 @@
 //! Sensor frames: raw Bayer (`video/x-bayer`) and monochrome (`GRAY*` `video/x-raw`)
-//! caps, one memory plane of 8- or 16-bit samples with a colour filter pattern, and the
-//! strided views [`FrameRef`] and [`FrameMut`] that read and write its samples as `u16`
-//! whatever the encoding.
+//! caps, one memory plane of 8- or 16-bit samples with a colour filter pattern.
 //!
-//! Padding bytes at the end of a row are outside every view: nothing here reads or
-//! writes them. Nothing here knows GStreamer types: the element hands over the caps'
-//! strings.
+//! [`FrameFormat`] is the caps-level layout: the media type (which sets the default
+//! stride), the pattern, the sample encoding and the size. The algorithms never see it:
+//! they take the frame's one [`Plane`] ([`FrameFormat::plane`]) and views of it,
+//! [`FrameFormat::view`] and [`FrameFormat::view_mut`] ([`PlaneRef`], [`PlaneMut`]).
+//!
+//! Nothing here knows GStreamer types: the element hands over the caps' strings.
 
 use std::fmt;
 
-use super::sample::{SampleEncoding, SampleIo, U8, U16Be, U16Le};
+use super::plane::{PlaneMut, PlaneRef};
+use super::sample::SampleEncoding;
+use super::{Plane, Sampling};
 
 /// Colour filter array pattern, named by the 2×2 block at row 0, column 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -124,7 +127,8 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// Everything the engine needs to know about a frame's layout.
+/// The layout of a sensor stream's frames, as its caps say: media type, colour filter
+/// pattern, sample encoding, depth and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FrameFormat {
     pub media: Media,
@@ -189,6 +193,34 @@ impl FrameFormat {
         })
     }
 
+    /// The frame's one plane: a Bayer plane of the pattern, or a mono plane.
+    pub fn plane(&self) -> Plane {
+        Plane {
+            sampling: match self.cfa {
+                Cfa::Mono => Sampling::Mono,
+                cfa => Sampling::Bayer(cfa),
+            },
+            encoding: self.sample,
+            width: self.width,
+            height: self.height,
+            depth: self.depth,
+        }
+    }
+
+    /// A view of a frame of this format in `data`, at the stride that the buffer size
+    /// implies ([`FrameFormat::stride_for_size`]).
+    pub fn view<'a>(&self, data: &'a [u8]) -> Result<PlaneRef<'a>, FormatError> {
+        let stride = self.stride_for_size(data.len())?;
+        PlaneRef::new(data, self.plane(), stride)
+    }
+
+    /// A writable view of a frame of this format in `data`, at the stride that the
+    /// buffer size implies ([`FrameFormat::stride_for_size`]).
+    pub fn view_mut<'a>(&self, data: &'a mut [u8]) -> Result<PlaneMut<'a>, FormatError> {
+        let stride = self.stride_for_size(data.len())?;
+        PlaneMut::new(data, self.plane(), stride)
+    }
+
     /// Bytes of one sample.
     pub fn bytes_per_sample(&self) -> usize {
         self.sample.bytes()
@@ -237,148 +269,6 @@ impl FrameFormat {
             needed: self.default_size(),
         })
     }
-}
-
-/// Read-only view of a sensor frame.
-#[derive(Clone, Copy)]
-pub struct FrameRef<'a> {
-    data: &'a [u8],
-    stride: usize,
-    format: FrameFormat,
-}
-
-impl<'a> FrameRef<'a> {
-    /// A view of `data` with the given stride; fails when `data` is too short.
-    pub fn new(data: &'a [u8], format: FrameFormat, stride: usize) -> Result<Self, FormatError> {
-        check_size(data.len(), &format, stride)?;
-        Ok(FrameRef {
-            data,
-            stride,
-            format,
-        })
-    }
-
-    /// A view with the stride that the buffer size implies (see
-    /// [`FrameFormat::stride_for_size`]).
-    pub fn from_buffer(data: &'a [u8], format: FrameFormat) -> Result<Self, FormatError> {
-        let stride = format.stride_for_size(data.len())?;
-        Self::new(data, format, stride)
-    }
-
-    pub fn format(&self) -> &FrameFormat {
-        &self.format
-    }
-
-    pub fn stride(&self) -> usize {
-        self.stride
-    }
-
-    pub fn data(&self) -> &'a [u8] {
-        self.data
-    }
-
-    /// Sample value at column `x`, row `y` (both must be inside the frame).
-    #[inline]
-    pub fn get(&self, x: usize, y: usize) -> u16 {
-        let at = y * self.stride + x * self.format.bytes_per_sample();
-        match self.format.sample {
-            SampleEncoding::U8 => U8::read(self.data, at),
-            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
-                U16Le::read(self.data, at)
-            }
-            SampleEncoding::U16Be => U16Be::read(self.data, at),
-        }
-    }
-}
-
-/// Writable view of a sensor frame.
-pub struct FrameMut<'a> {
-    data: &'a mut [u8],
-    stride: usize,
-    format: FrameFormat,
-}
-
-impl<'a> FrameMut<'a> {
-    /// A view of `data` with the given stride; fails when `data` is too short.
-    pub fn new(
-        data: &'a mut [u8],
-        format: FrameFormat,
-        stride: usize,
-    ) -> Result<Self, FormatError> {
-        check_size(data.len(), &format, stride)?;
-        Ok(FrameMut {
-            data,
-            stride,
-            format,
-        })
-    }
-
-    /// A view with the stride that the buffer size implies.
-    pub fn from_buffer(data: &'a mut [u8], format: FrameFormat) -> Result<Self, FormatError> {
-        let stride = format.stride_for_size(data.len())?;
-        Self::new(data, format, stride)
-    }
-
-    /// Read-only view of the same frame.
-    pub fn as_ref(&self) -> FrameRef<'_> {
-        FrameRef {
-            data: self.data,
-            stride: self.stride,
-            format: self.format,
-        }
-    }
-
-    pub fn format(&self) -> &FrameFormat {
-        &self.format
-    }
-
-    pub fn stride(&self) -> usize {
-        self.stride
-    }
-
-    /// The underlying bytes, padding included.
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        self.data
-    }
-
-    #[inline]
-    pub fn get(&self, x: usize, y: usize) -> u16 {
-        self.as_ref().get(x, y)
-    }
-
-    /// Writes `value` (clamped to the sample's range) at column `x`, row `y`.
-    #[inline]
-    pub fn set(&mut self, x: usize, y: usize, value: u16) {
-        let at = y * self.stride + x * self.format.bytes_per_sample();
-        let value = value.min(self.format.max_value());
-        match self.format.sample {
-            SampleEncoding::U8 => U8::write(self.data, at, value),
-            SampleEncoding::U16Le | SampleEncoding::U16LeMsb | SampleEncoding::V210 => {
-                U16Le::write(self.data, at, value)
-            }
-            SampleEncoding::U16Be => U16Be::write(self.data, at, value),
-        }
-    }
-}
-
-/// Whether a view of `len` bytes at `stride` holds a frame of `format`; a sensor frame's
-/// samples must also be plain ([`SampleEncoding::is_plain`]), so that the views' readers
-/// never meet a packed encoding.
-fn check_size(len: usize, format: &FrameFormat, stride: usize) -> Result<(), FormatError> {
-    if !format.sample.is_plain() {
-        return Err(FormatError::Unsupported(format!(
-            "{:?} samples in a sensor frame",
-            format.sample
-        )));
-    }
-    let needed = stride * (format.height - 1) + format.row_bytes();
-    if stride < format.row_bytes() || len < needed {
-        return Err(FormatError::ShortBuffer {
-            size: len,
-            needed: needed.max(format.row_bytes()),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -458,33 +348,5 @@ mod tests {
             })
         );
         assert!(FrameFormat::parse("video/x-bayer", "grbg", 0, 4).is_err());
-    }
-
-    #[test]
-    fn reads_and_writes_every_encoding() {
-        for (name, bytes) in [
-            ("rggb", [7u8, 0]),
-            ("rggb12le", [0x34, 0x02]),
-            ("rggb12be", [0x02, 0x34]),
-        ] {
-            let f = FrameFormat::parse("video/x-bayer", name, 2, 2).unwrap();
-            let stride = f.default_stride();
-            let mut data = vec![0u8; f.default_size()];
-            data[stride..stride + f.bytes_per_sample()]
-                .copy_from_slice(&bytes[..f.bytes_per_sample()]);
-            let mut frame = FrameMut::new(&mut data, f, stride).unwrap();
-            let expected = if f.depth == 8 { 7 } else { 0x234 };
-            assert_eq!(frame.get(0, 1), expected);
-            frame.set(1, 1, 0xffff);
-            assert_eq!(frame.get(1, 1), f.max_value());
-        }
-    }
-
-    #[test]
-    fn refuses_short_buffers() {
-        let f = FrameFormat::parse("video/x-bayer", "bggr16le", 4, 4).unwrap();
-        let data = vec![0u8; 31];
-        assert!(FrameRef::new(&data, f, 8).is_err());
-        assert!(FrameRef::new(&data, f, 6).is_err());
     }
 }

@@ -8,13 +8,19 @@
 //! full-resolution R, G, B planes. Detection, tracking and repair see only component
 //! planes and never ask how the bytes are arranged; this module is the only place that
 //! knows (8-bit and 10-bit samples, planar, semi-planar, packed 4:2:2 and v210).
+//! A component that fills a memory plane alone with plain samples (the planar formats'
+//! components, the luma of NV12, NV21 and NV16) can also be viewed as a
+//! [`PlaneRef`]/[`PlaneMut`] ([`VideoFrame::plane`]), the view the Bayer/mono
+//! algorithms take.
 //!
 //! Nothing here knows GStreamer types: the element hands over the format name, the
 //! size, and the memory planes with their strides.
 
 use std::fmt;
 
+use super::plane::{PlaneMut, PlaneRef};
 use super::sample::SampleEncoding;
+use super::{Plane, Sampling};
 
 /// What a component plane holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -447,6 +453,37 @@ impl VideoLayout {
         self.format.max_value()
     }
 
+    /// Component `c` as a [`Plane`]: its sampling (luma, chroma or a primary), the
+    /// format's sample encoding and depth, and the component's size.
+    pub fn plane(&self, c: usize) -> Plane {
+        let (width, height) = self.comp_size(c);
+        Plane {
+            sampling: match self.components()[c].kind {
+                ComponentKind::Y => Sampling::Luma,
+                kind if kind.is_chroma() => Sampling::Chroma(kind),
+                kind => Sampling::Primary(kind),
+            },
+            encoding: self.format.encoding(),
+            width,
+            height,
+            depth: self.format.depth(),
+        }
+    }
+
+    /// The memory plane that component `c` fills alone, one plain sample
+    /// ([`SampleEncoding::is_plain`]) after the other from the start of each row, and the
+    /// component as a plane: what a [`PlaneRef`] can view. `None` for interleaved
+    /// components (packed 4:2:2 and 4:4:4, RGB, semi-planar chroma), v210 and the
+    /// high-bit samples of P010.
+    fn viewable(&self, c: usize) -> Option<(usize, Plane)> {
+        let all = self.components();
+        let k = all.get(c)?;
+        let encoding = self.format.encoding();
+        let alone = all.iter().filter(|o| o.plane == k.plane).count() == 1;
+        (alone && encoding.is_plain() && k.offset == 0 && usize::from(k.step) == encoding.bytes())
+            .then(|| (usize::from(k.plane), self.plane(c)))
+    }
+
     /// Default strides of the memory planes (unused planes 0).
     pub fn default_strides(&self) -> [usize; 3] {
         let mut s = [0; 3];
@@ -552,6 +589,17 @@ impl<'a> VideoFrame<'a> {
     #[inline]
     pub fn get(&self, c: usize, x: usize, y: usize) -> u16 {
         read_sample(&self.layout, &self.planes, &self.strides, c, x, y)
+    }
+
+    /// Component `c` as a plane view, where it fills a memory plane alone with plain
+    /// samples (the components of the planar formats, the luma of NV12, NV21 and NV16);
+    /// `None` for interleaved or packed components and for P010 (see
+    /// [`VideoLayout::plane`] for the plane's description). The view reads the same
+    /// numbers as [`VideoFrame::get`] on every well-formed frame; it reads a 16-bit
+    /// word whole, as a view of a sensor frame does, where `get` keeps the low 10 bits.
+    pub fn plane(&self, c: usize) -> Option<PlaneRef<'a>> {
+        let (p, plane) = self.layout.viewable(c)?;
+        PlaneRef::new(self.planes[p], plane, self.strides[p]).ok()
     }
 
     /// Copies memory plane `p` (its rows' bytes, without padding) into `dst`, whose rows
@@ -666,6 +714,14 @@ impl<'a> VideoFrameMut<'a> {
     #[inline]
     pub fn get(&self, c: usize, x: usize, y: usize) -> u16 {
         self.as_ref().get(c, x, y)
+    }
+
+    /// Component `c` as a writable plane view, where [`VideoFrame::plane`] has one.
+    /// Its writes clamp to the range and write the whole sample word.
+    pub fn plane_mut(&mut self, c: usize) -> Option<PlaneMut<'_>> {
+        let (p, plane) = self.layout.viewable(c)?;
+        let stride = self.strides[p];
+        PlaneMut::new(&mut *self.planes[p], plane, stride).ok()
     }
 
     /// Writes `value(c, x, y)` to every sample of every component `c` (component
@@ -1020,6 +1076,88 @@ mod tests {
             VideoLayout::parse("RGB", 5, 1).unwrap().default_strides()[0],
             16
         );
+    }
+
+    #[test]
+    fn plane_views_read_what_get_reads() {
+        use VideoFormat as F;
+        // Which components a plane view exists for: those alone in their memory plane
+        // with plain samples.
+        let viewable = |format: VideoFormat, c: usize| match format {
+            F::I420 | F::Yv12 | F::Y42b | F::Y444 | F::I420_10le | F::I422_10le => true,
+            F::Nv12 | F::Nv21 | F::Nv16 => c == 0,
+            _ => false,
+        };
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for format in VideoFormat::ALL {
+            for (w, h) in [(1, 1), (7, 5), (13, 4), (50, 9)] {
+                let layout = VideoLayout::new(format, w, h).unwrap();
+                // Strides wider than the default, so that rows do not follow each other.
+                let strides = layout
+                    .default_strides()
+                    .map(|s| if s > 0 { s + 12 } else { 0 });
+                let mut planes: Vec<Vec<u8>> = (0..format.planes())
+                    .map(|p| vec![0u8; layout.plane_size(p, strides[p])])
+                    .collect();
+                let max = u64::from(layout.max_value());
+                let mut frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                frame.fill(|_, _, _| (random() % (max + 1)) as u16);
+                for c in 0..3 {
+                    let name = format!("{format:?} {w}x{h} c{c}");
+                    let read = frame.as_ref();
+                    let Some(view) = read.plane(c) else {
+                        assert!(!viewable(format, c), "{name}: no view");
+                        continue;
+                    };
+                    assert!(viewable(format, c), "{name}: a view");
+                    assert_eq!(*view.plane(), layout.plane(c), "{name}");
+                    assert_eq!(
+                        crate::frame::FrameLayout::Video(layout).planes()[c],
+                        layout.plane(c)
+                    );
+                    let (cw, ch) = layout.comp_size(c);
+                    for y in 0..ch {
+                        for x in 0..cw {
+                            assert_eq!(view.get(x, y), read.get(c, x, y), "{name} ({x},{y})");
+                        }
+                    }
+                }
+                // Writes through a view are what `get` reads back; views exist exactly
+                // where read-only ones do.
+                for c in 0..3 {
+                    let (cw, ch) = layout.comp_size(c);
+                    let (x, y) = (cw - 1, ch / 2);
+                    let v = (random() % (max + 1)) as u16;
+                    match frame.plane_mut(c) {
+                        Some(mut view) => {
+                            view.set(x, y, v);
+                            assert_eq!(view.get(x, y), v);
+                        }
+                        None => {
+                            assert!(!viewable(format, c));
+                            continue;
+                        }
+                    }
+                    assert_eq!(frame.get(c, x, y), v, "{format:?} c{c}");
+                }
+                assert!(frame.as_ref().plane(3).is_none());
+            }
+        }
+        // A 10-bit planar view reads the whole 16-bit word, as a sensor view of a 10-bit
+        // Bayer format does; `get` keeps the low 10 bits. GStreamer leaves the high bits
+        // clear, so the two agree on every well-formed frame (above).
+        let layout = VideoLayout::parse("I420_10LE", 2, 2).unwrap();
+        let (mut planes, strides) = layout.alloc();
+        planes[0][..2].copy_from_slice(&0x8005u16.to_le_bytes());
+        let frame = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        assert_eq!(frame.get(0, 0, 0), 5);
+        assert_eq!(frame.as_ref().plane(0).map(|p| p.get(0, 0)), Some(0x8005));
     }
 
     #[test]

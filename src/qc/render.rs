@@ -8,8 +8,7 @@
 //! the BT.709 matrix (BT.601 below 720 lines), studio range; RGB frames are shown as
 //! they are.
 
-use crate::frame::FrameRef;
-use crate::frame::{Cfa, Channel, FrameFormat};
+use crate::frame::{Cfa, Channel, Plane, PlaneRef};
 use crate::frame::{ComponentKind, Position, VideoFrame};
 use crate::video::repair::Write;
 
@@ -146,24 +145,24 @@ impl Change {
 /// A raw sensor (Bayer or monochrome) frame with the changes its repair makes: the
 /// frame's own values elsewhere (the same before and after).
 pub struct SensorPicture<'a> {
-    frame: FrameRef<'a>,
+    frame: PlaneRef<'a>,
     /// Row-major.
     changes: Vec<Change>,
     levels: &'a [u8],
 }
 
-/// The display levels a [`SensorPicture`] of `format` needs (built once a stream):
+/// The display levels a [`SensorPicture`] of `plane` needs (built once a stream):
 /// Bayer values are linear, and get a display gamma of 2.2; monochrome frames may be
 /// sensor data or already graded video, and are shown as they are.
-pub fn sensor_levels(format: &FrameFormat) -> Vec<u8> {
-    let gamma = if format.cfa == Cfa::Mono { 1.0 } else { 2.2 };
-    level_table(format.max_value(), gamma)
+pub fn sensor_levels(plane: &Plane) -> Vec<u8> {
+    let gamma = if plane.cfa() == Cfa::Mono { 1.0 } else { 2.2 };
+    level_table(plane.max_value(), gamma)
 }
 
 impl<'a> SensorPicture<'a> {
     /// `frame` (as it is in the buffer now), with `changes`, and the levels of
     /// [`sensor_levels`].
-    pub fn new(frame: FrameRef<'a>, mut changes: Vec<Change>, levels: &'a [u8]) -> Self {
+    pub fn new(frame: PlaneRef<'a>, mut changes: Vec<Change>, levels: &'a [u8]) -> Self {
         changes.sort_by_key(Change::at);
         SensorPicture {
             frame,
@@ -194,12 +193,13 @@ impl<'a> SensorPicture<'a> {
 
 impl Picture for SensorPicture<'_> {
     fn size(&self) -> (usize, usize) {
-        let f = self.frame.format();
+        let f = self.frame.plane();
         (f.width, f.height)
     }
 
     fn rgb(&self, x: usize, y: usize, repaired: bool) -> [u8; 3] {
-        let f = *self.frame.format();
+        let f = *self.frame.plane();
+        let cfa = f.cfa();
         let own = self.value(x, y, repaired);
         let index = |c: Channel| match c {
             Channel::Red => Some(0),
@@ -207,7 +207,7 @@ impl Picture for SensorPicture<'_> {
             Channel::Blue => Some(2),
             Channel::Luma => None,
         };
-        let Some(mine) = index(f.cfa.channel(x, y)) else {
+        let Some(mine) = index(cfa.channel(x, y)) else {
             let l = self.level(own);
             return [l, l, l];
         };
@@ -217,7 +217,7 @@ impl Picture for SensorPicture<'_> {
         let mut n = [0u32; 3];
         for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
             let (px, py) = ((cx + dx).min(f.width - 1), (cy + dy).min(f.height - 1));
-            if let Some(i) = index(f.cfa.channel(px, py)) {
+            if let Some(i) = index(cfa.channel(px, py)) {
                 sum[i] += u32::from(self.value(px, py, repaired));
                 n[i] += 1;
             }
@@ -339,7 +339,7 @@ impl Picture for VideoPicture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{VideoFrameMut, VideoLayout};
+    use crate::frame::{FrameFormat, VideoFrameMut, VideoLayout};
 
     fn sensor(format: &str, w: usize, h: usize) -> (FrameFormat, Vec<u8>) {
         let media = if format.starts_with("GRAY") {
@@ -355,7 +355,7 @@ mod tests {
     fn a_bayer_defect_stays_one_pixel_and_the_repair_shows() {
         let (f, mut data) = sensor("rggb", 8, 8);
         {
-            let mut m = crate::frame::FrameMut::from_buffer(&mut data, f).unwrap();
+            let mut m = f.view_mut(&mut data).unwrap();
             for y in 0..8 {
                 for x in 0..8 {
                     m.set(x, y, 40);
@@ -363,8 +363,8 @@ mod tests {
             }
             m.set(3, 2, 255);
         }
-        let levels = sensor_levels(&f);
-        let frame = FrameRef::from_buffer(&data, f).unwrap();
+        let levels = sensor_levels(&f.plane());
+        let frame = f.view(&data).unwrap();
         let change = Change {
             x: 3,
             y: 2,
@@ -397,8 +397,8 @@ mod tests {
     fn grey_and_yuv() {
         let (f, mut data) = sensor("GRAY8", 4, 4);
         data[5] = 255;
-        let levels = sensor_levels(&f);
-        let pic = SensorPicture::new(FrameRef::from_buffer(&data, f).unwrap(), vec![], &levels);
+        let levels = sensor_levels(&f.plane());
+        let pic = SensorPicture::new(f.view(&data).unwrap(), vec![], &levels);
         assert_eq!(pic.rgb(1, 1, false), [255; 3]);
         assert_eq!(pic.rgb(0, 0, true), [0; 3]);
 

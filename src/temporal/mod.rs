@@ -29,7 +29,7 @@ pub mod rules;
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
-use crate::frame::{FrameFormat, FrameRef, SampleIo};
+use crate::frame::{Plane, PlaneRef, SampleIo};
 use columns::ColumnEvidence;
 
 use motion::{Tile, TileMotion};
@@ -111,10 +111,10 @@ struct KeyBand {
     key: Vec<u16>,
 }
 
-/// Per-stream temporal evidence for frames of one format.
+/// Per-stream temporal evidence for frames of one plane layout.
 #[derive(Debug)]
 pub struct Evidence {
-    format: FrameFormat,
+    plane: Plane,
     tiles: Vec<TileState>,
     across: usize,
     /// Side of a tile, pixels.
@@ -136,12 +136,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(format: FrameFormat) -> Self {
-        let w = format.width;
-        let side = motion::tile_side(w, format.height);
+    pub fn new(plane: Plane) -> Self {
+        let w = plane.width;
+        let side = motion::tile_side(w, plane.height);
         Evidence {
-            format,
-            tiles: motion::tiles(w, format.height, side)
+            plane,
+            tiles: motion::tiles(w, plane.height, side)
                 .into_iter()
                 .map(|tile| TileState {
                     tile,
@@ -152,7 +152,7 @@ impl Evidence {
                 .collect(),
             across: w.div_ceil(side),
             side,
-            states: band_rows(format.height)
+            states: band_rows(plane.height)
                 .map(|(y0, y1)| StateBand {
                     y0,
                     y1,
@@ -161,7 +161,7 @@ impl Evidence {
                     pending: Vec::new(),
                 })
                 .collect(),
-            keys: band_rows(format.height)
+            keys: band_rows(plane.height)
                 .map(|(y0, y1)| KeyBand {
                     y0,
                     y1,
@@ -169,7 +169,7 @@ impl Evidence {
                 })
                 .collect(),
             confirmed_pixels: Vec::new(),
-            columns: ColumnEvidence::new(format.cfa, w, format.height),
+            columns: ColumnEvidence::new(plane.cfa(), w, plane.height),
             confirmed: Vec::new(),
             frames: 0,
             keyed: false,
@@ -197,7 +197,7 @@ impl Evidence {
     /// The evidence of pixel (`x`, `y`).
     pub fn state(&self, x: usize, y: usize) -> PixelState {
         let band = &self.states[y / BAND_ROWS];
-        band.state[(y - band.y0) * self.format.width + x]
+        band.state[(y - band.y0) * self.plane.width + x]
     }
 
     /// Forgets the key frame (a discontinuity: the next frame is not a continuation of
@@ -210,11 +210,11 @@ impl Evidence {
     /// model measured on it.
     pub fn observe(
         &mut self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         noise: &NoiseModel,
         n_threads: usize,
     ) -> LearnUpdate {
-        if frame.format() != &self.format {
+        if frame.plane() != &self.plane {
             return LearnUpdate::default();
         }
         self.frames += 1;
@@ -251,14 +251,14 @@ impl Evidence {
     /// a failed column stands out far beyond it); the lines confirmed and released.
     fn observe_columns(
         &mut self,
-        frame: &FrameRef<'_>,
+        frame: &PlaneRef<'_>,
         noise: &NoiseModel,
         threads: usize,
     ) -> LearnUpdate {
         let before = self.columns.lines().len();
         let (data, stride) = (frame.data(), frame.stride());
-        let clip = noise.clip.min(self.format.max_value());
-        let changed = crate::with_sample_io!(self.format.sample, Io => {
+        let clip = noise.clip.min(self.plane.max_value());
+        let changed = crate::with_sample_io!(self.plane.encoding, Io => {
             let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             self.columns.observe(&read, noise, clip, threads)
         });
@@ -285,12 +285,12 @@ impl Evidence {
     }
 
     /// Phase 1: every tile's motion since its key, and what its pixels do this frame.
-    fn measure_motion(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) {
-        let width = self.format.width;
+    fn measure_motion(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) {
+        let width = self.plane.width;
         let keys = &self.keys;
         let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width + x];
         let (data, stride) = (frame.data(), frame.stride());
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             let now = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             run_bands(&mut self.tiles, threads, |t| {
                 motion::measure(&key_at, &now, frame, &t.tile, noise, &mut t.motion);
@@ -298,7 +298,7 @@ impl Evidence {
         });
         // Flat tiles follow the picture.
         let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
-        let pitch = self.format.cfa.pitch() as f32;
+        let pitch = self.plane.cfa().pitch() as f32;
         for t in &mut self.tiles {
             let m = &mut t.motion;
             if !m.reliable && !m.lost {
@@ -326,13 +326,13 @@ impl Evidence {
     /// whole; tiles at rest are judged once per key, just before it is renewed; in a
     /// judged tile, a pixel with no evidence yet whose value agrees with its temporal
     /// prediction (or, at rest, carried its noise) is passed over after two reads.
-    fn gather(&mut self, frame: &FrameRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
-        let cx = GatherContext::new(&self.format, noise, &self.tiles, self.across, &self.keys);
+    fn gather(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
+        let cx = GatherContext::new(&self.plane, noise, &self.tiles, self.across, &self.keys);
         let cx = GatherContext {
             side: self.side,
             ..cx
         };
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
         self.apply_changes()
@@ -379,12 +379,12 @@ impl Evidence {
     }
 
     /// Phase 3: the tiles marked for renewal take this frame as their key.
-    fn renew_keys(&mut self, frame: &FrameRef<'_>, threads: usize) {
-        let w = self.format.width;
+    fn renew_keys(&mut self, frame: &PlaneRef<'_>, threads: usize) {
+        let w = self.plane.width;
         let tiles = &self.tiles;
         let (across, side) = (self.across, self.side);
         let (data, stride) = (frame.data(), frame.stride());
-        crate::with_sample_io!(self.format.sample, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.keys, threads, |b| {
                 for y in b.y0..b.y1 {
                     let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
@@ -410,7 +410,7 @@ impl Evidence {
     /// A column whose every line (both colours of a Bayer column) is confirmed is one
     /// `col` entry; a line of one colour alone, its pixels.
     pub fn to_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
-        let pitch = self.format.cfa.pitch() as u32;
+        let pitch = self.plane.cfa().pitch() as u32;
         let lines = self.columns.lines();
         let whole = |x: u32| lines.iter().filter(|l| l.0 == x).count() as u32 == pitch;
         let columns = lines
@@ -425,7 +425,7 @@ impl Evidence {
         };
         let mut line_pixels = Vec::new();
         for &(x, parity) in lines.iter().filter(|l| !whole(l.0)) {
-            let rows = (parity..self.format.height as u32).step_by(pitch as usize);
+            let rows = (parity..self.plane.height as u32).step_by(pitch as usize);
             line_pixels.extend(rows.map(|y| (x, y)));
         }
         let pixels = self
@@ -441,7 +441,7 @@ impl Evidence {
 
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
-    format: FrameFormat,
+    plane: Plane,
     noise: &'a NoiseModel,
     tiles: &'a [TileState],
     across: usize,
@@ -455,32 +455,32 @@ struct GatherContext<'a> {
 
 impl<'a> GatherContext<'a> {
     fn new(
-        format: &FrameFormat,
+        plane: &Plane,
         noise: &'a NoiseModel,
         tiles: &'a [TileState],
         across: usize,
         keys: &'a [KeyBand],
     ) -> Self {
-        let floor = 0.5 * f64::from(1u32 << format.depth.saturating_sub(8));
+        let floor = 0.5 * f64::from(1u32 << plane.depth.saturating_sub(8));
         let coef = (
             noise.a.map(|a| a.max(floor * floor) as f32),
             noise.b.map(|b| b as f32),
         );
         GatherContext {
-            format: *format,
+            plane: *plane,
             noise,
             tiles,
             across,
             side: motion::TILE,
             keys,
             coef,
-            clip: noise.clip.min(format.max_value()),
+            clip: noise.clip.min(plane.max_value()),
         }
     }
 
     #[inline(always)]
     fn key(&self, x: usize, y: usize) -> u16 {
-        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.format.width + x]
+        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.plane.width + x]
     }
 
     /// The cheap test over columns `x0..x1` of row `y`, in plain loops over slices that
@@ -504,13 +504,11 @@ impl<'a> GatherContext<'a> {
         pending: &mut Vec<u32>,
     ) {
         pending.clear();
-        let w = self.format.width;
+        let w = self.plane.width;
         let key_row = |y: usize| &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w];
         let keys = &key_row(y)[x0..x1];
-        let planes = [
-            self.format.cfa.plane_index(0, y),
-            self.format.cfa.plane_index(1, y),
-        ];
+        let cfa = self.plane.cfa();
+        let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
         let a = self.coef.0[planes[0]].min(self.coef.0[planes[1]]);
         let b = self.coef.1[planes[0]].min(self.coef.1[planes[1]]);
         let row = &data[y * stride + x0 * Io::BYTES..];
@@ -540,19 +538,20 @@ impl<'a> GatherContext<'a> {
     }
 
     /// One band of rows.
-    fn band<Io: SampleIo>(&self, frame: &FrameRef<'_>, b: &mut StateBand) {
-        let f = &self.format;
+    fn band<Io: SampleIo>(&self, frame: &PlaneRef<'_>, b: &mut StateBand) {
+        let f = &self.plane;
         let (w, h) = (f.width, f.height);
         let (data, stride) = (frame.data(), frame.stride());
         let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
-        let p = f.cfa.pitch();
+        let cfa = f.cfa();
+        let p = cfa.pitch();
         b.changes.clear();
         // A pixel within a pitch of the edge has neighbours on one side only, where the
         // scene's gradient alone makes it an extreme: it is judged by one frame only.
         for y in b.y0.max(p)..b.y1.min(h.saturating_sub(p)) {
             let first = (y / self.side) * self.across;
             let state = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
-            let planes = [f.cfa.plane_index(0, y), f.cfa.plane_index(1, y)];
+            let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
             for t in &self.tiles[first..first + self.across] {
                 let x0 = t.tile.x0.max(p);
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
@@ -644,7 +643,7 @@ impl<'a> GatherContext<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::FrameMut;
+    use crate::frame::{FrameFormat, PlaneMut};
     use crate::sim::SplitMix64;
 
     const W: usize = 192;
@@ -694,7 +693,7 @@ mod tests {
     ) -> Vec<u8> {
         let f = format();
         let mut data = vec![0u8; f.default_size()];
-        let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+        let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
         let (ox, oy) = (velocity.0 * t as f64, velocity.1 * t as f64);
         for y in 0..H {
             for x in 0..W {
@@ -724,13 +723,13 @@ mod tests {
         make: impl Fn(usize, &mut SplitMix64) -> Vec<u8>,
     ) -> (Evidence, Vec<Vec<(u32, u32)>>) {
         let f = format();
-        let mut evidence = Evidence::new(f);
+        let mut evidence = Evidence::new(f.plane());
         let mut rng = SplitMix64::new(7);
         let noise = NoiseModel::flat(4.0);
         let mut history = Vec::new();
         for t in 0..frames {
             let data = make(t, &mut rng);
-            let frame = FrameRef::new(&data, f, f.default_stride()).unwrap();
+            let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
             evidence.observe(&frame, &noise, n_threads);
             history.push(evidence.confirmed().to_vec());
         }
@@ -770,7 +769,7 @@ mod tests {
         move |t, rng| {
             let mut data = render(&scene, t, velocity, 4.0, &[], rng);
             let f = format();
-            let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+            let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
             for y in 0..H {
                 frame.set(x, y, 256);
             }
@@ -837,7 +836,7 @@ mod tests {
         let f = format();
         let (_, history) = run(60, 0, |t, rng| {
             let mut data = render(texture, t, (0.0, 0.0), 4.0, &[], rng);
-            let mut frame = FrameMut::new(&mut data, f, f.default_stride()).unwrap();
+            let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
             for y in 0..H {
                 for x in 0..W {
                     let v = frame.get(x, y).min(1400);
@@ -871,10 +870,10 @@ mod tests {
 
     #[test]
     fn frames_of_another_format_are_ignored() {
-        let mut evidence = Evidence::new(format());
+        let mut evidence = Evidence::new(format().plane());
         let other = FrameFormat::parse("video/x-bayer", "rggb12le", 64, 64).unwrap();
         let data = vec![0u8; other.default_size()];
-        let frame = FrameRef::new(&data, other, other.default_stride()).unwrap();
+        let frame = PlaneRef::new(&data, other.plane(), other.default_stride()).unwrap();
         assert_eq!(
             evidence.observe(&frame, &NoiseModel::flat(1.0), 0),
             LearnUpdate::default()

@@ -13,7 +13,7 @@
 //! camera moves the whole picture, and a flat area has nothing to contradict it with.
 
 use crate::detect::NoiseModel;
-use crate::frame::FrameRef;
+use crate::frame::PlaneRef;
 
 /// Side of a tile at up to about 3 megapixels, in pixels; larger frames get tiles of a
 /// multiple of it ([`tile_side`]), so that a frame has some 500 tiles whatever its size.
@@ -112,14 +112,15 @@ pub fn tiles(width: usize, height: usize, side: usize) -> Vec<Tile> {
 pub fn measure(
     key: &impl Fn(usize, usize) -> u16,
     now: &impl Fn(usize, usize) -> u16,
-    frame: &FrameRef<'_>,
+    frame: &PlaneRef<'_>,
     tile: &Tile,
     noise: &NoiseModel,
     m: &mut TileMotion,
 ) {
-    let f = frame.format();
+    let f = frame.plane();
     let (w, h) = (f.width, f.height);
-    let pitch = f.cfa.pitch();
+    let cfa = f.cfa();
+    let pitch = cfa.pitch();
     // Larger tiles skip more cells: the same number is matched in every tile.
     let step = pitch * SUBSAMPLE * (tile.x1 - tile.x0).div_ceil(TILE).max(1);
     let margin = pitch as i32 * (MAX_STEPS + 1);
@@ -213,7 +214,7 @@ pub fn measure(
         .map(|(x, y)| cell(now, x, y))
         .sum();
     let level = cells as f64 / (samples * pitch * pitch) as f64;
-    let sigma = noise.sigma(f.cfa.plane_index(tile.x0, tile.y0), level);
+    let sigma = noise.sigma(cfa.plane_index(tile.x0, tile.y0), level);
     let cell_var = 2.0 * (pitch * pitch) as f64 * sigma * sigma;
     if sigma > 0.0 {
         // The cost at the parabolas' vertex: the residual once the sub-cell part of the

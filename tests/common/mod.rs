@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef, VideoFrameMut, VideoLayout};
+use gstdefectfix::frame::{PlaneMut, PlaneRef, VideoFrameMut, VideoLayout};
 
 /// Initialises GStreamer and registers the plugin's elements once per test binary.
 pub fn init() {
@@ -27,7 +27,7 @@ pub fn caps_string(media: &str, format: &str, width: usize, height: usize) -> St
 pub fn make_frame(format: &FrameFormat, mut value: impl FnMut(usize, usize) -> u16) -> Vec<u8> {
     let stride = format.default_stride();
     let mut data = vec![0xA5u8; format.default_size()];
-    let mut frame = FrameMut::new(&mut data, *format, stride).expect("frame fits");
+    let mut frame = PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
     for y in 0..format.height {
         for x in 0..format.width {
             frame.set(x, y, value(x, y));
@@ -38,7 +38,7 @@ pub fn make_frame(format: &FrameFormat, mut value: impl FnMut(usize, usize) -> u
 
 /// Sample value at (x, y) of a buffer in `format` at the default stride.
 pub fn sample(data: &[u8], format: &FrameFormat, x: usize, y: usize) -> u16 {
-    FrameRef::new(data, *format, format.default_stride())
+    PlaneRef::new(data, format.plane(), format.default_stride())
         .expect("frame fits")
         .get(x, y)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::data::{NATURAL, RawFrame};
 use gst::prelude::*;
 use gstdefectfix::frame::FrameFormat;
-use gstdefectfix::frame::{FrameMut, FrameRef};
+use gstdefectfix::frame::{PlaneMut, PlaneRef};
 use gstdefectfix::sim::mix64;
 
 use super::camera::{self, Object, Path, PathKind};
@@ -577,7 +577,7 @@ impl Drop for Element {
 /// A frame buffer (default stride) of `format` holding `values`.
 fn to_buffer(values: &[u16], format: &FrameFormat) -> Vec<u8> {
     let mut data = vec![0u8; format.default_size()];
-    if let Ok(mut frame) = FrameMut::new(&mut data, *format, format.default_stride()) {
+    if let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), format.default_stride()) {
         for y in 0..format.height {
             for x in 0..format.width {
                 frame.set(x, y, values[y * format.width + x]);
@@ -592,7 +592,7 @@ fn from_buffer(data: &[u8], format: &FrameFormat) -> Result<Vec<u16>, String> {
     let stride = format
         .stride_for_size(data.len())
         .map_err(|e| e.to_string())?;
-    let frame = FrameRef::new(data, *format, stride).map_err(|e| e.to_string())?;
+    let frame = PlaneRef::new(data, format.plane(), stride).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(format.width * format.height);
     for y in 0..format.height {
         for x in 0..format.width {
