@@ -322,18 +322,24 @@ impl ColumnEvidence {
 mod tests {
     use super::*;
 
-    /// The counts of line (`x`, `parity`) of a frame `height` rows high.
+    /// The counts of line (`x`, `parity`) of a frame `height` rows high, with noise of
+    /// 2 DN, levels from 0 to `clip`.
     fn count_line(
         read: &impl Fn(usize, usize) -> u16,
         cfa: Cfa,
-        x: usize,
-        parity: usize,
+        (x, parity): (usize, usize),
         height: usize,
-        levels: &Levels<'_>,
+        clip: u16,
     ) -> LineCounts {
+        let noise = NoiseModel::flat(2.0);
+        let levels = Levels {
+            noise: &noise,
+            floor: 0,
+            clip,
+        };
         let mut n = [LineCounts::default()];
         for y in (parity..height).step_by(judged_step(cfa.pitch(), height)) {
-            count_row(read, cfa, y, x, &mut n, levels);
+            count_row(read, cfa, y, x, &mut n, &levels);
         }
         n[0]
     }
@@ -348,23 +354,11 @@ mod tests {
     #[test]
     fn a_dead_column_votes_dark_a_textured_scene_good() {
         let (w, h) = (64, 256);
-        let noise = NoiseModel::flat(2.0);
         let dead = 21;
         let read = |x: usize, y: usize| if x == dead { 0 } else { scene(x, y, 40) };
         for x in 3..w - 3 {
             for parity in 0..2 {
-                let n = count_line(
-                    &read,
-                    Cfa::Rggb,
-                    x,
-                    parity,
-                    h,
-                    &Levels {
-                        noise: &noise,
-                        floor: 0,
-                        clip: 4095,
-                    },
-                );
+                let n = count_line(&read, Cfa::Rggb, (x, parity), h, 4095);
                 let [dark, bright] = n.votes();
                 if x == dead {
                     assert_eq!(dark, LineVote::Defect, "column {x} parity {parity}: {n:?}");
@@ -386,21 +380,10 @@ mod tests {
 
     #[test]
     fn a_bright_column_votes_bright_and_a_lens_spread_line_does_not() {
-        let (h, noise) = (256, NoiseModel::flat(2.0));
+        let h = 256;
         // A column 150 DN brighter than the scene.
         let read = |x: usize, y: usize| scene(x, y, 20) + if x == 30 { 150 } else { 0 };
-        let n = count_line(
-            &read,
-            Cfa::Grbg,
-            30,
-            1,
-            h,
-            &Levels {
-                noise: &noise,
-                floor: 0,
-                clip: 4095,
-            },
-        );
+        let n = count_line(&read, Cfa::Grbg, (30, 1), h, 4095);
         assert_eq!(n.votes()[1], LineVote::Defect, "{n:?}");
         // A bright vertical line of the scene, spread by the lens over the adjacent
         // columns (40 % of its light) and a little beyond (5 %).
@@ -411,36 +394,14 @@ mod tests {
             _ => 0,
         };
         let read = |x: usize, y: usize| scene(x, y, 20) + spread(x);
-        let n = count_line(
-            &read,
-            Cfa::Grbg,
-            30,
-            1,
-            h,
-            &Levels {
-                noise: &noise,
-                floor: 0,
-                clip: 4095,
-            },
-        );
+        let n = count_line(&read, Cfa::Grbg, (30, 1), h, 4095);
         assert_ne!(n.votes()[1], LineVote::Defect, "{n:?}");
     }
 
     #[test]
     fn a_dark_frame_cannot_tell_and_votes_nothing() {
         let read = |x: usize, _y: usize| if x == 20 { 0 } else { 3 };
-        let n = count_line(
-            &read,
-            Cfa::Mono,
-            20,
-            0,
-            256,
-            &Levels {
-                noise: &NoiseModel::flat(2.0),
-                floor: 0,
-                clip: 255,
-            },
-        );
+        let n = count_line(&read, Cfa::Mono, (20, 0), 256, 255);
         assert_eq!(n.votes()[0], LineVote::Unknown, "{n:?}");
     }
 
