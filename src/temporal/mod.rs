@@ -229,14 +229,15 @@ impl Evidence {
             self.keyed = true;
             return LearnUpdate::default();
         }
-        let lines = self.observe_columns(frame, noise, threads);
         self.measure_motion(frame, noise, threads);
         // The rules judge changes between frames: they need the noise of a pixel from
         // one frame to the next, which the model (measured within one frame, where the
-        // scene's own fine texture looks like noise) can overstate many times.
+        // scene's own fine texture looks like noise) can overstate many times. The
+        // column test needs a pixel's own noise too (texture is what its shares judge).
         let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
             .unwrap_or(1.0);
         let noise = &scaled(noise, ratio);
+        let lines = self.observe_columns(frame, noise, threads);
         let mut update = self.gather(frame, noise, threads);
         update.promoted += lines.promoted;
         update.forgotten += lines.forgotten;
@@ -247,8 +248,8 @@ impl Evidence {
         update
     }
 
-    /// The column lines' evidence of `frame` (judged against the spatial `noise` model:
-    /// a failed column stands out far beyond it); the lines confirmed and released.
+    /// The column lines' evidence of `frame` (judged against `noise`, a pixel's noise
+    /// from frame to frame); the lines confirmed and released.
     fn observe_columns(
         &mut self,
         frame: &PlaneRef<'_>,
