@@ -205,7 +205,7 @@ fn run(args: &Args) -> Result<(), String> {
     if listed.len() != set.layout().fixed_pixels()
         || listed
             .iter()
-            .any(|&(x, y)| !truth.get(x as usize, y as usize))
+            .any(|p| !truth.get(p.x as usize, p.y as usize))
     {
         return Err("defectsim's map differs from the defect model".into());
     }

@@ -145,8 +145,8 @@ pub struct DefectMap {
 /// A defect map placed on a frame: the frame pixels to repair.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
-    /// Covered frame pixels as `(x, y)`, sorted by row then column, without duplicates.
-    pub pixels: Vec<(u32, u32)>,
+    /// Covered frame pixels, sorted by row then column, without duplicates.
+    pub pixels: Vec<Position>,
     /// Number of entries that cover no pixel of the frame.
     pub outside: usize,
 }
@@ -522,7 +522,7 @@ impl Span {
 /// An entry's footprint on a frame.
 enum Clipped {
     Outside,
-    Pixel(u32, u32),
+    Pixel(Position),
     Span(Span),
 }
 
@@ -582,7 +582,7 @@ impl Frame {
             return Clipped::Outside;
         };
         if matches!(e, Entry::Pixel { .. }) {
-            Clipped::Pixel(x0, y0)
+            Clipped::Pixel(Position::new(x0, y0))
         } else {
             Clipped::Span(Span { x0, y0, x1, y1 })
         }
@@ -590,37 +590,33 @@ impl Frame {
 }
 
 /// Resolves by collecting every covered pixel, sorting and deduplicating.
-fn collect_sorted(entries: &[Entry], frame: &Frame, spans: &[Span], total: u64) -> Vec<(u32, u32)> {
-    let mut pixels: Vec<(u32, u32)> = Vec::new();
+fn collect_sorted(entries: &[Entry], frame: &Frame, spans: &[Span], total: u64) -> Vec<Position> {
+    let mut pixels: Vec<Position> = Vec::new();
     // Best effort: if it fails, pushing below grows the vector as usual.
     let _ = pixels.try_reserve_exact(usize::try_from(total).unwrap_or(0));
     for e in entries {
-        if let Clipped::Pixel(x, y) = frame.clip(e) {
-            pixels.push((x, y));
+        if let Clipped::Pixel(p) = frame.clip(e) {
+            pixels.push(p);
         }
     }
     for s in spans {
         for y in s.y0..s.y1 {
-            pixels.extend((s.x0..s.x1).map(|x| (x, y)));
+            pixels.extend((s.x0..s.x1).map(|x| Position::new(x, y)));
         }
     }
-    pixels.sort_unstable_by_key(|&(x, y)| (u64::from(y) << 32) | u64::from(x));
+    // Row-major, as `Position`'s order, on one u64 key.
+    pixels.sort_unstable_by_key(|p| (u64::from(p.y) << 32) | u64::from(p.x));
     pixels.dedup();
     pixels
 }
 
 /// Resolves through a one-bit-per-pixel bitmap of the frame (`words` u64s).
-fn collect_bitmap(
-    entries: &[Entry],
-    frame: &Frame,
-    spans: &[Span],
-    words: usize,
-) -> Vec<(u32, u32)> {
+fn collect_bitmap(entries: &[Entry], frame: &Frame, spans: &[Span], words: usize) -> Vec<Position> {
     let width = u64::from(frame.width);
     let mut bits = vec![0u64; words];
     for e in entries {
-        if let Clipped::Pixel(x, y) = frame.clip(e) {
-            let idx = u64::from(y) * width + u64::from(x);
+        if let Clipped::Pixel(p) = frame.clip(e) {
+            let idx = u64::from(p.y) * width + u64::from(p.x);
             bits[(idx / 64) as usize] |= 1u64 << (idx % 64);
         }
     }
@@ -645,7 +641,7 @@ fn collect_bitmap(
                 row_start = row_end;
                 row_end += width;
             }
-            pixels.push(((idx - row_start) as u32, y));
+            pixels.push(Position::new((idx - row_start) as u32, y));
         }
     }
     pixels
@@ -682,12 +678,12 @@ pub struct MapPlacement {
 #[derive(Debug, Default)]
 pub struct PlacedMap {
     installed: Option<(std::sync::Arc<DefectMap>, i64, i64)>,
-    pixels: Vec<(u32, u32)>,
+    pixels: Vec<Position>,
 }
 
 impl PlacedMap {
     /// The placed pixels, row-major.
-    pub fn pixels(&self) -> &[(u32, u32)] {
+    pub fn pixels(&self) -> &[Position] {
         &self.pixels
     }
 
@@ -802,6 +798,11 @@ mod tests {
         Entry::Pixel { x, y }
     }
 
+    /// Frame pixel (`x`, `y`).
+    fn at(x: u32, y: u32) -> Position {
+        Position::new(x, y)
+    }
+
     /// A scratch directory removed when dropped.
     struct TempDir(PathBuf);
 
@@ -851,7 +852,7 @@ mod tests {
                     }
                 }
                 if hit {
-                    pixels.push((fx, fy));
+                    pixels.push(Position::new(fx, fy));
                 }
             }
         }
@@ -1148,11 +1149,11 @@ mod tests {
             px(10, 23), // below frame (height 3)
         ]);
         let r = m.resolve(4, 3, 10, 20);
-        assert_eq!(r.pixels, vec![(0, 0), (3, 1)]);
+        assert_eq!(r.pixels, vec![at(0, 0), at(3, 1)]);
         assert_eq!(r.outside, 3);
         // Negative offset: frame starts left of/above the sensor origin.
         let r = DefectMap::from_entries(vec![px(0, 0)]).resolve(4, 4, -2, -1);
-        assert_eq!(r.pixels, vec![(2, 1)]);
+        assert_eq!(r.pixels, vec![at(2, 1)]);
         assert_eq!(r.outside, 0);
     }
 
@@ -1173,19 +1174,19 @@ mod tests {
         assert_eq!(
             r.pixels,
             vec![
-                (0, 0),
-                (4, 0),
-                (0, 1),
-                (1, 1),
-                (2, 1),
-                (3, 1),
-                (4, 1),
-                (0, 2),
-                (3, 2),
-                (4, 2),
-                (0, 3),
-                (3, 3),
-                (4, 3),
+                at(0, 0),
+                at(4, 0),
+                at(0, 1),
+                at(1, 1),
+                at(2, 1),
+                at(3, 1),
+                at(4, 1),
+                at(0, 2),
+                at(3, 2),
+                at(4, 2),
+                at(0, 3),
+                at(3, 3),
+                at(4, 3),
             ]
         );
         assert_eq!(r.outside, 0);
@@ -1225,7 +1226,7 @@ mod tests {
             px(-1, -1),
         ]);
         let r = m.resolve(3, 3, 0, 0);
-        assert_eq!(r.pixels, vec![(0, 0), (2, 0), (2, 1), (2, 2)]);
+        assert_eq!(r.pixels, vec![at(0, 0), at(2, 0), at(2, 1), at(2, 2)]);
         assert_eq!(r.outside, 7);
         // An empty frame touches nothing.
         let r = m.resolve(0, 5, 0, 0);
@@ -1244,7 +1245,7 @@ mod tests {
         let r = m.resolve(3, 3, 0, 0);
         assert_eq!(
             r.pixels,
-            vec![(0, 0), (1, 0), (0, 1), (1, 1), (2, 1), (1, 2)]
+            vec![at(0, 0), at(1, 0), at(0, 1), at(1, 1), at(2, 1), at(1, 2)]
         );
         assert_eq!(r.outside, 0);
     }
@@ -1259,7 +1260,7 @@ mod tests {
         }]);
         // Covers sensor [MIN, -1) in both axes: the frame at (-3, -3) sees 2×2.
         let r = m.resolve(4, 4, -3, -3);
-        assert_eq!(r.pixels, vec![(0, 0), (1, 0), (0, 1), (1, 1)]);
+        assert_eq!(r.pixels, vec![at(0, 0), at(1, 0), at(0, 1), at(1, 1)]);
         assert_eq!(r.outside, 0);
         let m = DefectMap::from_entries(vec![Entry::Rect {
             x: -1_000_000_000_000,
@@ -1270,7 +1271,7 @@ mod tests {
         let r = m.resolve(3, 2, 7, 9);
         assert_eq!(
             r.pixels,
-            vec![(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)]
+            vec![at(0, 0), at(1, 0), at(2, 0), at(0, 1), at(1, 1), at(2, 1)]
         );
     }
 
@@ -1307,10 +1308,10 @@ mod tests {
         }
         // Frame at the very end of the i64 range sees the MAX pixel, row and rect.
         let r = m.resolve(2, 2, i64::MAX - 1, i64::MAX - 1);
-        assert_eq!(r.pixels, vec![(0, 1), (1, 1)]);
+        assert_eq!(r.pixels, vec![at(0, 1), at(1, 1)]);
         assert_eq!(r.outside, 3);
         let r = m.resolve(2, 2, i64::MIN, i64::MIN);
-        assert_eq!(r.pixels, vec![(0, 0), (0, 1)]);
+        assert_eq!(r.pixels, vec![at(0, 0), at(0, 1)]);
         assert_eq!(r.outside, 4);
         // Extremes parse too.
         let m = parse("-9223372036854775808 9223372036854775807\nrow -9223372036854775808\n");
@@ -1326,9 +1327,9 @@ mod tests {
         let m = DefectMap::from_entries(vec![Entry::Row { y: 1 }, px(5, 0)]);
         let r = m.resolve(100_000, 3, 0, 0);
         assert_eq!(r.pixels.len(), 100_001);
-        assert_eq!(r.pixels[0], (5, 0));
-        assert_eq!(r.pixels[1], (0, 1));
-        assert_eq!(r.pixels[100_000], (99_999, 1));
+        assert_eq!(r.pixels[0], at(5, 0));
+        assert_eq!(r.pixels[1], at(0, 1));
+        assert_eq!(r.pixels[100_000], at(99_999, 1));
     }
 
     #[test]
@@ -1412,12 +1413,7 @@ mod tests {
         let dense = m.resolve(5000, 4000, 0, 0);
         let sparse = m.resolve(5000, 4_000_000, 0, 0);
         assert_eq!(dense, sparse);
-        assert!(
-            dense
-                .pixels
-                .windows(2)
-                .all(|w| (w[0].1, w[0].0) < (w[1].1, w[1].0))
-        );
+        assert!(dense.pixels.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(dense.outside, 0);
     }
 

@@ -21,7 +21,7 @@ use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
 use crate::detect::{COLD, DetectScratch, DetectTuning, Detector, Found, HOT, NoiseModel};
 use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
-use crate::frame::{Plane, PlaneMut, PlaneRef};
+use crate::frame::{Plane, PlaneMut, PlaneRef, Position};
 
 /// What the element does with the defects it finds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,9 +139,9 @@ pub struct Engine {
     /// Map pixels in frame coordinates, row-major order.
     mapped: PlacedMap,
     /// Learned pixels, row-major order.
-    learned: Vec<(u32, u32)>,
+    learned: Vec<Position>,
     /// Map and learned pixels merged, row-major, each once (the map's source wins).
-    listed: Vec<(u32, u32, Source)>,
+    listed: Vec<(Position, Source)>,
     detector: Detector,
     bands: Vec<Band>,
     /// Decoding buffers, one per worker thread of the pool.
@@ -149,7 +149,7 @@ pub struct Engine {
     /// The defects of the last frame, row-major: map and dynamic.
     defects: Vec<FoundDefect>,
     /// Dynamic detections of the current frame that were not in the mask before.
-    added: Vec<(u32, u32)>,
+    added: Vec<Position>,
     path: KernelPath,
     fixed_model: Option<NoiseModel>,
     tuning: DetectTuning,
@@ -188,7 +188,7 @@ impl Engine {
     }
 
     /// Map pixels in frame coordinates.
-    pub fn mapped_pixels(&self) -> &[(u32, u32)] {
+    pub fn mapped_pixels(&self) -> &[Position] {
         self.mapped.pixels()
     }
 
@@ -239,16 +239,18 @@ impl Engine {
 
     /// Replaces the learned defects (frame coordinates, row-major): they are repaired on
     /// every frame like the map's, whether the spatial test fires or not.
-    pub fn set_learned(&mut self, learned: &[(u32, u32)]) {
+    pub fn set_learned(&mut self, learned: &[Position]) {
         self.learned.clear();
-        self.learned.extend(learned.iter().filter(|&&(x, y)| {
-            (x as usize) < self.plane.width && (y as usize) < self.plane.height
-        }));
+        self.learned.extend(
+            learned.iter().filter(|p| {
+                (p.x as usize) < self.plane.width && (p.y as usize) < self.plane.height
+            }),
+        );
         self.relist();
     }
 
     /// Learned pixels in frame coordinates.
-    pub fn learned_pixels(&self) -> &[(u32, u32)] {
+    pub fn learned_pixels(&self) -> &[Position] {
         &self.learned
     }
 
@@ -261,7 +263,7 @@ impl Engine {
         frame: &PlaneRef<'_>,
         sensitivity: f64,
         n_threads: usize,
-    ) -> impl Iterator<Item = (u32, u32)> + '_ {
+    ) -> impl Iterator<Item = Position> + '_ {
         let applicable = self.detector.applicable() && frame.plane() == &self.plane;
         if applicable {
             let model = *self.detector.model();
@@ -285,29 +287,29 @@ impl Engine {
         });
         self.bands
             .iter()
-            .flat_map(|b| b.probe.iter().map(|f| (f.x, f.y)))
+            .flat_map(|b| b.probe.iter().map(|f| Position::new(f.x, f.y)))
     }
 
     /// Every pixel the spatial detector flagged in the last frame, listed or not,
     /// row-major (the evidence temporal learning feeds on).
-    pub fn flagged(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+    pub fn flagged(&self) -> impl Iterator<Item = Position> + '_ {
         self.bands
             .iter()
-            .flat_map(|b| b.found.iter().map(|f| (f.x, f.y)))
+            .flat_map(|b| b.found.iter().map(|f| Position::new(f.x, f.y)))
     }
 
     /// Rebuilds the merged list of map and learned pixels and their mask bits.
     fn relist(&mut self) {
-        for &(x, y, _) in &self.listed {
-            self.mask.clear(x as usize, y as usize);
+        for &(p, _) in &self.listed {
+            self.mask.clear(p.x as usize, p.y as usize);
         }
         self.listed.clear();
         let (mut i, mut j) = (0, 0);
         let (map, learned) = (self.mapped.pixels(), &self.learned);
         while i < map.len() || j < learned.len() {
-            let m = map.get(i).map(|&(x, y)| (y, x));
-            let l = learned.get(j).map(|&(x, y)| (y, x));
-            let (key, source) = match (m, l) {
+            let m = map.get(i).copied();
+            let l = learned.get(j).copied();
+            let (at, source) = match (m, l) {
                 (Some(mk), Some(lk)) if mk == lk => {
                     i += 1;
                     j += 1;
@@ -327,10 +329,10 @@ impl Engine {
                 }
                 (None, None) => break,
             };
-            self.listed.push((key.1, key.0, source));
+            self.listed.push((at, source));
         }
-        for &(x, y, _) in &self.listed {
-            self.mask.set(x as usize, y as usize);
+        for &(p, _) in &self.listed {
+            self.mask.set(p.x as usize, p.y as usize);
         }
     }
 
@@ -389,7 +391,7 @@ impl Engine {
         for band in &self.bands {
             for f in &band.found {
                 if self.mask.set(f.x as usize, f.y as usize) {
-                    self.added.push((f.x, f.y));
+                    self.added.push(Position::new(f.x, f.y));
                 }
             }
         }
@@ -424,8 +426,8 @@ impl Engine {
         }
 
         // The dynamic detections leave the mask: the next frame finds its own.
-        for &(x, y) in &self.added {
-            self.mask.clear(x as usize, y as usize);
+        for &p in &self.added {
+            self.mask.clear(p.x as usize, p.y as usize);
         }
         report
     }
@@ -436,12 +438,12 @@ impl Engine {
 fn collect_estimates(
     view: &PlaneRef<'_>,
     mask: &Mask,
-    listed: &[(u32, u32, Source)],
+    listed: &[(Position, Source)],
     band: &mut Band,
 ) {
     let (y0, y1) = (band.y0 as u32, band.y1 as u32);
-    let start = listed.partition_point(|&(_, y, _)| y < y0);
-    let end = listed.partition_point(|&(_, y, _)| y < y1);
+    let start = listed.partition_point(|(p, _)| p.y < y0);
+    let end = listed.partition_point(|(p, _)| p.y < y1);
     let map = &listed[start..end];
     let (mut i, mut j) = (0, 0);
     let found = &band.found;
@@ -454,20 +456,20 @@ fn collect_estimates(
         estimate: estimate(view, mask, x as usize, y as usize),
     };
     while i < map.len() || j < found.len() {
-        let m = map.get(i).map(|&(x, y, source)| ((y, x), source));
-        let d = found.get(j).map(|f| (f.y, f.x));
+        let m = map.get(i).copied();
+        let d = found.get(j).map(|f| Position::new(f.x, f.y));
         match (m, d) {
             (Some((mk, source)), Some(dk)) if mk == dk => {
-                out.push(make(mk.1, mk.0, source));
+                out.push(make(mk.x, mk.y, source));
                 i += 1;
                 j += 1;
             }
             (Some((mk, source)), Some(dk)) if mk < dk => {
-                out.push(make(mk.1, mk.0, source));
+                out.push(make(mk.x, mk.y, source));
                 i += 1;
             }
             (Some((mk, source)), None) => {
-                out.push(make(mk.1, mk.0, source));
+                out.push(make(mk.x, mk.y, source));
                 i += 1;
             }
             (_, Some(_)) => {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::engine::{FoundDefect, Source};
+use crate::frame::Position;
 
 /// How visible a defect is to a viewer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,7 +189,7 @@ pub struct SummarySighting {
 #[derive(Debug, Default)]
 pub struct Summary {
     frames: u64,
-    positions: HashMap<(u32, u32), PositionStats>,
+    positions: HashMap<Position, PositionStats>,
     /// Defects not followed because the table was full.
     dropped: u64,
 }
@@ -223,7 +224,7 @@ impl Summary {
         } in sightings
         {
             let room = self.positions.len() < MAX_POSITIONS;
-            match self.positions.get_mut(&(x, y)) {
+            match self.positions.get_mut(&Position::new(x, y)) {
                 Some(p) => {
                     p.frames += 1;
                     p.last_frame = frame;
@@ -232,7 +233,7 @@ impl Summary {
                 }
                 None if room => {
                     self.positions.insert(
-                        (x, y),
+                        Position::new(x, y),
                         PositionStats {
                             x,
                             y,

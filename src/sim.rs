@@ -37,7 +37,7 @@ use std::fmt;
 
 use crate::correct::Mask;
 use crate::defect_map::{DefectMap, Entry};
-use crate::frame::{Plane, PlaneMut};
+use crate::frame::{Plane, PlaneMut, Position};
 
 /// The kinds of defect the simulator may place, as a bit set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -569,8 +569,8 @@ pub struct SimDefectSet {
     layout: DefectLayout,
     plane: Plane,
     black: u16,
-    fixed: Vec<(u32, u32, Op)>,
-    twinkles: Vec<(u32, u32, Op)>,
+    fixed: Vec<(Position, Op)>,
+    twinkles: Vec<(Position, Op)>,
     lines: Vec<(Line, Op)>,
 }
 
@@ -598,12 +598,12 @@ impl SimDefectSet {
         let fixed = layout
             .defects
             .iter()
-            .map(|d| (d.x, d.y, op(d.fault)))
+            .map(|d| (Position::new(d.x, d.y), op(d.fault)))
             .collect();
         let twinkles = layout
             .twinkles
             .iter()
-            .map(|d| (d.x, d.y, op(d.fault)))
+            .map(|d| (Position::new(d.x, d.y), op(d.fault)))
             .collect();
         let lines = layout.lines.iter().map(|&l| (l, op(line_of(l)))).collect();
         SimDefectSet {
@@ -667,12 +667,12 @@ impl SimDefectSet {
                 frame: (f.width, f.height),
             });
         }
-        for &(x, y, op) in &self.fixed {
-            self.apply_op(frame, x as usize, y as usize, op);
+        for &(p, op) in &self.fixed {
+            self.apply_op(frame, p.x as usize, p.y as usize, op);
         }
-        for (i, &(x, y, op)) in self.twinkles.iter().enumerate() {
+        for (i, &(p, op)) in self.twinkles.iter().enumerate() {
             if self.layout.twinkle_on(i, frame_index) {
-                self.apply_op(frame, x as usize, y as usize, op);
+                self.apply_op(frame, p.x as usize, p.y as usize, op);
             }
         }
         for &(line, op) in &self.lines {
@@ -922,7 +922,8 @@ mod tests {
             let resolved = map.resolve(f.width as u32, f.height as u32, 0, 0);
             assert_eq!(resolved.pixels.len(), set.layout().fixed_pixels());
             for t in set.layout().twinkles() {
-                assert!(resolved.pixels.binary_search(&(t.x, t.y)).is_err());
+                let at = Position::new(t.x, t.y);
+                assert!(resolved.pixels.binary_search(&at).is_err());
             }
         }
     }

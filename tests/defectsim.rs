@@ -71,8 +71,8 @@ fn truth_mask(map: &Path, format: &FrameFormat) -> (Mask, usize) {
     let resolved = map.resolve(format.width as u32, format.height as u32, 0, 0);
     assert_eq!(resolved.outside, 0, "ground truth lies inside the frame");
     let mut mask = Mask::new(format.width, format.height);
-    for &(x, y) in &resolved.pixels {
-        mask.set(x as usize, y as usize);
+    for p in &resolved.pixels {
+        mask.set(p.x as usize, p.y as usize);
     }
     (mask, resolved.pixels.len())
 }

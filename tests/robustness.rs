@@ -11,7 +11,7 @@ use common::{TempFile, caps_string, init, make_frame};
 use gst::glib;
 use gst::prelude::*;
 use gstdefectfix::defect_map::{DefectMap, Entry, MapError};
-use gstdefectfix::frame::FrameFormat;
+use gstdefectfix::frame::{FrameFormat, Position};
 
 /// xorshift64*: deterministic, good enough to generate test input.
 struct Rng(u64);
@@ -87,7 +87,7 @@ fn random_map_text_never_panics_and_errors_name_a_real_line() {
                 ok += 1;
                 // Whatever parsed places on a frame without panicking.
                 let placed = map.resolve(64, 48, rng.below(100) as i64 - 50, 0);
-                assert!(placed.pixels.iter().all(|&(x, y)| x < 64 && y < 48));
+                assert!(placed.pixels.iter().all(|p| p.x < 64 && p.y < 48));
             }
             Err(MapError::Syntax { source, line, .. }) => {
                 errors += 1;
@@ -140,7 +140,7 @@ fn awkward_but_valid_maps() {
     let text = "\u{feff}5 5\r\n5 5\r\n-3 2\r\n9223372036854775807 1\r\n4000 3000\r\nrow -1\r\ncol 99999999\r\n";
     let map = DefectMap::parse(text, "awkward.map").expect("parses");
     let placed = map.resolve(16, 16, 0, 0);
-    assert_eq!(placed.pixels, vec![(5, 5)]);
+    assert_eq!(placed.pixels, vec![Position::new(5, 5)]);
     assert_eq!(placed.outside, 5);
     assert!(
         DefectMap::parse("", "empty.map")

@@ -21,7 +21,7 @@
 
 use crate::detect::{LENS_SHARE, NoiseModel};
 use crate::exec::run_bands;
-use crate::frame::Cfa;
+use crate::frame::{Cfa, Position};
 
 /// Rows of a line judged per frame: about this many, evenly spread (all of them on
 /// frames with fewer); enough for the shares below to be steady, few enough that the
@@ -171,6 +171,17 @@ fn judged_step(pitch: usize, height: usize) -> usize {
     pitch * (height / pitch / JUDGED_ROWS).max(1)
 }
 
+/// One line: a column's pixels of one row parity (the same colour on a Bayer sensor).
+/// Ordered by column, then parity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ColumnLine {
+    /// Column.
+    pub x: u32,
+    /// Row parity: the line's rows are `parity`, `parity + pitch`, … (0 for a
+    /// monochrome sensor's column).
+    pub parity: u32,
+}
+
 /// Columns per band of the parallel pass.
 const BAND_COLUMNS: usize = 512;
 
@@ -193,8 +204,8 @@ pub struct ColumnEvidence {
     width: usize,
     height: usize,
     bands: Vec<ColumnBand>,
-    /// Confirmed lines as (column, parity), ascending.
-    lines: Vec<(u32, u32)>,
+    /// Confirmed lines, ascending.
+    lines: Vec<ColumnLine>,
 }
 
 impl ColumnEvidence {
@@ -226,9 +237,8 @@ impl ColumnEvidence {
         }
     }
 
-    /// Confirmed lines as (column, row parity: 0 for a monochrome sensor's column),
-    /// ascending.
-    pub fn lines(&self) -> &[(u32, u32)] {
+    /// Confirmed lines, ascending (by column, then row parity).
+    pub fn lines(&self) -> &[ColumnLine] {
         &self.lines
     }
 
@@ -298,7 +308,10 @@ impl ColumnEvidence {
             let columns = b.x1 - b.x0;
             for (i, _) in b.confirmed.iter().enumerate().filter(|(_, on)| **on) {
                 let (parity, x) = (i / columns, b.x0 + i % columns);
-                self.lines.push((x as u32, parity as u32));
+                self.lines.push(ColumnLine {
+                    x: x as u32,
+                    parity: parity as u32,
+                });
             }
         }
         self.lines.sort_unstable();
@@ -306,13 +319,13 @@ impl ColumnEvidence {
     }
 
     /// The pixels of the confirmed lines, appended to `out` (unordered).
-    pub fn pixels(&self, out: &mut Vec<(u32, u32)>) {
+    pub fn pixels(&self, out: &mut Vec<Position>) {
         let pitch = self.cfa.pitch();
-        for &(x, parity) in &self.lines {
+        for &ColumnLine { x, parity } in &self.lines {
             out.extend(
                 (parity as usize..self.height)
                     .step_by(pitch)
-                    .map(|y| (x, y as u32)),
+                    .map(|y| Position::new(x, y as u32)),
             );
         }
     }
@@ -421,11 +434,11 @@ mod tests {
             let changed = e.observe(&dead, &noise, 4095, 2);
             assert_eq!(changed, frame == 4, "frame {frame}");
         }
-        assert_eq!(e.lines(), [(12, 1)]);
+        assert_eq!(e.lines(), [ColumnLine { x: 12, parity: 1 }]);
         let mut pixels = Vec::new();
         e.pixels(&mut pixels);
         assert_eq!(pixels.len(), h / 2);
-        assert!(pixels.iter().all(|&(x, y)| x == 12 && y % 2 == 1));
+        assert!(pixels.iter().all(|p| p.x == 12 && p.y % 2 == 1));
         // Healthy again (repaired upstream): released after a few good frames.
         let healthy = |x: usize, y: usize| scene(x, y, 30);
         let released = (0..8).position(|_| e.observe(&healthy, &noise, 4095, 2));

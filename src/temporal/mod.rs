@@ -29,8 +29,8 @@ pub mod rules;
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
-use crate::frame::{Plane, PlaneRef, SampleIo};
-use columns::ColumnEvidence;
+use crate::frame::{Plane, PlaneRef, Position, SampleIo};
+use columns::{ColumnEvidence, ColumnLine};
 
 use motion::{Tile, TileMotion};
 use rules::{Observation, PixelState};
@@ -97,7 +97,8 @@ struct StateBand {
     y0: usize,
     y1: usize,
     state: Vec<PixelState>,
-    changes: Vec<(u32, u32, bool)>,
+    /// Pixels whose confirmation changed, row-major, and whether they are confirmed now.
+    changes: Vec<(Position, bool)>,
     /// Columns of the row segment in hand that the cheap test sends to the rules.
     pending: Vec<u32>,
 }
@@ -122,17 +123,17 @@ pub struct Evidence {
     states: Vec<StateBand>,
     keys: Vec<KeyBand>,
     /// Pixels confirmed by the pixel rules ([`rules`]), row-major.
-    confirmed_pixels: Vec<(u32, u32)>,
+    confirmed_pixels: Vec<Position>,
     /// Column defects ([`columns`]).
     columns: ColumnEvidence,
     /// The confirmed defects and the pixels of the confirmed column lines, row-major,
     /// each once: what [`Evidence::confirmed`] gives.
-    confirmed: Vec<(u32, u32)>,
+    confirmed: Vec<Position>,
     frames: u64,
     /// Whether the key frame holds a frame.
     keyed: bool,
     scratch: Vec<f32>,
-    merged: Vec<(u32, u32)>,
+    merged: Vec<Position>,
 }
 
 impl Evidence {
@@ -180,12 +181,12 @@ impl Evidence {
 
     /// Confirmed defects in frame coordinates, row-major: single pixels and the pixels
     /// of confirmed column lines.
-    pub fn confirmed(&self) -> &[(u32, u32)] {
+    pub fn confirmed(&self) -> &[Position] {
         &self.confirmed
     }
 
-    /// Confirmed column lines as (column, row parity), ascending ([`columns`]).
-    pub fn column_lines(&self) -> &[(u32, u32)] {
+    /// Confirmed column lines, ascending ([`columns`]).
+    pub fn column_lines(&self) -> &[ColumnLine] {
         self.columns.lines()
     }
 
@@ -281,7 +282,7 @@ impl Evidence {
         self.confirmed.clear();
         self.confirmed.extend_from_slice(&self.confirmed_pixels);
         self.columns.pixels(&mut self.confirmed);
-        self.confirmed.sort_unstable_by_key(|&(x, y)| (y, x));
+        self.confirmed.sort_unstable();
         self.confirmed.dedup();
     }
 
@@ -343,7 +344,7 @@ impl Evidence {
     fn apply_changes(&mut self) -> LearnUpdate {
         let mut update = LearnUpdate::default();
         for b in &self.states {
-            for &(_, _, on) in &b.changes {
+            for &(_, on) in &b.changes {
                 if on {
                     update.promoted += 1;
                 } else {
@@ -358,20 +359,20 @@ impl Evidence {
         self.merged.clear();
         let mut old = self.confirmed_pixels.iter().peekable();
         let changes = self.states.iter().flat_map(|b| b.changes.iter());
-        for &(x, y, on) in changes {
+        for &(at, on) in changes {
             while let Some(&&p) = old.peek() {
-                if (p.1, p.0) < (y, x) {
+                if p < at {
                     self.merged.push(p);
                     old.next();
                 } else {
                     break;
                 }
             }
-            if old.peek() == Some(&&(x, y)) {
+            if old.peek() == Some(&&at) {
                 old.next();
             }
             if on {
-                self.merged.push((x, y));
+                self.merged.push(at);
             }
         }
         self.merged.extend(old);
@@ -413,27 +414,27 @@ impl Evidence {
     pub fn to_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
         let pitch = self.plane.cfa().pitch() as u32;
         let lines = self.columns.lines();
-        let whole = |x: u32| lines.iter().filter(|l| l.0 == x).count() as u32 == pitch;
+        let whole = |x: u32| lines.iter().filter(|l| l.x == x).count() as u32 == pitch;
         let columns = lines
             .iter()
-            .filter(|l| l.1 == 0 && whole(l.0))
-            .map(|&(x, _)| Entry::Column {
-                x: i64::from(x) + offset_x,
+            .filter(|l| l.parity == 0 && whole(l.x))
+            .map(|l| Entry::Column {
+                x: i64::from(l.x) + offset_x,
             });
-        let pixel = |(x, y): (u32, u32)| Entry::Pixel {
-            x: i64::from(x) + offset_x,
-            y: i64::from(y) + offset_y,
+        let pixel = |p: Position| Entry::Pixel {
+            x: i64::from(p.x) + offset_x,
+            y: i64::from(p.y) + offset_y,
         };
         let mut line_pixels = Vec::new();
-        for &(x, parity) in lines.iter().filter(|l| !whole(l.0)) {
+        for &ColumnLine { x, parity } in lines.iter().filter(|l| !whole(l.x)) {
             let rows = (parity..self.plane.height as u32).step_by(pitch as usize);
-            line_pixels.extend(rows.map(|y| (x, y)));
+            line_pixels.extend(rows.map(|y| Position::new(x, y)));
         }
         let pixels = self
             .confirmed_pixels
             .iter()
             .copied()
-            .filter(|&(x, _)| !whole(x))
+            .filter(|p| !whole(p.x))
             .chain(line_pixels)
             .map(pixel);
         DefectMap::from_entries(columns.chain(pixels).collect())
@@ -633,7 +634,8 @@ impl<'a> GatherContext<'a> {
                         rules::at_rest(before, &o)
                     };
                     if st.confirmed() != before.confirmed() {
-                        b.changes.push((x as u32, y as u32, st.confirmed()));
+                        b.changes
+                            .push((Position::new(x as u32, y as u32), st.confirmed()));
                     }
                 }
             }
@@ -722,7 +724,7 @@ mod tests {
         frames: usize,
         n_threads: usize,
         make: impl Fn(usize, &mut SplitMix64) -> Vec<u8>,
-    ) -> (Evidence, Vec<Vec<(u32, u32)>>) {
+    ) -> (Evidence, Vec<Vec<Position>>) {
         let f = format();
         let mut evidence = Evidence::new(f.plane());
         let mut rng = SplitMix64::new(7);
@@ -748,7 +750,10 @@ mod tests {
         let (_, history) = run(40, 0, |t, rng| {
             render(texture, t, (1.3, 0.4), 4.0, &DEFECTS, rng)
         });
-        let expected: Vec<(u32, u32)> = DEFECTS.iter().map(|d| (d.0 as u32, d.1 as u32)).collect();
+        let expected: Vec<Position> = DEFECTS
+            .iter()
+            .map(|d| Position::new(d.0 as u32, d.1 as u32))
+            .collect();
         assert_eq!(history[39], expected);
         // Confirmed early, and never anything else on the way.
         let first = history.iter().position(|c| c == &expected).unwrap();
@@ -782,12 +787,18 @@ mod tests {
     fn a_dead_column_is_confirmed_whole_moving_or_not_and_mapped_as_a_column() {
         for velocity in [(1.3, 0.4), (0.0, 0.0)] {
             let (evidence, history) = run(12, 0, with_dead_column(texture, velocity, 77));
-            let column: Vec<(u32, u32)> = (0..H as u32).map(|y| (77, y)).collect();
+            let column: Vec<Position> = (0..H as u32).map(|y| Position::new(77, y)).collect();
             // Confirmed after four judged frames, and nothing else.
             assert!(history[3].is_empty(), "{velocity:?}");
             assert_eq!(history[4], column, "{velocity:?}");
             assert_eq!(history[11], column, "{velocity:?}");
-            assert_eq!(evidence.column_lines(), [(77, 0), (77, 1)]);
+            assert_eq!(
+                evidence.column_lines(),
+                [
+                    ColumnLine { x: 77, parity: 0 },
+                    ColumnLine { x: 77, parity: 1 }
+                ]
+            );
             assert_eq!(evidence.to_map(0, 0).entries(), [Entry::Column { x: 77 }]);
         }
     }
@@ -826,8 +837,9 @@ mod tests {
         let (_, history) = run(40, 0, |t, rng| {
             render(texture, t, (0.0, 0.0), 4.0, &stuck, rng)
         });
-        assert_eq!(history[39], [(101, 80)]);
-        assert!(history.iter().all(|c| c.is_empty() || c == &[(101, 80)]));
+        let stuck_at = [Position::new(101, 80)];
+        assert_eq!(history[39], stuck_at);
+        assert!(history.iter().all(|c| c.is_empty() || c == &stuck_at));
     }
 
     #[test]

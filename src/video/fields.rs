@@ -217,8 +217,8 @@ impl Pictures {
                     .placed
                     .pixels()
                     .iter()
-                    .filter(|&&(_, y)| y as usize % 2 == parity)
-                    .map(|&(x, y)| Position::new(x, y / 2));
+                    .filter(|p| p.y as usize % 2 == parity)
+                    .map(|p| Position::new(p.x, p.y / 2));
                 Arc::new(DefectMap::from_pixels(on_field, 0, 0))
             });
             p.set_map(field_map.as_ref(), 0, 0);

@@ -368,12 +368,7 @@ impl Processor {
             offset_x,
             offset_y,
         )?;
-        self.map_pixels = self
-            .mapped
-            .pixels()
-            .iter()
-            .map(|&(x, y)| Position::new(x, y))
-            .collect();
+        self.map_pixels = self.mapped.pixels().to_vec();
         Some(placement)
     }
 
