@@ -40,6 +40,17 @@ struct Run {
     messages: Vec<gst::Structure>,
 }
 
+impl Run {
+    /// The message of the last frame.
+    fn last_frame_message(&self) -> &gst::Structure {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.name() == "defectfix")
+            .expect("frame messages")
+    }
+}
+
 /// Pushes `frames` through `defectfix PROPS` and collects output frames and messages.
 /// `n` frames of a `w`×`h` window panned over the scene by (4, 2) pixels a frame, with
 /// the fixed defects `truth` written in.
@@ -107,23 +118,40 @@ fn learned_pixels(path: &std::path::Path) -> Vec<(i64, i64)> {
     px
 }
 
-#[test]
-fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
+/// A fixed defect written into the scene: column, row, value.
+type Fixed = (usize, usize, u8);
+
+/// `frames` frames of the real scene panned through a `w`×`h` window with 60 fixed
+/// defects, through `defectfix learn=true post-messages=true` and `props`: the defects,
+/// the run, and the pixels of the learned map.
+fn learn_on_pan(
+    w: usize,
+    h: usize,
+    frames: usize,
+    props: &str,
+) -> (Vec<Fixed>, Run, Vec<(i64, i64)>) {
     let scene = read_raw(SCENE, 1);
-    let (w, h) = (512usize, 384usize);
     let truth = defects(w, h, 60);
-    let frames = panned(&scene, &truth, 60, w, h);
-    let out = TempFile::new("learned.map", "");
+    let input = panned(&scene, &truth, frames, w, h);
+    let out = TempFile::new(&format!("learned-{frames}.map"), "");
     let run = run(
-        frames,
+        input,
         &caps_string("video/x-bayer", "grbg", w, h),
         &format!(
-            "learn=true post-messages=true map-output={}",
+            "{props} learn=true post-messages=true map-output={}",
             out.path_str()
         ),
     );
-    assert_eq!(run.frames.len(), 60);
     let learned = learned_pixels(&out.0);
+    (truth, run, learned)
+}
+
+#[test]
+fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
+    let (w, h) = (512usize, 384usize);
+    let (truth, run, learned) = learn_on_pan(w, h, 60, "");
+    assert_eq!(run.frames.len(), 60);
+    let scene = read_raw(SCENE, 1);
     // A defect counts where it is visible: more than 5 % of the range off the scene (the
     // evaluation's rule) in at least half of the frames. A hot pixel where the scene
     // itself clips at white is no defect anyone can see, or learn.
@@ -178,12 +206,7 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
         "learned pixels that are not defects: {extra:?}"
     );
     // The per-frame messages report the learned set growing, and the summary at EOS.
-    let last = run
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.name() == "defectfix")
-        .expect("frame messages");
+    let last = run.last_frame_message();
     assert_eq!(last.get::<u64>("frame").unwrap(), 60);
     assert_eq!(last.get::<u64>("learned").unwrap(), learned.len() as u64);
     let summary = run
@@ -203,28 +226,10 @@ fn a_panned_real_scene_teaches_exactly_the_fixed_defects() {
 
 #[test]
 fn without_temporal_evidence_nothing_is_confirmed() {
-    let scene = read_raw(SCENE, 1);
-    let (w, h) = (512usize, 384usize);
-    let truth = defects(w, h, 60);
-    let frames = panned(&scene, &truth, 30, w, h);
-    let out = TempFile::new("untemporal.map", "");
-    let run = run(
-        frames,
-        &caps_string("video/x-bayer", "grbg", w, h),
-        &format!(
-            "temporal=false learn=true post-messages=true map-output={}",
-            out.path_str()
-        ),
-    );
+    let (_, run, learned) = learn_on_pan(512, 384, 30, "temporal=false");
     assert_eq!(run.frames.len(), 30);
-    assert!(learned_pixels(&out.0).is_empty());
-    let last = run
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.name() == "defectfix")
-        .expect("frame messages");
-    assert_eq!(last.get::<u64>("learned").unwrap(), 0);
+    assert!(learned.is_empty());
+    assert_eq!(run.last_frame_message().get::<u64>("learned").unwrap(), 0);
 }
 
 #[test]

@@ -148,7 +148,7 @@ impl StreamProcessor for VideoProcessor {
         offset: (i64, i64),
     ) -> Option<MapPlacement> {
         self.offset = offset;
-        self.processor.set_map(map, offset.0, offset.1)
+        self.processor.set_map(map, offset)
     }
 
     fn qc_view(&self) -> QcView<'_> {

@@ -198,14 +198,14 @@ impl Pictures {
         DefectMap::from_pixels(pixels, offset_x, offset_y)
     }
 
-    /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); returns
-    /// the placement on the frame when the map or the offset changed.
+    /// Installs `map` (frame pixel (0, 0) is map pixel `offset`); returns the placement
+    /// on the frame when the map or the offset changed.
     pub fn set_map(
         &mut self,
         map: Option<&Arc<DefectMap>>,
-        offset_x: i64,
-        offset_y: i64,
+        offset: (i64, i64),
     ) -> Option<MapPlacement> {
+        let (offset_x, offset_y) = offset;
         if !self.interlaced() {
             return self.pictures[0].set_map(map, offset_x, offset_y);
         }
