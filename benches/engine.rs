@@ -11,6 +11,7 @@ use gstdefectfix::engine::{Detection, Engine, Mode, SensorSettings};
 use gstdefectfix::exec::KernelPath;
 use gstdefectfix::frame::FrameFormat;
 use gstdefectfix::frame::PlaneMut;
+use gstdefectfix::sim::SplitMix64;
 use gstdefectfix::temporal::Evidence;
 
 /// Deterministic textured content (xorshift noise on a gradient).
@@ -18,14 +19,12 @@ fn content(format: &FrameFormat) -> Vec<u8> {
     let mut data = vec![0u8; format.default_size()];
     let stride = format.default_stride();
     let mut frame = PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
-    let mut s = 0x9E37_79B9u32;
+    let mut rng = SplitMix64::new(0x9E37_79B9);
     let max = u32::from(format.max_value());
     for y in 0..format.height {
         for x in 0..format.width {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let v = (x as u32 * max / format.width as u32 / 2) + (s % (max / 8 + 1));
+            let v = (x as u32 * max / format.width as u32 / 2)
+                + rng.below(u64::from(max / 8 + 1)) as u32;
             frame.set(x, y, v.min(max) as u16);
         }
     }
@@ -108,17 +107,14 @@ fn defaults(c: &mut Criterion) {
                     out[y * dw..][..dw].copy_from_slice(from);
                 }
                 let mut frame = PlaneMut::new(&mut out, format.plane(), dw).expect("frame fits");
-                let mut s = 0x2545_F491u32 ^ (t as u32).wrapping_mul(0x9E37_79B9);
+                let mut rng = SplitMix64::new(0x2545_F491 ^ t as u64);
                 let (max, amp) = (
                     i32::from(format.max_value()),
                     if bytes == 1 { 3 } else { 17 },
                 );
                 for y in 0..h as usize {
                     for x in 0..w as usize {
-                        s ^= s << 13;
-                        s ^= s >> 17;
-                        s ^= s << 5;
-                        let n = (s % amp) as i32 - (amp / 2) as i32;
+                        let n = rng.below(amp) as i32 - (amp / 2) as i32;
                         let v = (i32::from(frame.get(x, y)) + n).clamp(0, max);
                         frame.set(x, y, v as u16);
                     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gstdefectfix::defect_map::{DefectMap, Entry};
 use gstdefectfix::frame::{VideoFrameMut, VideoLayout};
+use gstdefectfix::sim::SplitMix64;
 use gstdefectfix::video::{Processor, VideoSettings};
 
 /// A natural-looking picture: smooth shading, fine texture, mild noise in luma, smooth
@@ -19,19 +20,16 @@ fn scene(layout: VideoLayout) -> (Vec<Vec<u8>>, [usize; 3]) {
     {
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).expect("frame");
         let max = f64::from(layout.max_value());
-        let mut s = 0x2545_F491u32;
+        let mut rng = SplitMix64::new(0x2545_F491);
         for (c, k) in layout.components().iter().enumerate() {
             let (w, h) = layout.comp_size(c);
             for y in 0..h {
                 for x in 0..w {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
                     let (fx, fy) = ((x << k.sx) as f64, (y << k.sy) as f64);
                     let v = if c == 0 {
                         let shade = 0.35 + 0.2 * (fx / 301.0).sin() * (fy / 197.0).cos();
                         let texture = 0.08 * (fx / 3.7).sin() * (fy / 5.3).sin();
-                        let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
+                        let noise = (rng.unit() - 0.5) * 0.01;
                         shade + texture + noise
                     } else {
                         0.5 + 0.05 * (fx / 251.0 + c as f64).sin()

@@ -2,6 +2,7 @@
 //! like a picture to the detector.
 
 use gstdefectfix::frame::{FrameFormat, PlaneMut};
+use gstdefectfix::sim::SplitMix64;
 
 /// A natural-looking frame: smooth shading with fine texture and mild noise, and
 /// hot pixels at a density of 1e-4, and as many dead ones when `dead` (the frames of
@@ -12,21 +13,18 @@ pub fn textured_scene(format: &FrameFormat, dead: bool) -> Vec<u8> {
     let Ok(mut frame) = PlaneMut::new(&mut data, format.plane(), stride) else {
         return data;
     };
-    let mut s = 0x2545_F491u32;
+    let mut rng = SplitMix64::new(0x2545_F491);
     let max = f64::from(format.max_value());
     for y in 0..format.height {
         for x in 0..format.width {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
             let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
             let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
-            let noise = (f64::from(s % 1024) / 1024.0 - 0.5) * 0.01;
+            let noise = (rng.unit() - 0.5) * 0.01;
             let mut v = (shade + texture + noise) * max;
-            if s.is_multiple_of(10_000) {
-                v = max;
-            } else if dead && s % 10_000 == 1 {
-                v = 0.0;
+            match rng.below(10_000) {
+                0 => v = max,
+                1 if dead => v = 0.0,
+                _ => {}
             }
             frame.set(x, y, v.clamp(0.0, max) as u16);
         }

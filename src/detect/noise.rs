@@ -258,7 +258,7 @@ mod tests {
     fn measures_gaussian_noise_on_a_flat_frame() {
         let f = crate::frame::FrameFormat::parse("video/x-bayer", "rggb16le", 256, 128).unwrap();
         let mut data = vec![0u8; f.default_size()];
-        let mut s = 12345u64;
+        let mut rng = crate::sim::SplitMix64::new(12345);
         {
             let stride = f.default_stride();
             let mut fm = crate::frame::PlaneMut::new(&mut data, f.plane(), stride).unwrap();
@@ -267,10 +267,7 @@ mod tests {
                     // Sum of 12 uniforms: ~Gaussian, σ = 20.
                     let mut acc = 0.0;
                     for _ in 0..12 {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        acc += (s >> 11) as f64 / (1u64 << 53) as f64;
+                        acc += rng.unit();
                     }
                     fm.set(x, y, (10000.0 + (acc - 6.0) * 20.0) as u16);
                 }

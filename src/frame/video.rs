@@ -1088,13 +1088,8 @@ mod tests {
             F::Nv12 | F::Nv21 | F::Nv16 => c == 0,
             _ => false,
         };
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        let mut random = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
+        let mut rng = crate::sim::SplitMix64::new(0x9e37_79b9_7f4a_7c15);
+        let mut random = move || rng.next_u64();
         for format in VideoFormat::ALL {
             for (w, h) in [(1, 1), (7, 5), (13, 4), (50, 9)] {
                 let layout = VideoLayout::new(format, w, h).unwrap();

@@ -510,16 +510,11 @@ mod tests {
     fn prefilter_is_necessary_for_the_full_test() {
         // Random planes: wherever the full test flags, the prefilter flags too.
         let (w, h) = (40, 30);
-        let mut s = 12345u32;
+        let mut rng = crate::sim::SplitMix64::new(12345);
         let p = PlaneParams { base: 6, beta: 64 };
         for round in 0..20 {
             let plane: Vec<u16> = (0..w * h)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    (s % (40 + round * 10)) as u16
-                })
+                .map(|_| rng.below(40 + round as u64 * 10) as u16)
                 .collect();
             let mut flags = vec![0u8; w - 4];
             for y in 2..h - 2 {
