@@ -12,12 +12,10 @@ const SW: usize = 2592;
 /// Fixed sensor defects: (x, y, value), spaced so no two share a neighbourhood.
 fn defects(w: usize, h: usize, n: usize) -> Vec<(usize, usize, u8)> {
     let mut out: Vec<(usize, usize, u8)> = Vec::new();
-    let mut s = 0x2545_F491u64;
+    let mut rng = gstdefectfix::sim::SplitMix64::new(0x2545_F491);
     while out.len() < n {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        let (x, y) = ((s % w as u64) as usize, ((s >> 20) % h as u64) as usize);
+        let x = rng.below(w as u64) as usize;
+        let y = rng.below(h as u64) as usize;
         if out
             .iter()
             .all(|&(a, b, _)| a.abs_diff(x) > 4 || b.abs_diff(y) > 4)
