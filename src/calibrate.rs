@@ -330,7 +330,7 @@ pub struct Calibration {
     pub plane: Plane,
     /// Frames accumulated.
     pub frames: usize,
-    /// Every defect as an [`Entry::Pixel`], in row-major order.
+    /// Every defect as an [`Entry::Pixel`](crate::defect_map::Entry::Pixel), in row-major order.
     pub map: DefectMap,
     /// Every defect with its measurements, in row-major order.
     pub defects: Vec<CalibratedDefect>,

@@ -11,10 +11,10 @@
 //! from the columns beyond them — a failed column leaves its neighbours alone.
 //!
 //! Each *line* — a column's pixels of one colour, i.e. of one row parity on a Bayer
-//! sensor — is judged on about [`JUDGED_ROWS`] of its rows, every frame. A frame votes
-//! for a defect when, of the rows that can show one, at least [`DEFECT_SHARE`] stand
+//! sensor — is judged on about `JUDGED_ROWS` (64) of its rows, every frame. A frame votes
+//! for a defect when, of the rows that can show one, at least `DEFECT_SHARE` (80 %) stand
 //! beyond both neighbours on the same side and few of those look like a lens's spread;
-//! it votes against when at most [`GOOD_SHARE`] do. [`CONFIRM_VOTES`] votes net, each
+//! it votes against when at most `GOOD_SHARE` (40 %) do. `CONFIRM_VOTES` (4) votes net, each
 //! frame that cannot tell taking one back until then, confirm a line, and every pixel
 //! of it is repaired from then on (from its neighbours along the row); a confirmed line
 //! whose votes fall to 0 is released.
