@@ -229,6 +229,8 @@ pub struct ScoreDetail {
     /// Visible spots still visible after `defectfix`: (x, y) of their worst pixel,
     /// largest error before and after.
     pub missed: Vec<(u32, u32, u16, u16)>,
+    /// Every visible spot, the same way.
+    pub visible: Vec<(u32, u32, u16, u16)>,
     /// Untouched pixels that `defectfix` changed.
     pub false_pixels: Vec<(u32, u32)>,
 }
@@ -338,14 +340,17 @@ pub fn score_frame_with(
         score.spots += 1;
         if peak_in > line {
             score.visible += 1;
+            let at = ((worst % w) as u32, (worst / w) as u32);
+            if let Some(d) = detail.as_deref_mut() {
+                d.visible.push((at.0, at.1, peak_in, peak_out));
+            }
             if peak_out.saturating_mul(4) <= peak_in {
                 score.quartered += 1;
             }
             if peak_out <= line {
                 score.corrected += 1;
             } else if let Some(d) = detail.as_deref_mut() {
-                d.missed
-                    .push(((worst % w) as u32, (worst / w) as u32, peak_in, peak_out));
+                d.missed.push((at.0, at.1, peak_in, peak_out));
             }
         }
     }

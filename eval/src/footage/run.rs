@@ -64,6 +64,77 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Takes one of the generator's command-line options: `--data DIR`, `--only
+    /// SUBSTRING`, `--paths P1,P2`, `--gains G1,G2`, `--frames N`, `--size WxH`, `--seed
+    /// N`, `--density D`, `--no-column`, `--set PROP=VALUE` (repeatable). `value` gives
+    /// the option's value when it takes one. Returns whether `arg` was one of them.
+    pub fn take_arg(
+        &mut self,
+        arg: &str,
+        mut value: impl FnMut() -> Result<String, String>,
+    ) -> Result<bool, String> {
+        match arg {
+            "--data" => self.data = value()?.into(),
+            "--only" => self.only = Some(value()?),
+            "--paths" => {
+                self.paths = value()?
+                    .split(',')
+                    .map(|p| PathKind::parse(p).ok_or(format!("unknown path {p}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--gains" => {
+                self.gains = value()?
+                    .split(',')
+                    .map(|g| {
+                        GAINS
+                            .into_iter()
+                            .find(|x| x.name == g)
+                            .ok_or(format!("unknown gain {g}"))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--frames" => {
+                self.frames = value()?.parse().map_err(|e| format!("--frames: {e}"))?;
+                if self.frames == 0 {
+                    return Err("--frames must be at least 1".into());
+                }
+            }
+            "--size" => {
+                let v = value()?;
+                let (w, h) = v.split_once('x').ok_or("--size WxH")?;
+                self.width = w.parse().map_err(|e| format!("--size: {e}"))?;
+                self.height = h.parse().map_err(|e| format!("--size: {e}"))?;
+            }
+            "--seed" => self.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--density" => {
+                self.density = value()?.parse().map_err(|e| format!("--density: {e}"))?;
+            }
+            "--no-column" => self.column = false,
+            "--set" => {
+                let v = value()?;
+                let (k, val) = v.split_once('=').ok_or("--set PROP=VALUE")?;
+                self.set.push((k.to_string(), val.to_string()));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The element properties as a line: `defaults`, or `name=value …`.
+    pub fn properties(&self) -> String {
+        if self.set.is_empty() {
+            "defaults".to_string()
+        } else {
+            self.set
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
 /// A synthetic star-field sensor: caps format, black and white level.
 #[derive(Clone, Copy, Debug)]
 pub struct StarSensor {
@@ -110,6 +181,21 @@ pub struct Timing {
     pub element: Duration,
     pub oracle: Duration,
     pub score: Duration,
+}
+
+impl Timing {
+    /// The closing line of a run of `sequences` sequences, `frames` frames in all,
+    /// `elapsed` from its start.
+    pub fn summary(&self, sequences: usize, frames: usize, elapsed: Duration) -> String {
+        format!(
+            "{sequences} sequences, {frames} frames in {:.0} s (generation {:.0} s, element {:.0} s, oracle {:.0} s, scoring {:.0} s)",
+            elapsed.as_secs_f64(),
+            self.generate.as_secs_f64(),
+            self.element.as_secs_f64(),
+            self.oracle.as_secs_f64(),
+            self.score.as_secs_f64(),
+        )
+    }
 }
 
 /// Runs every selected sequence, handing each result to `each` as it completes.
@@ -380,7 +466,7 @@ impl<'a> Sequence<'a> {
     }
 }
 
-fn sensor_of(format: FrameFormat, black: u16, white: u16, gain: Gain) -> Sensor {
+pub(super) fn sensor_of(format: FrameFormat, black: u16, white: u16, gain: Gain) -> Sensor {
     let range = f64::from(white.saturating_sub(black).max(1));
     Sensor {
         format,

@@ -27,6 +27,11 @@
 //!    changes are pixels the defects did not touch that `defectfix` changed, per MP; PSNR
 //!    over every sample.
 //!
+//! Each visible spot is put down to the defect nearest its worst pixel ([`Breakdown`]),
+//! so that the tables can say which defects defeat the element; false changes are
+//! split into those next to a defect (a repair that reached too far) and those away
+//! from every defect (pixels taken for spots).
+//!
 //! [`report`](super::video_report) pools and prints the scores; the command is
 //! `eval/examples/footage_video.rs`.
 
@@ -35,11 +40,13 @@ use std::time::{Duration, Instant};
 use gstdefectfix::frame::VideoLayout;
 
 use super::camera::PathKind;
+use super::defects::{Defect, DefectSet};
 use super::noise::Gain;
 use super::run::{self, Sequence};
+use super::score::{FALSE_FROM, N, RECALL_FROM};
 use super::sensor::Sensor;
 use crate::pipeline::{self, Converted};
-use crate::video::{Planes, VideoFrameScore, score_frame_with};
+use crate::video::{Planes, ScoreDetail, VideoFrameScore, score_frame_with};
 
 /// The formats of the protocol: 4:2:2 packed and 4:2:0 planar at 8 bits, and two 10-bit
 /// 4:2:2 ones.
@@ -90,12 +97,12 @@ impl Codec {
         let (enc, dec, speed) = match self {
             Codec::None => return None,
             Codec::Vp8 => ("vp8enc", "vp8dec", "deadline=1000000 cpu-used=5"),
-            Codec::Vp9 => ("vp9enc", "vp9dec", "deadline=1 cpu-used=8"),
+            Codec::Vp9 => ("vp9enc", "vp9dec", "deadline=1000000 cpu-used=5"),
         };
         Some(format!(
             "videoconvert ! video/x-raw,format=I420 \
              ! {enc} end-usage=cbr target-bitrate={bitrate} min-quantizer=0 max-quantizer=63 \
-             dropframe-threshold=0 keyframe-max-dist=30 {speed} threads=1 \
+             dropframe-threshold=0 lag-in-frames=0 keyframe-max-dist=30 {speed} threads=1 \
              ! tee name=split split. ! queue ! appsink name=coded split. ! queue \
              ! {dec} ! videoconvert ! video/x-raw,format={format}"
         ))
@@ -160,6 +167,91 @@ pub struct VideoResult {
     pub coding: Option<Coding>,
     /// One score per frame, in order.
     pub frames: Vec<VideoFrameScore>,
+    /// Which defects the spots came from, and where the false changes lie.
+    pub breakdown: Breakdown,
+}
+
+/// The index in [`Breakdown`] of spots with no defect within [`SPOT_REACH`] of their
+/// worst pixel (after the defect categories of [`CATEGORIES`]).
+pub const NO_DEFECT: usize = N;
+
+/// How far (pixels, each axis) from a spot's worst pixel its defect is looked for.
+pub const SPOT_REACH: u32 = 2;
+
+/// How far (pixels, each axis) from a defect a false change counts as near it.
+pub const FALSE_REACH: u32 = 3;
+
+/// Where a sequence's spots came from and where its false changes lie.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Breakdown {
+    /// From frame [`RECALL_FROM`] on: visible spots and those quartered, by the category
+    /// of the defect nearest their worst pixel ([`NO_DEFECT`]: none within
+    /// [`SPOT_REACH`]).
+    pub visible: [u64; N + 1],
+    pub quartered: [u64; N + 1],
+    /// From frame [`FALSE_FROM`] on: false changes within [`FALSE_REACH`] of a defect,
+    /// and farther.
+    pub false_near: u64,
+    pub false_away: u64,
+    /// The most false changes farther than [`FALSE_REACH`] from every defect in one
+    /// frame from frame [`FALSE_FROM`] on, per MP.
+    pub worst_away: f64,
+}
+
+impl Breakdown {
+    /// Adds frame `frame` (1-based) of a `width`×`height` sequence with `defects`.
+    fn add(
+        &mut self,
+        frame: usize,
+        score: &VideoFrameScore,
+        detail: &ScoreDetail,
+        defects: &DefectSet,
+        (width, height): (usize, usize),
+    ) {
+        let nearest = |x: u32, y: u32, reach: u32| -> Option<&Defect> {
+            let (x0, y0) = (x.saturating_sub(reach), y.saturating_sub(reach));
+            let (x1, y1) = (
+                (x + reach).min(width as u32 - 1),
+                (y + reach).min(height as u32 - 1),
+            );
+            (y0..=y1)
+                .flat_map(|yy| (x0..=x1).map(move |xx| (xx, yy)))
+                .filter_map(|(xx, yy)| defects.at(yy as usize * width + xx as usize))
+                .min_by_key(|d| d.x.abs_diff(x).max(d.y.abs_diff(y)))
+        };
+        if frame >= RECALL_FROM {
+            for &(x, y, before, after) in &detail.visible {
+                let c = nearest(x, y, SPOT_REACH).map_or(NO_DEFECT, Defect::category);
+                self.visible[c] += 1;
+                if after.saturating_mul(4) <= before {
+                    self.quartered[c] += 1;
+                }
+            }
+        }
+        if frame >= FALSE_FROM {
+            let away = detail
+                .false_pixels
+                .iter()
+                .filter(|&&(x, y)| nearest(x, y, FALSE_REACH).is_none())
+                .count();
+            self.false_away += away as u64;
+            self.false_near += (detail.false_pixels.len() - away) as u64;
+            self.worst_away = self
+                .worst_away
+                .max(away as f64 * 1e6 / score.pixels.max(1) as f64);
+        }
+    }
+
+    /// Adds another sequence's breakdown.
+    pub fn merge(&mut self, other: &Breakdown) {
+        for c in 0..=N {
+            self.visible[c] += other.visible[c];
+            self.quartered[c] += other.quartered[c];
+        }
+        self.false_near += other.false_near;
+        self.false_away += other.false_away;
+        self.worst_away = self.worst_away.max(other.worst_away);
+    }
 }
 
 /// What the codec did to a sequence.
@@ -180,6 +272,23 @@ pub struct Timing {
     pub code: Duration,
     pub element: Duration,
     pub score: Duration,
+}
+
+impl Timing {
+    /// The closing line of a run of `sequences` results, `frames` frames in all,
+    /// `elapsed` from its start.
+    pub fn summary(&self, sequences: usize, frames: usize, elapsed: Duration) -> String {
+        format!(
+            "{sequences} sequences, {frames} frames in {:.0} s (generation {:.0} s, conversion {:.0} s, \
+             codec {:.0} s, element {:.0} s, scoring {:.0} s)",
+            elapsed.as_secs_f64(),
+            self.generate.as_secs_f64(),
+            self.convert.as_secs_f64(),
+            self.code.as_secs_f64(),
+            self.element.as_secs_f64(),
+            self.score.as_secs_f64(),
+        )
+    }
 }
 
 /// Runs every selected sequence in every selected format, handing each result to
@@ -318,13 +427,20 @@ fn run_codec(
     timing.element += processed - coded;
     let touch = o.touch.unwrap_or(codec.touch());
     let layout = layout_of(format, w, h, &input.caps)?;
-    let frames = clean
+    let mut breakdown = Breakdown::default();
+    let mut frames = Vec::with_capacity(output.planes.len());
+    for (i, ((c, d), out)) in clean
         .planes
         .iter()
         .zip(&input.planes)
         .zip(&output.planes)
-        .map(|((c, d), out)| score_frame_with(layout, c, d, out, touch, None))
-        .collect::<Result<Vec<_>, _>>()?;
+        .enumerate()
+    {
+        let mut detail = ScoreDetail::default();
+        let score = score_frame_with(layout, c, d, out, touch, Some(&mut detail))?;
+        breakdown.add(i + 1, &score, &detail, &q.defects, (w, h));
+        frames.push(score);
+    }
     timing.score += processed.elapsed();
     Ok(VideoResult {
         scene: q.name.to_string(),
@@ -339,6 +455,7 @@ fn run_codec(
         header: q.header(),
         coding,
         frames,
+        breakdown,
     })
 }
 
@@ -391,17 +508,13 @@ mod tests {
     use super::*;
     use gstdefectfix::frame::FrameFormat;
 
-    use super::super::noise::{GAINS, SensorNoise};
+    use super::super::noise::GAINS;
+    use super::super::run::sensor_of;
 
     #[test]
     fn deep_frames_keep_their_top_eight_bits() {
         let format = FrameFormat::parse("video/x-bayer", "rggb14le", 4, 2).expect("format");
-        let sensor = Sensor {
-            format,
-            black: 2056,
-            white: 15000,
-            noise: SensorNoise::new(GAINS[1], 14, 12944.0),
-        };
+        let sensor = sensor_of(format, 2056, 15000, GAINS[1]);
         assert_eq!(
             to_8bit(&[0, 31, 32, 2056, 15000, 16383], &sensor),
             [0, 0, 1, 32, 234, 255]
@@ -423,6 +536,47 @@ mod tests {
         let w = weave(&top, &bottom);
         assert_eq!(w.data[0], [1, 1, 2, 2, 1, 1, 2, 2]);
         assert_eq!(w.data[1], [5, 6, 5, 6]);
+    }
+
+    #[test]
+    fn spots_are_put_down_to_the_nearest_defect() {
+        let format = FrameFormat::parse("video/x-bayer", "grbg", 64, 48).expect("format");
+        let sensor = sensor_of(format, 12, 255, GAINS[1]);
+        let defects = DefectSet::generate(&sensor, 2e-3, false, 3);
+        let d = defects.defects[0];
+        let (x, y) = (d.x, d.y);
+        let far = (0..48u32)
+            .flat_map(|yy| (0..64u32).map(move |xx| (xx, yy)))
+            .find(|&(xx, yy)| {
+                defects
+                    .defects
+                    .iter()
+                    .all(|e| e.x.abs_diff(xx) > FALSE_REACH || e.y.abs_diff(yy) > FALSE_REACH)
+            })
+            .expect("a pixel away from every defect");
+        let detail = ScoreDetail {
+            missed: Vec::new(),
+            // Worst pixel one step off the defect, corrected (error quartered); one with
+            // no defect near, not corrected.
+            visible: vec![(x.saturating_sub(1), y, 100, 20), (far.0, far.1, 100, 30)],
+            false_pixels: vec![(x, y.saturating_sub(2)), far],
+        };
+        let score = VideoFrameScore {
+            pixels: 64 * 48,
+            ..VideoFrameScore::default()
+        };
+        let mut b = Breakdown::default();
+        b.add(RECALL_FROM, &score, &detail, &defects, (64, 48));
+        let c = d.category();
+        assert_eq!((b.visible[c], b.quartered[c]), (1, 1));
+        assert_eq!((b.visible[NO_DEFECT], b.quartered[NO_DEFECT]), (1, 0));
+        assert_eq!((b.false_near, b.false_away), (1, 1));
+        assert!((b.worst_away - 1e6 / (64.0 * 48.0)).abs() < 1e-9);
+        // Before frame 10 spots are not counted, false changes from frame 5 are.
+        let mut early = Breakdown::default();
+        early.add(FALSE_FROM, &score, &detail, &defects, (64, 48));
+        assert_eq!(early.visible.iter().sum::<u64>(), 0);
+        assert_eq!(early.false_near + early.false_away, 2);
     }
 
     #[test]
