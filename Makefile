@@ -1,5 +1,5 @@
 # Convenience targets; each is one cargo command (see README.md).
-.PHONY: all build test bench evaluate curve throughput footage clippy fmt
+.PHONY: all build test bench evaluate curve throughput footage footage-video clippy fmt
 
 all: build
 
@@ -36,3 +36,10 @@ fmt:
 # five camera paths, three gains, star fields; 60 frames each).
 footage:
 	cargo run --release -p defectfix-eval --example footage
+
+# Real footage through the YUV/RGB path (issue 13): the generator's sequences through
+# bayer2rgb ! videoconvert into five formats, then VP8 and VP9 (I420) and back; 320x240,
+# 60 frames (the tables of EVALUATION.md, "Processed video on real footage").
+footage-video:
+	cargo run --release -p defectfix-eval --example footage_video -- --size 320x240 --quiet
+	cargo run --release -p defectfix-eval --example footage_video -- --size 320x240 --quiet --formats I420 --codec vp8,vp9

@@ -17,9 +17,8 @@
 
 use std::path::{Path, PathBuf};
 
+use defectfix_eval::pipeline;
 use defectfix_eval::video::{self as eval, Pan, Planes, VideoFrameScore};
-use gst::prelude::*;
-use gst_video::prelude::*;
 use gstdefectfix::frame::{Position, VideoLayout};
 use gstdefectfix::sim::Kinds;
 use gstdefectfix::video::VideoSettings;
@@ -218,68 +217,9 @@ pub fn convert_with_site(
     cfa: &str,
     format: &str,
 ) -> Result<(Vec<Planes>, bool), String> {
-    let desc = format!(
-        "appsrc name=src format=time caps=video/x-bayer,format={cfa},width={width},height={height},framerate=30/1 \
-         ! bayer2rgb ! videoconvert ! video/x-raw,format={format} ! appsink name=sink sync=false"
-    );
-    let pipeline = gst::parse::launch(&desc)
-        .map_err(|e| e.to_string())?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| "not a pipeline".to_string())?;
-    let by_name = |n: &str| pipeline.by_name(n).ok_or(format!("no element {n}"));
-    let src = by_name("src")?
-        .downcast::<gst_app::AppSrc>()
-        .map_err(|_| "src is not an appsrc".to_string())?;
-    let sink = by_name("sink")?
-        .downcast::<gst_app::AppSink>()
-        .map_err(|_| "sink is not an appsink".to_string())?;
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(frames.len());
-    let mut cosited = false;
-    let result = (|| {
-        for (i, f) in frames.iter().enumerate() {
-            let mut buffer = gst::Buffer::from_slice(f.clone());
-            if let Some(b) = buffer.get_mut() {
-                b.set_pts(gst::ClockTime::from_mseconds(i as u64 * 33));
-            }
-            src.push_buffer(buffer)
-                .map_err(|e| format!("push: {e:?}"))?;
-            let sample = sink.pull_sample().map_err(|_| {
-                "no sample from the pipeline (bayer2rgb/videoconvert missing?)".to_string()
-            })?;
-            if let Some(info) = sample
-                .caps()
-                .and_then(|c| gst_video::VideoInfo::from_caps(c).ok())
-            {
-                cosited = info
-                    .chroma_site()
-                    .contains(gst_video::VideoChromaSite::H_COSITED);
-            }
-            out.push(planes_of(&sample)?);
-        }
-        Ok::<(), String>(())
-    })();
-    let _ = src.end_of_stream();
-    let _ = pipeline.set_state(gst::State::Null);
-    result.map(|()| (out, cosited))
-}
-
-fn planes_of(sample: &gst::Sample) -> Result<Planes, String> {
-    let caps = sample.caps().ok_or("sample without caps")?;
-    let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
-    let buffer = sample.buffer().ok_or("sample without buffer")?;
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
-        .map_err(|e| e.to_string())?;
-    let mut strides = [0usize; 3];
-    let mut data = Vec::new();
-    for p in 0..frame.n_planes().min(3) {
-        strides[p as usize] =
-            usize::try_from(frame.plane_stride()[p as usize]).map_err(|e| e.to_string())?;
-        data.push(frame.plane_data(p).map_err(|e| e.to_string())?.to_vec());
-    }
-    Ok(Planes { data, strides })
+    let chain = format!("videoconvert ! video/x-raw,format={format}");
+    let c = pipeline::convert_bayer(frames, width, height, cfa, &chain)?;
+    Ok((c.planes, pipeline::chroma_cosited(&c.caps)))
 }
 
 /// Runs the measurement.

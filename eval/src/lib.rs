@@ -23,6 +23,7 @@
 //! Every random draw comes from the plugin's `sim::SplitMix64`, so a seed gives the same
 //! frames as it always has.
 
+pub mod cli;
 pub mod data;
 pub mod footage;
 pub mod inject;

@@ -19,6 +19,10 @@
 //! [`run`] pushes the input through the element with its defaults and through the
 //! oracle (the true map, `detection=off`); [`score`] compares both with the clean frame;
 //! [`report`] prints the tables of EVALUATION.md. `examples/footage.rs` is the command.
+//!
+//! [`video`] takes the same sequences through demosaicing and colour conversion (and
+//! optionally a codec, or interlacing) to YUV and measures the element's video path on
+//! them; [`video_report`] prints its tables (`examples/footage_video.rs`).
 
 pub mod camera;
 pub mod defects;
@@ -29,3 +33,5 @@ pub mod scene;
 pub mod score;
 pub mod sensor;
 pub mod stars;
+pub mod video;
+pub mod video_report;

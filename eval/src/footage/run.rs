@@ -18,7 +18,7 @@ use super::noise::{GAINS, Gain, SensorNoise};
 use super::scene::Scene;
 use super::score::{FrameScore, Frames, score_frame};
 use super::sensor::Sensor;
-use super::stars::StarField;
+use super::stars::{StarField, Watched};
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -60,6 +60,77 @@ impl Default for Options {
             column: true,
             set: Vec::new(),
             dump: None,
+        }
+    }
+}
+
+impl Options {
+    /// Takes one of the generator's command-line options: `--data DIR`, `--only
+    /// SUBSTRING`, `--paths P1,P2`, `--gains G1,G2`, `--frames N`, `--size WxH`, `--seed
+    /// N`, `--density D`, `--no-column`, `--set PROP=VALUE` (repeatable). `value` gives
+    /// the option's value when it takes one. Returns whether `arg` was one of them.
+    pub fn take_arg(
+        &mut self,
+        arg: &str,
+        mut value: impl FnMut() -> Result<String, String>,
+    ) -> Result<bool, String> {
+        match arg {
+            "--data" => self.data = value()?.into(),
+            "--only" => self.only = Some(value()?),
+            "--paths" => {
+                self.paths = value()?
+                    .split(',')
+                    .map(|p| PathKind::parse(p).ok_or(format!("unknown path {p}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--gains" => {
+                self.gains = value()?
+                    .split(',')
+                    .map(|g| {
+                        GAINS
+                            .into_iter()
+                            .find(|x| x.name == g)
+                            .ok_or(format!("unknown gain {g}"))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--frames" => {
+                self.frames = value()?.parse().map_err(|e| format!("--frames: {e}"))?;
+                if self.frames == 0 {
+                    return Err("--frames must be at least 1".into());
+                }
+            }
+            "--size" => {
+                let v = value()?;
+                let (w, h) = v.split_once('x').ok_or("--size WxH")?;
+                self.width = w.parse().map_err(|e| format!("--size: {e}"))?;
+                self.height = h.parse().map_err(|e| format!("--size: {e}"))?;
+            }
+            "--seed" => self.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--density" => {
+                self.density = value()?.parse().map_err(|e| format!("--density: {e}"))?;
+            }
+            "--no-column" => self.column = false,
+            "--set" => {
+                let v = value()?;
+                let (k, val) = v.split_once('=').ok_or("--set PROP=VALUE")?;
+                self.set.push((k.to_string(), val.to_string()));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The element properties as a line: `defaults`, or `name=value …`.
+    pub fn properties(&self) -> String {
+        if self.set.is_empty() {
+            "defaults".to_string()
+        } else {
+            self.set
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         }
     }
 }
@@ -112,15 +183,45 @@ pub struct Timing {
     pub score: Duration,
 }
 
+impl Timing {
+    /// The closing line of a run of `sequences` sequences, `frames` frames in all,
+    /// `elapsed` from its start.
+    pub fn summary(&self, sequences: usize, frames: usize, elapsed: Duration) -> String {
+        format!(
+            "{sequences} sequences, {frames} frames in {:.0} s (generation {:.0} s, element {:.0} s, oracle {:.0} s, scoring {:.0} s)",
+            elapsed.as_secs_f64(),
+            self.generate.as_secs_f64(),
+            self.element.as_secs_f64(),
+            self.oracle.as_secs_f64(),
+            self.score.as_secs_f64(),
+        )
+    }
+}
+
 /// Runs every selected sequence, handing each result to `each` as it completes.
 pub fn run(
     o: &Options,
     mut each: impl FnMut(&SequenceResult),
 ) -> Result<(Vec<SequenceResult>, Timing), String> {
-    gst::init().map_err(|e| e.to_string())?;
-    gstdefectfix::plugin_register_static().map_err(|e| e.to_string())?;
+    crate::pipeline::init()?;
     let mut results = Vec::new();
     let mut timing = Timing::default();
+    for_each_sequence(o, |q| {
+        let r = run_sequence(o, q, &mut timing)?;
+        each(&r);
+        results.push(r);
+        Ok(())
+    })?;
+    Ok((results, timing))
+}
+
+/// Hands every selected sequence of the protocol to `each`, in table order: every
+/// natural scene on every path at every gain, then the star fields (drift and static
+/// only). Stops at the first error.
+pub fn for_each_sequence(
+    o: &Options,
+    mut each: impl FnMut(&Sequence<'_>) -> Result<(), String>,
+) -> Result<(), String> {
     let selected = |name: &str| o.only.as_deref().is_none_or(|s| name.contains(s));
     for (si, raw) in NATURAL.iter().enumerate() {
         if !selected(raw.name()) {
@@ -153,22 +254,16 @@ pub fn run(
                     describe(raw.format, &sensor),
                     path.description
                 );
-                let r = run_sequence(
+                each(&Sequence::new(
                     o,
-                    &Sequence {
-                        name: raw.name(),
-                        caps_format: raw.format,
-                        kind,
-                        gain,
-                        sensor,
-                        seeds,
-                        source,
-                        header,
-                    },
-                    &mut timing,
-                )?;
-                each(&r);
-                results.push(r);
+                    raw.name(),
+                    raw.format,
+                    (kind, gain),
+                    sensor,
+                    seeds,
+                    source,
+                    header,
+                ))?;
             }
         }
     }
@@ -203,26 +298,20 @@ pub fn run(
                     describe(star.format, &sensor),
                     field.description()
                 );
-                let r = run_sequence(
+                each(&Sequence::new(
                     o,
-                    &Sequence {
-                        name: star.name,
-                        caps_format: star.format,
-                        kind,
-                        gain,
-                        sensor,
-                        seeds,
-                        source: Source::Stars(&field),
-                        header,
-                    },
-                    &mut timing,
-                )?;
-                each(&r);
-                results.push(r);
+                    star.name,
+                    star.format,
+                    (kind, gain),
+                    sensor,
+                    seeds,
+                    Source::Stars(&field),
+                    header,
+                ))?;
             }
         }
     }
-    Ok((results, timing))
+    Ok(())
 }
 
 /// The seeds of one sequence: the defects depend on the scene only (one sensor per
@@ -261,19 +350,123 @@ enum Source<'a> {
     Stars(&'a StarField),
 }
 
-/// One sequence to run.
-struct Sequence<'a> {
-    name: &'a str,
-    caps_format: &'a str,
-    kind: PathKind,
-    gain: Gain,
-    sensor: Sensor,
+/// One sequence of the protocol: what it films, with which sensor and defects, on
+/// which path and at which gain. [`Sequence::film`] makes its frames one by one.
+pub struct Sequence<'a> {
+    /// The scene's short name (`Outdoor1`, `stars8` …).
+    pub name: &'a str,
+    /// The caps format of the sensor's frames (`grbg`, `rggb14le` …).
+    pub caps_format: &'a str,
+    pub kind: PathKind,
+    pub gain: Gain,
+    pub sensor: Sensor,
+    /// The sensor's fixed defects (the same for every path and gain of a scene).
+    pub defects: DefectSet,
     seeds: Seeds,
     source: Source<'a>,
     header: String,
 }
 
-fn sensor_of(format: FrameFormat, black: u16, white: u16, gain: Gain) -> Sensor {
+/// One frame of a sequence.
+pub struct Shot {
+    /// The frame without its defects (same exposure, same noise).
+    pub clean: Vec<u16>,
+    /// The frame as the defective sensor reads it.
+    pub input: Vec<u16>,
+    /// The stars scored in this frame (none for natural scenes).
+    pub watched: Vec<Watched>,
+}
+
+impl<'a> Sequence<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        o: &Options,
+        name: &'a str,
+        caps_format: &'a str,
+        (kind, gain): (PathKind, Gain),
+        sensor: Sensor,
+        seeds: Seeds,
+        source: Source<'a>,
+        header: String,
+    ) -> Self {
+        let defects = DefectSet::generate(&sensor, o.density, o.column, seeds.defects);
+        Sequence {
+            name,
+            caps_format,
+            kind,
+            gain,
+            sensor,
+            defects,
+            seeds,
+            source,
+            header,
+        }
+    }
+
+    /// Whether it films a star field (else a natural scene).
+    pub fn stars(&self) -> bool {
+        matches!(self.source, Source::Stars(_))
+    }
+
+    /// Frame `t` (from 0): the scene through the camera path, a fresh exposure, the
+    /// defects applied to it. `signal` is scratch of one frame's pixels.
+    pub fn film(&self, t: usize, signal: &mut Vec<f32>) -> Shot {
+        let sensor = &self.sensor;
+        let (w, h) = (sensor.format.width, sensor.format.height);
+        let cfa = sensor.format.cfa;
+        signal.resize(w * h, 0.0);
+        let watched = match &self.source {
+            Source::Scene {
+                scene,
+                path,
+                object,
+            } => {
+                let pose = path.poses[t];
+                camera::render(scene, cfa, w, h, pose, object.map(|ob| (ob, t)), signal);
+                Vec::new()
+            }
+            Source::Stars(field) => {
+                field.render(cfa, w, h, t, signal);
+                field.watched(cfa, w, h, t)
+            }
+        };
+        let mut exposure = sensor.expose(signal, self.seeds.frame(t));
+        let input = self.defects.apply(sensor, &mut exposure);
+        Shot {
+            clean: exposure.clean,
+            input,
+            watched,
+        }
+    }
+
+    /// What was filmed, with what defects: the header of the sequence's table.
+    pub fn header(&self) -> String {
+        let defects = &self.defects;
+        let counts = defects.counts();
+        format!(
+            "{}; defects {} pixels (hot {}, warm {}, dead {}, stuck {}, weak {}, in pairs {}, in 2x2 blocks {}, column x={})",
+            self.header,
+            defects.defects.len(),
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3],
+            counts[4],
+            counts[5],
+            counts[6],
+            defects
+                .column
+                .map_or_else(|| "none".to_string(), |x| x.to_string()),
+        )
+    }
+
+    /// A tag unique to the sequence (for temporary files).
+    pub fn tag(&self) -> u64 {
+        self.seeds.noise
+    }
+}
+
+pub(super) fn sensor_of(format: FrameFormat, black: u16, white: u16, gain: Gain) -> Sensor {
     let range = f64::from(white.saturating_sub(black).max(1));
     Sensor {
         format,
@@ -328,10 +521,8 @@ fn run_sequence(
     timing: &mut Timing,
 ) -> Result<SequenceResult, String> {
     let sensor = &q.sensor;
-    let (w, h) = (sensor.format.width, sensor.format.height);
-    let cfa = sensor.format.cfa;
-    let defects = DefectSet::generate(sensor, o.density, o.column, q.seeds.defects);
-    let map = TempMap::new(&defects.map_text(), q.seeds.noise)?;
+    let defects = &q.defects;
+    let map = TempMap::new(&defects.map_text(), q.tag())?;
     let mut element = Element::new(&sensor.format, q.caps_format, &o.set)?;
     let mut oracle = Element::new(
         &sensor.format,
@@ -341,47 +532,23 @@ fn run_sequence(
             ("detection".to_string(), "off".to_string()),
         ],
     )?;
-    let mut signal = vec![0f32; w * h];
+    let mut signal = Vec::new();
     let mut frames = Vec::with_capacity(o.frames);
     for t in 0..o.frames {
         let start = Instant::now();
-        let watched = match &q.source {
-            Source::Scene {
-                scene,
-                path,
-                object,
-            } => {
-                let pose = path.poses[t];
-                camera::render(
-                    scene,
-                    cfa,
-                    w,
-                    h,
-                    pose,
-                    object.map(|ob| (ob, t)),
-                    &mut signal,
-                );
-                Vec::new()
-            }
-            Source::Stars(field) => {
-                field.render(cfa, w, h, t, &mut signal);
-                field.watched(cfa, w, h, t)
-            }
-        };
-        let mut exposure = sensor.expose(&signal, q.seeds.frame(t));
-        let input = defects.apply(sensor, &mut exposure);
+        let shot = q.film(t, &mut signal);
         let generated = Instant::now();
-        let output = element.process(&input, t)?;
+        let output = element.process(&shot.input, t)?;
         let processed = Instant::now();
-        let oracle_out = oracle.process(&input, t)?;
+        let oracle_out = oracle.process(&shot.input, t)?;
         let oracled = Instant::now();
         if let Some(dir) = &o.dump
             && (t == 0 || t + 1 == o.frames / 2 || t + 1 == o.frames)
         {
             let stem = format!("{}-{}-{}-f{:02}", q.name, q.kind.name(), q.gain.name, t + 1);
             for (what, values) in [
-                ("clean", &exposure.clean),
-                ("input", &input),
+                ("clean", &shot.clean),
+                ("input", &shot.input),
                 ("output", &output),
             ] {
                 write_pgm(&dir.join(format!("{stem}-{what}.pgm")), values, sensor)?;
@@ -390,14 +557,14 @@ fn run_sequence(
         frames.push(score_frame(
             t + 1,
             sensor,
-            &defects,
+            defects,
             &Frames {
-                clean: &exposure.clean,
-                input: &input,
+                clean: &shot.clean,
+                input: &shot.input,
                 output: &output,
                 oracle: &oracle_out,
             },
-            &watched,
+            &shot.watched,
         ));
         timing.generate += generated - start;
         timing.element += processed - generated;
@@ -406,28 +573,12 @@ fn run_sequence(
     }
     element.finish();
     oracle.finish();
-    let counts = defects.counts();
-    let header = format!(
-        "{}; defects {} pixels (hot {}, warm {}, dead {}, stuck {}, weak {}, in pairs {}, in 2x2 blocks {}, column x={})",
-        q.header,
-        defects.defects.len(),
-        counts[0],
-        counts[1],
-        counts[2],
-        counts[3],
-        counts[4],
-        counts[5],
-        counts[6],
-        defects
-            .column
-            .map_or_else(|| "none".to_string(), |x| x.to_string()),
-    );
     Ok(SequenceResult {
         scene: q.name.to_string(),
         path: q.kind,
         gain: q.gain,
-        stars: matches!(q.source, Source::Stars(_)),
-        header,
+        stars: q.stars(),
+        header: q.header(),
         frames,
     })
 }

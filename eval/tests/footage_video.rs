@@ -1,0 +1,124 @@
+//! Guards of the processed-video protocol on real footage (EVALUATION.md, "Processed
+//! video on real footage (issue 13)"): the footage generator's Outdoor1 through
+//! `bayer2rgb ! videoconvert` to NV12, 320×240, 30 frames, then `defectfix` with its
+//! defaults: a sub-pixel pan, a hand-held shot and a tripod shot at high gain, and the
+//! pan through VP8 and back.
+//!
+//! The issue's targets (defaults, every path, every gain, 60 frames): moving paths ≥ 97 %
+//! of the visible spots corrected (error at least quartered) from frame 10 and ≥ 99 % by
+//! frame 60; ≤ 5 false changes per MP in every frame of every path, static and hand-held
+//! included; PSNR never below the input; compressed ≥ 95 % from frame 10, ≤ 5 false/MP.
+//! Today's element is far from them: the floors and ceilings below are today's figures
+//! (in the comments) less a margin, so that a change that loses ground fails here; raise
+//! them as the element gains.
+
+use defectfix_eval::footage::camera::PathKind;
+use defectfix_eval::footage::noise::GAINS;
+use defectfix_eval::footage::run;
+use defectfix_eval::footage::video::{self, Codec, Options, VideoResult};
+use defectfix_eval::footage::video_report::VideoPool;
+
+fn measure(path: PathKind, gain: &str, codec: Codec) -> (VideoResult, VideoPool) {
+    let o = Options {
+        footage: run::Options {
+            only: Some("Outdoor1".to_string()),
+            paths: vec![path],
+            gains: GAINS.iter().copied().filter(|g| g.name == gain).collect(),
+            frames: 30,
+            width: 320,
+            height: 240,
+            ..run::Options::default()
+        },
+        formats: vec!["NV12".to_string()],
+        codecs: vec![codec],
+        ..Options::default()
+    };
+    let (mut results, _) = video::run(&o, |_| {}).expect("the protocol runs");
+    assert_eq!(results.len(), 1, "one sequence");
+    let r = results.remove(0);
+    assert_eq!(r.frames.len(), 30, "every frame came out of every stage");
+    let mut pool = VideoPool::default();
+    pool.add_result(&r);
+    eprintln!(
+        "{} {} {} {}: visible {:.1}/frame, corrected {:.1} % from frame 10, last frame {}/{}, \
+         worst false {:.1}/MP from frame 5 ({:.1} over all), {} frames below the input's PSNR (least gain {:.2} dB)",
+        r.scene,
+        r.path.name(),
+        r.gain.name,
+        codec.name(),
+        pool.visible_per_frame(),
+        100.0 * pool.recall().unwrap_or(1.0),
+        pool.last_quartered,
+        pool.last_visible,
+        pool.worst_false,
+        pool.worst_false_any,
+        pool.below_input,
+        pool.min_gain,
+    );
+    (r, pool)
+}
+
+/// At least `floor` % of the visible spots corrected from frame 10, at most `ceiling`
+/// false changes per MP in any frame, and (when `psnr_holds`) no frame below the
+/// input's PSNR.
+fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_holds: bool) {
+    let what = format!("{} {} {}", r.path.name(), r.gain.name, r.codec.name());
+    assert!(
+        p.visible_per_frame() >= 15.0,
+        "{what}: too few visible spots"
+    );
+    let recall = 100.0 * p.recall().unwrap_or(1.0);
+    assert!(
+        recall >= floor,
+        "{what}: {recall:.1} % corrected < {floor} %"
+    );
+    assert!(
+        p.worst_false_any <= ceiling,
+        "{what}: {:.1} false changes per MP in a frame > {ceiling}",
+        p.worst_false_any
+    );
+    if psnr_holds {
+        assert_eq!(p.below_input, 0, "{what}: frames below the input's PSNR");
+    }
+}
+
+#[test]
+fn sub_pixel_pan() {
+    // Today: 33.5 % corrected from frame 10 (8 of 21 on frame 30), worst 325.5 false/MP
+    // (25 pixels; one pixel is 13/MP here), every frame above the input's PSNR.
+    let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
+    assert_levels(&r, &p, 29.0, 420.0, true);
+}
+
+#[test]
+fn hand_held() {
+    // Today: 26.1 % corrected from frame 10 (6 of 20 on frame 30), worst 1757.8 false/MP
+    // (135 pixels), no frame below the input's PSNR (the first, held back, unchanged).
+    let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
+    assert_levels(&r, &p, 22.0, 2200.0, true);
+}
+
+#[test]
+fn static_shot_at_high_gain() {
+    // Today: nothing corrected on a tripod (the video path confirms spots by motion),
+    // yet 169.3 false changes per MP in the worst frame, and 11 of 30 frames below the
+    // input's PSNR (by 0.12 dB at most): the targets are no false change and no loss.
+    let (r, p) = measure(PathKind::Static, "high", Codec::None);
+    assert_levels(&r, &p, 0.0, 260.0, false);
+    assert!(
+        p.min_gain > -0.3,
+        "static: a frame loses {:.2} dB",
+        -p.min_gain
+    );
+}
+
+#[test]
+fn pan_through_vp8() {
+    // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
+    // 28.5 % corrected from frame 10 (6 of 31 on frame 30), worst 585.9 false/MP, every
+    // frame above the input's PSNR.
+    let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
+    let coding = r.coding.expect("a coded sequence");
+    assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
+    assert_levels(&r, &p, 24.0, 720.0, true);
+}
