@@ -392,12 +392,6 @@ impl Processor {
             .collect()
     }
 
-    /// Noise σ of the context component for the temporal tests: what the last frame
-    /// showed, or the noise from frame to frame the motion meter measured, the larger.
-    fn context_sigma(&self) -> f64 {
-        self.sigma[self.context_comp].max(self.motion.noise().unwrap_or(0.0))
-    }
-
     /// The margins of this stream's tests, from the noise last measured.
     fn limits(&self, sensitivity: f64) -> Limits {
         let max = self.layout.max_value();
@@ -428,7 +422,7 @@ impl Processor {
                     .round() as i32
             }),
             // How well a window must match the previous frame.
-            accept: (reference::MATCH_SIGMAS * self.context_sigma())
+            accept: (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
                 .max(reference::MATCH_FLOOR * f64::from(max)),
         }
     }
@@ -541,16 +535,13 @@ impl Processor {
     /// previous frame as witness where there is one.
     fn confirm(&mut self, view: &VideoFrame<'_>, limits: &Limits) -> TrackUpdate {
         let max = f64::from(self.layout.max_value());
+        let sigma = self.sigma[self.context_comp];
         let structure = (MOTION_STRUCTURE * max).round() as u16;
         self.moving = self.motion.update(
             self.bands.iter().flat_map(|b| b.motion.iter().copied()),
-            self.sigma[self.context_comp],
-            MOTION_FLOOR * max,
+            (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * max),
             structure,
         );
-        // The temporal tests beat the noise from frame to frame where it exceeds what
-        // one frame shows.
-        let sigma = self.context_sigma();
         let previous = self.reference.view(&self.layout);
         self.tracker.observe(
             view,

@@ -643,30 +643,13 @@ const MIN_VOTING_TILES: usize = 4;
 /// moved (so a slow pan adds up until it shows); the frame moves when at least half of
 /// the tiles with structure in them changed (tiles without structure cannot show a
 /// movement and do not vote).
-///
-/// The same comparison measures the noise from one frame to the next, which is what
-/// the temporal tests must beat: the quietest tiles (a low quantile of the tiles' mean
-/// absolute change) change by noise alone. After demosaicing, scaling and compression
-/// the noise of a frame is smoothed in space, so a spatial estimate can understate it
-/// many times, and compression adds coding noise that differs from frame to frame.
 #[derive(Debug, Default)]
 pub struct MotionMeter {
     cols: usize,
     rows: usize,
     previous: Vec<u16>,
     current: Vec<u16>,
-    /// Per tile of the last comparison: mean absolute change, and whether it has
-    /// structure.
-    tiles: Vec<(f64, bool)>,
-    scratch: Vec<f64>,
-    /// Noise σ of one luma sample from frame to frame, from the last comparison.
-    noise: Option<f64>,
 }
-
-/// The quantile of the tiles' mean absolute change taken as the change of noise alone.
-const QUIET_TILES: f64 = 0.1;
-/// Mean absolute difference of two independent Gaussian samples of σ 1: 2/√π.
-const MEAN_ABS_DIFF: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
 impl MotionMeter {
     /// A meter for frames `width`×`height`.
@@ -677,7 +660,6 @@ impl MotionMeter {
             rows,
             previous: Vec::new(),
             current: vec![0; cols * rows],
-            ..MotionMeter::default()
         }
     }
 
@@ -697,22 +679,14 @@ impl MotionMeter {
         }
     }
 
-    /// Noise σ of one luma sample from one frame to the next, as the last comparison
-    /// measured it (none before there were two frames).
-    pub fn noise(&self) -> Option<f64> {
-        self.noise
-    }
-
     /// Installs this frame's subsample (rows in order, as [`Self::sample_rows`] gives
-    /// them for the whole frame) and says whether the frame moved: a tile with at least
-    /// `structure` of spread moved when its samples' mean absolute change exceeds
-    /// `MOTION_SIGMAS` times the noise — `sigma` or, when larger, the noise measured
-    /// from frame to frame ([`Self::noise`]) — and at least `floor`.
+    /// them for the whole frame) and says whether the frame moved; `change` is the
+    /// least mean absolute change of a tile's samples that counts, `structure` the
+    /// least spread that makes a tile vote.
     pub(crate) fn update(
         &mut self,
         samples: impl IntoIterator<Item = u16>,
-        sigma: f64,
-        floor: f64,
+        change: f64,
         structure: u16,
     ) -> bool {
         let mut n = 0;
@@ -724,11 +698,7 @@ impl MotionMeter {
             self.previous.clear();
             return false;
         }
-        let moving = self.previous.len() == self.current.len() && {
-            self.compare(structure);
-            let noise = sigma.max(self.noise.unwrap_or(0.0));
-            self.moved((super::MOTION_SIGMAS * noise).max(floor))
-        };
+        let moving = self.previous.len() == self.current.len() && self.moved(change, structure);
         // The reference moves on only when the picture moved (or there was none): a
         // slow pan adds up frame after frame until it shows, as a track's context does.
         if moving || self.previous.len() != self.current.len() {
@@ -740,12 +710,11 @@ impl MotionMeter {
         moving
     }
 
-    /// Compares the current subsample with the reference (both whole) tile by tile
-    /// ([`Self::tiles`]) and measures the frame-to-frame noise from the quietest tiles.
-    fn compare(&mut self, structure: u16) {
+    /// The tiles' vote between the current subsample and the reference (both whole).
+    fn moved(&self, change: f64, structure: u16) -> bool {
         let per = TILE / STEP;
         let (tc, tr) = (self.cols.div_ceil(per), self.rows.div_ceil(per));
-        self.tiles.clear();
+        let (mut voting, mut moved) = (0usize, 0usize);
         for ty in 0..tr {
             for tx in 0..tc {
                 let (mut lo, mut hi, mut sad, mut count) = (u16::MAX, 0u16, 0u64, 0u64);
@@ -761,24 +730,14 @@ impl MotionMeter {
                         count += 1;
                     }
                 }
-                let mean = sad as f64 / count.max(1) as f64;
-                self.tiles.push((mean, hi.saturating_sub(lo) >= structure));
+                if hi.saturating_sub(lo) >= structure {
+                    voting += 1;
+                    if sad as f64 > change * count as f64 {
+                        moved += 1;
+                    }
+                }
             }
         }
-        self.scratch.clear();
-        self.scratch.extend(self.tiles.iter().map(|t| t.0));
-        let k = ((self.scratch.len() as f64 * QUIET_TILES) as usize).min(self.scratch.len());
-        self.noise = (k < self.scratch.len()).then(|| {
-            let (_, q, _) = self.scratch.select_nth_unstable_by(k, f64::total_cmp);
-            *q / MEAN_ABS_DIFF
-        });
-    }
-
-    /// The tiles' vote (of [`Self::compare`]): at least half of the tiles with
-    /// structure changed by more than `change` on average.
-    fn moved(&self, change: f64) -> bool {
-        let voting = self.tiles.iter().filter(|t| t.1).count();
-        let moved = self.tiles.iter().filter(|t| t.1 && t.0 > change).count();
         voting >= MIN_VOTING_TILES && moved * 2 >= voting
     }
 }
