@@ -205,9 +205,7 @@ impl Engine {
 
     /// Forces a kernel path (tests and benchmarks); one this CPU lacks is ignored.
     pub fn set_kernel_path(&mut self, path: KernelPath) {
-        if path.available() {
-            self.path = path;
-        }
+        self.path = path.or_keep(self.path);
     }
 
     /// Replaces the detection constants (experiments; the element uses the defaults and

@@ -307,21 +307,31 @@ impl DefectLayout {
         let mut line_rng = SplitMix64::new(mix64(config.seed ^ 0x6c69_6e65) ^ size_key);
         let mut taken = Mask::new(width, height);
 
-        if kinds.contains(Kinds::COLUMN) {
-            let x = line_rng.below(width as u64) as usize;
-            let fault = line_fault(&mut line_rng);
-            for y in 0..height {
-                taken.set(x, y);
+        // A column, then a row: where, what fault, and every pixel of it taken.
+        for (kind, along, across) in [(Kinds::COLUMN, width, height), (Kinds::ROW, height, width)] {
+            if !kinds.contains(kind) {
+                continue;
             }
-            layout.lines.push(Line::Column { x: x as u32, fault });
-        }
-        if kinds.contains(Kinds::ROW) {
-            let y = line_rng.below(height as u64) as usize;
+            let at = line_rng.below(along as u64) as usize;
             let fault = line_fault(&mut line_rng);
-            for x in 0..width {
-                taken.set(x, y);
+            for i in 0..across {
+                if kind == Kinds::COLUMN {
+                    taken.set(at, i);
+                } else {
+                    taken.set(i, at);
+                }
             }
-            layout.lines.push(Line::Row { y: y as u32, fault });
+            layout.lines.push(if kind == Kinds::COLUMN {
+                Line::Column {
+                    x: at as u32,
+                    fault,
+                }
+            } else {
+                Line::Row {
+                    y: at as u32,
+                    fault,
+                }
+            });
         }
 
         let weights: Vec<(Kinds, u64)> = WEIGHTS

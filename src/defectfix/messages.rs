@@ -223,6 +223,18 @@ pub fn calibration_done(
         .build()
 }
 
+/// The header line of a learned map: `what` it holds, over how many `frames` of what
+/// (`of`), and how many entries (`count` `unit`).
+pub(super) fn learned_header(
+    what: &str,
+    frames: u64,
+    of: &str,
+    count: usize,
+    unit: &str,
+) -> String {
+    format!("{what} by defectfix over {frames} frames of {of}: {count} {unit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

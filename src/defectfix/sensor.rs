@@ -236,12 +236,13 @@ impl StreamProcessor for SensorProcessor {
     fn learned_map(&self) -> (DefectMap, String) {
         let map = self.evidence.to_map(self.offset.0, self.offset.1);
         let plane = self.engine.plane();
-        let header = format!(
-            "defect map learned by defectfix over {} frames of {}x{}: {} pixels",
+        let of = format!("{}x{}", plane.width, plane.height);
+        let header = messages::learned_header(
+            "defect map learned",
             self.evidence.frames(),
-            plane.width,
-            plane.height,
-            map.len()
+            &of,
+            map.len(),
+            "pixels",
         );
         (map, header)
     }

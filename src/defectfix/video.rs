@@ -208,13 +208,18 @@ impl StreamProcessor for VideoProcessor {
     fn learned_map(&self) -> (DefectMap, String) {
         let map = self.processor.confirmed_map(self.offset.0, self.offset.1);
         let l = self.processor.layout();
-        let header = format!(
-            "pixel errors confirmed by defectfix over {} frames of {} {}x{}, in frame pixels: {} positions",
-            self.frames,
+        let of = format!(
+            "{} {}x{}, in frame pixels",
             l.format.name(),
             l.width,
-            l.height,
-            map.len()
+            l.height
+        );
+        let header = messages::learned_header(
+            "pixel errors confirmed",
+            self.frames,
+            &of,
+            map.len(),
+            "positions",
         );
         (map, header)
     }

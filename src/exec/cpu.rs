@@ -78,6 +78,12 @@ impl KernelPath {
         *BEST
     }
 
+    /// This path where the CPU can run it, else `current` (a forced path this CPU
+    /// lacks is ignored).
+    pub fn or_keep(self, current: KernelPath) -> KernelPath {
+        if self.available() { self } else { current }
+    }
+
     /// Whether this CPU can run the path.
     #[inline]
     pub fn available(self) -> bool {

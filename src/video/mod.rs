@@ -266,9 +266,7 @@ impl Processor {
     /// Forces a kernel path of the spatial test (tests and benchmarks); one this CPU
     /// lacks is ignored.
     pub fn set_kernel_path(&mut self, path: KernelPath) {
-        if path.available() {
-            self.path = path;
-        }
+        self.path = path.or_keep(self.path);
     }
 
     /// Replaces the constants of the spatial test (experiments; `sensitivity` of the

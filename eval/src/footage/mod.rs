@@ -35,3 +35,35 @@ pub mod sensor;
 pub mod stars;
 pub mod video;
 pub mod video_report;
+
+/// Where a run's time went: seconds per named phase, in the order the phases first
+/// took time.
+#[derive(Clone, Debug, Default)]
+pub struct Timing {
+    phases: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timing {
+    /// Adds `d` to `phase`.
+    pub fn add(&mut self, phase: &'static str, d: std::time::Duration) {
+        match self.phases.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, t)) => *t += d,
+            None => self.phases.push((phase, d)),
+        }
+    }
+
+    /// The closing line of a run of `sequences` sequences, `frames` frames in all,
+    /// `elapsed` from its start.
+    pub fn summary(&self, sequences: usize, frames: usize, elapsed: std::time::Duration) -> String {
+        let phases: Vec<String> = self
+            .phases
+            .iter()
+            .map(|(p, t)| format!("{p} {:.0} s", t.as_secs_f64()))
+            .collect();
+        format!(
+            "{sequences} sequences, {frames} frames in {:.0} s ({})",
+            elapsed.as_secs_f64(),
+            phases.join(", ")
+        )
+    }
+}

@@ -3,8 +3,9 @@
 //! (plus any `--set` properties) and through the oracle (`defect-map` = the true map,
 //! `detection=off`), and scores every frame.
 
+use super::Timing;
 use std::path::{Path as FsPath, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::data::{NATURAL, RawFrame};
 use gst::prelude::*;
@@ -172,30 +173,6 @@ pub struct SequenceResult {
     /// What was filmed, for the table's header.
     pub header: String,
     pub frames: Vec<FrameScore>,
-}
-
-/// Time spent, for the closing line.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Timing {
-    pub generate: Duration,
-    pub element: Duration,
-    pub oracle: Duration,
-    pub score: Duration,
-}
-
-impl Timing {
-    /// The closing line of a run of `sequences` sequences, `frames` frames in all,
-    /// `elapsed` from its start.
-    pub fn summary(&self, sequences: usize, frames: usize, elapsed: Duration) -> String {
-        format!(
-            "{sequences} sequences, {frames} frames in {:.0} s (generation {:.0} s, element {:.0} s, oracle {:.0} s, scoring {:.0} s)",
-            elapsed.as_secs_f64(),
-            self.generate.as_secs_f64(),
-            self.element.as_secs_f64(),
-            self.oracle.as_secs_f64(),
-            self.score.as_secs_f64(),
-        )
-    }
 }
 
 /// Runs every selected sequence, handing each result to `each` as it completes.
@@ -566,10 +543,10 @@ fn run_sequence(
             },
             &shot.watched,
         ));
-        timing.generate += generated - start;
-        timing.element += processed - generated;
-        timing.oracle += oracled - processed;
-        timing.score += oracled.elapsed();
+        timing.add("generation", generated - start);
+        timing.add("element", processed - generated);
+        timing.add("oracle", oracled - processed);
+        timing.add("scoring", oracled.elapsed());
     }
     element.finish();
     oracle.finish();

@@ -35,7 +35,8 @@
 //! [`report`](super::video_report) pools and prints the scores; the command is
 //! `eval/examples/footage_video.rs`.
 
-use std::time::{Duration, Instant};
+use super::Timing;
+use std::time::Instant;
 
 use gstdefectfix::frame::VideoLayout;
 
@@ -264,33 +265,6 @@ pub struct Coding {
     pub psnr: f64,
 }
 
-/// Time spent, for the closing line.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Timing {
-    pub generate: Duration,
-    pub convert: Duration,
-    pub code: Duration,
-    pub element: Duration,
-    pub score: Duration,
-}
-
-impl Timing {
-    /// The closing line of a run of `sequences` results, `frames` frames in all,
-    /// `elapsed` from its start.
-    pub fn summary(&self, sequences: usize, frames: usize, elapsed: Duration) -> String {
-        format!(
-            "{sequences} sequences, {frames} frames in {:.0} s (generation {:.0} s, conversion {:.0} s, \
-             codec {:.0} s, element {:.0} s, scoring {:.0} s)",
-            elapsed.as_secs_f64(),
-            self.generate.as_secs_f64(),
-            self.convert.as_secs_f64(),
-            self.code.as_secs_f64(),
-            self.element.as_secs_f64(),
-            self.score.as_secs_f64(),
-        )
-    }
-}
-
 /// Runs every selected sequence in every selected format, handing each result to
 /// `each` as it completes.
 pub fn run(
@@ -313,7 +287,7 @@ pub fn run(
             clean.push(to_8bit(&shot.clean, &q.sensor));
             input.push(to_8bit(&shot.input, &q.sensor));
         }
-        timing.generate += start.elapsed();
+        timing.add("generation", start.elapsed());
         for format in &o.formats {
             for r in run_format(o, q, [&clean, &input], format, &mut timing)? {
                 each(&r);
@@ -357,7 +331,7 @@ fn run_format(
             .map(|c| deliver(c, o.interlaced))
     });
     let (clean, input) = (clean?, input?);
-    timing.convert += start.elapsed();
+    timing.add("conversion", start.elapsed());
     o.codecs
         .iter()
         .map(|&codec| run_codec(o, q, format, codec, [&clean, &input], timing))
@@ -417,14 +391,14 @@ fn run_codec(
         None => (clean, input, None),
     };
     let coded = Instant::now();
-    timing.code += coded - start;
+    timing.add("codec", coded - start);
     let mut element = String::from("defectfix name=fix");
     for (k, v) in &o.footage.set {
         element += &format!(" {k}={v}");
     }
     let output = pipeline::planes_through(&input.planes, &input.caps, &element)?;
     let processed = Instant::now();
-    timing.element += processed - coded;
+    timing.add("element", processed - coded);
     let touch = o.touch.unwrap_or(codec.touch());
     let layout = layout_of(format, w, h, &input.caps)?;
     let mut breakdown = Breakdown::default();
@@ -441,7 +415,7 @@ fn run_codec(
         breakdown.add(i + 1, &score, &detail, &q.defects, (w, h));
         frames.push(score);
     }
-    timing.score += processed.elapsed();
+    timing.add("scoring", processed.elapsed());
     Ok(VideoResult {
         scene: q.name.to_string(),
         path: q.kind,
