@@ -36,7 +36,7 @@ struct Options {
     list_missed: bool,
 }
 
-fn parse() -> Result<Options, String> {
+fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw"),
         only: None,
@@ -48,7 +48,7 @@ fn parse() -> Result<Options, String> {
         list_false: false,
         list_missed: false,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter().cloned();
     while let Some(a) = args.next() {
         let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         let num = |s: String| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
@@ -132,13 +132,7 @@ fn load(o: &Options) -> Vec<Loaded> {
 }
 
 fn main() {
-    let o = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("evaluate: {e}");
-            std::process::exit(2);
-        }
-    };
+    let o = defectfix_eval::cli::parsed_or_exit("evaluate", parse);
     let frames = load(&o);
     if o.curve {
         curve(&o, &frames);

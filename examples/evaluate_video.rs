@@ -298,10 +298,7 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                 !o.no_hold,
                 |i, p, score, detail| {
                     for &(x, y) in &o.trace {
-                        let cand = p
-                            .candidates()
-                            .iter()
-                            .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
+                        let cand = candidate_near(p, x, y);
                         eprintln!(
                             "trace ({x},{y}) frame {}: moving {} track {:?} candidate {:?}",
                             i + 1,
@@ -361,10 +358,7 @@ fn diagnose(
         let track = (-2i32..=2)
             .flat_map(|dy| (-2i32..=2).map(move |dx| (dx, dy)))
             .find_map(|(dx, dy)| p.tracker().track_near(Position::new(x, y).offset(dx, dy)?));
-        let candidate = p
-            .candidates()
-            .iter()
-            .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
+        let candidate = candidate_near(p, x, y);
         eprintln!(
             "{scene} {format} missed ({x},{y}) err {before} -> {after}: confirmed {confirmed}, track {track:?}, candidate {candidate:?}, defects {}",
             near(x, y, 2)
@@ -419,9 +413,20 @@ fn dump(layout: VideoLayout, frames: [&Planes; 3], x: usize, y: usize) -> Result
     Ok(())
 }
 
-fn parse() -> Result<Options, String> {
+/// The spot the spatial test found within 2 pixels of (`x`, `y`) in the last frame.
+fn candidate_near(
+    p: &gstdefectfix::video::Processor,
+    x: u32,
+    y: u32,
+) -> Option<&gstdefectfix::video::Candidate> {
+    p.candidates()
+        .iter()
+        .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2)
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options::default();
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter().cloned();
     while let Some(a) = args.next() {
         let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         let num = |s: &str| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
@@ -468,13 +473,7 @@ fn parse() -> Result<Options, String> {
 }
 
 fn main() {
-    let o = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("evaluate_video: {e}");
-            std::process::exit(2);
-        }
-    };
+    let o = defectfix_eval::cli::parsed_or_exit("evaluate_video", parse);
     let t0 = std::time::Instant::now();
     let results = match run(&o) {
         Ok(r) => r,
