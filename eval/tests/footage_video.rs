@@ -84,27 +84,28 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today: 33.5 % corrected from frame 10 (8 of 21 on frame 30), worst 325.5 false/MP
-    // (25 pixels; one pixel is 13/MP here), every frame above the input's PSNR.
+    // Today: 33.5 % corrected from frame 10 (8 of 21 on frame 30), worst 221.4 false/MP
+    // (17 pixels; one pixel is 13/MP here), every frame above the input's PSNR.
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
-    assert_levels(&r, &p, 29.0, 420.0, true);
+    assert_levels(&r, &p, 29.0, 300.0, true);
 }
 
 #[test]
 fn hand_held() {
-    // Today: 26.1 % corrected from frame 10 (6 of 20 on frame 30), worst 1757.8 false/MP
-    // (135 pixels), no frame below the input's PSNR (the first, held back, unchanged).
+    // Today: 26.1 % corrected from frame 10 (6 of 20 on frame 30), worst 390.6 false/MP
+    // (30 pixels), no frame below the input's PSNR (the first, held back, unchanged).
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
-    assert_levels(&r, &p, 22.0, 2200.0, true);
+    assert_levels(&r, &p, 22.0, 520.0, true);
 }
 
 #[test]
 fn static_shot_at_high_gain() {
-    // Today: nothing corrected on a tripod (the video path confirms spots by motion),
-    // yet 169.3 false changes per MP in the worst frame, and 11 of 30 frames below the
-    // input's PSNR (by 0.12 dB at most): the targets are no false change and no loss.
+    // A tripod shot is never made worse: with no motion there is no temporal evidence
+    // (surroundings that change without the picture moving — noise, flicker — count for
+    // nothing), so nothing is confirmed and nothing changed: no false change, no frame
+    // below the input's PSNR. (Before that rule: 169.3 false/MP, 11 of 30 frames below.)
     let (r, p) = measure(PathKind::Static, "high", Codec::None);
-    assert_levels(&r, &p, 0.0, 260.0, false);
+    assert_levels(&r, &p, 0.0, 0.0, true);
     assert!(
         p.min_gain > -0.3,
         "static: a frame loses {:.2} dB",
@@ -115,10 +116,10 @@ fn static_shot_at_high_gain() {
 #[test]
 fn pan_through_vp8() {
     // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 28.5 % corrected from frame 10 (6 of 31 on frame 30), worst 585.9 false/MP, every
+    // 28.0 % corrected from frame 10 (6 of 31 on frame 30), worst 364.6 false/MP, every
     // frame above the input's PSNR.
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
-    assert_levels(&r, &p, 24.0, 720.0, true);
+    assert_levels(&r, &p, 24.0, 480.0, true);
 }

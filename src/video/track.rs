@@ -16,7 +16,9 @@
 //!   background, the picture as a whole moved), and the spot stands out from what the
 //!   previous frame showed where the picture came from: +2·`HIT` (two frames confirm
 //!   it);
-//! - seen again after such a change: +`HIT`;
+//! - seen again after such a change, in a frame where the picture as a whole moved: +`HIT`
+//!   (surroundings that change while the picture does not move — noise, flicker,
+//!   compression on a tripod shot — are no evidence: a static shot gains none);
 //! - not seen after such a change, and clearly absent (not even a spot at half the
 //!   margins is there): −`MISS`.
 //!
@@ -560,7 +562,9 @@ impl Tracker {
         if stayed {
             t.score = (t.score + STAYED).min(MAX_SCORE);
             t.context = *context;
-        } else if exact && ev.change.changed(&t.context, context) {
+        } else if exact && ev.change.moving && ev.change.changed(&t.context, context) {
+            // Seen again after its surroundings changed — while the picture moved: a
+            // change without motion is noise, flicker or coding, no evidence.
             t.score = (t.score + HIT).min(MAX_SCORE);
             t.context = *context;
         }
@@ -778,7 +782,7 @@ mod tests {
                 centres: [Some(Position::new(x, y)), None, None],
                 main: 0,
             });
-            let u = tracker.observe(&frame, seen, &conditions());
+            let u = tracker.observe(&frame, seen, &conditions(true));
             if u.promoted > 0 {
                 promoted_at.get_or_insert(t);
             }
@@ -792,14 +796,38 @@ mod tests {
         );
     }
 
-    fn conditions() -> Conditions<'static> {
+    /// Conditions of a frame whose picture as a whole moved (`moving`) or not.
+    fn conditions(moving: bool) -> Conditions<'static> {
         Conditions {
             sigma: 0.5,
             max: 255,
             relaxed: [PlaneParams { base: 8, beta: 64 }; 3],
-            moving: false,
+            moving,
             previous: None,
         }
+    }
+
+    /// A spot that stays while its surroundings change but the picture as a whole does
+    /// not move (noise, flicker, compression: a tripod shot) gains no evidence.
+    #[test]
+    fn changing_surroundings_without_motion_confirm_nothing() {
+        let layout = VideoLayout::parse("Y444", 48, 32).unwrap();
+        let mut tracker = Tracker::new(&layout, 0);
+        for t in 0..40u32 {
+            // Every frame differs everywhere by far more than the noise.
+            let (planes, strides) = frame_of(layout, |x, y| {
+                ((x as u32 * 7 + y as u32 * 3 + 50 * t) % 200) as u16
+            });
+            let p: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
+            let frame = VideoFrame::new(layout, [p[0], p[1], p[2]], strides).unwrap();
+            let seen = Seen {
+                at: Position::new(10, 10),
+                centres: [Some(Position::new(10, 10)), None, None],
+                main: 0,
+            };
+            tracker.observe(&frame, [seen], &conditions(false));
+        }
+        assert!(tracker.confirmed().is_empty());
     }
 
     #[test]
@@ -815,11 +843,11 @@ mod tests {
                 centres: [None; 3],
                 main: 0,
             };
-            tracker.observe(&frame, [seen], &conditions());
+            tracker.observe(&frame, [seen], &conditions(false));
         }
         assert!(tracker.confirmed().is_empty());
         for _ in 0..=STALE_FRAMES {
-            tracker.observe(&frame, [], &conditions());
+            tracker.observe(&frame, [], &conditions(false));
         }
         assert_eq!(tracker.tracks(), 0);
     }
