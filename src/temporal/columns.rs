@@ -19,6 +19,7 @@
 //! of it is repaired from then on (from its neighbours along the row); a confirmed line
 //! whose votes fall to 0 is released.
 
+use super::LearnUpdate;
 use crate::detect::{LENS_SHARE, NoiseModel};
 use crate::exec::run_bands;
 use crate::frame::{Cfa, Position};
@@ -194,7 +195,8 @@ struct ColumnBand {
     votes: Vec<[u8; 2]>,
     confirmed: Vec<bool>,
     counts: Vec<LineCounts>,
-    changed: bool,
+    /// Lines of the band confirmed and released by the last frame.
+    update: LearnUpdate,
 }
 
 /// The evidence of every line of a frame: votes per line, and the confirmed lines.
@@ -224,7 +226,7 @@ impl ColumnEvidence {
                     votes: vec![[0; 2]; lines],
                     confirmed: vec![false; lines],
                     counts: vec![LineCounts::default(); lines],
-                    changed: false,
+                    update: LearnUpdate::default(),
                 }
             })
             .collect();
@@ -245,17 +247,17 @@ impl ColumnEvidence {
     /// Judges every line of one frame (`read` its samples, `noise` its model, `clip`
     /// its highest level; its lowest is the least value on the rows judged, which a
     /// dead photosite or a shadow brings down to black), in bands of columns on up to
-    /// `threads` workers. Returns whether the confirmed lines changed.
+    /// `threads` workers. Returns the lines confirmed and released.
     pub fn observe(
         &mut self,
         read: &(impl Fn(usize, usize) -> u16 + Sync),
         noise: &NoiseModel,
         clip: u16,
         threads: usize,
-    ) -> bool {
+    ) -> LearnUpdate {
         let (pitch, cfa, height) = (self.cfa.pitch(), self.cfa, self.height);
         if self.width < 7 || height < pitch {
-            return false;
+            return LearnUpdate::default();
         }
         let step = judged_step(pitch, height);
         let width = self.width;
@@ -275,7 +277,7 @@ impl ColumnEvidence {
                     count_row(read, cfa, y, b.x0, counts, &levels);
                 }
             }
-            b.changed = false;
+            b.update = LearnUpdate::default();
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
                 let confirmed = b.confirmed[i];
@@ -291,17 +293,26 @@ impl ColumnEvidence {
                     }
                 }
                 let most = votes[0].max(votes[1]);
-                let now = if b.confirmed[i] {
+                let now = if confirmed {
                     most > 0
                 } else {
                     most >= CONFIRM_VOTES
                 };
-                b.changed |= now != b.confirmed[i];
+                match (confirmed, now) {
+                    (false, true) => b.update.promoted += 1,
+                    (true, false) => b.update.forgotten += 1,
+                    _ => {}
+                }
                 b.confirmed[i] = now;
             }
         });
-        if !self.bands.iter().any(|b| b.changed) {
-            return false;
+        let mut update = LearnUpdate::default();
+        for b in &self.bands {
+            update.promoted += b.update.promoted;
+            update.forgotten += b.update.forgotten;
+        }
+        if !update.changed() {
+            return update;
         }
         self.lines.clear();
         for b in &self.bands {
@@ -315,18 +326,20 @@ impl ColumnEvidence {
             }
         }
         self.lines.sort_unstable();
-        true
+        update
+    }
+
+    /// The pixels of `line`, top to bottom.
+    pub fn line_pixels(&self, line: ColumnLine) -> impl Iterator<Item = Position> {
+        (line.parity as usize..self.height)
+            .step_by(self.cfa.pitch())
+            .map(move |y| Position::new(line.x, y as u32))
     }
 
     /// The pixels of the confirmed lines, appended to `out` (unordered).
     pub fn pixels(&self, out: &mut Vec<Position>) {
-        let pitch = self.cfa.pitch();
-        for &ColumnLine { x, parity } in &self.lines {
-            out.extend(
-                (parity as usize..self.height)
-                    .step_by(pitch)
-                    .map(|y| Position::new(x, y as u32)),
-            );
+        for &line in &self.lines {
+            out.extend(self.line_pixels(line));
         }
     }
 }
@@ -431,7 +444,7 @@ mod tests {
             }
         };
         for frame in 1..=4 {
-            let changed = e.observe(&dead, &noise, 4095, 2);
+            let changed = e.observe(&dead, &noise, 4095, 2).changed();
             assert_eq!(changed, frame == 4, "frame {frame}");
         }
         assert_eq!(e.lines(), [ColumnLine { x: 12, parity: 1 }]);
@@ -441,7 +454,7 @@ mod tests {
         assert!(pixels.iter().all(|p| p.x == 12 && p.y % 2 == 1));
         // Healthy again (repaired upstream): released after a few good frames.
         let healthy = |x: usize, y: usize| scene(x, y, 30);
-        let released = (0..8).position(|_| e.observe(&healthy, &noise, 4095, 2));
+        let released = (0..8).position(|_| e.observe(&healthy, &noise, 4095, 2).changed());
         assert!(released.is_some());
         assert!(e.lines().is_empty());
     }

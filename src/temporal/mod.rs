@@ -257,24 +257,12 @@ impl Evidence {
         noise: &NoiseModel,
         threads: usize,
     ) -> LearnUpdate {
-        let before = self.columns.lines().len();
         let (data, stride) = (frame.data(), frame.stride());
         let clip = noise.clip.min(self.plane.max_value());
-        let changed = crate::with_sample_io!(self.plane.encoding, Io => {
+        crate::with_sample_io!(self.plane.encoding, Io => {
             let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             self.columns.observe(&read, noise, clip, threads)
-        });
-        if !changed {
-            return LearnUpdate::default();
-        }
-        // A change is one line more or fewer (lines rarely change in the same frame).
-        let after = self.columns.lines().len();
-        LearnUpdate {
-            promoted: after
-                .saturating_sub(before)
-                .max(usize::from(after == before)),
-            forgotten: before.saturating_sub(after),
-        }
+        })
     }
 
     /// Rebuilds [`Self::confirmed`]'s list: the confirmed pixels and the column lines'.
@@ -425,11 +413,10 @@ impl Evidence {
             x: i64::from(p.x) + offset_x,
             y: i64::from(p.y) + offset_y,
         };
-        let mut line_pixels = Vec::new();
-        for &ColumnLine { x, parity } in lines.iter().filter(|l| !whole(l.x)) {
-            let rows = (parity..self.plane.height as u32).step_by(pitch as usize);
-            line_pixels.extend(rows.map(|y| Position::new(x, y)));
-        }
+        let line_pixels = lines
+            .iter()
+            .filter(|l| !whole(l.x))
+            .flat_map(|&l| self.columns.line_pixels(l));
         let pixels = self
             .confirmed_pixels
             .iter()
