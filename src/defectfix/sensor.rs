@@ -66,6 +66,7 @@ impl SensorProcessor {
             let update = self
                 .evidence
                 .observe(&frame.as_ref(), &noise, run.n_threads);
+            gst::trace!(CAT, "evidence: {:?}", self.evidence.times());
             if update.changed() {
                 gst::debug!(
                     CAT,

@@ -801,7 +801,7 @@ impl Params {
 /// Decodes row `y` of `frame` into `dst` (`width + 4` values: the row at 2..width+2,
 /// two pixels reflected about each end before and after it), with the instruction set of
 /// `path`.
-fn decode_row(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
+pub(crate) fn decode_row(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16], path: KernelPath) {
     match path {
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx2 if path.available() => {

@@ -22,13 +22,14 @@
 //! first frames have sized the lists. Every phase runs in fixed row bands or tiles, so
 //! the result does not depend on the number of threads.
 
+mod cheap;
 pub mod columns;
 pub mod motion;
 pub mod rules;
 
 use crate::defect_map::{DefectMap, Entry};
 use crate::detect::{NoiseModel, spreads_like_a_lens};
-use crate::exec::{self, BAND_ROWS, band_rows, run_bands};
+use crate::exec::{self, BAND_ROWS, KernelPath, band_rows, run_bands};
 use crate::frame::{Plane, PlaneRef, Position, SampleIo};
 use columns::{ColumnEvidence, ColumnLine};
 
@@ -57,6 +58,19 @@ impl LearnUpdate {
     pub fn changed(&self) -> bool {
         self.promoted + self.forgotten > 0
     }
+}
+
+/// Time each phase of the last [`Evidence::observe`] took (for profiling; reading the
+/// clock costs a few tens of nanoseconds a phase).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhaseTimes {
+    pub motion: std::time::Duration,
+    pub columns: std::time::Duration,
+    pub gather: std::time::Duration,
+    pub keys: std::time::Duration,
+    /// Pixels the cheap test looked at, and those it sent on to the rules.
+    pub tested: usize,
+    pub judged: usize,
 }
 
 /// What a tile's pixels do with this frame.
@@ -101,6 +115,13 @@ struct StateBand {
     changes: Vec<(Position, bool)>,
     /// Columns of the row segment in hand that the cheap test sends to the rules.
     pending: Vec<u32>,
+    /// Pixels tested and judged in the last frame.
+    tested: usize,
+    judged: usize,
+    /// Decoded frame rows around the row in hand ([`crate::detect::decode_row`]'s
+    /// layout), and the cheap test's marks of one row.
+    rows: Vec<u16>,
+    marks: Vec<u8>,
 }
 
 /// One band of rows of the key frame (kept apart from the evidence: the evidence pass
@@ -134,6 +155,9 @@ pub struct Evidence {
     keyed: bool,
     scratch: Vec<f32>,
     merged: Vec<Position>,
+    times: PhaseTimes,
+    /// The instruction set of the cheap test.
+    path: KernelPath,
 }
 
 impl Evidence {
@@ -160,6 +184,10 @@ impl Evidence {
                     state: vec![PixelState::default(); (y1 - y0) * w],
                     changes: Vec::new(),
                     pending: Vec::new(),
+                    tested: 0,
+                    judged: 0,
+                    rows: Vec::new(),
+                    marks: Vec::new(),
                 })
                 .collect(),
             keys: band_rows(plane.height)
@@ -176,6 +204,8 @@ impl Evidence {
             keyed: false,
             scratch: Vec::new(),
             merged: Vec::new(),
+            times: PhaseTimes::default(),
+            path: KernelPath::best(),
         }
     }
 
@@ -188,6 +218,17 @@ impl Evidence {
     /// Confirmed column lines, ascending ([`columns`]).
     pub fn column_lines(&self) -> &[ColumnLine] {
         self.columns.lines()
+    }
+
+    /// Chooses the instruction set of the vectorised tests (every path gives the same
+    /// evidence; a path the CPU lacks is ignored).
+    pub fn set_kernel_path(&mut self, path: KernelPath) {
+        self.path = path.or_keep(self.path);
+    }
+
+    /// How long the phases of the last frame took.
+    pub fn times(&self) -> PhaseTimes {
+        self.times
     }
 
     /// Frames observed so far.
@@ -230,7 +271,9 @@ impl Evidence {
             self.keyed = true;
             return LearnUpdate::default();
         }
+        let clock = std::time::Instant::now();
         self.measure_motion(frame, noise, threads);
+        let t_motion = clock.elapsed();
         // The rules judge changes between frames: they need the noise of a pixel from
         // one frame to the next, which the model (measured within one frame, where the
         // scene's own fine texture looks like noise) can overstate many times. The
@@ -239,13 +282,23 @@ impl Evidence {
             .unwrap_or(1.0);
         let noise = &scaled(noise, ratio);
         let lines = self.observe_columns(frame, noise, threads);
+        let t_columns = clock.elapsed();
         let mut update = self.gather(frame, noise, threads);
         update.promoted += lines.promoted;
         update.forgotten += lines.forgotten;
         if update.changed() {
             self.merge_all();
         }
+        let t_gather = clock.elapsed();
         self.renew_keys(frame, threads);
+        self.times = PhaseTimes {
+            motion: t_motion,
+            columns: t_columns - t_motion,
+            gather: t_gather - t_columns,
+            keys: clock.elapsed() - t_gather,
+            tested: self.states.iter().map(|b| b.tested).sum(),
+            judged: self.states.iter().map(|b| b.judged).sum(),
+        };
         update
     }
 
@@ -320,6 +373,7 @@ impl Evidence {
         let cx = GatherContext::new(&self.plane, noise, &self.tiles, self.across, &self.keys);
         let cx = GatherContext {
             side: self.side,
+            path: self.path,
             ..cx
         };
         crate::with_sample_io!(self.plane.encoding, Io => {
@@ -380,9 +434,10 @@ impl Evidence {
                     let row = &mut b.key[(y - b.y0) * w..(y - b.y0 + 1) * w];
                     let first = (y / side) * across;
                     for t in tiles[first..first + across].iter().filter(|t| t.renew) {
-                        let from = y * stride + t.tile.x0 * Io::BYTES;
-                        for (i, k) in row[t.tile.x0..t.tile.x1].iter_mut().enumerate() {
-                            *k = Io::read(data, from + i * Io::BYTES);
+                        let (x0, x1) = (t.tile.x0, t.tile.x1);
+                        let from = &data[y * stride + x0 * Io::BYTES..][..(x1 - x0) * Io::BYTES];
+                        for (k, s) in row[x0..x1].iter_mut().zip(from.chunks_exact(Io::BYTES)) {
+                            *k = Io::read(s, 0);
                         }
                     }
                 }
@@ -439,7 +494,10 @@ struct GatherContext<'a> {
     /// The frame-to-frame noise model's coefficients (σ² = a + b·level) per plane, with
     /// σ never below half a step of 8-bit data.
     coef: ([f32; 4], [f32; 4]),
+    /// The same coefficients as the rules see them (no floor).
+    rules_coef: ([f32; 4], [f32; 4]),
     clip: u16,
+    path: KernelPath,
 }
 
 impl<'a> GatherContext<'a> {
@@ -463,7 +521,9 @@ impl<'a> GatherContext<'a> {
             side: motion::TILE,
             keys,
             coef,
+            rules_coef: (noise.a.map(|a| a as f32), noise.b.map(|b| b as f32)),
             clip: noise.clip.min(plane.max_value()),
+            path: KernelPath::Portable,
         }
     }
 
@@ -472,58 +532,58 @@ impl<'a> GatherContext<'a> {
         self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.plane.width + x]
     }
 
-    /// The cheap test over columns `x0..x1` of row `y`, in plain loops over slices that
-    /// the compiler vectorises: the columns that the rules must see go to `pending`.
-    /// At an instant (key frame at (`x - dx`, `sy`)), a pixel with no evidence yet is
-    /// passed over when it lies within the rules' margin (`rules::MARGIN_SIGMAS` σ) of its
-    /// temporal prediction and is not exactly its key value; at rest, when it changed by
-    /// more than `rules::QUIET` σ.
-    /// σ² = a + b·v with the smaller plane coefficients of the row (never skips more
-    /// than the rules would).
+    /// The cheap test ([`cheap`]) over columns `x0..x1` of row `y`: the columns that
+    /// the rules must see go to `pending`. `rows` are the decoded frame rows `y - p`,
+    /// `y`, `y + p` (pixel `x` at index `x + 2`); at an instant, the key frame at
+    /// (`x - dx`, `sy`) is where the scene was.
     #[allow(clippy::too_many_arguments)]
-    fn cheap_test<Io: SampleIo>(
+    fn cheap_test(
         &self,
-        data: &[u8],
-        stride: usize,
+        rows: [&[u16]; 3],
         y: usize,
         (x0, x1): (usize, usize),
         (dx, sy): (isize, isize),
         instant: bool,
         state: &[PixelState],
+        marks: &mut [u8],
         pending: &mut Vec<u32>,
     ) {
         pending.clear();
         let w = self.plane.width;
+        let n = x1 - x0;
         let key_row = |y: usize| &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w];
-        let keys = &key_row(y)[x0..x1];
-        let cfa = self.plane.cfa();
-        let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
-        let a = self.coef.0[planes[0]].min(self.coef.0[planes[1]]);
-        let b = self.coef.1[planes[0]].min(self.coef.1[planes[1]]);
-        let row = &data[y * stride + x0 * Io::BYTES..];
-        let states = &state[x0..x1];
-        if instant {
-            let from = &key_row(sy as usize)[(x0 as isize - dx) as usize..][..x1 - x0];
-            let m2 = rules::MARGIN_SIGMAS * rules::MARGIN_SIGMAS;
-            for (i, ((st, &k), &fr)) in states.iter().zip(keys).zip(from).enumerate() {
-                let v = Io::read(row, i * Io::BYTES);
-                let d = f32::from(v.abs_diff(fr));
-                let quiet = st.is_empty() && v != k && d * d <= m2 * (a + b * f32::from(v));
-                if !quiet {
-                    pending.push((x0 + i) as u32);
-                }
-            }
+        let key = &key_row(y)[x0..x1];
+        let from = if instant {
+            &key_row(sy as usize)[(x0 as isize - dx) as usize..][..n]
         } else {
-            let q2 = rules::QUIET * rules::QUIET;
-            for (i, (st, &k)) in states.iter().zip(keys).enumerate() {
-                let v = Io::read(row, i * Io::BYTES);
-                let d = f32::from(v.abs_diff(k));
-                let noisy = st.is_empty() && d * d > q2 * (a + b * f32::from(v)).max(2.25);
-                if !noisy {
-                    pending.push((x0 + i) as u32);
-                }
-            }
-        }
+            key
+        };
+        let cfa = self.plane.cfa();
+        let p = cfa.pitch();
+        let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+        let noise = cheap::RowNoise {
+            a: self.coef.0[planes[0]].min(self.coef.0[planes[1]]),
+            b: self.coef.1[planes[0]].min(self.coef.1[planes[1]]),
+            rules_a: self.rules_coef.0[planes[0]].min(self.rules_coef.0[planes[1]]),
+            rules_b: self.rules_coef.1[planes[0]].min(self.rules_coef.1[planes[1]]),
+        };
+        // Pixel x + o of a decoded row.
+        let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];
+        let q = p as isize;
+        let segment = cheap::Segment {
+            centre: at(1, 0),
+            pairs: [
+                (at(0, 0), at(2, 0)),
+                (at(1, -q), at(1, q)),
+                (at(0, -q), at(2, q)),
+                (at(0, q), at(2, -q)),
+            ],
+            key,
+            from,
+            state: &state[x0..x1],
+        };
+        cheap::mark(self.path, &segment, noise, instant, &mut marks[..n]);
+        cheap::collect(&marks[..n], x0 as u32, pending);
     }
 
     /// One band of rows.
@@ -535,12 +595,21 @@ impl<'a> GatherContext<'a> {
         let cfa = f.cfa();
         let p = cfa.pitch();
         b.changes.clear();
+        (b.tested, b.judged) = (0, 0);
+        // The decoded rows y - p ..= y + p, each in slot `y % slots` (decoded when a row
+        // first needs them).
+        let slots = 2 * p + 1;
+        let padded = w + 4;
+        b.rows.resize(slots * padded, 0);
+        b.marks.resize(w, 0);
+        let mut holds = [usize::MAX; 5];
         // A pixel within a pitch of the edge has neighbours on one side only, where the
         // scene's gradient alone makes it an extreme: it is judged by one frame only.
         for y in b.y0.max(p)..b.y1.min(h.saturating_sub(p)) {
             let first = (y / self.side) * self.across;
             let state = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
             let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+            let mut decoded = false;
             for t in &self.tiles[first..first + self.across] {
                 let x0 = t.tile.x0.max(p);
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
@@ -567,16 +636,30 @@ impl<'a> GatherContext<'a> {
                 if x0 >= x1 {
                     continue;
                 }
-                self.cheap_test::<Io>(
-                    data,
-                    stride,
+                if !decoded {
+                    for r in [y - p, y, y + p] {
+                        let slot = r % slots;
+                        if holds[slot] != r {
+                            let dst = &mut b.rows[slot * padded..][..padded];
+                            crate::detect::decode_row(frame, r, dst, self.path);
+                            holds[slot] = r;
+                        }
+                    }
+                    decoded = true;
+                }
+                let row = |r: usize| &b.rows[(r % slots) * padded..][..padded];
+                self.cheap_test(
+                    [row(y - p), row(y), row(y + p)],
                     y,
                     (x0, x1),
                     (dx, sy),
                     instant,
                     state,
+                    &mut b.marks,
                     &mut b.pending,
                 );
+                b.tested += x1 - x0;
+                b.judged += b.pending.len();
                 for k in 0..b.pending.len() {
                     let x = b.pending[k] as usize;
                     let st = &mut state[x];

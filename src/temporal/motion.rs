@@ -21,6 +21,8 @@ pub const TILE: usize = 64;
 /// Cells skipped between matched cells along each axis (every fourth: 64 cells of a
 /// Bayer tile are matched).
 const SUBSAMPLE: usize = 4;
+/// Most cells a tile matches (a monochrome tile of [`TILE`] pixels: 16 × 16).
+const MAX_CELLS: usize = (TILE / SUBSAMPLE) * (TILE / SUBSAMPLE);
 /// The search reaches this many grid steps around the prediction, then as far again
 /// once when the best match lies on its edge.
 const REACH: i32 = 1;
@@ -136,7 +138,8 @@ pub fn measure(
             .step_by(step)
             .filter(move |&y| y as i32 >= margin && y as i32 + margin + (pitch as i32) < h as i32)
     };
-    let samples = xs().count() * ys().count();
+    // (Never more than `MAX_CELLS`: larger tiles skip more cells.)
+    let samples = (xs().count() * ys().count()).min(MAX_CELLS);
     m.age += 1;
     m.lost = false;
     m.last = m.shift;
@@ -155,17 +158,24 @@ pub fn measure(
                 + i64::from(get(x + 1, y + 1))
         }
     };
+    // The frame's cells, read once.
+    let mut cells_now = [0i64; MAX_CELLS];
+    for (c, (x, y)) in cells_now
+        .iter_mut()
+        .zip(ys().flat_map(|y| xs().map(move |x| (x, y))))
+    {
+        *c = cell(now, x, y);
+    }
+    let cells_now = &cells_now[..samples];
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
     let cost = |sx: i32, sy: i32| -> u64 {
         let (dx, dy) = (sx * pitch as i32, sy * pitch as i32);
+        let positions = ys().flat_map(|y| xs().map(move |x| (x, y)));
         let mut ssd = 0u64;
-        for y in ys() {
-            let ky = (y as i32 - dy) as usize;
-            for x in xs() {
-                let kx = (x as i32 - dx) as usize;
-                let d = cell(now, x, y) - cell(key, kx, ky);
-                ssd += (d * d) as u64;
-            }
+        for (&c, (x, y)) in cells_now.iter().zip(positions) {
+            let (kx, ky) = ((x as i32 - dx) as usize, (y as i32 - dy) as usize);
+            let d = c - cell(key, kx, ky);
+            ssd += (d * d) as u64;
         }
         ssd
     };
@@ -209,10 +219,7 @@ pub fn measure(
     // Shape: moving by one cell must cost clearly more than the noise of a cell
     // difference does (the variance of a difference of two cells of `n` pixels is
     // 2·n·σ²).
-    let cells: i64 = ys()
-        .flat_map(|y| xs().map(move |x| (x, y)))
-        .map(|(x, y)| cell(now, x, y))
-        .sum();
+    let cells: i64 = cells_now.iter().sum();
     let level = cells as f64 / (samples * pitch * pitch) as f64;
     let sigma = noise.sigma(cfa.plane_index(tile.x0, tile.y0), level);
     let cell_var = 2.0 * (pitch * pitch) as f64 * sigma * sigma;

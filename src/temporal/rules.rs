@@ -56,7 +56,7 @@ pub(crate) const MARGIN_SIGMAS: f32 = 2.0;
 const TEXTURE_SHARE: f32 = 0.5;
 /// The same for the temporal prediction (the grid-rounded displacement leaves up to a
 /// pixel of misregistration, which texture turns into error).
-const MOTION_TEXTURE_SHARE: f32 = 0.5;
+pub(crate) const MOTION_TEXTURE_SHARE: f32 = 0.5;
 /// The neighbourhood changed when its mean absolute change exceeds this many σ (two
 /// noisy samples differ by 1.13 σ √2 ≈ 1.6 σ on average).
 const CHANGE_SIGMAS: f32 = 3.0;
@@ -328,4 +328,14 @@ pub fn at_rest(state: PixelState, o: &Observation) -> PixelState {
         state.still()
     };
     PixelState::settle(state.hot(), state.cold(), still, state.confirmed())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A state holding hot and cold scores (not confirmed).
+    pub(crate) fn state_with(hot: u16, cold: u16) -> PixelState {
+        PixelState::with(hot, cold, 0, false)
+    }
 }

@@ -1,0 +1,327 @@
+//! The evidence pass's cheap test: which pixels of a row segment the rules ([`super::rules`])
+//! must see. Most pixels of a judged tile gain no evidence in a frame; this test finds
+//! them with a few comparisons per pixel in plain loops over `u16` slices that the
+//! compiler vectorises (built for the baseline target and, chosen at run time, with
+//! AVX2 or AVX-512, like the detection kernel), and marks the rest.
+//!
+//! It passes a pixel over only where the rules would leave its state as it is:
+//! - at an instant, an empty state gains points only where the pixel lies beyond all its
+//!   same-colour neighbours but one by the noise margin, and where it differs from its
+//!   temporal prediction by more than the margin; it gains stillness only where its value
+//!   equals its key value;
+//! - at rest, an empty state gains stillness only where the pixel changed by little.
+
+use crate::exec::KernelPath;
+
+use super::rules::PixelState;
+
+/// The rules' share of the neighbours' spread in the temporal allowance, and their
+/// noise margin (σ).
+const TEXTURE_SHARE: f32 = super::rules::MOTION_TEXTURE_SHARE;
+const MARGIN: f32 = super::rules::MARGIN_SIGMAS;
+
+/// One row segment of `n` pixels and what the test reads about it. Every slice holds
+/// exactly `n` values, the segment's pixels in order.
+pub struct Segment<'a> {
+    /// The pixels now.
+    pub centre: &'a [u16],
+    /// Their same-colour neighbours now: the eight directions, as four opposite pairs
+    /// (up/down, left/right, up-left/down-right, up-right/down-left).
+    pub pairs: [(&'a [u16], &'a [u16]); 4],
+    /// The key frame at the same positions.
+    pub key: &'a [u16],
+    /// The key frame where the scene at each pixel was then (instants only; rest: the
+    /// same as `key`).
+    pub from: &'a [u16],
+    pub state: &'a [PixelState],
+}
+
+/// The noise figures of the test for one row (the smaller plane coefficients of the
+/// row's two colours, so that it never passes over more than the rules would).
+#[derive(Clone, Copy, Debug)]
+pub struct RowNoise {
+    /// σ² = `a` + `b`·value.
+    pub a: f32,
+    pub b: f32,
+    /// The rules' own noise model of the row (σ² = `rules_a` + `rules_b`·level, the
+    /// smaller coefficients of the two colours).
+    pub rules_a: f32,
+    pub rules_b: f32,
+}
+
+/// The two highest and two lowest of eight values given as four pairs: (`hi1`, `hi2`,
+/// `lo2`, `lo1`), by a min/max tournament (no branches, so it vectorises).
+#[inline(always)]
+fn extremes(p: [(u16, u16); 4]) -> (u16, u16, u16, u16) {
+    // Each pair ordered, then pairs of pairs merged keeping the top two and bottom two.
+    let [(a1, a2), (b1, b2), (c1, c2), (d1, d2)] = p.map(|(u, v)| (u.max(v), u.min(v)));
+    let top = |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.max(y1), x1.min(y1).max(x2.max(y2)));
+    let bottom =
+        |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.min(y1), x1.max(y1).min(x2.min(y2)));
+    let (hi1, hi2) = top(top((a1, a2), (b1, b2)), top((c1, c2), (d1, d2)));
+    let (lo1, lo2) = bottom(bottom((a2, a1), (b2, b1)), bottom((c2, c1), (d2, d1)));
+    (hi1, hi2, lo2, lo1)
+}
+
+/// At an instant: `out[i]` = 1 where the rules must see pixel `i`, else 0.
+#[inline(always)]
+fn instant_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
+    let n = s.centre.len();
+    let (centre, key, from, state) = (s.centre, &s.key[..n], &s.from[..n], &s.state[..n]);
+    let [(n0, s0), (n1, s1), (n2, s2), (n3, s3)] = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
+    let out = &mut out[..n];
+    let m2 = MARGIN * MARGIN;
+    let (a, b, ra, rb) = (noise.a, noise.b, noise.rules_a, noise.rules_b);
+    for i in 0..n {
+        let v = centre[i];
+        let (_, hi2, lo2, _) = extremes([
+            (n0[i], s0[i]),
+            (n1[i], s1[i]),
+            (n2[i], s2[i]),
+            (n3[i], s3[i]),
+        ]);
+        let vf = f32::from(v);
+        let fr = f32::from(from[i]);
+        // The least σ² the rules can use: their noise at a level between the second
+        // lowest and second highest neighbour (the model is linear in the level).
+        let s2 = (ra + rb * f32::from(lo2))
+            .min(ra + rb * f32::from(hi2))
+            .max(0.25);
+        // The least temporal allowance (their texture term takes the larger of two
+        // spreads, this one's among them).
+        let t = TEXTURE_SHARE * f32::from(hi2 - lo2);
+        let allow2 = 2.0 * s2 + t * t;
+        let bright = vf > f32::from(hi2)
+            && (vf - f32::from(hi2)).powi(2) > m2 * s2
+            && vf > fr
+            && (vf - fr).powi(2) > allow2;
+        let dark = vf < f32::from(lo2)
+            && (f32::from(lo2) - vf).powi(2) > m2 * s2
+            && vf < fr
+            && (fr - vf).powi(2) > allow2;
+        // The older, coarser test of the temporal prediction (kept: it decides what
+        // the rules see).
+        let d = f32::from(v.abs_diff(from[i]));
+        let predicted = d * d <= m2 * (a + b * vf);
+        let quiet = state[i].is_empty() & (v != key[i]) & (predicted | !(bright | dark));
+        out[i] = u8::from(!quiet);
+    }
+}
+
+/// At rest: `out[i]` = 1 where the rules must see pixel `i` (its state holds evidence,
+/// or it changed by at most `rules::QUIET` σ since the key), else 0.
+#[inline(always)]
+fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
+    let n = s.centre.len();
+    let (centre, key, state) = (s.centre, &s.key[..n], &s.state[..n]);
+    let out = &mut out[..n];
+    let q2 = super::rules::QUIET * super::rules::QUIET;
+    let (a, b) = (noise.a, noise.b);
+    for i in 0..n {
+        let v = centre[i];
+        let d = f32::from(v.abs_diff(key[i]));
+        let noisy = state[i].is_empty() & (d * d > q2 * (a + b * f32::from(v)).max(2.25));
+        out[i] = u8::from(!noisy);
+    }
+}
+
+#[inline(always)]
+fn body(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
+    if instant {
+        instant_body(s, noise, out)
+    } else {
+        rest_body(s, noise, out)
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn body_avx2(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
+    body(s, noise, instant, out)
+}
+
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn body_avx512(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
+    body(s, noise, instant, out)
+}
+
+/// Marks in `out[..n]` the pixels of the segment that the rules must see, with the
+/// instruction set of `path` (every path gives the same marks).
+pub fn mark(path: KernelPath, s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 if path.available() => {
+            // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
+            unsafe { body_avx2(s, noise, instant, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if path.available() => {
+            // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
+            unsafe { body_avx512(s, noise, instant, out) }
+        }
+        _ => body(s, noise, instant, out),
+    }
+}
+
+/// Appends to `pending` `offset + i` for every marked `i` (eight marks at a time).
+pub fn collect(marks: &[u8], offset: u32, pending: &mut Vec<u32>) {
+    let mut chunks = marks.chunks_exact(8);
+    let mut base = offset;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if word != 0 {
+            for (i, &m) in chunk.iter().enumerate() {
+                if m != 0 {
+                    pending.push(base + i as u32);
+                }
+            }
+        }
+        base += 8;
+    }
+    for (i, &m) in chunks.remainder().iter().enumerate() {
+        if m != 0 {
+            pending.push(base + i as u32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::NoiseModel;
+    use crate::sim::SplitMix64;
+    use crate::temporal::rules::{self, Observation};
+
+    /// Random rows: a level, texture of up to `spread` DN, and some outliers.
+    fn rows(rng: &mut SplitMix64, n: usize, spread: u64) -> Vec<Vec<u16>> {
+        (0..12)
+            .map(|_| {
+                let base = 200 + rng.below(3000) as u16;
+                (0..n)
+                    .map(|_| match rng.below(20) {
+                        0 => 4095,
+                        1 => 0,
+                        _ => base + rng.below(spread + 1) as u16,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn states(rng: &mut SplitMix64, n: usize) -> Vec<PixelState> {
+        (0..n)
+            .map(|_| {
+                if rng.below(4) == 0 {
+                    rules::tests::state_with(rng.below(20) as u16, rng.below(20) as u16)
+                } else {
+                    PixelState::default()
+                }
+            })
+            .collect()
+    }
+
+    fn segment<'a>(r: &'a [Vec<u16>], state: &'a [PixelState]) -> Segment<'a> {
+        Segment {
+            centre: &r[0],
+            pairs: [
+                (&r[1], &r[2]),
+                (&r[3], &r[4]),
+                (&r[5], &r[6]),
+                (&r[7], &r[8]),
+            ],
+            key: &r[9],
+            from: &r[10],
+            state,
+        }
+    }
+
+    #[test]
+    fn every_instruction_set_marks_the_same_pixels() {
+        let mut rng = SplitMix64::new(11);
+        let n = 1000;
+        for spread in [0, 3, 40, 900] {
+            let r = rows(&mut rng, n, spread);
+            let st = states(&mut rng, n);
+            let s = segment(&r, &st);
+            let noise = RowNoise {
+                a: 9.0,
+                b: 0.4,
+                rules_a: 2.0,
+                rules_b: 0.1,
+            };
+            for instant in [true, false] {
+                let mut expected = vec![0u8; n];
+                mark(KernelPath::Scalar, &s, noise, instant, &mut expected);
+                assert!(expected.contains(&1) && expected.contains(&0), "{spread}");
+                for path in KernelPath::available_paths() {
+                    let mut marks = vec![9u8; n];
+                    mark(path, &s, noise, instant, &mut marks);
+                    assert_eq!(
+                        marks, expected,
+                        "{path:?}, spread {spread}, instant {instant}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Where the test passes a pixel over, the rules at an instant leave its state
+    /// as it is (with the coarse temporal test off: it is a choice, not a bound).
+    #[test]
+    fn a_pixel_passed_over_at_an_instant_gains_nothing_from_the_rules() {
+        let mut rng = SplitMix64::new(5);
+        let n = 4000;
+        let mut passed = 0;
+        for spread in [0, 3, 40, 900] {
+            for sigma in [0.3, 2.0, 15.0] {
+                let r = rows(&mut rng, n, spread);
+                let key_neighbours = rows(&mut rng, n, spread);
+                let st = vec![PixelState::default(); n];
+                let s = segment(&r, &st);
+                let model = NoiseModel::flat(sigma);
+                let noise = RowNoise {
+                    a: 0.0,
+                    b: 0.0,
+                    rules_a: (sigma * sigma) as f32,
+                    rules_b: 0.0,
+                };
+                let mut marks = vec![0u8; n];
+                mark(KernelPath::best(), &s, noise, true, &mut marks);
+                for i in (0..n).filter(|&i| marks[i] == 0) {
+                    passed += 1;
+                    // The neighbours in the order the evidence pass gives them.
+                    let at = |row: usize| r[row][i];
+                    let neighbours = [at(5), at(1), at(7), at(3), at(4), at(8), at(2), at(6)];
+                    let o = Observation {
+                        value: r[0][i],
+                        key_value: r[9][i],
+                        moved_from: Some(r[10][i]),
+                        neighbours,
+                        key_neighbours: std::array::from_fn(|k| key_neighbours[k][i]),
+                        plane: 0,
+                        clip: 4095,
+                    };
+                    let after = rules::at_instant(PixelState::default(), &o, &model, |_, _| false);
+                    assert_eq!(after, PixelState::default(), "{o:?}, σ {sigma}");
+                }
+            }
+        }
+        assert!(passed > 10_000, "{passed}");
+    }
+
+    #[test]
+    fn marks_are_collected_in_order_with_their_offset() {
+        let mut marks = vec![0u8; 21];
+        for i in [0, 7, 8, 15, 20] {
+            marks[i] = 1;
+        }
+        let mut pending = vec![99];
+        collect(&marks, 100, &mut pending);
+        assert_eq!(pending, [99, 100, 107, 108, 115, 120]);
+    }
+}
