@@ -570,6 +570,10 @@ impl<'a> GatherContext<'a> {
         // Pixel x + o of a decoded row.
         let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];
         let q = p as isize;
+        // The key at pixel x + o of row y + dy.
+        let key_at = |dy: isize, o: isize| {
+            &key_row((y as isize + dy) as usize)[(x0 as isize + o) as usize..][..n]
+        };
         let segment = cheap::Segment {
             centre: at(1, 0),
             pairs: [
@@ -577,6 +581,12 @@ impl<'a> GatherContext<'a> {
                 (at(1, -q), at(1, q)),
                 (at(0, -q), at(2, q)),
                 (at(0, q), at(2, -q)),
+            ],
+            key_pairs: [
+                (key_at(-q, 0), key_at(q, 0)),
+                (key_at(0, -q), key_at(0, q)),
+                (key_at(-q, -q), key_at(q, q)),
+                (key_at(-q, q), key_at(q, -q)),
             ],
             key,
             from,

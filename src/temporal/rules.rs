@@ -77,7 +77,7 @@ pub(crate) const QUIET: f32 = 0.25;
 const NOISY: f32 = 1.0;
 /// Stillness is judged only where the neighbours' typical change is at least this many
 /// DN (below it, quantisation makes unchanged values common on healthy pixels).
-const MIN_SIGMA: f32 = 1.5;
+pub(crate) const MIN_SIGMA: f32 = 1.5;
 /// Stillness count at which a pixel is confirmed.
 const STILL_CONFIRM: u16 = 24;
 
