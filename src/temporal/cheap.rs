@@ -248,14 +248,11 @@ mod tests {
     /// DN (the key at the centre equal to the centre now in one pixel of eight, within
     /// half that change in two).
     fn key_rows(rng: &mut SplitMix64, r: &mut [Vec<u16>], change: u64) -> Vec<Vec<u16>> {
-        let n = r[0].len();
-        for i in 0..n {
+        let centre = r[0].clone();
+        for (k, &v) in r[9].iter_mut().zip(&centre) {
             match rng.below(8) {
-                0 => r[9][i] = r[0][i],
-                1 | 2 => {
-                    let d = rng.below(change / 2 + 1) as u16;
-                    r[9][i] = r[0][i].saturating_sub(d);
-                }
+                0 => *k = v,
+                1 | 2 => *k = v.saturating_sub(rng.below(change / 2 + 1) as u16),
                 _ => {}
             }
         }
