@@ -19,8 +19,13 @@ use super::rules::PixelState;
 /// noise margin (σ).
 const TEXTURE_SHARE: f32 = super::rules::MOTION_TEXTURE_SHARE;
 const MARGIN: f32 = super::rules::MARGIN_SIGMAS;
-/// The neighbours' least typical change for a stillness vote at an instant, whole DN.
+/// The neighbours' least typical change for a stillness vote at an instant, and at
+/// rest, whole DN (rounded down and up: the bound must not exceed the rules' least).
 const STILL_CHANGE: u16 = (2.0 * super::rules::MIN_SIGMA) as u16;
+const REST_CHANGE: u16 = super::rules::MIN_SIGMA.ceil() as u16;
+/// A quiet value at rest changed by at most `rules::QUIET` of its neighbours' typical
+/// change: theirs must be at least this many times its own (a whole number).
+const PER_QUIET: u16 = (1.0 / super::rules::QUIET) as u16;
 
 /// One row segment of `n` pixels and what the test reads about it. Every slice holds
 /// exactly `n` values, the segment's pixels in order.
@@ -140,15 +145,14 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
     let pairs = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let key_pairs = s.key_pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let out = &mut out[..n];
-    let quiet = super::rules::QUIET;
-    let q2 = quiet * quiet;
+    let q2 = super::rules::QUIET * super::rules::QUIET;
     let (a, b) = (noise.a, noise.b);
     for i in 0..n {
         let v = centre[i];
         let own = v.abs_diff(key[i]);
         let d = f32::from(own);
         // The change the neighbours' must reach for this one to count as quiet.
-        let least = (d / quiet).max(super::rules::MIN_SIGMA).ceil().min(65535.0) as u16;
+        let least = own.saturating_mul(PER_QUIET).max(REST_CHANGE);
         let noisy = state[i].is_empty()
             & ((d * d > q2 * (a + b * f32::from(v)).max(2.25))
                 | !can_change(at(&pairs, i), at(&key_pairs, i), least));
@@ -390,6 +394,11 @@ mod tests {
             }
         }
         assert!(passed.iter().all(|&p| p > 10_000), "{passed:?}");
+    }
+
+    #[test]
+    fn the_quiet_share_is_the_reciprocal_of_a_whole_number() {
+        assert_eq!(f32::from(PER_QUIET) * rules::QUIET, 1.0);
     }
 
     #[test]

@@ -111,11 +111,11 @@ pub struct Levels<'a> {
     pub clip: u16,
 }
 
-/// Adds row `y` of a frame of pattern `cfa`, read by `read(x, y)`, to the counts of the
-/// lines of columns `x0..x1` (`counts[x - x0]`: each column's line of this row's
-/// parity). Columns must be at least 3 from either edge.
+/// Adds row `y` of a frame of pattern `cfa` (its samples `row`) to the counts of the
+/// lines of columns `x0..x0 + counts.len()` (`counts[x - x0]`: each column's line of this
+/// row's parity). Columns must be at least 3 from either edge.
 pub fn count_row(
-    read: &impl Fn(usize, usize) -> u16,
+    row: &[u16],
     cfa: Cfa,
     y: usize,
     x0: usize,
@@ -126,17 +126,13 @@ pub fn count_row(
     // Squared margin per unit of σ²: MARGIN_SIGMAS σ of a pixel less the mean of two.
     let k2 = MARGIN_SIGMAS * MARGIN_SIGMAS * 1.5;
     let (floor, clip) = (i32::from(levels.floor), i32::from(levels.clip));
+    let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+    let read = |x: usize| i32::from(row[x]);
     for (i, n) in counts.iter_mut().enumerate() {
         let x = x0 + i;
-        let (l, c, r) = (
-            i32::from(read(x - pitch, y)),
-            i32::from(read(x, y)),
-            i32::from(read(x + pitch, y)),
-        );
+        let (l, c, r) = (read(x - pitch), read(x), read(x + pitch));
         let (lo, hi) = (l.min(r), l.max(r));
-        let sigma2 = levels
-            .noise
-            .sigma2(cfa.plane_index(x, y), f64::from((l + r) / 2));
+        let sigma2 = levels.noise.sigma2(planes[x & 1], f64::from((l + r) / 2));
         // `d` beyond the margin, and `d` beyond twice the margin, without a square root.
         let beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= k2 * sigma2;
         let well_beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= 4.0 * k2 * sigma2;
@@ -145,8 +141,8 @@ pub fn count_row(
         // columns beyond them, on the same side as the line's pixel.
         let lens = |sign: i32, dev: i32| {
             let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
-            let a = sign * (i32::from(read(x - 1, y)) - i32::from(read(x - 3, y)));
-            let b = sign * (i32::from(read(x + 1, y)) - i32::from(read(x + 3, y)));
+            let a = sign * (read(x - 1) - read(x - 3));
+            let b = sign * (read(x + 1) - read(x + 3));
             beyond(a) && beyond(b) && a >= least && b >= least
         };
         if well_beyond(lo - floor) {
@@ -208,6 +204,8 @@ pub struct ColumnEvidence {
     bands: Vec<ColumnBand>,
     /// Confirmed lines, ascending.
     lines: Vec<ColumnLine>,
+    /// The judged rows of the frame in hand.
+    rows: Vec<u16>,
 }
 
 impl ColumnEvidence {
@@ -236,6 +234,7 @@ impl ColumnEvidence {
             height,
             bands,
             lines: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -261,20 +260,27 @@ impl ColumnEvidence {
         }
         let step = judged_step(pitch, height);
         let width = self.width;
-        let floor = (0..height)
-            .step_by(step)
-            .flat_map(|y| (0..width).map(move |x| (x, y)))
-            .map(|(x, y)| read(x, y))
-            .min()
-            .unwrap_or(0);
+        // The judged rows of every parity, read once (`width` samples each, parity by
+        // parity, top to bottom).
+        let judged = move |parity: usize| (parity..height).step_by(step);
+        self.rows.clear();
+        for y in (0..pitch).flat_map(judged) {
+            self.rows.extend((0..width).map(|x| read(x, y)));
+        }
+        // The floor from the first parity's rows.
+        let first = judged(0).count() * width;
+        let floor = self.rows[..first].iter().copied().min().unwrap_or(0);
         let levels = Levels { noise, floor, clip };
+        let rows = &self.rows;
         run_bands(&mut self.bands, threads, |b| {
             b.counts.fill(LineCounts::default());
             let columns = b.x1 - b.x0;
+            let mut at = 0;
             for parity in 0..pitch {
                 let counts = &mut b.counts[parity * columns..][..columns];
-                for y in (parity..height).step_by(step) {
-                    count_row(read, cfa, y, b.x0, counts, &levels);
+                for y in judged(parity) {
+                    count_row(&rows[at..][..width], cfa, y, b.x0, counts, &levels);
+                    at += width;
                 }
             }
             b.update = LearnUpdate::default();
@@ -365,7 +371,8 @@ mod tests {
         };
         let mut n = [LineCounts::default()];
         for y in (parity..height).step_by(judged_step(cfa.pitch(), height)) {
-            count_row(read, cfa, y, x, &mut n, &levels);
+            let row: Vec<u16> = (0..x + 4).map(|x| read(x, y)).collect();
+            count_row(&row, cfa, y, x, &mut n, &levels);
         }
         n[0]
     }

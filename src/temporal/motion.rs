@@ -148,7 +148,9 @@ pub fn measure(
         m.reliable = false;
         return;
     }
-    let cell = |get: &dyn Fn(usize, usize) -> u16, x: usize, y: usize| -> i64 {
+    /// One cell of `get` at (`x`, `y`): the pixel, or the 2×2 cell of a Bayer pattern.
+    #[inline(always)]
+    fn cell(get: &impl Fn(usize, usize) -> u16, pitch: usize, x: usize, y: usize) -> i64 {
         if pitch == 1 {
             i64::from(get(x, y))
         } else {
@@ -157,24 +159,29 @@ pub fn measure(
                 + i64::from(get(x, y + 1))
                 + i64::from(get(x + 1, y + 1))
         }
-    };
-    // The frame's cells, read once.
-    let mut cells_now = [0i64; MAX_CELLS];
-    for (c, (x, y)) in cells_now
+    }
+    // The matched cells' positions, row-major.
+    let mut positions = [(0usize, 0usize); MAX_CELLS];
+    for (p, xy) in positions
         .iter_mut()
         .zip(ys().flat_map(|y| xs().map(move |x| (x, y))))
     {
-        *c = cell(now, x, y);
+        *p = xy;
+    }
+    let positions = &positions[..samples];
+    // The frame's cells, read once.
+    let mut cells_now = [0i64; MAX_CELLS];
+    for (c, &(x, y)) in cells_now.iter_mut().zip(positions) {
+        *c = cell(now, pitch, x, y);
     }
     let cells_now = &cells_now[..samples];
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
     let cost = |sx: i32, sy: i32| -> u64 {
-        let (dx, dy) = (sx * pitch as i32, sy * pitch as i32);
-        let positions = ys().flat_map(|y| xs().map(move |x| (x, y)));
+        let (dx, dy) = (sx as isize * pitch as isize, sy as isize * pitch as isize);
         let mut ssd = 0u64;
-        for (&c, (x, y)) in cells_now.iter().zip(positions) {
-            let (kx, ky) = ((x as i32 - dx) as usize, (y as i32 - dy) as usize);
-            let d = c - cell(key, kx, ky);
+        for (&c, &(x, y)) in cells_now.iter().zip(positions) {
+            let (kx, ky) = (x.wrapping_add_signed(-dx), y.wrapping_add_signed(-dy));
+            let d = c - cell(key, pitch, kx, ky);
             ssd += (d * d) as u64;
         }
         ssd
