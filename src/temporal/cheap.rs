@@ -13,7 +13,7 @@
 
 use crate::exec::KernelPath;
 
-use super::rules::PixelState;
+use super::rules::{PixelState, extremes};
 
 /// The rules' share of the neighbours' spread in the temporal allowance, and their
 /// noise margin (σ).
@@ -56,20 +56,6 @@ pub struct RowNoise {
     /// smaller coefficients of the two colours).
     pub rules_a: f32,
     pub rules_b: f32,
-}
-
-/// The two highest and two lowest of eight values given as four pairs: (`hi1`, `hi2`,
-/// `lo2`, `lo1`), by a min/max tournament (no branches, so it vectorises).
-#[inline(always)]
-fn extremes(p: [(u16, u16); 4]) -> (u16, u16, u16, u16) {
-    // Each pair ordered, then pairs of pairs merged keeping the top two and bottom two.
-    let [(a1, a2), (b1, b2), (c1, c2), (d1, d2)] = p.map(|(u, v)| (u.max(v), u.min(v)));
-    let top = |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.max(y1), x1.min(y1).max(x2.max(y2)));
-    let bottom =
-        |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.min(y1), x1.max(y1).min(x2.min(y2)));
-    let (hi1, hi2) = top(top((a1, a2), (b1, b2)), top((c1, c2), (d1, d2)));
-    let (lo1, lo2) = bottom(bottom((a2, a1), (b2, b1)), bottom((c2, c1), (d2, d1)));
-    (hi1, hi2, lo2, lo1)
 }
 
 /// Whether the neighbours' typical change since the key (the median of their eight

@@ -126,38 +126,40 @@ pub fn count_row(
     // Squared margin per unit of σ²: MARGIN_SIGMAS σ of a pixel less the mean of two.
     let k2 = MARGIN_SIGMAS * MARGIN_SIGMAS * 1.5;
     let (floor, clip) = (i32::from(levels.floor), i32::from(levels.clip));
+    let noise = levels.noise;
     let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+    let coef = planes.map(|p| (noise.a[p], noise.b[p]));
     let read = |x: usize| i32::from(row[x]);
-    for (i, n) in counts.iter_mut().enumerate() {
+    // `d` beyond `margin2` (a squared margin), without a square root.
+    let beyond = |d: i32, margin2: f64| d > 0 && f64::from(d) * f64::from(d) >= margin2;
+    let row = &row[x0 - pitch..x0 + counts.len() + pitch];
+    for (i, (n, w)) in counts.iter_mut().zip(row.windows(2 * pitch + 1)).enumerate() {
         let x = x0 + i;
-        let (l, c, r) = (read(x - pitch), read(x), read(x + pitch));
+        let (l, c, r) = (i32::from(w[0]), i32::from(w[pitch]), i32::from(w[2 * pitch]));
         let (lo, hi) = (l.min(r), l.max(r));
-        let sigma2 = levels.noise.sigma2(planes[x & 1], f64::from((l + r) / 2));
-        // `d` beyond the margin, and `d` beyond twice the margin, without a square root.
-        let beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= k2 * sigma2;
-        let well_beyond = |d: i32| d > 0 && f64::from(d) * f64::from(d) >= 4.0 * k2 * sigma2;
+        let (a, b) = coef[x & 1];
+        let sigma2 = (a + b * f64::from((l + r) / 2)).max(0.0);
+        let margin2 = k2 * sigma2;
         n.rows += 1;
-        // The lens test reads the adjacent columns (the other colours) against the
-        // columns beyond them, on the same side as the line's pixel.
-        let lens = |sign: i32, dev: i32| {
-            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
-            let a = sign * (read(x - 1) - read(x - 3));
-            let b = sign * (read(x + 1) - read(x + 3));
-            beyond(a) && beyond(b) && a >= least && b >= least
-        };
-        if well_beyond(lo - floor) {
-            n.can_dark += 1;
-            if beyond(lo - c) {
-                n.dark += 1;
-                n.dark_lens += u32::from(lens(-1, (l + r) / 2 - c));
-            }
-        }
-        if well_beyond(clip - hi) {
-            n.can_bright += 1;
-            if beyond(c - hi) {
-                n.bright += 1;
-                n.bright_lens += u32::from(lens(1, c - (l + r) / 2));
-            }
+        let can_dark = beyond(lo - floor, 4.0 * margin2);
+        let can_bright = beyond(clip - hi, 4.0 * margin2);
+        let dark = can_dark && beyond(lo - c, margin2);
+        let bright = can_bright && beyond(c - hi, margin2);
+        n.can_dark += u32::from(can_dark);
+        n.can_bright += u32::from(can_bright);
+        n.dark += u32::from(dark);
+        n.bright += u32::from(bright);
+        if dark || bright {
+            // The lens test reads the adjacent columns (the other colours) against the
+            // columns beyond them, on the same side as the line's pixel.
+            let lens = |sign: i32, dev: i32| {
+                let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+                let a = sign * (read(x - 1) - read(x - 3));
+                let b = sign * (read(x + 1) - read(x + 3));
+                beyond(a, margin2) && beyond(b, margin2) && a >= least && b >= least
+            };
+            n.dark_lens += u32::from(dark && lens(-1, (l + r) / 2 - c));
+            n.bright_lens += u32::from(bright && lens(1, c - (l + r) / 2));
         }
     }
 }

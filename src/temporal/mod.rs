@@ -527,9 +527,11 @@ impl<'a> GatherContext<'a> {
         }
     }
 
+    /// Row `y` of the key frame.
     #[inline(always)]
-    fn key(&self, x: usize, y: usize) -> u16 {
-        self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * self.plane.width + x]
+    fn key_row(&self, y: usize) -> &[u16] {
+        let w = self.plane.width;
+        &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w]
     }
 
     /// The cheap test ([`cheap`]) over columns `x0..x1` of row `y`: the columns that
@@ -670,26 +672,27 @@ impl<'a> GatherContext<'a> {
                 );
                 b.tested += x1 - x0;
                 b.judged += b.pending.len();
+                // The frame's rows (decoded: pixel x at x + 2) and the key's around y.
+                let rows = [row(y - p), row(y), row(y + p)];
+                let key_rows = [self.key_row(y - p), self.key_row(y), self.key_row(y + p)];
+                let moved_row = instant.then(|| self.key_row(sy as usize));
                 for k in 0..b.pending.len() {
                     let x = b.pending[k] as usize;
                     let st = &mut state[x];
-                    let value = read(x, y);
-                    let key_value = self.key(x, y);
+                    let value = rows[1][x + 2];
+                    let key_value = key_rows[1][x];
                     let plane = planes[x & 1];
-                    let moved_from =
-                        instant.then(|| self.key((x as isize - dx) as usize, sy as usize));
+                    let moved_from = moved_row.map(|r| r[(x as isize - dx) as usize]);
                     let mut neighbours = [0u16; 8];
                     let mut key_neighbours = [0u16; 8];
-                    let offsets = [-(p as isize), 0, p as isize];
                     let mut i = 0;
-                    for oy in offsets {
-                        for ox in offsets {
-                            if ox == 0 && oy == 0 {
+                    for r in 0..3 {
+                        for nx in [x - p, x, x + p] {
+                            if r == 1 && nx == x {
                                 continue;
                             }
-                            let (nx, ny) = ((x as isize + ox) as usize, (y as isize + oy) as usize);
-                            neighbours[i] = read(nx, ny);
-                            key_neighbours[i] = self.key(nx, ny);
+                            neighbours[i] = rows[r][nx + 2];
+                            key_neighbours[i] = key_rows[r][nx];
                             i += 1;
                         }
                     }

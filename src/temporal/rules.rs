@@ -169,6 +169,20 @@ fn typical_change(o: &Observation) -> f32 {
     (f32::from(changes[3]) + f32::from(changes[4])) / 2.0
 }
 
+/// The two highest and two lowest of eight values given as four pairs: (`hi1`, `hi2`,
+/// `lo2`, `lo1`), by a min/max tournament (no branches, so it vectorises).
+#[inline(always)]
+pub(crate) fn extremes(p: [(u16, u16); 4]) -> (u16, u16, u16, u16) {
+    // Each pair ordered, then pairs of pairs merged keeping the top two and bottom two.
+    let [(a1, a2), (b1, b2), (c1, c2), (d1, d2)] = p.map(|(u, v)| (u.max(v), u.min(v)));
+    let top = |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.max(y1), x1.min(y1).max(x2.max(y2)));
+    let bottom =
+        |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.min(y1), x1.max(y1).min(x2.min(y2)));
+    let (hi1, hi2) = top(top((a1, a2), (b1, b2)), top((c1, c2), (d1, d2)));
+    let (lo1, lo2) = bottom(bottom((a2, a1), (b2, b1)), bottom((c2, c1), (d2, d1)));
+    (hi1, hi2, lo2, lo1)
+}
+
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
 /// lowest two and the highest two.
 #[derive(Clone, Copy, Debug)]
@@ -182,15 +196,16 @@ struct Ranks {
 
 impl Ranks {
     fn of(n: &[u16; 8]) -> Ranks {
-        let mut s = *n;
-        s.sort_unstable();
-        let sum: u32 = s[1..7].iter().map(|&v| u32::from(v)).sum();
+        let (hi1, hi2, lo2, lo1) =
+            extremes([(n[0], n[1]), (n[2], n[3]), (n[4], n[5]), (n[6], n[7])]);
+        let all: u32 = n.iter().map(|&v| u32::from(v)).sum();
+        let sum = all - u32::from(hi1) - u32::from(lo1);
         Ranks {
             level: sum as f32 / 6.0,
-            lo1: f32::from(s[0]),
-            lo2: f32::from(s[1]),
-            hi2: f32::from(s[6]),
-            hi1: f32::from(s[7]),
+            lo1: f32::from(lo1),
+            lo2: f32::from(lo2),
+            hi2: f32::from(hi2),
+            hi1: f32::from(hi1),
         }
     }
 
@@ -282,8 +297,17 @@ pub fn at_instant(
     // Stuck: not even the noise changed while the neighbourhood did (its typical change
     // well above what quantisation can hide); a value that followed half as far counts
     // against it.
-    let typical = typical_change(o);
     let own = f32::from(o.value.abs_diff(o.key_value));
+    // (A changed value leaves a count of 0 at 0 whatever the neighbours did.)
+    if own > 0.0 && state.still() == 0 {
+        return PixelState::settle(
+            add(state.hot(), hot),
+            add(state.cold(), cold),
+            0,
+            state.confirmed(),
+        );
+    }
+    let typical = typical_change(o);
     let still = if typical < 2.0 * MIN_SIGMA || o.clipped() {
         state.still()
     } else if own == 0.0 {
