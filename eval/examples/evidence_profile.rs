@@ -1,6 +1,10 @@
 //! Where the sensor path's time goes: the temporal evidence phase by phase and the
 //! engine, per frame, on the benchmark's panning scene.
-//! `cargo run --release -p defectfix-eval --example evidence_profile -- [W H FORMAT THREADS FRAMES]`
+//! `cargo run --release -p defectfix-eval --example evidence_profile -- [W H FORMAT THREADS FRAMES [splitmix]]`
+//!
+//! `splitmix`: the scene's fine noise drawn from `sim::SplitMix64` instead of the bench
+//! scene's own generator (same recipe; the content on which the evidence pass once took
+//! 200–300 ms on the pan's jump back, BENCHMARKS.md).
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +24,11 @@ fn main() {
     let count: usize = arg(4, "24").parse().expect("frames");
     let format = FrameFormat::parse("video/x-bayer", &name, w, h).expect("format");
     let wide = FrameFormat::parse("video/x-bayer", &name, w + 64, h).expect("format");
-    let scene = textured_scene(&wide, true);
+    let scene = if arg(5, "") == "splitmix" {
+        splitmix_scene(&wide)
+    } else {
+        textured_scene(&wide, true)
+    };
     let bytes = format.bytes_per_sample();
     let frames: Vec<Vec<u8>> = (0..8usize)
         .map(|t| {
@@ -98,6 +106,21 @@ fn main() {
             p.judged
         );
     }
+    if std::env::var_os("PROFILE_SHOW").is_some() {
+        let last = &frames[(count - 1) % frames.len()];
+        let frame =
+            gstdefectfix::frame::PlaneRef::new(last, format.plane(), stride).expect("frame");
+        for p in evidence.confirmed().iter().step_by(97).take(12) {
+            let (x, y) = (p.x as usize, p.y as usize);
+            let row: Vec<u16> = (x.saturating_sub(4)..(x + 5).min(w as usize))
+                .map(|x| frame.get(x, y))
+                .collect();
+            println!(
+                "confirmed ({x}, {y}) state {:?} row {row:?}",
+                evidence.state(x, y)
+            );
+        }
+    }
     let n = count.saturating_sub(8).max(1) as f64;
     let px = (w * h) as f64;
     println!(
@@ -112,4 +135,29 @@ fn main() {
         sums[5] / n / copy_best,
         sums[5] / n * 1e6 / px
     );
+}
+
+/// [`textured_scene`]'s recipe with its fine noise and dots drawn from `SplitMix64`.
+fn splitmix_scene(format: &FrameFormat) -> Vec<u8> {
+    let mut data = vec![0u8; format.default_size()];
+    let stride = format.default_stride();
+    let mut frame = PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
+    let mut rng = SplitMix64::new(0x2545_F491);
+    let max = f64::from(format.max_value());
+    for y in 0..format.height {
+        for x in 0..format.width {
+            let s = rng.below(1 << 32);
+            let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
+            let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
+            let noise = ((s % 1024) as f64 / 1024.0 - 0.5) * 0.01;
+            let mut v = (shade + texture + noise) * max;
+            if s % 10_000 == 0 {
+                v = max;
+            } else if s % 10_000 == 1 {
+                v = 0.0;
+            }
+            frame.set(x, y, v.clamp(0.0, max) as u16);
+        }
+    }
+    data
 }

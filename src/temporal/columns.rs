@@ -133,9 +133,17 @@ pub fn count_row(
     // `d` beyond `margin2` (a squared margin), without a square root.
     let beyond = |d: i32, margin2: f64| d > 0 && f64::from(d) * f64::from(d) >= margin2;
     let row = &row[x0 - pitch..x0 + counts.len() + pitch];
-    for (i, (n, w)) in counts.iter_mut().zip(row.windows(2 * pitch + 1)).enumerate() {
+    for (i, (n, w)) in counts
+        .iter_mut()
+        .zip(row.windows(2 * pitch + 1))
+        .enumerate()
+    {
         let x = x0 + i;
-        let (l, c, r) = (i32::from(w[0]), i32::from(w[pitch]), i32::from(w[2 * pitch]));
+        let (l, c, r) = (
+            i32::from(w[0]),
+            i32::from(w[pitch]),
+            i32::from(w[2 * pitch]),
+        );
         let (lo, hi) = (l.min(r), l.max(r));
         let (a, b) = coef[x & 1];
         let sigma2 = (a + b * f64::from((l + r) / 2)).max(0.0);
