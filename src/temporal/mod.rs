@@ -11,7 +11,9 @@
 //!    pitch (an *instant*), every pixel whose neighbourhood changed is compared with the
 //!    key frame at its old scene position and with its neighbours; where a tile is at
 //!    rest, every pixel's change since the key frame is compared with the noise. Each
-//!    pixel keeps 2 bytes of evidence ([`rules::PixelState`]).
+//!    pixel keeps 2 bytes of evidence ([`rules::PixelState`]). A vectorised screen
+//!    ([`cheap`]) passes over the pixels that the rules would leave as they are; the
+//!    rules see the few it keeps.
 //! 3. **Key frames**: a tile's key is renewed from the frame after an instant, after a
 //!    few frames at rest, and when its motion went out of reach.
 //!
@@ -22,7 +24,7 @@
 //! first frames have sized the lists. Every phase runs in fixed row bands or tiles, so
 //! the result does not depend on the number of threads.
 
-mod cheap;
+pub mod cheap;
 pub mod columns;
 pub mod motion;
 pub mod rules;
@@ -367,8 +369,8 @@ impl Evidence {
     /// Phase 2: every pixel's evidence (bands in parallel; reads the frame and the keys,
     /// writes each band's own state). Tiles waiting for their next instant are skipped
     /// whole; tiles at rest are judged once per key, just before it is renewed; in a
-    /// judged tile, a pixel with no evidence yet whose value agrees with its temporal
-    /// prediction (or, at rest, carried its noise) is passed over after two reads.
+    /// judged tile, the screen ([`cheap`]) passes over the pixels with no evidence yet
+    /// that the rules would leave so.
     fn gather(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
         let cx = GatherContext::new(&self.plane, noise, &self.tiles, self.across, &self.keys);
         let cx = GatherContext {

@@ -173,7 +173,7 @@ pub struct VideoResult {
 }
 
 /// The index in [`Breakdown`] of spots with no defect within [`SPOT_REACH`] of their
-/// worst pixel (after the defect categories of [`CATEGORIES`]).
+/// worst pixel (after the defect categories of [`CATEGORIES`](super::defects::CATEGORIES)).
 pub const NO_DEFECT: usize = N;
 
 /// How far (pixels, each axis) from a spot's worst pixel its defect is looked for.
