@@ -1,5 +1,5 @@
 # Convenience targets; each is one cargo command (see README.md).
-.PHONY: all build test bench evaluate curve throughput footage footage-video clippy fmt
+.PHONY: all build test bench evaluate curve throughput multistream footage footage-video clippy fmt
 
 all: build
 
@@ -25,6 +25,11 @@ curve:
 # Frames per second of defectfix against identity in the same pipeline.
 throughput:
 	cargo run --release --example throughput
+
+# Eight live 1080p Bayer streams at 30 frames/s, each through its own defectfix, in one
+# process: real time, CPU share, threads, memory per stream (identity run first).
+multistream:
+	cargo run --release --example multistream
 
 clippy:
 	cargo clippy --release --all-targets -- -D warnings
