@@ -151,7 +151,7 @@ fn splitmix_scene(format: &FrameFormat) -> Vec<u8> {
             let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
             let noise = ((s % 1024) as f64 / 1024.0 - 0.5) * 0.01;
             let mut v = (shade + texture + noise) * max;
-            if s % 10_000 == 0 {
+            if s.is_multiple_of(10_000) {
                 v = max;
             } else if s % 10_000 == 1 {
                 v = 0.0;
