@@ -358,8 +358,9 @@ pub fn at_rest(state: PixelState, o: &Observation) -> PixelState {
 pub(crate) mod tests {
     use super::*;
 
-    /// A state holding hot and cold scores (not confirmed).
-    pub(crate) fn state_with(hot: u16, cold: u16) -> PixelState {
-        PixelState::with(hot, cold, 0, false)
+    /// A state holding hot and cold scores and a stillness count, confirmed as the
+    /// rules would have it on the way up.
+    pub(crate) fn state_with(hot: u16, cold: u16, still: u16) -> PixelState {
+        PixelState::settle(hot, cold, still, false)
     }
 }
