@@ -333,12 +333,12 @@ impl Evidence {
     fn measure_motion(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) {
         let width = self.plane.width;
         let keys = &self.keys;
-        let key_at = |x: usize, y: usize| keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width + x];
+        let key_row = |y: usize| &keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width..][..width];
         let (data, stride) = (frame.data(), frame.stride());
         crate::with_sample_io!(self.plane.encoding, Io => {
             let now = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             run_bands(&mut self.tiles, threads, |t| {
-                motion::measure(&key_at, &now, frame, &t.tile, noise, &mut t.motion);
+                motion::measure(&key_row, &now, frame, &t.tile, noise, &mut t.motion);
             });
         });
         // Flat tiles follow the picture.

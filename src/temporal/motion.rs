@@ -105,14 +105,14 @@ pub fn tiles(width: usize, height: usize, side: usize) -> Vec<Tile> {
     out
 }
 
-/// Measures the displacement of `tile` in `frame` against the key frame (`key(x, y)`,
-/// the key's sample at a pixel) and updates `m`. Matches cells of one colour-pattern
+/// Measures the displacement of `tile` in `frame` against the key frame (`key_row(y)`,
+/// the key's row `y`) and updates `m`. Matches cells of one colour-pattern
 /// period (2×2 pixels on a Bayer sensor, summed: every colour once, so the match sees
 /// the scene's brightness and not the mosaic; one pixel on a monochrome one), every
 /// other cell along each axis, by the sum of squared differences, whose minimum a
 /// parabola locates between the cells.
-pub fn measure(
-    key: &impl Fn(usize, usize) -> u16,
+pub fn measure<'k>(
+    key_row: &impl Fn(usize) -> &'k [u16],
     now: &impl Fn(usize, usize) -> u16,
     frame: &PlaneRef<'_>,
     tile: &Tile,
@@ -181,7 +181,14 @@ pub fn measure(
         let mut ssd = 0u64;
         for (&c, &(x, y)) in cells_now.iter().zip(positions) {
             let (kx, ky) = (x.wrapping_add_signed(-dx), y.wrapping_add_signed(-dy));
-            let d = c - cell(key, pitch, kx, ky);
+            let top = &key_row(ky)[kx..];
+            let k = if pitch == 1 {
+                i64::from(top[0])
+            } else {
+                let bottom = &key_row(ky + 1)[kx..];
+                i64::from(top[0]) + i64::from(top[1]) + i64::from(bottom[0]) + i64::from(bottom[1])
+            };
+            let d = c - k;
             ssd += (d * d) as u64;
         }
         ssd
