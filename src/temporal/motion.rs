@@ -199,13 +199,28 @@ pub fn measure<'k>(
         (predicted[1] / pitch as f32).round() as i32,
     ];
     let mut costs = [[0u64; 3]; 3];
+    // Costs already computed (a search around a moved centre shares shifts with the
+    // last): at most three searches of nine.
+    let mut known = [(0i32, 0i32, 0u64); 27];
+    let mut count = 0;
+    let mut cost_of = |sx: i32, sy: i32| -> u64 {
+        if let Some(&(_, _, c)) = known[..count].iter().find(|k| (k.0, k.1) == (sx, sy)) {
+            return c;
+        }
+        let c = cost(sx, sy);
+        if count < known.len() {
+            known[count] = (sx, sy, c);
+            count += 1;
+        }
+        c
+    };
     let mut searched = 0;
     loop {
         centre = centre.map(|c| c.clamp(-MAX_STEPS + REACH, MAX_STEPS - REACH));
         let mut best = (u64::MAX, 0, 0);
         for dy in -REACH..=REACH {
             for dx in -REACH..=REACH {
-                let c = cost(centre[0] + dx, centre[1] + dy);
+                let c = cost_of(centre[0] + dx, centre[1] + dy);
                 costs[(dy + 1) as usize][(dx + 1) as usize] = c;
                 if c < best.0 {
                     best = (c, dx, dy);
