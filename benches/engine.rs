@@ -94,34 +94,8 @@ fn defaults(c: &mut Criterion) {
         let format = FrameFormat::parse("video/x-bayer", name, w, h).expect("format");
         let wide = FrameFormat::parse("video/x-bayer", name, w + 64, h).expect("format");
         let scene = scene(&wide);
-        let bytes = format.bytes_per_sample();
-        // Eight frames panning right by 1.5 px a frame (whole pixels alternate 1 and 2),
-        // each with its own noise (a few DN at 16 bits, one at 8).
-        let frames: Vec<Vec<u8>> = (0..8usize)
-            .map(|t| {
-                let shift = (3 * t) / 2;
-                let (sw, dw) = (wide.default_stride(), format.default_stride());
-                let mut out = vec![0u8; format.default_size()];
-                for y in 0..h as usize {
-                    let from = &scene[y * sw + shift * bytes..][..dw];
-                    out[y * dw..][..dw].copy_from_slice(from);
-                }
-                let mut frame = PlaneMut::new(&mut out, format.plane(), dw).expect("frame fits");
-                let mut rng = SplitMix64::new(0x2545_F491 ^ t as u64);
-                let (max, amp) = (
-                    i32::from(format.max_value()),
-                    if bytes == 1 { 3 } else { 17 },
-                );
-                for y in 0..h as usize {
-                    for x in 0..w as usize {
-                        let n = rng.below(amp) as i32 - (amp / 2) as i32;
-                        let v = (i32::from(frame.get(x, y)) + n).clamp(0, max);
-                        frame.set(x, y, v as u16);
-                    }
-                }
-                out
-            })
-            .collect();
+        // Eight frames panning right by 1.5 px a frame, each with its own noise.
+        let frames = defectfix_eval::synthetic::panning_frames(&format, &wide, &scene, 8);
         let mut dst = frames[0].clone();
         group.throughput(Throughput::Bytes(dst.len() as u64));
         let id = format!("{w}x{h}-{name}");

@@ -481,18 +481,7 @@ fn run(args: &Args, element: &str) -> Res<serde_json::Value> {
         } else {
             format!("**no**: {} over, {missing} missing", st.over)
         };
-        println!(
-            "| {k} | {} | {} | {} | {:.1} ms | {} | {} | {:.2} ms | {:.2} ms | {} | {verdict} |",
-            p.pushed,
-            p.dropped,
-            p.late,
-            p.max_late_ns as f64 / 1e6,
-            p.max_in_flight,
-            st.delivered,
-            st.sum_ns as f64 / st.measured.max(1) as f64 / 1e6,
-            st.max_ns as f64 / 1e6,
-            st.over,
-        );
+        println!("{}", stream_row(&k.to_string(), p, &st, &verdict));
         all.delivered += st.delivered;
         all.measured += st.measured;
         all.sum_ns += st.sum_ns;
@@ -510,18 +499,8 @@ fn run(args: &Args, element: &str) -> Res<serde_json::Value> {
         let made = (p.max_in_flight + 1).min(u64::from(args.buffers));
         pool_bytes += made.max(u64::from(args.buffers.min(4))) * format.default_size() as u64;
     }
-    println!(
-        "| **all** | {} | {} | {} | {:.1} ms | {} | {} | {:.2} ms | {:.2} ms | {} | **{realtime} of {streams}** |\n",
-        all_push.pushed,
-        all_push.dropped,
-        all_push.late,
-        all_push.max_late_ns as f64 / 1e6,
-        all_push.max_in_flight,
-        all.delivered,
-        all.sum_ns as f64 / all.measured.max(1) as f64 / 1e6,
-        all.max_ns as f64 / 1e6,
-        all.over,
-    );
+    let verdict = format!("**{realtime} of {streams}**");
+    println!("{}\n", stream_row("**all**", &all_push, &all, &verdict));
     let cores_busy = cpu / wall;
     let due = streams as u64 * u64::from(args.seconds) * fps;
     let cpu_per_frame = cpu / frames_done.max(1) as f64;
@@ -707,32 +686,42 @@ fn set_property(element: &gst::Element, name: &str, value: &str) -> Res<()> {
     Ok(())
 }
 
+/// One row of the per-stream table: what the pusher and the sink counted.
+fn stream_row(label: &str, p: &PushStats, st: &SinkStats, verdict: &str) -> String {
+    format!(
+        "| {label} | {} | {} | {} | {:.1} ms | {} | {} | {:.2} ms | {:.2} ms | {} | {verdict} |",
+        p.pushed,
+        p.dropped,
+        p.late,
+        p.max_late_ns as f64 / 1e6,
+        p.max_in_flight,
+        st.delivered,
+        st.sum_ns as f64 / st.measured.max(1) as f64 / 1e6,
+        st.max_ns as f64 / 1e6,
+        st.over,
+    )
+}
+
 /// Whether a numeric value lies in its property's range (other kinds: true).
 fn in_range(pspec: &glib::ParamSpec, v: &glib::Value) -> bool {
-    if let (Some(p), Ok(x)) = (pspec.downcast_ref::<glib::ParamSpecUInt>(), v.get::<u32>()) {
-        return (p.minimum()..=p.maximum()).contains(&x);
+    // One check per numeric kind of property: its spec's range against the value.
+    macro_rules! within {
+        ($($spec:ty => $value:ty),*) => {
+            $(
+                if let (Some(p), Ok(x)) = (pspec.downcast_ref::<$spec>(), v.get::<$value>()) {
+                    return (p.minimum()..=p.maximum()).contains(&x);
+                }
+            )*
+        };
     }
-    if let (Some(p), Ok(x)) = (pspec.downcast_ref::<glib::ParamSpecInt>(), v.get::<i32>()) {
-        return (p.minimum()..=p.maximum()).contains(&x);
-    }
-    if let (Some(p), Ok(x)) = (
-        pspec.downcast_ref::<glib::ParamSpecUInt64>(),
-        v.get::<u64>(),
-    ) {
-        return (p.minimum()..=p.maximum()).contains(&x);
-    }
-    if let (Some(p), Ok(x)) = (pspec.downcast_ref::<glib::ParamSpecInt64>(), v.get::<i64>()) {
-        return (p.minimum()..=p.maximum()).contains(&x);
-    }
-    if let (Some(p), Ok(x)) = (
-        pspec.downcast_ref::<glib::ParamSpecDouble>(),
-        v.get::<f64>(),
-    ) {
-        return (p.minimum()..=p.maximum()).contains(&x);
-    }
-    if let (Some(p), Ok(x)) = (pspec.downcast_ref::<glib::ParamSpecFloat>(), v.get::<f32>()) {
-        return (p.minimum()..=p.maximum()).contains(&x);
-    }
+    within!(
+        glib::ParamSpecUInt => u32,
+        glib::ParamSpecInt => i32,
+        glib::ParamSpecUInt64 => u64,
+        glib::ParamSpecInt64 => i64,
+        glib::ParamSpecDouble => f64,
+        glib::ParamSpecFloat => f32
+    );
     true
 }
 

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use defectfix_eval::synthetic::textured_scene;
+use defectfix_eval::synthetic::{panning_frames, scene_drawn, textured_scene};
 use gstdefectfix::engine::{Engine, Mode, SensorSettings};
 use gstdefectfix::frame::{FrameFormat, PlaneMut};
 use gstdefectfix::sim::SplitMix64;
@@ -25,35 +25,12 @@ fn main() {
     let format = FrameFormat::parse("video/x-bayer", &name, w, h).expect("format");
     let wide = FrameFormat::parse("video/x-bayer", &name, w + 64, h).expect("format");
     let scene = if arg(5, "") == "splitmix" {
-        splitmix_scene(&wide)
+        let mut rng = SplitMix64::new(0x2545_F491);
+        scene_drawn(&wide, true, || rng.below(1 << 32) as u32)
     } else {
         textured_scene(&wide, true)
     };
-    let bytes = format.bytes_per_sample();
-    let frames: Vec<Vec<u8>> = (0..8usize)
-        .map(|t| {
-            let shift = (3 * t) / 2;
-            let (sw, dw) = (wide.default_stride(), format.default_stride());
-            let mut out = vec![0u8; format.default_size()];
-            for y in 0..h as usize {
-                out[y * dw..][..dw].copy_from_slice(&scene[y * sw + shift * bytes..][..dw]);
-            }
-            let mut frame = PlaneMut::new(&mut out, format.plane(), dw).expect("frame fits");
-            let mut rng = SplitMix64::new(0x2545_F491 ^ t as u64);
-            let (max, amp) = (
-                i32::from(format.max_value()),
-                if bytes == 1 { 3 } else { 17 },
-            );
-            for y in 0..h as usize {
-                for x in 0..w as usize {
-                    let n = rng.below(amp) as i32 - (amp / 2) as i32;
-                    let v = (i32::from(frame.get(x, y)) + n).clamp(0, max);
-                    frame.set(x, y, v as u16);
-                }
-            }
-            out
-        })
-        .collect();
+    let frames = panning_frames(&format, &wide, &scene, 8);
     let mut engine = Engine::new(format.plane());
     let mut evidence = Evidence::new(format.plane());
     let settings = SensorSettings {
@@ -135,29 +112,4 @@ fn main() {
         sums[5] / n / copy_best,
         sums[5] / n * 1e6 / px
     );
-}
-
-/// [`textured_scene`]'s recipe with its fine noise and dots drawn from `SplitMix64`.
-fn splitmix_scene(format: &FrameFormat) -> Vec<u8> {
-    let mut data = vec![0u8; format.default_size()];
-    let stride = format.default_stride();
-    let mut frame = PlaneMut::new(&mut data, format.plane(), stride).expect("frame fits");
-    let mut rng = SplitMix64::new(0x2545_F491);
-    let max = f64::from(format.max_value());
-    for y in 0..format.height {
-        for x in 0..format.width {
-            let s = rng.below(1 << 32);
-            let shade = 0.25 + 0.2 * ((x as f64) / 301.0).sin() * ((y as f64) / 197.0).cos();
-            let texture = 0.08 * ((x as f64) / 3.7).sin() * ((y as f64) / 5.3).sin();
-            let noise = ((s % 1024) as f64 / 1024.0 - 0.5) * 0.01;
-            let mut v = (shade + texture + noise) * max;
-            if s.is_multiple_of(10_000) {
-                v = max;
-            } else if s % 10_000 == 1 {
-                v = 0.0;
-            }
-            frame.set(x, y, v.clamp(0.0, max) as u16);
-        }
-    }
-    data
 }
