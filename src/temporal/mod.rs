@@ -779,7 +779,19 @@ mod tests {
         defects: &[(usize, usize, Defect)],
         rng: &mut SplitMix64,
     ) -> Vec<u8> {
-        let f = format();
+        render_in(&format(), scene, t, velocity, sigma, defects, rng)
+    }
+
+    /// [`render`] in frames of `f`.
+    fn render_in(
+        f: &FrameFormat,
+        scene: impl Fn(f64, f64) -> f64,
+        t: usize,
+        velocity: (f64, f64),
+        sigma: f64,
+        defects: &[(usize, usize, Defect)],
+        rng: &mut SplitMix64,
+    ) -> Vec<u8> {
         let mut data = vec![0u8; f.default_size()];
         let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
         let (ox, oy) = (velocity.0 * t as f64, velocity.1 * t as f64);
@@ -944,6 +956,40 @@ mod tests {
             data
         });
         assert!(history.iter().all(|c| c.is_empty()), "{:?}", history[59]);
+    }
+
+    /// A monochrome sensor (pitch 1) and every instruction set of the screen: the same
+    /// evidence, the defects confirmed and nothing else.
+    #[test]
+    fn a_monochrome_pan_confirms_its_defects_alike_on_every_instruction_set() {
+        let f = FrameFormat::parse("video/x-raw", "GRAY16_LE", W as i64, H as i64).unwrap();
+        let expected: Vec<Position> = DEFECTS
+            .iter()
+            .map(|d| Position::new(d.0 as u32, d.1 as u32))
+            .collect();
+        let mut reference: Option<Vec<Vec<Position>>> = None;
+        for path in KernelPath::available_paths() {
+            let mut evidence = Evidence::new(f.plane());
+            evidence.set_kernel_path(path);
+            let mut rng = SplitMix64::new(3);
+            let noise = NoiseModel::flat(4.0);
+            let mut history = Vec::new();
+            for t in 0..40 {
+                let data = render_in(&f, texture, t, (0.6, 0.25), 4.0, &DEFECTS, &mut rng);
+                let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
+                evidence.observe(&frame, &noise, 0);
+                history.push(evidence.confirmed().to_vec());
+            }
+            assert_eq!(history[39], expected, "{path:?}");
+            assert!(
+                history.iter().flatten().all(|p| expected.contains(p)),
+                "{path:?}"
+            );
+            match &reference {
+                Some(r) => assert_eq!(&history, r, "{path:?}"),
+                None => reference = Some(history),
+            }
+        }
     }
 
     #[test]
