@@ -269,10 +269,19 @@ pub fn at_instant(
     };
     let v = f32::from(o.value);
     let margin = MARGIN_SIGMAS * sigma;
-    let spatial = (v - now.level) / (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
-    let temporal = (v - from)
-        / (2.0 * sigma * sigma + (MOTION_TEXTURE_SHARE * now.spread().max(key.spread())).powi(2))
-            .sqrt();
+    // The deviations in allowances matter only beyond all neighbours but one (elsewhere
+    // an instant is ordinary whatever they are).
+    let (spatial, temporal) = if v > now.hi2 + margin || v < now.lo2 - margin {
+        let spatial_allowance = (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
+        let texture = MOTION_TEXTURE_SHARE * now.spread().max(key.spread());
+        let temporal_allowance = (2.0 * sigma * sigma + texture.powi(2)).sqrt();
+        (
+            (v - now.level) / spatial_allowance,
+            (v - from) / temporal_allowance,
+        )
+    } else {
+        (0.0, 0.0)
+    };
     // The temporal prediction agrees when it too is left behind by more than its own
     // allowance (noise of two frames and the texture a misregistered match turns into
     // error): a periodic texture that a shift of one pitch maps onto itself does not.
