@@ -769,21 +769,9 @@ mod tests {
         Warm(f64),
     }
 
-    /// Renders frame `t` of `scene` moved by `velocity` px per frame, with fresh noise of
-    /// `sigma` DN and the given defects.
+    /// Renders frame `t` of `scene` in frames of `f`, moved by `velocity` px per frame,
+    /// with fresh noise of `sigma` DN and the given defects.
     fn render(
-        scene: impl Fn(f64, f64) -> f64,
-        t: usize,
-        velocity: (f64, f64),
-        sigma: f64,
-        defects: &[(usize, usize, Defect)],
-        rng: &mut SplitMix64,
-    ) -> Vec<u8> {
-        render_in(&format(), scene, t, velocity, sigma, defects, rng)
-    }
-
-    /// [`render`] in frames of `f`.
-    fn render_in(
         f: &FrameFormat,
         scene: impl Fn(f64, f64) -> f64,
         t: usize,
@@ -845,7 +833,7 @@ mod tests {
     #[test]
     fn still_defects_in_a_moving_scene_are_confirmed_and_nothing_else() {
         let (_, history) = run(40, 0, |t, rng| {
-            render(texture, t, (1.3, 0.4), 4.0, &DEFECTS, rng)
+            render(&format(), texture, t, (1.3, 0.4), 4.0, &DEFECTS, rng)
         });
         let expected: Vec<Position> = DEFECTS
             .iter()
@@ -870,7 +858,7 @@ mod tests {
         x: usize,
     ) -> impl Fn(usize, &mut SplitMix64) -> Vec<u8> {
         move |t, rng| {
-            let mut data = render(&scene, t, velocity, 4.0, &[], rng);
+            let mut data = render(&format(), &scene, t, velocity, 4.0, &[], rng);
             let f = format();
             let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
             for y in 0..H {
@@ -900,26 +888,29 @@ mod tests {
         }
     }
 
+    /// `frames` frames of `scene` moving at `velocity`, without defects: nothing is ever
+    /// confirmed. The evidence after the last.
+    fn confirms_nothing(
+        frames: usize,
+        scene: impl Fn(f64, f64) -> f64,
+        velocity: (f64, f64),
+    ) -> Evidence {
+        let (evidence, history) = run(frames, 0, |t, rng| {
+            render(&format(), &scene, t, velocity, 4.0, &[], rng)
+        });
+        let confirmed: Vec<&Position> = history.iter().flatten().collect();
+        assert!(confirmed.is_empty(), "{confirmed:?}");
+        evidence
+    }
+
     #[test]
     fn moving_stars_are_never_confirmed() {
-        let (evidence, history) = run(40, 0, |t, rng| render(stars, t, (0.7, 0.3), 4.0, &[], rng));
-        assert!(
-            history.iter().all(|c| c.is_empty()),
-            "{:?}",
-            evidence.confirmed()
-        );
+        confirms_nothing(40, stars, (0.7, 0.3));
     }
 
     #[test]
     fn a_static_shot_confirms_nothing_and_gains_no_motion_evidence() {
-        let (evidence, history) = run(60, 0, |t, rng| {
-            render(texture, t, (0.0, 0.0), 4.0, &[], rng)
-        });
-        assert!(
-            history.iter().all(|c| c.is_empty()),
-            "{:?}",
-            evidence.confirmed()
-        );
+        let evidence = confirms_nothing(60, texture, (0.0, 0.0));
         for y in 0..H {
             for x in 0..W {
                 let s = evidence.state(x, y);
@@ -932,7 +923,7 @@ mod tests {
     fn a_stuck_pixel_in_a_static_shot_is_confirmed_by_its_missing_noise() {
         let stuck = [(101, 80, Defect::Stuck(1500))];
         let (_, history) = run(40, 0, |t, rng| {
-            render(texture, t, (0.0, 0.0), 4.0, &stuck, rng)
+            render(&format(), texture, t, (0.0, 0.0), 4.0, &stuck, rng)
         });
         let stuck_at = [Position::new(101, 80)];
         assert_eq!(history[39], stuck_at);
@@ -945,7 +936,7 @@ mod tests {
         // exactly 1400, noise and all.
         let f = format();
         let (_, history) = run(60, 0, |t, rng| {
-            let mut data = render(texture, t, (0.0, 0.0), 4.0, &[], rng);
+            let mut data = render(&format(), texture, t, (0.0, 0.0), 4.0, &[], rng);
             let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
             for y in 0..H {
                 for x in 0..W {
@@ -975,7 +966,7 @@ mod tests {
             let noise = NoiseModel::flat(4.0);
             let mut history = Vec::new();
             for t in 0..40 {
-                let data = render_in(&f, texture, t, (0.6, 0.25), 4.0, &DEFECTS, &mut rng);
+                let data = render(&f, texture, t, (0.6, 0.25), 4.0, &DEFECTS, &mut rng);
                 let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
                 evidence.observe(&frame, &noise, 0);
                 history.push(evidence.confirmed().to_vec());
@@ -994,8 +985,9 @@ mod tests {
 
     #[test]
     fn the_result_does_not_depend_on_the_number_of_threads() {
-        let make =
-            |t: usize, rng: &mut SplitMix64| render(texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng);
+        let make = |t: usize, rng: &mut SplitMix64| {
+            render(&format(), texture, t, (1.1, -0.7), 4.0, &DEFECTS, rng)
+        };
         let (one, h1) = run(24, 1, make);
         for threads in [2, 3, 0] {
             let (many, h) = run(24, threads, make);
