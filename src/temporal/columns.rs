@@ -132,6 +132,17 @@ pub fn count_row(
     let read = |x: usize| i32::from(row[x]);
     // `d` beyond `margin2` (a squared margin), without a square root.
     let beyond = |d: i32, margin2: f64| d > 0 && f64::from(d) * f64::from(d) >= margin2;
+    // Per colour, a distance that is beyond twice the margin at any level (the model's
+    // largest σ² between black and the clip level: the test is monotonic in σ²).
+    let far = coef.map(|(a, b)| {
+        let top = (a.max(a + b * f64::from(clip.max(0)))).max(0.0);
+        let wide = 4.0 * (k2 * top);
+        let mut d = wide.sqrt().ceil().min(f64::from(i32::MAX)) as i32;
+        while d < i32::MAX && !beyond(d, wide) {
+            d += 1;
+        }
+        d.max(1)
+    });
     let row = &row[x0 - pitch..x0 + counts.len() + pitch];
     for (i, (n, w)) in counts
         .iter_mut()
@@ -145,14 +156,22 @@ pub fn count_row(
             i32::from(w[2 * pitch]),
         );
         let (lo, hi) = (l.min(r), l.max(r));
-        let (a, b) = coef[x & 1];
-        let sigma2 = (a + b * f64::from((l + r) / 2)).max(0.0);
-        let margin2 = k2 * sigma2;
         n.rows += 1;
-        let can_dark = beyond(lo - floor, 4.0 * margin2);
-        let can_bright = beyond(clip - hi, 4.0 * margin2);
-        let dark = can_dark && beyond(lo - c, margin2);
-        let bright = can_bright && beyond(c - hi, margin2);
+        // Most pixels lie between their neighbours, far from the floor and the clip
+        // level: then the counts are known without the noise at their level.
+        let plain = lo <= c && c <= hi && lo - floor >= far[x & 1] && clip - hi >= far[x & 1];
+        let (can_dark, can_bright, dark, bright, margin2) = if plain {
+            (true, true, false, false, 0.0)
+        } else {
+            let (a, b) = coef[x & 1];
+            let sigma2 = (a + b * f64::from((l + r) / 2)).max(0.0);
+            let margin2 = k2 * sigma2;
+            let can_dark = beyond(lo - floor, 4.0 * margin2);
+            let can_bright = beyond(clip - hi, 4.0 * margin2);
+            let dark = can_dark && beyond(lo - c, margin2);
+            let bright = can_bright && beyond(c - hi, margin2);
+            (can_dark, can_bright, dark, bright, margin2)
+        };
         n.can_dark += u32::from(can_dark);
         n.can_bright += u32::from(can_bright);
         n.dark += u32::from(dark);
@@ -446,6 +465,87 @@ mod tests {
         let read = |x: usize, _y: usize| if x == 20 { 0 } else { 3 };
         let n = count_line(&read, Cfa::Mono, (20, 0), 256, 255);
         assert_eq!(n.votes()[0], LineVote::Unknown, "{n:?}");
+    }
+
+    /// One pixel's counts as the rules define them, computed in full for every pixel.
+    fn reference(
+        row: &[u16],
+        x: usize,
+        pitch: usize,
+        coef: (f64, f64),
+        levels: &Levels<'_>,
+    ) -> LineCounts {
+        let k2 = MARGIN_SIGMAS * MARGIN_SIGMAS * 1.5;
+        let at = |x: usize| i32::from(row[x]);
+        let (l, c, r) = (at(x - pitch), at(x), at(x + pitch));
+        let (lo, hi) = (l.min(r), l.max(r));
+        let margin2 = k2 * (coef.0 + coef.1 * f64::from((l + r) / 2)).max(0.0);
+        let beyond = |d: i32, m: f64| d > 0 && f64::from(d) * f64::from(d) >= m;
+        let lens = |sign: i32, dev: i32| {
+            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+            let (a, b) = (
+                sign * (at(x - 1) - at(x - 3)),
+                sign * (at(x + 1) - at(x + 3)),
+            );
+            beyond(a, margin2) && beyond(b, margin2) && a >= least && b >= least
+        };
+        let can_dark = beyond(lo - i32::from(levels.floor), 4.0 * margin2);
+        let can_bright = beyond(i32::from(levels.clip) - hi, 4.0 * margin2);
+        let dark = can_dark && beyond(lo - c, margin2);
+        let bright = can_bright && beyond(c - hi, margin2);
+        LineCounts {
+            rows: 1,
+            can_dark: u32::from(can_dark),
+            can_bright: u32::from(can_bright),
+            dark: u32::from(dark),
+            bright: u32::from(bright),
+            dark_lens: u32::from(dark && lens(-1, (l + r) / 2 - c)),
+            bright_lens: u32::from(bright && lens(1, c - (l + r) / 2)),
+        }
+    }
+
+    #[test]
+    fn a_row_counts_as_the_full_test_of_every_pixel_would() {
+        let mut rng = crate::sim::SplitMix64::new(9);
+        let width = 600;
+        // Noise models rising and falling with the level, flat, and near zero.
+        let models = [
+            (4.0, 0.5),
+            (900.0, -0.2),
+            (2.0, 0.0),
+            (0.0, 0.0),
+            (30.0, 2.0),
+        ];
+        for (a, b) in models {
+            let noise = NoiseModel {
+                a: [a; 4],
+                b: [b; 4],
+                clip: u16::MAX,
+            };
+            for (floor, clip) in [(0, 4095), (180, 3000), (0, 65535)] {
+                let levels = Levels {
+                    noise: &noise,
+                    floor,
+                    clip,
+                };
+                for spread in [3, 60, 2000] {
+                    let base = u64::from(floor) + rng.below(600);
+                    let row: Vec<u16> = (0..width)
+                        .map(|_| (base + rng.below(spread)).min(u64::from(clip)) as u16)
+                        .collect();
+                    for cfa in [Cfa::Rggb, Cfa::Mono] {
+                        let pitch = cfa.pitch();
+                        let (x0, n) = (3, width - 6);
+                        let mut counts = vec![LineCounts::default(); n];
+                        count_row(&row, cfa, 0, x0, &mut counts, &levels);
+                        for (i, got) in counts.iter().enumerate() {
+                            let want = reference(&row, x0 + i, pitch, (a, b), &levels);
+                            assert_eq!(*got, want, "x {} ({a}, {b}), spread {spread}", x0 + i);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
