@@ -84,23 +84,28 @@ pub fn texture(spread: u16, beta: u16) -> u16 {
 /// [`decide`] on the few it lets through.
 #[inline(always)]
 pub fn prefilter(v: u16, n: [u16; 8], p: &Params) -> u8 {
-    // Second extremes by a tournament: pairs, then top-two merges.
-    let (a0, b0) = (n[0].max(n[1]), n[0].min(n[1]));
-    let (a1, b1) = (n[2].max(n[3]), n[2].min(n[3]));
-    let (a2, b2) = (n[4].max(n[5]), n[4].min(n[5]));
-    let (a3, b3) = (n[6].max(n[7]), n[6].min(n[7]));
-    // Top two of pair 0 ∪ pair 1, of pair 2 ∪ pair 3, then of both.
-    let (h01, s01) = (a0.max(a1), a0.min(a1).max(b0.max(b1)));
-    let (h23, s23) = (a2.max(a3), a2.min(a3).max(b2.max(b3)));
-    let hi2 = h01.min(h23).max(s01.max(s23));
-    let (l01, t01) = (b0.min(b1), b0.max(b1).min(a0.min(a1)));
-    let (l23, t23) = (b2.min(b3), b2.max(b3).min(a2.min(a3)));
-    let lo2 = l01.max(l23).min(t01.min(t23));
+    let (_, hi2, lo2, _) = extremes(n);
     let margin = texture(hi2.wrapping_sub(lo2), p.beta).saturating_add(p.floor);
     let margin_cold = texture(hi2.wrapping_sub(lo2), p.beta_cold).saturating_add(p.floor);
     let hot = v > hi2.saturating_add(margin);
     let cold = v.saturating_add(margin_cold) < lo2;
     u8::from(hot) | (u8::from(cold) << 1)
+}
+
+/// The two largest and the two smallest of eight values, as (`hi1`, `hi2`, `lo2`,
+/// `lo1`), by a min/max tournament without branches (it vectorises): the pairs
+/// (0, 1), (2, 3), (4, 5), (6, 7) ordered, then the top two and bottom two of pair 0 ∪
+/// pair 1 and of pair 2 ∪ pair 3 merged.
+#[inline(always)]
+pub fn extremes(n: [u16; 8]) -> (u16, u16, u16, u16) {
+    let pair = |i: usize| (n[i].max(n[i + 1]), n[i].min(n[i + 1]));
+    let [(a0, b0), (a1, b1), (a2, b2), (a3, b3)] = [pair(0), pair(2), pair(4), pair(6)];
+    let top = |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.max(y1), x1.min(y1).max(x2.max(y2)));
+    let bottom =
+        |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.min(y1), x1.max(y1).min(x2.min(y2)));
+    let (hi1, hi2) = top(top((a0, b0), (a1, b1)), top((a2, b2), (a3, b3)));
+    let (lo1, lo2) = bottom(bottom((b0, a0), (b1, a1)), bottom((b2, a2), (b3, a3)));
+    (hi1, hi2, lo2, lo1)
 }
 
 /// The 8 same-colour neighbours of column `x` of the centre row of `rows` (five padded

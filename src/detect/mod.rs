@@ -732,7 +732,7 @@ impl<'a> Px<'a> {
 /// Calls `hit(x, flags)` for the flagged pixels of a row of flags. Flags are rare:
 /// 64-byte chunks are OR-reduced first (vectorised), and only non-zero ones looked into.
 #[inline]
-fn scan_flags(flags: &[u8], mut hit: impl FnMut(usize, u8)) {
+pub(crate) fn scan_flags(flags: &[u8], mut hit: impl FnMut(usize, u8)) {
     const CHUNK: usize = 64;
     let mut chunks = flags.chunks_exact(CHUNK);
     let mut base = 0usize;
@@ -867,4 +867,20 @@ fn decode_row_body(frame: &PlaneRef<'_>, y: usize, dst: &mut [u16]) {
     dst[0] = dst[4];
     dst[w + 2] = dst[w];
     dst[w + 3] = dst[w - 1];
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::scan_flags;
+
+    #[test]
+    fn flags_are_visited_in_order_across_chunks() {
+        let mut flags = vec![0u8; 150];
+        for (i, f) in [(0, 1), (63, 2), (64, 1), (127, 3), (149, 2)] {
+            flags[i] = f;
+        }
+        let mut seen = Vec::new();
+        scan_flags(&flags, |x, f| seen.push((x, f)));
+        assert_eq!(seen, [(0, 1), (63, 2), (64, 1), (127, 3), (149, 2)]);
+    }
 }

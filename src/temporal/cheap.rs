@@ -17,7 +17,8 @@
 
 use crate::exec::KernelPath;
 
-use super::rules::{PixelState, extremes};
+use super::rules::PixelState;
+use crate::detect::kernel::extremes;
 
 /// The rules' share of the neighbours' spread in the temporal allowance, and their
 /// noise margin (σ).
@@ -93,7 +94,8 @@ fn instant_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
     for i in 0..n {
         let v = centre[i];
         let around = at(&pairs, i);
-        let (_, hi2, lo2, _) = extremes(around);
+        let [p0, p1, p2, p3] = around;
+        let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
         let vf = f32::from(v);
         let fr = f32::from(from[i]);
         // The least σ² the rules can use: their noise at a level between the second
@@ -197,28 +199,6 @@ pub fn mark(path: KernelPath, s: &Segment<'_>, noise: RowNoise, instant: bool, o
             unsafe { body_avx512(s, noise, instant, out) }
         }
         _ => body(s, noise, instant, out),
-    }
-}
-
-/// Appends to `pending` `offset + i` for every marked `i` (eight marks at a time).
-pub fn collect(marks: &[u8], offset: u32, pending: &mut Vec<u32>) {
-    let mut chunks = marks.chunks_exact(8);
-    let mut base = offset;
-    for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if word != 0 {
-            for (i, &m) in chunk.iter().enumerate() {
-                if m != 0 {
-                    pending.push(base + i as u32);
-                }
-            }
-        }
-        base += 8;
-    }
-    for (i, &m) in chunks.remainder().iter().enumerate() {
-        if m != 0 {
-            pending.push(base + i as u32);
-        }
     }
 }
 
@@ -411,16 +391,5 @@ mod tests {
     #[test]
     fn the_quiet_share_is_the_reciprocal_of_a_whole_number() {
         assert_eq!(f32::from(PER_QUIET) * rules::QUIET, 1.0);
-    }
-
-    #[test]
-    fn marks_are_collected_in_order_with_their_offset() {
-        let mut marks = vec![0u8; 21];
-        for i in [0, 7, 8, 15, 20] {
-            marks[i] = 1;
-        }
-        let mut pending = vec![99];
-        collect(&marks, 100, &mut pending);
-        assert_eq!(pending, [99, 100, 107, 108, 115, 120]);
     }
 }

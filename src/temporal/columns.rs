@@ -135,7 +135,7 @@ pub fn count_row(
     // Per colour, a distance that is beyond twice the margin at any level (the model's
     // largest σ² between black and the clip level: the test is monotonic in σ²).
     let far = coef.map(|(a, b)| {
-        let top = (a.max(a + b * f64::from(clip.max(0)))).max(0.0);
+        let top = a.max(a + b * f64::from(clip)).max(0.0);
         let wide = 4.0 * (k2 * top);
         let mut d = wide.sqrt().ceil().min(f64::from(i32::MAX)) as i32;
         while d < i32::MAX && !beyond(d, wide) {
@@ -273,8 +273,8 @@ impl ColumnEvidence {
     }
 
     /// Judges every line of one frame (`read` its samples, `noise` its model, `clip`
-    /// its highest level; its lowest is the least value on the rows judged, which a
-    /// dead photosite or a shadow brings down to black), in bands of columns on up to
+    /// its highest level; its lowest is the least value on the judged rows of the first
+    /// row parity, which a dead photosite or a shadow brings down to black), in bands of columns on up to
     /// `threads` workers. Returns the lines confirmed and released.
     pub fn observe(
         &mut self,

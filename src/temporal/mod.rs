@@ -135,6 +135,11 @@ struct KeyBand {
     key: Vec<u16>,
 }
 
+/// Row `y` of a key frame held in `keys` (bands of rows `width` samples long).
+fn key_row(keys: &[KeyBand], width: usize, y: usize) -> &[u16] {
+    &keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width..][..width]
+}
+
 /// Per-stream temporal evidence for frames of one plane layout.
 #[derive(Debug)]
 pub struct Evidence {
@@ -333,7 +338,7 @@ impl Evidence {
     fn measure_motion(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) {
         let width = self.plane.width;
         let keys = &self.keys;
-        let key_row = |y: usize| &keys[y / BAND_ROWS].key[(y % BAND_ROWS) * width..][..width];
+        let key_row = |y: usize| key_row(keys, width, y);
         let (data, stride) = (frame.data(), frame.stride());
         crate::with_sample_io!(self.plane.encoding, Io => {
             let now = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
@@ -369,15 +374,11 @@ impl Evidence {
     /// Phase 2: every pixel's evidence (bands in parallel; reads the frame and the keys,
     /// writes each band's own state). Tiles waiting for their next instant are skipped
     /// whole; tiles at rest are judged once per key, just before it is renewed; in a
-    /// judged tile, the screen ([`cheap`]) passes over the pixels with no evidence yet
-    /// that the rules would leave so.
+    /// judged tile, the screen ([`cheap`]) passes over the pixels whose evidence the
+    /// rules would leave as it is.
     fn gather(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
-        let cx = GatherContext::new(&self.plane, noise, &self.tiles, self.across, &self.keys);
-        let cx = GatherContext {
-            side: self.side,
-            path: self.path,
-            ..cx
-        };
+        let grid = (self.across, self.side);
+        let cx = GatherContext::new(&self.plane, noise, &self.tiles, grid, &self.keys, self.path);
         crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
@@ -485,6 +486,21 @@ impl Evidence {
     }
 }
 
+/// A pixel's same-colour neighbours as four opposite pairs (up/down, left/right, the two
+/// diagonals, as [`cheap::Segment`] takes them), `at(r, o)` reading row `r` (0 above,
+/// 1 the pixel's, 2 below) at offset `o`, `q` the pitch.
+fn opposite_pairs<'r>(
+    at: impl Fn(usize, isize) -> &'r [u16],
+    q: isize,
+) -> [(&'r [u16], &'r [u16]); 4] {
+    [
+        (at(0, 0), at(2, 0)),
+        (at(1, -q), at(1, q)),
+        (at(0, -q), at(2, q)),
+        (at(0, q), at(2, -q)),
+    ]
+}
+
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
     plane: Plane,
@@ -503,12 +519,14 @@ struct GatherContext<'a> {
 }
 
 impl<'a> GatherContext<'a> {
+    /// `grid`: tiles across the frame, and a tile's side.
     fn new(
         plane: &Plane,
         noise: &'a NoiseModel,
         tiles: &'a [TileState],
-        across: usize,
+        (across, side): (usize, usize),
         keys: &'a [KeyBand],
+        path: KernelPath,
     ) -> Self {
         let floor = 0.5 * f64::from(1u32 << plane.depth.saturating_sub(8));
         let coef = (
@@ -520,84 +538,65 @@ impl<'a> GatherContext<'a> {
             noise,
             tiles,
             across,
-            side: motion::TILE,
+            side,
             keys,
             coef,
             rules_coef: (noise.a.map(|a| a as f32), noise.b.map(|b| b as f32)),
             clip: noise.clip.min(plane.max_value()),
-            path: KernelPath::Portable,
+            path,
         }
     }
 
     /// Row `y` of the key frame.
     #[inline(always)]
     fn key_row(&self, y: usize) -> &[u16] {
-        let w = self.plane.width;
-        &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w]
+        key_row(self.keys, self.plane.width, y)
     }
 
     /// The cheap test ([`cheap`]) over columns `x0..x1` of row `y`: the columns that
     /// the rules must see go to `pending`. `rows` are the decoded frame rows `y - p`,
-    /// `y`, `y + p` (pixel `x` at index `x + 2`); at an instant, the key frame at
-    /// (`x - dx`, `sy`) is where the scene was.
+    /// `y`, `y + p` (pixel `x` at index `x + 2`), `key_rows` the key frame's same rows;
+    /// the key frame at (`x - dx`) of `moved_row` is where the scene was (at rest, the
+    /// key's row `y` and `dx` 0).
     #[allow(clippy::too_many_arguments)]
     fn cheap_test(
         &self,
-        rows: [&[u16]; 3],
+        (rows, key_rows, moved_row): ([&[u16]; 3], [&[u16]; 3], &[u16]),
         y: usize,
         (x0, x1): (usize, usize),
-        (dx, sy): (isize, isize),
+        dx: isize,
         instant: bool,
         state: &[PixelState],
         marks: &mut [u8],
         pending: &mut Vec<u32>,
     ) {
         pending.clear();
-        let w = self.plane.width;
         let n = x1 - x0;
-        let key_row = |y: usize| &self.keys[y / BAND_ROWS].key[(y % BAND_ROWS) * w..][..w];
-        let key = &key_row(y)[x0..x1];
-        let from = if instant {
-            &key_row(sy as usize)[(x0 as isize - dx) as usize..][..n]
-        } else {
-            key
-        };
         let cfa = self.plane.cfa();
         let p = cfa.pitch();
         let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+        // The smaller of the row's two colours' coefficients.
+        let least = |c: &[f32; 4]| c[planes[0]].min(c[planes[1]]);
         let noise = cheap::RowNoise {
-            a: self.coef.0[planes[0]].min(self.coef.0[planes[1]]),
-            b: self.coef.1[planes[0]].min(self.coef.1[planes[1]]),
-            rules_a: self.rules_coef.0[planes[0]].min(self.rules_coef.0[planes[1]]),
-            rules_b: self.rules_coef.1[planes[0]].min(self.rules_coef.1[planes[1]]),
+            a: least(&self.coef.0),
+            b: least(&self.coef.1),
+            rules_a: least(&self.rules_coef.0),
+            rules_b: least(&self.rules_coef.1),
         };
-        // Pixel x + o of a decoded row.
+        // Pixel x + o of row r (0: y - p, 1: y, 2: y + p), decoded and of the key.
         let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];
+        let key_at = |r: usize, o: isize| &key_rows[r][(x0 as isize + o) as usize..][..n];
         let q = p as isize;
-        // The key at pixel x + o of row y + dy.
-        let key_at = |dy: isize, o: isize| {
-            &key_row((y as isize + dy) as usize)[(x0 as isize + o) as usize..][..n]
-        };
         let segment = cheap::Segment {
             centre: at(1, 0),
-            pairs: [
-                (at(0, 0), at(2, 0)),
-                (at(1, -q), at(1, q)),
-                (at(0, -q), at(2, q)),
-                (at(0, q), at(2, -q)),
-            ],
-            key_pairs: [
-                (key_at(-q, 0), key_at(q, 0)),
-                (key_at(0, -q), key_at(0, q)),
-                (key_at(-q, -q), key_at(q, q)),
-                (key_at(-q, q), key_at(q, -q)),
-            ],
-            key,
-            from,
+            pairs: opposite_pairs(at, q),
+            key_pairs: opposite_pairs(key_at, q),
+            key: key_at(1, 0),
+            from: &moved_row[(x0 as isize - dx) as usize..][..n],
             state: &state[x0..x1],
         };
         cheap::mark(self.path, &segment, noise, instant, &mut marks[..n]);
-        cheap::collect(&marks[..n], x0 as u32, pending);
+        crate::detect::scan_flags(&marks[..n], |i, _| pending.push((x0 + i) as u32));
     }
 
     /// One band of rows.
@@ -661,12 +660,16 @@ impl<'a> GatherContext<'a> {
                     }
                     decoded = true;
                 }
-                let row = |r: usize| &b.rows[(r % slots) * padded..][..padded];
+                // The frame's rows (decoded: pixel x at x + 2) and the key's around y,
+                // and the key's row where the scene was.
+                let rows = [y - p, y, y + p].map(|r| &b.rows[(r % slots) * padded..][..padded]);
+                let key_rows = [y - p, y, y + p].map(|r| self.key_row(r));
+                let moved_row = self.key_row(sy as usize);
                 self.cheap_test(
-                    [row(y - p), row(y), row(y + p)],
+                    (rows, key_rows, moved_row),
                     y,
                     (x0, x1),
-                    (dx, sy),
+                    dx,
                     instant,
                     state,
                     &mut b.marks,
@@ -674,17 +677,13 @@ impl<'a> GatherContext<'a> {
                 );
                 b.tested += x1 - x0;
                 b.judged += b.pending.len();
-                // The frame's rows (decoded: pixel x at x + 2) and the key's around y.
-                let rows = [row(y - p), row(y), row(y + p)];
-                let key_rows = [self.key_row(y - p), self.key_row(y), self.key_row(y + p)];
-                let moved_row = instant.then(|| self.key_row(sy as usize));
                 for k in 0..b.pending.len() {
                     let x = b.pending[k] as usize;
                     let st = &mut state[x];
                     let value = rows[1][x + 2];
                     let key_value = key_rows[1][x];
                     let plane = planes[x & 1];
-                    let moved_from = moved_row.map(|r| r[(x as isize - dx) as usize]);
+                    let moved_from = instant.then(|| moved_row[(x as isize - dx) as usize]);
                     let mut neighbours = [0u16; 8];
                     let mut key_neighbours = [0u16; 8];
                     let mut i = 0;

@@ -176,19 +176,13 @@ pub fn measure<'k>(
     }
     let cells_now = &cells_now[..samples];
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
+    let key = |x: usize, y: usize| key_row(y)[x];
     let cost = |sx: i32, sy: i32| -> u64 {
         let (dx, dy) = (sx as isize * pitch as isize, sy as isize * pitch as isize);
         let mut ssd = 0u64;
         for (&c, &(x, y)) in cells_now.iter().zip(positions) {
             let (kx, ky) = (x.wrapping_add_signed(-dx), y.wrapping_add_signed(-dy));
-            let top = &key_row(ky)[kx..];
-            let k = if pitch == 1 {
-                i64::from(top[0])
-            } else {
-                let bottom = &key_row(ky + 1)[kx..];
-                i64::from(top[0]) + i64::from(top[1]) + i64::from(bottom[0]) + i64::from(bottom[1])
-            };
-            let d = c - k;
+            let d = c - cell(&key, pitch, kx, ky);
             ssd += (d * d) as u64;
         }
         ssd

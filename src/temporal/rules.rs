@@ -26,6 +26,7 @@
 //! gains nothing from the tile's motion.
 
 use crate::detect::NoiseModel;
+use crate::detect::kernel::extremes;
 
 /// Score at which a pixel becomes a confirmed defect (half points).
 pub const CONFIRM: u16 = 24;
@@ -169,20 +170,6 @@ fn typical_change(o: &Observation) -> f32 {
     (f32::from(changes[3]) + f32::from(changes[4])) / 2.0
 }
 
-/// The two highest and two lowest of eight values given as four pairs: (`hi1`, `hi2`,
-/// `lo2`, `lo1`), by a min/max tournament (no branches, so it vectorises).
-#[inline(always)]
-pub(crate) fn extremes(p: [(u16, u16); 4]) -> (u16, u16, u16, u16) {
-    // Each pair ordered, then pairs of pairs merged keeping the top two and bottom two.
-    let [(a1, a2), (b1, b2), (c1, c2), (d1, d2)] = p.map(|(u, v)| (u.max(v), u.min(v)));
-    let top = |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.max(y1), x1.min(y1).max(x2.max(y2)));
-    let bottom =
-        |(x1, x2): (u16, u16), (y1, y2): (u16, u16)| (x1.min(y1), x1.max(y1).min(x2.min(y2)));
-    let (hi1, hi2) = top(top((a1, a2), (b1, b2)), top((c1, c2), (d1, d2)));
-    let (lo1, lo2) = bottom(bottom((a2, a1), (b2, b1)), bottom((c2, c1), (d2, d1)));
-    (hi1, hi2, lo2, lo1)
-}
-
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
 /// lowest two and the highest two.
 #[derive(Clone, Copy, Debug)]
@@ -196,8 +183,7 @@ struct Ranks {
 
 impl Ranks {
     fn of(n: &[u16; 8]) -> Ranks {
-        let (hi1, hi2, lo2, lo1) =
-            extremes([(n[0], n[1]), (n[2], n[3]), (n[4], n[5]), (n[6], n[7])]);
+        let (hi1, hi2, lo2, lo1) = extremes(*n);
         let all: u32 = n.iter().map(|&v| u32::from(v)).sum();
         let sum = all - u32::from(hi1) - u32::from(lo1);
         Ranks {
