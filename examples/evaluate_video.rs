@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use defectfix_eval::pipeline;
 use defectfix_eval::video::{self as eval, Pan, Planes, VideoFrameScore};
-use gstdefectfix::frame::{Position, VideoLayout};
+use gstdefectfix::frame::VideoLayout;
 use gstdefectfix::sim::Kinds;
 use gstdefectfix::video::VideoSettings;
 
@@ -298,19 +298,10 @@ pub fn run(o: &Options) -> Result<Vec<SeqResult>, String> {
                 !o.no_hold,
                 |i, p, score, detail| {
                     for &(x, y) in &o.trace {
-                        let cand = candidate_near(p, x, y);
                         eprintln!(
-                            "trace ({x},{y}) frame {}: moving {} track {:?} candidate {:?}",
+                            "trace ({x},{y}) frame {}: evidence {:?}",
                             i + 1,
-                            p.moving(),
-                            p.tracker().track_near(Position::new(x, y)).map(|t| (
-                                t.at.x,
-                                t.at.y,
-                                t.score,
-                                t.confirmed,
-                                t.last_seen
-                            )),
-                            cand.map(|c| (c.x, c.y, c.bright, c.strength, c.components))
+                            evidence_near(p, x, y)
                         );
                     }
                     if o.diagnose && (i + 1 == n || score.false_per_mp() > 10.0) {
@@ -355,12 +346,9 @@ fn diagnose(
             .confirmed()
             .iter()
             .any(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2);
-        let track = (-2i32..=2)
-            .flat_map(|dy| (-2i32..=2).map(move |dx| (dx, dy)))
-            .find_map(|(dx, dy)| p.tracker().track_near(Position::new(x, y).offset(dx, dy)?));
-        let candidate = candidate_near(p, x, y);
         eprintln!(
-            "{scene} {format} missed ({x},{y}) err {before} -> {after}: confirmed {confirmed}, track {track:?}, candidate {candidate:?}, defects {}",
+            "{scene} {format} missed ({x},{y}) err {before} -> {after}: confirmed {confirmed}, evidence {:?}, defects {}",
+            evidence_near(p, x, y),
             near(x, y, 2)
         );
     }
@@ -379,11 +367,8 @@ fn diagnose(
             .spots()
             .iter()
             .find(|s| s.x.abs_diff(x) <= 6 && s.y.abs_diff(y) <= 6);
-        let centres = spot
-            .and_then(|s| p.tracker().track_near(Position::new(s.x, s.y)))
-            .map(|t| t.centres);
         eprintln!(
-            "{scene} {format} false {n} px near ({x},{y}): spot {:?}, centres {centres:?}, defects {}",
+            "{scene} {format} false {n} px near ({x},{y}): spot {:?}, defects {}",
             spot.map(|s| (s.x, s.y, s.component, s.value, s.expected, s.changed)),
             near(x, y, 6)
         );
@@ -413,15 +398,22 @@ fn dump(layout: VideoLayout, frames: [&Planes; 3], x: usize, y: usize) -> Result
     Ok(())
 }
 
-/// The spot the spatial test found within 2 pixels of (`x`, `y`) in the last frame.
-fn candidate_near(
+/// The temporal evidence of the pixels within 2 of (`x`, `y`) that hold any: position
+/// and state.
+fn evidence_near(
     p: &gstdefectfix::video::Processor,
     x: u32,
     y: u32,
-) -> Option<&gstdefectfix::video::Candidate> {
-    p.candidates()
-        .iter()
-        .find(|c| c.x.abs_diff(x) <= 2 && c.y.abs_diff(y) <= 2)
+) -> Vec<((u32, u32), gstdefectfix::temporal::rules::PixelState)> {
+    let layout = p.layout();
+    let e = p.evidence().evidence();
+    let (x0, y0) = (x.saturating_sub(2), y.saturating_sub(2));
+    let (x1, y1) = ((x + 2).min(layout.width as u32 - 1), (y + 2).min(layout.height as u32 - 1));
+    (y0..=y1)
+        .flat_map(|yy| (x0..=x1).map(move |xx| (xx, yy)))
+        .map(|(xx, yy)| ((xx, yy), e.state(xx as usize, yy as usize)))
+        .filter(|(_, s)| !s.is_empty())
+        .collect()
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {

@@ -97,7 +97,7 @@ impl VideoProcessor {
             frame,
             mapped: report.mapped,
             learned: report.confirmed,
-            dynamic: report.candidates,
+            dynamic: report.found,
             defects: spots.len(),
             corrected: if mode == RunMode::Correct {
                 report.spots

@@ -115,6 +115,18 @@ pub enum Sampling {
     Primary(ComponentKind),
 }
 
+impl Sampling {
+    /// Whether the plane belongs to a processed picture (YUV or RGB): demosaicing and
+    /// resampling have spread each photosite into its adjacent pixels, as a lens spreads
+    /// light, so a point's shape there says nothing of where it came from.
+    pub fn is_processed(self) -> bool {
+        matches!(
+            self,
+            Sampling::Luma | Sampling::Chroma(_) | Sampling::Primary(_)
+        )
+    }
+}
+
 /// One plane of a frame, as [`FrameLayout::planes`] describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Plane {

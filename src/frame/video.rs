@@ -475,7 +475,7 @@ impl VideoLayout {
     /// component as a plane: what a [`PlaneRef`] can view. `None` for interleaved
     /// components (packed 4:2:2 and 4:4:4, RGB, semi-planar chroma), v210 and the
     /// high-bit samples of P010.
-    fn viewable(&self, c: usize) -> Option<(usize, Plane)> {
+    pub(crate) fn viewable(&self, c: usize) -> Option<(usize, Plane)> {
         let all = self.components();
         let k = all.get(c)?;
         let encoding = self.format.encoding();

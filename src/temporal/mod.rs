@@ -249,6 +249,24 @@ impl Evidence {
         band.state[(y - band.y0) * self.plane.width + x]
     }
 
+    /// The confirmed pixels and those whose hot or cold score has reached `score`,
+    /// row-major (one pass over every state).
+    pub fn at_least(&self, score: u16) -> Vec<Position> {
+        let w = self.plane.width;
+        let mut out = Vec::new();
+        for b in &self.states {
+            for (i, s) in b.state.iter().enumerate() {
+                if s.confirmed() || s.hot().max(s.cold()) >= score {
+                    out.push(Position::new((i % w) as u32, (b.y0 + i / w) as u32));
+                }
+            }
+        }
+        self.columns.pixels(&mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Forgets the key frame (a discontinuity: the next frame is not a continuation of
     /// the last); the evidence gathered stays.
     pub fn discontinuity(&mut self) {
@@ -486,6 +504,18 @@ impl Evidence {
     }
 }
 
+/// Distance of the 8 neighbours a pixel is judged against: the same-colour pitch of a
+/// sensor frame; in a processed picture two pixels, outside the 3×3 pixels over which
+/// demosaicing and resampling spread a photosite (its adjacent pixels carry part of a
+/// defect, and move with it).
+fn ring(plane: &Plane) -> usize {
+    if plane.sampling.is_processed() {
+        2
+    } else {
+        plane.cfa().pitch()
+    }
+}
+
 /// A pixel's same-colour neighbours as four opposite pairs (up/down, left/right, the two
 /// diagonals, as [`cheap::Segment`] takes them), `at(r, o)` reading row `r` (0 above,
 /// 1 the pixel's, 2 below) at offset `o`, `q` the pitch.
@@ -573,7 +603,7 @@ impl<'a> GatherContext<'a> {
         pending.clear();
         let n = x1 - x0;
         let cfa = self.plane.cfa();
-        let p = cfa.pitch();
+        let p = ring(&self.plane);
         let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
         // The smaller of the row's two colours' coefficients.
         let least = |c: &[f32; 4]| c[planes[0]].min(c[planes[1]]);
@@ -606,7 +636,10 @@ impl<'a> GatherContext<'a> {
         let (data, stride) = (frame.data(), frame.stride());
         let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
         let cfa = f.cfa();
-        let p = cfa.pitch();
+        let p = ring(f);
+        // The lens test reads a processed picture's spread as light, which its defects
+        // have too (demosaicing spread them): there, motion alone decides.
+        let processed = f.sampling.is_processed();
         b.changes.clear();
         (b.tested, b.judged) = (0, 0);
         // The decoded rows y - p ..= y + p, each in slot `y % slots` (decoded when a row
@@ -711,7 +744,7 @@ impl<'a> GatherContext<'a> {
                         let reflect = crate::detect::kernel::reflect;
                         let lens = |bright: bool, excess: f32| {
                             let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
-                            spreads_like_a_lens(at, f64::from(excess), bright)
+                            !processed && spreads_like_a_lens(at, f64::from(excess), bright)
                         };
                         rules::at_instant(before, &o, self.noise, lens)
                     } else {

@@ -34,11 +34,11 @@
 //! confirmed set and in reports.
 
 pub mod detect;
+pub mod evidence;
 pub mod fields;
 pub mod quality;
 pub mod reference;
 pub mod repair;
-pub mod track;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -46,26 +46,22 @@ use std::sync::Arc;
 use crate::defect_map::{DefectMap, PlacedMap};
 use crate::engine::Mode;
 use crate::frame::{ComponentKind, Position, VideoFrame, VideoFrameMut, VideoLayout};
-pub use detect::{Hit, PlaneParams, SpotScratch, SpotTuning};
+pub use detect::{PlaneParams, SpotTuning};
+pub use evidence::PictureEvidence;
 pub use quality::{Severity, Visibility};
-pub use track::{MotionMeter, Seen, TrackInfo, TrackUpdate, Tracker};
+
+use crate::temporal::LearnUpdate;
 
 /// A sample is replaced when it stands out from its estimate by this many noise
 /// standard deviations…
 pub const REPAIR_SIGMAS: f64 = 3.0;
 /// …and by this fraction of the range.
 pub const REPAIR_FLOOR: f64 = 0.02;
-/// A tile of the motion meter has moved when its samples changed by this many noise
-/// standard deviations on average…
-pub const MOTION_SIGMAS: f64 = 3.0;
-/// …and by this fraction of the range.
-pub const MOTION_FLOOR: f64 = 0.01;
-/// A tile votes on motion when its samples spread over this fraction of the range.
+/// A window of the picture's motion search votes when its samples spread over this
+/// fraction of the range.
 pub const MOTION_STRUCTURE: f64 = 0.06;
-/// Hits of different planes within this many frame pixels are one candidate.
-const MERGE_DISTANCE: u32 = 2;
 
-use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
+use crate::exec::KernelPath;
 
 /// Per-frame settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -128,31 +124,11 @@ impl Spot {
     }
 }
 
-/// A spot the spatial test found in the last frame (confirmed or not).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    /// VideoFrame pixel.
-    pub x: u32,
-    pub y: u32,
-    /// Bright in the plane that shows it most.
-    pub bright: bool,
-    /// Largest deviation from the surroundings over its planes, in 1/65536 of the range.
-    pub strength: u32,
-    /// Bit `c` set when component `c` showed it.
-    pub components: u8,
-    /// Its centre in each component that showed it (component coordinates).
-    pub centres: [Option<Position>; 3],
-    /// The component whose hit places it (see [`Candidate::x`]).
-    pub main: u8,
-}
-
 /// Counts for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VideoFrameReport {
-    /// Spots the spatial test found (candidates, most of them detail).
-    pub candidates: usize,
-    /// Positions followed by the temporal stage.
-    pub tracks: usize,
+    /// Spots repaired (or that would be) at positions the stream's evidence confirmed.
+    pub found: usize,
     /// Confirmed positions (pixel errors).
     pub confirmed: usize,
     /// Map positions inside the frame.
@@ -169,8 +145,7 @@ impl std::ops::AddAssign for VideoFrameReport {
     /// Adds the counts of another picture of the same frame (the fields of an
     /// interlaced frame).
     fn add_assign(&mut self, other: VideoFrameReport) {
-        self.candidates += other.candidates;
-        self.tracks += other.tracks;
+        self.found += other.found;
         self.confirmed += other.confirmed;
         self.mapped += other.mapped;
         self.spots += other.spots;
@@ -180,37 +155,25 @@ impl std::ops::AddAssign for VideoFrameReport {
     }
 }
 
-#[derive(Debug, Default)]
-struct Band {
-    y0: usize,
-    y1: usize,
-    hits: Vec<Hit>,
-    /// The band's rows of the motion meter's subsample.
-    motion: Vec<u16>,
-}
-
 pub use crate::defect_map::MapPlacement;
 
 /// Per-stream state of the video path: built for one layout, reused every frame.
 pub struct Processor {
     layout: VideoLayout,
-    bands: Vec<Band>,
-    /// Unpacked rows and flags, one per worker thread of the pool.
-    scratch: PerThread<SpotScratch>,
-    path: KernelPath,
-    tracker: Tracker,
-    motion: MotionMeter,
-    moving: bool,
+    /// The component the temporal evidence and the motion searches look at: luma, or G.
     context_comp: usize,
+    /// The stream's temporal evidence on that component ([`evidence`]).
+    evidence: PictureEvidence,
     mapped: PlacedMap,
     /// The map's pixels inside the frame, as [`Self::mapped`] placed them.
     map_pixels: Vec<Position>,
     tuning: SpotTuning,
     sigma: [f64; 3],
-    candidates: Vec<Candidate>,
     spots: Vec<Spot>,
     writes: Vec<repair::Write>,
-    last_update: TrackUpdate,
+    last_update: LearnUpdate,
+    /// The picture's motion from the previous frame to the last one, where measured.
+    global: Option<(i32, i32)>,
     /// The previous frame as repaired, for motion-compensated repairs.
     reference: reference::Reference,
     /// Targets probed in the previous frame: their samples there were repaired, or
@@ -223,14 +186,7 @@ pub struct Processor {
 impl Processor {
     /// A fresh processor for frames of `layout`.
     pub fn new(layout: VideoLayout) -> Self {
-        let bands = band_rows(layout.height)
-            .map(|(y0, y1)| Band {
-                y0,
-                y1,
-                ..Band::default()
-            })
-            .collect();
-        // The context of the temporal stage is luma, or G for RGB.
+        // The context is luma, or G for RGB.
         let context_comp = layout
             .components()
             .iter()
@@ -238,21 +194,16 @@ impl Processor {
             .unwrap_or(0);
         Processor {
             layout,
-            bands,
-            scratch: PerThread::new(),
-            path: KernelPath::best(),
-            tracker: Tracker::new(&layout, context_comp),
-            motion: MotionMeter::new(layout.width, layout.height),
-            moving: false,
             context_comp,
+            evidence: PictureEvidence::new(&layout, context_comp),
             mapped: PlacedMap::default(),
             map_pixels: Vec::new(),
             tuning: SpotTuning::default(),
             sigma: [0.0; 3],
-            candidates: Vec::new(),
             spots: Vec::new(),
             writes: Vec::new(),
-            last_update: TrackUpdate::default(),
+            last_update: LearnUpdate::default(),
+            global: None,
             reference: reference::Reference::default(),
             probed: HashSet::new(),
             repaired: HashSet::new(),
@@ -263,14 +214,15 @@ impl Processor {
         &self.layout
     }
 
-    /// Forces a kernel path of the spatial test (tests and benchmarks); one this CPU
-    /// lacks is ignored.
+    /// Forces the instruction set of the temporal evidence's vectorised screen (tests
+    /// and benchmarks; every path gives the same output); one this CPU lacks is ignored.
     pub fn set_kernel_path(&mut self, path: KernelPath) {
-        self.path = path.or_keep(self.path);
+        self.evidence.set_kernel_path(path);
     }
 
-    /// Replaces the constants of the spatial test (experiments; `sensitivity` of the
-    /// per-frame [`VideoSettings`] overrides `tuning.sensitivity`).
+    /// Replaces the constants of the spatial test that decides whether a confirmed
+    /// position shows a spot in a frame (experiments; `sensitivity` of the per-frame
+    /// [`VideoSettings`] overrides `tuning.sensitivity`).
     pub fn set_tuning(&mut self, tuning: SpotTuning) {
         self.tuning = tuning;
     }
@@ -287,19 +239,14 @@ impl Processor {
         &self.writes
     }
 
-    /// The spots the spatial test found in the last frame, confirmed or not.
-    pub fn candidates(&self) -> &[Candidate] {
-        &self.candidates
-    }
-
     /// Confirmed positions (frame pixels), row-major.
     pub fn confirmed(&self) -> &[Position] {
-        self.tracker.confirmed()
+        self.evidence.confirmed()
     }
 
-    /// The temporal stage.
-    pub fn tracker(&self) -> &Tracker {
-        &self.tracker
+    /// The temporal evidence.
+    pub fn evidence(&self) -> &PictureEvidence {
+        &self.evidence
     }
 
     /// Noise standard deviation per component measured on the last frame.
@@ -307,13 +254,8 @@ impl Processor {
         self.sigma
     }
 
-    /// Whether the picture as a whole moved in the last frame (see [`MotionMeter`]).
-    pub fn moving(&self) -> bool {
-        self.moving
-    }
-
-    /// What the temporal stage promoted and forgot in the last frame.
-    pub fn last_update(&self) -> TrackUpdate {
+    /// What the temporal evidence promoted and forgot in the last frame.
+    pub fn last_update(&self) -> LearnUpdate {
         self.last_update
     }
 
@@ -326,23 +268,7 @@ impl Processor {
     /// The pixels of the confirmed positions, row-major, each once: what
     /// [`Self::confirmed_map`] lists.
     pub fn confirmed_pixels(&self) -> Vec<Position> {
-        // A track sits where its spot was first seen; the spot's centre in the
-        // full-resolution component, where it has been seen, names the pixel better.
-        let ctx = self.context_comp;
-        let mut pixels: Vec<Position> = self
-            .tracker
-            .confirmed()
-            .iter()
-            .map(|&at| {
-                self.tracker
-                    .track_near(at)
-                    .and_then(|t| t.centres[ctx])
-                    .unwrap_or(at)
-            })
-            .collect();
-        pixels.sort_unstable();
-        pixels.dedup();
-        pixels
+        self.evidence.confirmed().to_vec()
     }
 
     /// Map pixels in frame coordinates, row-major.
@@ -374,7 +300,9 @@ impl Processor {
     /// longer shows what came just before the next one, and is forgotten. What was
     /// confirmed stays.
     pub fn discontinuity(&mut self) {
+        self.evidence.discontinuity();
         self.reference.clear();
+        self.global = None;
         self.probed.clear();
         self.repaired.clear();
     }
@@ -382,8 +310,7 @@ impl Processor {
     /// Motions for a search to try first: the picture's last measured motion (times
     /// `direction`: −1 looks from the previous frame to the next), and none.
     fn hints(&self, direction: i32) -> Vec<(i32, i32)> {
-        self.tracker
-            .global_motion()
+        self.global
             .map(|(dx, dy)| (dx * direction, dy * direction))
             .into_iter()
             .chain([(0, 0)])
@@ -393,25 +320,19 @@ impl Processor {
     /// The margins of this stream's tests, from the noise last measured.
     fn limits(&self, sensitivity: f64) -> Limits {
         let max = self.layout.max_value();
-        let ncomp = self.layout.components().len();
         let tuning = SpotTuning {
             sensitivity,
             ..self.tuning
         };
-        let params: Vec<PlaneParams> = (0..ncomp)
-            .map(|c| PlaneParams::new(&tuning, self.sigma[c], max))
-            .collect();
-        // A spot is there at all when it passes the test with half the margins.
+        // A spot is there at all when it passes the spatial test with half the margins.
         let relaxed = std::array::from_fn(|c| {
-            params
-                .get(c)
-                .map_or(PlaneParams::default(), |p| PlaneParams {
-                    base: (p.base + 1) / 2,
-                    beta: p.beta / 2,
-                })
+            let p = PlaneParams::new(&tuning, self.sigma[c], max);
+            PlaneParams {
+                base: (p.base + 1) / 2,
+                beta: p.beta / 2,
+            }
         });
         Limits {
-            params,
             relaxed,
             // The least deviation of a sample that is not noise, per component.
             threshold: std::array::from_fn(|c| {
@@ -422,48 +343,52 @@ impl Processor {
             // How well a window must match the previous frame.
             accept: (reference::MATCH_SIGMAS * self.sigma[self.context_comp])
                 .max(reference::MATCH_FLOOR * f64::from(max)),
+            structure: (MOTION_STRUCTURE * f64::from(max)).round() as u16,
         }
     }
 
     /// Repairs `frame`, the frame that came just *before* the last one processed — the
     /// first frame of a stream, held back until the second arrived — with what the
-    /// second taught: the spots confirmed there (seen at the same place in both while
-    /// the picture moved), taken from the second frame as repaired, moved by the motion
-    /// found. Nothing of the processor's state changes but the spots of the last frame
-    /// ([`Self::spots`] then lists this frame's).
+    /// second taught: the map's positions, the confirmed ones, and the pixels the
+    /// evidence saw stand out blatantly at the same place in both while the picture
+    /// moved ([`PictureEvidence::first_look`]), taken from the second frame as repaired,
+    /// moved by the motion found. Nothing of the processor's state changes but the
+    /// spots of the last frame ([`Self::spots`] then lists this frame's).
     pub fn revisit(
         &mut self,
         frame: &mut VideoFrameMut<'_>,
         settings: &VideoSettings,
     ) -> VideoFrameReport {
         let mut report = VideoFrameReport {
-            tracks: self.tracker.tracks(),
-            confirmed: self.tracker.confirmed().len(),
+            confirmed: self.evidence.confirmed().len(),
             ..self.start_frame()
         };
         if frame.layout() != &self.layout {
             return report;
         }
         let limits = self.limits(settings.sensitivity);
+        let seen = if settings.detection {
+            self.evidence.first_look()
+        } else {
+            Vec::new()
+        };
         let view = frame.as_ref();
-        self.repair(&view, settings.detection, &limits, true);
-        report.spots = self.spots.len();
-        report.samples = self.writes.len();
+        self.repair(&view, &seen, &limits, true);
+        self.fill_report(&mut report);
         self.write(frame, settings.mode);
         report
     }
 
     /// Processes one frame in place (or only inspects it, in detect mode): the steps of
-    /// the module's description — with detection, spatial detection and temporal
-    /// confirmation; then repair and write. The frame, as repaired, is kept as the next
+    /// the module's description — with detection, the temporal evidence of the frame as
+    /// it arrived; then repair and write. The frame, as repaired, is kept as the next
     /// one's reference.
     pub fn process(
         &mut self,
         frame: &mut VideoFrameMut<'_>,
         settings: &VideoSettings,
     ) -> VideoFrameReport {
-        self.candidates.clear();
-        self.last_update = TrackUpdate::default();
+        self.last_update = LearnUpdate::default();
         let mut report = self.start_frame();
         if frame.layout() != &self.layout {
             return report;
@@ -473,20 +398,19 @@ impl Processor {
         // map) the last measurement, or none, stands.
         if settings.detection {
             self.measure_noise(&view);
+            self.last_update = self.evidence.observe(&view, settings.n_threads);
         }
+        report.promoted = self.last_update.promoted;
+        report.forgotten = self.last_update.forgotten;
+        report.confirmed = self.evidence.confirmed().len();
         let limits = self.limits(settings.sensitivity);
-        if settings.detection {
-            self.detect(&view, &limits.params, exec::threads(settings.n_threads));
-            report.candidates = self.candidates.len();
-            self.last_update = self.confirm(&view, &limits);
-            report.promoted = self.last_update.promoted;
-            report.forgotten = self.last_update.forgotten;
-        }
-        report.tracks = self.tracker.tracks();
-        report.confirmed = self.tracker.confirmed().len();
-        let outcome = self.repair(&view, settings.detection, &limits, false);
-        report.spots = self.spots.len();
-        report.samples = self.writes.len();
+        let confirmed = if settings.detection {
+            self.evidence.confirmed().to_vec()
+        } else {
+            Vec::new()
+        };
+        let outcome = self.repair(&view, &confirmed, &limits, false);
+        self.fill_report(&mut report);
         self.keep_reference(&view, outcome, settings.detection);
         self.write(frame, settings.mode);
         report
@@ -497,72 +421,6 @@ impl Processor {
         for c in 0..self.layout.components().len() {
             self.sigma[c] = detect::estimate_sigma(view, c);
         }
-    }
-
-    /// Step 1, spatial detection: every component plane of `view` is searched for spots
-    /// with its `params`, in bands of rows on up to `threads` workers (each band also
-    /// takes its rows of the motion meter's subsample); the hits of all planes become
-    /// [`Self::candidates`].
-    fn detect(&mut self, view: &VideoFrame<'_>, params: &[PlaneParams], threads: usize) {
-        let layout = self.layout;
-        let scratch = &self.scratch;
-        let path = self.path;
-        let ctx = self.context_comp;
-        run_bands(&mut self.bands, threads, |band| {
-            band.hits.clear();
-            band.motion.clear();
-            MotionMeter::sample_rows(view, ctx, band.y0, band.y1, &mut band.motion);
-            let mut s = scratch.get();
-            for (c, k) in layout.components().iter().enumerate() {
-                let (_, ch) = layout.comp_size(c);
-                let cy0 = band.y0 >> k.sy;
-                let cy1 = if band.y1 == layout.height {
-                    ch
-                } else {
-                    band.y1 >> k.sy
-                };
-                let p = &params[c];
-                detect::detect_rows(view, c, cy0, cy1, p, path, &mut s, &mut band.hits);
-            }
-        });
-        self.candidates = merge_hits(&layout, self.bands.iter().flat_map(|b| &b.hits));
-    }
-
-    /// Step 2, temporal confirmation: whether the picture as a whole moved (the motion
-    /// meter), then the candidates of `view` as evidence for the tracker, with the
-    /// previous frame as witness where there is one.
-    fn confirm(&mut self, view: &VideoFrame<'_>, limits: &Limits) -> TrackUpdate {
-        let max = f64::from(self.layout.max_value());
-        let sigma = self.sigma[self.context_comp];
-        let structure = (MOTION_STRUCTURE * max).round() as u16;
-        self.moving = self.motion.update(
-            self.bands.iter().flat_map(|b| b.motion.iter().copied()),
-            (MOTION_SIGMAS * sigma).max(MOTION_FLOOR * max),
-            structure,
-        );
-        let previous = self.reference.view(&self.layout);
-        self.tracker.observe(
-            view,
-            self.candidates.iter().map(|c| Seen {
-                at: Position::new(c.x, c.y),
-                centres: c.centres,
-                main: c.main,
-            }),
-            &track::Conditions {
-                sigma,
-                max: self.layout.max_value(),
-                relaxed: limits.relaxed,
-                moving: self.moving,
-                previous: previous.map(|frame| track::Previous {
-                    frame,
-                    accept: limits.accept,
-                    threshold: limits.threshold,
-                    structure,
-                    hint: self.tracker.global_motion(),
-                    repaired: &self.repaired,
-                }),
-            },
-        )
     }
 
     /// Keeps `view` with this frame's repairs as the next frame's reference, and which
@@ -589,27 +447,55 @@ impl Processor {
         }
     }
 
-    /// Step 3 on `view`: probes every target ([`repair_targets`]); the replacements go
-    /// to [`Self::writes`] and the spots repaired to [`Self::spots`]. When `revisiting`
-    /// the frame before the reference, the motion hints point forward and every
-    /// target's own samples in the reference may be used (each was probed there).
+    /// The counts of the spots and writes of the last repair.
+    fn fill_report(&self, report: &mut VideoFrameReport) {
+        report.spots = self.spots.len();
+        report.found = self
+            .spots
+            .iter()
+            .filter(|s| s.source == SpotSource::Confirmed)
+            .count();
+        report.samples = self.writes.len();
+    }
+
+    /// The repair of `view`: probes every target ([`repair_targets`]: the map's
+    /// positions and `confirmed`); the replacements go to [`Self::writes`] and the
+    /// spots repaired to [`Self::spots`]. The picture's motion since the previous frame
+    /// is measured first where there is something to repair. When `revisiting` the
+    /// frame before the reference, the motion hints point forward and every target's
+    /// own samples in the reference may be used (each was probed there).
     fn repair(
         &mut self,
         view: &VideoFrame<'_>,
-        detection: bool,
+        confirmed: &[Position],
         limits: &Limits,
         revisiting: bool,
     ) -> RepairOutcome {
+        let previous = self.reference.view(&self.layout);
+        let has_targets = !self.map_pixels.is_empty() || !confirmed.is_empty();
+        if !revisiting {
+            self.global = match (&previous, has_targets) {
+                (Some(prev), true) => reference::global(
+                    view,
+                    prev,
+                    self.context_comp,
+                    limits.accept,
+                    limits.structure,
+                    &self.hints(1),
+                )
+                .map(|m| (m.dx, m.dy)),
+                _ => None,
+            };
+        }
         let hints = self.hints(if revisiting { -1 } else { 1 });
         let probed_last = &self.probed;
         repair_targets(
             view,
             &RepairInput {
                 mapped: &self.map_pixels,
-                tracker: &self.tracker,
+                confirmed,
                 context_comp: self.context_comp,
-                detection,
-                previous: self.reference.view(&self.layout),
+                previous,
                 hints,
                 accept: limits.accept,
                 threshold: limits.threshold,
@@ -635,20 +521,20 @@ impl Processor {
 
 /// The margins of one frame's tests.
 struct Limits {
-    params: Vec<PlaneParams>,
     relaxed: [PlaneParams; 3],
     threshold: [i32; 3],
     accept: f64,
+    /// Least spread of a window that can show the picture's motion.
+    structure: u16,
 }
 
 /// What step 3 (repair) needs besides the frame.
 struct RepairInput<'a> {
     /// Map pixels in frame coordinates.
     mapped: &'a [Position],
-    tracker: &'a Tracker,
+    /// Positions the stream's evidence confirmed (frame pixels).
+    confirmed: &'a [Position],
     context_comp: usize,
-    /// Confirmed positions are targets too.
-    detection: bool,
     /// The frame to take the picture a spot hides from (moved by the motion found).
     previous: Option<VideoFrame<'a>>,
     /// Motions to try first in the search.
@@ -713,15 +599,13 @@ fn repair_target_list(input: &RepairInput<'_>) -> Vec<(Position, SpotSource)> {
         .iter()
         .map(|&at| (at, SpotSource::Map))
         .collect();
-    if input.detection {
-        let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
-        for &at in input.tracker.confirmed() {
-            let listed = (-1i32..=1).any(|dy| {
-                (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
-            });
-            if !listed {
-                targets.push((at, SpotSource::Confirmed));
-            }
+    let near_map: HashSet<Position> = input.mapped.iter().copied().collect();
+    for &at in input.confirmed {
+        let listed = (-1i32..=1).any(|dy| {
+            (-1i32..=1).any(|dx| at.offset(dx, dy).is_some_and(|p| near_map.contains(&p)))
+        });
+        if !listed {
+            targets.push((at, SpotSource::Confirmed));
         }
     }
     targets
@@ -746,19 +630,12 @@ fn probe_target(
             (t.x as usize).abs_diff(sx) <= 1 && (t.y as usize).abs_diff(sy) <= 1
         })
     };
-    let known = seen_centres(input.tracker, at, source);
+    // The map and the evidence both name the spot's pixel.
     let centres: [Position; 3] = std::array::from_fn(|c| {
         let k = comps.get(c).copied().unwrap_or(comps[0]);
-        known
-            .and_then(|seen| seen[c])
-            .unwrap_or(at.subsampled(k.sx, k.sy))
+        at.subsampled(k.sx, k.sy)
     });
-    // A map entry nobody has seen names the spot's pixel; otherwise the probe
-    // judges it from what each component shows.
-    let anchor = match known {
-        None => Some(at),
-        Some(_) => None,
-    };
+    let anchor = Some(at);
     let margin = if spot_present(view, input, source, &centres) {
         1
     } else {
@@ -775,20 +652,6 @@ fn probe_target(
         shifted.as_ref(),
         writes,
     )
-}
-
-/// Where the temporal stage has seen the spot at `at`, in each component: a confirmed
-/// track's centres, or those of a confirmed track within a pixel of a map entry (a map
-/// made from frames names its pixel only to about a pixel). `None` when it has not.
-fn seen_centres(
-    tracker: &Tracker,
-    at: Position,
-    source: SpotSource,
-) -> Option<[Option<Position>; 3]> {
-    tracker
-        .track_near(at)
-        .filter(|t| source == SpotSource::Confirmed || t.confirmed)
-        .map(|t| t.centres)
 }
 
 /// Whether a spot is there at all in this frame. A map position always has one. A
@@ -943,80 +806,6 @@ fn neighbour_lists(targets: &[(Position, SpotSource)]) -> Vec<Vec<Position>> {
             near
         })
         .collect()
-}
-
-/// Hits of all planes → candidates at frame pixels: hits within [`MERGE_DISTANCE`]
-/// pixels of a candidate join it; a candidate sits at its strongest luma (or, for RGB,
-/// any) hit, else at its strongest chroma hit.
-fn merge_hits<'a>(layout: &VideoLayout, hits: impl IntoIterator<Item = &'a Hit>) -> Vec<Candidate> {
-    let comps = layout.components();
-    let range = u64::from(layout.max_value().max(1));
-    let mut out: Vec<Candidate> = Vec::new();
-    // Whether each candidate's position came from a full-resolution plane.
-    let mut full_res: Vec<bool> = Vec::new();
-    // Strength of each candidate's hit in each component.
-    let mut strength_of: Vec<[u32; 3]> = Vec::new();
-    let mut grid: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
-    const CELL: u32 = 4;
-    for h in hits {
-        let k = comps[usize::from(h.c)];
-        let (x, y) = (h.x << k.sx, h.y << k.sy);
-        let strength = (u64::from(h.deviation()) * 65536 / range) as u32;
-        let full = k.sx == 0 && k.sy == 0;
-        let (gx, gy) = (x / CELL, y / CELL);
-        let mut found = None;
-        'search: for cy in gy.saturating_sub(1)..=gy + 1 {
-            for cx in gx.saturating_sub(1)..=gx + 1 {
-                for &j in grid.get(&(cx, cy)).map_or(&[][..], |v| v.as_slice()) {
-                    let o = &out[j];
-                    if o.x.abs_diff(x) <= MERGE_DISTANCE && o.y.abs_diff(y) <= MERGE_DISTANCE {
-                        found = Some(j);
-                        break 'search;
-                    }
-                }
-            }
-        }
-        match found {
-            Some(j) => {
-                let o = &mut out[j];
-                o.components |= 1 << h.c;
-                let ci = usize::from(h.c);
-                if o.centres[ci].is_none() || strength > strength_of[j][ci] {
-                    o.centres[ci] = Some(Position::new(h.x, h.y));
-                    strength_of[j][ci] = strength;
-                }
-                let better_position =
-                    (full && !full_res[j]) || (full == full_res[j] && strength > o.strength);
-                if better_position {
-                    o.x = x;
-                    o.y = y;
-                    o.bright = h.bright;
-                    o.main = h.c;
-                    full_res[j] = full;
-                }
-                o.strength = o.strength.max(strength);
-            }
-            None => {
-                grid.entry((gx, gy)).or_default().push(out.len());
-                let mut centres = [None; 3];
-                centres[usize::from(h.c)] = Some(Position::new(h.x, h.y));
-                let mut s = [0u32; 3];
-                s[usize::from(h.c)] = strength;
-                out.push(Candidate {
-                    x,
-                    y,
-                    bright: h.bright,
-                    strength,
-                    components: 1 << h.c,
-                    centres,
-                    main: h.c,
-                });
-                full_res.push(full);
-                strength_of.push(s);
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

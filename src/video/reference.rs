@@ -288,19 +288,6 @@ fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Op
     best
 }
 
-/// The mean absolute difference of the window of [`find`] around `at` against the
-/// previous frame moved by (`dx`, `dy`); `None` where it leaves the plane.
-pub(crate) fn cost_at(
-    cur: &VideoFrame<'_>,
-    prev: &VideoFrame<'_>,
-    c: usize,
-    at: Position,
-    (dx, dy): (i32, i32),
-) -> Option<f64> {
-    let win = Window::gather(cur, c, at);
-    (win.n > 0 && win.fits(dx, dy)).then(|| win.sad(prev, c, dx, dy) as f64 / win.n as f64)
-}
-
 /// Points of the grid [`global`] looks for structure at (columns × rows)…
 const GLOBAL_GRID: (usize, usize) = (16, 12);
 /// …and the most structured of them it measures.
@@ -383,41 +370,6 @@ fn agreed(found: &[Motion]) -> Option<Motion> {
     }
     let (votes, m) = best?;
     (votes >= MIN_AGREEING && 2 * votes >= found.len()).then_some(m)
-}
-
-/// The largest difference between the 3×3 box of component `c` around `centre`
-/// (component samples) and the previous frame's box moved by `motion`: how far the spot
-/// stands out from what the picture showed there. `None` when the motion is not a whole
-/// number of this component's samples or the box leaves the plane.
-pub(crate) fn standout(
-    cur: &VideoFrame<'_>,
-    prev: &VideoFrame<'_>,
-    c: usize,
-    centre: Position,
-    motion: &Motion,
-) -> Option<i32> {
-    let layout = cur.layout();
-    let k = layout.components().get(c)?;
-    let (mx, my) = (1i32 << k.sx, 1i32 << k.sy);
-    if motion.dx % mx != 0 || motion.dy % my != 0 {
-        return None;
-    }
-    let (vx, vy) = (motion.dx / mx, motion.dy / my);
-    let (w, h) = layout.comp_size(c);
-    let inside = |x: i32, y: i32| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
-    let mut peak = 0;
-    for j in -1..=1 {
-        for i in -1..=1 {
-            let (x, y) = (centre.x as i32 + i, centre.y as i32 + j);
-            if !inside(x, y) || !inside(x + vx, y + vy) {
-                return None;
-            }
-            let a = i32::from(cur.get(c, x as usize, y as usize));
-            let b = i32::from(prev.get(c, (x + vx) as usize, (y + vy) as usize));
-            peak = peak.max((a - b).abs());
-        }
-    }
-    Some(peak)
 }
 
 #[cfg(test)]

@@ -396,6 +396,11 @@ fn run_codec(
     for (k, v) in &o.footage.set {
         element += &format!(" {k}={v}");
     }
+    if std::env::var_os("DF_ORACLE").is_some() {
+        let path = format!("/tmp/oracle-{}.map", std::process::id());
+        std::fs::write(&path, q.defects.map_text()).map_err(|e| e.to_string())?;
+        element += &format!(" defect-map={path}");
+    }
     let output = pipeline::planes_through(&input.planes, &input.caps, &element)?;
     let processed = Instant::now();
     timing.add("element", processed - coded);

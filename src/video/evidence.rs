@@ -1,0 +1,126 @@
+//! The picture's temporal evidence: the Bayer path's engine ([`crate::temporal`]) on the
+//! picture's context component (luma, or G of RGB), so that both paths share one motion
+//! estimator, one noise model and one evidence store.
+//!
+//! A pixel error of processed video is a photosite's error spread by demosaicing and
+//! chroma resampling over a few pixels; in luma its centre is the extreme of its 3×3
+//! neighbourhood, and it stays at the same frame pixel while the picture moves. That is
+//! what the engine's rules confirm (its tiles' sub-pixel motion, its frame-to-frame noise
+//! and texture allowances). One difference: in a demosaiced picture every point is
+//! spread into its adjacent pixels — an error by the interpolation, a star by the lens —
+//! so a point's shape tells nothing (the engine's lens-spread rule is off for planes of
+//! processed pictures, [`crate::frame::Sampling::is_processed`]); motion alone decides.
+//!
+//! Components that a [`PlaneRef`] can view in place (the planar formats' luma, NV12's)
+//! are read where they are; the others (packed 4:2:2, v210, RGB) are unpacked into one
+//! 16-bit copy per frame.
+
+use crate::detect::{NoiseEstimator, NoiseModel};
+use crate::exec::KernelPath;
+use crate::frame::{Plane, PlaneRef, Position, SampleEncoding, VideoFrame, VideoLayout};
+use crate::temporal::{Evidence, LearnUpdate};
+
+/// Score (half points, [`crate::temporal::rules`]) that one instant gives a pixel lying
+/// beyond all its neighbours and beyond its temporal prediction by at least five
+/// allowances (noise and texture) each: far outside what noise or misregistered detail
+/// can do at one instant, enough to repair a held first frame, not to confirm.
+const FIRST_LOOK: u16 = 12;
+
+/// Temporal evidence of one picture layout's context component.
+#[derive(Debug)]
+pub struct PictureEvidence {
+    comp: usize,
+    /// The plane the engine sees: the component in place, or its unpacked copy.
+    plane: Plane,
+    /// The unpacked copy (little-endian 16-bit samples, rows `2 × width` bytes apart)
+    /// and one row of it as numbers.
+    unpacked: Vec<u8>,
+    row: Vec<u16>,
+    estimator: NoiseEstimator,
+    noise: Option<NoiseModel>,
+    evidence: Evidence,
+}
+
+impl PictureEvidence {
+    /// Evidence on component `comp` of frames of `layout`.
+    pub fn new(layout: &VideoLayout, comp: usize) -> Self {
+        let direct = layout.plane(comp);
+        let plane = if layout.viewable(comp).is_some() {
+            direct
+        } else {
+            Plane {
+                encoding: SampleEncoding::U16Le,
+                ..direct
+            }
+        };
+        PictureEvidence {
+            comp,
+            plane,
+            unpacked: Vec::new(),
+            row: Vec::new(),
+            estimator: NoiseEstimator::new(),
+            noise: None,
+            evidence: Evidence::new(plane),
+        }
+    }
+
+    /// Takes the evidence of `view` as it arrived (before any repair).
+    pub fn observe(&mut self, view: &VideoFrame<'_>, n_threads: usize) -> LearnUpdate {
+        let (w, h) = (self.plane.width, self.plane.height);
+        let in_place = view.plane(self.comp).filter(|p| p.plane() == &self.plane);
+        let frame = match in_place {
+            Some(p) => p,
+            None => {
+                self.unpacked.resize(2 * w * h, 0);
+                self.row.resize(w, 0);
+                for (y, dst) in self.unpacked.chunks_exact_mut(2 * w).enumerate() {
+                    view.unpack_row(self.comp, y, &mut self.row);
+                    for (d, &v) in dst.chunks_exact_mut(2).zip(&self.row) {
+                        d.copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+                match PlaneRef::new(&self.unpacked, self.plane, 2 * w) {
+                    Ok(p) => p,
+                    Err(_) => return LearnUpdate::default(),
+                }
+            }
+        };
+        let noise = self.estimator.estimate(&frame);
+        self.noise = Some(noise);
+        self.evidence.observe(&frame, &noise, n_threads)
+    }
+
+    /// Chooses the instruction set of the engine's vectorised screen (every path gives
+    /// the same evidence).
+    pub fn set_kernel_path(&mut self, path: KernelPath) {
+        self.evidence.set_kernel_path(path);
+    }
+
+    /// The confirmed pixels and those that one instant already showed blatant (beyond
+    /// every neighbour and their temporal prediction by [`FIRST_LOOK`] points' worth),
+    /// row-major: what a stream's held first frame is repaired with once the second
+    /// frame has been seen.
+    pub fn first_look(&self) -> Vec<Position> {
+        self.evidence.at_least(FIRST_LOOK)
+    }
+
+    /// The stream jumped: the next frame does not continue the last.
+    pub fn discontinuity(&mut self) {
+        self.evidence.discontinuity();
+    }
+
+    /// The confirmed pixels (frame pixels of the component's grid), row-major.
+    pub fn confirmed(&self) -> &[Position] {
+        self.evidence.confirmed()
+    }
+
+    /// The engine itself.
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+
+    /// The noise model measured on the last frame.
+    pub fn noise(&self) -> Option<NoiseModel> {
+        self.noise
+    }
+}
