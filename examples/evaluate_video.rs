@@ -408,7 +408,10 @@ fn evidence_near(
     let layout = p.layout();
     let e = p.evidence().evidence();
     let (x0, y0) = (x.saturating_sub(2), y.saturating_sub(2));
-    let (x1, y1) = ((x + 2).min(layout.width as u32 - 1), (y + 2).min(layout.height as u32 - 1));
+    let (x1, y1) = (
+        (x + 2).min(layout.width as u32 - 1),
+        (y + 2).min(layout.height as u32 - 1),
+    );
     (y0..=y1)
         .flat_map(|yy| (x0..=x1).map(move |xx| (xx, yy)))
         .map(|(xx, yy)| ((xx, yy), e.state(xx as usize, yy as usize)))

@@ -366,7 +366,7 @@ impl Evidence {
         });
         // Flat tiles follow the picture.
         let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
-        let pitch = self.plane.cfa().pitch() as f32;
+        let pitch = ring(&self.plane) as f32;
         for t in &mut self.tiles {
             let m = &mut t.motion;
             if !m.reliable && !m.lost {
@@ -504,10 +504,12 @@ impl Evidence {
     }
 }
 
-/// Distance of the 8 neighbours a pixel is judged against: the same-colour pitch of a
-/// sensor frame; in a processed picture two pixels, outside the 3×3 pixels over which
-/// demosaicing and resampling spread a photosite (its adjacent pixels carry part of a
-/// defect, and move with it).
+/// The lattice the evidence works on: the distance of the 8 neighbours a pixel is judged
+/// against, the side of the motion search's cells and the step of an instant's
+/// displacement. On a sensor frame, the same-colour pitch. A processed picture has no
+/// colour pattern, but demosaicing and resampling spread each photosite over its
+/// adjacent pixels, which carry part of a defect and move with it: its neighbours are
+/// taken two pixels away, outside that 3×3, and the rest follows as on a Bayer sensor.
 fn ring(plane: &Plane) -> usize {
     if plane.sampling.is_processed() {
         2

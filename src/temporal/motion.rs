@@ -122,7 +122,9 @@ pub fn measure<'k>(
     let f = frame.plane();
     let (w, h) = (f.width, f.height);
     let cfa = f.cfa();
-    let pitch = cfa.pitch();
+    // Cells of a Bayer pattern's period, and of 2×2 pixels in a processed picture too
+    // (a step of the search then spans two pixels, as on a sensor).
+    let pitch = super::ring(f);
     // Larger tiles skip more cells: the same number is matched in every tile.
     let step = pitch * SUBSAMPLE * (tile.x1 - tile.x0).div_ceil(TILE).max(1);
     let margin = pitch as i32 * (MAX_STEPS + 1);
@@ -211,7 +213,9 @@ pub fn measure<'k>(
     let mut searched = 0;
     loop {
         centre = centre.map(|c| c.clamp(-MAX_STEPS + REACH, MAX_STEPS - REACH));
-        let mut best = (u64::MAX, 0, 0);
+        // The centre wins ties: a flat tile, which costs the same at every shift, stays
+        // where it is (and takes the picture's motion: it has no shape).
+        let mut best = (cost_of(centre[0], centre[1]), 0, 0);
         for dy in -REACH..=REACH {
             for dx in -REACH..=REACH {
                 let c = cost_of(centre[0] + dx, centre[1] + dy);

@@ -20,11 +20,10 @@ use crate::exec::KernelPath;
 use crate::frame::{Plane, PlaneRef, Position, SampleEncoding, VideoFrame, VideoLayout};
 use crate::temporal::{Evidence, LearnUpdate};
 
-/// Score (half points, [`crate::temporal::rules`]) that one instant gives a pixel lying
-/// beyond all its neighbours and beyond its temporal prediction by at least five
-/// allowances (noise and texture) each: far outside what noise or misregistered detail
-/// can do at one instant, enough to repair a held first frame, not to confirm.
-const FIRST_LOOK: u16 = 12;
+/// Score ([`crate::temporal::rules`]) that one instant gives a pixel lying beyond all
+/// its neighbours and beyond its temporal prediction by at least three allowances
+/// (noise and texture) each: enough to repair a held first frame, not to confirm.
+const FIRST_LOOK: u16 = 8;
 
 /// Temporal evidence of one picture layout's context component.
 #[derive(Debug)]
@@ -39,6 +38,8 @@ pub struct PictureEvidence {
     estimator: NoiseEstimator,
     noise: Option<NoiseModel>,
     evidence: Evidence,
+    /// The spots of the confirmed pixels ([`spot_centres`]), as of the last frame.
+    spots: Vec<Position>,
 }
 
 impl PictureEvidence {
@@ -61,6 +62,7 @@ impl PictureEvidence {
             estimator: NoiseEstimator::new(),
             noise: None,
             evidence: Evidence::new(plane),
+            spots: Vec::new(),
         }
     }
 
@@ -87,7 +89,9 @@ impl PictureEvidence {
         };
         let noise = self.estimator.estimate(&frame);
         self.noise = Some(noise);
-        self.evidence.observe(&frame, &noise, n_threads)
+        let update = self.evidence.observe(&frame, &noise, n_threads);
+        self.spots = spot_centres(view, self.comp, self.evidence.confirmed());
+        update
     }
 
     /// Chooses the instruction set of the engine's vectorised screen (every path gives
@@ -96,12 +100,12 @@ impl PictureEvidence {
         self.evidence.set_kernel_path(path);
     }
 
-    /// The confirmed pixels and those that one instant already showed blatant (beyond
-    /// every neighbour and their temporal prediction by [`FIRST_LOOK`] points' worth),
-    /// row-major: what a stream's held first frame is repaired with once the second
-    /// frame has been seen.
-    pub fn first_look(&self) -> Vec<Position> {
-        self.evidence.at_least(FIRST_LOOK)
+    /// The spots of the confirmed pixels and of those that one instant already showed
+    /// beyond every neighbour and their temporal prediction by [`FIRST_LOOK`] points'
+    /// worth, centred as `view` shows them, row-major: what a stream's held first frame
+    /// (`view`) is repaired with once the second frame has been seen.
+    pub fn first_look(&self, view: &VideoFrame<'_>) -> Vec<Position> {
+        spot_centres(view, self.comp, &self.evidence.at_least(FIRST_LOOK))
     }
 
     /// The stream jumped: the next frame does not continue the last.
@@ -109,9 +113,10 @@ impl PictureEvidence {
         self.evidence.discontinuity();
     }
 
-    /// The confirmed pixels (frame pixels of the component's grid), row-major.
+    /// The confirmed pixel errors, one position per spot ([`spot_centres`]: frame
+    /// pixels of the component's grid), row-major.
     pub fn confirmed(&self) -> &[Position] {
-        self.evidence.confirmed()
+        &self.spots
     }
 
     /// The engine itself.
@@ -123,4 +128,55 @@ impl PictureEvidence {
     pub fn noise(&self) -> Option<NoiseModel> {
         self.noise
     }
+}
+
+/// One position per spot among `pixels` (row-major): a demosaiced defect raises its
+/// adjacent pixels too, and the evidence may confirm them with it; of 8-connected
+/// pixels, those that stand out from their surroundings (the mean of the 8 pixels two
+/// away) at least as far as each of their listed neighbours are the spots' centres
+/// (the first in row-major order wins a tie). Two defects two pixels apart stay two
+/// spots: the pixel between them is an arm of both, not listed or less far out.
+pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> Vec<Position> {
+    let (w, h) = view.layout().comp_size(comp);
+    let standout = |p: Position| -> u32 {
+        let (x, y) = (p.x as usize, p.y as usize);
+        if x < 2 || y < 2 || x + 2 >= w || y + 2 >= h {
+            return 0;
+        }
+        let ring: u32 = [
+            (-2isize, -2isize),
+            (0, -2),
+            (2, -2),
+            (-2, 0),
+            (2, 0),
+            (-2, 2),
+            (0, 2),
+            (2, 2),
+        ]
+        .iter()
+        .map(|&(dx, dy)| {
+            u32::from(view.get(comp, x.wrapping_add_signed(dx), y.wrapping_add_signed(dy)))
+        })
+        .sum();
+        (8 * u32::from(view.get(comp, x, y))).abs_diff(ring)
+    };
+    let listed = |p: Position| pixels.binary_search(&p).is_ok();
+    let strengths: Vec<u32> = pixels.iter().map(|&p| standout(p)).collect();
+    pixels
+        .iter()
+        .zip(&strengths)
+        .filter(|&(&p, &d)| {
+            (-1i32..=1).all(|dy| {
+                (-1i32..=1).all(|dx| {
+                    let Some(q) = p.offset(dx, dy).filter(|&q| q != p && listed(q)) else {
+                        return true;
+                    };
+                    let e = standout(q);
+                    // An earlier pixel (row-major) wins a tie.
+                    d > e || (d == e && p < q)
+                })
+            })
+        })
+        .map(|(&p, _)| p)
+        .collect()
 }

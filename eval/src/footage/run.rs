@@ -370,7 +370,10 @@ impl<'a> Sequence<'a> {
         if std::env::var_os("DF_DEBUG").is_some() {
             for d in &defects.defects {
                 if d.group != super::defects::Group::Column {
-                    eprintln!("defect {} {} {:?} {:?} {:.1}", d.x, d.y, d.kind, d.group, d.level);
+                    eprintln!(
+                        "defect {} {} {:?} {:?} {:.1}",
+                        d.x, d.y, d.kind, d.group, d.level
+                    );
                 }
             }
         }
