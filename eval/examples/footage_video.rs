@@ -18,7 +18,8 @@
 //! `--codec none|vp8|vp9` (or a list: each sequence once per codec), `--bpp B` (coded bits per pixel, default 1: contribution
 //! grade), `--interlaced` (fields of consecutive generator frames woven into one
 //! frame), `--touch F` (a pixel is touched by the defects when it differs by more than
-//! F × the range; default 0, compressed 0.02), `--set PROP=VALUE` (on `defectfix`; repeatable), `--all-frames` (every
+//! F × the range; default 0, compressed 0.02), `--oracle` (the element is given the
+//! true defect map: the repair's own shortfall), `--set PROP=VALUE` (on `defectfix`; repeatable), `--all-frames` (every
 //! frame of every sequence), `--quiet` (pooled tables only).
 
 use std::time::Instant;
@@ -53,6 +54,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "--bpp" => o.bits_per_pixel = value()?.parse().map_err(|e| format!("--bpp: {e}"))?,
             "--interlaced" => o.interlaced = true,
             "--touch" => o.touch = Some(value()?.parse().map_err(|e| format!("--touch: {e}"))?),
+            "--oracle" => o.oracle = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -66,7 +68,7 @@ fn main() {
     let g = &o.footage;
     println!(
         "Real footage, processed video: {} frames{}, window {}x{} (or the largest the path keeps inside a smaller scene), \
-         seed {}, defect density {}{}, formats {}, codec {}{}, element properties: {}",
+         seed {}, defect density {}{}, formats {}, codec {}{}, element properties: {}{}",
         g.frames,
         if o.interlaced {
             " (interlaced: two generator frames a frame)"
@@ -89,7 +91,12 @@ fn main() {
         } else {
             format!(" at {} bit/pixel", o.bits_per_pixel)
         },
-        g.properties()
+        g.properties(),
+        if o.oracle {
+            " + the true defect map (oracle)"
+        } else {
+            ""
+        }
     );
     if !command.listing.quiet {
         println!("{}", report::sequence_header());

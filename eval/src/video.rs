@@ -341,24 +341,6 @@ pub fn score_frame_with(
         if peak_in > line {
             score.visible += 1;
             let at = ((worst % w) as u32, (worst / w) as u32);
-            if std::env::var_os("DF_DEBUG2").is_some() {
-                eprintln!("spot {} {} in {} out {}", at.0, at.1, peak_in, peak_out);
-                if peak_out * 4 > peak_in {
-                    for (ci, k) in comps.iter().enumerate() {
-                        let (cw, ch) = layout.comp_size(ci);
-                        let (ax, ay) = ((at.0 as usize) >> k.sx, (at.1 as usize) >> k.sy);
-                        for cy in ay.saturating_sub(2)..(ay + 3).min(ch) {
-                            for cx in ax.saturating_sub(2)..(ax + 3).min(cw) {
-                                let i = cy * cw + cx;
-                                let (c, d, o) = (c0[ci][i], d0[ci][i], o0[ci][i]);
-                                if c.abs_diff(o) * 4 > peak_in {
-                                    eprintln!("    c{ci} ({cx},{cy}) clean {c} in {d} out {o}");
-                                }
-                            }
-                        }
-                    }
-                }
-            }
             if let Some(d) = detail.as_deref_mut() {
                 d.visible.push((at.0, at.1, peak_in, peak_out));
             }

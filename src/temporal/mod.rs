@@ -222,6 +222,11 @@ impl Evidence {
         &self.confirmed
     }
 
+    /// The pixels the rules confirmed (without the column lines'), row-major.
+    pub fn confirmed_pixels(&self) -> &[Position] {
+        &self.confirmed_pixels
+    }
+
     /// Confirmed column lines, ascending ([`columns`]).
     pub fn column_lines(&self) -> &[ColumnLine] {
         self.columns.lines()
@@ -639,9 +644,14 @@ impl<'a> GatherContext<'a> {
         let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
         let cfa = f.cfa();
         let p = ring(f);
-        // The lens test reads a processed picture's spread as light, which its defects
-        // have too (demosaicing spread them): there, motion alone decides.
+        // In a processed picture motion alone decides. The lens test reads its spread
+        // as light, which its defects have too (demosaicing spread them); and a pixel
+        // there carries no photosite's own noise (demosaicing mixes its neighbours' in,
+        // a codec copies unchanged blocks exactly), so its stillness proves nothing:
+        // tiles at rest are not judged, and every value counts as clipped (the rules'
+        // stillness votes then stand still).
         let processed = f.sampling.is_processed();
+        let clip = if processed { 0 } else { self.clip };
         b.changes.clear();
         (b.tested, b.judged) = (0, 0);
         // The decoded rows y - p ..= y + p, each in slot `y % slots` (decoded when a row
@@ -663,7 +673,7 @@ impl<'a> GatherContext<'a> {
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
                 let (dx, dy) = match t.phase {
                     Phase::Wait => continue,
-                    Phase::Rest if !t.renew => continue,
+                    Phase::Rest if !t.renew || processed => continue,
                     Phase::Rest => (0, 0),
                     Phase::Instant { dx, dy } => (dx as isize, dy as isize),
                 };
@@ -739,7 +749,7 @@ impl<'a> GatherContext<'a> {
                         neighbours,
                         key_neighbours,
                         plane,
-                        clip: self.clip,
+                        clip,
                     };
                     let before = *st;
                     *st = if instant {

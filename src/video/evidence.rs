@@ -20,6 +20,11 @@ use crate::exec::KernelPath;
 use crate::frame::{Plane, PlaneRef, Position, SampleEncoding, VideoFrame, VideoLayout};
 use crate::temporal::{Evidence, LearnUpdate};
 
+/// An adjacent pixel standing out by at most this share of a defect's standout is an
+/// arm of it (bilinear demosaicing gives the adjacent pixels half the photosite's error
+/// in its colour, and luma mixes in the unchanged colours).
+const ARM_SHARE: f64 = 0.6;
+
 /// Score ([`crate::temporal::rules`]) that one instant gives a pixel lying beyond all
 /// its neighbours and beyond its temporal prediction by at least three allowances
 /// (noise and texture) each: enough to repair a held first frame, not to confirm.
@@ -90,7 +95,7 @@ impl PictureEvidence {
         let noise = self.estimator.estimate(&frame);
         self.noise = Some(noise);
         let update = self.evidence.observe(&frame, &noise, n_threads);
-        self.spots = spot_centres(view, self.comp, self.evidence.confirmed());
+        self.spots = self.spots_of(view, self.evidence.confirmed_pixels());
         update
     }
 
@@ -105,7 +110,20 @@ impl PictureEvidence {
     /// worth, centred as `view` shows them, row-major: what a stream's held first frame
     /// (`view`) is repaired with once the second frame has been seen.
     pub fn first_look(&self, view: &VideoFrame<'_>) -> Vec<Position> {
-        spot_centres(view, self.comp, &self.evidence.at_least(FIRST_LOOK))
+        self.spots_of(view, &self.evidence.at_least(FIRST_LOOK))
+    }
+
+    /// The spots of `pixels` ([`spot_centres`]) and the pixels of the confirmed column
+    /// lines (a line is a defect of its own, every pixel of it), row-major.
+    fn spots_of(&self, view: &VideoFrame<'_>, pixels: &[Position]) -> Vec<Position> {
+        let lines = self.evidence.column_lines();
+        let on_line = |p: &Position| lines.iter().any(|l| l.x == p.x);
+        let singles: Vec<Position> = pixels.iter().copied().filter(|p| !on_line(p)).collect();
+        let mut spots = spot_centres(view, self.comp, &singles);
+        spots.extend(self.evidence.confirmed().iter().copied().filter(on_line));
+        spots.sort_unstable();
+        spots.dedup();
+        spots
     }
 
     /// The stream jumped: the next frame does not continue the last.
@@ -130,12 +148,13 @@ impl PictureEvidence {
     }
 }
 
-/// One position per spot among `pixels` (row-major): a demosaiced defect raises its
-/// adjacent pixels too, and the evidence may confirm them with it; of 8-connected
-/// pixels, those that stand out from their surroundings (the mean of the 8 pixels two
-/// away) at least as far as each of their listed neighbours are the spots' centres
-/// (the first in row-major order wins a tie). Two defects two pixels apart stay two
-/// spots: the pixel between them is an arm of both, not listed or less far out.
+/// The pixels of `pixels` (row-major) that are defects of their own, not the arms of
+/// one: a demosaiced defect raises its adjacent pixels too (by at most half its own
+/// deviation, bilinear interpolation), and the evidence may confirm them with it. A
+/// listed pixel whose standout from its surroundings (its distance from the mean of the
+/// 8 pixels two away) is at most [`ARM_SHARE`] of a listed neighbour's is such an arm
+/// and is left out; the photosites of a pair or a 2×2 block, each as far out as the
+/// others, all stay.
 pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> Vec<Position> {
     let (w, h) = view.layout().comp_size(comp);
     let standout = |p: Position| -> u32 {
@@ -171,9 +190,7 @@ pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> 
                     let Some(q) = p.offset(dx, dy).filter(|&q| q != p && listed(q)) else {
                         return true;
                     };
-                    let e = standout(q);
-                    // An earlier pixel (row-major) wins a tie.
-                    d > e || (d == e && p < q)
+                    f64::from(d) > ARM_SHARE * f64::from(standout(q))
                 })
             })
         })

@@ -367,16 +367,6 @@ impl<'a> Sequence<'a> {
         header: String,
     ) -> Self {
         let defects = DefectSet::generate(&sensor, o.density, o.column, seeds.defects);
-        if std::env::var_os("DF_DEBUG").is_some() {
-            for d in &defects.defects {
-                if d.group != super::defects::Group::Column {
-                    eprintln!(
-                        "defect {} {} {:?} {:?} {:.1}",
-                        d.x, d.y, d.kind, d.group, d.level
-                    );
-                }
-            }
-        }
         Sequence {
             name,
             caps_format,

@@ -128,7 +128,13 @@ pub struct Options {
     /// Where a pixel counts as touched by the defects (a share of the range; see
     /// [`crate::video::score_frame_with`]); `None`: each codec's [`Codec::touch`].
     pub touch: Option<f64>,
+    /// The oracle of detection: the element is given the sequence's true defect map
+    /// (`defect-map`), so what is left is the repair's own shortfall.
+    pub oracle: bool,
 }
+
+/// Numbers the oracle's map files apart.
+static ORACLE_MAPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The bits per pixel of contribution-grade delivery: a 1080p30 contribution link at
 /// about 50 Mbit/s (H.264 High 4:2:0 8-bit) codes 0.8 bit per pixel; 1 is kept for VP8
@@ -144,6 +150,7 @@ impl Default for Options {
             bits_per_pixel: CONTRIBUTION_BITS_PER_PIXEL,
             interlaced: false,
             touch: None,
+            oracle: false,
         }
     }
 }
@@ -396,12 +403,23 @@ fn run_codec(
     for (k, v) in &o.footage.set {
         element += &format!(" {k}={v}");
     }
-    if std::env::var_os("DF_ORACLE").is_some() {
-        let path = format!("/tmp/oracle-{}.map", std::process::id());
+    let oracle_map = if o.oracle {
+        let path = std::env::temp_dir().join(format!(
+            "defectfix-oracle-{}-{}.map",
+            std::process::id(),
+            ORACLE_MAPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         std::fs::write(&path, q.defects.map_text()).map_err(|e| e.to_string())?;
-        element += &format!(" defect-map={path}");
+        element += &format!(" defect-map={}", path.display());
+        Some(path)
+    } else {
+        None
+    };
+    let output = pipeline::planes_through(&input.planes, &input.caps, &element);
+    if let Some(path) = oracle_map {
+        let _ = std::fs::remove_file(path);
     }
-    let output = pipeline::planes_through(&input.planes, &input.caps, &element)?;
+    let output = output?;
     let processed = Instant::now();
     timing.add("element", processed - coded);
     let touch = o.touch.unwrap_or(codec.touch());
