@@ -84,26 +84,27 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today: 33.5 % corrected from frame 10 (8 of 21 on frame 30), worst 221.4 false/MP
-    // (17 pixels; one pixel is 13/MP here), every frame above the input's PSNR.
+    // Today (the shared temporal engine on luma): 38.5 % corrected from frame 10 (9 of
+    // 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is 13/MP here), no
+    // frame below the input's PSNR. (The spot tracker before it: 33.5 %, 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
-    assert_levels(&r, &p, 29.0, 300.0, true);
+    assert_levels(&r, &p, 34.0, 120.0, true);
 }
 
 #[test]
 fn hand_held() {
-    // Today: 26.1 % corrected from frame 10 (6 of 20 on frame 30), worst 390.6 false/MP
-    // (30 pixels), no frame below the input's PSNR (the first, held back, unchanged).
+    // Today: 22.3 % corrected from frame 10 (7 of 20 on frame 30), worst 26.0 false/MP
+    // (2 pixels), no frame below the input's PSNR. (The spot tracker: 26.1 %, 390.6.)
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
-    assert_levels(&r, &p, 22.0, 520.0, true);
+    assert_levels(&r, &p, 19.0, 80.0, true);
 }
 
 #[test]
 fn static_shot_at_high_gain() {
     // A tripod shot is never made worse: with no motion there is no temporal evidence
-    // (surroundings that change without the picture moving — noise, flicker — count for
-    // nothing), so nothing is confirmed and nothing changed: no false change, no frame
-    // below the input's PSNR. (Before that rule: 169.3 false/MP, 11 of 30 frames below.)
+    // (a processed picture's stillness proves nothing either), so nothing is confirmed
+    // and nothing changed: no false change, no frame below the input's PSNR. (Before
+    // "no motion, no evidence": 169.3 false/MP, 11 of 30 frames below.)
     let (r, p) = measure(PathKind::Static, "high", Codec::None);
     assert_levels(&r, &p, 0.0, 0.0, true);
     assert!(
@@ -116,10 +117,13 @@ fn static_shot_at_high_gain() {
 #[test]
 fn pan_through_vp8() {
     // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 28.0 % corrected from frame 10 (6 of 31 on frame 30), worst 364.6 false/MP, every
-    // frame above the input's PSNR.
+    // 36.2 % corrected from frame 10 (15 of 31 on frame 30), worst 1093.8 false/MP, no
+    // frame below the input's PSNR. The false changes are the repair of the dead column
+    // (confirmed since the engine; 325.5 without the column) reaching samples the
+    // compressed defect left within 2 % of the clean ones. (The spot tracker: 28.0 %,
+    // 364.6, the column never found.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
-    assert_levels(&r, &p, 24.0, 480.0, true);
+    assert_levels(&r, &p, 32.0, 1300.0, true);
 }

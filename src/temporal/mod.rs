@@ -17,6 +17,10 @@
 //! 3. **Key frames**: a tile's key is renewed from the frame after an instant, after a
 //!    few frames at rest, and when its motion went out of reach.
 //!
+//! The same engine serves processed pictures (the luma of YUV video,
+//! [`crate::video::evidence`]): there it works on a 2-pixel lattice as on a Bayer
+//! sensor, and on motion evidence alone (see `ring`).
+//!
 //! Pixels whose evidence crosses the confirmation threshold are the *confirmed* defects,
 //! which the engine repairs from that frame on like the map's; they are released when
 //! the evidence fades (hysteresis). State: the key frame (one frame of samples), 2

@@ -3,13 +3,21 @@
 //! estimator, one noise model and one evidence store.
 //!
 //! A pixel error of processed video is a photosite's error spread by demosaicing and
-//! chroma resampling over a few pixels; in luma its centre is the extreme of its 3×3
+//! chroma resampling over a few pixels; in luma its centre is the extreme of its
 //! neighbourhood, and it stays at the same frame pixel while the picture moves. That is
-//! what the engine's rules confirm (its tiles' sub-pixel motion, its frame-to-frame noise
-//! and texture allowances). One difference: in a demosaiced picture every point is
-//! spread into its adjacent pixels — an error by the interpolation, a star by the lens —
-//! so a point's shape tells nothing (the engine's lens-spread rule is off for planes of
-//! processed pictures, [`crate::frame::Sampling::is_processed`]); motion alone decides.
+//! what the engine's rules confirm (its tiles' sub-pixel motion, its frame-to-frame
+//! noise and texture allowances). What differs on a processed plane
+//! ([`crate::frame::Sampling::is_processed`]), all decided in [`crate::temporal`]: the
+//! engine works on a 2-pixel lattice, as on a Bayer sensor (a pixel's neighbours two
+//! pixels away, outside the 3×3 its defect spreads over; 2×2 cells in the motion
+//! search; instants at whole 2-pixel steps); a point's shape tells nothing (an error is
+//! spread by the interpolation as a star is by the lens: no lens test); and a pixel's
+//! stillness tells nothing either (it carries its neighbours' noise, and a codec copies
+//! unchanged blocks exactly): motion alone decides.
+//!
+//! The engine may confirm the adjacent pixels of a spot with its centre; this module
+//! gives one position per spot ([`spot_centres`]), and keeps a confirmed column line
+//! whole.
 //!
 //! Components that a [`PlaneRef`] can view in place (the planar formats' luma, NV12's)
 //! are read where they are; the others (packed 4:2:2, v210, RGB) are unpacked into one
@@ -106,7 +114,7 @@ impl PictureEvidence {
     }
 
     /// The spots of the confirmed pixels and of those that one instant already showed
-    /// beyond every neighbour and their temporal prediction by [`FIRST_LOOK`] points'
+    /// beyond every neighbour and their temporal prediction by `FIRST_LOOK` points'
     /// worth, centred as `view` shows them, row-major: what a stream's held first frame
     /// (`view`) is repaired with once the second frame has been seen.
     pub fn first_look(&self, view: &VideoFrame<'_>) -> Vec<Position> {
@@ -152,7 +160,7 @@ impl PictureEvidence {
 /// one: a demosaiced defect raises its adjacent pixels too (by at most half its own
 /// deviation, bilinear interpolation), and the evidence may confirm them with it. A
 /// listed pixel whose standout from its surroundings (its distance from the mean of the
-/// 8 pixels two away) is at most [`ARM_SHARE`] of a listed neighbour's is such an arm
+/// 8 pixels two away) is at most `ARM_SHARE` of a listed neighbour's is such an arm
 /// and is left out; the photosites of a pair or a 2×2 block, each as far out as the
 /// others, all stay.
 pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> Vec<Position> {

@@ -3,23 +3,25 @@
 //!
 //! By the time a picture is YUV or RGB, demosaicing, scaling and compression have spread
 //! one bad photosite into a small spot of a few pixels, often coloured, that stays at the
-//! same place on the frame while the picture moves. This module finds such spots and
-//! repairs them, on any of the formats of [`VideoLayout`] — 8- and 10-bit, planar,
+//! same place on the frame while the picture moves. This module finds such spots by time
+//! and repairs them, on any of the formats of [`VideoLayout`] — 8- and 10-bit, planar,
 //! semi-planar, packed 4:2:2 and v210, RGB — without GStreamer types:
 //!
-//! 1. **detect** (parallel, horizontal bands of the shared pool): every component plane
-//!    (luma and both chroma planes at their own subsampling, or R, G, B) is searched for
-//!    samples that stand out as a bright or dark spot of up to 3×3 samples from the ring
-//!    around them ([`detect`]); hits of all planes within 2 pixels of each other become
-//!    one *candidate* at a frame pixel.
-//! 2. **confirm** ([`track`]): a candidate becomes a *pixel error* once it has stayed at
-//!    its frame position while the picture around it moved — seen in two consecutive
-//!    frames while the previous frame, moved along with the picture, does not show it
-//!    ([`reference`](mod@reference)), or through several changes of its surroundings; detail that
-//!    moves with the picture never does. Nothing is confirmed in a stream's first
-//!    frame: one frame cannot tell a pixel error from detail; a caller that can wait
-//!    holds it back and repairs it with [`Processor::revisit`] once the second frame
-//!    is processed (the element does so in pipelines that are not live).
+//! 1. **evidence** ([`evidence`]): the temporal engine of the Bayer path
+//!    ([`crate::temporal`]: tile motion to sub-pixel precision against key frames, the
+//!    frame-to-frame noise, the evidence rules in 2 bytes per pixel) looks at every
+//!    pixel of the picture's luma (G for RGB). A pixel error stays at its frame pixel
+//!    while the picture moves over it, and deviates the same way from its surroundings
+//!    and from where the picture came from, instant after instant; detail moves with
+//!    the picture. The engine sees a processed picture on a 2-pixel lattice (its
+//!    neighbours outside the 3×3 over which demosaicing spread a photosite), without
+//!    the lens test and without stillness evidence (a demosaiced pixel carries its
+//!    neighbours' noise, a codec copies unchanged blocks), so a still picture gains no
+//!    evidence at all. One position per spot is confirmed (its arms are left out).
+//! 2. **warm-up**: nothing can be confirmed before two instants; in the stream's first
+//!    frames, and in a held-back first frame ([`Processor::revisit`], once the second
+//!    frame is in: the element does so in pipelines that are not live), the pixels one
+//!    instant showed blatant are repaired.
 //! 3. **repair** ([`repair`]): every confirmed position and every position of the defect
 //!    map is re-estimated in every component plane at once — luma and chroma together,
 //!    so no coloured halo remains — from the previous frame where the spot's
