@@ -266,7 +266,10 @@ pub fn measure<'k>(
             (c0 - dip(costs[1][0], costs[1][2]) - dip(costs[0][1], costs[2][1])).max(0.25 * c0);
         m.noise_ratio = Some(((floor / samples as f64 / cell_var).sqrt()) as f32);
     }
-    let needed = samples as f64 * cell_var * SHAPE_SIGMAS;
+    // … and more than the best match's own residual (what noise and misregistration
+    // leave there, measured: a noise model read within one frame understates the noise
+    // of a processed picture, whose interpolated pixels share their noise).
+    let needed = (samples as f64 * cell_var * SHAPE_SIGMAS).max(SHAPE_RESIDUAL * c0);
     let shaped = |lo: u64, hi: u64| (lo.min(hi) as f64 - c0) > needed;
     match (fit(costs[1][0], costs[1][2]), fit(costs[0][1], costs[2][1])) {
         (Some(fx), Some(fy)) => {
@@ -283,6 +286,9 @@ pub fn measure<'k>(
 /// How much more than the noise (its variance per matched cell) a one-cell move must
 /// cost for the tile to have shape.
 const SHAPE_SIGMAS: f64 = 1.0;
+/// How much more than the best match's residual a one-cell move must cost: on a tile
+/// with no shape every shift costs about the same, and noise picks the best.
+const SHAPE_RESIDUAL: f64 = 1.0;
 
 /// The median displacement of the reliable tiles (none: no motion); `scratch` is reused.
 pub fn median_shift<'a>(
