@@ -205,3 +205,86 @@ pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> 
         .map(|(&p, _)| p)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::VideoFrameMut;
+
+    /// A frame of `layout` whose luma is `luma(x, y)` and chroma mid-grey.
+    fn frame_of(layout: VideoLayout, luma: impl Fn(usize, usize) -> u16) -> Vec<Vec<u8>> {
+        let (mut planes, strides) = layout.alloc();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        f.fill(|c, x, y| if c == 0 { luma(x, y) } else { 128 });
+        planes
+    }
+
+    #[test]
+    fn one_position_per_spot_and_every_photosite_of_a_block() {
+        let layout = VideoLayout::parse("I420", 64, 32).unwrap();
+        // A demosaiced hot photosite at (20, 12): +120, its four arms +40; a 2×2 block
+        // of photosites at (40..42, 12..14), +90 each, with arms of +30.
+        let luma = |x: usize, y: usize| -> u16 {
+            let plus = match (x.abs_diff(20), y.abs_diff(12)) {
+                (0, 0) => 120,
+                (1, 0) | (0, 1) => 40,
+                _ => 0,
+            };
+            let block = if (40..42).contains(&x) && (12..14).contains(&y) {
+                90
+            } else if (39..43).contains(&x) && (11..15).contains(&y) {
+                30
+            } else {
+                0
+            };
+            60 + plus + block
+        };
+        let planes = frame_of(layout, luma);
+        let strides = layout.default_strides();
+        let view = VideoFrame::new(layout, [&planes[0], &planes[1], &planes[2]], strides).unwrap();
+        // The evidence confirmed every raised pixel.
+        let mut listed: Vec<Position> = (0..32)
+            .flat_map(|y| (0..64).map(move |x| Position::new(x, y)))
+            .filter(|p| luma(p.x as usize, p.y as usize) > 60)
+            .collect();
+        listed.sort_unstable();
+        let centres = spot_centres(&view, 0, &listed);
+        let expected: Vec<Position> = [(20, 12), (40, 12), (41, 12), (40, 13), (41, 13)]
+            .map(|(x, y)| Position::new(x, y))
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(centres, expected);
+    }
+
+    #[test]
+    fn a_packed_format_gives_the_evidence_of_its_planar_twin() {
+        // The same luma as UYVY (unpacked into the engine's copy) and I420 (viewed in
+        // place): a smooth texture panning 4 pixels a frame and a fixed spot.
+        let luma = |t: usize| {
+            move |x: usize, y: usize| -> u16 {
+                if (x, y) == (50, 40) {
+                    return 230;
+                }
+                let u = (x + 4 * t) as f64;
+                (100.0 + 40.0 * (u * 0.21).sin() * (y as f64 * 0.17).cos()).round() as u16
+            }
+        };
+        let confirmed = |format: &str| {
+            let layout = VideoLayout::parse(format, 128, 96).unwrap();
+            let mut e = PictureEvidence::new(&layout, 0);
+            for t in 0..6 {
+                let planes = frame_of(layout, luma(t));
+                let p = |i: usize| planes.get(i).map_or(&[][..], |v| v.as_slice());
+                let view =
+                    VideoFrame::new(layout, [p(0), p(1), p(2)], layout.default_strides()).unwrap();
+                e.observe(&view, 1);
+            }
+            e.confirmed().to_vec()
+        };
+        let planar = confirmed("I420");
+        assert_eq!(planar, vec![Position::new(50, 40)]);
+        assert_eq!(confirmed("UYVY"), planar);
+    }
+}
