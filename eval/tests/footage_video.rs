@@ -84,7 +84,7 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today (the shared temporal engine on luma): 35.9 % corrected from frame 10 (10
+    // Today (the shared temporal engine on luma): 36.1 % corrected from frame 10 (10
     // of 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is 13/MP here), no
     // frame below the input's PSNR. (The spot tracker before it: 33.5 %, 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
@@ -93,8 +93,8 @@ fn sub_pixel_pan() {
 
 #[test]
 fn hand_held() {
-    // Today: 15.9 % corrected from frame 10 (4 of 20 on frame 30), worst 39.1 false/MP
-    // (3 pixels), no frame below the input's PSNR. (The spot tracker: 26.1 %, 390.6;
+    // Today: 15.3 % corrected from frame 10 (4 of 20 on frame 30), worst 26.0 false/MP
+    // (2 pixels), no frame below the input's PSNR. (The spot tracker: 26.1 %, 390.6;
     // this short hand-held shot confirms less than the pooled protocol's, where the
     // engine gains: EVALUATION.md.)
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
@@ -119,7 +119,7 @@ fn static_shot_at_high_gain() {
 #[test]
 fn pan_through_vp8() {
     // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 35.1 % corrected from frame 10 (13 of 31 on frame 30), worst 1093.8 false/MP, no
+    // 34.9 % corrected from frame 10 (12 of 31 on frame 30), worst 1093.8 false/MP, no
     // frame below the input's PSNR. The false changes are the repair of the dead column
     // (confirmed since the engine; 325.5 without the column) reaching samples the
     // compressed defect left within 2 % of the clean ones. (The spot tracker: 28.0 %,

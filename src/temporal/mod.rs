@@ -128,6 +128,9 @@ struct StateBand {
     /// layout), and the cheap test's marks of one row.
     rows: Vec<u16>,
     marks: Vec<u8>,
+    /// A processed picture's temporal prediction of the row in hand: the key frame
+    /// interpolated where the scene at each pixel was (see [`GatherContext::band`]).
+    moved: Vec<u16>,
 }
 
 /// One band of rows of the key frame (kept apart from the evidence: the evidence pass
@@ -199,6 +202,7 @@ impl Evidence {
                     judged: 0,
                     rows: Vec::new(),
                     marks: Vec::new(),
+                    moved: Vec::new(),
                 })
                 .collect(),
             keys: band_rows(plane.height)
@@ -640,6 +644,32 @@ impl<'a> GatherContext<'a> {
         crate::detect::scan_flags(&marks[..n], |i, _| pending.push((x0 + i) as u32));
     }
 
+    /// The key frame bilinearly interpolated where the scene at pixels `x0..x1` of row
+    /// `y` was, `shift` pixels back, into `out[x]` (`out` is the frame's width; the
+    /// positions are clamped to the frame).
+    fn interpolated_key(
+        &self,
+        shift: [f32; 2],
+        y: usize,
+        (x0, x1): (usize, usize),
+        out: &mut Vec<u16>,
+    ) {
+        let (w, h) = (self.plane.width, self.plane.height);
+        out.resize(w, 0);
+        let (sx, sy) = (-shift[0], y as f32 - shift[1]);
+        let (ox, wx) = (sx.floor(), sx - sx.floor());
+        let (ry, wy) = (sy.floor(), sy - sy.floor());
+        let row = |r: f32| self.key_row((r.max(0.0) as usize).min(h - 1));
+        let (top, bottom) = (row(ry), row(ry + 1.0));
+        let at = |k: &[u16], x: isize| f32::from(k[x.clamp(0, w as isize - 1) as usize]);
+        for (x, o) in out.iter_mut().enumerate().take(x1).skip(x0) {
+            let xi = x as isize + ox as isize;
+            let t = at(top, xi) + wx * (at(top, xi + 1) - at(top, xi));
+            let b = at(bottom, xi) + wx * (at(bottom, xi + 1) - at(bottom, xi));
+            *o = (t + wy * (b - t)).round() as u16;
+        }
+    }
+
     /// One band of rows.
     fn band<Io: SampleIo>(&self, frame: &PlaneRef<'_>, b: &mut StateBand) {
         let f = &self.plane;
@@ -713,7 +743,17 @@ impl<'a> GatherContext<'a> {
                 // and the key's row where the scene was.
                 let rows = [y - p, y, y + p].map(|r| &b.rows[(r % slots) * padded..][..padded]);
                 let key_rows = [y - p, y, y + p].map(|r| self.key_row(r));
-                let moved_row = self.key_row(sy as usize);
+                // Where the scene at each pixel was: on a sensor, the key frame's
+                // same-colour pixel a whole number of pitches away (`moved_row` at
+                // `x - dx`); in a processed picture, which has no colour pattern, the
+                // key frame interpolated at the measured sub-pixel displacement.
+                let (moved_row, dx) = if processed && instant {
+                    let shift = t.motion.shift;
+                    self.interpolated_key(shift, y, (x0, x1), &mut b.moved);
+                    (&b.moved[..], 0)
+                } else {
+                    (self.key_row(sy as usize), dx)
+                };
                 self.cheap_test(
                     (rows, key_rows, moved_row),
                     y,
