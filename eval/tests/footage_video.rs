@@ -84,11 +84,11 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today (the shared temporal engine on luma): 36.1 % corrected from frame 10 (10
-    // of 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is 13/MP here), no
+    // Today (the shared temporal engine on luma): 33.5 % corrected from frame 10 (9 of
+    // 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is 13/MP here), no
     // frame below the input's PSNR. (The spot tracker before it: 33.5 %, 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
-    assert_levels(&r, &p, 32.0, 120.0, true);
+    assert_levels(&r, &p, 30.0, 120.0, true);
 }
 
 #[test]
@@ -119,13 +119,10 @@ fn static_shot_at_high_gain() {
 #[test]
 fn pan_through_vp8() {
     // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 34.9 % corrected from frame 10 (12 of 31 on frame 30), worst 1093.8 false/MP, no
-    // frame below the input's PSNR. The false changes are the repair of the dead column
-    // (confirmed since the engine; 325.5 without the column) reaching samples the
-    // compressed defect left within 2 % of the clean ones. (The spot tracker: 28.0 %,
-    // 364.6, the column never found.)
+    // 27.8 % corrected from frame 10 (7 of 31 on frame 30), worst 364.6 false/MP, no
+    // frame below the input's PSNR. (The spot tracker: 28.0 %, 364.6.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
-    assert_levels(&r, &p, 31.0, 1300.0, true);
+    assert_levels(&r, &p, 24.0, 480.0, true);
 }
