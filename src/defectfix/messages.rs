@@ -31,7 +31,7 @@ pub struct FrameCounts {
     pub mapped: usize,
     /// Learned pixels (video: confirmed positions).
     pub learned: usize,
-    /// Found by dynamic detection (video: candidates of the spatial test).
+    /// Found by dynamic detection (video: spots repaired at confirmed positions).
     pub dynamic: usize,
     /// Defects (video: spots) repaired, or that would be in detect mode.
     pub defects: usize,
