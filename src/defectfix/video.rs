@@ -81,8 +81,7 @@ impl VideoProcessor {
     /// The counts of the message of frame number `frame`, whose spots the processor
     /// lists: the same fields as on sensor streams (`learned` counts confirmed spots,
     /// `dynamic` the spots repaired at confirmed positions, `defects` the spots repaired)
-    /// plus `samples`, and in
-    /// detect mode the component that shows each spot most.
+    /// plus `samples`, and in detect mode the component that shows each spot most.
     fn counts(&self, frame: u64, report: &VideoFrameReport, mode: RunMode) -> FrameCounts {
         let spots = self.processor.spots();
         let positions = messages::detect_positions(mode, spots, |s| MessageDefect {
