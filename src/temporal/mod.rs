@@ -262,8 +262,8 @@ impl Evidence {
         band.state[(y - band.y0) * self.plane.width + x]
     }
 
-    /// The confirmed pixels and those whose hot or cold score has reached `score`,
-    /// row-major (one pass over every state).
+    /// The pixels the rules confirmed and those whose hot or cold score has reached
+    /// `score` (not the column lines' pixels), row-major: one pass over every state.
     pub fn at_least(&self, score: u16) -> Vec<Position> {
         let w = self.plane.width;
         let mut out = Vec::new();
@@ -274,9 +274,6 @@ impl Evidence {
                 }
             }
         }
-        self.columns.pixels(&mut out);
-        out.sort_unstable();
-        out.dedup();
         out
     }
 

@@ -139,7 +139,8 @@ pub struct Observation {
     /// The colour plane (for the noise model).
     pub plane: usize,
     /// The level at which the sensor clips: a clipped photosite carries no noise, and
-    /// stillness there proves nothing.
+    /// stillness there proves nothing. 0 where no value's stillness proves anything (a
+    /// processed picture, whose pixels carry their neighbours' noise).
     pub clip: u16,
 }
 

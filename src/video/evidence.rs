@@ -23,7 +23,7 @@
 //! are read where they are; the others (packed 4:2:2, v210, RGB) are unpacked into one
 //! 16-bit copy per frame.
 
-use crate::detect::{NoiseEstimator, NoiseModel};
+use crate::detect::NoiseEstimator;
 use crate::exec::KernelPath;
 use crate::frame::{Plane, PlaneRef, Position, SampleEncoding, VideoFrame, VideoLayout};
 use crate::temporal::{Evidence, LearnUpdate};
@@ -49,7 +49,6 @@ pub struct PictureEvidence {
     unpacked: Vec<u8>,
     row: Vec<u16>,
     estimator: NoiseEstimator,
-    noise: Option<NoiseModel>,
     evidence: Evidence,
     /// The spots of the confirmed pixels ([`spot_centres`]), as of the last frame.
     spots: Vec<Position>,
@@ -73,7 +72,6 @@ impl PictureEvidence {
             unpacked: Vec::new(),
             row: Vec::new(),
             estimator: NoiseEstimator::new(),
-            noise: None,
             evidence: Evidence::new(plane),
             spots: Vec::new(),
         }
@@ -101,7 +99,6 @@ impl PictureEvidence {
             }
         };
         let noise = self.estimator.estimate(&frame);
-        self.noise = Some(noise);
         let update = self.evidence.observe(&frame, &noise, n_threads);
         self.spots = self.spots_of(view, self.evidence.confirmed_pixels());
         update
@@ -149,11 +146,6 @@ impl PictureEvidence {
     pub fn evidence(&self) -> &Evidence {
         &self.evidence
     }
-
-    /// The noise model measured on the last frame.
-    pub fn noise(&self) -> Option<NoiseModel> {
-        self.noise
-    }
 }
 
 /// The pixels of `pixels` (row-major) that are defects of their own, not the arms of
@@ -187,18 +179,19 @@ pub fn spot_centres(view: &VideoFrame<'_>, comp: usize, pixels: &[Position]) -> 
         .sum();
         (8 * u32::from(view.get(comp, x, y))).abs_diff(ring)
     };
-    let listed = |p: Position| pixels.binary_search(&p).is_ok();
     let strengths: Vec<u32> = pixels.iter().map(|&p| standout(p)).collect();
+    // The standout of listed pixel `q`, `None` when `q` is not listed.
+    let listed = |q: Position| pixels.binary_search(&q).ok().map(|j| strengths[j]);
     pixels
         .iter()
         .zip(&strengths)
         .filter(|&(&p, &d)| {
             (-1i32..=1).all(|dy| {
                 (-1i32..=1).all(|dx| {
-                    let Some(q) = p.offset(dx, dy).filter(|&q| q != p && listed(q)) else {
+                    let Some(e) = p.offset(dx, dy).filter(|&q| q != p).and_then(listed) else {
                         return true;
                     };
-                    f64::from(d) > ARM_SHARE * f64::from(standout(q))
+                    f64::from(d) > ARM_SHARE * f64::from(e)
                 })
             })
         })
