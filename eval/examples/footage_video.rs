@@ -108,6 +108,7 @@ fn main() {
         }
         println!("{}", report::sequence_line(r));
         if command.listing.all_frames {
+            println!("    {}", r.header);
             for (i, s) in r.frames.iter().enumerate() {
                 println!(
                     "    frame {:>3}: spots {:>4} visible {:>4} quartered {:>4} under 5% {:>4} false {:>4} ({:.1}/MP) PSNR {:.2} -> {:.2}",
@@ -127,6 +128,7 @@ fn main() {
     let (results, timing) = cli::or_exit("footage_video", outcome);
     println!("\n{}", report::pooled(&results));
     println!("{}", report::breakdown(&results));
+    println!("{}", report::strengths(&results));
     println!("{}", report::targets(&results));
     let frames: usize = results.iter().map(|r| r.frames.len()).sum();
     println!("{}", timing.summary(results.len(), frames, start.elapsed()));

@@ -50,6 +50,10 @@ const REST_RENEW: u32 = 4;
 const MAX_AGE: u32 = 60;
 /// A displacement this large (pixels, either axis) is an instant whatever its fraction.
 const FORCE_PX: f32 = 3.5;
+/// A picture whose reliable tiles last stepped by this much (pixels a frame, either
+/// axis) is taken to move on while no tile can measure it: slower than the slowest
+/// drift followed, faster than what noise makes of a still picture.
+const MOVING_STEP_PX: f32 = 0.03;
 /// An instant needs the displacement within this many pixels of a whole pitch.
 const ON_GRID_PX: f32 = 0.75;
 
@@ -168,6 +172,9 @@ pub struct Evidence {
     /// Whether the key frame holds a frame.
     keyed: bool,
     scratch: Vec<f32>,
+    /// Whether the picture's last measured step (the reliable tiles' median over one
+    /// frame) was a motion ([`MOVING_STEP_PX`]).
+    moving: bool,
     merged: Vec<Position>,
     times: PhaseTimes,
     /// The instruction set of the cheap test.
@@ -218,6 +225,7 @@ impl Evidence {
             frames: 0,
             keyed: false,
             scratch: Vec::new(),
+            moving: false,
             merged: Vec::new(),
             times: PhaseTimes::default(),
             path: KernelPath::best(),
@@ -374,13 +382,34 @@ impl Evidence {
                 motion::measure(&key_row, &now, frame, &t.tile, noise, &mut t.motion);
             });
         });
-        // Flat tiles follow the picture.
-        let global = motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
+        // Flat tiles follow the picture. With no tile to measure it, a picture that was
+        // last seen moving is taken to move still (its flat tiles wait, keeping their
+        // keys), one that was not, to rest.
+        let measured =
+            motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
+        if let Some((_, step)) = measured {
+            self.moving = step[0].abs().max(step[1].abs()) >= MOVING_STEP_PX;
+        }
+        let global = measured.map(|(shift, _)| shift);
         let pitch = ring(&self.plane) as f32;
+        // A processed picture judges nothing at rest (see `ring`): its key is kept, so
+        // that a slow drift adds up to an instant instead of being renewed away.
+        let rest_renew = if self.plane.sampling.is_processed() {
+            MAX_AGE
+        } else {
+            REST_RENEW
+        };
         for t in &mut self.tiles {
             let m = &mut t.motion;
             if !m.reliable && !m.lost {
-                m.shift = global;
+                match global {
+                    Some(g) => m.shift = g,
+                    None if self.moving => {
+                        (t.phase, t.renew) = (Phase::Wait, m.age >= MAX_AGE);
+                        continue;
+                    }
+                    None => m.shift = [0.0; 2],
+                }
             }
             let s = m.shift;
             let grid = s.map(|v| (v / pitch).round() * pitch);
@@ -389,7 +418,7 @@ impl Evidence {
             (t.phase, t.renew) = if m.lost {
                 (Phase::Wait, true)
             } else if far < REST_PX {
-                (Phase::Rest, m.age >= REST_RENEW)
+                (Phase::Rest, m.age >= rest_renew)
             } else if grid != [0.0, 0.0] && (frac <= ON_GRID_PX || far >= FORCE_PX) {
                 let (dx, dy) = (grid[0] as i32, grid[1] as i32);
                 (Phase::Instant { dx, dy }, true)
@@ -986,6 +1015,50 @@ mod tests {
         let confirmed: Vec<&Position> = history.iter().flatten().collect();
         assert!(confirmed.is_empty(), "{confirmed:?}");
         evidence
+    }
+
+    #[test]
+    fn the_motion_follows_a_faint_scene_not_its_fixed_defects() {
+        // A dim, low-contrast scene panning by (1.3, 0.4) px a frame and a stuck
+        // photosite every 195 pixels, which match themselves at no displacement.
+        let faint = |x: f64, y: f64| 300.0 + (texture(x, y) - 1200.0) / 8.0;
+        let stuck: Vec<(usize, usize, Defect)> = (3..H)
+            .step_by(13)
+            .flat_map(|y| {
+                (0..W - 5)
+                    .step_by(15)
+                    .map(move |x| (x + y % 5, y, Defect::Stuck(4000)))
+            })
+            .collect();
+        let f = format();
+        let noise = NoiseModel::flat(4.0);
+        let mut evidence = Evidence::new(f.plane());
+        let mut rng = SplitMix64::new(5);
+        let first = render(&f, faint, 0, (1.3, 0.4), 4.0, &stuck, &mut rng);
+        evidence.observe(
+            &PlaneRef::new(&first, f.plane(), f.default_stride()).unwrap(),
+            &noise,
+            1,
+        );
+        let second = render(&f, faint, 1, (1.3, 0.4), 4.0, &stuck, &mut rng);
+        let frame = PlaneRef::new(&second, f.plane(), f.default_stride()).unwrap();
+        evidence.measure_motion(&frame, &noise, 1);
+        let measured: Vec<[f32; 2]> = evidence
+            .tiles
+            .iter()
+            .filter(|t| t.motion.reliable)
+            .map(|t| t.motion.shift)
+            .collect();
+        // Without the outlier cap most tiles take their fixed defects for a scene at
+        // rest (or nearly) and call it reliable; with it, the few tiles that can tell
+        // find the scene's motion.
+        assert!(!measured.is_empty());
+        for s in measured {
+            assert!(
+                (s[0] - 1.3).abs() < 0.7 && (s[1] - 0.4).abs() < 0.6,
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -177,6 +177,25 @@ pub fn measure<'k>(
         *c = cell(now, pitch, x, y);
     }
     let cells_now = &cells_now[..samples];
+    // The noise of a cell difference: the variance of a difference of two cells of `n`
+    // pixels is 2·n·σ².
+    let cells: i64 = cells_now.iter().sum();
+    let level = cells as f64 / (samples * pitch * pitch) as f64;
+    let sigma = noise.sigma(cfa.plane_index(tile.x0, tile.y0), level);
+    let cell_var = 2.0 * (pitch * pitch) as f64 * sigma * sigma;
+    // A cell differing by more than `cap` (squared) is an outlier, which costs no
+    // more: what does not move with the scene (fixed defects, a hot pixel at high gain
+    // on a dark scene) would otherwise hold the match at zero, and what appears or
+    // vanishes (an occlusion) would pull it; nor is it noise, which the best match's
+    // residual measures. The cap follows what a good match leaves: the noise of a cell
+    // difference and a misregistration of up to a cell of this tile's texture (capping
+    // those would flatten the costs and pull the sub-cell fit towards whole cells).
+    let cap = if sigma > 0.0 {
+        let spread = cell_var + texture_var(now, pitch, positions, (w, h));
+        (OUTLIER_SPREADS * OUTLIER_SPREADS * spread).max(1.0) as u64
+    } else {
+        u64::MAX
+    };
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
     let key = |x: usize, y: usize| key_row(y)[x];
     let cost = |sx: i32, sy: i32| -> u64 {
@@ -185,7 +204,7 @@ pub fn measure<'k>(
         for (&c, &(x, y)) in cells_now.iter().zip(positions) {
             let (kx, ky) = (x.wrapping_add_signed(-dx), y.wrapping_add_signed(-dy));
             let d = c - cell(&key, pitch, kx, ky);
-            ssd += (d * d) as u64;
+            ssd += ((d * d) as u64).min(cap);
         }
         ssd
     };
@@ -244,15 +263,11 @@ pub fn measure<'k>(
         (curve > 0.0).then(|| (0.5 * (lo - hi) / curve).clamp(-0.5, 0.5))
     };
     // Shape: moving by one cell must cost clearly more than the noise of a cell
-    // difference does (the variance of a difference of two cells of `n` pixels is
-    // 2·n·σ²).
-    let cells: i64 = cells_now.iter().sum();
-    let level = cells as f64 / (samples * pitch * pitch) as f64;
-    let sigma = noise.sigma(cfa.plane_index(tile.x0, tile.y0), level);
-    let cell_var = 2.0 * (pitch * pitch) as f64 * sigma * sigma;
+    // difference does.
     if sigma > 0.0 {
         // The cost at the parabolas' vertex: the residual once the sub-cell part of the
-        // displacement is accounted for.
+        // displacement is accounted for (outliers capped: they are not noise; fixed
+        // defects alone would make a moving picture's residual many times its noise).
         let dip = |lo: u64, hi: u64| {
             let (lo, hi) = (lo as f64, hi as f64);
             let curve = lo + hi - 2.0 * c0;
@@ -283,6 +298,47 @@ pub fn measure<'k>(
     }
 }
 
+/// The typical squared difference between neighbouring cells around `positions` (the
+/// median over the cells and both axes): what a misregistration of up to a cell leaves
+/// at the best match, on top of the noise. A median, so sparse outliers (the defects
+/// the cap is for) do not raise it.
+fn texture_var(
+    now: &impl Fn(usize, usize) -> u16,
+    pitch: usize,
+    positions: &[(usize, usize)],
+    (w, h): (usize, usize),
+) -> f64 {
+    let mut d2 = [0i64; 2 * MAX_CELLS];
+    let mut n = 0;
+    for &(x, y) in positions {
+        let c = |x: usize, y: usize| {
+            (0..pitch)
+                .flat_map(|j| (0..pitch).map(move |i| (i, j)))
+                .map(|(i, j)| i64::from(now(x + i, y + j)))
+                .sum::<i64>()
+        };
+        let here = c(x, y);
+        if x + 2 * pitch <= w {
+            d2[n] = (c(x + pitch, y) - here).pow(2);
+            n += 1;
+        }
+        if y + 2 * pitch <= h {
+            d2[n] = (c(x, y + pitch) - here).pow(2);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let mid = n / 2;
+    let (_, m, _) = d2[..n].select_nth_unstable(mid);
+    *m as f64
+}
+
+/// A cell difference beyond this many times the spread of a match's residual (the
+/// noise of a cell difference and a cell's misregistration of the tile's texture) is
+/// an outlier (see [`measure`]).
+const OUTLIER_SPREADS: f64 = 6.0;
 /// How much more than the noise (its variance per matched cell) a one-cell move must
 /// cost for the tile to have shape.
 const SHAPE_SIGMAS: f64 = 1.0;
@@ -290,22 +346,29 @@ const SHAPE_SIGMAS: f64 = 1.0;
 /// with no shape every shift costs about the same, and noise picks the best.
 const SHAPE_RESIDUAL: f64 = 1.0;
 
-/// The median displacement of the reliable tiles (none: no motion); `scratch` is reused.
+/// The median displacement of the reliable tiles since their keys, and the median of
+/// their last steps (displacement over the last frame); `None` when no tile is
+/// reliable. `scratch` is reused.
 pub fn median_shift<'a>(
     motion: impl Iterator<Item = &'a TileMotion> + Clone,
     scratch: &mut Vec<f32>,
-) -> [f32; 2] {
-    let mut median = |axis: usize| -> f32 {
+) -> Option<([f32; 2], [f32; 2])> {
+    let mut median = |of: &dyn Fn(&TileMotion) -> f32| -> Option<f32> {
         scratch.clear();
-        scratch.extend(motion.clone().filter(|m| m.reliable).map(|m| m.shift[axis]));
+        scratch.extend(motion.clone().filter(|m| m.reliable).map(of));
         if scratch.is_empty() {
-            return 0.0;
+            return None;
         }
         let mid = scratch.len() / 2;
         scratch.select_nth_unstable_by(mid, f32::total_cmp);
-        scratch[mid]
+        Some(scratch[mid])
     };
-    [median(0), median(1)]
+    let shift = [median(&|m| m.shift[0])?, median(&|m| m.shift[1])?];
+    let step = [
+        median(&|m| m.shift[0] - m.last[0])?,
+        median(&|m| m.shift[1] - m.last[1])?,
+    ];
+    Some((shift, step))
 }
 
 /// The frame's temporal noise against the noise model: a low quantile of the tiles'

@@ -189,6 +189,22 @@ pub const SPOT_REACH: u32 = 2;
 /// How far (pixels, each axis) from a defect a false change counts as near it.
 pub const FALSE_REACH: u32 = 3;
 
+/// The strength classes of visible spots: a spot whose largest error is at most
+/// `STRENGTHS[k]` times the visibility line (5 % of the range) and more than the one
+/// before is in class `k` (the last is unbounded). Quartering a spot takes every
+/// sample it reached back to within a quarter of that error, which the noise of any
+/// estimate denies the faintest.
+pub const STRENGTHS: [f64; 4] = [1.5, 2.0, 4.0, f64::INFINITY];
+
+/// The strength class ([`STRENGTHS`]) of a spot whose largest error is `peak`, where
+/// the visibility line is `line`.
+pub fn strength_class(peak: u16, line: f64) -> usize {
+    STRENGTHS
+        .iter()
+        .position(|&k| f64::from(peak) <= k * line)
+        .unwrap_or(STRENGTHS.len() - 1)
+}
+
 /// Where a sequence's spots came from and where its false changes lie.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Breakdown {
@@ -197,6 +213,10 @@ pub struct Breakdown {
     /// [`SPOT_REACH`]).
     pub visible: [u64; N + 1],
     pub quartered: [u64; N + 1],
+    /// The same spots by strength: their largest error before the element, in
+    /// multiples of the visibility line ([`STRENGTHS`]).
+    pub visible_by_strength: [u64; STRENGTHS.len()],
+    pub quartered_by_strength: [u64; STRENGTHS.len()],
     /// From frame [`FALSE_FROM`] on: false changes within [`FALSE_REACH`] of a defect,
     /// and farther.
     pub false_near: u64,
@@ -215,6 +235,7 @@ impl Breakdown {
         detail: &ScoreDetail,
         defects: &DefectSet,
         (width, height): (usize, usize),
+        line: f64,
     ) {
         let nearest = |x: u32, y: u32, reach: u32| -> Option<&Defect> {
             let (x0, y0) = (x.saturating_sub(reach), y.saturating_sub(reach));
@@ -230,9 +251,12 @@ impl Breakdown {
         if frame >= RECALL_FROM {
             for &(x, y, before, after) in &detail.visible {
                 let c = nearest(x, y, SPOT_REACH).map_or(NO_DEFECT, Defect::category);
+                let k = strength_class(before, line);
                 self.visible[c] += 1;
+                self.visible_by_strength[k] += 1;
                 if after.saturating_mul(4) <= before {
                     self.quartered[c] += 1;
+                    self.quartered_by_strength[k] += 1;
                 }
             }
         }
@@ -255,6 +279,10 @@ impl Breakdown {
         for c in 0..=N {
             self.visible[c] += other.visible[c];
             self.quartered[c] += other.quartered[c];
+        }
+        for k in 0..STRENGTHS.len() {
+            self.visible_by_strength[k] += other.visible_by_strength[k];
+            self.quartered_by_strength[k] += other.quartered_by_strength[k];
         }
         self.false_near += other.false_near;
         self.false_away += other.false_away;
@@ -424,6 +452,7 @@ fn run_codec(
     timing.add("element", processed - coded);
     let touch = o.touch.unwrap_or(codec.touch());
     let layout = layout_of(format, w, h, &input.caps)?;
+    let line = crate::video::VISIBLE * f64::from(layout.max_value());
     let mut breakdown = Breakdown::default();
     let mut frames = Vec::with_capacity(output.planes.len());
     for (i, ((c, d), out)) in clean
@@ -435,7 +464,7 @@ fn run_codec(
     {
         let mut detail = ScoreDetail::default();
         let score = score_frame_with(layout, c, d, out, touch, Some(&mut detail))?;
-        breakdown.add(i + 1, &score, &detail, &q.defects, (w, h));
+        breakdown.add(i + 1, &score, &detail, &q.defects, (w, h), line);
         frames.push(score);
     }
     timing.add("scoring", processed.elapsed());
@@ -563,7 +592,7 @@ mod tests {
             ..VideoFrameScore::default()
         };
         let mut b = Breakdown::default();
-        b.add(RECALL_FROM, &score, &detail, &defects, (64, 48));
+        b.add(RECALL_FROM, &score, &detail, &defects, (64, 48), 12.75);
         let c = d.category();
         assert_eq!((b.visible[c], b.quartered[c]), (1, 1));
         assert_eq!((b.visible[NO_DEFECT], b.quartered[NO_DEFECT]), (1, 0));
@@ -571,7 +600,7 @@ mod tests {
         assert!((b.worst_away - 1e6 / (64.0 * 48.0)).abs() < 1e-9);
         // Before frame 10 spots are not counted, false changes from frame 5 are.
         let mut early = Breakdown::default();
-        early.add(FALSE_FROM, &score, &detail, &defects, (64, 48));
+        early.add(FALSE_FROM, &score, &detail, &defects, (64, 48), 12.75);
         assert_eq!(early.visible.iter().sum::<u64>(), 0);
         assert_eq!(early.false_near + early.false_away, 2);
     }

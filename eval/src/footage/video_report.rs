@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::defects::CATEGORIES;
 use super::score::{FALSE_FROM, RECALL_FROM};
-use super::video::{Breakdown, Codec, NO_DEFECT, VideoResult};
+use super::video::{Breakdown, Codec, NO_DEFECT, STRENGTHS, VideoResult};
 use crate::video::VideoFrameScore;
 
 /// Scores pooled over frames and sequences.
@@ -427,6 +427,50 @@ pub fn breakdown(results: &[VideoResult]) -> String {
         format!("{} {} {}", r.scene, codec_of(r), r.path.name())
     }) {
         let _ = writeln!(out, "{}", breakdown_row(&label, &p));
+    }
+    out
+}
+
+/// The breakdown by strength: per pool, the share of visible spots quartered from
+/// frame 10 by their largest error before the element, in multiples of the visibility
+/// line (faint spots ask for an estimate within a quarter of a small error).
+pub fn strengths(results: &[VideoResult]) -> String {
+    let mut out = format!(
+        "By strength (largest error before the element, × the visibility line of 5 % of the \
+         range): % of visible spots corrected from frame {RECALL_FROM} (spot-frames).\n"
+    );
+    let _ = write!(out, "{:<34}", "pool");
+    let mut low = 1.0;
+    for &k in &STRENGTHS {
+        let label = if k.is_finite() {
+            format!("{low}-{k}×")
+        } else {
+            format!(">{low}×")
+        };
+        low = k;
+        let _ = write!(out, " {label:>14}");
+    }
+    out.push('\n');
+    let rows = [
+        pools(results.iter().filter(|r| !r.stars), |r| {
+            format!("natural {} {}", codec_of(r), r.path.name())
+        }),
+        pools(results.iter().filter(|r| r.stars), |r| {
+            format!("{} {}", r.scene, codec_of(r))
+        }),
+    ]
+    .concat();
+    for (label, p) in rows {
+        let b = &p.breakdown;
+        let _ = write!(out, "{label:<34}");
+        for k in 0..STRENGTHS.len() {
+            let cell = match ratio(b.quartered_by_strength[k], b.visible_by_strength[k]) {
+                None => "-".to_string(),
+                r => format!("{} ({})", percent(r), b.visible_by_strength[k]),
+            };
+            let _ = write!(out, " {cell:>14}");
+        }
+        out.push('\n');
     }
     out
 }
