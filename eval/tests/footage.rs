@@ -71,17 +71,21 @@ fn assert_safe(r: &SequenceResult, worst_false_per_mp: f64) {
 fn moving_natural_scenes_gain_from_time() {
     // (scene, path, least recall from frame 10 in % of hot, warm, dead, stuck, weak)
     let floors: [(&str, PathKind, [f64; 5]); 4] = [
-        ("Outdoor1", PathKind::Pan, [97.0, 88.0, 66.0, 91.0, 70.0]),
+        // (Measured on 1e53f13: Outdoor1 pan 99.8, 86.8, 78.0, 94.9, 72.7 — its warm
+        // pixels 93.0 before the robust motion search; hand-held 100, 83.7, 68.0, 93.0,
+        // 48.1; Indoor1 pan 100, 99.8, 99.2, 100, 94.1; hand-held 100, 91.8, 90.2, 100,
+        // 74.8.)
+        ("Outdoor1", PathKind::Pan, [97.0, 84.0, 75.0, 92.0, 70.0]),
         (
             "Outdoor1",
             PathKind::Handheld,
-            [97.0, 71.0, 57.0, 82.0, 35.0],
+            [97.0, 80.0, 64.0, 90.0, 44.0],
         ),
-        ("Indoor1", PathKind::Pan, [97.0, 87.0, 88.0, 95.0, 67.0]),
+        ("Indoor1", PathKind::Pan, [97.0, 96.0, 96.0, 97.0, 90.0]),
         (
             "Indoor1",
             PathKind::Handheld,
-            [97.0, 86.0, 85.0, 95.0, 67.0],
+            [97.0, 88.0, 87.0, 97.0, 70.0],
         ),
     ];
     for scene in ["Outdoor1", "Indoor1"] {

@@ -1,16 +1,25 @@
 //! How far the scene in each tile of the frame has moved since the tile's key frame.
 //!
 //! The frame is cut into square tiles of [`TILE`] pixels. Each frame, every tile's
-//! displacement against the key frame is measured by block matching on one sampling
-//! site of the colour pattern (a green site on a Bayer sensor: every second pixel of
-//! every second row, the same colour throughout), searched around the displacement
+//! displacement against the key frame is measured by block matching on cells of one
+//! colour-pattern period (2×2 pixels of a Bayer sensor summed, so that every colour
+//! counts once; 2×2 pixels of a processed picture; a pixel of a monochrome sensor),
+//! every fourth cell along each axis, searched around the displacement
 //! predicted from the tile's last two measurements and refined to sub-pixel precision by
 //! a parabola through the matching costs. The displacement is measured against the key
 //! frame directly, never summed from frame to frame, so it does not drift.
 //!
+//! The match is robust: a cell that differs by far more than a good match leaves (its
+//! noise, and a misregistration of up to a cell of the tile's texture) costs no more
+//! than that. Fixed defects — a stuck or hot photosite every few hundred pixels, at high
+//! gain on a dark scene — match themselves at no displacement and would otherwise hold
+//! a dim, moving scene still.
+//!
 //! A tile whose content gives the match no shape along both axes (flat sky, a clipped
 //! area) is *unreliable* and takes the median displacement of the reliable tiles: the
 //! camera moves the whole picture, and a flat area has nothing to contradict it with.
+//! When no tile is reliable, [`median_shift`] has nothing to give and the evidence
+//! store decides (a picture last seen moving waits, one last seen still rests).
 
 use crate::detect::NoiseModel;
 use crate::frame::PlaneRef;
