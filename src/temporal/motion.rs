@@ -159,18 +159,6 @@ pub fn measure<'k>(
         m.reliable = false;
         return;
     }
-    /// One cell of `get` at (`x`, `y`): the pixel, or the 2×2 cell of a Bayer pattern.
-    #[inline(always)]
-    fn cell(get: &impl Fn(usize, usize) -> u16, pitch: usize, x: usize, y: usize) -> i64 {
-        if pitch == 1 {
-            i64::from(get(x, y))
-        } else {
-            i64::from(get(x, y))
-                + i64::from(get(x + 1, y))
-                + i64::from(get(x, y + 1))
-                + i64::from(get(x + 1, y + 1))
-        }
-    }
     // The matched cells' positions, row-major.
     let mut positions = [(0usize, 0usize); MAX_CELLS];
     for (p, xy) in positions
@@ -200,7 +188,7 @@ pub fn measure<'k>(
     // difference and a misregistration of up to a cell of this tile's texture (capping
     // those would flatten the costs and pull the sub-cell fit towards whole cells).
     let cap = if sigma > 0.0 {
-        let spread = cell_var + texture_var(now, pitch, positions, (w, h));
+        let spread = cell_var + texture_var(now, pitch, positions, cells_now, (w, h));
         (OUTLIER_SPREADS * OUTLIER_SPREADS * spread).max(1.0) as u64
     } else {
         u64::MAX
@@ -307,32 +295,40 @@ pub fn measure<'k>(
     }
 }
 
-/// The typical squared difference between neighbouring cells around `positions` (the
-/// median over the cells and both axes): what a misregistration of up to a cell leaves
+/// One cell of `get` at (`x`, `y`): the pixel, or the 2×2 cell of a Bayer pattern (or
+/// of a processed picture).
+#[inline(always)]
+fn cell(get: &impl Fn(usize, usize) -> u16, pitch: usize, x: usize, y: usize) -> i64 {
+    if pitch == 1 {
+        i64::from(get(x, y))
+    } else {
+        i64::from(get(x, y))
+            + i64::from(get(x + 1, y))
+            + i64::from(get(x, y + 1))
+            + i64::from(get(x + 1, y + 1))
+    }
+}
+
+/// The typical squared difference between the cells `cells` at `positions` and their
+/// next cells along each axis (the median over the cells and both axes): what a misregistration of up to a cell leaves
 /// at the best match, on top of the noise. A median, so sparse outliers (the defects
 /// the cap is for) do not raise it.
 fn texture_var(
     now: &impl Fn(usize, usize) -> u16,
     pitch: usize,
     positions: &[(usize, usize)],
+    cells: &[i64],
     (w, h): (usize, usize),
 ) -> f64 {
     let mut d2 = [0i64; 2 * MAX_CELLS];
     let mut n = 0;
-    for &(x, y) in positions {
-        let c = |x: usize, y: usize| {
-            (0..pitch)
-                .flat_map(|j| (0..pitch).map(move |i| (i, j)))
-                .map(|(i, j)| i64::from(now(x + i, y + j)))
-                .sum::<i64>()
-        };
-        let here = c(x, y);
+    for (&here, &(x, y)) in cells.iter().zip(positions) {
         if x + 2 * pitch <= w {
-            d2[n] = (c(x + pitch, y) - here).pow(2);
+            d2[n] = (cell(now, pitch, x + pitch, y) - here).pow(2);
             n += 1;
         }
         if y + 2 * pitch <= h {
-            d2[n] = (c(x, y + pitch) - here).pow(2);
+            d2[n] = (cell(now, pitch, x, y + pitch) - here).pow(2);
             n += 1;
         }
     }
