@@ -1062,6 +1062,41 @@ mod tests {
     }
 
     #[test]
+    fn a_still_diagonal_edge_gives_no_motion_along_itself() {
+        // Stripes at 45°: every shift along them matches as well as none, so only the
+        // noise would choose; a tile with shape across both axes alone must not take
+        // the noise's choice for a motion.
+        let stripes =
+            |x: f64, y: f64| 1200.0 + 500.0 * (std::f64::consts::TAU * (x + y) / 23.0).sin();
+        let f = format();
+        let noise = NoiseModel::flat(4.0);
+        let mut evidence = Evidence::new(f.plane());
+        let mut rng = SplitMix64::new(9);
+        let first = render(&f, stripes, 0, (0.0, 0.0), 4.0, &[], &mut rng);
+        evidence.observe(
+            &PlaneRef::new(&first, f.plane(), f.default_stride()).unwrap(),
+            &noise,
+            1,
+        );
+        for t in 1..12 {
+            let next = render(&f, stripes, t, (0.0, 0.0), 4.0, &[], &mut rng);
+            let frame = PlaneRef::new(&next, f.plane(), f.default_stride()).unwrap();
+            evidence.measure_motion(&frame, &noise, 1);
+            for m in evidence
+                .tiles
+                .iter()
+                .map(|t| &t.motion)
+                .filter(|m| m.reliable)
+            {
+                assert!(
+                    m.shift[0].abs().max(m.shift[1].abs()) < 1.0,
+                    "frame {t}: {m:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn moving_stars_are_never_confirmed() {
         confirms_nothing(40, stars, (0.7, 0.3));
     }

@@ -289,7 +289,14 @@ pub fn measure<'k>(
                 (centre[0] as f32 + fx as f32) * pitch as f32,
                 (centre[1] as f32 + fy as f32) * pitch as f32,
             ];
-            m.reliable = shaped(costs[1][0], costs[1][2]) && shaped(costs[0][1], costs[2][1]);
+            // Along both diagonals too: a straight edge at 45° has shape across both
+            // axes but costs the same at every shift along itself, and noise would walk
+            // the match along it (the aperture problem; on a still shot that walk
+            // reached a whole-pixel "instant" and confirmed what it should not).
+            m.reliable = shaped(costs[1][0], costs[1][2])
+                && shaped(costs[0][1], costs[2][1])
+                && shaped(costs[0][0], costs[2][2])
+                && shaped(costs[0][2], costs[2][0]);
         }
         _ => m.reliable = false,
     }
