@@ -15,9 +15,10 @@
 //! gain on a dark scene — match themselves at no displacement and would otherwise hold
 //! a dim, moving scene still.
 //!
-//! A tile whose content gives the match no shape along both axes (flat sky, a clipped
-//! area) is *unreliable* and takes the median displacement of the reliable tiles: the
-//! camera moves the whole picture, and a flat area has nothing to contradict it with.
+//! A tile whose content gives the match no shape along both axes and both diagonals
+//! (flat sky, a clipped area, a straight edge, which matches as well anywhere along
+//! itself) is *unreliable* and takes the median displacement of the reliable tiles: the
+//! camera moves the whole picture, and such a tile has nothing to contradict it with.
 //! When no tile is reliable, [`median_shift`] has nothing to give and the evidence
 //! store decides (a picture last seen moving waits, one last seen still rests).
 
