@@ -14,7 +14,12 @@
 //! sensor — is judged on about `JUDGED_ROWS` (64) of its rows, every frame. A frame votes
 //! for a defect when, of the rows that can show one, at least `DEFECT_SHARE` (80 %) stand
 //! beyond both neighbours on the same side and few of those look like a lens's spread;
-//! it votes against when at most `GOOD_SHARE` (40 %) do. `CONFIRM_VOTES` (4) votes net, each
+//! it votes against when at most `GOOD_SHARE` (40 %) do. A *faint* line — a dead column
+//! under a night sky a few σ over black, where too few rows can show it beyond the
+//! margin — votes for a defect too when more than half of *all* the judged rows stand
+//! beyond both neighbours by `FAINT_SIGMAS` (2 σ) on the same side, and few of those
+//! look like a lens's spread: noise gives a good line that on about 1 % of its rows,
+//! and a scene only along a vertical line as tall as half the frame. `CONFIRM_VOTES` (4) votes net, each
 //! frame that cannot tell taking one back until then, confirm a line, and every pixel
 //! of it is repaired from then on (from its neighbours along the row); a confirmed line
 //! whose votes fall to 0 is released.
@@ -40,6 +45,11 @@ const GOOD_SHARE: f64 = 0.4;
 /// Share of the rows beyond their neighbours whose adjacent columns rise (or fall) the
 /// same way, from which the line is a lens-spread line of the scene.
 const LENS_ROWS_SHARE: f64 = 0.3;
+/// Least difference from both row neighbours, in the noise σ of a pixel less the mean of
+/// two (as `MARGIN_SIGMAS`), that more than half of all the judged rows of a faint line
+/// show: noise alone gives it a good line on about 1 % of its rows; a dead column 3 σ
+/// below a dark sky shows it on three rows in four.
+const FAINT_SIGMAS: f64 = 2.0;
 /// Least rows that can show a defect for a frame to vote at all (and at least an
 /// eighth of the judged rows).
 const MIN_ROWS: u32 = 16;
@@ -63,6 +73,17 @@ pub struct LineCounts {
     /// same way (a lens's spread).
     pub dark_lens: u32,
     pub bright_lens: u32,
+    /// Rows whose neighbours lie within [`FAINT_SIGMAS`] of each other (the scene is
+    /// flat there, at the noise's scale)…
+    pub smooth: u32,
+    /// …of those, rows beyond both neighbours by as much, below and above…
+    pub faint_dark: u32,
+    pub faint_bright: u32,
+    /// …and of those, rows whose adjacent columns deviate the same way by at least
+    /// `LENS_SHARE` of it (no margin: at a few σ a lens's spread is within the noise
+    /// row by row, and shows in the share).
+    pub faint_dark_lens: u32,
+    pub faint_bright_lens: u32,
 }
 
 /// What one frame says of a line, on one side (dark or bright).
@@ -94,9 +115,31 @@ impl LineCounts {
                 LineVote::Unknown
             }
         };
+        // A faint line: beyond both neighbours on smooth rows that make more than half
+        // of all its rows (a scene would need a line as tall as half the frame).
+        let faint = |beyond: u32, lens: u32| {
+            self.rows >= least
+                && 2 * beyond > self.rows
+                && f64::from(lens) <= LENS_ROWS_SHARE * f64::from(beyond)
+        };
+        let vote = |strict: LineVote, beyond: u32, lens: u32| {
+            if strict != LineVote::Defect && faint(beyond, lens) {
+                LineVote::Defect
+            } else {
+                strict
+            }
+        };
         [
-            judge(self.dark, self.dark_lens, self.can_dark),
-            judge(self.bright, self.bright_lens, self.can_bright),
+            vote(
+                judge(self.dark, self.dark_lens, self.can_dark),
+                self.faint_dark,
+                self.faint_dark_lens,
+            ),
+            vote(
+                judge(self.bright, self.bright_lens, self.can_bright),
+                self.faint_bright,
+                self.faint_bright_lens,
+            ),
         ]
     }
 }
@@ -125,6 +168,7 @@ pub fn count_row(
     let pitch = cfa.pitch();
     // Squared margin per unit of σ²: MARGIN_SIGMAS σ of a pixel less the mean of two.
     let k2 = MARGIN_SIGMAS * MARGIN_SIGMAS * 1.5;
+    let k2_faint = FAINT_SIGMAS * FAINT_SIGMAS * 1.5;
     let (floor, clip) = (i32::from(levels.floor), i32::from(levels.clip));
     let noise = levels.noise;
     let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
@@ -187,6 +231,30 @@ pub fn count_row(
             };
             n.dark_lens += u32::from(dark && lens(-1, (l + r) / 2 - c));
             n.bright_lens += u32::from(bright && lens(1, c - (l + r) / 2));
+        }
+        // The faint test, on smooth rows (both neighbours within `FAINT_SIGMAS` σ of each
+        // other): beyond both by as much.
+        let (a, b) = coef[x & 1];
+        let margin2_faint = k2_faint * (a + b * f64::from((l + r) / 2)).max(0.0);
+        if beyond(hi - lo, margin2_faint) {
+            continue;
+        }
+        n.smooth += 1;
+        let (faint_dark, faint_bright) =
+            (beyond(lo - c, margin2_faint), beyond(c - hi, margin2_faint));
+        if faint_dark || faint_bright {
+            let (sign, dev) = if faint_dark {
+                (-1, (l + r) / 2 - c)
+            } else {
+                (1, c - (l + r) / 2)
+            };
+            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+            let spread = sign * (read(x - 1) - read(x - 3)) >= least
+                && sign * (read(x + 1) - read(x + 3)) >= least;
+            n.faint_dark += u32::from(faint_dark);
+            n.faint_bright += u32::from(faint_bright);
+            n.faint_dark_lens += u32::from(faint_dark && spread);
+            n.faint_bright_lens += u32::from(faint_bright && spread);
         }
     }
 }
@@ -460,6 +528,59 @@ mod tests {
         assert_ne!(n.votes()[1], LineVote::Defect, "{n:?}");
     }
 
+    /// Noise of about 2.2 DN at (`x`, `y`), the same on every call.
+    fn noise_at(x: usize, y: usize) -> i32 {
+        let mut rng = crate::sim::SplitMix64::new((y * 4096 + x) as u64);
+        (0..4).map(|_| rng.below(4) as i32).sum::<i32>() - 6
+    }
+
+    #[test]
+    fn a_faint_dead_column_under_a_dark_sky_votes_dark_and_faint_lines_of_the_scene_do_not() {
+        // A sky 8 DN (4 σ) over black at 10 DN, a dead column reading black: too faint
+        // for the margin on most rows, plain on most of them.
+        let (w, h) = (48, 256);
+        let sky = |x: usize, y: usize| (18 + noise_at(x, y)) as u16;
+        let dead = 21;
+        let read = |x: usize, y: usize| {
+            if x == dead {
+                (10 + noise_at(x, y)) as u16
+            } else {
+                sky(x, y)
+            }
+        };
+        for x in 3..w - 3 {
+            let n = count_line(&read, Cfa::Rggb, (x, 0), h, 4095);
+            let [dark, bright] = n.votes();
+            if x == dead {
+                assert_eq!(dark, LineVote::Defect, "{n:?}");
+                // The margin alone would not tell.
+                assert!(5 * n.dark < 4 * n.can_dark, "{n:?}");
+            } else {
+                assert_ne!(dark, LineVote::Defect, "column {x}: {n:?}");
+            }
+            assert_ne!(bright, LineVote::Defect, "column {x}: {n:?}");
+        }
+        // A faint dark line of the scene as deep, spread by the lens over the adjacent
+        // columns: not a defect.
+        let spread = |x: usize| match x.abs_diff(30) {
+            0 => 8,
+            1 => 3,
+            _ => 0,
+        };
+        let read = |x: usize, y: usize| sky(x, y) - spread(x);
+        let n = count_line(&read, Cfa::Rggb, (30, 0), h, 4095);
+        assert_ne!(n.votes()[0], LineVote::Defect, "{n:?}");
+        // As deep, but only along the top third of the frame, where the sky is; below
+        // it, texture (a faint line of the scene, not a defect's).
+        let read = |x: usize, y: usize| match (x == dead, y < h / 3) {
+            (true, true) => (10 + noise_at(x, y)) as u16,
+            (false, true) => sky(x, y),
+            (_, false) => scene(x, y, 40),
+        };
+        let n = count_line(&read, Cfa::Rggb, (dead, 0), h, 4095);
+        assert_ne!(n.votes()[0], LineVote::Defect, "{n:?}");
+    }
+
     #[test]
     fn a_dark_frame_cannot_tell_and_votes_nothing() {
         let read = |x: usize, _y: usize| if x == 20 { 0 } else { 3 };
@@ -493,6 +614,17 @@ mod tests {
         let can_bright = beyond(i32::from(levels.clip) - hi, 4.0 * margin2);
         let dark = can_dark && beyond(lo - c, margin2);
         let bright = can_bright && beyond(c - hi, margin2);
+        // Faint: beyond both neighbours by FAINT_SIGMAS σ, and the adjacent columns
+        // deviating the same way by LENS_SHARE of the deviation from their mean.
+        let margin2_faint =
+            FAINT_SIGMAS * FAINT_SIGMAS * 1.5 * (coef.0 + coef.1 * f64::from((l + r) / 2)).max(0.0);
+        let smooth = !beyond(hi - lo, margin2_faint);
+        let faint_dark = smooth && beyond(lo - c, margin2_faint);
+        let faint_bright = smooth && beyond(c - hi, margin2_faint);
+        let spread = |sign: i32, dev: i32| {
+            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+            sign * (at(x - 1) - at(x - 3)) >= least && sign * (at(x + 1) - at(x + 3)) >= least
+        };
         LineCounts {
             rows: 1,
             can_dark: u32::from(can_dark),
@@ -501,6 +633,11 @@ mod tests {
             bright: u32::from(bright),
             dark_lens: u32::from(dark && lens(-1, (l + r) / 2 - c)),
             bright_lens: u32::from(bright && lens(1, c - (l + r) / 2)),
+            smooth: u32::from(smooth),
+            faint_dark: u32::from(faint_dark),
+            faint_bright: u32::from(faint_bright),
+            faint_dark_lens: u32::from(faint_dark && spread(-1, (l + r) / 2 - c)),
+            faint_bright_lens: u32::from(faint_bright && spread(1, c - (l + r) / 2)),
         }
     }
 
