@@ -176,17 +176,21 @@ pub fn count_row(
     let read = |x: usize| i32::from(row[x]);
     // `d` beyond `margin2` (a squared margin), without a square root.
     let beyond = |d: i32, margin2: f64| d > 0 && f64::from(d) * f64::from(d) >= margin2;
-    // Per colour, a distance that is beyond twice the margin at any level (the model's
-    // largest σ² between black and the clip level: the test is monotonic in σ²).
-    let far = coef.map(|(a, b)| {
-        let top = a.max(a + b * f64::from(clip)).max(0.0);
-        let wide = 4.0 * (k2 * top);
-        let mut d = wide.sqrt().ceil().min(f64::from(i32::MAX)) as i32;
-        while d < i32::MAX && !beyond(d, wide) {
-            d += 1;
-        }
-        d.max(1)
-    });
+    // Per colour, the least distance beyond `k` σ² at any level (the model's largest σ²
+    // between black and the clip level: the test is monotonic in σ²).
+    let beyond_anywhere = |k: f64| {
+        coef.map(|(a, b)| {
+            let wide = k * a.max(a + b * f64::from(clip)).max(0.0);
+            let mut d = wide.sqrt().ceil().min(f64::from(i32::MAX)) as i32;
+            while d < i32::MAX && !beyond(d, wide) {
+                d += 1;
+            }
+            d.max(1)
+        })
+    };
+    // Beyond twice the margin; and too far apart for a smooth row.
+    let far = beyond_anywhere(4.0 * k2);
+    let rough = beyond_anywhere(k2_faint);
     let row = &row[x0 - pitch..x0 + counts.len() + pitch];
     for (i, (n, w)) in counts
         .iter_mut()
@@ -234,6 +238,9 @@ pub fn count_row(
         }
         // The faint test, on smooth rows (both neighbours within `FAINT_SIGMAS` σ of each
         // other): beyond both by as much.
+        if hi - lo >= rough[x & 1] {
+            continue;
+        }
         let (a, b) = coef[x & 1];
         let margin2_faint = k2_faint * (a + b * f64::from((l + r) / 2)).max(0.0);
         if beyond(hi - lo, margin2_faint) {
