@@ -102,6 +102,8 @@ struct TileState {
     phase: Phase,
     /// Whether the key of this tile is renewed after this frame.
     renew: bool,
+    /// The picture's position ([`Evidence`]'s `position`) when the key was taken.
+    key_at: [f32; 2],
 }
 
 /// `model` with every σ multiplied by `ratio`.
@@ -175,6 +177,10 @@ pub struct Evidence {
     /// Whether the picture's last measured step (the reliable tiles' median over one
     /// frame) was a motion ([`MOVING_STEP_PX`]).
     moving: bool,
+    /// The picture's position since the stream's first key frame, as the reliable tiles
+    /// last measured it (each tile's key records it, so that a displacement since one
+    /// tile's key can be handed to another whose key is older or younger).
+    position: [f32; 2],
     merged: Vec<Position>,
     times: PhaseTimes,
     /// The instruction set of the cheap test.
@@ -194,6 +200,7 @@ impl Evidence {
                     motion: TileMotion::default(),
                     phase: Phase::Wait,
                     renew: false,
+                    key_at: [0.0; 2],
                 })
                 .collect(),
             across: w.div_ceil(side),
@@ -226,6 +233,7 @@ impl Evidence {
             keyed: false,
             scratch: Vec::new(),
             moving: false,
+            position: [0.0; 2],
             merged: Vec::new(),
             times: PhaseTimes::default(),
             path: KernelPath::best(),
@@ -305,6 +313,7 @@ impl Evidence {
         self.frames += 1;
         let threads = exec::threads(n_threads);
         if !self.keyed {
+            self.position = [0.0; 2];
             for t in &mut self.tiles {
                 t.motion = TileMotion::default();
                 t.renew = true;
@@ -385,12 +394,15 @@ impl Evidence {
         // Flat tiles follow the picture. With no tile to measure it, a picture that was
         // last seen moving is taken to move still (its flat tiles wait, keeping their
         // keys), one that was not, to rest.
-        let measured =
-            motion::median_shift(self.tiles.iter().map(|t| &t.motion), &mut self.scratch);
-        if let Some((_, step)) = measured {
+        let measured = motion::median_position(
+            self.tiles.iter().map(|t| (&t.motion, t.key_at)),
+            &mut self.scratch,
+        );
+        if let Some((position, step)) = measured {
             self.moving = step[0].abs().max(step[1].abs()) >= MOVING_STEP_PX;
+            self.position = position;
         }
-        let global = measured.map(|(shift, _)| shift);
+        let global = measured.map(|(position, _)| position);
         let pitch = ring(&self.plane) as f32;
         // A processed picture judges nothing at rest (see `ring`): its key is kept, so
         // that a slow drift adds up to an instant instead of being renewed away.
@@ -403,7 +415,7 @@ impl Evidence {
             let m = &mut t.motion;
             if !m.reliable && !m.lost {
                 match global {
-                    Some(g) => m.shift = g,
+                    Some(g) => m.shift = [g[0] - t.key_at[0], g[1] - t.key_at[1]],
                     None if self.moving => {
                         (t.phase, t.renew) = (Phase::Wait, m.age >= MAX_AGE);
                         continue;
@@ -507,6 +519,7 @@ impl Evidence {
             if t.renew {
                 t.motion.renew();
                 t.renew = false;
+                t.key_at = self.position;
             }
         }
     }

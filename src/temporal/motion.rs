@@ -19,7 +19,7 @@
 //! (flat sky, a clipped area, a straight edge, which matches as well anywhere along
 //! itself) is *unreliable* and takes the median displacement of the reliable tiles: the
 //! camera moves the whole picture, and such a tile has nothing to contradict it with.
-//! When no tile is reliable, [`median_shift`] has nothing to give and the evidence
+//! When no tile is reliable, [`median_position`] has nothing to give and the evidence
 //! store decides (a picture last seen moving waits, one last seen still rests).
 
 use crate::detect::NoiseModel;
@@ -359,16 +359,23 @@ const SHAPE_SIGMAS: f64 = 1.0;
 /// with no shape every shift costs about the same, and noise picks the best.
 const SHAPE_RESIDUAL: f64 = 1.0;
 
-/// The median displacement of the reliable tiles since their keys, and the median of
-/// their last steps (displacement over the last frame); `None` when no tile is
-/// reliable. `scratch` is reused.
-pub fn median_shift<'a>(
-    motion: impl Iterator<Item = &'a TileMotion> + Clone,
+/// The picture's position: the median over the reliable tiles of where their key
+/// showed the picture (`key_at`, paired with each tile's motion) plus their displacement
+/// since; and the median of their last steps (displacement over the last frame). `None`
+/// when no tile is reliable. Tiles renew their keys at different frames, so their
+/// displacements alone are measured from different origins. `scratch` is reused.
+pub fn median_position<'a>(
+    motion: impl Iterator<Item = (&'a TileMotion, [f32; 2])> + Clone,
     scratch: &mut Vec<f32>,
 ) -> Option<([f32; 2], [f32; 2])> {
-    let mut median = |of: &dyn Fn(&TileMotion) -> f32| -> Option<f32> {
+    let mut median = |of: &dyn Fn(&TileMotion, [f32; 2]) -> f32| -> Option<f32> {
         scratch.clear();
-        scratch.extend(motion.clone().filter(|m| m.reliable).map(of));
+        scratch.extend(
+            motion
+                .clone()
+                .filter(|(m, _)| m.reliable)
+                .map(|(m, at)| of(m, at)),
+        );
         if scratch.is_empty() {
             return None;
         }
@@ -376,12 +383,15 @@ pub fn median_shift<'a>(
         scratch.select_nth_unstable_by(mid, f32::total_cmp);
         Some(scratch[mid])
     };
-    let shift = [median(&|m| m.shift[0])?, median(&|m| m.shift[1])?];
-    let step = [
-        median(&|m| m.shift[0] - m.last[0])?,
-        median(&|m| m.shift[1] - m.last[1])?,
+    let position = [
+        median(&|m, at| at[0] + m.shift[0])?,
+        median(&|m, at| at[1] + m.shift[1])?,
     ];
-    Some((shift, step))
+    let step = [
+        median(&|m, _| m.shift[0] - m.last[0])?,
+        median(&|m, _| m.shift[1] - m.last[1])?,
+    ];
+    Some((position, step))
 }
 
 /// The frame's temporal noise against the noise model: a low quantile of the tiles'
@@ -408,3 +418,37 @@ pub fn noise_ratio<'a>(
 
 /// The quantile of [`noise_ratio`]: one in this many tiles lies below it.
 const NOISE_QUANTILE: usize = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picture_position_adds_each_tile_s_key_position_to_its_displacement() {
+        // Three tiles see the picture 3 px from where the stream began, their keys taken
+        // at 0, 2 and 4 px: their displacements since their keys differ (3, 1, −1), the
+        // position they measure does not. A fourth, unreliable, tile has no say.
+        let tile = |key_at: f32, shift: f32, reliable: bool| {
+            (
+                TileMotion {
+                    shift: [shift, 0.5],
+                    last: [shift - 0.25, 0.5],
+                    reliable,
+                    ..TileMotion::default()
+                },
+                [key_at, 0.0],
+            )
+        };
+        let tiles = [
+            tile(0.0, 3.0, true),
+            tile(2.0, 1.0, true),
+            tile(4.0, -1.0, true),
+            tile(0.0, -5.0, false),
+        ];
+        let mut scratch = Vec::new();
+        let got = median_position(tiles.iter().map(|(m, at)| (m, *at)), &mut scratch);
+        assert_eq!(got, Some(([3.0, 0.5], [0.25, 0.0])));
+        let none = median_position(tiles[3..].iter().map(|(m, at)| (m, *at)), &mut scratch);
+        assert_eq!(none, None);
+    }
+}
