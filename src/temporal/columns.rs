@@ -19,10 +19,10 @@
 //! margin — votes for a defect too when more than half of *all* the judged rows stand
 //! beyond both neighbours by `FAINT_SIGMAS` (2 σ) on the same side, and few of those
 //! look like a lens's spread: noise gives a good line that on about 1 % of its rows,
-//! and a scene only along a vertical line as tall as half the frame. `CONFIRM_VOTES` (4) votes net, each
-//! frame that cannot tell taking one back until then, confirm a line, and every pixel
-//! of it is repaired from then on (from its neighbours along the row); a confirmed line
-//! whose votes fall to 0 is released.
+//! and a scene only along a vertical line as tall as half the frame. `CONFIRM_VOTES` (4)
+//! votes net, each frame that cannot tell taking one back until then, confirm a line,
+//! and every pixel of it is repaired from then on (from its neighbours along the row); a
+//! confirmed line whose votes fall to 0 is released.
 
 use super::LearnUpdate;
 use crate::detect::{LENS_SHARE, NoiseModel};
@@ -74,9 +74,8 @@ pub struct LineCounts {
     pub dark_lens: u32,
     pub bright_lens: u32,
     /// Rows whose neighbours lie within [`FAINT_SIGMAS`] of each other (the scene is
-    /// flat there, at the noise's scale)…
-    pub smooth: u32,
-    /// …of those, rows beyond both neighbours by as much, below and above…
+    /// flat there, at the noise's scale) and that stand beyond both by as much, below
+    /// and above…
     pub faint_dark: u32,
     pub faint_bright: u32,
     /// …and of those, rows whose adjacent columns deviate the same way by at least
@@ -224,14 +223,24 @@ pub fn count_row(
         n.can_bright += u32::from(can_bright);
         n.dark += u32::from(dark);
         n.bright += u32::from(bright);
+        // The lens tests read the adjacent columns (the other colours) against the
+        // columns beyond them, turned to the side of the line's pixel (`sign`), and ask
+        // whether both moved by `LENS_SHARE` of its deviation `dev`.
+        let adjacent = |sign: i32| {
+            (
+                sign * (read(x - 1) - read(x - 3)),
+                sign * (read(x + 1) - read(x + 3)),
+            )
+        };
+        let follow = |(a, b): (i32, i32), dev: i32| {
+            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
+            a >= least && b >= least
+        };
         if dark || bright {
-            // The lens test reads the adjacent columns (the other colours) against the
-            // columns beyond them, on the same side as the line's pixel.
+            // Beyond the margin too.
             let lens = |sign: i32, dev: i32| {
-                let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
-                let a = sign * (read(x - 1) - read(x - 3));
-                let b = sign * (read(x + 1) - read(x + 3));
-                beyond(a, margin2) && beyond(b, margin2) && a >= least && b >= least
+                let (a, b) = adjacent(sign);
+                beyond(a, margin2) && beyond(b, margin2) && follow((a, b), dev)
             };
             n.dark_lens += u32::from(dark && lens(-1, (l + r) / 2 - c));
             n.bright_lens += u32::from(bright && lens(1, c - (l + r) / 2));
@@ -246,7 +255,6 @@ pub fn count_row(
         if beyond(hi - lo, margin2_faint) {
             continue;
         }
-        n.smooth += 1;
         let (faint_dark, faint_bright) =
             (beyond(lo - c, margin2_faint), beyond(c - hi, margin2_faint));
         if faint_dark || faint_bright {
@@ -255,9 +263,7 @@ pub fn count_row(
             } else {
                 (1, c - (l + r) / 2)
             };
-            let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
-            let spread = sign * (read(x - 1) - read(x - 3)) >= least
-                && sign * (read(x + 1) - read(x + 3)) >= least;
+            let spread = follow(adjacent(sign), dev);
             n.faint_dark += u32::from(faint_dark);
             n.faint_bright += u32::from(faint_bright);
             n.faint_dark_lens += u32::from(faint_dark && spread);
@@ -640,7 +646,6 @@ mod tests {
             bright: u32::from(bright),
             dark_lens: u32::from(dark && lens(-1, (l + r) / 2 - c)),
             bright_lens: u32::from(bright && lens(1, c - (l + r) / 2)),
-            smooth: u32::from(smooth),
             faint_dark: u32::from(faint_dark),
             faint_bright: u32::from(faint_bright),
             faint_dark_lens: u32::from(faint_dark && spread(-1, (l + r) / 2 - c)),

@@ -1030,6 +1030,41 @@ mod tests {
         evidence
     }
 
+    /// The reliable tiles' displacements in each of frames 1..`frames` of `scene`
+    /// moving at `velocity` with noise of 4 DN and `defects`, all measured against the
+    /// key of frame 0 (motion only: no evidence gathered, no key renewed).
+    fn reliable_shifts(
+        scene: impl Fn(f64, f64) -> f64 + Copy,
+        velocity: (f64, f64),
+        defects: &[(usize, usize, Defect)],
+        frames: usize,
+        seed: u64,
+    ) -> Vec<Vec<[f32; 2]>> {
+        let f = format();
+        let noise = NoiseModel::flat(4.0);
+        let mut evidence = Evidence::new(f.plane());
+        let mut rng = SplitMix64::new(seed);
+        let first = render(&f, scene, 0, velocity, 4.0, defects, &mut rng);
+        evidence.observe(
+            &PlaneRef::new(&first, f.plane(), f.default_stride()).unwrap(),
+            &noise,
+            1,
+        );
+        (1..frames)
+            .map(|t| {
+                let next = render(&f, scene, t, velocity, 4.0, defects, &mut rng);
+                let frame = PlaneRef::new(&next, f.plane(), f.default_stride()).unwrap();
+                evidence.measure_motion(&frame, &noise, 1);
+                evidence
+                    .tiles
+                    .iter()
+                    .filter(|t| t.motion.reliable)
+                    .map(|t| t.motion.shift)
+                    .collect()
+            })
+            .collect()
+    }
+
     #[test]
     fn the_motion_follows_a_faint_scene_not_its_fixed_defects() {
         // A dim, low-contrast scene panning by (1.3, 0.4) px a frame and a stuck
@@ -1043,25 +1078,7 @@ mod tests {
                     .map(move |x| (x + y % 5, y, Defect::Stuck(4000)))
             })
             .collect();
-        let f = format();
-        let noise = NoiseModel::flat(4.0);
-        let mut evidence = Evidence::new(f.plane());
-        let mut rng = SplitMix64::new(5);
-        let first = render(&f, faint, 0, (1.3, 0.4), 4.0, &stuck, &mut rng);
-        evidence.observe(
-            &PlaneRef::new(&first, f.plane(), f.default_stride()).unwrap(),
-            &noise,
-            1,
-        );
-        let second = render(&f, faint, 1, (1.3, 0.4), 4.0, &stuck, &mut rng);
-        let frame = PlaneRef::new(&second, f.plane(), f.default_stride()).unwrap();
-        evidence.measure_motion(&frame, &noise, 1);
-        let measured: Vec<[f32; 2]> = evidence
-            .tiles
-            .iter()
-            .filter(|t| t.motion.reliable)
-            .map(|t| t.motion.shift)
-            .collect();
+        let measured = reliable_shifts(faint, (1.3, 0.4), &stuck, 2, 5).remove(0);
         // Without the outlier cap most tiles take their fixed defects for a scene at
         // rest (or nearly) and call it reliable; with it, the few tiles that can tell
         // find the scene's motion.
@@ -1081,30 +1098,12 @@ mod tests {
         // the noise's choice for a motion.
         let stripes =
             |x: f64, y: f64| 1200.0 + 500.0 * (std::f64::consts::TAU * (x + y) / 23.0).sin();
-        let f = format();
-        let noise = NoiseModel::flat(4.0);
-        let mut evidence = Evidence::new(f.plane());
-        let mut rng = SplitMix64::new(9);
-        let first = render(&f, stripes, 0, (0.0, 0.0), 4.0, &[], &mut rng);
-        evidence.observe(
-            &PlaneRef::new(&first, f.plane(), f.default_stride()).unwrap(),
-            &noise,
-            1,
-        );
-        for t in 1..12 {
-            let next = render(&f, stripes, t, (0.0, 0.0), 4.0, &[], &mut rng);
-            let frame = PlaneRef::new(&next, f.plane(), f.default_stride()).unwrap();
-            evidence.measure_motion(&frame, &noise, 1);
-            for m in evidence
-                .tiles
-                .iter()
-                .map(|t| &t.motion)
-                .filter(|m| m.reliable)
-            {
-                assert!(
-                    m.shift[0].abs().max(m.shift[1].abs()) < 1.0,
-                    "frame {t}: {m:?}"
-                );
+        for (t, shifts) in reliable_shifts(stripes, (0.0, 0.0), &[], 12, 9)
+            .into_iter()
+            .enumerate()
+        {
+            for s in shifts {
+                assert!(s[0].abs().max(s[1].abs()) < 1.0, "frame {}: {s:?}", t + 1);
             }
         }
     }

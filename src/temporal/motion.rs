@@ -17,8 +17,10 @@
 //!
 //! A tile whose content gives the match no shape along both axes and both diagonals
 //! (flat sky, a clipped area, a straight edge, which matches as well anywhere along
-//! itself) is *unreliable* and takes the median displacement of the reliable tiles: the
-//! camera moves the whole picture, and such a tile has nothing to contradict it with.
+//! itself) is *unreliable* and takes the picture's displacement since its own key (the
+//! picture's position, [`median_position`], less where the picture was when the key was
+//! taken): the camera moves the whole picture, and such a tile has nothing to
+//! contradict it with.
 //! When no tile is reliable, [`median_position`] has nothing to give and the evidence
 //! store decides (a picture last seen moving waits, one last seen still rests).
 
@@ -318,9 +320,9 @@ fn cell(get: &impl Fn(usize, usize) -> u16, pitch: usize, x: usize, y: usize) ->
 }
 
 /// The typical squared difference between the cells `cells` at `positions` and their
-/// next cells along each axis (the median over the cells and both axes): what a misregistration of up to a cell leaves
-/// at the best match, on top of the noise. A median, so sparse outliers (the defects
-/// the cap is for) do not raise it.
+/// next cells along each axis (the median over the cells and both axes): what a
+/// misregistration of up to a cell leaves at the best match, on top of the noise. A
+/// median, so sparse outliers (the defects the cap is for) do not raise it.
 fn texture_var(
     now: &impl Fn(usize, usize) -> u16,
     pitch: usize,

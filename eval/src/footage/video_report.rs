@@ -384,6 +384,15 @@ pub fn breakdown_header() -> String {
     h
 }
 
+/// A table cell: the share of `visible` spots `quartered`, and their count (`-` when
+/// there are none).
+fn corrected_cell(quartered: u64, visible: u64) -> String {
+    match ratio(quartered, visible) {
+        None => "-".to_string(),
+        r => format!("{} ({visible})", percent(r)),
+    }
+}
+
 /// One breakdown row: per defect category (and spots near no defect) the share of
 /// visible spots corrected from frame 10 with their count; false changes from frame 5
 /// next to a defect and away from all, and the worst frame's away per MP.
@@ -391,11 +400,7 @@ pub fn breakdown_row(label: &str, p: &VideoPool) -> String {
     let b = &p.breakdown;
     let mut row = format!("{label:<34}");
     for c in 0..=NO_DEFECT {
-        let cell = match ratio(b.quartered[c], b.visible[c]) {
-            None => "-".to_string(),
-            r => format!("{} ({})", percent(r), b.visible[c]),
-        };
-        let _ = write!(row, " {cell:>12}");
+        let _ = write!(row, " {:>12}", corrected_cell(b.quartered[c], b.visible[c]));
     }
     let _ = write!(
         row,
@@ -464,10 +469,7 @@ pub fn strengths(results: &[VideoResult]) -> String {
         let b = &p.breakdown;
         let _ = write!(out, "{label:<34}");
         for k in 0..STRENGTHS.len() {
-            let cell = match ratio(b.quartered_by_strength[k], b.visible_by_strength[k]) {
-                None => "-".to_string(),
-                r => format!("{} ({})", percent(r), b.visible_by_strength[k]),
-            };
+            let cell = corrected_cell(b.quartered_by_strength[k], b.visible_by_strength[k]);
             let _ = write!(out, " {cell:>14}");
         }
         out.push('\n');
