@@ -108,6 +108,29 @@ pub fn extremes(n: [u16; 8]) -> (u16, u16, u16, u16) {
     (hi1, hi2, lo2, lo1)
 }
 
+/// The fourth and fifth smallest of eight values (the two middle ones, whose mean is
+/// the median), by the 19-comparator sorting network for eight inputs, without
+/// branches.
+#[inline(always)]
+pub fn middle_pair(mut n: [u16; 8]) -> (u16, u16) {
+    const LAYERS: [&[(usize, usize)]; 6] = [
+        &[(0, 2), (1, 3), (4, 6), (5, 7)],
+        &[(0, 4), (1, 5), (2, 6), (3, 7)],
+        &[(0, 1), (2, 3), (4, 5), (6, 7)],
+        &[(2, 4), (3, 5)],
+        &[(1, 4), (3, 6)],
+        &[(1, 2), (3, 4), (5, 6)],
+    ];
+    for layer in LAYERS {
+        for &(i, j) in layer {
+            let (a, b) = (n[i], n[j]);
+            n[i] = a.min(b);
+            n[j] = a.max(b);
+        }
+    }
+    (n[3], n[4])
+}
+
 /// The 8 same-colour neighbours of column `x` of the centre row of `rows` (five padded
 /// rows as the row kernels take them), in the order of [`neighbour_offsets`].
 #[inline]
@@ -314,5 +337,33 @@ pub fn row(
             unsafe { row_avx512(rows, rp, p, mono, out) }
         }
         _ => row_portable(rows, rp, p, mono, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{extremes, middle_pair};
+    use crate::sim::SplitMix64;
+
+    fn sorted(n: [u16; 8]) -> [u16; 8] {
+        let mut s = n;
+        s.sort_unstable();
+        s
+    }
+
+    #[test]
+    fn the_order_networks_agree_with_a_sort() {
+        // Every 0/1 input (a comparator network that sorts them all sorts any input),
+        // then random values with ties.
+        let mut inputs: Vec<[u16; 8]> = (0u16..256)
+            .map(|bits| std::array::from_fn(|i| (bits >> i) & 1))
+            .collect();
+        let mut rng = SplitMix64::new(7);
+        inputs.extend((0..2000).map(|_| std::array::from_fn(|_| rng.below(40) as u16)));
+        for n in inputs {
+            let s = sorted(n);
+            assert_eq!(middle_pair(n), (s[3], s[4]), "{n:?}");
+            assert_eq!(extremes(n), (s[7], s[6], s[1], s[0]), "{n:?}");
+        }
     }
 }

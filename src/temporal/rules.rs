@@ -26,7 +26,7 @@
 //! gains nothing from the tile's motion.
 
 use crate::detect::NoiseModel;
-use crate::detect::kernel::extremes;
+use crate::detect::kernel::{extremes, middle_pair};
 
 /// Score at which a pixel becomes a confirmed defect (half points).
 pub const CONFIRM: u16 = 24;
@@ -160,15 +160,9 @@ impl Observation {
 /// The neighbours' typical change since the key frame: the median of their 8 absolute
 /// changes.
 fn typical_change(o: &Observation) -> f32 {
-    let mut changes = [0u16; 8];
-    for (c, (&a, &b)) in changes
-        .iter_mut()
-        .zip(o.neighbours.iter().zip(&o.key_neighbours))
-    {
-        *c = a.abs_diff(b);
-    }
-    changes.sort_unstable();
-    (f32::from(changes[3]) + f32::from(changes[4])) / 2.0
+    let changes: [u16; 8] = std::array::from_fn(|i| o.neighbours[i].abs_diff(o.key_neighbours[i]));
+    let (m4, m5) = middle_pair(changes);
+    (f32::from(m4) + f32::from(m5)) / 2.0
 }
 
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
