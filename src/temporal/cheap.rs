@@ -10,7 +10,9 @@
 //!   its temporal prediction by more than its allowance; its stillness count moves only
 //!   where the neighbours' typical change reaches the rules' least;
 //! - at rest, the stillness count moves only where the neighbours changed, and rises
-//!   only for a value that changed by little against them.
+//!   only for a value that changed by little against them; cold points come only below
+//!   all its same-colour neighbours but one by the noise margin, and go only from a
+//!   state that has some.
 //!
 //! (Empty states are also passed over by an older, coarser test of the temporal
 //! prediction, which is a choice of what the rules see, not a bound.)
@@ -141,7 +143,8 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
     let key_pairs = s.key_pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let out = &mut out[..n];
     let q2 = super::rules::QUIET * super::rules::QUIET;
-    let (a, b) = (noise.a, noise.b);
+    let m2 = MARGIN * MARGIN;
+    let (a, b, ra, rb) = (noise.a, noise.b, noise.rules_a, noise.rules_b);
     for i in 0..n {
         let v = centre[i];
         let own = v.abs_diff(key[i]);
@@ -155,7 +158,14 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
         let noisy = (st.is_empty() & (d * d > q2 * (a + b * f32::from(v)).max(2.25)))
             | ((st.still() == 0) & !can_change(around, key_around, least))
             | !can_change(around, key_around, REST_CHANGE);
-        out[i] = u8::from(!noisy);
+        // Cold points: only below all its neighbours but one by the noise margin (at the
+        // least σ² the rules can use); a state with cold points may lose some.
+        let [p0, p1, p2, p3] = around;
+        let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
+        let (vf, h, l) = (f32::from(v), f32::from(hi2), f32::from(lo2));
+        let s2 = (ra + rb * l).min(ra + rb * h).max(0.25);
+        let dark = (vf < l) & ((l - vf).powi(2) > m2 * s2);
+        out[i] = u8::from(!noisy | dark | (st.cold() > 0));
     }
 }
 
@@ -378,7 +388,7 @@ mod tests {
                         let after = if instant {
                             rules::at_instant(st[i], &o, &model, |_, _| false)
                         } else {
-                            rules::at_rest(st[i], &o)
+                            rules::at_rest(st[i], &o, &model, |_, _, _| false)
                         };
                         assert_eq!(after, st[i], "{o:?}, σ {sigma}, instant {instant}");
                     }

@@ -332,10 +332,11 @@ impl Evidence {
         // column test needs a pixel's own noise too (texture is what its shares judge).
         let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
             .unwrap_or(1.0);
+        let spatial = noise;
         let noise = &scaled(noise, ratio);
         let lines = self.observe_columns(frame, noise, threads);
         let t_columns = clock.elapsed();
-        let mut update = self.gather(frame, noise, threads);
+        let mut update = self.gather(frame, (noise, spatial), threads);
         update.promoted += lines.promoted;
         update.forgotten += lines.forgotten;
         if update.changed() {
@@ -445,9 +446,18 @@ impl Evidence {
     /// whole; tiles at rest are judged once per key, just before it is renewed; in a
     /// judged tile, the screen ([`cheap`]) passes over the pixels whose evidence the
     /// rules would leave as it is.
-    fn gather(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, threads: usize) -> LearnUpdate {
+    /// `noise`: the frame-to-frame noise model and the frame's own (see
+    /// [`GatherContext::spatial`]).
+    fn gather(
+        &mut self,
+        frame: &PlaneRef<'_>,
+        (noise, spatial): (&NoiseModel, &NoiseModel),
+        threads: usize,
+    ) -> LearnUpdate {
         let grid = (self.across, self.side);
-        let cx = GatherContext::new(&self.plane, noise, &self.tiles, grid, &self.keys, self.path);
+        let mut cx =
+            GatherContext::new(&self.plane, noise, &self.tiles, grid, &self.keys, self.path);
+        cx.spatial = spatial;
         crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
@@ -585,10 +595,56 @@ fn opposite_pairs<'r>(
     ]
 }
 
+/// Least excess of a point's colour difference over its same-colour neighbours' (beyond
+/// the second most extreme, less [`COLOUR_TEXTURE_SHARE`] of their spread), in σ of the
+/// pixel, for the point to stand out from texture that every colour shares.
+const COLOUR_SIGMAS: f32 = 3.0;
+/// Share of the neighbours' colour-difference spread that the texture of colour adds.
+const COLOUR_TEXTURE_SHARE: f32 = 0.5;
+
+/// Whether a point stands out in its colour difference (the pixel less the mean of its 4
+/// adjacent pixels, of other colours on a Bayer sensor) from the same difference at its
+/// 8 same-colour neighbours (`q` pixels away), beyond the second most extreme of them
+/// by [`COLOUR_SIGMAS`] σ and [`COLOUR_TEXTURE_SHARE`] of their spread, on the side of
+/// `bright`: luminance texture, which every colour shares, cancels in the difference; a
+/// photosite that does not see the scene does not. `at(dx, dy)` reads the pixel at that
+/// offset from the point. On a monochrome sensor the adjacent pixels are the same
+/// colour, and the test compares the point's contrast with its neighbours' contrast.
+fn colour_stands_out(at: impl Fn(isize, isize) -> u16, q: isize, bright: bool, sigma: f32) -> bool {
+    let sign = if bright { 1.0 } else { -1.0 };
+    let difference = |cx: isize, cy: isize| {
+        let adjacent: u32 = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+            .map(|(dx, dy)| u32::from(at(cx + dx, cy + dy)))
+            .iter()
+            .sum();
+        sign * (f32::from(at(cx, cy)) - adjacent as f32 / 4.0)
+    };
+    let mut around = [
+        (-q, -q),
+        (0, -q),
+        (q, -q),
+        (-q, 0),
+        (q, 0),
+        (-q, q),
+        (0, q),
+        (q, q),
+    ]
+    .map(|(dx, dy)| difference(dx, dy));
+    around.sort_unstable_by(f32::total_cmp);
+    let (hi2, lo2) = (around[6], around[1]);
+    difference(0, 0) - hi2 - COLOUR_TEXTURE_SHARE * (hi2 - lo2) > COLOUR_SIGMAS * sigma
+}
+
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
     plane: Plane,
     noise: &'a NoiseModel,
+    /// The noise model measured within the frame, where the scene's own fine texture
+    /// counts as noise: what a spatial deviation is judged against at rest, where it
+    /// has no temporal prediction to agree (a static scene's texture does not change
+    /// from one frame to the next, and the frame-to-frame noise would take it for a
+    /// deviation).
+    spatial: &'a NoiseModel,
     tiles: &'a [TileState],
     across: usize,
     side: usize,
@@ -620,6 +676,7 @@ impl<'a> GatherContext<'a> {
         GatherContext {
             plane: *plane,
             noise,
+            spatial: noise,
             tiles,
             across,
             side,
@@ -835,15 +892,23 @@ impl<'a> GatherContext<'a> {
                         clip,
                     };
                     let before = *st;
+                    let reflect = crate::detect::kernel::reflect;
+                    let lens = |bright: bool, excess: f32| {
+                        let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
+                        !processed && spreads_like_a_lens(at, f64::from(excess), bright)
+                    };
                     *st = if instant {
-                        let reflect = crate::detect::kernel::reflect;
-                        let lens = |bright: bool, excess: f32| {
-                            let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
-                            !processed && spreads_like_a_lens(at, f64::from(excess), bright)
-                        };
                         rules::at_instant(before, &o, self.noise, lens)
                     } else {
-                        rules::at_rest(before, &o)
+                        // At rest, also texture that the other colours share.
+                        let shared = |bright: bool, sigma: f32| {
+                            let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
+                            !colour_stands_out(at, p as isize, bright, sigma)
+                        };
+                        let detail = |bright: bool, excess: f32, sigma: f32| {
+                            lens(bright, excess) || shared(bright, sigma)
+                        };
+                        rules::at_rest(before, &o, self.spatial, detail)
                     };
                     if st.confirmed() != before.confirmed() {
                         b.changes
@@ -1133,6 +1198,24 @@ mod tests {
         let stuck_at = [Position::new(101, 80)];
         assert_eq!(history[39], stuck_at);
         assert!(history.iter().all(|c| c.is_empty() || c == &stuck_at));
+    }
+
+    #[test]
+    fn a_dark_point_in_a_static_shot_is_confirmed_and_a_bright_one_is_left_to_one_frame() {
+        // 40 DN below (above) what a gently shaded scene reads there: 10 σ of the noise,
+        // but a third of what one frame's test asks of a dark point (3 % of the range):
+        // a photosite that does not see the scene, judged at rest every few frames on
+        // fresh noise. Bright points at rest stay with the single-frame test (a faint
+        // star looks the same in one frame).
+        let shading = |x: f64, y: f64| 900.0 + 2.0 * x + y;
+        let defects = [(101, 80, Defect::Warm(-40.0)), (61, 40, Defect::Warm(40.0))];
+        let (evidence, history) = run(40, 0, |t, rng| {
+            render(&format(), shading, t, (0.0, 0.0), 4.0, &defects, rng)
+        });
+        let dark = [Position::new(101, 80)];
+        assert_eq!(history[39], dark);
+        assert!(history.iter().all(|c| c.is_empty() || c == &dark));
+        assert_eq!(evidence.state(61, 40).hot(), 0);
     }
 
     #[test]

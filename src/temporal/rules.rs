@@ -47,6 +47,10 @@ const ORDINARY: f32 = -3.0;
 /// [`REFERENCE`], up to [`BONUS_MAX`] (a blatant deviation confirms sooner).
 const REFERENCE: f32 = 2.0;
 const BONUS_MAX: f32 = 8.0;
+/// At rest, how many spatial allowances (noise and texture) the pixel must lie beyond
+/// its neighbours' level for a judgement to give points: with no temporal prediction to
+/// agree, the spatial deviation must be clear on its own.
+const REST_AGREE: f32 = 3.0;
 /// How many temporal allowances the pixel must lie beyond its temporal prediction for
 /// the prediction to agree.
 const AGREE: f32 = 1.0;
@@ -316,32 +320,78 @@ pub fn at_instant(
 }
 
 /// Evidence at rest: the tile has not moved since the key frame, so the pixel and its
-/// neighbours differ from the key frame by noise alone. The pixel's change is judged
-/// against its neighbours' (their median), not against a noise model: at the same level
-/// a healthy pixel's change is one more draw of theirs, while a stuck photosite does not
-/// change and a dead one carries only the read noise.
-pub fn at_rest(state: PixelState, o: &Observation) -> PixelState {
+/// neighbours differ from the key frame by noise alone.
+///
+/// Stillness: the pixel's change is judged against its neighbours' (their median), not
+/// against a noise model: at the same level a healthy pixel's change is one more draw of
+/// theirs, while a stuck photosite does not change and a dead one carries only the read
+/// noise.
+///
+/// Points: with no motion there is no temporal prediction, and a single frame's test
+/// leaves alone what lies within its least excess (a share of the range). But a pixel
+/// that stands beyond *every* same-colour neighbour by far more than noise and texture
+/// allow (`REST_AGREE` allowances), judgement after judgement on fresh noise, and that
+/// `detail(bright, excess, σ)` does not explain as scene detail (light that spreads into
+/// the adjacent pixels as a lens spreads it, or texture that the other colours share),
+/// is a photosite that does not see the scene.
+pub fn at_rest(
+    state: PixelState,
+    o: &Observation,
+    noise: &NoiseModel,
+    detail: impl Fn(bool, f32, f32) -> bool,
+) -> PixelState {
+    let now = Ranks::of(&o.neighbours);
+    let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
+    let v = f32::from(o.value);
+    let margin = MARGIN_SIGMAS * sigma;
+    let allowance = (sigma * sigma + (TEXTURE_SHARE * now.spread()).powi(2)).sqrt();
+    let below = (now.level - v) / allowance;
+    // Dark points only: a star whose spread lies within one frame's noise looks like a
+    // hot pixel in that frame, and at rest it is judged again and again in the same
+    // place (a dark point has no such twin: the scene cannot be darker than black, and
+    // a dark speck spreads as light does). Evidence for: beyond every neighbour by far
+    // more than noise and texture allow, and not detail; against: a judgement that
+    // finds it detail, or within its neighbours' range; a point beyond the margin but
+    // not that far neither gains nor loses (a dead photosite confirmed while the scene
+    // moved keeps its score while it rests in texture).
+    let cold = if v < now.lo1 - margin && below > REST_AGREE {
+        if detail(false, now.lo2 - v, sigma) {
+            ORDINARY
+        } else {
+            points(true, true, true, below)
+        }
+    } else if v >= now.lo2 - margin {
+        ORDINARY
+    } else {
+        0.0
+    };
+    let cold = add(state.cold(), cold);
+    let still = rest_stillness(state.still(), o);
+    PixelState::settle(state.hot(), cold, still, state.confirmed())
+}
+
+/// The stillness count at rest (see [`at_rest`]).
+fn rest_stillness(still: u16, o: &Observation) -> u16 {
     if o.clipped() {
-        return state;
+        return still;
     }
     let typical = typical_change(o);
     if typical < MIN_SIGMA {
         // The neighbours hardly change (quantisation, clipping): stillness proves nothing.
-        return state;
+        return still;
     }
     let own = f32::from(o.value.abs_diff(o.key_value));
-    let still = if own == 0.0 {
+    if own == 0.0 {
         // Not even one step: a healthy pixel whose neighbours change by `typical` is
         // unchanged a few times in a hundred at most.
-        state.still() + REST_UP
+        still + REST_UP
     } else if own <= QUIET * typical {
-        state.still() + 1
+        still + 1
     } else if own > NOISY * typical {
-        state.still().saturating_sub(REST_DOWN)
+        still.saturating_sub(REST_DOWN)
     } else {
-        state.still()
-    };
-    PixelState::settle(state.hot(), state.cold(), still, state.confirmed())
+        still
+    }
 }
 
 #[cfg(test)]
