@@ -20,10 +20,15 @@
 //! 3. **It does not carry the noise its neighbours carry** ([`at_rest`], where the tile
 //!    has not moved): a stuck photosite reads the same value frame after frame, a dead
 //!    one only the read noise, where the neighbours at that level show shot noise too.
+//! 4. **It is a dark point that light does not explain** (also [`at_rest`]): far below
+//!    every same-colour neighbour, judgement after judgement on fresh noise, with no
+//!    spread into its adjacent pixels and no texture that the other colours share: a
+//!    shadow behind a lens spreads as light does.
 //!
-//! Nothing else gives evidence: a static shot with healthy pixels never accumulates any,
-//! and a pixel whose neighbourhood did not change (a still object in a moving tile)
-//! gains nothing from the tile's motion.
+//! Nothing else gives evidence: a static shot with healthy pixels accumulates none that
+//! lasts (noise makes no point stay below its neighbours), and a pixel whose
+//! neighbourhood did not change (a still object in a moving tile) gains nothing from the
+//! tile's motion.
 
 use crate::detect::NoiseModel;
 use crate::detect::kernel::{extremes, middle_pair};
@@ -327,13 +332,14 @@ pub fn at_instant(
 /// theirs, while a stuck photosite does not change and a dead one carries only the read
 /// noise.
 ///
-/// Points: with no motion there is no temporal prediction, and a single frame's test
-/// leaves alone what lies within its least excess (a share of the range). But a pixel
-/// that stands beyond *every* same-colour neighbour by far more than noise and texture
-/// allow (`REST_AGREE` allowances), judgement after judgement on fresh noise, and that
-/// `detail(bright, excess, σ)` does not explain as scene detail (light that spreads into
+/// Cold points: with no motion there is no temporal prediction, and a single frame's
+/// test leaves alone what lies within its least excess (a share of the range). But a
+/// pixel that lies below *every* same-colour neighbour by far more than noise and texture
+/// allow (`REST_AGREE` allowances of the frame's own noise model, in which the scene's
+/// fine texture counts), judgement after judgement on fresh noise, and that
+/// `detail(false, excess, σ)` does not explain as scene detail (a dark point spread into
 /// the adjacent pixels as a lens spreads it, or texture that the other colours share),
-/// is a photosite that does not see the scene.
+/// is a photosite that does not see the scene. Hot points are left as they are.
 pub fn at_rest(
     state: PixelState,
     o: &Observation,
@@ -351,16 +357,16 @@ pub fn at_rest(
     // place (a dark point has no such twin: the scene cannot be darker than black, and
     // a dark speck spreads as light does). Evidence for: beyond every neighbour by far
     // more than noise and texture allow, and not detail; against: a judgement that
-    // finds it detail, or within its neighbours' range; a point beyond the margin but
-    // not that far neither gains nor loses (a dead photosite confirmed while the scene
-    // moved keeps its score while it rests in texture).
+    // finds it detail, or no darker than its neighbours' level; a point below that
+    // level but not that far neither gains nor loses (a faint dead photosite confirmed
+    // while the scene moved keeps its score while it rests).
     let cold = if v < now.lo1 - margin && below > REST_AGREE {
         if detail(false, now.lo2 - v, sigma) {
             ORDINARY
         } else {
             points(true, true, true, below)
         }
-    } else if v >= now.lo2 - margin {
+    } else if v >= now.level {
         ORDINARY
     } else {
         0.0
