@@ -1,14 +1,15 @@
 //! Where the sensor path's time goes: the temporal evidence phase by phase and the
 //! engine, per frame, on the benchmark's panning scene.
-//! `cargo run --release -p defectfix-eval --example evidence_profile -- [W H FORMAT THREADS FRAMES [splitmix]]`
+//! `cargo run --release -p defectfix-eval --example evidence_profile -- [W H FORMAT THREADS FRAMES [splitmix,still]]`
 //!
 //! `splitmix`: the scene's fine noise drawn from `sim::SplitMix64` instead of the bench
 //! scene's own generator (same recipe; the content on which the evidence pass once took
-//! 200–300 ms on the pan's jump back, BENCHMARKS.md).
+//! 200–300 ms on the pan's jump back, BENCHMARKS.md). `still`: a camera on a tripod (the
+//! same view, fresh noise in every frame; the evidence at rest) instead of the pan.
 
 use std::time::{Duration, Instant};
 
-use defectfix_eval::synthetic::{panning_frames, scene_drawn, textured_scene};
+use defectfix_eval::synthetic::{panning_frames, scene_drawn, still_frames, textured_scene};
 use gstdefectfix::engine::{Engine, Mode, SensorSettings};
 use gstdefectfix::frame::{FrameFormat, PlaneMut};
 use gstdefectfix::sim::SplitMix64;
@@ -24,13 +25,18 @@ fn main() {
     let count: usize = arg(4, "24").parse().expect("frames");
     let format = FrameFormat::parse("video/x-bayer", &name, w, h).expect("format");
     let wide = FrameFormat::parse("video/x-bayer", &name, w + 64, h).expect("format");
-    let scene = if arg(5, "") == "splitmix" {
+    let modes = arg(5, "");
+    let scene = if modes.split(',').any(|m| m == "splitmix") {
         let mut rng = SplitMix64::new(0x2545_F491);
         scene_drawn(&wide, true, || rng.below(1 << 32) as u32)
     } else {
         textured_scene(&wide, true)
     };
-    let frames = panning_frames(&format, &wide, &scene, 8);
+    let frames = if modes.split(',').any(|m| m == "still") {
+        still_frames(&format, &wide, &scene, 8)
+    } else {
+        panning_frames(&format, &wide, &scene, 8)
+    };
     let mut engine = Engine::new(format.plane());
     let mut evidence = Evidence::new(format.plane());
     let settings = SensorSettings {

@@ -59,6 +59,29 @@ pub fn panning_frames(
     scene: &[u8],
     count: usize,
 ) -> Vec<Vec<u8>> {
+    moving_frames(format, wide, scene, count, 3)
+}
+
+/// [`panning_frames`] of a camera on a tripod: the same view in every frame, each with
+/// its own noise.
+pub fn still_frames(
+    format: &FrameFormat,
+    wide: &FrameFormat,
+    scene: &[u8],
+    count: usize,
+) -> Vec<Vec<u8>> {
+    moving_frames(format, wide, scene, count, 0)
+}
+
+/// Frames cut from `scene` `half_steps` half pixels further right each frame (whole
+/// pixels, rounded down), each with its own noise.
+fn moving_frames(
+    format: &FrameFormat,
+    wide: &FrameFormat,
+    scene: &[u8],
+    count: usize,
+    half_steps: usize,
+) -> Vec<Vec<u8>> {
     let bytes = format.bytes_per_sample();
     let (sw, dw) = (wide.default_stride(), format.default_stride());
     let (max, amp) = (
@@ -67,7 +90,7 @@ pub fn panning_frames(
     );
     (0..count)
         .map(|t| {
-            let shift = (3 * t) / 2;
+            let shift = (half_steps * t) / 2;
             let mut out = vec![0u8; format.default_size()];
             for (y, row) in out.chunks_exact_mut(dw).enumerate() {
                 if let Some(from) = scene.get(y * sw + shift * bytes..y * sw + shift * bytes + dw) {

@@ -63,6 +63,10 @@ pub struct RowNoise {
     /// smaller coefficients of the two colours).
     pub rules_a: f32,
     pub rules_b: f32,
+    /// The frame's own noise model of the row, which the rules' cold points at rest
+    /// are judged against (the smaller coefficients of the two colours).
+    pub spatial_a: f32,
+    pub spatial_b: f32,
 }
 
 /// Whether the neighbours' typical change since the key (the median of their eight
@@ -144,7 +148,7 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
     let out = &mut out[..n];
     let q2 = super::rules::QUIET * super::rules::QUIET;
     let m2 = MARGIN * MARGIN;
-    let (a, b, ra, rb) = (noise.a, noise.b, noise.rules_a, noise.rules_b);
+    let (a, b, sa, sb) = (noise.a, noise.b, noise.spatial_a, noise.spatial_b);
     for i in 0..n {
         let v = centre[i];
         let own = v.abs_diff(key[i]);
@@ -159,11 +163,12 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
             | ((st.still() == 0) & !can_change(around, key_around, least))
             | !can_change(around, key_around, REST_CHANGE);
         // Cold points: only below all its neighbours but one by the noise margin (at the
-        // least σ² the rules can use); a state with cold points may lose some.
+        // least σ² the rules can use: the frame's own model); a state with cold points
+        // may lose some.
         let [p0, p1, p2, p3] = around;
         let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
         let (vf, h, l) = (f32::from(v), f32::from(hi2), f32::from(lo2));
-        let s2 = (ra + rb * l).min(ra + rb * h).max(0.25);
+        let s2 = (sa + sb * l).min(sa + sb * h).max(0.25);
         let dark = (vf < l) & ((l - vf).powi(2) > m2 * s2);
         out[i] = u8::from(!noisy | dark | (st.cold() > 0));
     }
@@ -338,6 +343,8 @@ mod tests {
                 b: 0.4,
                 rules_a: 2.0,
                 rules_b: 0.1,
+                spatial_a: 5.0,
+                spatial_b: 0.2,
             };
             for instant in [true, false] {
                 let mut expected = vec![0u8; n];
@@ -379,6 +386,8 @@ mod tests {
                         b: 0.0,
                         rules_a: (sigma * sigma) as f32,
                         rules_b: 0.0,
+                        spatial_a: (sigma * sigma) as f32,
+                        spatial_b: 0.0,
                     };
                     let mut marks = vec![0u8; n];
                     mark(KernelPath::best(), &s, noise, instant, &mut marks);

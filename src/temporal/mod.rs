@@ -455,9 +455,15 @@ impl Evidence {
         threads: usize,
     ) -> LearnUpdate {
         let grid = (self.across, self.side);
-        let mut cx =
-            GatherContext::new(&self.plane, noise, &self.tiles, grid, &self.keys, self.path);
-        cx.spatial = spatial;
+        let models = (noise, spatial);
+        let cx = GatherContext::new(
+            &self.plane,
+            models,
+            &self.tiles,
+            grid,
+            &self.keys,
+            self.path,
+        );
         crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
@@ -654,15 +660,18 @@ struct GatherContext<'a> {
     coef: ([f32; 4], [f32; 4]),
     /// The same coefficients as the rules see them (no floor).
     rules_coef: ([f32; 4], [f32; 4]),
+    /// The frame's own model's coefficients (the rules' cold points at rest).
+    spatial_coef: ([f32; 4], [f32; 4]),
     clip: u16,
     path: KernelPath,
 }
 
 impl<'a> GatherContext<'a> {
-    /// `grid`: tiles across the frame, and a tile's side.
+    /// `noise`: the frame-to-frame noise model and the frame's own; `grid`: tiles
+    /// across the frame, and a tile's side.
     fn new(
         plane: &Plane,
-        noise: &'a NoiseModel,
+        (noise, spatial): (&'a NoiseModel, &'a NoiseModel),
         tiles: &'a [TileState],
         (across, side): (usize, usize),
         keys: &'a [KeyBand],
@@ -676,13 +685,14 @@ impl<'a> GatherContext<'a> {
         GatherContext {
             plane: *plane,
             noise,
-            spatial: noise,
+            spatial,
             tiles,
             across,
             side,
             keys,
             coef,
             rules_coef: (noise.a.map(|a| a as f32), noise.b.map(|b| b as f32)),
+            spatial_coef: (spatial.a.map(|a| a as f32), spatial.b.map(|b| b as f32)),
             clip: noise.clip.min(plane.max_value()),
             path,
         }
@@ -723,6 +733,8 @@ impl<'a> GatherContext<'a> {
             b: least(&self.coef.1),
             rules_a: least(&self.rules_coef.0),
             rules_b: least(&self.rules_coef.1),
+            spatial_a: least(&self.spatial_coef.0),
+            spatial_b: least(&self.spatial_coef.1),
         };
         // Pixel x + o of row r (0: y - p, 1: y, 2: y + p), decoded and of the key.
         let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];

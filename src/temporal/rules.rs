@@ -346,6 +346,12 @@ pub fn at_rest(
     noise: &NoiseModel,
     detail: impl Fn(bool, f32, f32) -> bool,
 ) -> PixelState {
+    let still = rest_stillness(state.still(), o);
+    let lowest = o.neighbours.iter().copied().min().unwrap_or(0);
+    if state.cold() == 0 && o.value >= lowest {
+        // Not below every neighbour, and no cold points to lose.
+        return PixelState::settle(state.hot(), 0, still, state.confirmed());
+    }
     let now = Ranks::of(&o.neighbours);
     let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
     let v = f32::from(o.value);
@@ -372,7 +378,6 @@ pub fn at_rest(
         0.0
     };
     let cold = add(state.cold(), cold);
-    let still = rest_stillness(state.still(), o);
     PixelState::settle(state.hot(), cold, still, state.confirmed())
 }
 
