@@ -238,12 +238,14 @@ pub fn at_instant(
     let now = Ranks::of(&o.neighbours);
     let key = Ranks::of(&o.key_neighbours);
     let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
+    // (Summed as integers: exact, as the sum of the same values as `f32` is, without a
+    // chain of dependent float additions.)
     let change = o
         .neighbours
         .iter()
         .zip(&o.key_neighbours)
-        .map(|(&a, &b)| f32::from(a.abs_diff(b)))
-        .sum::<f32>()
+        .map(|(&a, &b)| u32::from(a.abs_diff(b)))
+        .sum::<u32>() as f32
         / 8.0;
     // Changed: by more than noise, and by a good part of the neighbourhood's own
     // contrast (a scene sliding along a line or a periodic pattern hardly changes).
