@@ -619,11 +619,17 @@ const COLOUR_TEXTURE_SHARE: f32 = 0.5;
 fn colour_stands_out(at: impl Fn(isize, isize) -> u16, q: isize, bright: bool, sigma: f32) -> bool {
     let sign = if bright { 1.0 } else { -1.0 };
     let difference = |cx: isize, cy: isize| {
-        let adjacent: u32 = [(-1, 0), (1, 0), (0, -1), (0, 1)]
-            .map(|(dx, dy)| u32::from(at(cx + dx, cy + dy)))
-            .iter()
-            .sum();
-        sign * (f32::from(at(cx, cy)) - adjacent as f32 / 4.0)
+        let mut adjacent = [(-1, 0), (1, 0), (0, -1), (0, 1)].map(|(dx, dy)| at(cx + dx, cy + dy));
+        adjacent.sort_unstable();
+        // The two adjacent pixels on the far side from the point's (the two lowest for a
+        // bright point, the two highest for a dark one): in a 2×2 block of defects the
+        // other two are defects too.
+        let (a, b) = if bright {
+            (adjacent[0], adjacent[1])
+        } else {
+            (adjacent[2], adjacent[3])
+        };
+        sign * (f32::from(at(cx, cy)) - (f32::from(a) + f32::from(b)) / 2.0)
     };
     let mut around = [
         (-q, -q),
