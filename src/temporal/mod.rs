@@ -608,8 +608,9 @@ const COLOUR_SIGMAS: f32 = 3.0;
 /// Share of the neighbours' colour-difference spread that the texture of colour adds.
 const COLOUR_TEXTURE_SHARE: f32 = 0.5;
 
-/// Whether a point stands out in its colour difference (the pixel less the mean of its 4
-/// adjacent pixels, of other colours on a Bayer sensor) from the same difference at its
+/// Whether a point stands out in its colour difference (the pixel less the mean of two of
+/// its 4 adjacent pixels, of other colours on a Bayer sensor: the two on the far side
+/// from the point's, see below) from the same difference at its
 /// 8 same-colour neighbours (`q` pixels away), beyond the second most extreme of them
 /// by [`COLOUR_SIGMAS`] σ and [`COLOUR_TEXTURE_SHARE`] of their spread, on the side of
 /// `bright`: luminance texture, which every colour shares, cancels in the difference; a
