@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
 use defectfix_eval::pipeline::run_pipeline;
 use defectfix_eval::{RepairScore, score_repair};
 use gst::prelude::*;
@@ -35,73 +36,67 @@ const ZOOM: usize = 8;
 /// How many defects the crops show.
 const CROPS: usize = 6;
 
+/// The defectfix demo: a panning synthetic Bayer scene with sensor defects, repaired by
+/// `defectfix`, shown side by side (pictures under --out).
+#[derive(Parser, Debug)]
+#[command(name = "demo")]
 struct Args {
+    /// Directory the pictures and the true map are written to
+    #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
-    width: usize,
-    height: usize,
+    /// Frame size, from 64x64 to 8192x8192
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = frame_size)]
+    size: (usize, usize),
+    /// Defect sites per pixel, from 0 to 0.1
+    #[arg(long, value_name = "D", default_value = "5e-4", value_parser = density)]
     density: f64,
+    /// Seed of the scene, the noise and the defects
+    #[arg(long, value_name = "N", default_value_t = 1)]
     seed: u64,
+    /// Defect kinds, joined with +: hot, dead, stuck, weak, pair, cluster, column, row, twinkle
+    #[arg(long, value_name = "K1+K2", default_value_t = Kinds::DEFAULT, value_parser = kinds)]
     kinds: Kinds,
+    /// Frames of the stream (at least 1)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = frame_count)]
     frames: usize,
 }
 
-const USAGE: &str = "usage: demo [--out DIR] [--size WxH] [--density D] [--seed N] \
-                     [--kinds hot+dead+stuck+weak+pair+cluster+column+row+twinkle] [--frames N]";
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        out: PathBuf::from("out"),
-        width: 1280,
-        height: 720,
-        density: 5e-4,
-        seed: 1,
-        kinds: Kinds::DEFAULT,
-        frames: 30,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let bad = |what: &str| format!("{flag}: '{value}' is not {what}\n{USAGE}");
-        match flag.as_str() {
-            "--out" => args.out = PathBuf::from(&value),
-            "--size" => {
-                let (w, h) = value.split_once('x').ok_or_else(|| bad("WxH"))?;
-                args.width = w.parse().map_err(|_| bad("WxH"))?;
-                args.height = h.parse().map_err(|_| bad("WxH"))?;
-                if !(64..=8192).contains(&args.width) || !(64..=8192).contains(&args.height) {
-                    return Err(bad("a size between 64x64 and 8192x8192"));
-                }
-            }
-            "--density" => {
-                args.density = value.parse().map_err(|_| bad("a number"))?;
-                if !(0.0..=0.1).contains(&args.density) {
-                    return Err(bad("a density between 0 and 0.1"));
-                }
-            }
-            "--seed" => args.seed = value.parse().map_err(|_| bad("an integer"))?,
-            "--kinds" => {
-                args.kinds = Kinds::parse(&value).ok_or_else(|| bad("a list of kinds"))?;
-            }
-            "--frames" => {
-                args.frames = value.parse().map_err(|_| bad("a frame count"))?;
-                if args.frames == 0 {
-                    return Err(bad("at least 1"));
-                }
-            }
-            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
-        }
+/// A frame size `WxH` (`--size`), each side from 64 to 8192.
+fn frame_size(text: &str) -> Result<(usize, usize), String> {
+    let (w, h) = defectfix_eval::cli::size(text)?;
+    if !(64..=8192).contains(&w) || !(64..=8192).contains(&h) {
+        return Err("not a size between 64x64 and 8192x8192".to_string());
     }
-    Ok(args)
+    Ok((w, h))
+}
+
+/// A defect density (`--density`), from 0 to 0.1.
+fn density(text: &str) -> Result<f64, String> {
+    let d: f64 = text.parse().map_err(|_| "not a number".to_string())?;
+    if !(0.0..=0.1).contains(&d) {
+        return Err("not a density between 0 and 0.1".to_string());
+    }
+    Ok(d)
+}
+
+/// A frame count (`--frames`), at least 1.
+fn frame_count(text: &str) -> Result<usize, String> {
+    match text
+        .parse::<usize>()
+        .map_err(|_| "not a frame count".to_string())?
+    {
+        0 => Err("not at least 1".to_string()),
+        n => Ok(n),
+    }
+}
+
+/// Defect kinds joined with `+` (`--kinds`).
+fn kinds(text: &str) -> Result<Kinds, String> {
+    Kinds::parse(text).ok_or("not a list of kinds".to_string())
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(|args| run(&args)) {
+    match run(&Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("demo: {e}");
@@ -131,7 +126,7 @@ fn run(args: &Args) -> Result<(), String> {
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let (w, h) = (args.width, args.height);
+    let (w, h) = args.size;
     let format = FrameFormat::parse("video/x-bayer", "rggb", w as i64, h as i64)
         .map_err(|e| e.to_string())?;
     let caps = format!("video/x-bayer,format=rggb,width={w},height={h},framerate=30/1");
@@ -846,4 +841,52 @@ fn mosaic(img: &[[f32; 3]], format: &FrameFormat) -> Vec<u8> {
         }
     }
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Args::command().debug_assert();
+        let a = Args::parse_from(["demo"]);
+        assert_eq!(
+            (a.out, a.size, a.seed, a.frames),
+            ("out".into(), (1280, 720), 1, 30)
+        );
+        assert_eq!((a.density, a.kinds), (5e-4, Kinds::DEFAULT));
+        let a = Args::parse_from([
+            "demo",
+            "--size",
+            "1920x1080",
+            "--density",
+            "0.001",
+            "--seed",
+            "7",
+            "--kinds",
+            "hot+dead+column",
+            "--frames",
+            "5",
+            "--out",
+            "dir",
+        ]);
+        assert_eq!(
+            (a.size, a.density, a.seed, a.frames),
+            ((1920, 1080), 0.001, 7, 5)
+        );
+        assert_eq!(a.kinds, Kinds::HOT.union(Kinds::DEAD).union(Kinds::COLUMN));
+        for bad in [
+            ["--size", "32x32"],
+            ["--density", "0.5"],
+            ["--frames", "0"],
+            ["--kinds", "blue"],
+        ] {
+            assert!(
+                Args::try_parse_from(["demo", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }

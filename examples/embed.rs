@@ -5,15 +5,25 @@
 //! cargo run --release --example embed -- [MAP_FILE]
 //! ```
 
+use clap::Parser;
 use gst::prelude::*;
 
+/// Embedding `defectfix` in an application: 60 frames through a pipeline built in code
+/// (`videotestsrc ! rgb2bayer ! defectfix ! bayer2rgb ! fakesink`), the bus watched.
+#[derive(Parser, Debug)]
+#[command(name = "embed")]
+struct Command {
+    /// Defect map file given to `defectfix` (`defect-map`)
+    map_file: Option<String>,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let map = Command::parse().map_file;
     gst::init()?;
     // An application linking the crate registers the elements itself; one that loads the
     // installed plugin (GST_PLUGIN_PATH) does not need this line.
     gstdefectfix::plugin_register_static()?;
 
-    let map = std::env::args().nth(1);
     let pipeline = gst::Pipeline::new();
     let src = gst::ElementFactory::make("videotestsrc")
         .property("num-buffers", 60i32)
@@ -57,4 +67,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     pipeline.set_state(gst::State::Null)?;
     println!("done: 60 frames through defectfix");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let c = Command::parse_from(["embed", "cam.map"]);
+        assert_eq!(c.map_file.as_deref(), Some("cam.map"));
+        assert!(Command::parse_from(["embed"]).map_file.is_none());
+    }
 }

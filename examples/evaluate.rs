@@ -16,6 +16,7 @@
 
 use std::path::PathBuf;
 
+use clap::Parser;
 use defectfix_eval::{
     self as eval, KINDS, Levels, NATURAL, RawFrame, Scores, false_per_mp, inject_copy, open_isp,
     oracle, run_engine_with, score,
@@ -23,6 +24,107 @@ use defectfix_eval::{
 use gstdefectfix::detect::{ColourReference, DetectTuning};
 use gstdefectfix::engine::Engine;
 use gstdefectfix::frame::FrameFormat;
+
+/// Quality of dynamic detection on the real frames: seeded defects on every natural
+/// frame, scored against the clean frame, beside the open-ISP rule and an oracle.
+#[derive(Parser, Debug)]
+#[command(name = "evaluate")]
+struct Command {
+    /// Directory of the raw frames
+    #[arg(long, value_name = "DIR", default_value_os_t = default_data())]
+    data: PathBuf,
+    /// Only the frames whose path contains SUBSTRING
+    #[arg(long, value_name = "SUBSTRING")]
+    only: Option<String>,
+    /// Detection sensitivity (larger finds fainter defects)
+    #[arg(long, value_name = "S", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().sensitivity)]
+    sensitivity: f64,
+    /// Noise multiplier k (threshold k·σ at sensitivity 1)
+    #[arg(long, value_name = "K", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().k)]
+    k: f64,
+    /// Texture factor β (share of the neighbours' spread)
+    #[arg(long, value_name = "B", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().beta)]
+    beta: f64,
+    /// Texture factor of the dark side
+    #[arg(long, value_name = "B", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().beta_cold)]
+    beta_cold: f64,
+    /// Least excess, as a share of the sample range
+    #[arg(long, value_name = "F", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().floor)]
+    floor: f64,
+    /// Cross-colour reference: 0 all four, 1 middle two, 3 adaptive, else defect side [default: 3]
+    #[arg(long, value_name = "N", value_parser = number)]
+    colour_mode: Option<f64>,
+    /// Texture factor of the cross-colour test
+    #[arg(long, value_name = "B", value_parser = number)]
+    #[arg(default_value_t = DetectTuning::default().beta_colour)]
+    beta_colour: f64,
+    /// Seed of the injected defects
+    #[arg(long, value_name = "N", default_value = "2024", value_parser = number)]
+    seed: f64,
+    /// Leave out the open-ISP reference rule
+    #[arg(long)]
+    no_reference: bool,
+    /// Print the sensitivity trade-off curve instead of the tables
+    #[arg(long)]
+    curve: bool,
+    /// Curve sensitivities, comma-separated (implies --curve) [default: 0.5,0.7,0.85,1,1.2,1.5,2,3]
+    #[arg(long, value_name = "S1,S2", value_delimiter = ',', value_parser = number)]
+    sensitivities: Option<Vec<f64>>,
+    /// Print the positions of false corrections on the clean frames
+    #[arg(long)]
+    list_false: bool,
+    /// Print the injected defects that were missed
+    #[arg(long)]
+    list_missed: bool,
+}
+
+/// `../shared/data/raw` beside the repository.
+fn default_data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw")
+}
+
+/// A number as the options take it (`2`, `0.85`, `1e3`; spaces around it are ignored).
+fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .map_err(|e| format!("{text}: {e}"))
+}
+
+impl Command {
+    /// The options of the measurement.
+    fn options(self) -> Options {
+        let mut tuning = DetectTuning {
+            sensitivity: self.sensitivity,
+            k: self.k,
+            beta: self.beta,
+            beta_cold: self.beta_cold,
+            floor: self.floor,
+            beta_colour: self.beta_colour,
+            ..DetectTuning::default()
+        };
+        if let Some(n) = self.colour_mode {
+            tuning.colour_mode = ColourReference::from_number(n as u32);
+        }
+        Options {
+            data: self.data,
+            only: self.only,
+            tuning,
+            seed: self.seed as u64,
+            reference: !self.no_reference,
+            curve: self.curve || self.sensitivities.is_some(),
+            sensitivities: self
+                .sensitivities
+                .unwrap_or_else(|| vec![0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0]),
+            list_false: self.list_false,
+            list_missed: self.list_missed,
+        }
+    }
+}
 
 struct Options {
     data: PathBuf,
@@ -34,53 +136,6 @@ struct Options {
     sensitivities: Vec<f64>,
     list_false: bool,
     list_missed: bool,
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/raw"),
-        only: None,
-        tuning: DetectTuning::default(),
-        seed: 2024,
-        reference: true,
-        curve: false,
-        sensitivities: vec![0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0],
-        list_false: false,
-        list_missed: false,
-    };
-    let mut args = args.iter().cloned();
-    while let Some(a) = args.next() {
-        let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        let num = |s: String| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
-        match a.as_str() {
-            "--data" => o.data = PathBuf::from(val("--data")?),
-            "--only" => o.only = Some(val("--only")?),
-            "--sensitivity" => o.tuning.sensitivity = num(val("--sensitivity")?)?,
-            "--k" => o.tuning.k = num(val("--k")?)?,
-            "--beta" => o.tuning.beta = num(val("--beta")?)?,
-            "--beta-cold" => o.tuning.beta_cold = num(val("--beta-cold")?)?,
-            "--floor" => o.tuning.floor = num(val("--floor")?)?,
-            "--colour-mode" => {
-                o.tuning.colour_mode =
-                    ColourReference::from_number(num(val("--colour-mode")?)? as u32)
-            }
-            "--beta-colour" => o.tuning.beta_colour = num(val("--beta-colour")?)?,
-            "--seed" => o.seed = num(val("--seed")?)? as u64,
-            "--no-reference" => o.reference = false,
-            "--curve" => o.curve = true,
-            "--sensitivities" => {
-                o.sensitivities = val("--sensitivities")?
-                    .split(',')
-                    .map(|v| v.trim().parse::<f64>().map_err(|e| format!("{v}: {e}")))
-                    .collect::<Result<_, _>>()?;
-                o.curve = true;
-            }
-            "--list-false" => o.list_false = true,
-            "--list-missed" => o.list_missed = true,
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    Ok(o)
 }
 
 fn recall_cells(s: &Scores) -> String {
@@ -132,7 +187,7 @@ fn load(o: &Options) -> Vec<Loaded> {
 }
 
 fn main() {
-    let o = defectfix_eval::cli::parsed_or_exit("evaluate", parse);
+    let o = Command::parse().options();
     let frames = load(&o);
     if o.curve {
         curve(&o, &frames);
@@ -525,5 +580,36 @@ fn flea3(o: &Options) {
             hot.len(),
             missed.join(" ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let o = Command::parse_from(["evaluate"]).options();
+        assert_eq!(o.tuning, DetectTuning::default());
+        assert_eq!((o.seed, o.reference, o.curve), (2024, true, false));
+        let o = Command::parse_from([
+            "evaluate",
+            "--only",
+            "Outdoor",
+            "--sensitivity",
+            "2",
+            "--colour-mode",
+            "1",
+            "--sensitivities",
+            "1, 2",
+            "--no-reference",
+        ])
+        .options();
+        assert_eq!(o.tuning.sensitivity, 2.0);
+        assert_eq!(o.tuning.colour_mode, ColourReference::MiddleTwo);
+        assert_eq!(o.sensitivities, [1.0, 2.0]);
+        assert!(o.curve && !o.reference);
     }
 }

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use defectfix_eval::pipeline;
 use defectfix_eval::video::{self as eval, Pan, Planes, VideoFrameScore};
 use gstdefectfix::frame::VideoLayout;
@@ -419,56 +420,147 @@ fn evidence_near(
         .collect()
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut args = args.iter().cloned();
-    while let Some(a) = args.next() {
-        let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        let num = |s: &str| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
-        match a.as_str() {
-            "--data" => o.data = PathBuf::from(val("--data")?),
-            "--only" => o.only = Some(val("--only")?),
-            "--formats" => o.formats = val("--formats")?.split(',').map(str::to_string).collect(),
-            "--size" => {
-                let v = val("--size")?;
-                let (w, h) = v.split_once('x').ok_or("--size WxH")?;
-                o.width = num(w)? as usize;
-                o.height = num(h)? as usize;
-            }
-            "--frames" => o.frames = num(&val("--frames")?)? as usize,
-            "--step" => {
-                let v = val("--step")?;
-                let (x, y) = v.split_once(',').ok_or("--step DX,DY")?;
-                o.dx = num(x)? as isize;
-                o.dy = num(y)? as isize;
-            }
-            "--density" => o.density = num(&val("--density")?)?,
-            "--seed" => o.seed = num(&val("--seed")?)? as u64,
-            "--kinds" => o.kinds = Kinds::parse(&val("--kinds")?).ok_or("bad --kinds")?,
-            "--sensitivity" => o.settings.sensitivity = num(&val("--sensitivity")?)?,
-            "--frames-table" => o.frames_table = true,
-            "--diagnose" => o.diagnose = true,
-            "--second-take" => o.second_take = true,
-            "--live" => o.no_hold = true,
-            "--trace" => {
-                let v = val("--trace")?;
-                let (x, y) = v.split_once(',').ok_or("--trace X,Y")?;
-                o.trace.push((num(x)? as u32, num(y)? as u32));
-            }
-            "--dump-at" => o.dump_at = Some(num(&val("--dump-at")?)? as usize),
-            "--dump" => {
-                let v = val("--dump")?;
-                let (x, y) = v.split_once(',').ok_or("--dump X,Y")?;
-                o.dump.push((num(x)? as usize, num(y)? as usize));
-            }
-            other => return Err(format!("unknown option {other}")),
+/// Quality of the video path on real frames: panned sequences with fixed sensor
+/// defects through `bayer2rgb ! videoconvert`, then `defectfix`, scored frame by frame.
+#[derive(Parser, Debug)]
+#[command(name = "evaluate_video")]
+struct Command {
+    /// Directory of the raw frames
+    #[arg(long, value_name = "DIR", default_value_os_t = Options::default().data)]
+    data: PathBuf,
+    /// Only the scenes whose name contains SUBSTRING
+    #[arg(long, value_name = "SUBSTRING")]
+    only: Option<String>,
+    /// Formats, comma-separated
+    #[arg(
+        long,
+        value_name = "F1,F2",
+        value_delimiter = ',',
+        default_value = "UYVY,NV12,I420"
+    )]
+    formats: Vec<String>,
+    /// Frame size
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = size)]
+    size: (f64, f64),
+    /// Frames of every sequence
+    #[arg(long, value_name = "N", value_parser = number)]
+    #[arg(default_value_t = Options::default().frames as f64)]
+    frames: f64,
+    /// Pan per frame, in pixels (even)
+    #[arg(long, value_name = "DX,DY", default_value = "4,2", value_parser = step)]
+    #[arg(allow_hyphen_values = true)]
+    step: (f64, f64),
+    /// Defect sites per pixel
+    #[arg(long, value_name = "D", default_value = "2e-4", value_parser = number)]
+    density: f64,
+    /// Seed of the defects
+    #[arg(long, value_name = "N", value_parser = number)]
+    #[arg(default_value_t = Options::default().seed as f64)]
+    seed: f64,
+    /// Defect kinds, joined with + (hot, dead, stuck, weak, ...)
+    #[arg(long, value_name = "K1+K2", value_parser = kinds)]
+    #[arg(default_value_t = Options::default().kinds)]
+    kinds: Kinds,
+    /// Detection sensitivity of the element (larger finds fainter spots)
+    #[arg(long, value_name = "S", value_parser = number)]
+    #[arg(default_value_t = VideoSettings::default().sensitivity)]
+    sensitivity: f64,
+    /// Print every frame's scores (on stderr)
+    #[arg(long)]
+    frames_table: bool,
+    /// Print, on the last frame, why each visible spot was missed and where false changes are
+    #[arg(long)]
+    diagnose: bool,
+    /// Run each sequence again with the map the first run learned
+    #[arg(long)]
+    second_take: bool,
+    /// Do not hold the first frame back, as in a live pipeline
+    #[arg(long)]
+    live: bool,
+    /// Print the track of the pixel at X,Y frame by frame (repeatable)
+    #[arg(long, value_name = "X,Y", value_parser = position)]
+    trace: Vec<(f64, f64)>,
+    /// Print the neighbourhood of X,Y: clean, defective, repaired (repeatable)
+    #[arg(long, value_name = "X,Y", value_parser = position)]
+    dump: Vec<(f64, f64)>,
+    /// Frame (from 1) that --dump shows [default: the last]
+    #[arg(long, value_name = "N", value_parser = number)]
+    dump_at: Option<f64>,
+}
+
+/// A number as the options take it (`60`, `2e-4`; whole-number options drop any fraction).
+fn number(text: &str) -> Result<f64, String> {
+    text.parse::<f64>().map_err(|e| format!("{text}: {e}"))
+}
+
+/// Two numbers joined by `separator` (`1280x720`, `4,2`); `syntax` names the form.
+fn pair(text: &str, separator: char, syntax: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(separator)
+        .ok_or(format!("expected {syntax}"))?;
+    Ok((number(a)?, number(b)?))
+}
+
+/// A frame size `WxH` (`--size`).
+fn size(text: &str) -> Result<(f64, f64), String> {
+    pair(text, 'x', "WxH")
+}
+
+/// A pan step `DX,DY` (`--step`).
+fn step(text: &str) -> Result<(f64, f64), String> {
+    pair(text, ',', "DX,DY")
+}
+
+/// A position `X,Y` (`--trace`, `--dump`).
+fn position(text: &str) -> Result<(f64, f64), String> {
+    pair(text, ',', "X,Y")
+}
+
+/// Defect kinds joined with `+` (`--kinds`).
+fn kinds(text: &str) -> Result<Kinds, String> {
+    Kinds::parse(text).ok_or("bad --kinds".to_string())
+}
+
+impl Command {
+    /// The options of the measurement.
+    fn options(self) -> Options {
+        Options {
+            data: self.data,
+            only: self.only,
+            formats: self.formats,
+            width: self.size.0 as usize,
+            height: self.size.1 as usize,
+            frames: self.frames as usize,
+            dx: self.step.0 as isize,
+            dy: self.step.1 as isize,
+            density: self.density,
+            seed: self.seed as u64,
+            kinds: self.kinds,
+            settings: VideoSettings {
+                sensitivity: self.sensitivity,
+                ..VideoSettings::default()
+            },
+            frames_table: self.frames_table,
+            diagnose: self.diagnose,
+            dump: self
+                .dump
+                .into_iter()
+                .map(|(x, y)| (x as usize, y as usize))
+                .collect(),
+            dump_at: self.dump_at.map(|n| n as usize),
+            trace: self
+                .trace
+                .into_iter()
+                .map(|(x, y)| (x as u32, y as u32))
+                .collect(),
+            second_take: self.second_take,
+            no_hold: self.live,
         }
     }
-    Ok(o)
 }
 
 fn main() {
-    let o = defectfix_eval::cli::parsed_or_exit("evaluate_video", parse);
+    let o = Command::parse().options();
     let t0 = std::time::Instant::now();
     let results = match run(&o) {
         Ok(r) => r,
@@ -553,4 +645,47 @@ fn main() {
             .sum::<usize>(),
         t0.elapsed().as_secs_f64()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let o = Command::parse_from(["evaluate_video"]).options();
+        assert_eq!(format!("{o:?}"), format!("{:?}", Options::default()));
+        let o = Command::parse_from([
+            "evaluate_video",
+            "--size",
+            "640x360",
+            "--step",
+            "-2,4",
+            "--density",
+            "5e-4",
+            "--formats",
+            "NV12,UYVY",
+            "--kinds",
+            "hot+dead",
+            "--live",
+            "--trace",
+            "10,20",
+            "--dump",
+            "3,4",
+            "--dump-at",
+            "2",
+        ])
+        .options();
+        assert_eq!((o.width, o.height, o.dx, o.dy), (640, 360, -2, 4));
+        assert_eq!(o.density, 5e-4);
+        assert_eq!(o.formats, ["NV12", "UYVY"]);
+        assert_eq!(o.kinds, Kinds::HOT.union(Kinds::DEAD));
+        assert!(o.no_hold);
+        assert_eq!(
+            (o.trace, o.dump, o.dump_at),
+            (vec![(10, 20)], vec![(3, 4)], Some(2))
+        );
+    }
 }

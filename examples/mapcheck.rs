@@ -9,26 +9,39 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use gstdefectfix::defect_map::{DefectMap, Entry};
 
+/// Checks a defect map file: parses it, places it on a frame and prints what it covers.
+#[derive(Parser, Debug)]
+#[command(name = "mapcheck", allow_negative_numbers = true)]
+struct Command {
+    /// The defect map file
+    map: String,
+    /// Frame width
+    #[arg(default_value_t = 1920)]
+    width: u32,
+    /// Frame height
+    #[arg(default_value_t = 1080)]
+    height: u32,
+    /// Horizontal offset of the frame on the sensor
+    #[arg(default_value_t = 0)]
+    offset_x: i64,
+    /// Vertical offset of the frame on the sensor
+    #[arg(default_value_t = 0)]
+    offset_y: i64,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let number = |i: usize, default: i64| {
-        args.get(i)
-            .and_then(|a| a.parse::<i64>().ok())
-            .unwrap_or(default)
-    };
-    let Some(path) = args.first() else {
-        eprintln!("usage: mapcheck MAP WIDTH HEIGHT [OFFSET_X OFFSET_Y]");
-        return ExitCode::from(2);
-    };
-    let (width, height) = (number(1, 1920), number(2, 1080));
-    let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height)) else {
-        eprintln!("width and height must be positive");
-        return ExitCode::from(2);
-    };
+    let Command {
+        map: path,
+        width,
+        height,
+        offset_x,
+        offset_y,
+    } = Command::parse();
     let start = Instant::now();
-    let map = match DefectMap::load(std::path::Path::new(path)) {
+    let map = match DefectMap::load(std::path::Path::new(&path)) {
         Ok(map) => map,
         Err(e) => {
             eprintln!("{e}");
@@ -36,7 +49,7 @@ fn main() -> ExitCode {
         }
     };
     let loaded = start.elapsed();
-    let placed = map.resolve(width, height, number(3, 0), number(4, 0));
+    let placed = map.resolve(width, height, offset_x, offset_y);
     let (mut pixels, mut rows, mut cols, mut rects) = (0, 0, 0, 0);
     for e in map.entries() {
         match e {
@@ -61,4 +74,28 @@ fn main() -> ExitCode {
         (start.elapsed() - loaded).as_secs_f64()
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let c = Command::parse_from(["mapcheck", "big.map", "7680", "4320", "-8", "4"]);
+        assert_eq!(c.map, "big.map");
+        assert_eq!(
+            (c.width, c.height, c.offset_x, c.offset_y),
+            (7680, 4320, -8, 4)
+        );
+        let c = Command::parse_from(["mapcheck", "cam.map"]);
+        assert_eq!(
+            (c.width, c.height, c.offset_x, c.offset_y),
+            (1920, 1080, 0, 0)
+        );
+        assert!(Command::try_parse_from(["mapcheck"]).is_err());
+        assert!(Command::try_parse_from(["mapcheck", "cam.map", "-1920", "1080"]).is_err());
+    }
 }

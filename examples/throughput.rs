@@ -9,8 +9,26 @@
 
 use std::time::Instant;
 
+use clap::Parser;
 use gst::prelude::*;
 use gstdefectfix::frame::FrameFormat;
+
+/// Pipeline throughput: frames per second of `appsrc ! defectfix ! fakesink` against
+/// `appsrc ! identity ! fakesink`. Without arguments: 1920x1080 rggb (400 frames),
+/// 3840x2160 rggb16le (200) and 7680x4320 rggb16le (50).
+#[derive(Parser, Debug)]
+#[command(name = "throughput")]
+struct Command {
+    /// Frame width (measure this one case only; HEIGHT and FORMAT are then needed)
+    #[arg(requires = "format")]
+    width: Option<i64>,
+    /// Frame height
+    height: Option<i64>,
+    /// Bayer caps format (rggb, rggb16le, ...)
+    format: Option<String>,
+    /// Frames measured [default: 200]
+    frames: Option<u32>,
+}
 
 /// A textured frame with a few hot pixels (the same generator as the benches).
 fn scene(format: &FrameFormat) -> Vec<u8> {
@@ -89,16 +107,17 @@ fn run(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let command = Command::parse();
     gst::init()?;
     gstdefectfix::plugin_register_static()?;
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cases: Vec<(i64, i64, String, u32)> = if args.len() >= 3 {
-        vec![(
-            args[0].parse()?,
-            args[1].parse()?,
-            args[2].clone(),
-            args.get(3).map_or(Ok(200), |f| f.parse())?,
-        )]
+    let cases: Vec<(i64, i64, String, u32)> = if let Command {
+        width: Some(w),
+        height: Some(h),
+        format: Some(name),
+        frames,
+    } = command
+    {
+        vec![(w, h, name, frames.unwrap_or(200))]
     } else {
         vec![
             (1920, 1080, "rggb".into(), 400),
@@ -124,4 +143,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let c = Command::parse_from(["throughput", "3840", "2160", "rggb16le"]);
+        assert_eq!((c.width, c.height), (Some(3840), Some(2160)));
+        assert_eq!((c.format.as_deref(), c.frames), (Some("rggb16le"), None));
+        assert!(Command::parse_from(["throughput"]).width.is_none());
+        assert!(Command::try_parse_from(["throughput", "3840", "2160"]).is_err());
+    }
 }

@@ -9,30 +9,60 @@
 
 use std::time::{Duration, Instant};
 
+use clap::{Parser, ValueEnum};
 use defectfix_eval::synthetic::{panning_frames, scene_drawn, still_frames, textured_scene};
 use gstdefectfix::engine::{Engine, Mode, SensorSettings};
 use gstdefectfix::frame::{FrameFormat, PlaneMut};
 use gstdefectfix::sim::SplitMix64;
 use gstdefectfix::temporal::Evidence;
 
+/// Where the sensor path's time goes: the temporal evidence phase by phase and the
+/// engine, per frame, on the benchmark's panning scene.
+#[derive(Parser, Debug)]
+#[command(name = "evidence_profile")]
+struct Command {
+    /// Frame width
+    #[arg(value_name = "W", default_value_t = 3840)]
+    width: i64,
+    /// Frame height
+    #[arg(value_name = "H", default_value_t = 2160)]
+    height: i64,
+    /// Bayer caps format (rggb, rggb16le, ...)
+    #[arg(default_value = "rggb16le")]
+    format: String,
+    /// Threads of the evidence and the engine
+    #[arg(default_value_t = 1)]
+    threads: usize,
+    /// Frames measured
+    #[arg(default_value_t = 24)]
+    frames: usize,
+    /// What the frames show instead of the bench's pan, comma-separated
+    #[arg(value_name = "MODES", value_delimiter = ',')]
+    modes: Vec<Variant>,
+}
+
+/// What the measured frames show instead of the bench's pan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Variant {
+    /// The scene's fine noise drawn from `sim::SplitMix64`.
+    Splitmix,
+    /// A camera on a tripod: the same view, fresh noise in every frame.
+    Still,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |i: usize, d: &str| args.get(i).cloned().unwrap_or_else(|| d.to_string());
-    let w: i64 = arg(0, "3840").parse().expect("width");
-    let h: i64 = arg(1, "2160").parse().expect("height");
-    let name = arg(2, "rggb16le");
-    let threads: usize = arg(3, "1").parse().expect("threads");
-    let count: usize = arg(4, "24").parse().expect("frames");
-    let format = FrameFormat::parse("video/x-bayer", &name, w, h).expect("format");
-    let wide = FrameFormat::parse("video/x-bayer", &name, w + 64, h).expect("format");
-    let modes = arg(5, "");
-    let scene = if modes.split(',').any(|m| m == "splitmix") {
+    let command = Command::parse();
+    let (w, h, name) = (command.width, command.height, command.format.as_str());
+    let (threads, count) = (command.threads, command.frames);
+    let format = FrameFormat::parse("video/x-bayer", name, w, h).expect("format");
+    let wide = FrameFormat::parse("video/x-bayer", name, w + 64, h).expect("format");
+    let scene = if command.modes.contains(&Variant::Splitmix) {
         let mut rng = SplitMix64::new(0x2545_F491);
         scene_drawn(&wide, true, || rng.below(1 << 32) as u32)
     } else {
         textured_scene(&wide, true)
     };
-    let frames = if modes.split(',').any(|m| m == "still") {
+    let frames = if command.modes.contains(&Variant::Still) {
         still_frames(&format, &wide, &scene, 8)
     } else {
         panning_frames(&format, &wide, &scene, 8)
@@ -118,4 +148,36 @@ fn main() {
         sums[5] / n / copy_best,
         sums[5] / n * 1e6 / px
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+        let c = Command::parse_from(["evidence_profile"]);
+        assert_eq!(
+            (c.width, c.height, c.format.as_str()),
+            (3840, 2160, "rggb16le")
+        );
+        assert_eq!((c.threads, c.frames), (1, 24));
+        assert!(c.modes.is_empty());
+        let c = Command::parse_from([
+            "evidence_profile",
+            "1920",
+            "1080",
+            "rggb",
+            "2",
+            "24",
+            "splitmix,still",
+        ]);
+        assert_eq!(
+            (c.width, c.height, c.format.as_str(), c.threads),
+            (1920, 1080, "rggb", 2)
+        );
+        assert_eq!(c.modes, [Variant::Splitmix, Variant::Still]);
+    }
 }

@@ -18,45 +18,42 @@
 //! as PGM).
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::Parser;
 use defectfix_eval::cli;
 use defectfix_eval::footage::report;
-use defectfix_eval::footage::run::{self, Options};
+use defectfix_eval::footage::run::{self, FootageArgs};
 
+/// Real footage (Bayer): `defectfix` with its defaults on realistic raw video, scored
+/// frame by frame against the clean video and against the oracle.
+#[derive(Parser, Debug)]
+#[command(name = "footage")]
 struct Command {
-    options: Options,
-    csv: Option<String>,
+    #[command(flatten)]
+    footage: FootageArgs,
+    #[command(flatten)]
     listing: cli::Listing,
-}
-
-fn parse(args: &[String]) -> Result<Command, String> {
-    let mut c = Command {
-        options: Options::default(),
-        csv: None,
-        listing: cli::Listing::default(),
-    };
-    cli::parse_args(args, |a, value| {
-        if c.listing.take_arg(a) || c.options.take_arg(a, &mut *value)? {
-            return Ok(true);
-        }
-        match a {
-            "--dump" => {
-                let dir = std::path::PathBuf::from(value()?);
-                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                c.options.dump = Some(dir);
-            }
-            "--csv" => c.csv = Some(value()?),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
-    Ok(c)
+    /// Write every frame of every sequence to FILE (CSV)
+    #[arg(long, value_name = "FILE")]
+    csv: Option<String>,
+    /// Write the first, middle and last frames (clean, input, output) as PGM under DIR
+    #[arg(long, value_name = "DIR")]
+    dump: Option<PathBuf>,
 }
 
 fn main() {
-    let command = cli::parsed_or_exit("footage", parse);
-    let o = &command.options;
+    let command = Command::parse();
+    let mut options = command.footage.options();
+    if let Some(dir) = command.dump {
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("footage: {}: {e}", dir.display());
+            std::process::exit(2);
+        }
+        options.dump = Some(dir);
+    }
+    let o = &options;
     let mut csv = match &command.csv {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => {
@@ -94,4 +91,33 @@ fn main() {
     println!("{}", report::pooled(&results));
     let frames: usize = results.iter().map(|r| r.frames.len()).sum();
     println!("{}", timing.summary(results.len(), frames, start.elapsed()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+    }
+
+    #[test]
+    fn its_own_options_are_read() {
+        let c = Command::parse_from([
+            "footage",
+            "--csv",
+            "frames.csv",
+            "--dump",
+            "frames",
+            "--all-frames",
+            "--gains",
+            "mid",
+        ]);
+        assert_eq!(c.csv.as_deref(), Some("frames.csv"));
+        assert_eq!(c.dump, Some(PathBuf::from("frames")));
+        assert!(c.listing.all_frames && !c.listing.quiet);
+        assert_eq!(c.footage.options().gains.len(), 1);
+    }
 }

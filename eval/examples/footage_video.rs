@@ -24,47 +24,71 @@
 
 use std::time::Instant;
 
+use clap::Parser;
 use defectfix_eval::cli;
-use defectfix_eval::footage::video::{self, Codec, Options};
+use defectfix_eval::footage::run::FootageArgs;
+use defectfix_eval::footage::video::{self, CONTRIBUTION_BITS_PER_PIXEL, Codec, Options};
 use defectfix_eval::footage::video_report as report;
 
+/// Real footage through the YUV/RGB path: the raw footage through `bayer2rgb !
+/// videoconvert` (optionally a codec), then `defectfix`, scored frame by frame.
+#[derive(Parser, Debug)]
+#[command(name = "footage_video")]
 struct Command {
-    options: Options,
+    #[command(flatten)]
+    footage: FootageArgs,
+    #[command(flatten)]
     listing: cli::Listing,
+    /// Formats to convert the footage to, comma-separated (any `videoconvert` and `defectfix` take)
+    #[arg(
+        long,
+        value_name = "F1,F2",
+        value_delimiter = ',',
+        default_value = "UYVY,NV12,I420,v210,I422_10LE"
+    )]
+    formats: Vec<String>,
+    /// Codecs, comma-separated: none, vp8, vp9 (each sequence once per codec)
+    #[arg(long, value_name = "C1,C2", value_delimiter = ',', value_parser = codec)]
+    #[arg(default_value = "none")]
+    codec: Vec<Codec>,
+    /// Coded bits per pixel of compressed footage
+    #[arg(long, value_name = "B", default_value_t = CONTRIBUTION_BITS_PER_PIXEL)]
+    bpp: f64,
+    /// Weave the fields of consecutive generator frames into interlaced frames
+    #[arg(long)]
+    interlaced: bool,
+    /// Touched pixels: those the defects change by over F × the range [default: 0; coded: 0.02]
+    #[arg(long, value_name = "F")]
+    touch: Option<f64>,
+    /// Give the element the true defect map (the repair's own shortfall)
+    #[arg(long)]
+    oracle: bool,
 }
 
-fn parse(args: &[String]) -> Result<Command, String> {
-    let mut c = Command {
-        options: Options::default(),
-        listing: cli::Listing::default(),
-    };
-    cli::parse_args(args, |a, value| {
-        let o = &mut c.options;
-        if c.listing.take_arg(a) || o.footage.take_arg(a, &mut *value)? {
-            return Ok(true);
+/// The codec named `name` (`--codec`).
+fn codec(name: &str) -> Result<Codec, String> {
+    Codec::parse(name).ok_or(format!("unknown codec {name}"))
+}
+
+impl Command {
+    /// The options of the protocol.
+    fn options(&self) -> Options {
+        Options {
+            footage: self.footage.clone().options(),
+            formats: self.formats.clone(),
+            codecs: self.codec.clone(),
+            bits_per_pixel: self.bpp,
+            interlaced: self.interlaced,
+            touch: self.touch,
+            oracle: self.oracle,
         }
-        match a {
-            "--formats" => o.formats = value()?.split(',').map(str::to_string).collect(),
-            "--codec" => {
-                o.codecs = value()?
-                    .split(',')
-                    .map(|c| Codec::parse(c).ok_or(format!("unknown codec {c}")))
-                    .collect::<Result<_, _>>()?;
-            }
-            "--bpp" => o.bits_per_pixel = value()?.parse().map_err(|e| format!("--bpp: {e}"))?,
-            "--interlaced" => o.interlaced = true,
-            "--touch" => o.touch = Some(value()?.parse().map_err(|e| format!("--touch: {e}"))?),
-            "--oracle" => o.oracle = true,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
-    Ok(c)
+    }
 }
 
 fn main() {
-    let command = cli::parsed_or_exit("footage_video", parse);
-    let o = &command.options;
+    let command = Command::parse();
+    let options = command.options();
+    let o = &options;
     let g = &o.footage;
     println!(
         "Real footage, processed video: {} frames{}, window {}x{} (or the largest the path keeps inside a smaller scene), \
@@ -132,4 +156,50 @@ fn main() {
     println!("{}", report::targets(&results));
     let frames: usize = results.iter().map(|r| r.frames.len()).sum();
     println!("{}", timing.summary(results.len(), frames, start.elapsed()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Command::command().debug_assert();
+    }
+
+    #[test]
+    fn no_option_gives_the_defaults() {
+        let o = Command::parse_from(["footage_video"]).options();
+        assert_eq!(format!("{o:?}"), format!("{:?}", Options::default()));
+    }
+
+    #[test]
+    fn the_options_of_the_protocol_are_read() {
+        let c = Command::parse_from([
+            "footage_video",
+            "--formats",
+            "I420",
+            "--codec",
+            "vp8,vp9",
+            "--bpp",
+            "0.5",
+            "--interlaced",
+            "--touch",
+            "0.01",
+            "--oracle",
+            "--quiet",
+            "--size",
+            "320x240",
+        ]);
+        let o = c.options();
+        assert_eq!(o.formats, ["I420"]);
+        assert_eq!(o.codecs, [Codec::Vp8, Codec::Vp9]);
+        assert_eq!(o.bits_per_pixel, 0.5);
+        assert!(o.interlaced && o.oracle && c.listing.quiet);
+        assert_eq!(o.touch, Some(0.01));
+        assert_eq!((o.footage.width, o.footage.height), (320, 240));
+        assert!(Command::try_parse_from(["footage_video", "--codec", "h264"]).is_err());
+        assert!(Command::try_parse_from(["footage_video", "--dump", "d"]).is_err());
+    }
 }

@@ -1,54 +1,30 @@
-//! The command lines of the measurement examples: arguments handed out one by one, and
-//! a parse error printed with the program's name.
+//! The command lines of the measurement examples (parsed with `clap`): the listing
+//! options the footage commands share, value parsers for the syntaxes they take (`WxH`,
+//! `PROP=VALUE`), and a run's error printed with the program's name.
 
 /// How much of a run a command prints: the options `--all-frames` (every frame of every
 /// sequence) and `--quiet` (the pooled tables only).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(clap::Args, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Listing {
+    /// Print every frame of every sequence
+    #[arg(long)]
     pub all_frames: bool,
+    /// Print the pooled tables only
+    #[arg(long)]
     pub quiet: bool,
 }
 
-impl Listing {
-    /// Takes `--all-frames` or `--quiet`; returns whether `arg` was one of them.
-    pub fn take_arg(&mut self, arg: &str) -> bool {
-        match arg {
-            "--all-frames" => self.all_frames = true,
-            "--quiet" => self.quiet = true,
-            _ => return false,
-        }
-        true
-    }
+/// A frame size written `WxH` (`640x480`).
+pub fn size(text: &str) -> Result<(usize, usize), String> {
+    let (w, h) = text.split_once('x').ok_or("expected WxH")?;
+    let number = |v: &str| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
+    Ok((number(w)?, number(h)?))
 }
 
-/// Hands every argument of `args` to `take` with a getter of the argument's value (the
-/// next argument); an argument that `take` does not know (it returns `false`) is an
-/// error.
-pub fn parse_args(
-    args: &[String],
-    mut take: impl FnMut(&str, &mut dyn FnMut() -> Result<String, String>) -> Result<bool, String>,
-) -> Result<(), String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
-        if !take(a, &mut value)? {
-            return Err(format!("unknown option {a} (see the file's header)"));
-        }
-    }
-    Ok(())
-}
-
-/// The program's arguments parsed by `parse`; on an error, prints `name: error` and
-/// exits with status 2.
-pub fn parsed_or_exit<T>(name: &str, parse: impl FnOnce(&[String]) -> Result<T, String>) -> T {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{name}: {e}");
-            std::process::exit(2);
-        }
-    }
+/// An element property written `PROP=VALUE` (the value as `gst-launch` takes it).
+pub fn property(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text.split_once('=').ok_or("expected PROP=VALUE")?;
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// The value of `result`; on an error, prints `name: error` and exits with status 1.
@@ -64,22 +40,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arguments_and_their_values_are_handed_out() {
-        let args: Vec<String> = ["--a", "1", "--b"].map(String::from).to_vec();
-        let mut seen = Vec::new();
-        parse_args(&args, |a, value| {
-            match a {
-                "--a" => seen.push(format!("a={}", value()?)),
-                "--b" => seen.push("b".to_string()),
-                _ => return Ok(false),
-            }
-            Ok(true)
-        })
-        .expect("parses");
-        assert_eq!(seen, ["a=1", "b"]);
-        let unknown = parse_args(&args, |_, _| Ok(false));
-        assert!(unknown.is_err_and(|e| e.contains("--a")));
-        let missing = parse_args(&args[..1], |_, value| value().map(|_| true));
-        assert!(missing.is_err_and(|e| e.contains("needs a value")));
+    fn sizes_and_properties_are_read() {
+        assert_eq!(size("640x480"), Ok((640, 480)));
+        assert!(size("640").is_err_and(|e| e.contains("WxH")));
+        assert!(size("640xA").is_err());
+        assert_eq!(
+            property("sensitivity=2"),
+            Ok(("sensitivity".to_string(), "2".to_string()))
+        );
+        assert_eq!(
+            property("defect-map=a=b.map"),
+            Ok(("defect-map".to_string(), "a=b.map".to_string()))
+        );
+        assert!(property("sensitivity").is_err_and(|e| e.contains("PROP=VALUE")));
     }
 }

@@ -65,63 +65,95 @@ impl Default for Options {
     }
 }
 
-impl Options {
-    /// Takes one of the generator's command-line options: `--data DIR`, `--only
-    /// SUBSTRING`, `--paths P1,P2`, `--gains G1,G2`, `--frames N`, `--size WxH`, `--seed
-    /// N`, `--density D`, `--no-column`, `--set PROP=VALUE` (repeatable). `value` gives
-    /// the option's value when it takes one. Returns whether `arg` was one of them.
-    pub fn take_arg(
-        &mut self,
-        arg: &str,
-        mut value: impl FnMut() -> Result<String, String>,
-    ) -> Result<bool, String> {
-        match arg {
-            "--data" => self.data = value()?.into(),
-            "--only" => self.only = Some(value()?),
-            "--paths" => {
-                self.paths = value()?
-                    .split(',')
-                    .map(|p| PathKind::parse(p).ok_or(format!("unknown path {p}")))
-                    .collect::<Result<_, _>>()?;
-            }
-            "--gains" => {
-                self.gains = value()?
-                    .split(',')
-                    .map(|g| {
-                        GAINS
-                            .into_iter()
-                            .find(|x| x.name == g)
-                            .ok_or(format!("unknown gain {g}"))
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            "--frames" => {
-                self.frames = value()?.parse().map_err(|e| format!("--frames: {e}"))?;
-                if self.frames == 0 {
-                    return Err("--frames must be at least 1".into());
-                }
-            }
-            "--size" => {
-                let v = value()?;
-                let (w, h) = v.split_once('x').ok_or("--size WxH")?;
-                self.width = w.parse().map_err(|e| format!("--size: {e}"))?;
-                self.height = h.parse().map_err(|e| format!("--size: {e}"))?;
-            }
-            "--seed" => self.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--density" => {
-                self.density = value()?.parse().map_err(|e| format!("--density: {e}"))?;
-            }
-            "--no-column" => self.column = false,
-            "--set" => {
-                let v = value()?;
-                let (k, val) = v.split_once('=').ok_or("--set PROP=VALUE")?;
-                self.set.push((k.to_string(), val.to_string()));
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
+/// The generator's command-line options, shared by the `footage` and `footage_video`
+/// commands (`#[command(flatten)]`); [`FootageArgs::options`] gives the [`Options`] they
+/// stand for. Without any, the options are [`Options::default`].
+#[derive(clap::Args, Clone, Debug)]
+pub struct FootageArgs {
+    /// Directory of the raw frames
+    #[arg(long, value_name = "DIR", default_value_os_t = Options::default().data)]
+    pub data: PathBuf,
+    /// Only the scenes whose name contains SUBSTRING (`stars`: the star fields)
+    #[arg(long, value_name = "SUBSTRING")]
+    pub only: Option<String>,
+    /// Camera paths, comma-separated: pan,handheld,drift,static,local [default: all]
+    #[arg(long, value_name = "P1,P2", value_delimiter = ',', value_parser = path_kind)]
+    pub paths: Vec<PathKind>,
+    /// Gains, comma-separated: low,mid,high [default: all]
+    #[arg(long, value_name = "G1,G2", value_delimiter = ',', value_parser = gain)]
+    pub gains: Vec<Gain>,
+    /// Frames of every sequence (at least 1)
+    #[arg(long, value_name = "N", value_parser = frame_count)]
+    #[arg(default_value_t = Options::default().frames)]
+    pub frames: usize,
+    /// Window size (smaller scenes or wider paths get the largest that fits)
+    #[arg(long, value_name = "WxH", default_value = "640x480", value_parser = crate::cli::size)]
+    pub size: (usize, usize),
+    /// Seed of the defects, camera paths and noise
+    #[arg(long, value_name = "N", default_value_t = Options::default().seed)]
+    pub seed: u64,
+    /// Defect sites per pixel
+    #[arg(long, value_name = "D", default_value = "5e-4")]
+    pub density: f64,
+    /// No dead column on the sensor
+    #[arg(long)]
+    pub no_column: bool,
+    /// Set a property on the element under test (repeatable)
+    #[arg(long, value_name = "PROP=VALUE", value_parser = crate::cli::property)]
+    pub set: Vec<(String, String)>,
+}
 
+impl FootageArgs {
+    /// The options these stand for (no `dump`).
+    pub fn options(self) -> Options {
+        let defaults = Options::default();
+        Options {
+            data: self.data,
+            only: self.only,
+            paths: if self.paths.is_empty() {
+                defaults.paths
+            } else {
+                self.paths
+            },
+            gains: if self.gains.is_empty() {
+                defaults.gains
+            } else {
+                self.gains
+            },
+            frames: self.frames,
+            width: self.size.0,
+            height: self.size.1,
+            seed: self.seed,
+            density: self.density,
+            column: !self.no_column,
+            set: self.set,
+            dump: None,
+        }
+    }
+}
+
+/// The camera path named `name` (`--paths`).
+fn path_kind(name: &str) -> Result<PathKind, String> {
+    PathKind::parse(name).ok_or(format!("unknown path {name}"))
+}
+
+/// The gain named `name` (`--gains`).
+fn gain(name: &str) -> Result<Gain, String> {
+    GAINS
+        .into_iter()
+        .find(|g| g.name == name)
+        .ok_or(format!("unknown gain {name}"))
+}
+
+/// A frame count (`--frames`): at least 1.
+fn frame_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>().map_err(|e| e.to_string())? {
+        0 => Err("must be at least 1".to_string()),
+        n => Ok(n),
+    }
+}
+
+impl Options {
     /// The element properties as a line: `defaults`, or `name=value …`.
     pub fn properties(&self) -> String {
         if self.set.is_empty() {
@@ -728,4 +760,77 @@ fn from_buffer(data: &[u8], format: &FrameFormat) -> Result<Vec<u16>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        footage: FootageArgs,
+    }
+
+    fn options(args: &[&str]) -> Result<Options, clap::Error> {
+        let args = std::iter::once("footage").chain(args.iter().copied());
+        Command::try_parse_from(args).map(|c| c.footage.options())
+    }
+
+    #[test]
+    fn no_option_gives_the_defaults() {
+        let o = options(&[]).expect("parses");
+        assert_eq!(format!("{o:?}"), format!("{:?}", Options::default()));
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let o = options(&[
+            "--data",
+            "/raw",
+            "--only",
+            "Indoor1",
+            "--paths",
+            "pan,static",
+            "--gains",
+            "low,high",
+            "--frames",
+            "5",
+            "--size",
+            "320x240",
+            "--seed",
+            "9",
+            "--density",
+            "1e-3",
+            "--no-column",
+            "--set",
+            "sensitivity=2",
+            "--set",
+            "learn=true",
+        ])
+        .expect("parses");
+        assert_eq!(o.data, PathBuf::from("/raw"));
+        assert_eq!(o.only.as_deref(), Some("Indoor1"));
+        assert_eq!(o.paths, [PathKind::Pan, PathKind::Static]);
+        assert_eq!(o.gains, [GAINS[0], GAINS[2]]);
+        assert_eq!((o.frames, o.width, o.height, o.seed), (5, 320, 240, 9));
+        assert_eq!(o.density, 1e-3);
+        assert!(!o.column);
+        assert_eq!(o.properties(), "sensitivity=2 learn=true");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            &["--paths", "pan,orbit"][..],
+            &["--gains", "max"],
+            &["--frames", "0"],
+            &["--size", "320"],
+            &["--set", "sensitivity"],
+            &["--bogus"],
+        ] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
+    }
 }
