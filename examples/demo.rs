@@ -366,7 +366,8 @@ fn stars_altered(
                 continue;
             };
             let (fx, fy) = (px - ox, py - oy);
-            let in_sky = sky(px / s, py / s).is_some_and(|t| t < 0.45);
+            // (Stars behind the resolution chart are not drawn.)
+            let in_sky = sky(px / s, py / s).is_some_and(|t| t < 0.45) && !in_chart(px / s, py / s);
             if !in_sky || fx < 2.0 || fy < 2.0 || fx > w - 3.0 || fy > h - 3.0 {
                 continue;
             }
@@ -704,6 +705,16 @@ const PAN_Y: f32 = 0.25;
 /// Stars: at most one per cell of this many pixels.
 const STAR_CELL: f32 = 14.0;
 
+/// The resolution chart's rectangle in the scene (left, top, width, height; picture
+/// heights), drawn over the sky and its stars.
+const CHART: (f32, f32, f32, f32) = (0.06, 0.06, 0.42, 0.36);
+
+/// Whether scene position (`u`, `v`) (picture heights) lies on the resolution chart.
+fn in_chart(u: f32, v: f32) -> bool {
+    let (x0, y0, w, h) = CHART;
+    (x0..x0 + w).contains(&u) && (y0..y0 + h).contains(&v)
+}
+
 /// Where frame `t`'s pixel (0, 0) lies in the scene, pixels.
 fn camera(t: usize) -> (f32, f32) {
     (PAN_X * t as f32, PAN_Y * t as f32)
@@ -786,8 +797,8 @@ fn scene(w: usize, h: usize, t: usize) -> Vec<[f32; 3]> {
                 [0.18 * g, 0.52 * g, 0.12 * g + 0.03]
             };
             // Resolution chart on the left.
-            let (px0, py0, pw, ph) = (0.06, 0.06, 0.42, 0.36);
-            if u >= px0 && u < px0 + pw && v >= py0 && v < py0 + ph {
+            let (px0, py0, pw, ph) = CHART;
+            if in_chart(u, v) {
                 let (lx, ly) = (sx - px0 * s, sy - py0 * s);
                 let (cw, ch) = (pw * s, ph * s);
                 c = if ly < ch * 0.5 {
