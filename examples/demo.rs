@@ -366,9 +366,12 @@ fn stars_altered(
                 continue;
             };
             let (fx, fy) = (px - ox, py - oy);
-            // (Stars behind the resolution chart are not drawn.)
-            let in_sky = sky(px / s, py / s).is_some_and(|t| t < 0.45) && !in_chart(px / s, py / s);
-            if !in_sky || fx < 2.0 || fy < 2.0 || fx > w - 3.0 || fy > h - 3.0 {
+            if star_in_sky(cx, cy, s).is_none()
+                || fx < 2.0
+                || fy < 2.0
+                || fx > w - 3.0
+                || fy > h - 3.0
+            {
                 continue;
             }
             stars += 1;
@@ -732,6 +735,19 @@ fn star(cx: i64, cy: i64) -> Option<(f32, f32, f32)> {
     })
 }
 
+/// Pixels from its centre within which a star is drawn (its light there is below half a
+/// level of 8-bit data).
+const STAR_REACH: f32 = 5.0;
+
+/// The star of cell (`cx`, `cy`) if it has one and its centre lies high enough in the sky
+/// (`s`: pixels per picture height), off the resolution chart.
+fn star_in_sky(cx: i64, cy: i64, s: f32) -> Option<(f32, f32, f32)> {
+    star(cx, cy).filter(|&(px, py, _)| {
+        let (u, v) = (px / s, py / s);
+        sky(u, v).is_some_and(|t| t < 0.45) && !in_chart(u, v)
+    })
+}
+
 /// Whether scene position (`u`, `v`) (in picture heights) is high enough in the sky for
 /// stars, and the sky's gradient parameter there.
 fn sky(u: f32, v: f32) -> Option<f32> {
@@ -769,12 +785,19 @@ fn scene(w: usize, h: usize, t: usize) -> Vec<[f32; 3]> {
                 let (dx, dy) = (u - 1.25, v - 0.38);
                 let sun = (-(dx * dx + dy * dy) / 0.002).exp();
                 c = mix(c, [1.0, 0.93, 0.75], sun.min(1.0));
-                // Stars: at most one per cell, a small Gaussian spot.
-                if t < 0.45 {
-                    let (cx, cy) = ((sx / STAR_CELL) as i64, (sy / STAR_CELL) as i64);
-                    if let Some((px, py, b)) = star(cx, cy) {
-                        let d2 = (sx - px).powi(2) + (sy - py).powi(2);
-                        c = mix(c, [0.95, 0.95, 1.0], b * (-d2 / 2.4).exp());
+                // Stars: at most one per cell, a small Gaussian spot, whole wherever it
+                // lies (its light crosses cell borders and the line below which no star
+                // is placed, as a lens spreads it).
+                let cells = |at: f32| {
+                    ((at - STAR_REACH) / STAR_CELL).floor() as i64
+                        ..=((at + STAR_REACH) / STAR_CELL).floor() as i64
+                };
+                for cy in cells(sy) {
+                    for cx in cells(sx) {
+                        if let Some((px, py, b)) = star_in_sky(cx, cy, s) {
+                            let d2 = (sx - px).powi(2) + (sy - py).powi(2);
+                            c = mix(c, [0.95, 0.95, 1.0], b * (-d2 / 2.4).exp());
+                        }
                     }
                 }
                 c
