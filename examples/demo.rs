@@ -359,19 +359,13 @@ fn stars_altered(
     let s = h;
     let (ox, oy) = camera(t);
     let (mut altered, mut stars) = (0, 0);
-    let cells = |lo: f32, hi: f32| (lo / STAR_CELL).floor() as i64..=(hi / STAR_CELL) as i64;
-    for cy in cells(oy, oy + h) {
-        for cx in cells(ox, ox + w) {
-            let Some((px, py, _)) = star(cx, cy) else {
+    for cy in star_cells(oy, oy + h) {
+        for cx in star_cells(ox, ox + w) {
+            let Some((px, py, _)) = star_in_sky(cx, cy, s) else {
                 continue;
             };
             let (fx, fy) = (px - ox, py - oy);
-            if star_in_sky(cx, cy, s).is_none()
-                || fx < 2.0
-                || fy < 2.0
-                || fx > w - 3.0
-                || fy > h - 3.0
-            {
+            if fx < 2.0 || fy < 2.0 || fx > w - 3.0 || fy > h - 3.0 {
                 continue;
             }
             stars += 1;
@@ -739,6 +733,11 @@ fn star(cx: i64, cy: i64) -> Option<(f32, f32, f32)> {
 /// level of 8-bit data).
 const STAR_REACH: f32 = 5.0;
 
+/// The star cells that scene coordinates `lo..=hi` (pixels, along one axis) cross.
+fn star_cells(lo: f32, hi: f32) -> std::ops::RangeInclusive<i64> {
+    (lo / STAR_CELL).floor() as i64..=(hi / STAR_CELL).floor() as i64
+}
+
 /// The star of cell (`cx`, `cy`) if it has one and its centre lies high enough in the sky
 /// (`s`: pixels per picture height), off the resolution chart.
 fn star_in_sky(cx: i64, cy: i64, s: f32) -> Option<(f32, f32, f32)> {
@@ -788,12 +787,8 @@ fn scene(w: usize, h: usize, t: usize) -> Vec<[f32; 3]> {
                 // Stars: at most one per cell, a small Gaussian spot, whole wherever it
                 // lies (its light crosses cell borders and the line below which no star
                 // is placed, as a lens spreads it).
-                let cells = |at: f32| {
-                    ((at - STAR_REACH) / STAR_CELL).floor() as i64
-                        ..=((at + STAR_REACH) / STAR_CELL).floor() as i64
-                };
-                for cy in cells(sy) {
-                    for cx in cells(sx) {
+                for cy in star_cells(sy - STAR_REACH, sy + STAR_REACH) {
+                    for cx in star_cells(sx - STAR_REACH, sx + STAR_REACH) {
                         if let Some((px, py, b)) = star_in_sky(cx, cy, s) {
                             let d2 = (sx - px).powi(2) + (sy - py).powi(2);
                             c = mix(c, [0.95, 0.95, 1.0], b * (-d2 / 2.4).exp());

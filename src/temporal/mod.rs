@@ -34,6 +34,7 @@ pub mod motion;
 pub mod rules;
 
 use crate::defect_map::{DefectMap, Entry};
+use crate::detect::kernel::neighbour_offsets;
 use crate::detect::{NoiseModel, spreads_like_a_lens};
 use crate::exec::{self, BAND_ROWS, KernelPath, band_rows, run_bands};
 use crate::frame::{Plane, PlaneRef, Position, SampleIo};
@@ -451,11 +452,10 @@ impl Evidence {
     fn gather(
         &mut self,
         frame: &PlaneRef<'_>,
-        (noise, spatial): (&NoiseModel, &NoiseModel),
+        models: (&NoiseModel, &NoiseModel),
         threads: usize,
     ) -> LearnUpdate {
         let grid = (self.across, self.side);
-        let models = (noise, spatial);
         let cx = GatherContext::new(
             &self.plane,
             models,
@@ -632,17 +632,8 @@ fn colour_stands_out(at: impl Fn(isize, isize) -> u16, q: isize, bright: bool, s
         };
         sign * (f32::from(at(cx, cy)) - (f32::from(a) + f32::from(b)) / 2.0)
     };
-    let mut around = [
-        (-q, -q),
-        (0, -q),
-        (q, -q),
-        (-q, 0),
-        (q, 0),
-        (-q, q),
-        (0, q),
-        (q, q),
-    ]
-    .map(|(dx, dy)| difference(dx, dy));
+    // (The evidence pass's neighbours: `q` away along both axes and both diagonals.)
+    let mut around = neighbour_offsets(q, false).map(|(dx, dy)| difference(dx, dy));
     around.sort_unstable_by(f32::total_cmp);
     let (hi2, lo2) = (around[6], around[1]);
     difference(0, 0) - hi2 - COLOUR_TEXTURE_SHARE * (hi2 - lo2) > COLOUR_SIGMAS * sigma
@@ -912,8 +903,8 @@ impl<'a> GatherContext<'a> {
                     };
                     let before = *st;
                     let reflect = crate::detect::kernel::reflect;
+                    let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
                     let lens = |bright: bool, excess: f32| {
-                        let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
                         !processed && spreads_like_a_lens(at, f64::from(excess), bright)
                     };
                     *st = if instant {
@@ -921,7 +912,6 @@ impl<'a> GatherContext<'a> {
                     } else {
                         // At rest, also texture that the other colours share.
                         let shared = |bright: bool, sigma: f32| {
-                            let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
                             !colour_stands_out(at, p as isize, bright, sigma)
                         };
                         let detail = |bright: bool, excess: f32, sigma: f32| {
