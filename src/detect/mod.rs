@@ -132,30 +132,74 @@ impl ColourReference {
 pub const LENS_SHARE: f64 = 0.1;
 
 /// Whether a point `excess` above (`bright`) or below its same-colour neighbours
-/// spreads into its four adjacent pixels the way a lens spreads a point of light (see
-/// [`Detector::confirm`]): `at(dx, dy)` reads the pixel at that offset from the point.
-/// Three of the four adjacent pixels must stand beyond the pixel of their own colour
-/// two steps further out (offset ±3) by at least [`LENS_SHARE`] of the excess and by at
-/// least as much as those outer pixels differ among themselves (left against right, top
-/// against bottom, the smaller).
-pub fn spreads_like_a_lens(at: impl Fn(isize, isize) -> u16, excess: f64, bright: bool) -> bool {
+/// spreads into its adjacent pixels the way a lens spreads a point of light (see
+/// [`Detector::confirm`]): `at(dx, dy)` reads the pixel at that offset from the point,
+/// `sigma` is the noise of one pixel at the point's surroundings' level.
+///
+/// A pixel's *rise* is how far it stands above the pixel of its own colour two steps
+/// further out (offset ±3 from the point). Rises must exceed what the surroundings
+/// vary by: the difference between those outer pixels on opposite sides (left against
+/// right, top against bottom, the smaller; the same colour on both sides, so their
+/// difference is the local noise and texture whatever the noise model says). Where
+/// something at least as bright as the point lies beyond on both axes (a neighbouring
+/// star, a defect), the diagonal pairs at offset ±3 measure it instead.
+///
+/// A lens puts light on the adjacent pixels whatever the point's place on its pixel:
+/// - **centred**: three of the four adjacent pixels rise by [`LENS_SHARE`] of the
+///   excess;
+/// - **off centre**: the adjacent pixel on the near side of each axis rises by
+///   [`LENS_SHARE`] of the excess, and the two on the far sides still by
+///   [`FAR_SHARE`] of it, together by more than their noise ([`FAR_SIGMAS`]);
+/// - **near a corner**: a 2×2 quad is lit nearly evenly, and six of the eight pixels
+///   around it rise (see [`QUAD_SHARE`]); a pixel with something at least
+///   [`BEYOND_SHARE`] of the point's excess brighter beyond it says nothing, and the
+///   others must then make up the six, four at least.
+///
+/// A hot photosite spreads nowhere (its neighbours see only the scene); a 2×2 block of
+/// defects lights its quad and nothing around it.
+pub fn spreads_like_a_lens(
+    at: impl Fn(isize, isize) -> u16,
+    excess: f64,
+    bright: bool,
+    sigma: f64,
+) -> bool {
     let sign = if bright { 1 } else { -1 };
     let at = |dx: isize, dy: isize| sign * i32::from(at(dx, dy));
-    let (l, r, u, d) = (at(-3, 0), at(3, 0), at(0, -3), at(0, 3));
-    let outer = (l.abs_diff(r).min(u.abs_diff(d)) as i32).max(1);
+    let axes = at(-3, 0)
+        .abs_diff(at(3, 0))
+        .min(at(0, -3).abs_diff(at(0, 3)));
+    let outer = if f64::from(axes) > excess {
+        axes.min(at(-3, -3).abs_diff(at(3, 3)))
+            .min(at(3, -3).abs_diff(at(-3, 3)))
+    } else {
+        axes
+    };
+    let outer = (outer as i32).max(1);
     let directions = [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)];
     let rises = directions.map(|(dx, dy)| at(dx, dy) - at(3 * dx, 3 * dy));
-    let mut rise = rises;
-    rise.sort_unstable();
+    let rises_by = |r: i32, share: f64| r >= outer && f64::from(r) >= share * excess;
+    // Centred.
+    let mut sorted = rises;
+    sorted.sort_unstable();
     // The second smallest: three of the four.
-    if rise[1] >= outer && f64::from(rise[1]) >= LENS_SHARE * excess {
+    if rises_by(sorted[1], LENS_SHARE) {
         return true;
     }
-    // A point centred near a pixel corner lights a 2×2 quad nearly evenly: two adjacent
-    // pixels, one horizontal and one vertical, rise nearly as much as the point itself.
-    // Then the quad's own surroundings must show the spread: six of the eight pixels
-    // around the quad stand beyond the pixel two steps further out. A 2×2 block of
-    // defects lights the quad and nothing around it.
+    // Off centre.
+    let (near_h, far_h) = (rises[0].max(rises[1]), rises[0].min(rises[1]));
+    let (near_v, far_v) = (rises[2].max(rises[3]), rises[2].min(rises[3]));
+    // (A rise is a difference of two pixels, so the sum of two has noise 2σ.)
+    let far_lit = f64::from(far_h + far_v) > FAR_SIGMAS * 2.0 * sigma;
+    if rises_by(near_h, LENS_SHARE)
+        && rises_by(near_v, LENS_SHARE)
+        && rises_by(far_h, FAR_SHARE)
+        && rises_by(far_v, FAR_SHARE)
+        && far_lit
+    {
+        return true;
+    }
+    // Near a corner: the quad is the point, the adjacent pixel horizontally and the one
+    // vertically that share its light, and the pixel diagonal to it.
     let strong = |i: usize| f64::from(rises[i]) >= QUAD_SHARE * excess;
     let horizontal = [0, 1].into_iter().find(|&i| strong(i));
     let vertical = [2, 3].into_iter().find(|&i| strong(i));
@@ -163,7 +207,7 @@ pub fn spreads_like_a_lens(at: impl Fn(isize, isize) -> u16, excess: f64, bright
         return false;
     };
     let (sx, sy) = (directions[h].0, directions[v].1);
-    // The quad is (0,0), (sx,0), (0,sy), (sx,sy); around it, outward direction each.
+    // Around the quad, with the outward direction of each.
     let around = [
         ((-sx, 0), (-sx, 0)),
         ((-sx, sy), (-sx, 0)),
@@ -175,19 +219,36 @@ pub fn spreads_like_a_lens(at: impl Fn(isize, isize) -> u16, excess: f64, bright
         ((sx, 2 * sy), (0, sy)),
     ];
     let needed = (QUAD_RING_SHARE * excess).max(f64::from(outer));
-    around
-        .iter()
-        .filter(|&&((x, y), (ox, oy))| f64::from(at(x, y) - at(x + 2 * ox, y + 2 * oy)) >= needed)
-        .count()
-        >= 6
+    let (mut lit, mut hidden) = (0, 0);
+    for &((x, y), (ox, oy)) in &around {
+        let rise = f64::from(at(x, y) - at(x + 2 * ox, y + 2 * oy));
+        if rise >= needed {
+            lit += 1;
+        } else if -rise > BEYOND_SHARE * excess {
+            hidden += 1;
+        }
+    }
+    lit >= 6 || (lit >= 4 && lit + hidden >= 6)
 }
 
+/// The least share of an off-centre point's excess that the adjacent pixels on the far
+/// sides receive: a spot of σ 0.5 px half a pixel off centre gives the far one 4.8 % of
+/// its own pixel's light, 9 % at 0.3 px; the star's colour scales that.
+const FAR_SHARE: f64 = 0.03;
+/// … and that the two far pixels' rises together must exceed, in units of the noise of
+/// their sum: the light there is faint, and a 2×2 block of defects leaves only noise.
+const FAR_SIGMAS: f64 = 3.0;
 /// A pixel adjacent to a point that rises by this share of the point's excess shares
-/// the point's light: the point sits near their common corner.
-const QUAD_SHARE: f64 = 0.5;
+/// the point's light: the point sits near their common corner. A spot of σ 0.5 px 0.3 px
+/// from the corner gives the adjacent pixel across the nearer border 56 % of the
+/// point's light, and a star's colour can scale that by two thirds.
+const QUAD_SHARE: f64 = 0.3;
 /// The least share of the point's excess that the pixels around a lit quad must receive
 /// (a spot of σ 0.5 px centred on a pixel corner gives them 3–5 % of the quad's level).
 const QUAD_RING_SHARE: f64 = 0.015;
+/// Something this share of the point's excess brighter than a pixel around the quad,
+/// beyond it, hides whether the point's light reaches that pixel (a neighbouring star).
+const BEYOND_SHARE: f64 = 0.25;
 
 /// Integer parameters of one frame's decision (see [`kernel::decide`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -418,7 +479,9 @@ impl Detector {
             if out & HOT != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, true) {
                 out &= !HOT;
             }
-            if out & HOT != 0 && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2)) {
+            if out & HOT != 0
+                && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2), stats.hi2)
+            {
                 out &= !HOT;
             }
         }
@@ -538,17 +601,23 @@ impl Detector {
     }
 
     /// Whether the light of a bright point at (`x`, `y`), `excess` above its same-colour
-    /// neighbours, spreads into its four adjacent pixels the way a lens spreads a point:
-    /// at least three of them stand above the pixel of their own colour two steps further
-    /// out (`x ± 3` or `y ± 3`) by at least [`LENS_SHARE`] of the point's excess, and by
-    /// at least as much as those outer pixels differ among themselves (left against
-    /// right, top against bottom, the smaller: the same colour on both sides, so their
-    /// difference is the local noise and texture, whatever the noise model says). A star or any other optical
-    /// detail does (a lens never focuses light onto one photosite alone); a hot photosite
-    /// does not (its neighbours see only the scene), nor does a 2×2 block of defects,
-    /// which raises only two of each member's adjacent pixels.
-    fn spread_like_a_lens(&self, frame: Px<'_>, x: usize, y: usize, excess: u16) -> bool {
+    /// neighbours at `level`, spreads into its adjacent pixels the way a lens spreads a
+    /// point ([`spreads_like_a_lens`], with this frame's noise at `level`). A star or
+    /// any other optical detail does (a lens never focuses light onto one photosite
+    /// alone); a hot photosite does not (its neighbours see only the scene), nor does a
+    /// 2×2 block of defects, which lights its quad and nothing around it.
+    fn spread_like_a_lens(
+        &self,
+        frame: Px<'_>,
+        x: usize,
+        y: usize,
+        excess: u16,
+        level: u16,
+    ) -> bool {
         let f = &self.plane;
+        let sigma = self
+            .model
+            .sigma(f.cfa().plane_index(x, y), f64::from(level));
         spreads_like_a_lens(
             |dx, dy| {
                 frame.get(
@@ -558,6 +627,7 @@ impl Detector {
             },
             f64::from(excess),
             true,
+            sigma,
         )
     }
 

@@ -395,7 +395,7 @@ mod tests {
                         passed[usize::from(instant)] += 1;
                         let o = observation(&r, &k, i);
                         let after = if instant {
-                            rules::at_instant(st[i], &o, &model, |_, _| false)
+                            rules::at_instant(st[i], &o, &model, |_, _, _| false)
                         } else {
                             rules::at_rest(st[i], &o, &model, |_, _, _| false)
                         };

@@ -904,8 +904,9 @@ impl<'a> GatherContext<'a> {
                     let before = *st;
                     let reflect = crate::detect::kernel::reflect;
                     let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
-                    let lens = |bright: bool, excess: f32| {
-                        !processed && spreads_like_a_lens(at, f64::from(excess), bright)
+                    let lens = |bright: bool, excess: f32, sigma: f32| {
+                        !processed
+                            && spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
                     };
                     *st = if instant {
                         rules::at_instant(before, &o, self.noise, lens)
@@ -915,7 +916,7 @@ impl<'a> GatherContext<'a> {
                             !colour_stands_out(at, p as isize, bright, sigma)
                         };
                         let detail = |bright: bool, excess: f32, sigma: f32| {
-                            lens(bright, excess) || shared(bright, sigma)
+                            lens(bright, excess, sigma) || shared(bright, sigma)
                         };
                         rules::at_rest(before, &o, self.spatial, detail)
                     };

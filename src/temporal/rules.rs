@@ -225,7 +225,7 @@ fn add(score: u16, points: f32) -> u16 {
 /// Evidence at an instant: the scene at the pixel has moved by at least a same-colour
 /// pitch since the key frame.
 ///
-/// `lens(bright, excess)` says whether the point spreads into its adjacent pixels the way
+/// `lens(bright, excess, σ)` says whether the point spreads into its adjacent pixels the way
 /// a lens spreads light ([`crate::detect::spreads_like_a_lens`]): then it is optical
 /// detail, whatever else it does (a moving star, matched to the key frame only to the
 /// nearest pitch, can look as if it stayed), and gains nothing.
@@ -233,7 +233,7 @@ pub fn at_instant(
     state: PixelState,
     o: &Observation,
     noise: &NoiseModel,
-    lens: impl Fn(bool, f32) -> bool,
+    lens: impl Fn(bool, f32, f32) -> bool,
 ) -> PixelState {
     let now = Ranks::of(&o.neighbours);
     let key = Ranks::of(&o.key_neighbours);
@@ -283,7 +283,7 @@ pub fn at_instant(
         temporal > AGREE,
         spatial.min(temporal),
     );
-    if hot > 0.0 && lens(true, v - now.hi2) {
+    if hot > 0.0 && lens(true, v - now.hi2, sigma) {
         hot = 0.0;
     }
     let mut cold = points(
@@ -292,7 +292,7 @@ pub fn at_instant(
         temporal < -AGREE,
         -spatial.max(temporal),
     );
-    if cold > 0.0 && lens(false, now.lo2 - v) {
+    if cold > 0.0 && lens(false, now.lo2 - v, sigma) {
         cold = 0.0;
     }
     // Stuck: not even the noise changed while the neighbourhood did (its typical change
