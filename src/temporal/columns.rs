@@ -163,6 +163,7 @@ pub fn count_row(
     x0: usize,
     counts: &mut [LineCounts],
     levels: &Levels<'_>,
+    full: &mut Vec<bool>,
 ) {
     let pitch = cfa.pitch();
     // Squared margin per unit of σ²: MARGIN_SIGMAS σ of a pixel less the mean of two.
@@ -190,12 +191,58 @@ pub fn count_row(
     // Beyond twice the margin; and too far apart for a smooth row.
     let far = beyond_anywhere(4.0 * k2);
     let rough = beyond_anywhere(k2_faint);
+    // Per colour, the least distance beyond `k` σ² at some level (the model's smallest
+    // σ² between the floor and the clip level): nearer than that, beyond at none.
+    let beyond_somewhere = |k: f64| {
+        coef.map(|(a, b)| {
+            let narrow = k
+                * (a + b * f64::from(floor))
+                    .min(a + b * f64::from(clip))
+                    .max(0.0);
+            let mut d = narrow.sqrt().floor().min(f64::from(i32::MAX)) as i32;
+            while d > 1 && beyond(d - 1, narrow) {
+                d -= 1;
+            }
+            while d < i32::MAX && !beyond(d, narrow) {
+                d += 1;
+            }
+            d.max(1)
+        })
+    };
+    // (The faint margin is the narrower one.) The same bounds for both colours of a
+    // row, the more cautious of the two.
+    let near = beyond_somewhere(k2_faint.min(k2));
+    let (near, far) = (near[0].min(near[1]), far[0].max(far[1]));
     let row = &row[x0 - pitch..x0 + counts.len() + pitch];
-    for (i, (n, w)) in counts
+    // Most pixels lie within the narrowest margin of their neighbours, far from the
+    // floor and the clip level: then they are beyond neither neighbour (faint or not)
+    // and can show a defect on both sides, whatever the noise at their level. Which
+    // pixels need the full test is decided first, in a pass the compiler vectorises.
+    let len = counts.len();
+    full.clear();
+    full.extend(
+        row[..len]
+            .iter()
+            .zip(&row[pitch..pitch + len])
+            .zip(&row[2 * pitch..2 * pitch + len])
+            .map(|((&l, &c), &r)| {
+                let (l, c, r) = (i32::from(l), i32::from(c), i32::from(r));
+                let (lo, hi) = (l.min(r), l.max(r));
+                lo - c >= near || c - hi >= near || lo - floor < far || clip - hi < far
+            }),
+    );
+    for (i, ((n, w), &full)) in counts
         .iter_mut()
         .zip(row.windows(2 * pitch + 1))
+        .zip(full.iter())
         .enumerate()
     {
+        n.rows += 1;
+        if !full {
+            n.can_dark += 1;
+            n.can_bright += 1;
+            continue;
+        }
         let x = x0 + i;
         let (l, c, r) = (
             i32::from(w[0]),
@@ -203,22 +250,12 @@ pub fn count_row(
             i32::from(w[2 * pitch]),
         );
         let (lo, hi) = (l.min(r), l.max(r));
-        n.rows += 1;
-        // Most pixels lie between their neighbours, far from the floor and the clip
-        // level: then the counts are known without the noise at their level.
-        let plain = lo <= c && c <= hi && lo - floor >= far[x & 1] && clip - hi >= far[x & 1];
-        let (can_dark, can_bright, dark, bright, margin2) = if plain {
-            (true, true, false, false, 0.0)
-        } else {
-            let (a, b) = coef[x & 1];
-            let sigma2 = (a + b * f64::from((l + r) / 2)).max(0.0);
-            let margin2 = k2 * sigma2;
-            let can_dark = beyond(lo - floor, 4.0 * margin2);
-            let can_bright = beyond(clip - hi, 4.0 * margin2);
-            let dark = can_dark && beyond(lo - c, margin2);
-            let bright = can_bright && beyond(c - hi, margin2);
-            (can_dark, can_bright, dark, bright, margin2)
-        };
+        let (a, b) = coef[x & 1];
+        let margin2 = k2 * (a + b * f64::from((l + r) / 2)).max(0.0);
+        let can_dark = beyond(lo - floor, 4.0 * margin2);
+        let can_bright = beyond(clip - hi, 4.0 * margin2);
+        let dark = can_dark && beyond(lo - c, margin2);
+        let bright = can_bright && beyond(c - hi, margin2);
         n.can_dark += u32::from(can_dark);
         n.can_bright += u32::from(can_bright);
         n.dark += u32::from(dark);
@@ -301,6 +338,8 @@ struct ColumnBand {
     votes: Vec<[u8; 2]>,
     confirmed: Vec<bool>,
     counts: Vec<LineCounts>,
+    /// Which pixels of the row in hand need the full test ([`count_row`]).
+    full: Vec<bool>,
     /// Lines of the band confirmed and released by the last frame.
     update: LearnUpdate,
 }
@@ -334,6 +373,7 @@ impl ColumnEvidence {
                     votes: vec![[0; 2]; lines],
                     confirmed: vec![false; lines],
                     counts: vec![LineCounts::default(); lines],
+                    full: Vec::with_capacity(x1 - x0),
                     update: LearnUpdate::default(),
                 }
             })
@@ -389,7 +429,15 @@ impl ColumnEvidence {
             for parity in 0..pitch {
                 let counts = &mut b.counts[parity * columns..][..columns];
                 for y in judged(parity) {
-                    count_row(&rows[at..][..width], cfa, y, b.x0, counts, &levels);
+                    count_row(
+                        &rows[at..][..width],
+                        cfa,
+                        y,
+                        b.x0,
+                        counts,
+                        &levels,
+                        &mut b.full,
+                    );
                     at += width;
                 }
             }
@@ -482,7 +530,7 @@ mod tests {
         let mut n = [LineCounts::default()];
         for y in (parity..height).step_by(judged_step(cfa.pitch(), height)) {
             let row: Vec<u16> = (0..x + 4).map(|x| read(x, y)).collect();
-            count_row(&row, cfa, y, x, &mut n, &levels);
+            count_row(&row, cfa, y, x, &mut n, &levels, &mut Vec::new());
         }
         n[0]
     }
@@ -686,7 +734,7 @@ mod tests {
                         let pitch = cfa.pitch();
                         let (x0, n) = (3, width - 6);
                         let mut counts = vec![LineCounts::default(); n];
-                        count_row(&row, cfa, 0, x0, &mut counts, &levels);
+                        count_row(&row, cfa, 0, x0, &mut counts, &levels, &mut Vec::new());
                         for (i, got) in counts.iter().enumerate() {
                             let want = reference(&row, x0 + i, pitch, (a, b), &levels);
                             assert_eq!(*got, want, "x {} ({a}, {b}), spread {spread}", x0 + i);
