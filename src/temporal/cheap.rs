@@ -34,6 +34,18 @@ const REST_CHANGE: u16 = super::rules::MIN_SIGMA.ceil() as u16;
 /// change: theirs must be at least this many times its own (a whole number).
 const PER_QUIET: u16 = (1.0 / super::rules::QUIET) as u16;
 
+/// What a judged tile's pixels are judged for (see [`super::rules`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    /// The scene moved by a whole pitch since the key: [`super::rules::at_instant`].
+    Instant,
+    /// The scene stood still since the key: [`super::rules::at_rest`].
+    Rest,
+    /// The scene moved, by less than a pitch: dark points only
+    /// ([`super::rules::dark_point`]), which need no key.
+    Dark,
+}
+
 /// One row segment of `n` pixels and what the test reads about it. Every slice holds
 /// exactly `n` values, the segment's pixels in order.
 pub struct Segment<'a> {
@@ -174,12 +186,33 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
     }
 }
 
+/// Dark points only: `out[i]` = 1 where the rules must see pixel `i` (below all its
+/// neighbours but one by the noise margin of the frame's own model, or a state with
+/// cold points, which may lose some), else 0.
 #[inline(always)]
-fn body(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
-    if instant {
-        instant_body(s, noise, out)
-    } else {
-        rest_body(s, noise, out)
+fn dark_body(s: &Segment<'_>, noise: RowNoise, out: &mut [u8]) {
+    let n = s.centre.len();
+    let (centre, state) = (s.centre, &s.state[..n]);
+    let pairs = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
+    let out = &mut out[..n];
+    let m2 = MARGIN * MARGIN;
+    let (sa, sb) = (noise.spatial_a, noise.spatial_b);
+    for i in 0..n {
+        let [p0, p1, p2, p3] = at(&pairs, i);
+        let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
+        let (vf, h, l) = (f32::from(centre[i]), f32::from(hi2), f32::from(lo2));
+        let s2 = (sa + sb * l).min(sa + sb * h).max(0.25);
+        let dark = (vf < l) & ((l - vf).powi(2) > m2 * s2);
+        out[i] = u8::from(dark | (state[i].cold() > 0));
+    }
+}
+
+#[inline(always)]
+fn body(s: &Segment<'_>, noise: RowNoise, judgement: Judgement, out: &mut [u8]) {
+    match judgement {
+        Judgement::Instant => instant_body(s, noise, out),
+        Judgement::Rest => rest_body(s, noise, out),
+        Judgement::Dark => dark_body(s, noise, out),
     }
 }
 
@@ -187,33 +220,39 @@ fn body(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn body_avx2(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
-    body(s, noise, instant, out)
+unsafe fn body_avx2(s: &Segment<'_>, noise: RowNoise, judgement: Judgement, out: &mut [u8]) {
+    body(s, noise, judgement, out)
 }
 
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512BW.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn body_avx512(s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
-    body(s, noise, instant, out)
+unsafe fn body_avx512(s: &Segment<'_>, noise: RowNoise, judgement: Judgement, out: &mut [u8]) {
+    body(s, noise, judgement, out)
 }
 
-/// Marks in `out[..n]` the pixels of the segment that the rules must see, with the
-/// instruction set of `path` (every path gives the same marks).
-pub fn mark(path: KernelPath, s: &Segment<'_>, noise: RowNoise, instant: bool, out: &mut [u8]) {
+/// Marks in `out[..n]` the pixels of the segment that the rules must see for
+/// `judgement`, with the instruction set of `path` (every path gives the same marks).
+pub fn mark(
+    path: KernelPath,
+    s: &Segment<'_>,
+    noise: RowNoise,
+    judgement: Judgement,
+    out: &mut [u8],
+) {
     match path {
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx2 if path.available() => {
             // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
-            unsafe { body_avx2(s, noise, instant, out) }
+            unsafe { body_avx2(s, noise, judgement, out) }
         }
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx512 if path.available() => {
             // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
-            unsafe { body_avx512(s, noise, instant, out) }
+            unsafe { body_avx512(s, noise, judgement, out) }
         }
-        _ => body(s, noise, instant, out),
+        _ => body(s, noise, judgement, out),
     }
 }
 
@@ -223,6 +262,8 @@ mod tests {
     use crate::detect::NoiseModel;
     use crate::sim::SplitMix64;
     use crate::temporal::rules::{self, Observation};
+
+    const JUDGEMENTS: [Judgement; 3] = [Judgement::Instant, Judgement::Rest, Judgement::Dark];
 
     /// Random rows: a level (one for all rows in one call of three, its own per row in
     /// the others), texture of up to `spread` DN, and some outliers.
@@ -331,8 +372,8 @@ mod tests {
     fn every_instruction_set_marks_the_same_pixels() {
         let mut rng = SplitMix64::new(11);
         let n = 1000;
-        // Pixels passed over and kept, at rest and at instants.
-        let mut seen = [[0; 2]; 2];
+        // Pixels passed over and kept, for each judgement.
+        let mut seen = [[0; 2]; 3];
         for (spread, change) in [(0, 0), (3, 2), (40, 5), (900, 100)] {
             let mut r = rows(&mut rng, n, spread);
             let k = key_rows(&mut rng, &mut r, change);
@@ -346,18 +387,15 @@ mod tests {
                 spatial_a: 5.0,
                 spatial_b: 0.2,
             };
-            for instant in [true, false] {
+            for (j, judgement) in JUDGEMENTS.into_iter().enumerate() {
                 let mut expected = vec![0u8; n];
-                mark(KernelPath::Scalar, &s, noise, instant, &mut expected);
-                seen[usize::from(instant)][0] += expected.iter().filter(|&&m| m == 0).count();
-                seen[usize::from(instant)][1] += expected.iter().filter(|&&m| m == 1).count();
+                mark(KernelPath::Scalar, &s, noise, judgement, &mut expected);
+                seen[j][0] += expected.iter().filter(|&&m| m == 0).count();
+                seen[j][1] += expected.iter().filter(|&&m| m == 1).count();
                 for path in KernelPath::available_paths() {
                     let mut marks = vec![9u8; n];
-                    mark(path, &s, noise, instant, &mut marks);
-                    assert_eq!(
-                        marks, expected,
-                        "{path:?}, spread {spread}, instant {instant}"
-                    );
+                    mark(path, &s, noise, judgement, &mut marks);
+                    assert_eq!(marks, expected, "{path:?}, spread {spread}, {judgement:?}");
                 }
             }
         }
@@ -370,7 +408,7 @@ mod tests {
     fn a_pixel_passed_over_gains_nothing_from_the_rules() {
         let mut rng = SplitMix64::new(5);
         let n = 4000;
-        let mut passed = [0; 2];
+        let mut passed = [0; 3];
         for (spread, change) in [(0, 0), (3, 1), (3, 4), (40, 5), (900, 100)] {
             for sigma in [0.3, 2.0, 15.0] {
                 let mut r = rows(&mut rng, n, spread);
@@ -378,11 +416,15 @@ mod tests {
                 let st = states(&mut rng, n);
                 let s = segment(&r, &k, &st);
                 let model = NoiseModel::flat(sigma);
-                for instant in [true, false] {
+                for (j, judgement) in JUDGEMENTS.into_iter().enumerate() {
                     // The coarse tests off: at an instant no change is within it, at
                     // rest every change is.
                     let noise = RowNoise {
-                        a: if instant { 0.0 } else { 1e12 },
+                        a: if judgement == Judgement::Instant {
+                            0.0
+                        } else {
+                            1e12
+                        },
                         b: 0.0,
                         rules_a: (sigma * sigma) as f32,
                         rules_b: 0.0,
@@ -390,16 +432,17 @@ mod tests {
                         spatial_b: 0.0,
                     };
                     let mut marks = vec![0u8; n];
-                    mark(KernelPath::best(), &s, noise, instant, &mut marks);
+                    mark(KernelPath::best(), &s, noise, judgement, &mut marks);
                     for i in (0..n).filter(|&i| marks[i] == 0) {
-                        passed[usize::from(instant)] += 1;
+                        passed[j] += 1;
                         let o = observation(&r, &k, i);
-                        let after = if instant {
-                            rules::at_instant(st[i], &o, &model, |_, _, _| false)
-                        } else {
-                            rules::at_rest(st[i], &o, &model, |_, _, _| false)
+                        let no = |_, _, _| false;
+                        let after = match judgement {
+                            Judgement::Instant => rules::at_instant(st[i], &o, &model, no),
+                            Judgement::Rest => rules::at_rest(st[i], &o, &model, no),
+                            Judgement::Dark => rules::dark_point(st[i], &o, &model, no),
                         };
-                        assert_eq!(after, st[i], "{o:?}, σ {sigma}, instant {instant}");
+                        assert_eq!(after, st[i], "{o:?}, σ {sigma}, {judgement:?}");
                     }
                 }
             }

@@ -10,7 +10,9 @@
 //! 2. **Evidence** ([`rules`]): where a tile's scene has moved by a whole same-colour
 //!    pitch (an *instant*), every pixel whose neighbourhood changed is compared with the
 //!    key frame at its old scene position and with its neighbours; where a tile is at
-//!    rest, every pixel's change since the key frame is compared with the noise. Each
+//!    rest, every pixel's change since the key frame is compared with the noise; while
+//!    a tile waits for its next instant (moved, by less than a pitch), its dark points
+//!    are judged as at rest, every fourth frame. Each
 //!    pixel keeps 2 bytes of evidence ([`rules::PixelState`]). A vectorised screen
 //!    ([`cheap`]) passes over the pixels that the rules would leave as they are; the
 //!    rules see the few it keeps.
@@ -40,6 +42,7 @@ use crate::exec::{self, BAND_ROWS, KernelPath, band_rows, run_bands};
 use crate::frame::{Plane, PlaneRef, Position, SampleIo};
 use columns::{ColumnEvidence, ColumnLine};
 
+use cheap::Judgement;
 use motion::{Tile, TileMotion};
 use rules::{Observation, PixelState};
 
@@ -443,8 +446,9 @@ impl Evidence {
     }
 
     /// Phase 2: every pixel's evidence (bands in parallel; reads the frame and the keys,
-    /// writes each band's own state). Tiles waiting for their next instant are skipped
-    /// whole; tiles at rest are judged once per key, just before it is renewed; in a
+    /// writes each band's own state). Tiles waiting for their next instant are judged
+    /// for dark points only, every fourth frame; tiles at rest are judged once per key,
+    /// just before it is renewed; in a
     /// judged tile, the screen ([`cheap`]) passes over the pixels whose evidence the
     /// rules would leave as it is.
     /// `noise`: the frame-to-frame noise model and the frame's own (see
@@ -463,6 +467,8 @@ impl Evidence {
             grid,
             &self.keys,
             self.path,
+            // As often as a tile at rest is judged.
+            self.frames.is_multiple_of(u64::from(REST_RENEW)),
         );
         crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
@@ -662,6 +668,9 @@ struct GatherContext<'a> {
     spatial_coef: ([f32; 4], [f32; 4]),
     clip: u16,
     path: KernelPath,
+    /// Whether tiles waiting for their next instant are judged for dark points this
+    /// frame ([`rules::dark_point`]).
+    judge_waits: bool,
 }
 
 impl<'a> GatherContext<'a> {
@@ -674,6 +683,7 @@ impl<'a> GatherContext<'a> {
         (across, side): (usize, usize),
         keys: &'a [KeyBand],
         path: KernelPath,
+        judge_waits: bool,
     ) -> Self {
         let floor = 0.5 * f64::from(1u32 << plane.depth.saturating_sub(8));
         let coef = (
@@ -693,6 +703,7 @@ impl<'a> GatherContext<'a> {
             spatial_coef: (spatial.a.map(|a| a as f32), spatial.b.map(|b| b as f32)),
             clip: noise.clip.min(plane.max_value()),
             path,
+            judge_waits,
         }
     }
 
@@ -714,7 +725,7 @@ impl<'a> GatherContext<'a> {
         y: usize,
         (x0, x1): (usize, usize),
         dx: isize,
-        instant: bool,
+        judgement: Judgement,
         state: &[PixelState],
         marks: &mut [u8],
         pending: &mut Vec<u32>,
@@ -746,7 +757,7 @@ impl<'a> GatherContext<'a> {
             from: &moved_row[(x0 as isize - dx) as usize..][..n],
             state: &state[x0..x1],
         };
-        cheap::mark(self.path, &segment, noise, instant, &mut marks[..n]);
+        cheap::mark(self.path, &segment, noise, judgement, &mut marks[..n]);
         crate::detect::scan_flags(&marks[..n], |i, _| pending.push((x0 + i) as u32));
     }
 
@@ -811,13 +822,14 @@ impl<'a> GatherContext<'a> {
             for t in &self.tiles[first..first + self.across] {
                 let x0 = t.tile.x0.max(p);
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
-                let (dx, dy) = match t.phase {
-                    Phase::Wait => continue,
+                let (judgement, (dx, dy)) = match t.phase {
+                    Phase::Wait if !self.judge_waits || processed => continue,
+                    Phase::Wait => (Judgement::Dark, (0, 0)),
                     Phase::Rest if !t.renew || processed => continue,
-                    Phase::Rest => (0, 0),
-                    Phase::Instant { dx, dy } => (dx as isize, dy as isize),
+                    Phase::Rest => (Judgement::Rest, (0, 0)),
+                    Phase::Instant { dx, dy } => (Judgement::Instant, (dx as isize, dy as isize)),
                 };
-                let instant = t.phase != Phase::Rest;
+                let instant = judgement == Judgement::Instant;
                 let sy = y as isize - dy;
                 // Instants need the key frame at the old scene position inside the frame.
                 let (x0, x1) = if instant {
@@ -865,7 +877,7 @@ impl<'a> GatherContext<'a> {
                     y,
                     (x0, x1),
                     dx,
-                    instant,
+                    judgement,
                     state,
                     &mut b.marks,
                     &mut b.pending,
@@ -908,17 +920,17 @@ impl<'a> GatherContext<'a> {
                         !processed
                             && spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
                     };
-                    *st = if instant {
-                        rules::at_instant(before, &o, self.noise, lens)
-                    } else {
-                        // At rest, also texture that the other colours share.
-                        let shared = |bright: bool, sigma: f32| {
-                            !colour_stands_out(at, p as isize, bright, sigma)
-                        };
-                        let detail = |bright: bool, excess: f32, sigma: f32| {
-                            lens(bright, excess, sigma) || shared(bright, sigma)
-                        };
-                        rules::at_rest(before, &o, self.spatial, detail)
+                    // A dark point is also texture that the other colours share.
+                    let shared = |bright: bool, sigma: f32| {
+                        !colour_stands_out(at, p as isize, bright, sigma)
+                    };
+                    let detail = |bright: bool, excess: f32, sigma: f32| {
+                        lens(bright, excess, sigma) || shared(bright, sigma)
+                    };
+                    *st = match judgement {
+                        Judgement::Instant => rules::at_instant(before, &o, self.noise, lens),
+                        Judgement::Rest => rules::at_rest(before, &o, self.spatial, detail),
+                        Judgement::Dark => rules::dark_point(before, &o, self.spatial, detail),
                     };
                     if st.confirmed() != before.confirmed() {
                         b.changes
@@ -1226,6 +1238,29 @@ mod tests {
         assert_eq!(history[39], dark);
         assert!(history.iter().all(|c| c.is_empty() || c == &dark));
         assert_eq!(evidence.state(61, 40).hot(), 0);
+    }
+
+    #[test]
+    fn a_dark_point_gains_evidence_while_a_slow_pan_waits_for_its_next_instant() {
+        // 0.3 px a frame: from the third frame on the tiles wait (moved, but not yet
+        // by a pitch) until the fifth; the fourth frame judges waiting tiles for dark
+        // points, as a tile at rest is judged. A point 120 DN under a gentle texture
+        // gains cold points; its stillness count, which needs the key in register,
+        // stays as it was; a healthy pixel gains nothing.
+        let gentle = |x: f64, y: f64| 900.0 + 0.2 * (texture(x, y) - 1200.0);
+        let defects = [(101, 80, Defect::Warm(-120.0))];
+        let (evidence, history) = run(4, 0, |t, rng| {
+            render(&format(), gentle, t, (0.3, 0.0), 4.0, &defects, rng)
+        });
+        assert!(history.iter().all(|c| c.is_empty()));
+        let dark = evidence.state(101, 80);
+        assert!(dark.cold() >= 6, "{dark:?}");
+        assert_eq!((dark.hot(), dark.still()), (0, 0));
+        let healthy = (0..W)
+            .flat_map(|x| (0..H).map(move |y| (x, y)))
+            .filter(|&(x, y)| (x, y) != (101, 80) && evidence.state(x, y).cold() > 0)
+            .count();
+        assert_eq!(healthy, 0);
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! 3. **It does not carry the noise its neighbours carry** ([`at_rest`], where the tile
 //!    has not moved): a stuck photosite reads the same value frame after frame, a dead
 //!    one only the read noise, where the neighbours at that level show shot noise too.
-//! 4. **It is a dark point that light does not explain** (also [`at_rest`]): far below
+//! 4. **It is a dark point that light does not explain** ([`at_rest`], and between
+//!    instants, while the scene has moved by less than a pitch, [`dark_point`]): far below
 //!    every same-colour neighbour, judgement after judgement on fresh noise, with no
 //!    spread into its adjacent pixels and no texture that the other colours share: a
 //!    shadow behind a lens spreads as light does.
@@ -349,10 +350,34 @@ pub fn at_rest(
     detail: impl Fn(bool, f32, f32) -> bool,
 ) -> PixelState {
     let still = rest_stillness(state.still(), o);
+    let cold = cold_points(state.cold(), o, noise, detail);
+    PixelState::settle(state.hot(), cold, still, state.confirmed())
+}
+
+/// Evidence while the scene moves by less than a pitch between instants: the dark
+/// points of [`at_rest`] (which compare the pixel with its neighbours in this frame
+/// only), and nothing else (a stillness count needs the key frame in register).
+pub fn dark_point(
+    state: PixelState,
+    o: &Observation,
+    noise: &NoiseModel,
+    detail: impl Fn(bool, f32, f32) -> bool,
+) -> PixelState {
+    let cold = cold_points(state.cold(), o, noise, detail);
+    PixelState::settle(state.hot(), cold, state.still(), state.confirmed())
+}
+
+/// The cold score `cold` after one judgement of a dark point (see [`at_rest`]).
+fn cold_points(
+    cold: u16,
+    o: &Observation,
+    noise: &NoiseModel,
+    detail: impl Fn(bool, f32, f32) -> bool,
+) -> u16 {
     let lowest = o.neighbours.iter().copied().min().unwrap_or(0);
-    if state.cold() == 0 && o.value >= lowest {
+    if cold == 0 && o.value >= lowest {
         // Not below every neighbour, and no cold points to lose.
-        return PixelState::settle(state.hot(), 0, still, state.confirmed());
+        return 0;
     }
     let now = Ranks::of(&o.neighbours);
     let sigma = (noise.sigma(o.plane, f64::from(now.level)) as f32).max(0.5);
@@ -368,7 +393,7 @@ pub fn at_rest(
     // finds it detail, or no darker than its neighbours' level; a point below that
     // level but not that far neither gains nor loses (a faint dead photosite confirmed
     // while the scene moved keeps its score while it rests).
-    let cold = if v < now.lo1 - margin && below > REST_AGREE {
+    let gained = if v < now.lo1 - margin && below > REST_AGREE {
         if detail(false, now.lo2 - v, sigma) {
             ORDINARY
         } else {
@@ -379,8 +404,7 @@ pub fn at_rest(
     } else {
         0.0
     };
-    let cold = add(state.cold(), cold);
-    PixelState::settle(state.hot(), cold, still, state.confirmed())
+    add(cold, gained)
 }
 
 /// The stillness count at rest (see [`at_rest`]).
