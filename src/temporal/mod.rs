@@ -726,7 +726,7 @@ impl<'a> GatherContext<'a> {
         (x0, x1): (usize, usize),
         dx: isize,
         judgement: Judgement,
-        state: &[PixelState],
+        state: &mut [PixelState],
         marks: &mut [u8],
         pending: &mut Vec<u32>,
     ) {
@@ -744,6 +744,12 @@ impl<'a> GatherContext<'a> {
             rules_b: least(&self.rules_coef.1),
             spatial_a: least(&self.spatial_coef.0),
             spatial_b: least(&self.spatial_coef.1),
+            // As the rules' observations have it (see `band`).
+            clip: if self.plane.sampling.is_processed() {
+                0
+            } else {
+                self.clip
+            },
         };
         // Pixel x + o of row r (0: y - p, 1: y, 2: y + p), decoded and of the key.
         let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];
@@ -755,9 +761,15 @@ impl<'a> GatherContext<'a> {
             key_pairs: opposite_pairs(key_at, q),
             key: key_at(1, 0),
             from: &moved_row[(x0 as isize - dx) as usize..][..n],
-            state: &state[x0..x1],
         };
-        cheap::mark(self.path, &segment, noise, judgement, &mut marks[..n]);
+        cheap::mark(
+            self.path,
+            &segment,
+            noise,
+            judgement,
+            &mut state[x0..x1],
+            &mut marks[..n],
+        );
         crate::detect::scan_flags(&marks[..n], |i, _| pending.push((x0 + i) as u32));
     }
 

@@ -124,7 +124,7 @@ impl PixelState {
     }
 
     /// The state with confirmation decided afresh (with hysteresis).
-    fn settle(hot: u16, cold: u16, still: u16, was: bool) -> Self {
+    pub(crate) fn settle(hot: u16, cold: u16, still: u16, was: bool) -> Self {
         let confirmed = if was {
             hot.max(cold) > RELEASE || still > RELEASE
         } else {
@@ -412,19 +412,37 @@ fn rest_stillness(still: u16, o: &Observation) -> u16 {
     if o.clipped() {
         return still;
     }
-    let typical = typical_change(o);
-    if typical < MIN_SIGMA {
-        // The neighbours hardly change (quantisation, clipping): stillness proves nothing.
-        return still;
-    }
-    let own = f32::from(o.value.abs_diff(o.key_value));
-    if own == 0.0 {
+    let changes: [u16; 8] = std::array::from_fn(|i| o.neighbours[i].abs_diff(o.key_neighbours[i]));
+    let (m4, m5) = middle_pair(changes);
+    still_step(
+        still,
+        o.value.abs_diff(o.key_value),
+        u32::from(m4) + u32::from(m5),
+    )
+}
+
+/// One judgement of the stillness count `still` at rest, for a value that is not
+/// clipped: `own` is the pixel's change since the key, `middle` the sum of the two
+/// middle values of its neighbours' eight changes (twice their typical change, the
+/// median). In whole numbers, so that the screen ([`super::cheap`]) can take it over
+/// for the many pixels whose only evidence at rest is this count.
+#[inline(always)]
+pub(crate) fn still_step(still: u16, own: u16, middle: u32) -> u16 {
+    // typical = middle / 2 (exact), own ≤ QUIET · typical ⟺ 8 · own ≤ middle, own >
+    // NOISY · typical ⟺ 2 · own > middle: the rules' shares, as whole numbers.
+    const { assert!(QUIET == 0.25 && NOISY == 1.0 && MIN_SIGMA == 1.5) };
+    let own = u32::from(own);
+    if middle < 3 {
+        // The neighbours hardly change (typical < MIN_SIGMA: quantisation, clipping):
+        // stillness proves nothing.
+        still
+    } else if own == 0 {
         // Not even one step: a healthy pixel whose neighbours change by `typical` is
         // unchanged a few times in a hundred at most.
         still + REST_UP
-    } else if own <= QUIET * typical {
+    } else if 8 * own <= middle {
         still + 1
-    } else if own > NOISY * typical {
+    } else if 2 * own > middle {
         still.saturating_sub(REST_DOWN)
     } else {
         still
