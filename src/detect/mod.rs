@@ -149,10 +149,10 @@ pub const LENS_SHARE: f64 = 0.1;
 ///   excess;
 /// - **off centre**: the adjacent pixel on the near side of each axis rises by
 ///   [`LENS_SHARE`] of the excess, and the two on the far sides still by
-///   [`FAR_SHARE`] of it, together by more than their noise ([`FAR_SIGMAS`]);
+///   `FAR_SHARE` of it, together by more than their noise (`FAR_SIGMAS`);
 /// - **near a corner**: a 2×2 quad is lit nearly evenly, and six of the eight pixels
-///   around it rise (see [`QUAD_SHARE`]); a pixel with something at least
-///   [`BEYOND_SHARE`] of the point's excess brighter beyond it says nothing, and the
+///   around it rise (see `QUAD_SHARE`); a pixel with something at least
+///   `BEYOND_SHARE` of the point's excess brighter beyond it says nothing, and the
 ///   others must then make up the six, four at least.
 ///
 /// A hot photosite spreads nowhere (its neighbours see only the scene); a 2×2 block of

@@ -13,7 +13,7 @@
 //! - at rest, cold points come only below all its same-colour neighbours but one by the
 //!   noise margin, and go only from a state that has some; every other pixel's only
 //!   evidence is its stillness count, which the test counts itself, in whole numbers
-//!   as the rules do ([`rules::still_step`]), and writes — unless the pixel's
+//!   as the rules do (`rules::still_step`), and writes — unless the pixel's
 //!   confirmation changes, which goes to the rules (on a still shot about one pixel in
 //!   seven has a quiet value and its count moves: the rules saw all of those before);
 //! - between instants (dark points only), the same cold-point bound.
