@@ -277,7 +277,7 @@ unsafe fn body_avx512(
 /// Marks in `out[..n]` the pixels of the segment (whose states are `state[..n]`) that
 /// the rules must see for `judgement`, with the instruction set of `path` (every path
 /// gives the same marks). At rest, the states of the pixels it does not mark are
-/// brought up to date (see [`rest_body`]); elsewhere they are left as they are.
+/// brought up to date (see `rest_body`); elsewhere they are left as they are.
 pub fn mark(
     path: KernelPath,
     s: &Segment<'_>,

@@ -73,7 +73,7 @@ pub struct LineCounts {
     /// same way (a lens's spread).
     pub dark_lens: u32,
     pub bright_lens: u32,
-    /// Rows whose neighbours lie within [`FAINT_SIGMAS`] of each other (the scene is
+    /// Rows whose neighbours lie within `FAINT_SIGMAS` of each other (the scene is
     /// flat there, at the noise's scale) and that stand beyond both by as much, below
     /// and above…
     pub faint_dark: u32,
