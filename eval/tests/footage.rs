@@ -75,18 +75,20 @@ fn moving_natural_scenes_gain_from_time() {
         // (Measured on 1e53f13: Outdoor1 pan 99.8, 86.8, 78.0, 94.9, 72.7 — its warm
         // pixels 93.0 before the robust motion search; hand-held 100, 83.7, 68.0, 93.0,
         // 48.1; Indoor1 pan 100, 99.8, 99.2, 100, 94.1; hand-held 100, 91.8, 90.2, 100,
-        // 74.8.)
-        ("Outdoor1", PathKind::Pan, [97.0, 84.0, 75.0, 92.0, 70.0]),
+        // 74.8. On 527cfda, with the dark points at rest and between instants: Outdoor1
+        // pan 99.8, 90.0, 77.1, 96.5, 75.3; hand-held 100, 83.4, 77.3, 93.0, 51.9;
+        // Indoor1 pan 100, 99.8, 100, 100, 95.0; hand-held 100, 93.2, 99.5, 100, 90.0.)
+        ("Outdoor1", PathKind::Pan, [97.0, 86.0, 74.0, 93.0, 72.0]),
         (
             "Outdoor1",
             PathKind::Handheld,
-            [97.0, 80.0, 64.0, 90.0, 44.0],
+            [97.0, 80.0, 73.0, 90.0, 48.0],
         ),
-        ("Indoor1", PathKind::Pan, [97.0, 96.0, 96.0, 97.0, 90.0]),
+        ("Indoor1", PathKind::Pan, [97.0, 96.0, 97.0, 97.0, 92.0]),
         (
             "Indoor1",
             PathKind::Handheld,
-            [97.0, 88.0, 87.0, 97.0, 70.0],
+            [97.0, 90.0, 96.0, 97.0, 86.0],
         ),
     ];
     for scene in ["Outdoor1", "Indoor1"] {
@@ -137,7 +139,7 @@ fn dead_and_weak_pixels_of_a_still_scene_are_found_by_their_lasting_darkness() {
 
 #[test]
 fn star_fields_keep_their_stars() {
-    for r in sequences(&options("stars8", &[PathKind::Drift, PathKind::Static])) {
+    for r in sequences(&options("stars", &[PathKind::Drift, PathKind::Static])) {
         let p = pool(&r);
         eprintln!(
             "{} {}: stars altered {} of {}, hot {:.1} %, worst false/MP {:.1}",
@@ -148,11 +150,14 @@ fn star_fields_keep_their_stars() {
             percent(&p, HOT),
             p.worst_false
         );
-        // Today: a quarter of a percent of the star-frames (stars centred near a pixel
-        // corner that the lens test cannot tell from a 2×2 defect block); the target is
-        // none (EVALUATION.md).
+        // Today (facff45): at most a quarter of a percent of the star-frames — stars8
+        // drift 6 of 5283, static 1 of 5400, stars12 drift 14 of 5579, static 10 of
+        // 5280; before the off-centre, corner and crowding cases of the lens test 14, 2,
+        // 25 and 15 (0.45 % on the 12-bit drift). What is left are faint stars centred
+        // near a pixel corner that one frame cannot tell from a 2×2 block of warm
+        // pixels, and flank pixels of bright stars; the target is none (EVALUATION.md).
         assert!(
-            p.stars_altered * 200 <= p.stars,
+            p.stars_altered * 1000 <= 3 * p.stars,
             "{} {}: {} of {} star-frames altered",
             r.scene,
             r.path.name(),
