@@ -165,16 +165,7 @@ pub fn spreads_like_a_lens(
 ) -> bool {
     let sign = if bright { 1 } else { -1 };
     let at = |dx: isize, dy: isize| sign * i32::from(at(dx, dy));
-    let axes = at(-3, 0)
-        .abs_diff(at(3, 0))
-        .min(at(0, -3).abs_diff(at(0, 3)));
-    let outer = if f64::from(axes) > excess {
-        axes.min(at(-3, -3).abs_diff(at(3, 3)))
-            .min(at(3, -3).abs_diff(at(-3, 3)))
-    } else {
-        axes
-    };
-    let outer = (outer as i32).max(1);
+    let outer = outer_variation(&at, excess);
     let directions = [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)];
     let rises = directions.map(|(dx, dy)| at(dx, dy) - at(3 * dx, 3 * dy));
     let rises_by = |r: i32, share: f64| r >= outer && f64::from(r) >= share * excess;
@@ -203,10 +194,44 @@ pub fn spreads_like_a_lens(
     let strong = |i: usize| f64::from(rises[i]) >= QUAD_SHARE * excess;
     let horizontal = [0, 1].into_iter().find(|&i| strong(i));
     let vertical = [2, 3].into_iter().find(|&i| strong(i));
-    let (Some(h), Some(v)) = (horizontal, vertical) else {
-        return false;
+    match (horizontal, vertical) {
+        (Some(h), Some(v)) => {
+            let quad = (directions[h].0, directions[v].1);
+            lit_around_quad(&at, quad, excess, outer)
+        }
+        _ => false,
+    }
+}
+
+/// How much the surroundings of a point vary, from the same-colour pixels at offset ±3
+/// (`at`): the smaller difference of the opposite pairs along the axes; where something
+/// at least as bright as the point's `excess` lies beyond on both axes, the diagonal
+/// pairs too. At least 1.
+fn outer_variation(at: &impl Fn(isize, isize) -> i32, excess: f64) -> i32 {
+    let axes = at(-3, 0)
+        .abs_diff(at(3, 0))
+        .min(at(0, -3).abs_diff(at(0, 3)));
+    let outer = if f64::from(axes) > excess {
+        axes.min(at(-3, -3).abs_diff(at(3, 3)))
+            .min(at(3, -3).abs_diff(at(-3, 3)))
+    } else {
+        axes
     };
-    let (sx, sy) = (directions[h].0, directions[v].1);
+    (outer as i32).max(1)
+}
+
+/// Whether the light of a point lighting the 2×2 quad towards (`sx`, `sy`) (the point,
+/// its adjacent pixels that way along each axis, and the pixel diagonal to it) reaches
+/// the eight pixels around the quad: six of them rise above the pixel two steps further
+/// out by `QUAD_RING_SHARE` of the point's `excess` and by `outer`; a pixel with
+/// something `BEYOND_SHARE` of the excess brighter beyond it says nothing, and the
+/// others must then make up the six, four at least.
+fn lit_around_quad(
+    at: &impl Fn(isize, isize) -> i32,
+    (sx, sy): (isize, isize),
+    excess: f64,
+    outer: i32,
+) -> bool {
     // Around the quad, with the outward direction of each.
     let around = [
         ((-sx, 0), (-sx, 0)),
