@@ -114,8 +114,7 @@ fn instant_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mu
     for i in 0..n {
         let v = centre[i];
         let around = at(&pairs, i);
-        let [p0, p1, p2, p3] = around;
-        let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
+        let (_, hi2, lo2, _) = extremes(eight(around));
         let vf = f32::from(v);
         let fr = f32::from(from[i]);
         // The least σ² the rules can use: their noise at a level between the second
@@ -154,7 +153,8 @@ fn instant_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mu
 /// At rest: `out[i]` = 1 where the rules must see pixel `i`, else 0 (see the module
 /// documentation). Where the only evidence is the stillness count and the pixel's
 /// confirmation does not change, the test takes the rules' place: it writes the new
-/// state itself ([`rules::still_step`]), the same the rules would.
+/// state itself (`rules::clipped`, `rules::still_step`: what the rules count with),
+/// the same the rules would.
 #[inline(always)]
 fn rest_body(s: &Segment<'_>, noise: RowNoise, state: &mut [PixelState], out: &mut [u8]) {
     let n = s.centre.len();
@@ -163,7 +163,6 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, state: &mut [PixelState], out: &m
     let key_pairs = s.key_pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let out = &mut out[..n];
     let q2 = rules::QUIET * rules::QUIET;
-    let m2 = MARGIN * MARGIN;
     let (a, b, sa, sb, clip) = (
         noise.a,
         noise.b,
@@ -174,26 +173,17 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, state: &mut [PixelState], out: &m
     for i in 0..n {
         let v = centre[i];
         let own = v.abs_diff(key[i]);
-        let (around, key_around) = (at(&pairs, i), at(&key_pairs, i));
+        let (near, key_near) = (eight(at(&pairs, i)), eight(at(&key_pairs, i)));
         let st = state[i];
-        // Cold points: only below all its neighbours but one by the noise margin (at the
-        // least σ² the rules can use: the frame's own model); a state with cold points
-        // may lose some. Those go to the rules.
-        let [p0, p1, p2, p3] = around;
-        let near = [p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1];
+        // Cold points (see `dark_bound`) go to the rules.
         let (hi1, hi2, lo2, _) = extremes(near);
-        let (vf, h, l) = (f32::from(v), f32::from(hi2), f32::from(lo2));
-        let s2 = (sa + sb * l).min(sa + sb * h).max(0.25);
-        let dark = (vf < l) & ((l - vf).powi(2) > m2 * s2);
-        // The stillness count, as the rules count it (`Observation::clipped`, then
-        // `rules::still_step`), but for the older, coarser test that passes an empty
-        // state over when its own change exceeds a quarter of the noise (a choice of
-        // what the rules see, kept).
-        let [k0, k1, k2, k3] = key_around;
-        let key_near = [k0.0, k0.1, k1.0, k1.1, k2.0, k2.1, k3.0, k3.1];
-        let clipped = (v >= clip) | ((hi1 <= v) & (near.contains(&v) | key_near.contains(&v)));
+        let dark = dark_bound(v, (hi2, lo2), (sa, sb));
+        // The stillness count, as the rules count it, but for the older, coarser test
+        // that passes an empty state over when its own change exceeds a quarter of the
+        // noise (a choice of what the rules see, kept).
         let d = f32::from(own);
-        let coarse = st.is_empty() & (d * d > q2 * (a + b * vf).max(2.25));
+        let coarse = st.is_empty() & (d * d > q2 * (a + b * f32::from(v)).max(2.25));
+        let clipped = rules::clipped(v, clip, hi1, (&near, &key_near));
         let still = if clipped | coarse {
             st.still()
         } else {
@@ -219,16 +209,30 @@ fn dark_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mut [
     let (centre, state) = (s.centre, &state[..n]);
     let pairs = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let out = &mut out[..n];
-    let m2 = MARGIN * MARGIN;
-    let (sa, sb) = (noise.spatial_a, noise.spatial_b);
+    let spatial = (noise.spatial_a, noise.spatial_b);
     for i in 0..n {
-        let [p0, p1, p2, p3] = at(&pairs, i);
-        let (_, hi2, lo2, _) = extremes([p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]);
-        let (vf, h, l) = (f32::from(centre[i]), f32::from(hi2), f32::from(lo2));
-        let s2 = (sa + sb * l).min(sa + sb * h).max(0.25);
-        let dark = (vf < l) & ((l - vf).powi(2) > m2 * s2);
+        let (_, hi2, lo2, _) = extremes(eight(at(&pairs, i)));
+        let dark = dark_bound(centre[i], (hi2, lo2), spatial);
         out[i] = u8::from(dark | (state[i].cold() > 0));
     }
+}
+
+/// The eight values of four pairs.
+#[inline(always)]
+fn eight([p0, p1, p2, p3]: [(u16, u16); 4]) -> [u16; 8] {
+    [p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1]
+}
+
+/// Whether a pixel reading `v` can gain cold points from its same-colour neighbours,
+/// whose second highest and second lowest are `hi2` and `lo2` (at rest and between
+/// instants): only below all of them but one by the noise margin, at the least σ² the
+/// rules can use (the frame's own model, σ² = `sa` + `sb` · level, at a level between
+/// the two).
+#[inline(always)]
+fn dark_bound(v: u16, (hi2, lo2): (u16, u16), (sa, sb): (f32, f32)) -> bool {
+    let (vf, h, l) = (f32::from(v), f32::from(hi2), f32::from(lo2));
+    let s2 = (sa + sb * l).min(sa + sb * h).max(0.25);
+    (vf < l) & ((l - vf).powi(2) > MARGIN * MARGIN * s2)
 }
 
 #[inline(always)]

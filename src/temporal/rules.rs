@@ -160,11 +160,27 @@ impl Observation {
     /// one of them, now or in the key frame), where a white level below the sample range
     /// flattens the noise as clipping does. Stillness there proves nothing.
     fn clipped(&self) -> bool {
-        let v = self.value;
-        v >= self.clip
-            || (self.neighbours.iter().all(|&n| n <= v)
-                && (self.neighbours.contains(&v) || self.key_neighbours.contains(&v)))
+        let highest = self.neighbours.iter().copied().max().unwrap_or(0);
+        clipped(
+            self.value,
+            self.clip,
+            highest,
+            (&self.neighbours, &self.key_neighbours),
+        )
     }
+}
+
+/// [`Observation::clipped`] of a value `v` whose highest neighbour is `highest`, with
+/// these neighbours now and in the key frame, in a frame that clips at `clip` (the
+/// screen, [`super::cheap`], asks it too, with the highest neighbour it has at hand).
+#[inline(always)]
+pub(crate) fn clipped(
+    v: u16,
+    clip: u16,
+    highest: u16,
+    (neighbours, key_neighbours): (&[u16; 8], &[u16; 8]),
+) -> bool {
+    (v >= clip) | ((highest <= v) & (neighbours.contains(&v) | key_neighbours.contains(&v)))
 }
 
 /// The neighbours' typical change since the key frame: the median of their 8 absolute
