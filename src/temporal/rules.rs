@@ -73,7 +73,8 @@ pub(crate) const MOTION_TEXTURE_SHARE: f32 = 0.5;
 const CHANGE_SIGMAS: f32 = 3.0;
 /// … and by at least this share of its spread (second highest − second lowest).
 const CHANGE_SHARE: f32 = 0.25;
-/// The neighbourhood is flat when its spread is below this many σ.
+/// The neighbourhood is flat when its spread is below this many σ, and smooth when its
+/// spread about the plane through it is (a gradient with no texture).
 const FLAT_SIGMAS: f32 = 3.0;
 /// Vote of the stillness count at an instant: an unchanged value amid changed
 /// neighbours.
@@ -143,7 +144,8 @@ pub struct Observation {
     /// The key frame's value where the scene at the pixel was then (`None` when that
     /// lies outside the frame).
     pub moved_from: Option<u16>,
-    /// The 8 same-colour neighbours now and in the key frame.
+    /// The 8 same-colour neighbours now and in the key frame, row by row (above left,
+    /// above, above right, left, right, below left, below, below right).
     pub neighbours: [u16; 8],
     pub key_neighbours: [u16; 8],
     /// The colour plane (for the noise model).
@@ -233,6 +235,35 @@ fn points(beyond_all: bool, beyond_all_but_one: bool, agrees: bool, deviation: f
     }
 }
 
+/// The spread of a neighbourhood about the plane through it (as [`Ranks::spread`] is
+/// about its level: second highest less second lowest): the least-squares plane through
+/// the 8 neighbours (in the order of [`Observation::neighbours`], one pitch from the
+/// pixel) is their mean plus a gradient along each axis, and a gradient alone leaves
+/// nothing about it.
+fn plane_spread(n: &[u16; 8]) -> f32 {
+    const AT: [(f32, f32); 8] = [
+        (-1.0, -1.0),
+        (0.0, -1.0),
+        (1.0, -1.0),
+        (-1.0, 0.0),
+        (1.0, 0.0),
+        (-1.0, 1.0),
+        (0.0, 1.0),
+        (1.0, 1.0),
+    ];
+    let v = n.map(f32::from);
+    let mean = v.iter().sum::<f32>() / 8.0;
+    // Six of the eight lie one pitch off each axis: Σx² = Σy² = 6, Σxy = 0.
+    let gx = AT.iter().zip(&v).map(|(a, v)| a.0 * v).sum::<f32>() / 6.0;
+    let gy = AT.iter().zip(&v).map(|(a, v)| a.1 * v).sum::<f32>() / 6.0;
+    let mut r = [0.0f32; 8];
+    for ((r, a), v) in r.iter_mut().zip(&AT).zip(&v) {
+        *r = v - mean - gx * a.0 - gy * a.1;
+    }
+    r.sort_unstable_by(f32::total_cmp);
+    r[6] - r[1]
+}
+
 fn add(score: u16, points: f32) -> u16 {
     (f32::from(score) + points)
         .round()
@@ -268,7 +299,8 @@ pub fn at_instant(
     // contrast (a scene sliding along a line or a periodic pattern hardly changes).
     let changed =
         change > (CHANGE_SIGMAS * sigma).max(CHANGE_SHARE * now.spread().max(key.spread()));
-    let flat = now.spread().max(key.spread()) < FLAT_SIGMAS * sigma;
+    let flat = now.spread().max(key.spread()) < FLAT_SIGMAS * sigma
+        || plane_spread(&o.neighbours).max(plane_spread(&o.key_neighbours)) < FLAT_SIGMAS * sigma;
     if !changed && !flat {
         // The neighbourhood stood still: this pixel's scene did not move.
         return state;
@@ -473,5 +505,65 @@ pub(crate) mod tests {
     /// rules would have it on the way up.
     pub(crate) fn state_with(hot: u16, cold: u16, still: u16) -> PixelState {
         PixelState::settle(hot, cold, still, false)
+    }
+
+    /// An instant's observation of a pixel `excess` DN above a neighbourhood that reads
+    /// `around(column, row)` now (columns and rows −1, 0, 1 in pitches) and `before`
+    /// in the key frame; the temporal prediction is the neighbourhood's centre then.
+    fn seen(
+        excess: u16,
+        around: impl Fn(i32, i32) -> u16,
+        before: impl Fn(i32, i32) -> u16,
+    ) -> Observation {
+        let ring = |f: &dyn Fn(i32, i32) -> u16| {
+            let mut n = [0u16; 8];
+            let mut i = 0;
+            for r in -1..=1 {
+                for c in -1..=1 {
+                    if (r, c) != (0, 0) {
+                        n[i] = f(c, r);
+                        i += 1;
+                    }
+                }
+            }
+            n
+        };
+        Observation {
+            value: around(0, 0) + excess,
+            key_value: before(0, 0) + excess,
+            moved_from: Some(before(0, 0)),
+            neighbours: ring(&around),
+            key_neighbours: ring(&before),
+            plane: 0,
+            clip: u16::MAX,
+        }
+    }
+
+    #[test]
+    fn an_instant_on_a_smooth_gradient_gives_evidence_and_one_on_still_texture_none() {
+        // σ 2. A ramp of 8 DN a pitch that moved half a pitch along itself: the
+        // neighbours changed by 4 DN (under the 6 of a changed neighbourhood), and their
+        // spread (16) is no flat patch's; but a plane predicts the pixel as well as a
+        // flat patch does, and one 60 DN above it gains points.
+        let noise = NoiseModel::flat(2.0);
+        let ramp = |c: i32, _r: i32| (500 + 8 * c) as u16;
+        let moved = |c: i32, _r: i32| (496 + 8 * c) as u16;
+        let st = at_instant(
+            PixelState::default(),
+            &seen(60, ramp, moved),
+            &noise,
+            |_, _, _| false,
+        );
+        assert!(st.hot() >= 6, "{st:?}");
+        // Texture that stood still (the same values then and now, a still object in a
+        // moving tile) gives nothing, whatever the pixel does.
+        let texture = |c: i32, r: i32| (500 + 30 * ((c * c + r * r) % 2)) as u16;
+        let st = at_instant(
+            PixelState::default(),
+            &seen(60, texture, texture),
+            &noise,
+            |_, _, _| false,
+        );
+        assert_eq!(st, PixelState::default());
     }
 }
