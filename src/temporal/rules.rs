@@ -27,9 +27,11 @@
 //!    shadow behind a lens spreads as light does.
 //!
 //! Nothing else gives evidence: a static shot with healthy pixels accumulates none that
-//! lasts (noise makes no point stay below its neighbours), and a pixel whose
+//! lasts (noise makes no point stay below its neighbours), and a pixel whose textured
 //! neighbourhood did not change (a still object in a moving tile) gains nothing from the
-//! tile's motion.
+//! tile's motion. A flat or smooth neighbourhood (a plane: a gradient and noise) shows
+//! no change whether its scene moved or not, and predicts the pixel either way: it is
+//! judged at every instant.
 
 use crate::detect::NoiseModel;
 use crate::detect::kernel::{extremes, middle_pair};
