@@ -84,16 +84,17 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today (the shared temporal engine on luma): 33.5 % corrected from frame 10 (9 of
-    // 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is 13/MP here), no
-    // frame below the input's PSNR. (The spot tracker before it: 33.5 %, 221.4.)
+    // Today (the shared temporal engine on luma, smooth gradients judged): 38.9 %
+    // corrected from frame 10 (9 of 21 on frame 30), worst 52.1 false/MP (4 pixels; one
+    // pixel is 13/MP here), no frame below the input's PSNR. (Before smooth gradients:
+    // 33.5 %; the spot tracker: 33.5 %, 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
-    assert_levels(&r, &p, 30.0, 120.0, true);
+    assert_levels(&r, &p, 35.0, 120.0, true);
 }
 
 #[test]
 fn hand_held() {
-    // Today: 15.3 % corrected from frame 10 (4 of 20 on frame 30), worst 26.0 false/MP
+    // Today: 15.7 % corrected from frame 10 (5 of 20 on frame 30), worst 26.0 false/MP
     // (2 pixels), no frame below the input's PSNR. (The spot tracker: 26.1 %, 390.6;
     // this short hand-held shot confirms less than the pooled protocol's, where the
     // engine gains: EVALUATION.md.)
@@ -119,10 +120,11 @@ fn static_shot_at_high_gain() {
 #[test]
 fn pan_through_vp8() {
     // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 27.8 % corrected from frame 10 (7 of 31 on frame 30), worst 364.6 false/MP, no
-    // frame below the input's PSNR. (The spot tracker: 28.0 %, 364.6.)
+    // 31.4 % corrected from frame 10 (9 of 31 on frame 30), worst 390.6 false/MP, no
+    // frame below the input's PSNR. (Before smooth gradients: 27.8 %, 364.6; the spot
+    // tracker: 28.0 %, 364.6.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
-    assert_levels(&r, &p, 24.0, 480.0, true);
+    assert_levels(&r, &p, 28.0, 480.0, true);
 }
