@@ -301,10 +301,14 @@ pub fn at_instant(
     // contrast (a scene sliding along a line or a periodic pattern hardly changes).
     let changed =
         change > (CHANGE_SIGMAS * sigma).max(CHANGE_SHARE * now.spread().max(key.spread()));
-    let flat = now.spread().max(key.spread()) < FLAT_SIGMAS * sigma
-        || plane_spread(&o.neighbours).max(plane_spread(&o.key_neighbours)) < FLAT_SIGMAS * sigma;
-    if !changed && !flat {
-        // The neighbourhood stood still: this pixel's scene did not move.
+    // (Smoothness is read only where it decides.)
+    let smooth = || {
+        now.spread().max(key.spread()) < FLAT_SIGMAS * sigma
+            || plane_spread(&o.neighbours).max(plane_spread(&o.key_neighbours))
+                < FLAT_SIGMAS * sigma
+    };
+    if !changed && !smooth() {
+        // The textured neighbourhood stood still: this pixel's scene did not move.
         return state;
     }
     let Some(from) = o.moved_from.map(f32::from) else {
