@@ -5,11 +5,14 @@
 //! previous frame (`Shifted`), each box sample (below) is estimated by the sample the
 //! motion brings to it from there, and replaced when it differs from that by more than
 //! the component's threshold: the picture comes back as it was, texture included, and
-//! what the spot did not reach is left as it is. Box samples whose source there was the
-//! spot itself (motion slower than the spot is wide, before the spot was first
-//! repaired) fall back to the spatial estimate, and a component whose motion is not a
-//! whole number of its samples (odd motion in subsampled chroma) is estimated
-//! spatially throughout.
+//! what the spot did not reach is left as it is. Where this frame shows no spot at the
+//! position, a sample must also stand out from its spatial estimate the same way: a
+//! previous frame can differ for reasons of its own (a defect where the motion brings
+//! it, a codec's block copied unmoved). Box samples whose source there was the spot
+//! itself (motion slower than the spot is wide, before the spot was first repaired)
+//! fall back to the spatial estimate, and a component whose motion is not a whole
+//! number of its samples (odd motion in subsampled chroma) is estimated spatially
+//! throughout.
 //!
 //! The spatial estimate: a spot at frame pixel (`x`, `y`) is repaired in each component plane around the
 //! sample that covers it (`x >> sx`, `y >> sy`): the 3×3 *box* of samples there is
@@ -548,19 +551,31 @@ impl CompRepair<'_> {
     /// spot can have reached that stands out from it by more than the threshold is
     /// replaced, and nothing else. Samples whose source there was the spot itself
     /// (slow motion, first repair) take the spatial estimate, on its stricter terms: on
-    /// the spot's side, by a fair part of its peak.
+    /// the spot's side, by a fair part of its peak. Where this frame shows no spot at
+    /// the position (`margin` above 1: the spatial test does not see one), a sample is
+    /// replaced only where it also stands out from its spatial estimate, the same way
+    /// and by more than the threshold: otherwise what differs is the previous frame (a
+    /// defect of its own where the motion brings it, a codec's block copied unmoved).
     fn repair_from_previous(
         &mut self,
         frame: &VideoFrame<'_>,
         b: &BoxEstimate,
+        margin: i32,
         usable: &dyn Fn(usize, usize, usize) -> bool,
     ) {
         let spatial = estimate_box(frame, self.c, b.cx, b.cy, usable);
+        let least = self.threshold.max(1);
+        let seen_here = |i: usize, j: usize, d: i32| {
+            margin <= 1
+                || spatial
+                    .and_then(|sp| sp.deviation(i, j))
+                    .is_some_and(|s| s.signum() == d.signum() && s.abs() > least)
+        };
         for j in 0..3 {
             for i in 0..3 {
                 let (sx, sy) = (b.cx + i as isize - 1, b.cy + j as isize - 1);
                 let estimate = match (b.est[j][i], b.deviation(i, j)) {
-                    (Some(e), Some(d)) => (d.abs() > self.threshold.max(1)).then_some(e),
+                    (Some(e), Some(d)) => (d.abs() > least && seen_here(i, j, d)).then_some(e),
                     _ => spatial.and_then(|sp| {
                         let (e, d) = (sp.est[j][i]?, sp.deviation(i, j)?);
                         let t = self.reached(b.dev, sp.bend);
@@ -682,7 +697,7 @@ pub(crate) fn probe(
             probe,
         };
         match b.basis {
-            Basis::PreviousFrame => comp.repair_from_previous(frame, &b, usable),
+            Basis::PreviousFrame => comp.repair_from_previous(frame, &b, margin, usable),
             Basis::Ring => comp.repair_from_ring(&b, margin),
         }
     }
@@ -706,6 +721,54 @@ fn median(v: &mut [i32]) -> Option<i32> {
 mod tests {
     use super::*;
     use crate::frame::{VideoFrameMut, VideoLayout};
+
+    #[test]
+    fn a_previous_frame_that_differs_where_this_one_shows_no_spot_changes_nothing() {
+        // This frame is flat where the position was confirmed; the previous frame, where
+        // the motion (2, 0) brings it, holds a bright defect of its own. With no spot
+        // here (margin 2) nothing is written; with one (margin 1), the samples that
+        // stand out from the previous frame are (the spot is believed).
+        let layout = VideoLayout::parse("I420", 32, 32).unwrap();
+        let (mut now, strides) = layout.alloc();
+        let mut f = VideoFrameMut::from_vecs(layout, &mut now, strides).unwrap();
+        f.fill(|c, _, _| if c == 0 { 40 } else { 128 });
+        let (mut before, _) = layout.alloc();
+        let mut g = VideoFrameMut::from_vecs(layout, &mut before, strides).unwrap();
+        g.fill(|c, _, _| if c == 0 { 40 } else { 128 });
+        g.set(0, 18, 16, 200);
+        let previous = g.as_ref();
+        let shifted = Shifted {
+            frame: previous,
+            dx: 2,
+            dy: 0,
+            repaired: true,
+        };
+        let at = Position::new(16, 16);
+        let written = |margin: i32| {
+            let mut writes = Vec::new();
+            probe(
+                &f.as_ref(),
+                [at, Position::new(8, 8), Position::new(8, 8)],
+                Some(at),
+                [4, 4, 4],
+                margin,
+                &|_, _, _| true,
+                Some(&shifted),
+                &mut writes,
+            );
+            writes
+        };
+        assert_eq!(written(2), vec![]);
+        assert_eq!(
+            written(1),
+            vec![Write {
+                c: 0,
+                x: 16,
+                y: 16,
+                value: 200
+            }]
+        );
+    }
 
     #[test]
     fn a_spot_on_a_ramp_comes_back_exactly_in_every_component() {
