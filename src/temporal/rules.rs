@@ -547,7 +547,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_instant_on_a_smooth_gradient_gives_evidence_and_one_on_still_texture_none() {
-        // σ 2. A ramp of 8 DN a pitch that moved half a pitch along itself: the
+        // σ 2. A ramp of 8 DN a pitch that slid half a pitch down its slope: the
         // neighbours changed by 4 DN (under the 6 of a changed neighbourhood), and their
         // spread (16) is no flat patch's; but a plane predicts the pixel as well as a
         // flat patch does, and one 60 DN above it gains points.
