@@ -25,7 +25,7 @@ use crate::exec::KernelPath;
 
 use super::rules;
 use super::rules::PixelState;
-use crate::detect::kernel::{extremes, middle_pair};
+use crate::detect::kernel::extremes;
 
 /// The rules' share of the neighbours' spread in the temporal allowance, and their
 /// noise margin (σ).
@@ -187,9 +187,7 @@ fn rest_body(s: &Segment<'_>, noise: RowNoise, state: &mut [PixelState], out: &m
         let still = if clipped | coarse {
             st.still()
         } else {
-            let changes: [u16; 8] = std::array::from_fn(|j| near[j].abs_diff(key_near[j]));
-            let (m4, m5) = middle_pair(changes);
-            rules::still_step(st.still(), own, u32::from(m4) + u32::from(m5))
+            rules::still_step(st.still(), own, rules::middle_change((&near, &key_near)))
         };
         let next = PixelState::settle(st.hot(), st.cold(), still, st.confirmed());
         let rules = dark | (st.cold() > 0) | (next.confirmed() != st.confirmed());

@@ -176,18 +176,22 @@ pub fn count_row(
     let read = |x: usize| i32::from(row[x]);
     // `d` beyond `margin2` (a squared margin), without a square root.
     let beyond = |d: i32, margin2: f64| d > 0 && f64::from(d) * f64::from(d) >= margin2;
+    // The least distance beyond `margin2` (at least 1; the test is monotonic in the
+    // distance).
+    let least_beyond = |margin2: f64| {
+        let mut d = margin2.sqrt().floor().min(f64::from(i32::MAX)) as i32;
+        while d > 1 && beyond(d - 1, margin2) {
+            d -= 1;
+        }
+        while d < i32::MAX && !beyond(d, margin2) {
+            d += 1;
+        }
+        d.max(1)
+    };
     // Per colour, the least distance beyond `k` σ² at any level (the model's largest σ²
     // between black and the clip level: the test is monotonic in σ²).
-    let beyond_anywhere = |k: f64| {
-        coef.map(|(a, b)| {
-            let wide = k * a.max(a + b * f64::from(clip)).max(0.0);
-            let mut d = wide.sqrt().ceil().min(f64::from(i32::MAX)) as i32;
-            while d < i32::MAX && !beyond(d, wide) {
-                d += 1;
-            }
-            d.max(1)
-        })
-    };
+    let beyond_anywhere =
+        |k: f64| coef.map(|(a, b)| least_beyond(k * a.max(a + b * f64::from(clip)).max(0.0)));
     // Beyond twice the margin; and too far apart for a smooth row.
     let far = beyond_anywhere(4.0 * k2);
     let rough = beyond_anywhere(k2_faint);
@@ -195,18 +199,8 @@ pub fn count_row(
     // σ² between the floor and the clip level): nearer than that, beyond at none.
     let beyond_somewhere = |k: f64| {
         coef.map(|(a, b)| {
-            let narrow = k
-                * (a + b * f64::from(floor))
-                    .min(a + b * f64::from(clip))
-                    .max(0.0);
-            let mut d = narrow.sqrt().floor().min(f64::from(i32::MAX)) as i32;
-            while d > 1 && beyond(d - 1, narrow) {
-                d -= 1;
-            }
-            while d < i32::MAX && !beyond(d, narrow) {
-                d += 1;
-            }
-            d.max(1)
+            let narrow = (a + b * f64::from(floor)).min(a + b * f64::from(clip));
+            least_beyond(k * narrow.max(0.0))
         })
     };
     // (The faint margin is the narrower one.) The same bounds for both colours of a

@@ -666,6 +666,8 @@ struct GatherContext<'a> {
     rules_coef: ([f32; 4], [f32; 4]),
     /// The frame's own model's coefficients (the rules' cold points at rest).
     spatial_coef: ([f32; 4], [f32; 4]),
+    /// The level at which the rules take a value as clipped: the frame's; 0 in a
+    /// processed picture, where every value counts as clipped (see `band`).
     clip: u16,
     path: KernelPath,
     /// Whether tiles waiting for their next instant are judged for dark points this
@@ -701,7 +703,11 @@ impl<'a> GatherContext<'a> {
             coef,
             rules_coef: (noise.a.map(|a| a as f32), noise.b.map(|b| b as f32)),
             spatial_coef: (spatial.a.map(|a| a as f32), spatial.b.map(|b| b as f32)),
-            clip: noise.clip.min(plane.max_value()),
+            clip: if plane.sampling.is_processed() {
+                0
+            } else {
+                noise.clip.min(plane.max_value())
+            },
             path,
             judge_waits,
         }
@@ -744,12 +750,7 @@ impl<'a> GatherContext<'a> {
             rules_b: least(&self.rules_coef.1),
             spatial_a: least(&self.spatial_coef.0),
             spatial_b: least(&self.spatial_coef.1),
-            // As the rules' observations have it (see `band`).
-            clip: if self.plane.sampling.is_processed() {
-                0
-            } else {
-                self.clip
-            },
+            clip: self.clip,
         };
         // Pixel x + o of row r (0: y - p, 1: y, 2: y + p), decoded and of the key.
         let at = |r: usize, o: isize| &rows[r][(x0 as isize + 2 + o) as usize..][..n];
@@ -814,7 +815,6 @@ impl<'a> GatherContext<'a> {
         // tiles at rest are not judged, and every value counts as clipped (the rules'
         // stillness votes then stand still).
         let processed = f.sampling.is_processed();
-        let clip = if processed { 0 } else { self.clip };
         b.changes.clear();
         (b.tested, b.judged) = (0, 0);
         // The decoded rows y - p ..= y + p, each in slot `y % slots` (decoded when a row
@@ -923,7 +923,7 @@ impl<'a> GatherContext<'a> {
                         neighbours,
                         key_neighbours,
                         plane,
-                        clip,
+                        clip: self.clip,
                     };
                     let before = *st;
                     let reflect = crate::detect::kernel::reflect;

@@ -190,9 +190,17 @@ pub(crate) fn clipped(
 /// The neighbours' typical change since the key frame: the median of their 8 absolute
 /// changes.
 fn typical_change(o: &Observation) -> f32 {
-    let changes: [u16; 8] = std::array::from_fn(|i| o.neighbours[i].abs_diff(o.key_neighbours[i]));
+    middle_change((&o.neighbours, &o.key_neighbours)) as f32 / 2.0
+}
+
+/// Twice the neighbours' typical change since the key frame, exactly: the sum of the two
+/// middle values of their 8 absolute changes (the screen, [`super::cheap`], counts
+/// stillness with it too).
+#[inline(always)]
+pub(crate) fn middle_change((neighbours, key_neighbours): (&[u16; 8], &[u16; 8])) -> u32 {
+    let changes: [u16; 8] = std::array::from_fn(|i| neighbours[i].abs_diff(key_neighbours[i]));
     let (m4, m5) = middle_pair(changes);
-    (f32::from(m4) + f32::from(m5)) / 2.0
+    u32::from(m4) + u32::from(m5)
 }
 
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
@@ -466,12 +474,10 @@ fn rest_stillness(still: u16, o: &Observation) -> u16 {
     if o.clipped() {
         return still;
     }
-    let changes: [u16; 8] = std::array::from_fn(|i| o.neighbours[i].abs_diff(o.key_neighbours[i]));
-    let (m4, m5) = middle_pair(changes);
     still_step(
         still,
         o.value.abs_diff(o.key_value),
-        u32::from(m4) + u32::from(m5),
+        middle_change((&o.neighbours, &o.key_neighbours)),
     )
 }
 
