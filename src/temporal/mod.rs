@@ -645,6 +645,24 @@ fn colour_stands_out(at: impl Fn(isize, isize) -> u16, q: isize, bright: bool, s
     difference(0, 0) - hi2 - COLOUR_TEXTURE_SHARE * (hi2 - lo2) > COLOUR_SIGMAS * sigma
 }
 
+/// Bilinear interpolation of the four samples `[top left, top right, bottom left,
+/// bottom right]` at fractions `wx`, `wy` (each in `[0, 1)`) of the way across and
+/// down, rounded to the nearest integer, halves up. The value is never negative, so the
+/// rounding is the truncation plus one where the fraction left is at least a half —
+/// exactly `f32::round` there, in operations the compiler vectorises (`round` itself is
+/// a library call on the baseline target).
+#[inline(always)]
+fn bilinear([t0, t1, b0, b1]: [u16; 4], wx: f32, wy: f32) -> u16 {
+    let (t0, t1, b0, b1) = (f32::from(t0), f32::from(t1), f32::from(b0), f32::from(b1));
+    let t = t0 + wx * (t1 - t0);
+    let b = b0 + wx * (b1 - b0);
+    let v = t + wy * (b - t);
+    // SAFETY: `v` lies between the smallest and the largest of four `u16` values
+    // (weights in [0, 1)): finite and within `i32`. The checked cast would be scalar.
+    let whole: i32 = unsafe { v.to_int_unchecked() };
+    (whole + i32::from(v - whole as f32 >= 0.5)) as u16
+}
+
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
     plane: Plane,
@@ -776,7 +794,9 @@ impl<'a> GatherContext<'a> {
 
     /// The key frame bilinearly interpolated where the scene at pixels `x0..x1` of row
     /// `y` was, `shift` pixels back, into `out[x]` (`out` is the frame's width; the
-    /// positions are clamped to the frame).
+    /// positions are clamped to the frame). The columns whose two key samples lie inside
+    /// the frame take a loop without clamps, which the compiler vectorises; both loops
+    /// compute the same value ([`bilinear`]).
     fn interpolated_key(
         &self,
         shift: [f32; 2],
@@ -791,12 +811,30 @@ impl<'a> GatherContext<'a> {
         let (ry, wy) = (sy.floor(), sy - sy.floor());
         let row = |r: f32| self.key_row((r.max(0.0) as usize).min(h - 1));
         let (top, bottom) = (row(ry), row(ry + 1.0));
-        let at = |k: &[u16], x: isize| f32::from(k[x.clamp(0, w as isize - 1) as usize]);
-        for (x, o) in out.iter_mut().enumerate().take(x1).skip(x0) {
-            let xi = x as isize + ox as isize;
-            let t = at(top, xi) + wx * (at(top, xi + 1) - at(top, xi));
-            let b = at(bottom, xi) + wx * (at(bottom, xi + 1) - at(bottom, xi));
-            *o = (t + wy * (b - t)).round() as u16;
+        let ox = ox as isize;
+        // Columns x with x + ox and x + ox + 1 both inside the frame.
+        let inner0 = (-ox).clamp(x0 as isize, x1 as isize) as usize;
+        let inner1 = (w as isize - 1 - ox).clamp(inner0 as isize, x1 as isize) as usize;
+        if inner0 < inner1 {
+            let from = (inner0 as isize + ox) as usize;
+            let n = inner1 - inner0;
+            let (t0, t1) = (&top[from..from + n], &top[from + 1..from + 1 + n]);
+            let (b0, b1) = (&bottom[from..from + n], &bottom[from + 1..from + 1 + n]);
+            let corners = t0.iter().zip(t1).zip(b0.iter().zip(b1));
+            for (o, ((&a, &b), (&c, &d))) in out[inner0..inner1].iter_mut().zip(corners) {
+                *o = bilinear([a, b, c, d], wx, wy);
+            }
+        }
+        let at = |k: &[u16], x: isize| k[x.clamp(0, w as isize - 1) as usize];
+        for x in (x0..inner0).chain(inner1.max(inner0)..x1) {
+            let xi = x as isize + ox;
+            let corners = [
+                at(top, xi),
+                at(top, xi + 1),
+                at(bottom, xi),
+                at(bottom, xi + 1),
+            ];
+            out[x] = bilinear(corners, wx, wy);
         }
     }
 
@@ -1360,5 +1398,34 @@ mod tests {
             LearnUpdate::default()
         );
         assert_eq!(evidence.frames(), 0);
+    }
+
+    #[test]
+    fn the_bilinear_key_rounds_exactly_as_f32_round_does() {
+        let mut rng = SplitMix64::new(7);
+        let mut draw = || rng.below(1 << 16) as u16;
+        // Extremes, equal corners and random ones, at weights that land on halves too.
+        let mut corners = vec![
+            [0u16; 4],
+            [u16::MAX; 4],
+            [0, u16::MAX, u16::MAX, 0],
+            [3, 4, 3, 4],
+        ];
+        corners.extend((0..2000).map(|_| [draw(), draw(), draw(), draw()]));
+        for c in corners {
+            for (wx, wy) in [
+                (0.0, 0.0),
+                (0.5, 0.5),
+                (0.25, 0.75),
+                (0.999_999_9, 0.1),
+                (0.3, 0.0),
+            ] {
+                let f = c.map(f32::from);
+                let t = f[0] + wx * (f[1] - f[0]);
+                let b = f[2] + wx * (f[3] - f[2]);
+                let expected = (t + wy * (b - t)).round() as u16;
+                assert_eq!(bilinear(c, wx, wy), expected, "{c:?} at {wx}, {wy}");
+            }
+        }
     }
 }

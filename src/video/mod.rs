@@ -379,7 +379,7 @@ impl Processor {
         } else {
             Vec::new()
         };
-        self.repair(&view, &seen, &limits, true);
+        self.repair(&view, &seen, &limits, (true, settings.n_threads));
         self.fill_report(&mut report);
         self.write(frame, settings.mode);
         report
@@ -419,7 +419,7 @@ impl Processor {
         } else {
             self.evidence.confirmed().to_vec()
         };
-        let outcome = self.repair(&view, &confirmed, &limits, false);
+        let outcome = self.repair(&view, &confirmed, &limits, (false, settings.n_threads));
         self.fill_report(&mut report);
         self.keep_reference(&view, outcome, settings.detection);
         self.write(frame, settings.mode);
@@ -474,12 +474,13 @@ impl Processor {
     /// is measured first where there is something to repair. When `revisiting` the
     /// frame before the reference, the motion hints point forward. A target's own
     /// samples in the reference are used only where the reference's repair probed it.
+    /// The targets are probed on `n_threads` of the shared pool.
     fn repair(
         &mut self,
         view: &VideoFrame<'_>,
         confirmed: &[Position],
         limits: &Limits,
-        revisiting: bool,
+        (revisiting, n_threads): (bool, usize),
     ) -> RepairOutcome {
         let previous = self.reference.view(&self.layout);
         let has_targets = !self.map_pixels.is_empty() || !confirmed.is_empty();
@@ -512,6 +513,7 @@ impl Processor {
                 relaxed: limits.relaxed,
                 own_samples_ok: &|at| probed_last.contains(&at),
             },
+            crate::exec::threads(n_threads),
             &mut self.writes,
             &mut self.spots,
         )
@@ -557,7 +559,7 @@ struct RepairInput<'a> {
     relaxed: [PlaneParams; 3],
     /// Whether the target at a frame pixel was repaired (or clean) in `previous`, so its
     /// own samples there may be used.
-    own_samples_ok: &'a dyn Fn(Position) -> bool,
+    own_samples_ok: &'a (dyn Fn(Position) -> bool + Sync),
 }
 
 /// What step 3 did.
@@ -569,21 +571,51 @@ struct RepairOutcome {
     repaired: HashSet<Position>,
 }
 
+/// Targets a worker probes at a time.
+const TARGET_CHUNK: usize = 16;
+
+/// One chunk of targets probed by a worker: the first target and the end of its range,
+/// each target's probe, and their replacements in target order.
+type ProbedChunk = (usize, usize, Vec<repair::Probe>, Vec<repair::Write>);
+
 /// Step 3: every target ([`repair_target_list`]) is probed in `view`; the replacements
-/// go to `writes` and each spot that had samples replaced to `spots`.
+/// go to `writes` and each spot that had samples replaced to `spots`. A probe reads the
+/// frame as it arrived and writes nothing but its own replacements, so the targets are
+/// probed in chunks on `threads` workers of the shared pool and merged in target order:
+/// the same writes for any number of threads.
 fn repair_targets(
     view: &VideoFrame<'_>,
     input: &RepairInput<'_>,
+    threads: usize,
     writes: &mut Vec<repair::Write>,
     spots: &mut Vec<Spot>,
 ) -> RepairOutcome {
     let layout = *view.layout();
     let targets = repair_target_list(input);
     let neighbours = neighbour_lists(&targets);
+    let mut chunks: Vec<ProbedChunk> = (0..targets.len())
+        .step_by(TARGET_CHUNK)
+        .map(|i| {
+            (
+                i,
+                (i + TARGET_CHUNK).min(targets.len()),
+                Vec::new(),
+                Vec::new(),
+            )
+        })
+        .collect();
+    crate::exec::run_bands(&mut chunks, threads, |(i0, i1, probes, out)| {
+        for (&(at, source), near) in targets[*i0..*i1].iter().zip(&neighbours[*i0..*i1]) {
+            probes.push(probe_target(view, input, at, source, near, out));
+        }
+    });
+    let probes = chunks.iter().flat_map(|(_, _, probes, _)| probes);
+    for (_, _, _, out) in &chunks {
+        writes.extend_from_slice(out);
+    }
     let mut probed = HashSet::new();
     let mut repaired = HashSet::new();
-    for (&(at, source), near) in targets.iter().zip(&neighbours) {
-        let probe = probe_target(view, input, at, source, near, writes);
+    for (&(at, source), probe) in targets.iter().zip(probes) {
         let changed = probe.changed();
         // Its samples in this frame as stored for the next are now either repaired
         // or showed nothing to repair.
@@ -592,7 +624,7 @@ fn repair_targets(
             continue;
         }
         repaired.insert(at);
-        spots.push(describe(&layout, at, source, &probe, changed));
+        spots.push(describe(&layout, at, source, probe, changed));
     }
     RepairOutcome {
         targets: targets.len(),
@@ -935,5 +967,54 @@ mod tests {
             assert_eq!(input, before);
         }
         assert!(p.confirmed().is_empty());
+    }
+
+    #[test]
+    fn the_repair_does_not_depend_on_the_number_of_threads() {
+        use crate::defect_map::Entry;
+        // Seventy mapped spots (several workers' chunks) over the pan, on its texture
+        // and on its flat part, each a bright pixel in the input.
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+        let strides = layout.default_strides();
+        let spots: Vec<(usize, usize)> = (0..70)
+            .map(|i| (4 + i * 37 % 184, 4 + i * 13 % 88))
+            .collect();
+        let map = Arc::new(DefectMap::from_entries(
+            spots
+                .iter()
+                .map(|&(x, y)| Entry::Pixel {
+                    x: x as i64,
+                    y: y as i64,
+                })
+                .collect(),
+        ));
+        let run = |n_threads: usize| {
+            let mut p = Processor::new(layout);
+            p.set_map(Some(&map), 0, 0);
+            let settings = VideoSettings {
+                n_threads,
+                ..VideoSettings::default()
+            };
+            (0..4)
+                .map(|t| {
+                    let (mut planes, _) = frame(layout, t, true);
+                    let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                    for &(x, y) in &spots {
+                        f.set(0, x, y, 250);
+                    }
+                    let report = p.process(&mut f, &settings);
+                    (planes, report.spots, p.writes().to_vec())
+                })
+                .collect::<Vec<_>>()
+        };
+        let one = run(1);
+        // The spots are there to repair: most frames replace samples of most of them.
+        assert!(
+            one.iter()
+                .all(|(_, spots, writes)| *spots >= 60 && writes.len() >= 60)
+        );
+        for n_threads in [2, 3, 0] {
+            assert_eq!(run(n_threads), one, "{n_threads} threads");
+        }
     }
 }
