@@ -621,32 +621,57 @@ impl<'a> VideoFrame<'a> {
     #[inline(always)]
     pub fn unpack_row(&self, c: usize, y: usize, out: &mut [u16]) {
         let k = self.layout.components()[c];
-        let plane = self.planes[usize::from(k.plane)];
-        let start = y * self.strides[usize::from(k.plane)];
-        let row = &plane[start..];
         let n = out.len().min(self.layout.comp_size(c).0);
         let out = &mut out[..n];
-        let (off, step) = (usize::from(k.offset), usize::from(k.step));
+        let row = &self.planes[usize::from(k.plane)][y * self.strides[usize::from(k.plane)]..];
         match self.layout.format.encoding() {
-            // Steps are constants per format: one loop per step lets the compiler
-            // turn the gathers into vector shuffles.
-            SampleEncoding::U8 => match step {
-                1 => gather_u8::<1>(&row[off..], out),
-                2 => gather_u8::<2>(&row[off..], out),
-                3 => gather_u8::<3>(&row[off..], out),
-                _ => gather_u8::<4>(&row[off..], out),
-            },
-            // No video format stores big-endian words (see `VideoFormat::encoding`).
-            SampleEncoding::U16Le | SampleEncoding::U16Be => match step {
-                2 => gather_u16::<2, false>(&row[off..], out),
-                _ => gather_u16::<4, false>(&row[off..], out),
-            },
-            SampleEncoding::U16LeMsb => match step {
-                2 => gather_u16::<2, true>(&row[off..], out),
-                _ => gather_u16::<4, true>(&row[off..], out),
-            },
             SampleEncoding::V210 => unpack_v210_row(row, k.kind, out),
+            encoding => gather_samples(encoding, &row[usize::from(k.offset)..], k.step, out),
         }
+    }
+
+    /// Reads `out.len()` samples of row `y` of component `c` from column `x0` on (all
+    /// inside the component): what [`Self::get`] reads there, in one pass where the
+    /// samples are bytes or words.
+    #[inline]
+    pub(crate) fn read_span(&self, c: usize, y: usize, x0: usize, out: &mut [u16]) {
+        let k = self.layout.components()[c];
+        let encoding = self.layout.format.encoding();
+        if encoding == SampleEncoding::V210 {
+            for (x, o) in (x0..).zip(out.iter_mut()) {
+                *o = self.get(c, x, y);
+            }
+            return;
+        }
+        let row = &self.planes[usize::from(k.plane)][y * self.strides[usize::from(k.plane)]..];
+        let from = usize::from(k.offset) + x0 * usize::from(k.step);
+        gather_samples(encoding, &row[from..], k.step, out);
+    }
+}
+
+/// `out[i]` = the sample `i` steps of `step` bytes into `row` (byte and word
+/// encodings; not v210).
+#[inline(always)]
+fn gather_samples(encoding: SampleEncoding, row: &[u8], step: u8, out: &mut [u16]) {
+    match encoding {
+        // Steps are constants per format: one loop per step lets the compiler turn the
+        // gathers into vector shuffles.
+        SampleEncoding::U8 => match step {
+            1 => gather_u8::<1>(row, out),
+            2 => gather_u8::<2>(row, out),
+            3 => gather_u8::<3>(row, out),
+            _ => gather_u8::<4>(row, out),
+        },
+        // No video format stores big-endian words (see `VideoFormat::encoding`).
+        SampleEncoding::U16Le | SampleEncoding::U16Be => match step {
+            2 => gather_u16::<2, false>(row, out),
+            _ => gather_u16::<4, false>(row, out),
+        },
+        SampleEncoding::U16LeMsb => match step {
+            2 => gather_u16::<2, true>(row, out),
+            _ => gather_u16::<4, true>(row, out),
+        },
+        SampleEncoding::V210 => {}
     }
 }
 
@@ -982,6 +1007,14 @@ mod tests {
                             for (x, &r) in row.iter().enumerate() {
                                 assert_eq!(r, value(c, x, y), "{format:?} {w}x{h} c{c} ({x},{y})");
                                 assert_eq!(frame.get(c, x, y), r);
+                            }
+                            // Spans from every column, to the row's end and short.
+                            for x0 in 0..cw {
+                                for n in [cw - x0, (cw - x0).min(3)] {
+                                    let mut span = vec![0u16; n];
+                                    frame.as_ref().read_span(c, y, x0, &mut span);
+                                    assert_eq!(span, row[x0..x0 + n], "{format:?} c{c} {x0}+{n}");
+                                }
                             }
                         }
                     }

@@ -243,45 +243,55 @@ fn best_hint(
     hinted
 }
 
+/// Offsets searched along each axis…
+const SPAN: usize = (2 * SEARCH + 1) as usize;
+/// …and the sums a row of the scan keeps, [`SPAN`] rounded up to whole vectors (the
+/// extra ones are never read).
+const LANES: usize = 24;
+/// Row length of the square of the previous frame a scan reads: room for the
+/// window's furthest column plus every lane.
+const REACH_ROW: usize = 2 * WINDOW as usize + LANES;
+
 /// The exhaustive scan of every offset up to [`SEARCH`] that keeps the window in the
-/// plane, starting from `best` (an offset beaten by it is abandoned as soon as its sum
-/// exceeds the best one's).
+/// plane, against `best`: the offset with the smallest sum of absolute differences
+/// (among equal ones the shortest, then the first in row order), if it beats `best`.
+/// The sums of all offsets are taken at once — each window sample against the
+/// [`LANES`] samples of the previous frame it meets along a row — in loops the
+/// compiler vectorises.
 fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Option<Best> {
-    // The square of the previous frame any offset can reach, gathered once.
+    // The square of the previous frame any offset can reach, gathered once (0 outside
+    // the plane, where no fitting offset reads).
     let ((x, y), (w, h)) = (win.at, win.size);
     let r = SEARCH + WINDOW;
-    let mut there = [0i32; REACH * REACH];
+    let mut there = [0u16; REACH * REACH_ROW];
+    let (x0, x1) = ((x - r).max(0), (x + r + 1).min(w));
     for j in -r..=r {
-        for i in -r..=r {
-            let (px, py) = (x + i, y + j);
-            if px >= 0 && py >= 0 && px < w && py < h {
-                there[((j + r) as usize) * REACH + (i + r) as usize] =
-                    i32::from(prev.get(c, px as usize, py as usize));
+        let py = y + j;
+        if py < 0 || py >= h || x0 >= x1 {
+            continue;
+        }
+        let row = &mut there[((j + r) as usize) * REACH_ROW..];
+        let row = &mut row[(x0 - (x - r)) as usize..(x1 - (x - r)) as usize];
+        prev.read_span(c, py as usize, x0 as usize, row);
+    }
+    // sums[dy][dx]: offset (dx − SEARCH, dy − SEARCH).
+    let mut sums = [[0u32; LANES]; SPAN];
+    for &(i, j, v) in win.samples() {
+        let v = v as u16;
+        let x0 = (i + WINDOW) as usize;
+        for (dy, sum) in sums.iter_mut().enumerate() {
+            let row = &there[((j + WINDOW) as usize + dy) * REACH_ROW + x0..][..LANES];
+            for (s, &t) in sum.iter_mut().zip(row) {
+                *s += u32::from(v.abs_diff(t));
             }
         }
     }
-    // Sum of absolute differences at an offset, abandoned once above `bound`.
-    let sad = |dx: i32, dy: i32, bound: u64| -> u64 {
-        let mut s = 0u64;
-        for &(i, j, v) in win.samples() {
-            let at = ((j + dy + r) as usize) * REACH + (i + dx + r) as usize;
-            s += u64::from(v.abs_diff(there[at]));
-            if s > bound {
-                break;
-            }
-        }
-        s
-    };
     let mut best = best;
-    for dy in -SEARCH..=SEARCH {
-        for dx in -SEARCH..=SEARCH {
-            if !win.fits(dx, dy) {
-                continue;
-            }
-            let s = sad(dx, dy, best.map_or(u64::MAX, |(b, _, _)| b));
+    for (dy, sum) in (-SEARCH..=SEARCH).zip(&sums) {
+        for (dx, &s) in (-SEARCH..=SEARCH).zip(sum) {
             let len = dx * dx + dy * dy;
-            if beats(s, len, best) {
-                best = Some((s, len, (dx, dy)));
+            if win.fits(dx, dy) && beats(u64::from(s), len, best) {
+                best = Some((u64::from(s), len, (dx, dy)));
             }
         }
     }
