@@ -139,8 +139,9 @@ fn instant_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mu
         let d = f32::from(v.abs_diff(from[i]));
         let predicted = d * d <= m2 * (a + b * vf);
         // The stillness count moves (up for an unchanged value, down for a changed one)
-        // only where the neighbours changed.
-        let still = can_change(around, at(&key_pairs, i), STILL_CHANGE);
+        // only where the neighbours changed, and never in a frame whose every value
+        // counts as clipped (a clip level of 0: a processed picture's).
+        let still = (noise.clip > 0) & can_change(around, at(&key_pairs, i), STILL_CHANGE);
         let st = state[i];
         let (empty, scoreless) = (st.is_empty(), st.hot() | st.cold() == 0);
         let changed = v != key[i];
@@ -399,7 +400,7 @@ mod tests {
     }
 
     /// The rules' observation of pixel `i` of a segment.
-    fn observation(r: &[Vec<u16>], k: &[Vec<u16>], i: usize) -> Observation {
+    fn observation(r: &[Vec<u16>], k: &[Vec<u16>], i: usize, clip: u16) -> Observation {
         // The neighbours in the order the evidence pass gives them (rows above, level,
         // below; left to right).
         let order = [4, 0, 6, 2, 3, 7, 1, 5];
@@ -410,7 +411,7 @@ mod tests {
             neighbours: order.map(|j| r[1 + j][i]),
             key_neighbours: order.map(|j| k[j][i]),
             plane: 0,
-            clip: 4095,
+            clip,
         }
     }
 
@@ -469,7 +470,11 @@ mod tests {
         let mut passed = [0; 3];
         // Pixels whose state the test brought up to date at rest.
         let mut updated = 0;
-        for (spread, change) in [(0, 0), (3, 1), (3, 4), (40, 5), (900, 100)] {
+        // A sensor frame's clip level, and a processed picture's (every value clipped).
+        let cases = [(0, 0), (3, 1), (3, 4), (40, 5), (900, 100)]
+            .into_iter()
+            .flat_map(|c| [(c, 4095), (c, 0)]);
+        for ((spread, change), clip) in cases {
             for sigma in [0.3, 2.0, 15.0] {
                 let mut r = rows(&mut rng, n, spread);
                 let k = key_rows(&mut rng, &mut r, change);
@@ -490,7 +495,7 @@ mod tests {
                         rules_b: 0.0,
                         spatial_a: (sigma * sigma) as f32,
                         spatial_b: 0.0,
-                        clip: 4095,
+                        clip,
                     };
                     let mut marks = vec![0u8; n];
                     let mut states = st.clone();
@@ -504,7 +509,7 @@ mod tests {
                     );
                     for i in (0..n).filter(|&i| marks[i] == 0) {
                         passed[j] += 1;
-                        let o = observation(&r, &k, i);
+                        let o = observation(&r, &k, i, clip);
                         let no = |_, _, _| false;
                         let after = match judgement {
                             Judgement::Instant => rules::at_instant(st[i], &o, &model, no),
