@@ -101,9 +101,17 @@ fn at(rows: &[(&[u16], &[u16]); 4], i: usize) -> [(u16, u16); 4] {
     rows.map(|(a, b)| (a[i], b[i]))
 }
 
-/// At an instant: `out[i]` = 1 where the rules must see pixel `i`, else 0.
+/// At an instant: `out[i]` = 1 where the rules must see pixel `i`, else 0. `STILL`:
+/// whether the stillness count can move at all (not in a frame whose every value counts
+/// as clipped, a clip level of 0: a processed picture's), so that a processed picture's
+/// loop reads neither the key's neighbours nor counts their changes.
 #[inline(always)]
-fn instant_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mut [u8]) {
+fn instant_body<const STILL: bool>(
+    s: &Segment<'_>,
+    noise: RowNoise,
+    state: &[PixelState],
+    out: &mut [u8],
+) {
     let n = s.centre.len();
     let (centre, key, from, state) = (s.centre, &s.key[..n], &s.from[..n], &state[..n]);
     let pairs = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
@@ -139,9 +147,8 @@ fn instant_body(s: &Segment<'_>, noise: RowNoise, state: &[PixelState], out: &mu
         let d = f32::from(v.abs_diff(from[i]));
         let predicted = d * d <= m2 * (a + b * vf);
         // The stillness count moves (up for an unchanged value, down for a changed one)
-        // only where the neighbours changed, and never in a frame whose every value
-        // counts as clipped (a clip level of 0: a processed picture's).
-        let still = (noise.clip > 0) & can_change(around, at(&key_pairs, i), STILL_CHANGE);
+        // only where the neighbours changed.
+        let still = STILL && can_change(around, at(&key_pairs, i), STILL_CHANGE);
         let st = state[i];
         let (empty, scoreless) = (st.is_empty(), st.hot() | st.cold() == 0);
         let changed = v != key[i];
@@ -243,7 +250,8 @@ fn body(
     out: &mut [u8],
 ) {
     match judgement {
-        Judgement::Instant => instant_body(s, noise, state, out),
+        Judgement::Instant if noise.clip == 0 => instant_body::<false>(s, noise, state, out),
+        Judgement::Instant => instant_body::<true>(s, noise, state, out),
         Judgement::Rest => rest_body(s, noise, state, out),
         Judgement::Dark => dark_body(s, noise, state, out),
     }
@@ -421,7 +429,11 @@ mod tests {
         let n = 1000;
         // Pixels passed over and kept, for each judgement.
         let mut seen = [[0; 2]; 3];
-        for (spread, change) in [(0, 0), (3, 2), (40, 5), (900, 100)] {
+        // A sensor frame's clip level, and a processed picture's.
+        let cases = [(0, 0), (3, 2), (40, 5), (900, 100)]
+            .into_iter()
+            .flat_map(|c| [(c, 4095), (c, 0)]);
+        for ((spread, change), clip) in cases {
             let mut r = rows(&mut rng, n, spread);
             let k = key_rows(&mut rng, &mut r, change);
             let st = states(&mut rng, n);
@@ -433,7 +445,7 @@ mod tests {
                 rules_b: 0.1,
                 spatial_a: 5.0,
                 spatial_b: 0.2,
-                clip: 4095,
+                clip,
             };
             for (j, judgement) in JUDGEMENTS.into_iter().enumerate() {
                 let mut expected = vec![0u8; n];
