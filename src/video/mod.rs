@@ -187,6 +187,8 @@ pub struct Processor {
     probed: HashSet<Position>,
     /// Targets repaired in the previous frame (samples changed).
     repaired: HashSet<Position>,
+    /// The instruction set of the motion searches' vectorised sums.
+    path: KernelPath,
 }
 
 impl Processor {
@@ -213,6 +215,7 @@ impl Processor {
             reference: reference::Reference::default(),
             probed: HashSet::new(),
             repaired: HashSet::new(),
+            path: KernelPath::best(),
         }
     }
 
@@ -220,10 +223,12 @@ impl Processor {
         &self.layout
     }
 
-    /// Forces the instruction set of the temporal evidence's vectorised screen (tests
-    /// and benchmarks; every path gives the same output); one this CPU lacks is ignored.
+    /// Forces the instruction set of the temporal evidence's vectorised screen and of
+    /// the motion searches (tests and benchmarks; every path gives the same output); one
+    /// this CPU lacks is ignored.
     pub fn set_kernel_path(&mut self, path: KernelPath) {
         self.evidence.set_kernel_path(path);
+        self.path = path.or_keep(self.path);
     }
 
     /// Replaces the constants of the spatial test that decides whether a confirmed
@@ -493,6 +498,7 @@ impl Processor {
                     limits.accept,
                     limits.structure,
                     &self.hints(1),
+                    self.path,
                 )
                 .map(|m| (m.dx, m.dy)),
                 _ => None,
@@ -512,6 +518,7 @@ impl Processor {
                 threshold: limits.threshold,
                 relaxed: limits.relaxed,
                 own_samples_ok: &|at| probed_last.contains(&at),
+                path: self.path,
             },
             crate::exec::threads(n_threads),
             &mut self.writes,
@@ -560,6 +567,8 @@ struct RepairInput<'a> {
     /// Whether the target at a frame pixel was repaired (or clean) in `previous`, so its
     /// own samples there may be used.
     own_samples_ok: &'a (dyn Fn(Position) -> bool + Sync),
+    /// The instruction set of the motion searches.
+    path: KernelPath,
 }
 
 /// What step 3 did.
@@ -731,6 +740,7 @@ fn shifted_previous<'a>(
         centre,
         input.accept,
         &input.hints,
+        input.path,
     )?;
     Some(repair::Shifted {
         frame: prev,

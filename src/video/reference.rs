@@ -13,6 +13,7 @@
 //! when the motion is too slow to carry its samples clear of it.
 
 use super::repair::Write;
+use crate::exec::KernelPath;
 use crate::frame::{Position, VideoFrame, VideoFrameMut, VideoLayout};
 
 /// Furthest motion searched, in frame pixels per frame (each direction).
@@ -179,7 +180,7 @@ fn beats(s: u64, len: i32, best: Option<Best>) -> bool {
 /// absolute difference, when that is at most `accept` per sample; among equal ones,
 /// the shortest. The offsets in `hints` (the motion of the last frame, none at all)
 /// are tried first: one that fits well is taken as it is, and otherwise the best of
-/// them lets the exhaustive scan give up on most other offsets after a few samples.
+/// them is what the exhaustive scan ([`scan`], built for `path`) must beat.
 pub(crate) fn find(
     cur: &VideoFrame<'_>,
     prev: &VideoFrame<'_>,
@@ -187,6 +188,7 @@ pub(crate) fn find(
     at: Position,
     accept: f64,
     hints: &[(i32, i32)],
+    path: KernelPath,
 ) -> Option<Motion> {
     let win = Window::gather(cur, c, at);
     let n = win.n;
@@ -206,7 +208,7 @@ pub(crate) fn find(
             still,
         });
     }
-    let (sad, _, (dx, dy)) = scan(&win, prev, c, hinted)?;
+    let (sad, _, (dx, dy)) = scan(&win, prev, c, hinted, path)?;
     let cost = sad as f64 / n as f64;
     (cost <= accept).then_some(Motion {
         dx,
@@ -247,7 +249,7 @@ fn best_hint(
 const SPAN: usize = (2 * SEARCH + 1) as usize;
 /// …and the sums a row of the scan keeps, [`SPAN`] rounded up to whole vectors (the
 /// extra ones are never read).
-const LANES: usize = 24;
+const LANES: usize = 32;
 /// Row length of the square of the previous frame a scan reads: room for the
 /// window's furthest column plus every lane.
 const REACH_ROW: usize = 2 * WINDOW as usize + LANES;
@@ -255,10 +257,14 @@ const REACH_ROW: usize = 2 * WINDOW as usize + LANES;
 /// The exhaustive scan of every offset up to [`SEARCH`] that keeps the window in the
 /// plane, against `best`: the offset with the smallest sum of absolute differences
 /// (among equal ones the shortest, then the first in row order), if it beats `best`.
-/// The sums of all offsets are taken at once — each window sample against the
-/// [`LANES`] samples of the previous frame it meets along a row — in loops the
-/// compiler vectorises.
-fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Option<Best> {
+/// The sums of all offsets are taken at once ([`offset_sums`], built for `path`).
+fn scan(
+    win: &Window,
+    prev: &VideoFrame<'_>,
+    c: usize,
+    best: Option<Best>,
+    path: KernelPath,
+) -> Option<Best> {
     // The square of the previous frame any offset can reach, gathered once (0 outside
     // the plane, where no fitting offset reads).
     let ((x, y), (w, h)) = (win.at, win.size);
@@ -274,18 +280,7 @@ fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Op
         let row = &mut row[(x0 - (x - r)) as usize..(x1 - (x - r)) as usize];
         prev.read_span(c, py as usize, x0 as usize, row);
     }
-    // sums[dy][dx]: offset (dx − SEARCH, dy − SEARCH).
-    let mut sums = [[0u32; LANES]; SPAN];
-    for &(i, j, v) in win.samples() {
-        let v = v as u16;
-        let x0 = (i + WINDOW) as usize;
-        for (dy, sum) in sums.iter_mut().enumerate() {
-            let row = &there[((j + WINDOW) as usize + dy) * REACH_ROW + x0..][..LANES];
-            for (s, &t) in sum.iter_mut().zip(row) {
-                *s += u32::from(v.abs_diff(t));
-            }
-        }
-    }
+    let sums = offset_sums(path, win.samples(), &there);
     let mut best = best;
     for (dy, sum) in (-SEARCH..=SEARCH).zip(&sums) {
         for (dx, &s) in (-SEARCH..=SEARCH).zip(sum) {
@@ -296,6 +291,72 @@ fn scan(win: &Window, prev: &VideoFrame<'_>, c: usize, best: Option<Best>) -> Op
         }
     }
     best
+}
+
+/// The sums of absolute differences of the window `samples` (offset from its centre,
+/// value) at every offset: `sums[dy][dx]` for offset (dx − SEARCH, dy − SEARCH), against
+/// `there`, the square of the previous frame the offsets reach ([`REACH`] rows of
+/// [`REACH_ROW`]). Each window sample meets a row of [`LANES`] samples of `there` for
+/// each dy: loops the compiler vectorises. A video sample has at most 10 bits, so a
+/// window's sum fits 16 bits (twice the lanes of a vector of 32-bit sums).
+type Sums = [[u16; LANES]; SPAN];
+const _: () = assert!((WINDOW_AREA - (2 * HOLE as usize + 1).pow(2)) * 1023 <= u16::MAX as usize);
+
+#[inline(always)]
+fn offset_sums_body(samples: &[(i32, i32, i32)], there: &[u16; REACH * REACH_ROW]) -> Sums {
+    let mut sums = [[0u16; LANES]; SPAN];
+    for &(i, j, v) in samples {
+        let v = v as u16;
+        let x0 = (i + WINDOW) as usize;
+        for (dy, sum) in sums.iter_mut().enumerate() {
+            let row = &there[((j + WINDOW) as usize + dy) * REACH_ROW + x0..][..LANES];
+            for (s, &t) in sum.iter_mut().zip(row) {
+                *s += v.abs_diff(t);
+            }
+        }
+    }
+    sums
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn offset_sums_avx2(samples: &[(i32, i32, i32)], there: &[u16; REACH * REACH_ROW]) -> Sums {
+    offset_sums_body(samples, there)
+}
+
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn offset_sums_avx512(
+    samples: &[(i32, i32, i32)],
+    there: &[u16; REACH * REACH_ROW],
+) -> Sums {
+    offset_sums_body(samples, there)
+}
+
+/// [`offset_sums_body`] with the instruction set of `path` (every path gives the same
+/// sums; the scalar and portable paths share the baseline build).
+fn offset_sums(
+    path: KernelPath,
+    samples: &[(i32, i32, i32)],
+    there: &[u16; REACH * REACH_ROW],
+) -> Sums {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 if path.available() => {
+            // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
+            unsafe { offset_sums_avx2(samples, there) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if path.available() => {
+            // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
+            unsafe { offset_sums_avx512(samples, there) }
+        }
+        _ => offset_sums_body(samples, there),
+    }
 }
 
 /// Points of the grid [`global`] looks for structure at (columns × rows)…
@@ -318,12 +379,13 @@ pub(crate) fn global(
     accept: f64,
     structure: u16,
     hints: &[(i32, i32)],
+    path: KernelPath,
 ) -> Option<Motion> {
     let points = structured_points(cur, c, structure)?;
     let found: Vec<Motion> = points
         .iter()
         .take(GLOBAL_POINTS)
-        .filter_map(|&(_, at)| find(cur, prev, c, at, accept, hints))
+        .filter_map(|&(_, at)| find(cur, prev, c, at, accept, hints, path))
         .collect();
     agreed(&found)
 }
@@ -385,6 +447,11 @@ fn agreed(found: &[Motion]) -> Option<Motion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::SplitMix64;
+
+    /// The path the tests search with (every path finds the same: see
+    /// `every_instruction_set_finds_the_same_motion`).
+    const PATH: KernelPath = KernelPath::Scalar;
 
     fn textured(layout: VideoLayout, shift: (usize, usize)) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
@@ -405,12 +472,12 @@ mod tests {
         let prev = VideoFrame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
         // The picture moved by (4, 2): what is at p now was at p − (4, 2).
-        let m = find(&cur, &prev, 0, Position::new(24, 24), 0.5, &[]).unwrap();
+        let m = find(&cur, &prev, 0, Position::new(24, 24), 0.5, &[], PATH).unwrap();
         assert_eq!((m.dx, m.dy, m.cost), (-4, -2, 0.0));
         assert!(m.still > 10.0, "{m:?}");
         // The same picture twice: it did not move.
         let same = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        let m = find(&cur, &same, 0, Position::new(24, 24), 0.5, &[(3, 1)]).unwrap();
+        let m = find(&cur, &same, 0, Position::new(24, 24), 0.5, &[(3, 1)], PATH).unwrap();
         assert_eq!((m.dx, m.dy, m.cost, m.still), (0, 0, 0.0, 0.0));
     }
 
@@ -421,12 +488,12 @@ mod tests {
         let (p1, s1) = textured(layout, (0, 0));
         let prev = VideoFrame::new(layout, [&p0[0], &p0[1], &p0[2]], s0).unwrap();
         let cur = VideoFrame::new(layout, [&p1[0], &p1[1], &p1[2]], s1).unwrap();
-        let m = global(&cur, &prev, 0, 0.5, 10, &[]).unwrap();
+        let m = global(&cur, &prev, 0, 0.5, 10, &[], PATH).unwrap();
         assert_eq!((m.dx, m.dy), (-6, -4));
         // A flat picture shows no motion at all.
         let (f, fs) = layout.alloc();
         let flat = VideoFrame::new(layout, [&f[0], &f[1], &f[2]], fs).unwrap();
-        assert!(global(&flat, &flat, 0, 0.5, 10, &[]).is_none());
+        assert!(global(&flat, &flat, 0, 0.5, 10, &[], PATH).is_none());
     }
 
     #[test]
@@ -451,5 +518,46 @@ mod tests {
             r.view(&VideoLayout::parse("NV12", 16, 10).unwrap())
                 .is_none()
         );
+    }
+
+    #[test]
+    fn every_instruction_set_finds_the_same_motion() {
+        // Noisy 10-bit texture moved by every offset of the search and beyond, read
+        // at points near the edges too (windows cut by the plane).
+        let layout = VideoLayout::parse("v210", 48, 40).unwrap();
+        let mut rng = SplitMix64::new(3);
+        let mut found = 0;
+        for _ in 0..60 {
+            let shift = (rng.below(20) as usize, rng.below(20) as usize);
+            let noise: Vec<u16> = (0..48 * 40 * 2).map(|_| rng.below(60) as u16).collect();
+            let frame = |s: (usize, usize), k: usize| {
+                let (mut planes, strides) = layout.alloc();
+                let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+                f.fill(|_, x, y| {
+                    let (u, v) = (x + s.0, y + s.1);
+                    ((u * 37 + v * 91 + (u * v) % 13 * 7) % 900) as u16
+                        + noise[k * 1920 + y * 48 + x]
+                });
+                (planes, strides)
+            };
+            let ((p0, s0), (p1, s1)) = (frame(shift, 0), frame((10, 10), 1));
+            let (prev, cur) = (view(layout, &p0, s0), view(layout, &p1, s1));
+            let at = Position::new(rng.below(48) as u32, rng.below(40) as u32);
+            let expected = find(&cur, &prev, 0, at, 1e9, &[], KernelPath::Scalar);
+            found += usize::from(expected.is_some());
+            for path in KernelPath::available_paths() {
+                assert_eq!(
+                    find(&cur, &prev, 0, at, 1e9, &[], path),
+                    expected,
+                    "{path:?}"
+                );
+            }
+        }
+        assert!(found > 30, "{found}");
+    }
+
+    fn view<'a>(layout: VideoLayout, planes: &'a [Vec<u8>], strides: [usize; 3]) -> VideoFrame<'a> {
+        let plane = |i: usize| planes.get(i).map_or(&[][..], |v| v.as_slice());
+        VideoFrame::new(layout, [plane(0), plane(1), plane(2)], strides).unwrap()
     }
 }
