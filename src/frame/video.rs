@@ -637,15 +637,27 @@ impl<'a> VideoFrame<'a> {
     pub(crate) fn read_span(&self, c: usize, y: usize, x0: usize, out: &mut [u16]) {
         let k = self.layout.components()[c];
         let encoding = self.layout.format.encoding();
-        if encoding == SampleEncoding::V210 {
-            for (x, o) in (x0..).zip(out.iter_mut()) {
-                *o = self.get(c, x, y);
-            }
+        let row = &self.planes[usize::from(k.plane)][y * self.strides[usize::from(k.plane)]..];
+        if encoding != SampleEncoding::V210 {
+            let from = usize::from(k.offset) + x0 * usize::from(k.step);
+            gather_samples(encoding, &row[from..], k.step, out);
             return;
         }
-        let row = &self.planes[usize::from(k.plane)][y * self.strides[usize::from(k.plane)]..];
-        let from = usize::from(k.offset) + x0 * usize::from(k.step);
-        gather_samples(encoding, &row[from..], k.step, out);
+        // v210: whole groups of 16 bytes (6 luma or 3 chroma samples) from the one that
+        // holds column `x0`, the first one cut to the span.
+        let per = if k.kind == ComponentKind::Y { 6 } else { 3 };
+        let (row, skip) = (&row[x0 / per * 16..], x0 % per);
+        if skip == 0 {
+            unpack_v210_row(row, k.kind, out);
+            return;
+        }
+        let mut first = [0u16; 6];
+        unpack_v210_row(row, k.kind, &mut first[..per]);
+        let head = (per - skip).min(out.len());
+        out[..head].copy_from_slice(&first[skip..skip + head]);
+        if head < out.len() {
+            unpack_v210_row(&row[16..], k.kind, &mut out[head..]);
+        }
     }
 }
 

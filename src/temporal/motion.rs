@@ -197,14 +197,29 @@ pub fn measure<'k>(
         u64::MAX
     };
     // Cost of the scene having moved by (sx, sy) cells: frame(p) against key(p - s).
-    let key = |x: usize, y: usize| key_row(y)[x];
+    // The cells come in rows of `across`: the key's rows are looked up once a row.
+    let across = xs().count();
     let cost = |sx: i32, sy: i32| -> u64 {
         let (dx, dy) = (sx as isize * pitch as isize, sy as isize * pitch as isize);
         let mut ssd = 0u64;
-        for (&c, &(x, y)) in cells_now.iter().zip(positions) {
-            let (kx, ky) = (x.wrapping_add_signed(-dx), y.wrapping_add_signed(-dy));
-            let d = c - cell(&key, pitch, kx, ky);
-            ssd += ((d * d) as u64).min(cap);
+        for (row, at) in cells_now.chunks(across).zip(positions.chunks(across)) {
+            let ky = at[0].1.wrapping_add_signed(-dy);
+            let top = key_row(ky);
+            let below = if pitch == 1 { top } else { key_row(ky + 1) };
+            for (&c, &(x, _)) in row.iter().zip(at) {
+                // (The key's cell, as `cell` reads it.)
+                let kx = x.wrapping_add_signed(-dx);
+                let k = if pitch == 1 {
+                    i64::from(top[kx])
+                } else {
+                    i64::from(top[kx])
+                        + i64::from(top[kx + 1])
+                        + i64::from(below[kx])
+                        + i64::from(below[kx + 1])
+                };
+                let d = c - k;
+                ssd += ((d * d) as u64).min(cap);
+            }
         }
         ssd
     };
