@@ -656,9 +656,12 @@ fn bilinear([t0, t1, b0, b1]: [u16; 4], wx: f32, wy: f32) -> u16 {
     let (t0, t1, b0, b1) = (f32::from(t0), f32::from(t1), f32::from(b0), f32::from(b1));
     let t = t0 + wx * (t1 - t0);
     let b = b0 + wx * (b1 - b0);
-    let v = t + wy * (b - t);
-    // SAFETY: `v` lies between the smallest and the largest of four `u16` values
-    // (weights in [0, 1)): finite and within `i32`. The checked cast would be scalar.
+    // With weights in [0, 1) `v` lies between the smallest and the largest of the four
+    // values; the bounds (which `max` and `min` also give a NaN) hold whatever the
+    // weights are.
+    let v = (t + wy * (b - t)).max(0.0).min(65535.0);
+    // SAFETY: `v` is finite and within `i32` (the line above). The checked cast would
+    // be scalar.
     let whole: i32 = unsafe { v.to_int_unchecked() };
     (whole + i32::from(v - whole as f32 >= 0.5)) as u16
 }
@@ -1427,5 +1430,8 @@ mod tests {
                 assert_eq!(bilinear(c, wx, wy), expected, "{c:?} at {wx}, {wy}");
             }
         }
+        // Weights that are not numbers give a value in range, not undefined behaviour.
+        assert_eq!(bilinear([7; 4], f32::NAN, f32::NAN), 0);
+        assert_eq!(bilinear([7, 9, 7, 9], 1e30, 0.0), 65535);
     }
 }
