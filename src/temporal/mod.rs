@@ -659,6 +659,7 @@ fn bilinear([t0, t1, b0, b1]: [u16; 4], wx: f32, wy: f32) -> u16 {
     // With weights in [0, 1) `v` lies between the smallest and the largest of the four
     // values; the bounds (which `max` and `min` also give a NaN) hold whatever the
     // weights are.
+    #[allow(clippy::manual_clamp)] // `clamp` would pass a NaN through.
     let v = (t + wy * (b - t)).max(0.0).min(65535.0);
     // SAFETY: `v` is finite and within `i32` (the line above). The checked cast would
     // be scalar.
