@@ -830,7 +830,7 @@ impl<'a> GatherContext<'a> {
             }
         }
         let at = |k: &[u16], x: isize| k[x.clamp(0, w as isize - 1) as usize];
-        for x in (x0..inner0).chain(inner1.max(inner0)..x1) {
+        for x in (x0..inner0).chain(inner1..x1) {
             let xi = x as isize + ox;
             let corners = [
                 at(top, xi),

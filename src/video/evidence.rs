@@ -24,7 +24,7 @@
 //! 16-bit copy per frame.
 
 use crate::detect::NoiseEstimator;
-use crate::exec::{self, KernelPath};
+use crate::exec::{self, KernelPath, PerThread};
 use crate::frame::{Plane, PlaneRef, Position, SampleEncoding, VideoFrame, VideoLayout};
 use crate::temporal::{Evidence, LearnUpdate};
 
@@ -49,8 +49,10 @@ pub struct PictureEvidence {
     comp: usize,
     /// The plane the engine sees: the component in place, or its unpacked copy.
     plane: Plane,
-    /// The unpacked copy (little-endian 16-bit samples, rows `2 × width` bytes apart).
+    /// The unpacked copy (little-endian 16-bit samples, rows `2 × width` bytes apart),
+    /// and each worker's row of it as numbers.
     unpacked: Vec<u8>,
+    rows: PerThread<Vec<u16>>,
     estimator: NoiseEstimator,
     evidence: Evidence,
     /// The spots of the confirmed pixels ([`spot_centres`]), as of the last frame.
@@ -73,6 +75,7 @@ impl PictureEvidence {
             comp,
             plane,
             unpacked: Vec::new(),
+            rows: PerThread::new(),
             estimator: NoiseEstimator::new(),
             evidence: Evidence::new(plane),
             spots: Vec::new(),
@@ -89,7 +92,7 @@ impl PictureEvidence {
                 // Unpacked in bands of rows, on the shared pool where the picture is
                 // large enough to repay handing the bands out.
                 self.unpacked.resize(2 * w * h, 0);
-                let comp = self.comp;
+                let (comp, rows) = (self.comp, &self.rows);
                 let threads = if w * h >= PARALLEL_UNPACK {
                     exec::threads(n_threads)
                 } else {
@@ -97,11 +100,12 @@ impl PictureEvidence {
                 };
                 let mut bands: Vec<(usize, &mut [u8])> =
                     exec::row_bands(&mut self.unpacked, 2 * w).collect();
-                exec::run_bands(&mut bands, threads, |(y0, rows)| {
-                    let mut row = vec![0u16; w];
-                    for (y, dst) in (*y0..).zip(rows.chunks_exact_mut(2 * w)) {
+                exec::run_bands(&mut bands, threads, |(y0, band)| {
+                    let mut row = rows.get();
+                    row.resize(w, 0);
+                    for (y, dst) in (*y0..).zip(band.chunks_exact_mut(2 * w)) {
                         view.unpack_row(comp, y, &mut row);
-                        for (d, &v) in dst.chunks_exact_mut(2).zip(&row) {
+                        for (d, &v) in dst.chunks_exact_mut(2).zip(row.iter()) {
                             d.copy_from_slice(&v.to_le_bytes());
                         }
                     }

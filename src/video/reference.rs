@@ -293,15 +293,16 @@ fn scan(
     best
 }
 
-/// The sums of absolute differences of the window `samples` (offset from its centre,
-/// value) at every offset: `sums[dy][dx]` for offset (dx − SEARCH, dy − SEARCH), against
-/// `there`, the square of the previous frame the offsets reach ([`REACH`] rows of
-/// [`REACH_ROW`]). Each window sample meets a row of [`LANES`] samples of `there` for
-/// each dy: loops the compiler vectorises. A video sample has at most 10 bits, so a
-/// window's sum fits 16 bits (twice the lanes of a vector of 32-bit sums).
+/// A window's sums of absolute differences at every offset: `sums[dy][dx]` for offset
+/// (dx − SEARCH, dy − SEARCH). A video sample has at most 10 bits, so a window's sum fits
+/// 16 bits (twice the lanes of a vector of 32-bit sums).
 type Sums = [[u16; LANES]; SPAN];
 const _: () = assert!((WINDOW_AREA - (2 * HOLE as usize + 1).pow(2)) * 1023 <= u16::MAX as usize);
 
+/// The [`Sums`] of the window `samples` (offset from its centre, value) against `there`,
+/// the square of the previous frame the offsets reach ([`REACH`] rows of
+/// [`REACH_ROW`]): each window sample meets a row of [`LANES`] samples of `there` for
+/// each dy, in loops the compiler vectorises.
 #[inline(always)]
 fn offset_sums_body(samples: &[(i32, i32, i32)], there: &[u16; REACH * REACH_ROW]) -> Sums {
     let mut sums = [[0u16; LANES]; SPAN];
