@@ -1,8 +1,8 @@
 //! Guards of the processed-video protocol on real footage (EVALUATION.md, "Processed
 //! video on real footage (issue 13)"): the footage generator's Outdoor1 through
 //! `bayer2rgb ! videoconvert` to NV12, 320×240, 30 frames, then `defectfix` with its
-//! defaults: a sub-pixel pan, a hand-held shot and a tripod shot at high gain, and the
-//! pan through VP8 and back.
+//! defaults: a sub-pixel pan, a hand-held shot and a tripod shot at high gain, the pan
+//! through VP8 and back, and an interlaced pan and tripod shot.
 //!
 //! The issue's targets (defaults, every path, every gain, 60 frames): moving paths ≥ 97 %
 //! of the visible spots corrected (error at least quartered) from frame 10 and ≥ 99 % by
@@ -19,6 +19,17 @@ use defectfix_eval::footage::video::{self, Codec, Options, VideoResult};
 use defectfix_eval::footage::video_report::VideoPool;
 
 fn measure(path: PathKind, gain: &str, codec: Codec) -> (VideoResult, VideoPool) {
+    measure_with(path, gain, codec, false)
+}
+
+/// [`measure`], of `interlaced` footage (two fields of consecutive generator frames
+/// woven into each frame) when asked.
+fn measure_with(
+    path: PathKind,
+    gain: &str,
+    codec: Codec,
+    interlaced: bool,
+) -> (VideoResult, VideoPool) {
     let o = Options {
         footage: run::Options {
             only: Some("Outdoor1".to_string()),
@@ -31,6 +42,7 @@ fn measure(path: PathKind, gain: &str, codec: Codec) -> (VideoResult, VideoPool)
         },
         formats: vec!["NV12".to_string()],
         codecs: vec![codec],
+        interlaced,
         ..Options::default()
     };
     let (mut results, _) = video::run(&o, |_| {}).expect("the protocol runs");
@@ -40,9 +52,10 @@ fn measure(path: PathKind, gain: &str, codec: Codec) -> (VideoResult, VideoPool)
     let mut pool = VideoPool::default();
     pool.add_result(&r);
     eprintln!(
-        "{} {} {} {}: visible {:.1}/frame, corrected {:.1} % from frame 10, last frame {}/{}, \
+        "{}{} {} {} {}: visible {:.1}/frame, corrected {:.1} % from frame 10, last frame {}/{}, \
          worst false {:.1}/MP from frame 5 ({:.1} over all), {} frames below the input's PSNR (least gain {:.2} dB)",
         r.scene,
+        if interlaced { " (interlaced)" } else { "" },
         r.path.name(),
         r.gain.name,
         codec.name(),
@@ -84,22 +97,24 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 
 #[test]
 fn sub_pixel_pan() {
-    // Today (the shared temporal engine on luma, smooth gradients judged): 38.9 %
-    // corrected from frame 10 (9 of 21 on frame 30), worst 52.1 false/MP (4 pixels; one
-    // pixel is 13/MP here), no frame below the input's PSNR. (Before smooth gradients:
-    // 33.5 %; the spot tracker: 33.5 %, 221.4.)
+    // Today (the shared temporal engine on luma, smooth gradients and demosaiced blocks
+    // judged, 3050b92): 39.3 % corrected from frame 10 (9 of 21 on frame 30), worst 52.1
+    // false/MP (4 pixels; one pixel is 13/MP here), no frame below the input's PSNR.
+    // (Before blocks: 38.9 %; before smooth gradients: 33.5 %; the spot tracker: 33.5 %,
+    // 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
     assert_levels(&r, &p, 35.0, 120.0, true);
 }
 
 #[test]
 fn hand_held() {
-    // Today: 15.7 % corrected from frame 10 (5 of 20 on frame 30), worst 26.0 false/MP
-    // (2 pixels), no frame below the input's PSNR. (The spot tracker: 26.1 %, 390.6;
+    // Today (3050b92): 23.9 % corrected from frame 10 (7 of 20 on frame 30), worst 26.0
+    // false/MP (2 pixels), no frame below the input's PSNR (before blocks: 15.7 %). (The
+    // spot tracker: 26.1 %, 390.6;
     // this short hand-held shot confirms less than the pooled protocol's, where the
     // engine gains: EVALUATION.md.)
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
-    assert_levels(&r, &p, 13.0, 80.0, true);
+    assert_levels(&r, &p, 20.0, 80.0, true);
 }
 
 #[test]
@@ -119,12 +134,32 @@ fn static_shot_at_high_gain() {
 
 #[test]
 fn pan_through_vp8() {
-    // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence):
-    // 31.4 % corrected from frame 10 (9 of 31 on frame 30), worst 390.6 false/MP, no
-    // frame below the input's PSNR. (Before smooth gradients: 27.8 %, 364.6; the spot
-    // tracker: 28.0 %, 364.6.)
+    // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence;
+    // 3050b92): 31.0 % corrected from frame 10 (7 of 31 on frame 30), worst 416.7
+    // false/MP, no frame below the input's PSNR. (Before blocks: 31.4 %, 390.6; before
+    // smooth gradients: 27.8 %, 364.6; the spot tracker: 28.0 %, 364.6.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
     assert_levels(&r, &p, 28.0, 480.0, true);
+}
+
+#[test]
+fn interlaced_pan_and_tripod() {
+    // Each field a picture of its own, the fields woven from consecutive generator
+    // frames (the pan moves twice as far per frame as the progressive one). Today
+    // (3050b92): 34.1 % corrected from frame 10 (8 of 20 on frame 30), worst 481.8
+    // false/MP, one frame 0.07 dB below the input's PSNR (the issue's target is none:
+    // not met, and this guard holds that it gets no worse); the tripod at high gain: no
+    // false change, no frame below the input.
+    let (r, p) = measure_with(PathKind::Pan, "mid", Codec::None, true);
+    assert_levels(&r, &p, 30.0, 600.0, false);
+    assert!(
+        p.below_input <= 1 && p.min_gain > -0.2,
+        "interlaced pan: {} frames below the input's PSNR, down to {:.2} dB",
+        p.below_input,
+        p.min_gain
+    );
+    let (r, p) = measure_with(PathKind::Static, "high", Codec::None, true);
+    assert_levels(&r, &p, 0.0, 0.0, true);
 }
