@@ -110,9 +110,8 @@ fn sub_pixel_pan() {
 fn hand_held() {
     // Today (3050b92): 23.9 % corrected from frame 10 (7 of 20 on frame 30), worst 26.0
     // false/MP (2 pixels), no frame below the input's PSNR (before blocks: 15.7 %). (The
-    // spot tracker: 26.1 %, 390.6;
-    // this short hand-held shot confirms less than the pooled protocol's, where the
-    // engine gains: EVALUATION.md.)
+    // spot tracker: 26.1 %, 390.6; this short hand-held shot confirms less than the
+    // pooled protocol's, where the engine gains: EVALUATION.md.)
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
     assert_levels(&r, &p, 20.0, 80.0, true);
 }
