@@ -98,22 +98,26 @@ fn assert_levels(r: &VideoResult, p: &VideoPool, floor: f64, ceiling: f64, psnr_
 #[test]
 fn sub_pixel_pan() {
     // Today (the shared temporal engine on luma, smooth gradients and demosaiced blocks
-    // judged, 3050b92): 39.3 % corrected from frame 10 (9 of 21 on frame 30), worst 52.1
-    // false/MP (4 pixels; one pixel is 13/MP here), no frame below the input's PSNR.
-    // (Before blocks: 38.9 %; before smooth gradients: 33.5 %; the spot tracker: 33.5 %,
-    // 221.4.)
+    // judged, the dead column confirmed and repaired as a line): 43.2 % corrected from
+    // frame 10 (10 of 21 on frame 30), worst 52.1 false/MP (4 pixels; one pixel is
+    // 13/MP here), no frame below the input's PSNR, mean PSNR 45.59 → 53.02 dB. (Before
+    // the line repair: 39.3 %, 45.59 → 48.65 dB; before blocks: 38.9 %; before smooth
+    // gradients: 33.5 %; the spot tracker: 33.5 %, 221.4.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::None);
-    assert_levels(&r, &p, 35.0, 120.0, true);
+    assert_levels(&r, &p, 38.0, 120.0, true);
+    let gain = (p.psnr_out - p.psnr_in) / p.frames as f64;
+    assert!(gain > 5.5, "pan: mean PSNR gain {gain:.2} dB");
 }
 
 #[test]
 fn hand_held() {
-    // Today (3050b92): 23.9 % corrected from frame 10 (7 of 20 on frame 30), worst 26.0
-    // false/MP (2 pixels), no frame below the input's PSNR (before blocks: 15.7 %). (The
+    // Today (the column repaired as a line): 27.0 % corrected from frame 10 (8 of 20 on
+    // frame 30), worst 26.0 false/MP (2 pixels), no frame below the input's PSNR (before
+    // the line repair: 23.9 %; before blocks: 15.7 %). (The
     // spot tracker: 26.1 %, 390.6; this short hand-held shot confirms less than the
     // pooled protocol's, where the engine gains: EVALUATION.md.)
     let (r, p) = measure(PathKind::Handheld, "mid", Codec::None);
-    assert_levels(&r, &p, 20.0, 80.0, true);
+    assert_levels(&r, &p, 23.0, 80.0, true);
 }
 
 #[test]
@@ -133,26 +137,31 @@ fn static_shot_at_high_gain() {
 
 #[test]
 fn pan_through_vp8() {
-    // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence;
-    // 3050b92): 31.0 % corrected from frame 10 (7 of 31 on frame 30), worst 416.7
-    // false/MP, no frame below the input's PSNR. (Before blocks: 31.4 %, 390.6; before
-    // smooth gradients: 27.8 %, 364.6; the spot tracker: 28.0 %, 364.6.)
+    // Today (VP8 at 1 bit/pixel: 1.8 Mbit/s, 49.6 dB against the uncoded sequence; the
+    // column repaired as a line): 43.3 % corrected from frame 10 (15 of 31 on frame 30),
+    // worst 1080.7 false/MP, no frame below the input's PSNR, mean PSNR 44.10 → 46.88
+    // dB. The line repair costs false changes here: on the column's own pixels, in rows
+    // where the codec left the column within 2 % of the range of the clean coding (not
+    // "touched") but it still reads below its interpolation. (Before the line repair:
+    // 31.0 %, 416.7, 44.10 → 45.62 dB; the true map, the column repaired pixel by
+    // pixel: 1653.6; before blocks: 31.4 %, 390.6; the spot tracker: 28.0 %, 364.6.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
-    assert_levels(&r, &p, 28.0, 480.0, true);
+    assert_levels(&r, &p, 38.0, 1200.0, true);
 }
 
 #[test]
 fn interlaced_pan_and_tripod() {
     // Each field a picture of its own, the fields woven from consecutive generator
-    // frames (the pan moves twice as far per frame as the progressive one). Today
-    // (3050b92): 34.1 % corrected from frame 10 (8 of 20 on frame 30), worst 481.8
+    // frames (the pan moves twice as far per frame as the progressive one). Today (the
+    // column repaired as a line; 34.1 % before): 36.5 % corrected from frame 10 (9 of
+    // 20 on frame 30), worst 481.8
     // false/MP, one frame 0.07 dB below the input's PSNR (the target is none:
     // not met, and this guard holds that it gets no worse); the tripod at high gain: no
     // false change, no frame below the input.
     let (r, p) = measure_with(PathKind::Pan, "mid", Codec::None, true);
-    assert_levels(&r, &p, 30.0, 600.0, false);
+    assert_levels(&r, &p, 32.0, 600.0, false);
     assert!(
         p.below_input <= 1 && p.min_gain > -0.2,
         "interlaced pan: {} frames below the input's PSNR, down to {:.2} dB",

@@ -23,6 +23,14 @@
 //! votes net, each frame that cannot tell taking one back until then, confirm a line,
 //! and every pixel of it is repaired from then on (from its neighbours along the row); a
 //! confirmed line whose votes fall to 0 is released.
+//!
+//! On a processed picture (the luma of YUV video) demosaicing has spread a defective
+//! column into the columns beside it just as a lens spreads a line of the scene, so the
+//! lens test cannot tell them apart there and is left out
+//! ([`ColumnEvidence::without_lens_test`]); the engine judges such a picture's lines
+//! only at the frames where the picture has moved across the columns (a line of the
+//! scene has left its column by then, a defective column has not), and a frame that
+//! cannot tell does not take a vote back.
 
 use super::LearnUpdate;
 use crate::detect::{LENS_SHARE, NoiseModel};
@@ -97,15 +105,16 @@ pub enum LineVote {
 }
 
 impl LineCounts {
-    /// The frame's votes on the dark and the bright side.
-    pub fn votes(&self) -> [LineVote; 2] {
+    /// The frame's votes on the dark and the bright side; with `lens_test`, rows whose
+    /// adjacent columns follow the line (a lens's spread) hold a vote for a defect back.
+    pub fn votes(&self, lens_test: bool) -> [LineVote; 2] {
         let least = MIN_ROWS.max(self.rows / 8);
         let judge = |beyond: u32, lens: u32, can: u32| {
             if can < least {
                 return LineVote::Unknown;
             }
             let share = f64::from(beyond) / f64::from(can);
-            let optical = f64::from(lens) > LENS_ROWS_SHARE * f64::from(beyond);
+            let optical = lens_test && f64::from(lens) > LENS_ROWS_SHARE * f64::from(beyond);
             if share >= DEFECT_SHARE && !optical {
                 LineVote::Defect
             } else if share <= GOOD_SHARE {
@@ -119,7 +128,7 @@ impl LineCounts {
         let faint = |beyond: u32, lens: u32| {
             self.rows >= least
                 && 2 * beyond > self.rows
-                && f64::from(lens) <= LENS_ROWS_SHARE * f64::from(beyond)
+                && (!lens_test || f64::from(lens) <= LENS_ROWS_SHARE * f64::from(beyond))
         };
         let vote = |strict: LineVote, beyond: u32, lens: u32| {
             if strict != LineVote::Defect && faint(beyond, lens) {
@@ -349,6 +358,10 @@ pub struct ColumnEvidence {
     lines: Vec<ColumnLine>,
     /// The judged rows of the frame in hand.
     rows: Vec<u16>,
+    /// Whether a line whose adjacent columns follow it is taken for a lens-spread line
+    /// of the scene (not on a processed picture, where demosaicing spreads a defective
+    /// column the same way: there, the scene's motion tells them apart).
+    lens_test: bool,
 }
 
 impl ColumnEvidence {
@@ -379,6 +392,15 @@ impl ColumnEvidence {
             bands,
             lines: Vec::new(),
             rows: Vec::new(),
+            lens_test: true,
+        }
+    }
+
+    /// The same, without the lens test (a processed picture's lines).
+    pub fn without_lens_test(self) -> Self {
+        ColumnEvidence {
+            lens_test: false,
+            ..self
         }
     }
 
@@ -416,6 +438,7 @@ impl ColumnEvidence {
         let floor = self.rows[..first].iter().copied().min().unwrap_or(0);
         let levels = Levels { noise, floor, clip };
         let rows = &self.rows;
+        let lens_test = self.lens_test;
         run_bands(&mut self.bands, threads, |b| {
             b.counts.fill(LineCounts::default());
             let columns = b.x1 - b.x0;
@@ -439,14 +462,15 @@ impl ColumnEvidence {
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
                 let confirmed = b.confirmed[i];
-                for (side, vote) in n.votes().into_iter().enumerate() {
+                for (side, vote) in n.votes(lens_test).into_iter().enumerate() {
                     let v = &mut votes[side];
                     match vote {
                         LineVote::Defect => *v = (*v + 1).min(2 * CONFIRM_VOTES),
                         LineVote::Good => *v = v.saturating_sub(2),
                         // Until confirmed, the votes must come in a row: a line of the
-                        // scene passing over the column lasts a frame or two.
-                        LineVote::Unknown if !confirmed => *v = v.saturating_sub(1),
+                        // scene passing over the column lasts a frame or two (not so
+                        // where the frames judged are those the picture moved in).
+                        LineVote::Unknown if !confirmed && lens_test => *v = v.saturating_sub(1),
                         LineVote::Unknown => {}
                     }
                 }
@@ -544,7 +568,7 @@ mod tests {
         for x in 3..w - 3 {
             for parity in 0..2 {
                 let n = count_line(&read, Cfa::Rggb, (x, parity), h, 4095);
-                let [dark, bright] = n.votes();
+                let [dark, bright] = n.votes(true);
                 if x == dead {
                     assert_eq!(dark, LineVote::Defect, "column {x} parity {parity}: {n:?}");
                 } else {
@@ -569,7 +593,7 @@ mod tests {
         // A column 150 DN brighter than the scene.
         let read = |x: usize, y: usize| scene(x, y, 20) + if x == 30 { 150 } else { 0 };
         let n = count_line(&read, Cfa::Grbg, (30, 1), h, 4095);
-        assert_eq!(n.votes()[1], LineVote::Defect, "{n:?}");
+        assert_eq!(n.votes(true)[1], LineVote::Defect, "{n:?}");
         // A bright vertical line of the scene, spread by the lens over the adjacent
         // columns (40 % of its light) and a little beyond (5 %).
         let spread = |x: usize| match x.abs_diff(30) {
@@ -580,7 +604,7 @@ mod tests {
         };
         let read = |x: usize, y: usize| scene(x, y, 20) + spread(x);
         let n = count_line(&read, Cfa::Grbg, (30, 1), h, 4095);
-        assert_ne!(n.votes()[1], LineVote::Defect, "{n:?}");
+        assert_ne!(n.votes(true)[1], LineVote::Defect, "{n:?}");
     }
 
     /// Noise of about 2.2 DN at (`x`, `y`), the same on every call.
@@ -605,7 +629,7 @@ mod tests {
         };
         for x in 3..w - 3 {
             let n = count_line(&read, Cfa::Rggb, (x, 0), h, 4095);
-            let [dark, bright] = n.votes();
+            let [dark, bright] = n.votes(true);
             if x == dead {
                 assert_eq!(dark, LineVote::Defect, "{n:?}");
                 // The margin alone would not tell.
@@ -624,7 +648,7 @@ mod tests {
         };
         let read = |x: usize, y: usize| sky(x, y) - spread(x);
         let n = count_line(&read, Cfa::Rggb, (30, 0), h, 4095);
-        assert_ne!(n.votes()[0], LineVote::Defect, "{n:?}");
+        assert_ne!(n.votes(true)[0], LineVote::Defect, "{n:?}");
         // As deep, but only along the top third of the frame, where the sky is; below
         // it, texture (a faint line of the scene, not a defect's).
         let read = |x: usize, y: usize| match (x == dead, y < h / 3) {
@@ -633,14 +657,14 @@ mod tests {
             (_, false) => scene(x, y, 40),
         };
         let n = count_line(&read, Cfa::Rggb, (dead, 0), h, 4095);
-        assert_ne!(n.votes()[0], LineVote::Defect, "{n:?}");
+        assert_ne!(n.votes(true)[0], LineVote::Defect, "{n:?}");
     }
 
     #[test]
     fn a_dark_frame_cannot_tell_and_votes_nothing() {
         let read = |x: usize, _y: usize| if x == 20 { 0 } else { 3 };
         let n = count_line(&read, Cfa::Mono, (20, 0), 256, 255);
-        assert_eq!(n.votes()[0], LineVote::Unknown, "{n:?}");
+        assert_eq!(n.votes(true)[0], LineVote::Unknown, "{n:?}");
     }
 
     /// One pixel's counts as the rules define them, computed in full for every pixel.

@@ -185,6 +185,9 @@ pub struct Evidence {
     /// last measured it (each tile's key records it, so that a displacement since one
     /// tile's key can be handed to another whose key is older or younger).
     position: [f32; 2],
+    /// The picture's horizontal position when a processed picture's column lines were
+    /// last judged ([`Evidence::column_instant`]).
+    columns_at: f32,
     merged: Vec<Position>,
     times: PhaseTimes,
     /// The instruction set of the cheap test.
@@ -231,13 +234,18 @@ impl Evidence {
                 })
                 .collect(),
             confirmed_pixels: Vec::new(),
-            columns: ColumnEvidence::new(plane.cfa(), w, plane.height),
+            columns: if plane.sampling.is_processed() {
+                ColumnEvidence::new(plane.cfa(), w, plane.height).without_lens_test()
+            } else {
+                ColumnEvidence::new(plane.cfa(), w, plane.height)
+            },
             confirmed: Vec::new(),
             frames: 0,
             keyed: false,
             scratch: Vec::new(),
             moving: false,
             position: [0.0; 2],
+            columns_at: 0.0,
             merged: Vec::new(),
             times: PhaseTimes::default(),
             path: KernelPath::best(),
@@ -318,6 +326,7 @@ impl Evidence {
         let threads = exec::threads(n_threads);
         if !self.keyed {
             self.position = [0.0; 2];
+            self.columns_at = 0.0;
             for t in &mut self.tiles {
                 t.motion = TileMotion::default();
                 t.renew = true;
@@ -338,7 +347,11 @@ impl Evidence {
             .unwrap_or(1.0);
         let spatial = noise;
         let noise = &scaled(noise, ratio);
-        let lines = self.observe_columns(frame, noise, threads);
+        let lines = if self.column_instant() {
+            self.observe_columns(frame, noise, threads)
+        } else {
+            LearnUpdate::default()
+        };
         let t_columns = clock.elapsed();
         let mut update = self.gather(frame, (noise, spatial), threads);
         update.promoted += lines.promoted;
@@ -373,6 +386,23 @@ impl Evidence {
             let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
             self.columns.observe(&read, noise, clip, threads)
         })
+    }
+
+    /// Whether this frame judges the column lines. A sensor plane's every frame does.
+    /// On a processed picture, demosaicing spreads a defective column into its adjacent
+    /// columns as a lens spreads a vertical line of the scene, so only motion tells them
+    /// apart: its lines are judged at the frames where the picture has moved across the
+    /// columns by a lattice step since the last judged one (a line of the scene has
+    /// left its column by then, a defective column has not), never at rest.
+    fn column_instant(&mut self) -> bool {
+        if !self.plane.sampling.is_processed() {
+            return true;
+        }
+        let moved = (self.position[0] - self.columns_at).abs() >= 1.0;
+        if moved {
+            self.columns_at = self.position[0];
+        }
+        moved
     }
 
     /// Rebuilds [`Self::confirmed`]'s list: the confirmed pixels and the column lines'.

@@ -16,8 +16,9 @@
 //! unchanged blocks exactly): motion alone decides.
 //!
 //! The engine may confirm the adjacent pixels of a spot with its centre; this module
-//! gives one position per spot ([`spot_centres`]). Confirmed column lines are not
-//! handed to the repair (see `spots_of`).
+//! gives one position per spot ([`spot_centres`]). The pixels of confirmed column
+//! lines are left out of the spots (see `spots_of`): the lines have a repair of their
+//! own ([`super::lines`]).
 //!
 //! Components that a [`PlaneRef`] can view in place (the planar formats' luma, NV12's)
 //! are read where they are; the others (packed 4:2:2, v210, RGB) are unpacked into one
@@ -137,11 +138,12 @@ impl PictureEvidence {
     }
 
     /// The spots of `pixels` ([`spot_centres`]), row-major, without the pixels of
-    /// confirmed column lines: the repair re-estimates a spot of up to 3×3 pixels from
-    /// the ring around it, and a demosaiced dead column is a line three pixels wide
-    /// whose ring lies on the line too (measured: repairing its pixels one by one left
-    /// the line visible, changed good samples beside it and cost PSNR on star fields).
-    /// The lines stay in the evidence ([`Self::evidence`]).
+    /// confirmed column lines: the spot repair re-estimates a spot of up to 3×3 pixels
+    /// from the ring around it, and a demosaiced dead column is a line three pixels
+    /// wide whose ring lies on the line too (measured: repairing its pixels one by one
+    /// left the line visible, changed good samples beside it and cost PSNR on star
+    /// fields). The lines are repaired as lines ([`super::lines`]), from the evidence
+    /// ([`Self::evidence`]).
     fn spots_of(&self, view: &VideoFrame<'_>, pixels: &[Position]) -> Vec<Position> {
         let lines = self.evidence.column_lines();
         let on_line = |p: &Position| lines.iter().any(|l| l.x.abs_diff(p.x) <= 1);

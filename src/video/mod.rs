@@ -28,7 +28,8 @@
 //!    surroundings are found there (the picture the spot hides, moved into view by the
 //!    motion), else from the ring of samples around it; estimates are all computed from
 //!    the untouched frame before any is written, and a sample is replaced only where it
-//!    stands out from its estimate.
+//!    stands out from its estimate. Defective columns (the map's, and the column lines
+//!    the evidence confirmed) are repaired as lines, row by row across ([`lines`]).
 //! 4. **report**: each repaired spot with its position, the component that shows it most,
 //!    and its QC [`Severity`] ([`quality`]).
 //!
@@ -38,6 +39,7 @@
 pub mod detect;
 pub mod evidence;
 pub mod fields;
+pub mod lines;
 pub mod quality;
 pub mod reference;
 pub mod repair;
@@ -171,8 +173,11 @@ pub struct Processor {
     /// The stream's temporal evidence on that component ([`evidence`]).
     evidence: PictureEvidence,
     mapped: PlacedMap,
-    /// The map's pixels inside the frame, as [`Self::mapped`] placed them.
+    /// The map's pixels inside the frame, as [`Self::mapped`] placed them, but for its
+    /// whole columns…
     map_pixels: Vec<Position>,
+    /// …which are repaired as lines ([`lines`]), ascending.
+    map_columns: Vec<u32>,
     tuning: SpotTuning,
     sigma: [f64; 3],
     spots: Vec<Spot>,
@@ -206,6 +211,7 @@ impl Processor {
             evidence: PictureEvidence::new(&layout, context_comp),
             mapped: PlacedMap::default(),
             map_pixels: Vec::new(),
+            map_columns: Vec::new(),
             tuning: SpotTuning::default(),
             sigma: [0.0; 3],
             spots: Vec::new(),
@@ -270,10 +276,25 @@ impl Processor {
         self.last_update
     }
 
-    /// The confirmed positions as a defect map, in frame pixels plus an offset (pass the
-    /// element's `map-offset-x`/`-y` to write a map that reads back the same way).
+    /// The confirmed positions and column lines as a defect map (a line as a `col`
+    /// entry), in frame pixels plus an offset (pass the element's `map-offset-x`/`-y` to
+    /// write a map that reads back the same way).
     pub fn confirmed_map(&self, offset_x: i64, offset_y: i64) -> DefectMap {
-        DefectMap::from_pixels(self.confirmed_pixels(), offset_x, offset_y)
+        let mut map = DefectMap::from_pixels(self.confirmed_pixels(), offset_x, offset_y);
+        let mut columns: Vec<u32> = self.confirmed_columns().collect();
+        columns.dedup();
+        for x in columns {
+            map.push(crate::defect_map::Entry::Column {
+                x: i64::from(x) + offset_x,
+            });
+        }
+        map
+    }
+
+    /// The columns of the confirmed column lines, ascending (a column may come twice,
+    /// once per row parity).
+    fn confirmed_columns(&self) -> impl Iterator<Item = u32> + '_ {
+        self.evidence.evidence().column_lines().iter().map(|l| l.x)
     }
 
     /// The pixels of the confirmed positions, row-major, each once: what
@@ -282,9 +303,15 @@ impl Processor {
         self.evidence.confirmed().to_vec()
     }
 
-    /// Map pixels in frame coordinates, row-major.
+    /// Map pixels in frame coordinates, row-major, that the spot repair treats (the
+    /// map's whole columns are repaired as lines: [`Self::mapped_columns`]).
     pub fn mapped_pixels(&self) -> &[Position] {
         &self.map_pixels
+    }
+
+    /// The map's whole columns in frame pixels, ascending.
+    pub fn mapped_columns(&self) -> &[u32] {
+        &self.map_columns
     }
 
     /// Installs `map` (frame pixel (0, 0) is map pixel (`offset_x`, `offset_y`)); the
@@ -303,7 +330,8 @@ impl Processor {
             offset_x,
             offset_y,
         )?;
-        self.map_pixels = self.mapped.pixels().to_vec();
+        (self.map_pixels, self.map_columns) =
+            split_columns(self.mapped.pixels(), self.layout.height);
         Some(placement)
     }
 
@@ -457,7 +485,7 @@ impl Processor {
         self.spots.clear();
         self.writes.clear();
         VideoFrameReport {
-            mapped: self.map_pixels.len(),
+            mapped: self.mapped.pixels().len(),
             ..VideoFrameReport::default()
         }
     }
@@ -506,7 +534,7 @@ impl Processor {
         }
         let hints = self.hints(if revisiting { -1 } else { 1 });
         let probed_last = &self.probed;
-        repair_targets(
+        let outcome = repair_targets(
             view,
             &RepairInput {
                 mapped: &self.map_pixels,
@@ -523,7 +551,27 @@ impl Processor {
             crate::exec::threads(n_threads),
             &mut self.writes,
             &mut self.spots,
-        )
+        );
+        for line in self.lines() {
+            lines::repair(
+                view,
+                line,
+                self.context_comp,
+                &limits.threshold,
+                &mut self.writes,
+            );
+        }
+        outcome
+    }
+
+    /// The lines to repair: the map's whole columns and the column lines the evidence
+    /// confirmed.
+    fn lines(&self) -> Vec<lines::Line> {
+        let mut columns = self.map_columns.clone();
+        columns.extend(self.confirmed_columns());
+        columns.sort_unstable();
+        columns.dedup();
+        lines::join(columns)
     }
 
     /// Step 4: in correct mode, writes the repairs into `frame`; the spots are listed
@@ -536,6 +584,27 @@ impl Processor {
         }
         self.spots.sort_by_key(Spot::at);
     }
+}
+
+/// `pixels` (row-major) split into those of columns not whole on a frame `height` rows
+/// high, and the whole columns (ascending).
+fn split_columns(pixels: &[Position], height: usize) -> (Vec<Position>, Vec<u32>) {
+    let mut count: HashMap<u32, usize> = HashMap::new();
+    for p in pixels {
+        *count.entry(p.x).or_default() += 1;
+    }
+    let mut whole: Vec<u32> = count
+        .into_iter()
+        .filter(|&(_, n)| n >= height)
+        .map(|(x, _)| x)
+        .collect();
+    whole.sort_unstable();
+    let rest = pixels
+        .iter()
+        .copied()
+        .filter(|p| whole.binary_search(&p.x).is_err())
+        .collect();
+    (rest, whole)
 }
 
 /// The margins of one frame's tests.
@@ -1035,6 +1104,155 @@ mod tests {
         );
         for n_threads in [2, 3, 0] {
             assert_eq!(run(n_threads), one, "{n_threads} threads");
+        }
+    }
+
+    /// Frame `t` of the pan of [`frame`] (no spot), with a dark demosaiced line three
+    /// pixels wide in luma: the column of frame pixel `dead` (its luma 20, the columns
+    /// beside it half-way there), or, with `scene`, a line of the picture at picture
+    /// column 120, which moves with it.
+    fn line_frame(layout: VideoLayout, t: usize, line: Option<usize>, scene: bool) -> Vec<Vec<u8>> {
+        let (mut planes, strides) = frame(layout, t, false);
+        let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
+        let x = match (line, scene) {
+            (Some(x), _) => Some(x),
+            (None, true) => 120usize.checked_sub(4 * t),
+            (None, false) => None,
+        };
+        if let Some(x) = x.filter(|&x| (1..layout.width - 1).contains(&x)) {
+            for y in 0..layout.height {
+                f.set(0, x, y, 20);
+                for side in [x - 1, x + 1] {
+                    let v = f.get(0, side, y);
+                    f.set(0, side, y, (v + 20) / 2);
+                }
+            }
+        }
+        planes
+    }
+
+    /// A frame's output planes and the columns of the lines confirmed after it.
+    type LineStep = (Vec<Vec<u8>>, Vec<u32>);
+
+    /// Runs `frames` frames of [`line_frame`] (frame 0 again and again when `still`)
+    /// through a processor; the processor, and the outputs and the lines confirmed after
+    /// each frame.
+    fn run_lines(
+        frames: usize,
+        line: Option<usize>,
+        scene: bool,
+        still: bool,
+    ) -> (Processor, Vec<LineStep>) {
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+        let strides = layout.default_strides();
+        let mut p = Processor::new(layout);
+        let runs = (0..frames)
+            .map(|t| {
+                let mut out = line_frame(layout, if still { 0 } else { t }, line, scene);
+                p.process(
+                    &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
+                    &VideoSettings::default(),
+                );
+                let lines = p.evidence().evidence().column_lines();
+                (out, lines.iter().map(|l| l.x).collect())
+            })
+            .collect();
+        (p, runs)
+    }
+
+    #[test]
+    fn a_dead_column_in_a_pan_is_confirmed_and_repaired_as_a_line() {
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+        let strides = layout.default_strides();
+        let (p, runs) = run_lines(8, Some(60), false, false);
+        // Every frame of a 4 px/frame pan is an instant: the key, then four votes.
+        for (t, (_, lines)) in runs.iter().enumerate() {
+            let expected: &[u32] = if t >= 4 { &[60] } else { &[] };
+            assert_eq!(lines, expected, "frame {t}");
+        }
+        // A map written from what was learned names the column.
+        assert_eq!(
+            p.confirmed_map(5, 0).entries(),
+            [crate::defect_map::Entry::Column { x: 65 }]
+        );
+        for (t, (out, _)) in runs.iter().enumerate().skip(4) {
+            let (clean, _) = frame(layout, t, false);
+            let input = line_frame(layout, t, Some(60), false);
+            let (out, clean, input) = (
+                view(layout, out, strides),
+                view(layout, &clean, strides),
+                view(layout, &input, strides),
+            );
+            // On the texture, linear across the line: its largest error quartered at
+            // least (the footage protocol's "corrected").
+            let (mut before, mut after) = (0, 0);
+            for y in 0..layout.height {
+                for x in 0..layout.width {
+                    let (o, c, i) = (out.get(0, x, y), clean.get(0, x, y), input.get(0, x, y));
+                    if y >= 40 || !(59..=61).contains(&x) {
+                        // The flat part comes back exactly, and nothing off the line
+                        // changes.
+                        assert_eq!(o, c, "frame {t} ({x},{y})");
+                    } else {
+                        before = before.max(i.abs_diff(c));
+                        after = after.max(o.abs_diff(c));
+                    }
+                }
+            }
+            assert!(4 * after <= before, "frame {t}: {before} → {after}");
+            // Chroma had nothing wrong and keeps its values.
+            for c in 1..3 {
+                let (w, h) = layout.comp_size(c);
+                for y in 0..h {
+                    for x in 0..w {
+                        assert_eq!(out.get(c, x, y), clean.get(c, x, y));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_column_is_not_confirmed_at_rest_nor_a_line_of_the_picture_that_moves() {
+        for (line, scene, still) in [(Some(60), false, true), (None, true, false)] {
+            for (t, (out, lines)) in run_lines(12, line, scene, still).1.iter().enumerate() {
+                assert!(lines.is_empty(), "{line:?} {scene} frame {t}");
+                let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+                let input = line_frame(layout, if still { 0 } else { t }, line, scene);
+                assert_eq!(out, &input, "{line:?} {scene} frame {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_mapped_column_is_repaired_as_a_line_from_the_first_frame() {
+        use crate::defect_map::Entry;
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+        let strides = layout.default_strides();
+        let map = Arc::new(DefectMap::from_entries(vec![
+            Entry::Column { x: 60 },
+            Entry::Pixel { x: 100, y: 70 },
+        ]));
+        let mut p = Processor::new(layout);
+        p.set_map(Some(&map), 0, 0);
+        // The column goes to the line repair, the pixel to the spot repair.
+        assert_eq!(p.mapped_pixels(), [Position::new(100, 70)]);
+        assert_eq!(p.mapped_columns(), [60]);
+        let settings = VideoSettings {
+            detection: false,
+            ..VideoSettings::default()
+        };
+        let mut out = line_frame(layout, 0, Some(60), false);
+        p.process(
+            &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
+            &settings,
+        );
+        let (clean, _) = frame(layout, 0, false);
+        let (out, clean) = (view(layout, &out, strides), view(layout, &clean, strides));
+        for y in 40..layout.height {
+            for x in 0..layout.width {
+                assert_eq!(out.get(0, x, y), clean.get(0, x, y), "({x},{y})");
+            }
         }
     }
 }
