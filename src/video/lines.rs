@@ -21,7 +21,7 @@
 //! sample either way); the rest keep their values. Where the scene hides the line
 //! (black, or clipped) nothing is touched.
 
-use super::repair::Write;
+use super::repair::{Probe, Write};
 use crate::frame::VideoFrame;
 
 /// Defective columns this close together are one line (each spreads one column to
@@ -33,6 +33,14 @@ const JOIN: u32 = 3;
 pub struct Line {
     pub x0: u32,
     pub x1: u32,
+}
+
+impl Line {
+    /// Where the line is reported: its middle column's top pixel (one position for
+    /// the whole line, frame after frame).
+    pub fn position(&self) -> crate::frame::Position {
+        crate::frame::Position::new(self.x0 + (self.x1 - self.x0) / 2, 0)
+    }
 }
 
 /// The lines of defective `columns` (ascending): columns closer than [`JOIN`] are one.
@@ -121,8 +129,18 @@ impl Estimate {
     }
 }
 
-/// Repairs `line` in `view`: appends the replacements to `writes` and returns how many
-/// samples were replaced. `threshold` is each component's least deviation that is not
+/// What the repair of a line replaced: the worst sample, for the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LineRepair {
+    /// Samples replaced, over all components.
+    pub changed: usize,
+    /// Per component, the replaced sample that stood out most (its `changed` counts
+    /// that component's replacements, at most 255).
+    pub probe: Probe,
+}
+
+/// Repairs `line` in `view`: appends the replacements to `writes` and returns what was
+/// replaced. `threshold` is each component's least deviation that is not
 /// noise, `context` the component that decides which rows show the line.
 pub(crate) fn repair(
     view: &VideoFrame<'_>,
@@ -130,15 +148,16 @@ pub(crate) fn repair(
     context: usize,
     threshold: &[i32; 3],
     writes: &mut Vec<Write>,
-) -> usize {
+) -> LineRepair {
+    let mut done = LineRepair::default();
     let layout = *view.layout();
     let comps = layout.components();
     let Some(k) = comps.get(context) else {
-        return 0;
+        return done;
     };
     let (w, h) = layout.comp_size(context);
     let Some(span) = Span::new(line, k.sx, w) else {
-        return 0;
+        return done;
     };
     let t = threshold[context];
     // The context component's deviation on the line's own columns, row by row, and the
@@ -158,7 +177,7 @@ pub(crate) fn repair(
     let sign = if dark >= bright { -1 } else { 1 };
     let shows: Vec<bool> = devs.iter().map(|&d| d * sign > t).collect();
     let before = writes.len();
-    for (c, comp) in comps.iter().enumerate() {
+    for (c, comp) in comps.iter().enumerate().take(3) {
         let (cw, ch) = layout.comp_size(c);
         let Some(span) = Span::new(line, comp.sx, cw) else {
             continue;
@@ -180,17 +199,25 @@ pub(crate) fn repair(
                     (v - e).abs()
                 };
                 if off > tc {
+                    let value = e.clamp(0, i32::from(layout.max_value())) as u16;
+                    let p = &mut done.probe.comps[c];
+                    p.changed = p.changed.saturating_add(1);
+                    if (v - e).abs() > p.deviation.abs() {
+                        (p.deviation, p.value, p.estimate) = (v - e, v as u16, value);
+                    }
                     writes.push(Write {
                         c: c as u8,
                         x: x as u32,
                         y: y as u32,
-                        value: e.clamp(0, i32::from(layout.max_value())) as u16,
+                        value,
                     });
                 }
             }
         }
     }
-    writes.len() - before
+    done.changed = writes.len() - before;
+    done.probe.estimated = done.changed > 0;
+    done
 }
 
 #[cfg(test)]
@@ -231,7 +258,8 @@ mod tests {
         }
         let view = f.as_ref();
         let mut writes = Vec::new();
-        let n = repair(&view, Line { x0: 10, x1: 10 }, 0, &[5, 5, 5], &mut writes);
+        let done = repair(&view, Line { x0: 10, x1: 10 }, 0, &[5, 5, 5], &mut writes);
+        let n = done.changed;
         let mut out = input.clone();
         let mut o = VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap();
         for w in &writes {
@@ -258,8 +286,14 @@ mod tests {
                 }
             }
         }
-        // Luma: 3 samples on 6 rows; U: 1 sample on 4 rows.
+        // Luma: 3 samples on 6 rows; U: 1 sample on 4 rows; the strongest of each.
         assert_eq!(n, 3 * 6 + 4);
+        let p = done.probe.comps;
+        assert_eq!(
+            (p[0].deviation, p[0].changed, p[1].deviation, p[1].changed),
+            (60, 18, 30, 4)
+        );
+        assert_eq!((p[0].value, p[0].estimate), (150, 90));
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub enum SpotSource {
 }
 
 /// One spot of the last frame that was repaired (or, in detect mode, would have been).
+/// A column repaired as a line is one spot at its column's top pixel.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Spot {
     /// VideoFrame pixel (luma grid).
@@ -552,14 +553,35 @@ impl Processor {
             &mut self.writes,
             &mut self.spots,
         );
+        // Each line repaired is reported as one spot ([`lines::Line::position`]), with
+        // its samples that stood out most.
+        let layout = self.layout;
         for line in self.lines() {
-            lines::repair(
+            let done = lines::repair(
                 view,
                 line,
                 self.context_comp,
                 &limits.threshold,
                 &mut self.writes,
             );
+            if done.changed > 0 {
+                let mapped = self
+                    .map_columns
+                    .iter()
+                    .any(|&x| (line.x0..=line.x1).contains(&x));
+                let source = if mapped {
+                    SpotSource::Map
+                } else {
+                    SpotSource::Confirmed
+                };
+                self.spots.push(describe(
+                    &layout,
+                    line.position(),
+                    source,
+                    &done.probe,
+                    done.changed,
+                ));
+            }
         }
         outcome
     }
@@ -1170,6 +1192,17 @@ mod tests {
             let expected: &[u32] = if t >= 4 { &[60] } else { &[] };
             assert_eq!(lines, expected, "frame {t}");
         }
+        // The line is reported as one spot: dark, in luma, every row of the line's three
+        // columns replaced on the flat part at least.
+        let spots = p.spots();
+        assert_eq!(spots.len(), 1, "{spots:?}");
+        let s = spots[0];
+        assert_eq!(
+            (s.source, s.bright, s.component),
+            (SpotSource::Confirmed, false, ComponentKind::Y)
+        );
+        assert_eq!((s.x, s.y), (60, 0));
+        assert!(s.changed >= 3 * 56, "{s:?}");
         // A map written from what was learned names the column.
         assert_eq!(
             p.confirmed_map(5, 0).entries(),
@@ -1246,6 +1279,12 @@ mod tests {
         p.process(
             &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
             &settings,
+        );
+        // Reported as the map's.
+        assert!(
+            p.spots()
+                .iter()
+                .any(|s| s.source == SpotSource::Map && (s.x, s.y) == (60, 0))
         );
         let (clean, _) = frame(layout, 0, false);
         let (out, clean) = (view(layout, &out, strides), view(layout, &clean, strides));
