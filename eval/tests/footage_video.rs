@@ -142,9 +142,10 @@ fn pan_through_vp8() {
     // worst 1080.7 false/MP, no frame below the input's PSNR, mean PSNR 44.10 → 46.88
     // dB. The line repair counts false changes here: the column's own pixels in rows
     // where the codec left the column 4–5 levels below the clean coding, under the 2 %
-    // line of "touched", repaired to within 1–2 of it (EVALUATION.md). (Before the line repair:
-    // 31.0 %, 416.7, 44.10 → 45.62 dB; the true map, the column repaired pixel by
-    // pixel: 1653.6; before blocks: 31.4 %, 390.6; the spot tracker: 28.0 %, 364.6.)
+    // line of "touched", repaired to within 1–2 of it (EVALUATION.md). (Before the
+    // line repair: 31.0 %, 416.7, 44.10 → 45.62 dB; the true map, the column repaired
+    // pixel by pixel: 1653.6; before blocks: 31.4 %, 390.6; the spot tracker: 28.0 %,
+    // 364.6.)
     let (r, p) = measure(PathKind::Pan, "mid", Codec::Vp8);
     let coding = r.coding.expect("a coded sequence");
     assert!(coding.psnr > 45.0, "VP8 at {:.1} dB", coding.psnr);
