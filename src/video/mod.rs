@@ -1187,9 +1187,9 @@ mod tests {
         let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
         let strides = layout.default_strides();
         let (p, runs) = run_lines(8, Some(60), false, false);
-        // Every frame of a 4 px/frame pan is an instant: the key, then four votes.
+        // Every frame of a 4 px/frame pan is an instant: the key, then three votes.
         for (t, (_, lines)) in runs.iter().enumerate() {
-            let expected: &[u32] = if t >= 4 { &[60] } else { &[] };
+            let expected: &[u32] = if t >= 3 { &[60] } else { &[] };
             assert_eq!(lines, expected, "frame {t}");
         }
         // The line is reported as one spot: dark, in luma, every row of the line's three
@@ -1208,7 +1208,7 @@ mod tests {
             p.confirmed_map(5, 0).entries(),
             [crate::defect_map::Entry::Column { x: 65 }]
         );
-        for (t, (out, _)) in runs.iter().enumerate().skip(4) {
+        for (t, (out, _)) in runs.iter().enumerate().skip(3) {
             let (clean, _) = frame(layout, t, false);
             let input = line_frame(layout, t, Some(60), false);
             let (out, clean, input) = (
