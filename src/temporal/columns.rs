@@ -27,7 +27,7 @@
 //! On a processed picture (the luma of YUV video) demosaicing has spread a defective
 //! column into the columns beside it just as a lens spreads a line of the scene, so the
 //! lens test cannot tell them apart there and is left out
-//! ([`ColumnEvidence::without_lens_test`]); the engine judges such a picture's lines
+//! ([`ColumnEvidence::for_processed_picture`]); the engine judges such a picture's lines
 //! only at the frames where the picture has moved across the columns (a line of the
 //! scene has left its column by then, a defective column has not), a frame that cannot
 //! tell does not take a vote back, and `CONFIRM_VOTES_MOVED` (3) votes confirm.
@@ -364,10 +364,11 @@ pub struct ColumnEvidence {
     lines: Vec<ColumnLine>,
     /// The judged rows of the frame in hand.
     rows: Vec<u16>,
-    /// Whether a line whose adjacent columns follow it is taken for a lens-spread line
-    /// of the scene (not on a processed picture, where demosaicing spreads a defective
-    /// column the same way: there, the scene's motion tells them apart).
-    lens_test: bool,
+    /// The lines of a processed picture, judged only at frames where the picture has
+    /// moved across the columns: no lens test (demosaicing spreads a defective column as
+    /// a lens spreads a line of the scene; the motion tells them apart), a frame that
+    /// cannot tell takes no vote back, and `CONFIRM_VOTES_MOVED` votes confirm.
+    processed: bool,
 }
 
 impl ColumnEvidence {
@@ -398,14 +399,15 @@ impl ColumnEvidence {
             bands,
             lines: Vec::new(),
             rows: Vec::new(),
-            lens_test: true,
+            processed: false,
         }
     }
 
-    /// The same, without the lens test (a processed picture's lines).
-    pub fn without_lens_test(self) -> Self {
+    /// The same for a processed picture's lines (see the field `processed`); the
+    /// caller judges it only at frames where the picture has moved across the columns.
+    pub fn for_processed_picture(self) -> Self {
         ColumnEvidence {
-            lens_test: false,
+            processed: true,
             ..self
         }
     }
@@ -444,7 +446,7 @@ impl ColumnEvidence {
         let floor = self.rows[..first].iter().copied().min().unwrap_or(0);
         let levels = Levels { noise, floor, clip };
         let rows = &self.rows;
-        let lens_test = self.lens_test;
+        let processed = self.processed;
         run_bands(&mut self.bands, threads, |b| {
             b.counts.fill(LineCounts::default());
             let columns = b.x1 - b.x0;
@@ -468,7 +470,7 @@ impl ColumnEvidence {
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
                 let confirmed = b.confirmed[i];
-                for (side, vote) in n.votes(lens_test).into_iter().enumerate() {
+                for (side, vote) in n.votes(!processed).into_iter().enumerate() {
                     let v = &mut votes[side];
                     match vote {
                         LineVote::Defect => *v = (*v + 1).min(2 * CONFIRM_VOTES),
@@ -476,7 +478,7 @@ impl ColumnEvidence {
                         // Until confirmed, the votes must come in a row: a line of the
                         // scene passing over the column lasts a frame or two (not so
                         // where the frames judged are those the picture moved in).
-                        LineVote::Unknown if !confirmed && lens_test => *v = v.saturating_sub(1),
+                        LineVote::Unknown if !confirmed && !processed => *v = v.saturating_sub(1),
                         LineVote::Unknown => {}
                     }
                 }
@@ -484,10 +486,10 @@ impl ColumnEvidence {
                 let now = if confirmed {
                     most > 0
                 } else {
-                    most >= if lens_test {
-                        CONFIRM_VOTES
-                    } else {
+                    most >= if processed {
                         CONFIRM_VOTES_MOVED
+                    } else {
+                        CONFIRM_VOTES
                     }
                 };
                 match (confirmed, now) {

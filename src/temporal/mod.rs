@@ -198,6 +198,12 @@ impl Evidence {
     pub fn new(plane: Plane) -> Self {
         let w = plane.width;
         let side = motion::tile_side(w, plane.height);
+        let columns = ColumnEvidence::new(plane.cfa(), w, plane.height);
+        let columns = if plane.sampling.is_processed() {
+            columns.for_processed_picture()
+        } else {
+            columns
+        };
         Evidence {
             plane,
             tiles: motion::tiles(w, plane.height, side)
@@ -234,11 +240,7 @@ impl Evidence {
                 })
                 .collect(),
             confirmed_pixels: Vec::new(),
-            columns: if plane.sampling.is_processed() {
-                ColumnEvidence::new(plane.cfa(), w, plane.height).without_lens_test()
-            } else {
-                ColumnEvidence::new(plane.cfa(), w, plane.height)
-            },
+            columns,
             confirmed: Vec::new(),
             frames: 0,
             keyed: false,
@@ -392,8 +394,9 @@ impl Evidence {
     /// On a processed picture, demosaicing spreads a defective column into its adjacent
     /// columns as a lens spreads a vertical line of the scene, so only motion tells them
     /// apart: its lines are judged at the frames where the picture has moved across the
-    /// columns by a lattice step since the last judged one (a line of the scene has
-    /// left its column by then, a defective column has not), never at rest.
+    /// columns by a pixel since the last judged one (a line of the scene has left its
+    /// column by then, a defective column has not), never at rest. (Measured: a 2-pixel
+    /// step, the lattice's, left a hand-held shot's column unconfirmed; EVALUATION.md.)
     fn column_instant(&mut self) -> bool {
         if !self.plane.sampling.is_processed() {
             return true;

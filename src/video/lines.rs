@@ -22,7 +22,7 @@
 //! (black, or clipped) nothing is touched.
 
 use super::repair::{Probe, Write};
-use crate::frame::VideoFrame;
+use crate::frame::{Position, VideoFrame};
 
 /// Defective columns this close together are one line (each spreads one column to
 /// either side).
@@ -38,8 +38,8 @@ pub struct Line {
 impl Line {
     /// Where the line is reported: its middle column's top pixel (one position for
     /// the whole line, frame after frame).
-    pub fn position(&self) -> crate::frame::Position {
-        crate::frame::Position::new(self.x0 + (self.x1 - self.x0) / 2, 0)
+    pub fn position(&self) -> Position {
+        Position::new(self.x0 + (self.x1 - self.x0) / 2, 0)
     }
 }
 
