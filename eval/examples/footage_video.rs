@@ -19,7 +19,9 @@
 //! grade), `--interlaced` (fields of consecutive generator frames woven into one
 //! frame), `--touch F` (a pixel is touched by the defects when it differs by more than
 //! F × the range; default 0, compressed 0.02), `--oracle` (the element is given the
-//! true defect map: the repair's own shortfall), `--set PROP=VALUE` (on `defectfix`; repeatable), `--all-frames` (every
+//! true defect map: the repair's own shortfall), `--overlay` (graphics burned into
+//! both sequences after the camera: a station bug in small text, a box border, a
+//! divider down the frame; the report counts the graphic's pixels changed), `--set PROP=VALUE` (on `defectfix`; repeatable), `--all-frames` (every
 //! frame of every sequence), `--quiet` (pooled tables only).
 
 use std::time::Instant;
@@ -63,6 +65,9 @@ struct Command {
     /// Give the element the true defect map (the repair's own shortfall)
     #[arg(long)]
     oracle: bool,
+    /// Burn graphics into both sequences after the camera (a station bug, a box border, a divider)
+    #[arg(long)]
+    overlay: bool,
 }
 
 /// The codec named `name` (`--codec`).
@@ -81,6 +86,7 @@ impl Command {
             interlaced: self.interlaced,
             touch: self.touch,
             oracle: self.oracle,
+            overlay: self.overlay,
         }
     }
 }
@@ -92,7 +98,7 @@ fn main() {
     let g = &o.footage;
     println!(
         "Real footage, processed video: {} frames{}, window {}x{} (or the largest the path keeps inside a smaller scene), \
-         seed {}, defect density {}{}, formats {}, codec {}{}, element properties: {}{}",
+         seed {}, defect density {}{}, formats {}, codec {}{}, element properties: {}{}{}",
         g.frames,
         if o.interlaced {
             " (interlaced: two generator frames a frame)"
@@ -118,6 +124,11 @@ fn main() {
         g.properties(),
         if o.oracle {
             " + the true defect map (oracle)"
+        } else {
+            ""
+        },
+        if o.overlay {
+            ", graphics burned in after the camera"
         } else {
             ""
         }
@@ -154,6 +165,9 @@ fn main() {
     println!("{}", report::breakdown(&results));
     println!("{}", report::strengths(&results));
     println!("{}", report::targets(&results));
+    if o.overlay {
+        println!("{}", report::overlay(&results));
+    }
     let frames: usize = results.iter().map(|r| r.frames.len()).sum();
     println!("{}", timing.summary(results.len(), frames, start.elapsed()));
 }
@@ -188,6 +202,7 @@ mod tests {
             "--touch",
             "0.01",
             "--oracle",
+            "--overlay",
             "--quiet",
             "--size",
             "320x240",
@@ -196,7 +211,7 @@ mod tests {
         assert_eq!(o.formats, ["I420"]);
         assert_eq!(o.codecs, [Codec::Vp8, Codec::Vp9]);
         assert_eq!(o.bits_per_pixel, 0.5);
-        assert!(o.interlaced && o.oracle && c.listing.quiet);
+        assert!(o.interlaced && o.oracle && o.overlay && c.listing.quiet);
         assert_eq!(o.touch, Some(0.01));
         assert_eq!((o.footage.width, o.footage.height), (320, 240));
         assert!(Command::try_parse_from(["footage_video", "--codec", "h264"]).is_err());

@@ -31,8 +31,19 @@
 //! only at the frames where the picture has moved across the columns (a line of the
 //! scene has left its column by then, a defective column has not), a frame that cannot
 //! tell does not take a vote back, and `CONFIRM_VOTES_MOVED` (3) votes confirm.
+//!
+//! A processed picture also carries lines that no sensor made: a divider, a box's
+//! border, composited over the picture after the camera and fixed to the frame as a
+//! defective column is. Demosaicing gives a defective column two marks they lack: it
+//! spreads into the columns beside it (each carries at least an eighth of the line's
+//! deviation, `DEMOSAIC_SHARE`), and it carries the scene's change as the picture moves
+//! (its pixels' other colours come from the columns beside it). A frame where most of
+//! the rows beyond both neighbours leave a column beside untouched
+//! ([`LineCounts::unspread`]), or a line that, over the frames judged, kept its value on
+//! most rows where the scene moved under it (`Follow`), is a graphic: its votes are
+//! cleared and it is never confirmed.
 
-use super::LearnUpdate;
+use super::{DEMOSAIC_SHARE, LearnUpdate};
 use crate::detect::{LENS_SHARE, NoiseModel};
 use crate::exec::run_bands;
 use crate::frame::{Cfa, Position};
@@ -61,6 +72,21 @@ const FAINT_SIGMAS: f64 = 2.0;
 /// Least rows that can show a defect for a frame to vote at all (and at least an
 /// eighth of the judged rows).
 const MIN_ROWS: u32 = 16;
+/// A line's own pixel did not follow the scene on a row when it changed by at most
+/// 1 / this of the least change of its two row neighbours. Demosaicing fills a
+/// defective column's other colours from the columns beside it, so its processed
+/// pixels change with the scene beside it; what was composited over the picture
+/// changes by nothing, or by the codec's noise.
+const UNFOLLOWED_SHARE: i32 = 8;
+/// Least rows where the scene moved under a line (beside it, by the margin), over the
+/// frames judged, to say whether the line follows the scene…
+const MIN_MOVED_ROWS: u32 = 8;
+/// …counted over about this many such rows (the sums are halved beyond it, so that a
+/// line that starts to follow the scene is judged again)…
+const FOLLOW_WINDOW: u32 = 256;
+/// …and share of those where it did not, from which the line was composited over the
+/// picture and is never a defect.
+const COMPOSITED_SHARE: f64 = 0.75;
 /// Net votes that confirm a line; votes are capped at twice as many.
 const CONFIRM_VOTES: u8 = 4;
 /// The same where every judged frame has moved the picture across the columns by a
@@ -97,6 +123,19 @@ pub struct LineCounts {
     /// row by row, and shows in the share).
     pub faint_dark_lens: u32,
     pub faint_bright_lens: u32,
+    /// Of the rows beyond both neighbours (strictly or faintly), those where both
+    /// neighbours changed by the margin since the last judged frame (the scene moved
+    /// under the line)…
+    pub moved: u32,
+    /// …and of those, rows where the line's own pixel changed by at most
+    /// `UNFOLLOWED_SHARE` of the least of the two: it did not carry the scene's change.
+    /// Counted only when the last judged frame's rows are given (a processed picture).
+    pub unfollowed: u32,
+    /// Rows beyond both neighbours (strictly) where a column beside the line does not
+    /// carry [`DEMOSAIC_SHARE`] of its deviation (against the column beyond it, less
+    /// the margin): demosaicing spreads a defective column into both columns beside it
+    /// (a processed picture's lines).
+    pub unspread: u32,
 }
 
 /// What one frame says of a line, on one side (dark or bright).
@@ -110,7 +149,36 @@ pub enum LineVote {
     Unknown,
 }
 
+/// Whether a line follows the scene: its [`LineCounts::moved`] and
+/// [`LineCounts::unfollowed`] rows added up over the frames judged (halved whenever
+/// the rows where the scene moved pass `FOLLOW_WINDOW`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Follow {
+    moved: u32,
+    unfollowed: u32,
+}
+
+impl Follow {
+    /// Whether the line was drawn over the picture after the camera (a divider, a box's
+    /// border): along the rows where the scene moved under it, it kept its values. A
+    /// processed picture's defective column carries the scene's change, since
+    /// demosaicing fills its pixels' other colours from the columns beside it.
+    fn composited(&self) -> bool {
+        self.moved >= MIN_MOVED_ROWS
+            && f64::from(self.unfollowed) >= COMPOSITED_SHARE * f64::from(self.moved)
+    }
+}
+
 impl LineCounts {
+    /// Whether, on a processed picture, the line left the columns beside it untouched on
+    /// most of the rows where it stands beyond them: it was never demosaiced, so it
+    /// was composited over the picture after the camera (a divider one pixel wide).
+    pub fn unspread(&self) -> bool {
+        let beyond = self.dark + self.bright;
+        beyond >= MIN_ROWS.max(self.rows / 8)
+            && f64::from(self.unspread) >= COMPOSITED_SHARE * f64::from(beyond)
+    }
+
     /// The frame's votes on the dark and the bright side; with `lens_test`, rows whose
     /// adjacent columns follow the line (a lens's spread) hold a vote for a defect back.
     pub fn votes(&self, lens_test: bool) -> [LineVote; 2] {
@@ -168,11 +236,12 @@ pub struct Levels<'a> {
     pub clip: u16,
 }
 
-/// Adds row `y` of a frame of pattern `cfa` (its samples `row`) to the counts of the
-/// lines of columns `x0..x0 + counts.len()` (`counts[x - x0]`: each column's line of this
-/// row's parity). Columns must be at least 3 from either edge.
+/// Adds row `y` of a frame of pattern `cfa` (its samples `row`; `prev` the same row of
+/// the last judged frame, for [`LineCounts::moved`]) to the counts of the lines of
+/// columns `x0..x0 + counts.len()` (`counts[x - x0]`: each column's line of this row's
+/// parity). Columns must be at least 3 from either edge.
 pub fn count_row(
-    row: &[u16],
+    (row, prev): (&[u16], Option<&[u16]>),
     cfa: Cfa,
     y: usize,
     x0: usize,
@@ -269,6 +338,33 @@ pub fn count_row(
         n.can_bright += u32::from(can_bright);
         n.dark += u32::from(dark);
         n.bright += u32::from(bright);
+        // Whether the scene moved under the line here, and whether the line followed.
+        let follows = |n: &mut LineCounts| {
+            let Some(prev) = prev else {
+                return;
+            };
+            let (dl, dr, own) = (
+                (l - i32::from(prev[x - pitch])).abs(),
+                (r - i32::from(prev[x + pitch])).abs(),
+                (c - i32::from(prev[x])).abs(),
+            );
+            let least = dl.min(dr);
+            if beyond(least, margin2) {
+                n.moved += 1;
+                n.unfollowed += u32::from(UNFOLLOWED_SHARE * own <= least);
+            }
+        };
+        if dark || bright {
+            follows(n);
+            // Whether both columns beside it carry a demosaiced share of its deviation.
+            let sign = if dark { -1 } else { 1 };
+            let margin = margin2.sqrt() as f32;
+            let carries = |adjacent: usize, out: usize| {
+                let (a, o) = (read(adjacent), read(out));
+                (sign * (a - o)) as f32 >= DEMOSAIC_SHARE * (sign * (c - o)) as f32 - margin
+            };
+            n.unspread += u32::from(!(carries(x - 1, x - 2) && carries(x + 1, x + 2)));
+        }
         // The lens tests read the adjacent columns (the other colours) against the
         // columns beyond them, turned to the side of the line's pixel (`sign`), and ask
         // whether both moved by `LENS_SHARE` of its deviation `dev`.
@@ -303,6 +399,9 @@ pub fn count_row(
         }
         let (faint_dark, faint_bright) =
             (beyond(lo - c, margin2_faint), beyond(c - hi, margin2_faint));
+        if (faint_dark || faint_bright) && !(dark || bright) {
+            follows(n);
+        }
         if faint_dark || faint_bright {
             let (sign, dev) = if faint_dark {
                 (-1, (l + r) / 2 - c)
@@ -346,6 +445,8 @@ struct ColumnBand {
     /// Per column, per row parity: net votes (dark, bright) and whether confirmed.
     votes: Vec<[u8; 2]>,
     confirmed: Vec<bool>,
+    /// Per line, whether it follows the scene (processed pictures).
+    follow: Vec<Follow>,
     counts: Vec<LineCounts>,
     /// Which pixels of the row in hand need the full test ([`count_row`]).
     full: Vec<bool>,
@@ -362,8 +463,10 @@ pub struct ColumnEvidence {
     bands: Vec<ColumnBand>,
     /// Confirmed lines, ascending.
     lines: Vec<ColumnLine>,
-    /// The judged rows of the frame in hand.
+    /// The judged rows of the frame in hand, and of the last frame judged (a processed
+    /// picture's lines are asked whether they follow the scene from one to the other).
     rows: Vec<u16>,
+    prev_rows: Vec<u16>,
     /// The lines of a processed picture, judged only at frames where the picture has
     /// moved across the columns: no lens test (demosaicing spreads a defective column as
     /// a lens spreads a line of the scene; the motion tells them apart), a frame that
@@ -386,6 +489,7 @@ impl ColumnEvidence {
                     x1,
                     votes: vec![[0; 2]; lines],
                     confirmed: vec![false; lines],
+                    follow: vec![Follow::default(); lines],
                     counts: vec![LineCounts::default(); lines],
                     full: Vec::with_capacity(x1 - x0),
                     update: LearnUpdate::default(),
@@ -399,6 +503,7 @@ impl ColumnEvidence {
             bands,
             lines: Vec::new(),
             rows: Vec::new(),
+            prev_rows: Vec::new(),
             processed: false,
         }
     }
@@ -447,6 +552,7 @@ impl ColumnEvidence {
         let levels = Levels { noise, floor, clip };
         let rows = &self.rows;
         let processed = self.processed;
+        let prev = (processed && self.prev_rows.len() == rows.len()).then_some(&self.prev_rows);
         run_bands(&mut self.bands, threads, |b| {
             b.counts.fill(LineCounts::default());
             let columns = b.x1 - b.x0;
@@ -455,7 +561,7 @@ impl ColumnEvidence {
                 let counts = &mut b.counts[parity * columns..][..columns];
                 for y in judged(parity) {
                     count_row(
-                        &rows[at..][..width],
+                        (&rows[at..][..width], prev.map(|p| &p[at..][..width])),
                         cfa,
                         y,
                         b.x0,
@@ -470,6 +576,24 @@ impl ColumnEvidence {
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
                 let confirmed = b.confirmed[i];
+                // Whether the line follows the scene, over the frames judged so far
+                // (a window of about `FOLLOW_WINDOW` rows where the scene moved).
+                let follow = &mut b.follow[i];
+                follow.moved += n.moved;
+                follow.unfollowed += n.unfollowed;
+                if follow.moved > FOLLOW_WINDOW {
+                    follow.moved /= 2;
+                    follow.unfollowed /= 2;
+                }
+                if processed && (follow.composited() || n.unspread()) {
+                    // Drawn over the picture: never a defect while it stays so.
+                    *votes = [0; 2];
+                    if confirmed {
+                        b.update.forgotten += 1;
+                    }
+                    b.confirmed[i] = false;
+                    continue;
+                }
                 for (side, vote) in n.votes(!processed).into_iter().enumerate() {
                     let v = &mut votes[side];
                     match vote {
@@ -500,6 +624,7 @@ impl ColumnEvidence {
                 b.confirmed[i] = now;
             }
         });
+        std::mem::swap(&mut self.rows, &mut self.prev_rows);
         let mut update = LearnUpdate::default();
         for b in &self.bands {
             update.promoted += b.update.promoted;
@@ -560,9 +685,73 @@ mod tests {
         let mut n = [LineCounts::default()];
         for y in (parity..height).step_by(judged_step(cfa.pitch(), height)) {
             let row: Vec<u16> = (0..x + 4).map(|x| read(x, y)).collect();
-            count_row(&row, cfa, y, x, &mut n, &levels, &mut Vec::new());
+            count_row((&row, None), cfa, y, x, &mut n, &levels, &mut Vec::new());
         }
         n[0]
+    }
+
+    /// The counts of line `x` of a processed picture (one line per column), `height`
+    /// rows high, σ 2 DN, with `prev` the last judged frame.
+    fn count_processed(
+        read: &impl Fn(usize, usize) -> u16,
+        prev: &impl Fn(usize, usize) -> u16,
+        x: usize,
+        height: usize,
+    ) -> LineCounts {
+        let noise = NoiseModel::flat(2.0);
+        let levels = Levels {
+            noise: &noise,
+            floor: 0,
+            clip: 255,
+        };
+        let mut n = [LineCounts::default()];
+        for y in (0..height).step_by(judged_step(1, height)) {
+            let row: Vec<u16> = (0..x + 4).map(|x| read(x, y)).collect();
+            let before: Vec<u16> = (0..x + 4).map(|x| prev(x, y)).collect();
+            let mut full = Vec::new();
+            count_row(
+                (&row, Some(&before)),
+                Cfa::Mono,
+                y,
+                x,
+                &mut n,
+                &levels,
+                &mut full,
+            );
+        }
+        n[0]
+    }
+
+    #[test]
+    fn a_line_composited_over_a_processed_picture_is_told_from_a_demosaiced_column() {
+        // A processed picture's texture (±24 DN about 120), moved by a pixel between
+        // the last judged frame and this one.
+        let picture = |x: usize, y: usize| (120 + 24 * ((x * 5 + y * 7) % 3) as i32 - 24) as u16;
+        let moved = |x: usize, y: usize| picture(x + 1, y);
+        let line = 20;
+        // A divider one pixel wide, white, over the picture: beyond both neighbours on
+        // every row, the columns beside it untouched, its value the same in both frames.
+        fn divider(f: impl Fn(usize, usize) -> u16, line: usize) -> impl Fn(usize, usize) -> u16 {
+            move |x, y| if x == line { 235 } else { f(x, y) }
+        }
+        let n = count_processed(&divider(picture, line), &divider(moved, line), line, 128);
+        assert_eq!((n.bright, n.unspread), (n.rows, n.rows), "{n:?}");
+        assert!(n.unspread(), "{n:?}");
+        assert!(n.moved >= n.rows / 2 && n.unfollowed == n.moved, "{n:?}");
+        // A defective column through a demosaic: its pixels at a third of the scene,
+        // the columns beside it half way there; it follows the scene as it moves.
+        fn dead(f: impl Fn(usize, usize) -> u16, line: usize) -> impl Fn(usize, usize) -> u16 {
+            move |x, y| match x.abs_diff(line) {
+                0 => f(x, y) / 3,
+                1 => (f(x, y) + f(line, y) / 3) / 2,
+                _ => f(x, y),
+            }
+        }
+        let n = count_processed(&dead(picture, line), &dead(moved, line), line, 128);
+        assert_eq!(n.dark, n.rows, "{n:?}");
+        assert_eq!((n.unspread, n.unfollowed), (0, 0), "{n:?}");
+        assert!(!n.unspread(), "{n:?}");
+        assert!(n.moved > 0, "{n:?}");
     }
 
     /// A textured Bayer-like scene: smooth gradients plus fine texture of ±`texture`.
@@ -679,9 +868,11 @@ mod tests {
         assert_eq!(n.votes(true)[0], LineVote::Unknown, "{n:?}");
     }
 
-    /// One pixel's counts as the rules define them, computed in full for every pixel.
+    /// One pixel's counts as the rules define them, computed in full for every pixel
+    /// (`prev` the same row of the last judged frame).
     fn reference(
         row: &[u16],
+        prev: Option<&[u16]>,
         x: usize,
         pitch: usize,
         coef: (f64, f64),
@@ -716,7 +907,32 @@ mod tests {
             let least = (LENS_SHARE * f64::from(dev)).ceil() as i32;
             sign * (at(x - 1) - at(x - 3)) >= least && sign * (at(x + 1) - at(x + 3)) >= least
         };
+        // The scene moved under the line where both neighbours changed by the margin;
+        // the line followed unless it changed by at most an eighth of the lesser.
+        let (moved, unfollowed) = match prev {
+            Some(p) if dark || bright || faint_dark || faint_bright => {
+                let was = |x: usize| i32::from(p[x]);
+                let least = (l - was(x - pitch)).abs().min((r - was(x + pitch)).abs());
+                let own = (c - was(x)).abs();
+                let moved = beyond(least, margin2);
+                (moved, moved && 8 * own <= least)
+            }
+            _ => (false, false),
+        };
+        // Demosaiced: both columns beside the line carry an eighth of its deviation
+        // against the columns beyond them, less the margin.
+        let carries = |sign: i32, adjacent: usize, out: usize| {
+            (sign * (at(adjacent) - at(out))) as f32
+                >= DEMOSAIC_SHARE * (sign * (c - at(out))) as f32 - margin2.sqrt() as f32
+        };
+        let unspread = (dark || bright) && {
+            let sign = if dark { -1 } else { 1 };
+            !(carries(sign, x - 1, x - 2) && carries(sign, x + 1, x + 2))
+        };
         LineCounts {
+            moved: u32::from(moved),
+            unfollowed: u32::from(unfollowed),
+            unspread: u32::from(unspread),
             rows: 1,
             can_dark: u32::from(can_dark),
             can_bright: u32::from(can_bright),
@@ -760,13 +976,30 @@ mod tests {
                     let row: Vec<u16> = (0..width)
                         .map(|_| (base + rng.below(spread)).min(u64::from(clip)) as u16)
                         .collect();
-                    for cfa in [Cfa::Rggb, Cfa::Mono] {
+                    // The row of the last judged frame: the same, half of it changed.
+                    let prev: Vec<u16> = row
+                        .iter()
+                        .map(|&v| if rng.below(2) == 0 { v } else { v / 2 })
+                        .collect();
+                    for (cfa, prev) in [
+                        (Cfa::Rggb, None),
+                        (Cfa::Mono, None),
+                        (Cfa::Mono, Some(&prev[..])),
+                    ] {
                         let pitch = cfa.pitch();
                         let (x0, n) = (3, width - 6);
                         let mut counts = vec![LineCounts::default(); n];
-                        count_row(&row, cfa, 0, x0, &mut counts, &levels, &mut Vec::new());
+                        count_row(
+                            (&row, prev),
+                            cfa,
+                            0,
+                            x0,
+                            &mut counts,
+                            &levels,
+                            &mut Vec::new(),
+                        );
                         for (i, got) in counts.iter().enumerate() {
-                            let want = reference(&row, x0 + i, pitch, (a, b), &levels);
+                            let want = reference(&row, prev, x0 + i, pitch, (a, b), &levels);
                             assert_eq!(*got, want, "x {} ({a}, {b}), spread {spread}", x0 + i);
                         }
                     }

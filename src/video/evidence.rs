@@ -274,14 +274,17 @@ mod tests {
     #[test]
     fn a_packed_format_gives_the_evidence_of_its_planar_twin() {
         // The same luma as UYVY (unpacked into the engine's copy) and I420 (viewed in
-        // place): a smooth texture panning 4 pixels a frame and a fixed spot.
+        // place): a smooth texture panning 4 pixels a frame and a fixed demosaiced
+        // spot (+100, its four arms +35) on it.
         let luma = |t: usize| {
             move |x: usize, y: usize| -> u16 {
-                if (x, y) == (50, 40) {
-                    return 230;
-                }
+                let spot = match (x.abs_diff(50), y.abs_diff(40)) {
+                    (0, 0) => 100.0,
+                    (1, 0) | (0, 1) => 35.0,
+                    _ => 0.0,
+                };
                 let u = (x + 4 * t) as f64;
-                (100.0 + 40.0 * (u * 0.21).sin() * (y as f64 * 0.17).cos()).round() as u16
+                (100.0 + 40.0 * (u * 0.21).sin() * (y as f64 * 0.17).cos() + spot).round() as u16
             }
         };
         let confirmed = |format: &str| {

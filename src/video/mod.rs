@@ -965,7 +965,8 @@ mod tests {
 
     /// A pan over a picture whose lower half is flat: a textured band on top (where the
     /// motion shows), a star on the flat part that moves with the picture, and a fixed
-    /// spot on the flat part.
+    /// spot on the flat part (a demosaiced hot photosite: 140 up, a quarter of it in
+    /// the four pixels beside it).
     fn frame(layout: VideoLayout, t: usize, fixed: bool) -> (Vec<Vec<u8>>, [usize; 3]) {
         let (mut planes, strides) = layout.alloc();
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
@@ -987,6 +988,9 @@ mod tests {
         });
         if fixed {
             f.set(0, 100, 70, 200);
+            for (x, y) in [(99, 70), (101, 70), (100, 69), (100, 71)] {
+                f.set(0, x, y, 95);
+            }
         }
         (planes, strides)
     }
@@ -1043,6 +1047,55 @@ mod tests {
             };
             assert_eq!(p.confirmed(), confirmed, "frame {t}");
         }
+    }
+
+    #[test]
+    fn graphics_composited_over_a_moving_picture_are_left_alone() {
+        // Over the pan with its fixed demosaiced spot: a white divider one pixel wide
+        // down the whole frame, a clock's colon (two dots) and a stroke three pixels
+        // long on the texture, all fixed to the frame as a defect is, none demosaiced.
+        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
+        let strides = layout.default_strides();
+        let mut graphic: Vec<(usize, usize)> = (0..96).map(|y| (150, y)).collect();
+        graphic.extend([(60, 14), (60, 18), (70, 30), (71, 30), (72, 30)]);
+        let mut p = Processor::new(layout);
+        for t in 0..12 {
+            let (clean, _) = frame(layout, t, false);
+            let (mut input, _) = frame(layout, t, true);
+            let mut f = VideoFrameMut::from_vecs(layout, &mut input, strides).unwrap();
+            for &(x, y) in &graphic {
+                f.set(0, x, y, 235);
+            }
+            let mut out = input.clone();
+            p.process(
+                &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
+                &VideoSettings::default(),
+            );
+            let (out, input, clean) = (
+                view(layout, &out, strides),
+                view(layout, &input, strides),
+                view(layout, &clean, strides),
+            );
+            for &(x, y) in &graphic {
+                assert_eq!(out.get(0, x, y), 235, "frame {t} ({x},{y})");
+            }
+            // Nothing else changes but the spot, repaired from the first instant.
+            for y in 0..layout.height {
+                for x in 0..layout.width {
+                    let expected = if t >= 1 && x.abs_diff(100) <= 1 && y.abs_diff(70) <= 1 {
+                        clean.get(0, x, y)
+                    } else {
+                        input.get(0, x, y)
+                    };
+                    assert_eq!(out.get(0, x, y), expected, "frame {t} ({x},{y})");
+                }
+            }
+            assert!(
+                p.evidence().evidence().column_lines().is_empty(),
+                "frame {t}"
+            );
+        }
+        assert_eq!(p.confirmed(), [Position::new(100, 70)]);
     }
 
     #[test]
@@ -1130,9 +1183,10 @@ mod tests {
     }
 
     /// Frame `t` of the pan of [`frame`] (no spot), with a dark demosaiced line three
-    /// pixels wide in luma: the column of frame pixel `dead` (its luma 20, the columns
-    /// beside it half-way there), or, with `scene`, a line of the picture at picture
-    /// column 120, which moves with it.
+    /// pixels wide in luma: the column of frame pixel `dead` (its luma a quarter of the
+    /// picture's there, the other colours being filled from the columns beside it; the
+    /// columns beside it half-way there), or, with `scene`, a line of the picture at
+    /// picture column 120, which moves with it.
     fn line_frame(layout: VideoLayout, t: usize, line: Option<usize>, scene: bool) -> Vec<Vec<u8>> {
         let (mut planes, strides) = frame(layout, t, false);
         let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
@@ -1143,10 +1197,11 @@ mod tests {
         };
         if let Some(x) = x.filter(|&x| (1..layout.width - 1).contains(&x)) {
             for y in 0..layout.height {
-                f.set(0, x, y, 20);
+                let dark = f.get(0, x, y) / 4;
+                f.set(0, x, y, dark);
                 for side in [x - 1, x + 1] {
                     let v = f.get(0, side, y);
-                    f.set(0, side, y, (v + 20) / 2);
+                    f.set(0, side, y, (v + dark) / 2);
                 }
             }
         }

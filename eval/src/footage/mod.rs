@@ -27,6 +27,7 @@
 pub mod camera;
 pub mod defects;
 pub mod noise;
+pub mod overlay;
 pub mod report;
 pub mod run;
 pub mod scene;

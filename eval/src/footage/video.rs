@@ -43,6 +43,7 @@ use gstdefectfix::frame::VideoLayout;
 use super::camera::PathKind;
 use super::defects::{Defect, DefectSet};
 use super::noise::Gain;
+use super::overlay;
 use super::run::{self, Sequence};
 use super::score::{FALSE_FROM, N, RECALL_FROM};
 use super::sensor::Sensor;
@@ -131,6 +132,9 @@ pub struct Options {
     /// The oracle of detection: the element is given the sequence's true defect map
     /// (`defect-map`), so what is left is the repair's own shortfall.
     pub oracle: bool,
+    /// Graphics burned into every frame of both sequences after the camera
+    /// ([`overlay`](super::overlay)): a station bug, a box border, a divider.
+    pub overlay: bool,
 }
 
 /// Numbers the oracle's map files apart.
@@ -151,6 +155,7 @@ impl Default for Options {
             interlaced: false,
             touch: None,
             oracle: false,
+            overlay: false,
         }
     }
 }
@@ -177,6 +182,10 @@ pub struct VideoResult {
     pub frames: Vec<VideoFrameScore>,
     /// Which defects the spots came from, and where the false changes lie.
     pub breakdown: Breakdown,
+    /// With graphics burned in: pixel-frames of the graphic that `defectfix` changed
+    /// (any sample covering the pixel), and frames with any.
+    pub overlay_changed: usize,
+    pub overlay_frames: usize,
 }
 
 /// The index in [`Breakdown`] of spots with no defect within [`SPOT_REACH`] of their
@@ -365,7 +374,17 @@ fn run_format(
         pipeline::convert_bayer(frames, w, h, pattern(q.caps_format), &convert)
             .map(|c| deliver(c, o.interlaced))
     });
-    let (clean, input) = (clean?, input?);
+    let (mut clean, mut input) = (clean?, input?);
+    if o.overlay {
+        let graphic = overlay::pixels(w, h);
+        for c in [&mut clean, &mut input] {
+            let layout = layout_of(format, w, h, &c.caps)?;
+            for planes in &mut c.planes {
+                let mut f = planes.frame_mut(layout).map_err(|e| e.to_string())?;
+                overlay::burn(&mut f, &graphic);
+            }
+        }
+    }
     timing.add("conversion", start.elapsed());
     o.codecs
         .iter()
@@ -455,6 +474,12 @@ fn run_codec(
     let line = crate::video::VISIBLE * f64::from(layout.max_value());
     let mut breakdown = Breakdown::default();
     let mut frames = Vec::with_capacity(output.planes.len());
+    let graphic = if o.overlay {
+        overlay::pixels(w, h)
+    } else {
+        Vec::new()
+    };
+    let (mut overlay_changed, mut overlay_frames) = (0, 0);
     for (i, ((c, d), out)) in clean
         .planes
         .iter()
@@ -466,6 +491,9 @@ fn run_codec(
         let score = score_frame_with(layout, c, d, out, touch, Some(&mut detail))?;
         breakdown.add(i + 1, &score, &detail, &q.defects, (w, h), line);
         frames.push(score);
+        let changed = overlay::changed(layout, d, out, &graphic)?;
+        overlay_changed += changed;
+        overlay_frames += usize::from(changed > 0);
     }
     timing.add("scoring", processed.elapsed());
     Ok(VideoResult {
@@ -482,6 +510,8 @@ fn run_codec(
         coding,
         frames,
         breakdown,
+        overlay_changed,
+        overlay_frames,
     })
 }
 

@@ -546,3 +546,40 @@ pub fn targets(results: &[VideoResult]) -> String {
     }
     out
 }
+
+/// With graphics burned in (`--overlay`): how many of the graphic's pixel-frames the
+/// element changed, by path (the star fields apart), and in how many frames.
+pub fn overlay(results: &[VideoResult]) -> String {
+    let key = |r: &VideoResult| {
+        if r.stars {
+            "star fields".to_string()
+        } else {
+            format!("path {}", r.path.name())
+        }
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for r in results {
+        if !keys.contains(&key(r)) {
+            keys.push(key(r));
+        }
+    }
+    let mut out = String::from(
+        "Graphics burned in after the camera (station bug, box border, divider): \
+         pixel-frames of the graphic changed / all; frames with any change / all\n",
+    );
+    for name in keys {
+        let group = results.iter().filter(|r| key(r) == name);
+        let (mut changed, mut total, mut frames, mut all) = (0, 0, 0, 0);
+        for r in group {
+            changed += r.overlay_changed;
+            total += super::overlay::pixels(r.width, r.height).len() * r.frames.len();
+            frames += r.overlay_frames;
+            all += r.frames.len();
+        }
+        let _ = writeln!(
+            out,
+            "  {name:<16} {changed:>8} / {total:<9} {frames:>6} / {all}"
+        );
+    }
+    out
+}
