@@ -2,7 +2,8 @@
 //! video on real footage (issue 13)"): the footage generator's Outdoor1 through
 //! `bayer2rgb ! videoconvert` to NV12, 320×240, 30 frames, then `defectfix` with its
 //! defaults: a sub-pixel pan, a hand-held shot and a tripod shot at high gain, the pan
-//! through VP8 and back, and an interlaced pan and tripod shot.
+//! through VP8 and back, an interlaced pan and tripod shot, and the pan and the
+//! hand-held shot with graphics composited over them.
 //!
 //! The issue's targets (defaults, every path, every gain, 60 frames): moving paths ≥ 97 %
 //! of the visible spots corrected (error at least quartered) from frame 10 and ≥ 99 % by
@@ -19,16 +20,18 @@ use defectfix_eval::footage::video::{self, Codec, Options, VideoResult};
 use defectfix_eval::footage::video_report::VideoPool;
 
 fn measure(path: PathKind, gain: &str, codec: Codec) -> (VideoResult, VideoPool) {
-    measure_with(path, gain, codec, false)
+    measure_with(path, gain, codec, false, false)
 }
 
 /// [`measure`], of `interlaced` footage (two fields of consecutive generator frames
-/// woven into each frame) when asked.
+/// woven into each frame) and with graphics burned in after the camera (`overlay`: a
+/// station bug, a box border, a divider) when asked.
 fn measure_with(
     path: PathKind,
     gain: &str,
     codec: Codec,
     interlaced: bool,
+    overlay: bool,
 ) -> (VideoResult, VideoPool) {
     let o = Options {
         footage: run::Options {
@@ -43,6 +46,7 @@ fn measure_with(
         formats: vec!["NV12".to_string()],
         codecs: vec![codec],
         interlaced,
+        overlay,
         ..Options::default()
     };
     let (mut results, _) = video::run(&o, |_| {}).expect("the protocol runs");
@@ -161,7 +165,7 @@ fn interlaced_pan_and_tripod() {
     // false/MP, one frame 0.07 dB below the input's PSNR (the issue's target is none:
     // not met, and this guard holds that it gets no worse); the tripod at high gain: no
     // false change, no frame below the input.
-    let (r, p) = measure_with(PathKind::Pan, "mid", Codec::None, true);
+    let (r, p) = measure_with(PathKind::Pan, "mid", Codec::None, true, false);
     assert_levels(&r, &p, 32.0, 600.0, false);
     assert!(
         p.below_input <= 1 && p.min_gain > -0.2,
@@ -169,6 +173,27 @@ fn interlaced_pan_and_tripod() {
         p.below_input,
         p.min_gain
     );
-    let (r, p) = measure_with(PathKind::Static, "high", Codec::None, true);
+    let (r, p) = measure_with(PathKind::Static, "high", Codec::None, true, false);
     assert_levels(&r, &p, 0.0, 0.0, true);
+}
+
+#[test]
+fn graphics_over_a_pan_and_a_hand_held_shot_are_left_alone() {
+    // A station bug in small text, a box's one-pixel border and a one-pixel divider down
+    // the frame, burned into both sequences after the camera: fixed to the frame as a
+    // defect is, but never demosaiced. Today: 3 of 20 550 pixel-frames of the graphic
+    // changed on the pan (one frame), 34 on the hand-held shot; no frame below the
+    // input's PSNR; 37.2 and 33.7 % corrected from frame 10, worst false 52.1 and 39.1
+    // per MP. (Before the demosaic and follow tests: 6409 and 5156 pixel-frames changed,
+    // 27 and 23 of 30 frames below the input's PSNR, down to 13 dB below.)
+    for (path, changed, floor) in [(PathKind::Pan, 40, 33.0), (PathKind::Handheld, 120, 25.0)] {
+        let (r, p) = measure_with(path, "mid", Codec::None, false, true);
+        assert!(
+            r.overlay_changed <= changed,
+            "{}: {} pixel-frames of the graphic changed",
+            path.name(),
+            r.overlay_changed
+        );
+        assert_levels(&r, &p, floor, 120.0, true);
+    }
 }

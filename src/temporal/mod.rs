@@ -192,6 +192,9 @@ pub struct Evidence {
     times: PhaseTimes,
     /// The instruction set of the cheap test.
     path: KernelPath,
+    /// Whether the picture is one field of interlaced frames: its rows lie two frame
+    /// rows apart, beyond the reach of a demosaic's vertical spread ([`demosaiced`]).
+    field: bool,
 }
 
 impl Evidence {
@@ -251,6 +254,16 @@ impl Evidence {
             merged: Vec::new(),
             times: PhaseTimes::default(),
             path: KernelPath::best(),
+            field: false,
+        }
+    }
+
+    /// The same for one field of interlaced frames (a processed picture): a point is
+    /// asked to have spread into the pixels beside it along its row only.
+    pub fn for_field(self) -> Self {
+        Evidence {
+            field: true,
+            ..self
         }
     }
 
@@ -493,16 +506,19 @@ impl Evidence {
         threads: usize,
     ) -> LearnUpdate {
         let grid = (self.across, self.side);
-        let cx = GatherContext::new(
-            &self.plane,
-            models,
-            &self.tiles,
-            grid,
-            &self.keys,
-            self.path,
-            // As often as a tile at rest is judged.
-            self.frames.is_multiple_of(u64::from(REST_RENEW)),
-        );
+        let cx = GatherContext {
+            field: self.field,
+            ..GatherContext::new(
+                &self.plane,
+                models,
+                &self.tiles,
+                grid,
+                &self.keys,
+                self.path,
+                // As often as a tile at rest is judged.
+                self.frames.is_multiple_of(u64::from(REST_RENEW)),
+            )
+        };
         crate::with_sample_io!(self.plane.encoding, Io => {
             run_bands(&mut self.states, threads, |b| cx.band::<Io>(frame, b));
         });
@@ -641,12 +657,19 @@ const DEMOSAIC_SIGMAS: f32 = 3.0;
 /// out on the same side, rises (falls) by at least [`DEMOSAIC_SHARE`] of the point's
 /// own rise over that pixel, less the noise. A point that left a pixel beside it
 /// untouched was never a photosite: it was composited over the picture after the
-/// camera (a graphic's dot or the edge of a stroke one pixel wide).
-fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32) -> bool {
+/// camera (a graphic's dot or the edge of a stroke one pixel wide). In a `field` of
+/// interlaced frames the rows above and below lie two frame rows away, beyond a
+/// demosaic's reach: only the two pixels beside it on its row are asked.
+fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32, field: bool) -> bool {
     let s = if bright { 1.0 } else { -1.0 };
     let v = f32::from(at(0, 0));
     let margin = DEMOSAIC_SIGMAS * std::f32::consts::SQRT_2 * sigma;
-    [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().all(|&(dx, dy)| {
+    let beside: &[(isize, isize)] = if field {
+        &[(1, 0), (-1, 0)]
+    } else {
+        &[(1, 0), (-1, 0), (0, 1), (0, -1)]
+    };
+    beside.iter().all(|&(dx, dy)| {
         let beyond = f32::from(at(2 * dx, 2 * dy));
         let (rise, own) = (s * (f32::from(at(dx, dy)) - beyond), s * (v - beyond));
         rise >= DEMOSAIC_SHARE * own - margin
@@ -756,6 +779,8 @@ struct GatherContext<'a> {
     /// Whether tiles waiting for their next instant are judged for dark points this
     /// frame ([`rules::dark_point`]).
     judge_waits: bool,
+    /// Whether the picture is one field of interlaced frames ([`Evidence::for_field`]).
+    field: bool,
 }
 
 impl<'a> GatherContext<'a> {
@@ -793,6 +818,7 @@ impl<'a> GatherContext<'a> {
             },
             path,
             judge_waits,
+            field: false,
         }
     }
 
@@ -1036,7 +1062,7 @@ impl<'a> GatherContext<'a> {
                     let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
                     let lens = |bright: bool, excess: f32, sigma: f32| {
                         if processed {
-                            !demosaiced(at, bright, sigma)
+                            !demosaiced(at, bright, sigma, self.field)
                         } else {
                             spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
                         }
@@ -1503,6 +1529,10 @@ mod tests {
         assert_eq!(bilinear([7, 9, 7, 9], 1e30, 0.0), 65535);
     }
 
+    fn demosaiced_frame(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32) -> bool {
+        demosaiced(at, bright, sigma, false)
+    }
+
     #[test]
     fn a_demosaiced_point_spreads_into_every_pixel_beside_it_a_graphic_does_not() {
         // σ 2 on a flat 60; `spot(centre, beside, line)`: a point, the four pixels
@@ -1516,20 +1546,32 @@ mod tests {
             }
         };
         // A green photosite 140 DN up, demosaiced: a quarter of it beside (luma too).
-        assert!(demosaiced(spot(200, 95, false), true, 2.0));
+        assert!(demosaiced_frame(spot(200, 95, false), true, 2.0));
         // A red one: half.
-        assert!(demosaiced(spot(200, 130, false), true, 2.0));
+        assert!(demosaiced_frame(spot(200, 130, false), true, 2.0));
         // A dead one, dark: the pixels beside it darker by a quarter.
-        assert!(demosaiced(spot(20, 50, false), false, 2.0));
+        assert!(demosaiced_frame(spot(20, 50, false), false, 2.0));
         // A graphic's dot leaves the pixels beside it as they were.
-        assert!(!demosaiced(spot(200, 60, false), true, 2.0));
+        assert!(!demosaiced_frame(spot(200, 60, false), true, 2.0));
         // So does a stroke one pixel wide, above and below it.
-        assert!(!demosaiced(spot(235, 60, true), true, 2.0));
+        assert!(!demosaiced_frame(spot(235, 60, true), true, 2.0));
         // Within the noise nothing can be told: a faint point counts as demosaiced.
-        assert!(demosaiced(spot(70, 60, false), true, 2.0));
+        assert!(demosaiced_frame(spot(70, 60, false), true, 2.0));
         // An eighth of the rise less 3 σ of a difference (17.5 − 8.5 DN) is enough: the
         // share of a demosaiced 2×2 block's colours in the pixels beside it.
-        assert!(demosaiced(spot(200, 70, false), true, 2.0));
-        assert!(!demosaiced(spot(200, 68, false), true, 2.0));
+        assert!(demosaiced_frame(spot(200, 70, false), true, 2.0));
+        assert!(!demosaiced_frame(spot(200, 68, false), true, 2.0));
+        // In a field the rows above and below are two frame rows away: a demosaiced
+        // point leaves them as they are, and only its row is asked.
+        let in_field = |dx: isize, dy: isize| {
+            if dy == 0 {
+                spot(200, 95, false)(dx, dy)
+            } else {
+                60
+            }
+        };
+        assert!(!demosaiced_frame(in_field, true, 2.0));
+        assert!(demosaiced(in_field, true, 2.0, true));
+        assert!(!demosaiced(spot(200, 60, false), true, 2.0, true));
     }
 }

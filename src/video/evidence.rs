@@ -83,6 +83,14 @@ impl PictureEvidence {
         }
     }
 
+    /// The same for one field of interlaced frames ([`Evidence::for_field`]).
+    pub fn for_field(self) -> Self {
+        PictureEvidence {
+            evidence: self.evidence.for_field(),
+            ..self
+        }
+    }
+
     /// Takes the evidence of `view` as it arrived (before any repair).
     pub fn observe(&mut self, view: &VideoFrame<'_>, n_threads: usize) -> LearnUpdate {
         let (w, h) = (self.plane.width, self.plane.height);

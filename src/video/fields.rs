@@ -51,8 +51,8 @@ impl Pictures {
         let pictures = match scan {
             Scan::Progressive => vec![Processor::new(layout)],
             Scan::Interleaved => vec![
-                Processor::new(layout.field(0)?),
-                Processor::new(layout.field(1)?),
+                Processor::for_field(layout.field(0)?),
+                Processor::for_field(layout.field(1)?),
             ],
         };
         Ok(Pictures {

@@ -226,6 +226,16 @@ impl Processor {
         }
     }
 
+    /// The same for one field of interlaced frames (`layout` the field's): its rows lie
+    /// two frame rows apart ([`PictureEvidence::for_field`]).
+    pub fn for_field(layout: VideoLayout) -> Self {
+        let p = Processor::new(layout);
+        Processor {
+            evidence: p.evidence.for_field(),
+            ..p
+        }
+    }
+
     pub fn layout(&self) -> &VideoLayout {
         &self.layout
     }
