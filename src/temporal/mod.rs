@@ -258,8 +258,8 @@ impl Evidence {
         }
     }
 
-    /// The same for one field of interlaced frames (a processed picture): a point is
-    /// asked to have spread into the pixels beside it along its row only.
+    /// The same for one field of interlaced frames (a processed picture): a point is not
+    /// asked whether it spread as a demosaic spreads ([`demosaiced`] cannot tell there).
     pub fn for_field(self) -> Self {
         Evidence {
             field: true,
@@ -657,19 +657,22 @@ const DEMOSAIC_SIGMAS: f32 = 3.0;
 /// out on the same side, rises (falls) by at least [`DEMOSAIC_SHARE`] of the point's
 /// own rise over that pixel, less the noise. A point that left a pixel beside it
 /// untouched was never a photosite: it was composited over the picture after the
-/// camera (a graphic's dot or the edge of a stroke one pixel wide). In a `field` of
-/// interlaced frames the rows above and below lie two frame rows away, beyond a
-/// demosaic's reach: only the two pixels beside it on its row are asked.
+/// camera (a graphic's dot or the edge of a stroke one pixel wide).
+///
+/// A `field` of interlaced frames cannot tell: its rows lie two frame rows apart,
+/// beyond a demosaic's vertical reach, and the part of a defect's spot that falls in
+/// the other field is the vertical spread, which the green photosite's colour does not
+/// carry sideways (measured: with the test asked along the rows of a field, hot spots
+/// on interlaced pans 65.1 → 50.9 % corrected). There only the motion tells
+/// ([`rules::composited`]).
 fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32, field: bool) -> bool {
+    if field {
+        return true;
+    }
     let s = if bright { 1.0 } else { -1.0 };
     let v = f32::from(at(0, 0));
     let margin = DEMOSAIC_SIGMAS * std::f32::consts::SQRT_2 * sigma;
-    let beside: &[(isize, isize)] = if field {
-        &[(1, 0), (-1, 0)]
-    } else {
-        &[(1, 0), (-1, 0), (0, 1), (0, -1)]
-    };
-    beside.iter().all(|&(dx, dy)| {
+    [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().all(|&(dx, dy)| {
         let beyond = f32::from(at(2 * dx, 2 * dy));
         let (rise, own) = (s * (f32::from(at(dx, dy)) - beyond), s * (v - beyond));
         rise >= DEMOSAIC_SHARE * own - margin
@@ -1561,8 +1564,8 @@ mod tests {
         // share of a demosaiced 2×2 block's colours in the pixels beside it.
         assert!(demosaiced_frame(spot(200, 70, false), true, 2.0));
         assert!(!demosaiced_frame(spot(200, 68, false), true, 2.0));
-        // In a field the rows above and below are two frame rows away: a demosaiced
-        // point leaves them as they are, and only its row is asked.
+        // In a field the rows above and below are two frame rows away, and a spot's
+        // row in the other field spreads sideways by nothing: a field cannot tell.
         let in_field = |dx: isize, dy: isize| {
             if dy == 0 {
                 spot(200, 95, false)(dx, dy)
@@ -1572,6 +1575,6 @@ mod tests {
         };
         assert!(!demosaiced_frame(in_field, true, 2.0));
         assert!(demosaiced(in_field, true, 2.0, true));
-        assert!(!demosaiced(spot(200, 60, false), true, 2.0, true));
+        assert!(demosaiced(spot(200, 60, false), true, 2.0, true));
     }
 }
