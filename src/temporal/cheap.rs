@@ -420,6 +420,7 @@ mod tests {
             key_neighbours: order.map(|j| k[j][i]),
             plane: 0,
             clip,
+            top: u16::MAX,
         }
     }
 

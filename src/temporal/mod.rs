@@ -1059,6 +1059,7 @@ impl<'a> GatherContext<'a> {
                         key_neighbours,
                         plane,
                         clip: self.clip,
+                        top: f.max_value(),
                     };
                     let before = *st;
                     let reflect = crate::detect::kernel::reflect;

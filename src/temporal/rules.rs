@@ -186,6 +186,9 @@ pub struct Observation {
     /// stillness there proves nothing. 0 where no value's stillness proves anything (a
     /// processed picture, whose pixels carry their neighbours' noise).
     pub clip: u16,
+    /// The top of the sample range: a processed picture's value there (or at 0) is
+    /// clipped, and that it kept its value proves nothing ([`composited`]).
+    pub top: u16,
 }
 
 impl Observation {
@@ -472,7 +475,8 @@ pub fn at_instant(
 /// a value that moved by at most 1/[`UNFOLLOWED`] of the neighbours' typical change
 /// gains nothing and counts [`DRAWN_UP`]; one that followed takes one back. From
 /// [`DRAWN`] on (two such instants in a row) the point is a graphic: it holds no scores,
-/// gains none and is never confirmed.
+/// gains none and is never confirmed. A value at either end of the sample range is
+/// clipped and tells nothing: a defect bright enough to saturate keeps its value too.
 fn composited(
     state: PixelState,
     o: &Observation,
@@ -481,8 +485,9 @@ fn composited(
 ) -> PixelState {
     let mut drawn = state.still();
     let typical = typical_change(o);
+    let clipped = o.value == 0 || o.value >= o.top;
     let mut unfollowed = false;
-    if changed && (hot > 0.0 || cold > 0.0) && typical >= UNFOLLOWED {
+    if changed && (hot > 0.0 || cold > 0.0) && typical >= UNFOLLOWED && !clipped {
         let own = f32::from(o.value.abs_diff(o.key_value));
         unfollowed = UNFOLLOWED * own <= typical;
         drawn = if unfollowed {
@@ -663,6 +668,7 @@ pub(crate) mod tests {
             key_neighbours: ring(&before),
             plane: 0,
             clip: u16::MAX,
+            top: u16::MAX,
         }
     }
 
@@ -784,6 +790,15 @@ pub(crate) mod tests {
             st.still() == 3 * DRAWN_UP - 4 && st.still() < DRAWN,
             "{st:?}"
         );
+        assert!(st.hot() > 0, "{st:?}");
+        // A point at the top of the sample range is clipped: that it kept its value
+        // tells nothing, and it gains its points as a defect's would.
+        let clipped = Observation {
+            top: now(0, 0) + 150,
+            ..with_own_change(0)
+        };
+        let st = at_instant(PixelState::default(), &clipped, &noise, |_, _, _| false);
+        assert_eq!(st.still(), 0);
         assert!(st.hot() > 0, "{st:?}");
         // On a sensor plane the count is stillness, and a pixel whose value followed
         // gains its points as before.
