@@ -420,7 +420,6 @@ mod tests {
             key_neighbours: order.map(|j| k[j][i]),
             plane: 0,
             clip,
-            top: u16::MAX,
         }
     }
 
@@ -491,26 +490,10 @@ mod tests {
             for sigma in [0.3, 2.0, 15.0] {
                 let mut r = rows(&mut rng, n, spread);
                 let k = key_rows(&mut rng, &mut r, change);
-                let mut st = states(&mut rng, n);
-                if clip == 0 {
-                    // The states a processed picture can hold: its stillness count
-                    // counts against confirmation (`rules::composited`).
-                    for s in &mut st {
-                        *s = PixelState::settle_processed(
-                            s.hot(),
-                            s.cold(),
-                            s.still(),
-                            s.confirmed(),
-                        );
-                    }
-                }
+                let st = states(&mut rng, n);
                 let s = segment(&r, &k);
                 let model = NoiseModel::flat(sigma);
                 for (j, judgement) in JUDGEMENTS.into_iter().enumerate() {
-                    if clip == 0 && judgement != Judgement::Instant {
-                        // A processed picture is judged at instants only.
-                        continue;
-                    }
                     // The coarse tests off: at an instant no change is within it, at
                     // rest every change is.
                     let noise = RowNoise {

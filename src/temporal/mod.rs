@@ -663,8 +663,8 @@ const DEMOSAIC_SIGMAS: f32 = 3.0;
 /// beyond a demosaic's vertical reach, and the part of a defect's spot that falls in
 /// the other field is the vertical spread, which the green photosite's colour does not
 /// carry sideways (measured: with the test asked along the rows of a field, hot spots
-/// on interlaced pans 65.1 → 50.9 % corrected). There only the motion tells
-/// ([`rules::composited`]).
+/// on interlaced pans 65.1 → 50.9 % corrected). There a graphic's points are not told
+/// apart (its lines are: [`columns`]).
 fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32, field: bool) -> bool {
     if field {
         return true;
@@ -947,8 +947,7 @@ impl<'a> GatherContext<'a> {
         // after the camera does not). A pixel there carries no photosite's own noise
         // (demosaicing mixes its neighbours' in, a codec copies unchanged blocks
         // exactly), so its stillness proves nothing: tiles at rest are not judged, and
-        // the rules keep in the stillness count whether the point carried the scene's
-        // change at instants instead (`rules::composited`).
+        // every value counts as clipped (the rules' stillness votes then stand still).
         let processed = f.sampling.is_processed();
         b.changes.clear();
         (b.tested, b.judged) = (0, 0);
@@ -1059,7 +1058,6 @@ impl<'a> GatherContext<'a> {
                         key_neighbours,
                         plane,
                         clip: self.clip,
-                        top: f.max_value(),
                     };
                     let before = *st;
                     let reflect = crate::detect::kernel::reflect;

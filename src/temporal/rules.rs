@@ -26,13 +26,6 @@
 //!    spread into its adjacent pixels and no texture that the other colours share: a
 //!    shadow behind a lens spreads as light does.
 //!
-//! 5. **On a processed picture, it was filmed** ([`composited`], and the demosaic test
-//!    the engine passes in as `lens`): a defect's pixel is demosaiced from the
-//!    photosites around it, so it carries the scene's change beside it and spreads into
-//!    the pixels beside it; graphics composited over the picture after the camera (a
-//!    station bug, a clock, a divider) stay fixed to the frame as a defect does but do
-//!    neither, and gain nothing.
-//!
 //! Nothing else gives evidence: a static shot with healthy pixels accumulates none that
 //! lasts (noise makes no point stay below its neighbours), and a pixel whose textured
 //! neighbourhood did not change (a still object in a moving tile) gains nothing from the
@@ -101,14 +94,6 @@ const NOISY: f32 = 1.0;
 pub(crate) const MIN_SIGMA: f32 = 1.5;
 /// Stillness count at which a pixel is confirmed.
 const STILL_CONFIRM: u16 = 24;
-/// On a processed picture, a point's value did not carry the scene's change when it
-/// moved by at most 1/this of its neighbours' typical change ([`composited`])…
-const UNFOLLOWED: f32 = 8.0;
-/// …which counts this much towards a graphic composited over the picture (one that
-/// followed takes one back)…
-const DRAWN_UP: u16 = 2;
-/// …and a count of this much makes the point a graphic: two such instants in a row.
-const DRAWN: u16 = 3;
 
 /// The 2-byte state of one pixel: hot and cold CUSUMs (5 bits each, half units), a
 /// stillness count (5 bits) and whether the pixel is a confirmed defect.
@@ -141,21 +126,6 @@ impl PixelState {
         )
     }
 
-    /// The same on a processed picture, whose stillness count (`drawn`) counts against:
-    /// a point composited over the picture holds no scores and is not confirmed
-    /// ([`composited`]).
-    pub(crate) fn settle_processed(hot: u16, cold: u16, drawn: u16, was: bool) -> Self {
-        let (hot, cold) = if drawn >= DRAWN { (0, 0) } else { (hot, cold) };
-        let score = hot.max(cold);
-        let confirmed = drawn < DRAWN
-            && if was {
-                score > RELEASE
-            } else {
-                score >= CONFIRM
-            };
-        Self::with(hot, cold, drawn, confirmed)
-    }
-
     /// The state with confirmation decided afresh (with hysteresis).
     pub(crate) fn settle(hot: u16, cold: u16, still: u16, was: bool) -> Self {
         let confirmed = if was {
@@ -186,9 +156,6 @@ pub struct Observation {
     /// stillness there proves nothing. 0 where no value's stillness proves anything (a
     /// processed picture, whose pixels carry their neighbours' noise).
     pub clip: u16,
-    /// The top of the sample range: a processed picture's value there (or at 0) is
-    /// clipped, and that it kept its value proves nothing ([`composited`]).
-    pub top: u16,
 }
 
 impl Observation {
@@ -427,9 +394,6 @@ pub fn at_instant(
     if cold > 0.0 && lens(false, now.lo2 - v, sigma) {
         cold = 0.0;
     }
-    if o.clip == 0 {
-        return composited(state, o, [hot, cold], changed);
-    }
     // Stuck: not even the noise changed while the neighbourhood did (its typical change
     // well above what quantisation can hide); a value that followed half as far counts
     // against it.
@@ -457,54 +421,6 @@ pub fn at_instant(
         add(state.hot(), hot),
         add(state.cold(), cold),
         still,
-        state.confirmed(),
-    )
-}
-
-/// The end of [`at_instant`] on a processed picture (a clip level of 0), where the
-/// stillness count holds instead how often the point did not carry the scene's change:
-/// graphics composited over the picture after the camera (a station bug's text, a
-/// clock's colon, a box's corner) stay at their pixels while the picture moves, as a
-/// defect does, but were never filmed. A defect's pixel is demosaiced from the
-/// photosites around it, of the other colours, so it changes with the scene beside it
-/// (measured on processed footage: by more than 0.85 of its neighbours' typical change
-/// at half of a defect's instants, by at most an eighth at 9 %); a graphic keeps its
-/// value, or carries only a codec's noise. So where the neighbourhood `changed` by more
-/// than quantisation could hide (a typical change of [`UNFOLLOWED`] levels at least)
-/// and the point would gain points (`hot`, `cold`: this instant's, for each polarity),
-/// a value that moved by at most 1/[`UNFOLLOWED`] of the neighbours' typical change
-/// gains nothing and counts [`DRAWN_UP`]; one that followed takes one back. From
-/// [`DRAWN`] on (two such instants in a row) the point is a graphic: it holds no scores,
-/// gains none and is never confirmed. A value at either end of the sample range is
-/// clipped and tells nothing: a defect bright enough to saturate keeps its value too.
-fn composited(
-    state: PixelState,
-    o: &Observation,
-    [hot, cold]: [f32; 2],
-    changed: bool,
-) -> PixelState {
-    let mut drawn = state.still();
-    let typical = typical_change(o);
-    let clipped = o.value == 0 || o.value >= o.top;
-    let mut unfollowed = false;
-    if changed && (hot > 0.0 || cold > 0.0) && typical >= UNFOLLOWED && !clipped {
-        let own = f32::from(o.value.abs_diff(o.key_value));
-        unfollowed = UNFOLLOWED * own <= typical;
-        drawn = if unfollowed {
-            (drawn + DRAWN_UP).min(MAX_SCORE)
-        } else {
-            drawn.saturating_sub(1)
-        };
-    }
-    let (hot, cold) = if drawn >= DRAWN || unfollowed {
-        (hot.min(0.0), cold.min(0.0))
-    } else {
-        (hot, cold)
-    };
-    PixelState::settle_processed(
-        add(state.hot(), hot),
-        add(state.cold(), cold),
-        drawn,
         state.confirmed(),
     )
 }
@@ -668,7 +584,6 @@ pub(crate) mod tests {
             key_neighbours: ring(&before),
             plane: 0,
             clip: u16::MAX,
-            top: u16::MAX,
         }
     }
 
@@ -734,80 +649,5 @@ pub(crate) mod tests {
         let still = processed(seen(60, texture, texture));
         let st = at_instant(PixelState::default(), &still, &noise, |_, _, _| false);
         assert_eq!(st, PixelState::default());
-    }
-
-    #[test]
-    fn a_processed_point_that_does_not_carry_the_scenes_change_is_a_graphic() {
-        // σ 2, a processed picture. The scene moved under a point 150 DN over it: every
-        // neighbour changed by 20 DN since the key frame.
-        let noise = NoiseModel::flat(2.0);
-        let now = |c: i32, r: i32| (400 + 4 * ((c + 2 * r).rem_euclid(3))) as u16;
-        let then = |c: i32, r: i32| {
-            let v = now(c, r) as i32;
-            (if (c + r).rem_euclid(2) == 0 {
-                v + 20
-            } else {
-                v - 20
-            }) as u16
-        };
-        let with_own_change = |own: u16| Observation {
-            clip: 0,
-            key_value: now(0, 0) + 150 + own,
-            ..seen(150, now, then)
-        };
-        let judge = |st, own| at_instant(st, &with_own_change(own), &noise, |_, _, _| false);
-        // A defect's pixel is demosaiced from the photosites around it: it changed by a
-        // third of what they did, and gains points at every instant until confirmed.
-        let mut st = PixelState::default();
-        for _ in 0..3 {
-            st = judge(st, 7);
-        }
-        assert!(st.confirmed() && st.hot() >= CONFIRM, "{st:?}");
-        assert_eq!(st.still(), 0);
-        // A graphic kept its value: the first instant counts towards it and gains
-        // nothing, the second makes it a graphic, which loses what it had and is
-        // released (here from a confirmed state).
-        let had = st.hot();
-        let st = judge(st, 0);
-        assert_eq!(
-            (st.hot(), st.still(), st.confirmed()),
-            (had, DRAWN_UP, true)
-        );
-        let st = judge(st, 0);
-        assert_eq!(
-            (st.hot(), st.still(), st.confirmed()),
-            (0, 2 * DRAWN_UP, false)
-        );
-        // A codec's noise on it (2 DN, under an eighth of 20) changes nothing; and while
-        // it stays a graphic no instant gives it points.
-        let st = judge(st, 2);
-        assert_eq!((st.hot(), st.confirmed()), (0, false));
-        assert_eq!(st.still(), 3 * DRAWN_UP);
-        // Each instant that follows takes one back: once the count is below the bar,
-        // the point gains points again.
-        let st = (0..4).fold(st, |st, _| judge(st, 7));
-        assert!(
-            st.still() == 3 * DRAWN_UP - 4 && st.still() < DRAWN,
-            "{st:?}"
-        );
-        assert!(st.hot() > 0, "{st:?}");
-        // A point at the top of the sample range is clipped: that it kept its value
-        // tells nothing, and it gains its points as a defect's would.
-        let clipped = Observation {
-            top: now(0, 0) + 150,
-            ..with_own_change(0)
-        };
-        let st = at_instant(PixelState::default(), &clipped, &noise, |_, _, _| false);
-        assert_eq!(st.still(), 0);
-        assert!(st.hot() > 0, "{st:?}");
-        // On a sensor plane the count is stillness, and a pixel whose value followed
-        // gains its points as before.
-        let sensor = Observation {
-            clip: u16::MAX,
-            ..with_own_change(7)
-        };
-        let st = at_instant(PixelState::default(), &sensor, &noise, |_, _, _| false);
-        assert_eq!(st.still(), 0);
-        assert!(st.hot() > 0);
     }
 }

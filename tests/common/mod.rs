@@ -263,7 +263,9 @@ pub fn panned_frame(
 }
 
 /// A hot photosite after demosaicing at frame pixel (`x`, `y`) of an 8-bit frame: a
-/// peak with a falloff in component 0, and a colour shift in component 1.
+/// peak with a falloff in component 0, and a colour shift in component 1 (with the
+/// same falloff where that component is at full resolution, as in RGB: demosaicing
+/// spreads every colour it fills in).
 pub fn add_stuck_spot(f: &mut VideoFrameMut<'_>, x: usize, y: usize) {
     let peak = [
         (0, 0, 120i32),
@@ -281,4 +283,11 @@ pub fn add_stuck_spot(f: &mut VideoFrameMut<'_>, x: usize, y: usize) {
     let (cx, cy) = (x >> k.sx, y >> k.sy);
     let v = i32::from(f.get(1, cx, cy)) - 40;
     f.set(1, cx, cy, v.clamp(0, 255) as u16);
+    if (k.sx, k.sy) == (0, 0) {
+        for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
+            let (px, py) = ((x as i32 + dx) as usize, (y as i32 + dy) as usize);
+            let v = i32::from(f.get(1, px, py)) - 13;
+            f.set(1, px, py, v.clamp(0, 255) as u16);
+        }
+    }
 }
