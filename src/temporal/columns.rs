@@ -43,7 +43,7 @@
 //! most rows where the scene moved under it (`Follow`), is a graphic: its votes are
 //! cleared and it is never confirmed.
 
-use super::{DEMOSAIC_SHARE, LearnUpdate};
+use super::{LearnUpdate, carries_demosaic_share};
 use crate::detect::{LENS_SHARE, NoiseModel};
 use crate::exec::run_bands;
 use crate::frame::{Cfa, Position};
@@ -128,11 +128,11 @@ pub struct LineCounts {
     /// under the line)…
     pub moved: u32,
     /// …and of those, rows where the line's own pixel changed by at most
-    /// `UNFOLLOWED_SHARE` of the least of the two: it did not carry the scene's change.
+    /// 1/`UNFOLLOWED_SHARE` of the least of the two: it did not carry the scene's change.
     /// Counted only when the last judged frame's rows are given (a processed picture).
     pub unfollowed: u32,
     /// Rows beyond both neighbours (strictly) where a column beside the line does not
-    /// carry [`DEMOSAIC_SHARE`] of its deviation (against the column beyond it, less
+    /// carry `DEMOSAIC_SHARE` of its deviation (against the column beyond it, less
     /// the margin): demosaicing spreads a defective column into both columns beside it
     /// (a processed picture's lines).
     pub unspread: u32,
@@ -159,6 +159,18 @@ struct Follow {
 }
 
 impl Follow {
+    /// Adds one frame's counts (the sums halved beyond `FOLLOW_WINDOW` rows where the
+    /// scene moved) and says whether the line is now [`Follow::composited`].
+    fn add(&mut self, n: &LineCounts) -> bool {
+        self.moved += n.moved;
+        self.unfollowed += n.unfollowed;
+        if self.moved > FOLLOW_WINDOW {
+            self.moved /= 2;
+            self.unfollowed /= 2;
+        }
+        self.composited()
+    }
+
     /// Whether the line was drawn over the picture after the camera (a divider, a box's
     /// border): along the rows where the scene moved under it, it kept its values. A
     /// processed picture's defective column carries the scene's change, since
@@ -361,7 +373,7 @@ pub fn count_row(
             let margin = margin2.sqrt() as f32;
             let carries = |adjacent: usize, out: usize| {
                 let (a, o) = (read(adjacent), read(out));
-                (sign * (a - o)) as f32 >= DEMOSAIC_SHARE * (sign * (c - o)) as f32 - margin
+                carries_demosaic_share((sign * (a - o)) as f32, (sign * (c - o)) as f32, margin)
             };
             n.unspread += u32::from(!(carries(x - 1, x - 2) && carries(x + 1, x + 2)));
         }
@@ -576,16 +588,7 @@ impl ColumnEvidence {
             for (i, n) in b.counts.iter().enumerate() {
                 let votes = &mut b.votes[i];
                 let confirmed = b.confirmed[i];
-                // Whether the line follows the scene, over the frames judged so far
-                // (a window of about `FOLLOW_WINDOW` rows where the scene moved).
-                let follow = &mut b.follow[i];
-                follow.moved += n.moved;
-                follow.unfollowed += n.unfollowed;
-                if follow.moved > FOLLOW_WINDOW {
-                    follow.moved /= 2;
-                    follow.unfollowed /= 2;
-                }
-                if processed && (follow.composited() || n.unspread()) {
+                if processed && (b.follow[i].add(n) || n.unspread()) {
                     // Drawn over the picture: never a defect while it stays so.
                     *votes = [0; 2];
                     if confirmed {
@@ -666,6 +669,7 @@ impl ColumnEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::temporal::DEMOSAIC_SHARE;
 
     /// The counts of line (`x`, `parity`) of a frame `height` rows high, with noise of
     /// 2 DN, levels from 0 to `clip`.
@@ -915,7 +919,7 @@ mod tests {
                 let least = (l - was(x - pitch)).abs().min((r - was(x + pitch)).abs());
                 let own = (c - was(x)).abs();
                 let moved = beyond(least, margin2);
-                (moved, moved && 8 * own <= least)
+                (moved, moved && UNFOLLOWED_SHARE * own <= least)
             }
             _ => (false, false),
         };

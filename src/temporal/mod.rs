@@ -259,7 +259,7 @@ impl Evidence {
     }
 
     /// The same for one field of interlaced frames (a processed picture): a point is not
-    /// asked whether it spread as a demosaic spreads ([`demosaiced`] cannot tell there).
+    /// asked whether it spread as a demosaic spreads (`demosaiced` cannot tell there).
     pub fn for_field(self) -> Self {
         Evidence {
             field: true,
@@ -651,6 +651,15 @@ pub(crate) const DEMOSAIC_SHARE: f32 = 0.125;
 /// Noise margin (σ of a difference of two pixels) of "no share at all".
 const DEMOSAIC_SIGMAS: f32 = 3.0;
 
+/// Whether a pixel beside a point (or a column beside a line) that rose by `rise`,
+/// against the pixel beyond it, carries a demosaiced share of the point's own rise
+/// `own` over that pixel, less `margin` (the noise): the test of [`demosaiced`] and of
+/// a processed picture's lines ([`columns::LineCounts::unspread`]).
+#[inline]
+pub(crate) fn carries_demosaic_share(rise: f32, own: f32, margin: f32) -> bool {
+    rise >= DEMOSAIC_SHARE * own - margin
+}
+
 /// Whether a point of a processed picture (`at(dx, dy)` reading the picture around it,
 /// `bright` its side, `sigma` the noise) spread into every pixel beside it as
 /// demosaicing spreads a photosite's error: each of the four, against the pixel two
@@ -675,7 +684,7 @@ fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32, field:
     [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().all(|&(dx, dy)| {
         let beyond = f32::from(at(2 * dx, 2 * dy));
         let (rise, own) = (s * (f32::from(at(dx, dy)) - beyond), s * (v - beyond));
-        rise >= DEMOSAIC_SHARE * own - margin
+        carries_demosaic_share(rise, own, margin)
     })
 }
 

@@ -43,7 +43,7 @@ impl Line {
     }
 }
 
-/// The lines of defective `columns` (ascending): columns closer than [`JOIN`] are one.
+/// The lines of defective `columns` (ascending): columns closer than `JOIN` are one.
 pub fn join(columns: impl IntoIterator<Item = u32>) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     for x in columns {
