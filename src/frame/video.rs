@@ -630,6 +630,29 @@ impl<'a> VideoFrame<'a> {
         }
     }
 
+    /// Unpacks row `y` of component `c` into `out` as bytes (`out.len()` samples from
+    /// column 0; at most the component's width), where the layout stores its samples
+    /// as bytes ([`SampleEncoding::U8`]): the same numbers as [`Self::unpack_row`], in
+    /// half the memory. `false`, with `out` untouched, where it does not.
+    #[inline(always)]
+    pub fn unpack_row_bytes(&self, c: usize, y: usize, out: &mut [u8]) -> bool {
+        if self.layout.format.encoding() != SampleEncoding::U8 {
+            return false;
+        }
+        let k = self.layout.components()[c];
+        let n = out.len().min(self.layout.comp_size(c).0);
+        let out = &mut out[..n];
+        let p = usize::from(k.plane);
+        let row = &self.planes[p][y * self.strides[p] + usize::from(k.offset)..];
+        match k.step {
+            1 => gather_u8::<1, u8>(row, out),
+            2 => gather_u8::<2, u8>(row, out),
+            3 => gather_u8::<3, u8>(row, out),
+            _ => gather_u8::<4, u8>(row, out),
+        }
+        true
+    }
+
     /// Reads `out.len()` samples of row `y` of component `c` from column `x0` on (all
     /// inside the component): what [`Self::get`] reads there, in one pass where the
     /// samples are bytes or words.
@@ -669,10 +692,10 @@ fn gather_samples(encoding: SampleEncoding, row: &[u8], step: u8, out: &mut [u16
         // Steps are constants per format: one loop per step lets the compiler turn the
         // gathers into vector shuffles.
         SampleEncoding::U8 => match step {
-            1 => gather_u8::<1>(row, out),
-            2 => gather_u8::<2>(row, out),
-            3 => gather_u8::<3>(row, out),
-            _ => gather_u8::<4>(row, out),
+            1 => gather_u8::<1, u16>(row, out),
+            2 => gather_u8::<2, u16>(row, out),
+            3 => gather_u8::<3, u16>(row, out),
+            _ => gather_u8::<4, u16>(row, out),
         },
         // No video format stores big-endian words (see `VideoFormat::encoding`).
         SampleEncoding::U16Le | SampleEncoding::U16Be => match step {
@@ -834,9 +857,9 @@ fn read_sample(
     }
 }
 
-/// `out[i] = row[i * S]`.
+/// `out[i] = row[i * S]`, as 16-bit numbers or as the bytes themselves.
 #[inline(always)]
-fn gather_u8<const S: usize>(row: &[u8], out: &mut [u16]) {
+fn gather_u8<const S: usize, T: From<u8>>(row: &[u8], out: &mut [T]) {
     let n = out.len();
     if n == 0 {
         return;
@@ -844,10 +867,10 @@ fn gather_u8<const S: usize>(row: &[u8], out: &mut [u16]) {
     // Whole groups of S bytes, then the last sample (its group may be cut short).
     let whole = if row.len() >= n * S { n } else { n - 1 };
     for (o, g) in out[..whole].iter_mut().zip(row.chunks_exact(S)) {
-        *o = u16::from(g[0]);
+        *o = T::from(g[0]);
     }
     if whole < n {
-        out[n - 1] = u16::from(row[(n - 1) * S]);
+        out[n - 1] = T::from(row[(n - 1) * S]);
     }
 }
 

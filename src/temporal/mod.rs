@@ -763,6 +763,62 @@ fn bilinear([t0, t1, b0, b1]: [u16; 4], wx: f32, wy: f32) -> u16 {
     (whole + i32::from(v - whole as f32 >= 0.5)) as u16
 }
 
+/// `out[i]` = [`bilinear`] of `top[i]`, `top[i + 1]`, `bottom[i]`, `bottom[i + 1]` at
+/// `weights` (both rows hold at least `out.len() + 1` samples). No bounds to check
+/// inside the loop: the compiler vectorises it, as wide as the instruction set of the
+/// build allows.
+#[inline(always)]
+fn bilinear_row(top: &[u16], bottom: &[u16], (wx, wy): (f32, f32), out: &mut [u16]) {
+    let n = out.len();
+    let (Some(t), Some(b)) = (top.get(..n + 1), bottom.get(..n + 1)) else {
+        return;
+    };
+    let corners = t.iter().zip(&t[1..]).zip(b.iter().zip(&b[1..]));
+    for (o, ((&a, &b), (&c, &d))) in out.iter_mut().zip(corners) {
+        *o = bilinear([a, b, c, d], wx, wy);
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn bilinear_row_avx2(top: &[u16], bottom: &[u16], weights: (f32, f32), out: &mut [u16]) {
+    bilinear_row(top, bottom, weights, out)
+}
+
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn bilinear_row_avx512(top: &[u16], bottom: &[u16], weights: (f32, f32), out: &mut [u16]) {
+    bilinear_row(top, bottom, weights, out)
+}
+
+/// [`bilinear_row`] with the instruction set of `path` (every path gives the same
+/// values: floating-point products and sums are not fused on any of them).
+fn interpolate_row(
+    path: KernelPath,
+    top: &[u16],
+    bottom: &[u16],
+    weights: (f32, f32),
+    out: &mut [u16],
+) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 if path.available() => {
+            // SAFETY: AVX2 is present (checked on the line above); the body is safe code.
+            unsafe { bilinear_row_avx2(top, bottom, weights, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if path.available() => {
+            // SAFETY: AVX-512F/BW is present (checked on the line above); safe body.
+            unsafe { bilinear_row_avx512(top, bottom, weights, out) }
+        }
+        _ => bilinear_row(top, bottom, weights, out),
+    }
+}
+
 /// What every band of the evidence pass reads.
 struct GatherContext<'a> {
     plane: Plane,
@@ -898,8 +954,9 @@ impl<'a> GatherContext<'a> {
     /// The key frame bilinearly interpolated where the scene at pixels `x0..x1` of row
     /// `y` was, `shift` pixels back, into `out[x]` (`out` is the frame's width; the
     /// positions are clamped to the frame). The columns whose two key samples lie inside
-    /// the frame take a loop without clamps, which the compiler vectorises; both loops
-    /// compute the same value ([`bilinear`]).
+    /// the frame take a loop without clamps, vectorised for the instruction set of the
+    /// evidence's path ([`interpolate_row`]); both loops compute the same value
+    /// ([`bilinear`]).
     fn interpolated_key(
         &self,
         shift: [f32; 2],
@@ -920,13 +977,8 @@ impl<'a> GatherContext<'a> {
         let inner1 = (w as isize - 1 - ox).clamp(inner0 as isize, x1 as isize) as usize;
         if inner0 < inner1 {
             let from = (inner0 as isize + ox) as usize;
-            let n = inner1 - inner0;
-            let (t0, t1) = (&top[from..from + n], &top[from + 1..from + 1 + n]);
-            let (b0, b1) = (&bottom[from..from + n], &bottom[from + 1..from + 1 + n]);
-            let corners = t0.iter().zip(t1).zip(b0.iter().zip(b1));
-            for (o, ((&a, &b), (&c, &d))) in out[inner0..inner1].iter_mut().zip(corners) {
-                *o = bilinear([a, b, c, d], wx, wy);
-            }
+            let (top, bottom) = (&top[from..], &bottom[from..]);
+            interpolate_row(self.path, top, bottom, (wx, wy), &mut out[inner0..inner1]);
         }
         let at = |k: &[u16], x: isize| k[x.clamp(0, w as isize - 1) as usize];
         for x in (x0..inner0).chain(inner1..x1) {
@@ -1538,6 +1590,31 @@ mod tests {
         // Weights that are not numbers give a value in range, not undefined behaviour.
         assert_eq!(bilinear([7; 4], f32::NAN, f32::NAN), 0);
         assert_eq!(bilinear([7, 9, 7, 9], 1e30, 0.0), 65535);
+    }
+
+    #[test]
+    fn the_key_row_is_interpolated_alike_on_every_instruction_set() {
+        let mut rng = SplitMix64::new(11);
+        // Lengths around every vector width, and random samples and weights.
+        for n in [0usize, 1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257] {
+            let top: Vec<u16> = (0..=n).map(|_| rng.below(1 << 16) as u16).collect();
+            let bottom: Vec<u16> = (0..=n).map(|_| rng.below(1 << 16) as u16).collect();
+            let weights = (rng.unit() as f32, rng.unit() as f32);
+            let expected: Vec<u16> = (0..n)
+                .map(|i| {
+                    bilinear(
+                        [top[i], top[i + 1], bottom[i], bottom[i + 1]],
+                        weights.0,
+                        weights.1,
+                    )
+                })
+                .collect();
+            for path in KernelPath::available_paths() {
+                let mut out = vec![0u16; n];
+                interpolate_row(path, &top, &bottom, weights, &mut out);
+                assert_eq!(out, expected, "{path:?}, {n} samples");
+            }
+        }
     }
 
     fn demosaiced_frame(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32) -> bool {

@@ -21,8 +21,9 @@
 //! own ([`super::lines`]).
 //!
 //! Components that a [`PlaneRef`] can view in place (the planar formats' luma, NV12's)
-//! are read where they are; the others (packed 4:2:2, v210, RGB) are unpacked into one
-//! 16-bit copy per frame.
+//! are read where they are; the others are unpacked into one copy per frame: of bytes
+//! where the format's samples are bytes (packed 4:2:2 and 4:4:4, 8-bit RGB), of 16-bit
+//! words otherwise (v210, 10-bit words in pairs).
 
 use crate::detect::NoiseEstimator;
 use crate::exec::{self, KernelPath, PerThread};
@@ -50,8 +51,8 @@ pub struct PictureEvidence {
     comp: usize,
     /// The plane the engine sees: the component in place, or its unpacked copy.
     plane: Plane,
-    /// The unpacked copy (little-endian 16-bit samples, rows `2 × width` bytes apart),
-    /// and each worker's row of it as numbers.
+    /// The unpacked copy (bytes, or little-endian 16-bit samples: `plane.encoding`; rows
+    /// one after the other), and each worker's row of it as numbers.
     unpacked: Vec<u8>,
     rows: PerThread<Vec<u16>>,
     estimator: NoiseEstimator,
@@ -64,7 +65,10 @@ impl PictureEvidence {
     /// Evidence on component `comp` of frames of `layout`.
     pub fn new(layout: &VideoLayout, comp: usize) -> Self {
         let direct = layout.plane(comp);
-        let plane = if layout.viewable(comp).is_some() {
+        // A component in place is read there; one of bytes is unpacked into bytes,
+        // which the engine reads as it reads a planar 8-bit luma; the others (v210,
+        // words in pairs) into little-endian words.
+        let plane = if layout.viewable(comp).is_some() || direct.encoding == SampleEncoding::U8 {
             direct
         } else {
             Plane {
@@ -100,7 +104,8 @@ impl PictureEvidence {
             None => {
                 // Unpacked in bands of rows, on the shared pool where the picture is
                 // large enough to repay handing the bands out.
-                self.unpacked.resize(2 * w * h, 0);
+                let row_bytes = self.plane.row_bytes();
+                self.unpacked.resize(row_bytes * h, 0);
                 let (comp, rows) = (self.comp, &self.rows);
                 let threads = if w * h >= PARALLEL_UNPACK {
                     exec::threads(n_threads)
@@ -108,18 +113,21 @@ impl PictureEvidence {
                     1
                 };
                 let mut bands: Vec<(usize, &mut [u8])> =
-                    exec::row_bands(&mut self.unpacked, 2 * w).collect();
+                    exec::row_bands(&mut self.unpacked, row_bytes).collect();
                 exec::run_bands(&mut bands, threads, |(y0, band)| {
                     let mut row = rows.get();
-                    row.resize(w, 0);
-                    for (y, dst) in (*y0..).zip(band.chunks_exact_mut(2 * w)) {
+                    for (y, dst) in (*y0..).zip(band.chunks_exact_mut(row_bytes)) {
+                        if view.unpack_row_bytes(comp, y, dst) {
+                            continue;
+                        }
+                        row.resize(w, 0);
                         view.unpack_row(comp, y, &mut row);
                         for (d, &v) in dst.chunks_exact_mut(2).zip(row.iter()) {
                             d.copy_from_slice(&v.to_le_bytes());
                         }
                     }
                 });
-                match PlaneRef::new(&self.unpacked, self.plane, 2 * w) {
+                match PlaneRef::new(&self.unpacked, self.plane, row_bytes) {
                     Ok(p) => p,
                     Err(_) => return LearnUpdate::default(),
                 }
