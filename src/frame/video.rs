@@ -646,7 +646,7 @@ impl<'a> VideoFrame<'a> {
         let row = &self.planes[p][y * self.strides[p] + usize::from(k.offset)..];
         match k.step {
             1 => gather_u8::<1, u8>(row, out),
-            2 => gather_u8::<2, u8>(row, out),
+            2 => gather_even_bytes(row, out),
             3 => gather_u8::<3, u8>(row, out),
             _ => gather_u8::<4, u8>(row, out),
         }
@@ -874,6 +874,27 @@ fn gather_u8<const S: usize, T: From<u8>>(row: &[u8], out: &mut [T]) {
     }
 }
 
+/// `out[i] = row[2 * i]`: [`gather_u8`] with a step of 2 (the luma of packed 4:2:2),
+/// eight samples at a time read as little-endian words whose low bytes they are, which
+/// the compiler turns into a mask and a pack (the plain loop stays a byte at a time).
+#[inline(always)]
+fn gather_even_bytes(row: &[u8], out: &mut [u8]) {
+    const LANES: usize = 8;
+    let blocks = (out.len() / LANES).min(row.len() / (2 * LANES));
+    let (head, tail) = out.split_at_mut(blocks * LANES);
+    for (o, g) in head
+        .chunks_exact_mut(LANES)
+        .zip(row.chunks_exact(2 * LANES))
+    {
+        let words: [u16; LANES] =
+            std::array::from_fn(|i| u16::from_le_bytes([g[2 * i], g[2 * i + 1]]));
+        for (o, w) in o.iter_mut().zip(words) {
+            *o = w as u8;
+        }
+    }
+    gather_u8::<2, u8>(&row[blocks * 2 * LANES..], tail);
+}
+
 /// `out[i]` = the little-endian word at `row[i * S]`, its low 10 bits (or, `MSB`, its
 /// high 10 bits).
 #[inline(always)]
@@ -1050,6 +1071,14 @@ mod tests {
                                     frame.as_ref().read_span(c, y, x0, &mut span);
                                     assert_eq!(span, row[x0..x0 + n], "{format:?} c{c} {x0}+{n}");
                                 }
+                            }
+                            // As bytes, where the format's samples are bytes.
+                            let mut bytes = vec![0u8; cw];
+                            let as_bytes = frame.as_ref().unpack_row_bytes(c, y, &mut bytes);
+                            assert_eq!(as_bytes, layout.format.encoding() == SampleEncoding::U8);
+                            if as_bytes {
+                                let wide: Vec<u16> = bytes.iter().map(|&b| u16::from(b)).collect();
+                                assert_eq!(wide, row, "{format:?} {w}x{h} c{c} row {y} as bytes");
                             }
                         }
                     }

@@ -993,13 +993,10 @@ impl<'a> GatherContext<'a> {
         }
     }
 
-    /// One band of rows.
+    /// One band of rows: the tiles judged in each row, in runs ([`Run`]).
     fn band<Io: SampleIo>(&self, frame: &PlaneRef<'_>, b: &mut StateBand) {
         let f = &self.plane;
         let (w, h) = (f.width, f.height);
-        let (data, stride) = (frame.data(), frame.stride());
-        let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
-        let cfa = f.cfa();
         let p = ring(f);
         // In a processed picture motion alone decides. The lens test reads its spread
         // as light, which its defects have too (demosaicing spread them): there the
@@ -1023,9 +1020,9 @@ impl<'a> GatherContext<'a> {
         // scene's gradient alone makes it an extreme: it is judged by one frame only.
         for y in b.y0.max(p)..b.y1.min(h.saturating_sub(p)) {
             let first = (y / self.side) * self.across;
-            let state = &mut b.state[(y - b.y0) * w..(y - b.y0 + 1) * w];
-            let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
             let mut decoded = false;
+            // Adjacent tiles judged alike form one run, screened in one pass.
+            let mut run: Option<Run> = None;
             for t in &self.tiles[first..first + self.across] {
                 let x0 = t.tile.x0.max(p);
                 let x1 = t.tile.x1.min(w.saturating_sub(p));
@@ -1064,91 +1061,183 @@ impl<'a> GatherContext<'a> {
                     }
                     decoded = true;
                 }
-                // The frame's rows (decoded: pixel x at x + 2) and the key's around y,
-                // and the key's row where the scene was.
-                let rows = [y - p, y, y + p].map(|r| &b.rows[(r % slots) * padded..][..padded]);
-                let key_rows = [y - p, y, y + p].map(|r| self.key_row(r));
                 // Where the scene at each pixel was: on a sensor, the key frame's
-                // same-colour pixel a whole number of pitches away (`moved_row` at
-                // `x - dx`); in a processed picture, which has no colour pattern, the
-                // key frame interpolated at the measured sub-pixel displacement.
-                let (moved_row, dx) = if processed && instant {
-                    let shift = t.motion.shift;
-                    self.interpolated_key(shift, y, (x0, x1), &mut b.moved);
-                    (&b.moved[..], 0)
+                // same-colour pixel a whole number of pitches away (row `y - dy`, at `x -
+                // dx`); in a processed picture, which has no colour pattern, the key frame
+                // interpolated at the tile's own sub-pixel displacement, into one row
+                // (`StateBand::moved`) that a run of such tiles shares.
+                let interpolated = processed && instant;
+                let tile = if interpolated {
+                    Run::new(judgement, (0, 0), true, (x0, x1))
                 } else {
-                    (self.key_row(sy as usize), dx)
+                    Run::new(judgement, (dx, dy), false, (x0, x1))
                 };
-                self.cheap_test(
-                    (rows, key_rows, moved_row),
-                    y,
-                    (x0, x1),
-                    dx,
-                    judgement,
-                    state,
-                    &mut b.marks,
-                    &mut b.pending,
-                );
-                b.tested += x1 - x0;
-                b.judged += b.pending.len();
-                for k in 0..b.pending.len() {
-                    let x = b.pending[k] as usize;
-                    let st = &mut state[x];
-                    let value = rows[1][x + 2];
-                    let key_value = key_rows[1][x];
-                    let plane = planes[x & 1];
-                    let moved_from = instant.then(|| moved_row[(x as isize - dx) as usize]);
-                    let mut neighbours = [0u16; 8];
-                    let mut key_neighbours = [0u16; 8];
-                    let mut i = 0;
-                    for r in 0..3 {
-                        for nx in [x - p, x, x + p] {
-                            if r == 1 && nx == x {
-                                continue;
-                            }
-                            neighbours[i] = rows[r][nx + 2];
-                            key_neighbours[i] = key_rows[r][nx];
-                            i += 1;
+                match &mut run {
+                    Some(r) if r.continues_with(&tile) => r.x1 = x1,
+                    _ => {
+                        if let Some(r) = run.take() {
+                            self.judge_run::<Io>(frame, b, y, &r);
                         }
-                    }
-                    let o = Observation {
-                        value,
-                        key_value,
-                        moved_from,
-                        neighbours,
-                        key_neighbours,
-                        plane,
-                        clip: self.clip,
-                    };
-                    let before = *st;
-                    let reflect = crate::detect::kernel::reflect;
-                    let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
-                    let lens = |bright: bool, excess: f32, sigma: f32| {
-                        if processed {
-                            !demosaiced(at, bright, sigma, self.field)
-                        } else {
-                            spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
-                        }
-                    };
-                    // A dark point is also texture that the other colours share.
-                    let shared = |bright: bool, sigma: f32| {
-                        !colour_stands_out(at, p as isize, bright, sigma)
-                    };
-                    let detail = |bright: bool, excess: f32, sigma: f32| {
-                        lens(bright, excess, sigma) || shared(bright, sigma)
-                    };
-                    *st = match judgement {
-                        Judgement::Instant => rules::at_instant(before, &o, self.noise, lens),
-                        Judgement::Rest => rules::at_rest(before, &o, self.spatial, detail),
-                        Judgement::Dark => rules::dark_point(before, &o, self.spatial, detail),
-                    };
-                    if st.confirmed() != before.confirmed() {
-                        b.changes
-                            .push((Position::new(x as u32, y as u32), st.confirmed()));
+                        run = Some(tile);
                     }
                 }
+                if interpolated {
+                    self.interpolated_key(t.motion.shift, y, (x0, x1), &mut b.moved);
+                }
+            }
+            if let Some(r) = run {
+                self.judge_run::<Io>(frame, b, y, &r);
             }
         }
+    }
+
+    /// Judges the pixels of `run` in row `y` (its frame rows decoded into the band's
+    /// slots): the screen, then the rules on the pixels it keeps.
+    fn judge_run<Io: SampleIo>(
+        &self,
+        frame: &PlaneRef<'_>,
+        b: &mut StateBand,
+        y: usize,
+        run: &Run,
+    ) {
+        let f = &self.plane;
+        let (w, h) = (f.width, f.height);
+        let (data, stride) = (frame.data(), frame.stride());
+        let read = |x: usize, y: usize| Io::read(data, y * stride + x * Io::BYTES);
+        let cfa = f.cfa();
+        let p = ring(f);
+        let processed = f.sampling.is_processed();
+        let (slots, padded) = (2 * p + 1, w + 4);
+        let StateBand {
+            y0,
+            state,
+            changes,
+            pending,
+            tested,
+            judged,
+            rows,
+            marks,
+            moved,
+            ..
+        } = b;
+        let state = &mut state[(y - *y0) * w..(y - *y0 + 1) * w];
+        let planes = [cfa.plane_index(0, y), cfa.plane_index(1, y)];
+        let (judgement, (x0, x1)) = (run.judgement, (run.x0, run.x1));
+        let instant = judgement == Judgement::Instant;
+        // The frame's rows (decoded: pixel x at x + 2) and the key's around y, and the
+        // key's row where the scene was (see `band`).
+        let rows = [y - p, y, y + p].map(|r| &rows[(r % slots) * padded..][..padded]);
+        let key_rows = [y - p, y, y + p].map(|r| self.key_row(r));
+        let (moved_row, dx) = if run.interpolated {
+            (&moved[..], 0)
+        } else {
+            (self.key_row((y as isize - run.dy) as usize), run.dx)
+        };
+        self.cheap_test(
+            (rows, key_rows, moved_row),
+            y,
+            (x0, x1),
+            dx,
+            judgement,
+            state,
+            marks,
+            pending,
+        );
+        *tested += x1 - x0;
+        *judged += pending.len();
+        for &x in pending.iter() {
+            let x = x as usize;
+            let st = &mut state[x];
+            let value = rows[1][x + 2];
+            let key_value = key_rows[1][x];
+            let plane = planes[x & 1];
+            let moved_from = instant.then(|| moved_row[(x as isize - dx) as usize]);
+            let mut neighbours = [0u16; 8];
+            let mut key_neighbours = [0u16; 8];
+            let mut i = 0;
+            for r in 0..3 {
+                for nx in [x - p, x, x + p] {
+                    if r == 1 && nx == x {
+                        continue;
+                    }
+                    neighbours[i] = rows[r][nx + 2];
+                    key_neighbours[i] = key_rows[r][nx];
+                    i += 1;
+                }
+            }
+            let o = Observation {
+                value,
+                key_value,
+                moved_from,
+                neighbours,
+                key_neighbours,
+                plane,
+                clip: self.clip,
+            };
+            let before = *st;
+            let reflect = crate::detect::kernel::reflect;
+            let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
+            let lens = |bright: bool, excess: f32, sigma: f32| {
+                if processed {
+                    !demosaiced(at, bright, sigma, self.field)
+                } else {
+                    spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
+                }
+            };
+            // A dark point is also texture that the other colours share.
+            let shared =
+                |bright: bool, sigma: f32| !colour_stands_out(at, p as isize, bright, sigma);
+            let detail = |bright: bool, excess: f32, sigma: f32| {
+                lens(bright, excess, sigma) || shared(bright, sigma)
+            };
+            *st = match judgement {
+                Judgement::Instant => rules::at_instant(before, &o, self.noise, lens),
+                Judgement::Rest => rules::at_rest(before, &o, self.spatial, detail),
+                Judgement::Dark => rules::dark_point(before, &o, self.spatial, detail),
+            };
+            if st.confirmed() != before.confirmed() {
+                changes.push((Position::new(x as u32, y as u32), st.confirmed()));
+            }
+        }
+    }
+}
+
+/// Adjacent tiles of one row judged alike — the same judgement and the same move, or,
+/// on a processed picture's instants, a prediction interpolated into the band's row —
+/// which the evidence pass screens as one segment (every pixel's evidence is its own:
+/// one segment or several give the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    judgement: Judgement,
+    dx: isize,
+    dy: isize,
+    interpolated: bool,
+    x0: usize,
+    x1: usize,
+}
+
+impl Run {
+    fn new(
+        judgement: Judgement,
+        (dx, dy): (isize, isize),
+        interpolated: bool,
+        (x0, x1): (usize, usize),
+    ) -> Self {
+        Run {
+            judgement,
+            dx,
+            dy,
+            interpolated,
+            x0,
+            x1,
+        }
+    }
+
+    /// Whether `next` is judged alike and begins where this run ends.
+    fn continues_with(&self, next: &Run) -> bool {
+        (self.judgement, self.dx, self.dy, self.interpolated)
+            == (next.judgement, next.dx, next.dy, next.interpolated)
+            && self.x1 == next.x0
     }
 }
 
