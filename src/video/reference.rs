@@ -22,8 +22,10 @@ const SEARCH: i32 = 8;
 const WINDOW: i32 = 4;
 /// …without its centre, which the spot itself may cover (a 5×5 hole).
 const HOLE: i32 = 2;
-/// Samples of a whole window (the 9×9 square, hole included: the room to gather it).
-const WINDOW_AREA: usize = ((2 * WINDOW + 1) * (2 * WINDOW + 1)) as usize;
+/// The window's side, and its samples whole (the 9×9 square, hole included: the room
+/// to gather it).
+const SIDE: usize = (2 * WINDOW + 1) as usize;
+const WINDOW_AREA: usize = SIDE * SIDE;
 /// The fewest window samples inside the plane (of 56) that can show a motion: near a
 /// corner of the plane, where the window is cut on two sides, nothing is searched.
 const MIN_WINDOW_SAMPLES: usize = 24;
@@ -125,13 +127,21 @@ impl Window {
             size: (w, h),
             bounds: (i32::MAX, i32::MIN, i32::MAX, i32::MIN),
         };
+        // Each row's columns inside the plane, read in one span.
+        let (i0, i1) = ((-WINDOW).max(-x), WINDOW.min(w - 1 - x));
+        let mut span = [0u16; SIDE];
         for j in -WINDOW..=WINDOW {
-            for i in -WINDOW..=WINDOW {
-                let (sx, sy) = (x + i, y + j);
-                if (i.abs() <= HOLE && j.abs() <= HOLE) || sx < 0 || sy < 0 || sx >= w || sy >= h {
+            let sy = y + j;
+            if sy < 0 || sy >= h || i0 > i1 {
+                continue;
+            }
+            let span = &mut span[..(i1 - i0 + 1) as usize];
+            cur.read_span(c, sy as usize, (x + i0) as usize, span);
+            for (i, &v) in (i0..=i1).zip(span.iter()) {
+                if i.abs() <= HOLE && j.abs() <= HOLE {
                     continue;
                 }
-                win.samples[win.n] = (i, j, i32::from(cur.get(c, sx as usize, sy as usize)));
+                win.samples[win.n] = (i, j, i32::from(v));
                 win.n += 1;
                 let (x0, x1, y0, y1) = win.bounds;
                 win.bounds = (x0.min(i), x1.max(i), y0.min(j), y1.max(j));
@@ -154,11 +164,19 @@ impl Window {
     /// [`fit`](Self::fits).
     fn sad(&self, prev: &VideoFrame<'_>, c: usize, dx: i32, dy: i32) -> u64 {
         let (x, y) = self.at;
+        let mut span = [0u16; SIDE];
+        // The samples come row by row (`gather`): each row's stretch of `prev`, from its
+        // first sample's column to its last, is read in one span.
         self.samples()
-            .iter()
-            .map(|&(i, j, v)| {
-                let (px, py) = ((x + i + dx) as usize, (y + j + dy) as usize);
-                u64::from(v.abs_diff(i32::from(prev.get(c, px, py))))
+            .chunk_by(|a, b| a.1 == b.1)
+            .map(|row| {
+                let (i0, j) = (row[0].0, row[0].1);
+                let i1 = row[row.len() - 1].0;
+                let span = &mut span[..(i1 - i0 + 1) as usize];
+                prev.read_span(c, (y + j + dy) as usize, (x + i0 + dx) as usize, span);
+                row.iter()
+                    .map(|&(i, _, v)| u64::from(v.abs_diff(i32::from(span[(i - i0) as usize]))))
+                    .sum::<u64>()
             })
             .sum()
     }
