@@ -192,9 +192,19 @@ pub struct Evidence {
     times: PhaseTimes,
     /// The instruction set of the cheap test.
     path: KernelPath,
-    /// Whether the picture is one field of interlaced frames: its rows lie two frame
-    /// rows apart, beyond the reach of a demosaic's vertical spread ([`demosaiced`]).
-    field: bool,
+    /// One field of interlaced frames, or none: its rows lie two frame rows apart,
+    /// beyond the reach of a demosaic's vertical spread ([`demosaiced`]).
+    field: Option<Field>,
+}
+
+/// A picture that is one field of interlaced frames: its parity (0: the frame's even
+/// rows) and the other field's rows of the frame in hand as it arrived, which lie
+/// between this field's rows in the frame (row `r` of the other field, the plane's
+/// width a row; empty where the caller gave none).
+#[derive(Debug, Default)]
+struct Field {
+    parity: usize,
+    other: Vec<u16>,
 }
 
 impl Evidence {
@@ -254,17 +264,29 @@ impl Evidence {
             merged: Vec::new(),
             times: PhaseTimes::default(),
             path: KernelPath::best(),
-            field: false,
+            field: None,
         }
     }
 
-    /// The same for one field of interlaced frames (a processed picture): a point is not
-    /// asked whether it spread as a demosaic spreads (`demosaiced` cannot tell there).
-    pub fn for_field(self) -> Self {
+    /// The same for the field of parity `parity` (0: the frame's even rows) of
+    /// interlaced frames (a processed picture): a point's spread above and below is
+    /// read from the other field's rows ([`Self::other_field`]), or, without them, not
+    /// asked (`demosaiced`).
+    pub fn for_field(self, parity: usize) -> Self {
         Evidence {
-            field: true,
+            field: Some(Field {
+                parity: parity & 1,
+                other: Vec::new(),
+            }),
             ..self
         }
+    }
+
+    /// For a field: the buffer the caller fills, before each frame, with the other
+    /// field's rows of that frame as it arrived (row-major, the plane's width a row);
+    /// `None` for a whole picture.
+    pub fn other_field(&mut self) -> Option<&mut Vec<u16>> {
+        self.field.as_mut().map(|f| &mut f.other)
     }
 
     /// Confirmed defects in frame coordinates, row-major: single pixels and the pixels
@@ -507,7 +529,7 @@ impl Evidence {
     ) -> LearnUpdate {
         let grid = (self.across, self.side);
         let cx = GatherContext {
-            field: self.field,
+            field: self.field.as_ref().map(|f| (f.parity, &f.other[..])),
             ..GatherContext::new(
                 &self.plane,
                 models,
@@ -660,32 +682,62 @@ pub(crate) fn carries_demosaic_share(rise: f32, own: f32, margin: f32) -> bool {
     rise >= DEMOSAIC_SHARE * own - margin
 }
 
+/// What lies above and below a point of a processed picture in the frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Vertical {
+    /// The picture's own rows: it is the frame.
+    Picture,
+    /// The point lies in one field of interlaced frames, and the other field gives
+    /// the frame pixels right above and below it; the field's own rows lie two frame
+    /// rows out.
+    OtherField { above: u16, below: u16 },
+    /// A field whose other field is not known.
+    Unknown,
+}
+
 /// Whether a point of a processed picture (`at(dx, dy)` reading the picture around it,
-/// `bright` its side, `sigma` the noise) spread into every pixel beside it as
-/// demosaicing spreads a photosite's error: each of the four, against the pixel two
-/// out on the same side, rises (falls) by at least [`DEMOSAIC_SHARE`] of the point's
-/// own rise over that pixel, less the noise. A point that left a pixel beside it
-/// untouched was never a photosite: it was composited over the picture after the
-/// camera (a graphic's dot or the edge of a stroke one pixel wide).
+/// `bright` its side, `sigma` the noise, `vertical` the frame's pixels above and below)
+/// spread into every pixel beside it as demosaicing spreads a photosite's error: each of
+/// the four, against the pixel two out on the same side, rises (falls) by at least
+/// [`DEMOSAIC_SHARE`] of the point's own rise over that pixel, less the noise. A point
+/// that left a pixel beside it untouched was never a photosite: it was composited over
+/// the picture after the camera (a graphic's dot or the edge of a stroke one pixel
+/// wide).
 ///
-/// A `field` of interlaced frames cannot tell: its rows lie two frame rows apart,
-/// beyond a demosaic's vertical reach, and the part of a defect's spot that falls in
-/// the other field is the vertical spread, which the green photosite's colour does not
-/// carry sideways (measured: with the test asked along the rows of a field, hot spots
-/// on interlaced pans 65.1 → 50.9 % corrected). There a graphic's points are not told
-/// apart (its lines are: [`columns`]).
-fn demosaiced(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32, field: bool) -> bool {
-    if field {
-        return true;
-    }
+/// In a field of interlaced frames the pixels above and below are the other field's
+/// (their rows were exposed a field period apart: a still graphic shows there as it
+/// does in the field, a defect as its demosaic spread it), and the field's own rows
+/// are the pixels two out. A spot centred in the other field shows in this one only as
+/// its spread above or below (beside a green photosite's arms nothing rises: measured,
+/// asking them to spread sideways took hot spots on interlaced pans from 65.1 to 50.9
+/// % corrected): a point with a frame neighbour above or below beyond it by more than
+/// the noise is such an arm, not a graphic. Without the other field a field cannot
+/// tell, and every point counts as demosaiced.
+fn demosaiced(
+    at: impl Fn(isize, isize) -> u16,
+    bright: bool,
+    sigma: f32,
+    vertical: Vertical,
+) -> bool {
     let s = if bright { 1.0 } else { -1.0 };
     let v = f32::from(at(0, 0));
     let margin = DEMOSAIC_SIGMAS * std::f32::consts::SQRT_2 * sigma;
-    [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().all(|&(dx, dy)| {
-        let beyond = f32::from(at(2 * dx, 2 * dy));
-        let (rise, own) = (s * (f32::from(at(dx, dy)) - beyond), s * (v - beyond));
-        carries_demosaic_share(rise, own, margin)
-    })
+    // Whether `near` (beside the point) carries its share against `beyond` (two out).
+    let spread = |near: u16, beyond: u16| {
+        let beyond = f32::from(beyond);
+        carries_demosaic_share(s * (f32::from(near) - beyond), s * (v - beyond), margin)
+    };
+    let sideways = spread(at(1, 0), at(2, 0)) && spread(at(-1, 0), at(-2, 0));
+    match vertical {
+        Vertical::Picture => sideways && spread(at(0, 1), at(0, 2)) && spread(at(0, -1), at(0, -2)),
+        Vertical::OtherField { above, below } => {
+            let beyond_it = |n: u16| s * (f32::from(n) - v) > margin;
+            (sideways && spread(above, at(0, -1)) && spread(below, at(0, 1)))
+                || beyond_it(above)
+                || beyond_it(below)
+        }
+        Vertical::Unknown => true,
+    }
 }
 
 /// A pixel's same-colour neighbours as four opposite pairs (up/down, left/right, the two
@@ -847,8 +899,9 @@ struct GatherContext<'a> {
     /// Whether tiles waiting for their next instant are judged for dark points this
     /// frame ([`rules::dark_point`]).
     judge_waits: bool,
-    /// Whether the picture is one field of interlaced frames ([`Evidence::for_field`]).
-    field: bool,
+    /// For one field of interlaced frames ([`Evidence::for_field`]): its parity and
+    /// the other field's rows.
+    field: Option<(usize, &'a [u16])>,
 }
 
 impl<'a> GatherContext<'a> {
@@ -886,7 +939,7 @@ impl<'a> GatherContext<'a> {
             },
             path,
             judge_waits,
-            field: false,
+            field: None,
         }
     }
 
@@ -1091,6 +1144,21 @@ impl<'a> GatherContext<'a> {
         }
     }
 
+    /// What lies above and below pixel (`x`, `y`) of a processed picture in the frame
+    /// ([`demosaiced`]): in a field, the other field's rows `y + parity - 1` and `y +
+    /// parity`.
+    fn vertical(&self, x: usize, y: usize) -> Vertical {
+        let Some((parity, other)) = self.field else {
+            return Vertical::Picture;
+        };
+        let w = self.plane.width;
+        let at = |r: Option<usize>| r.and_then(|r| other.get(r * w + x).copied());
+        match (at((y + parity).checked_sub(1)), at(Some(y + parity))) {
+            (Some(above), Some(below)) => Vertical::OtherField { above, below },
+            _ => Vertical::Unknown,
+        }
+    }
+
     /// Judges the pixels of `run` in row `y` (its frame rows decoded into the band's
     /// slots): the screen, then the rules on the pixels it keeps.
     fn judge_run<Io: SampleIo>(
@@ -1179,7 +1247,7 @@ impl<'a> GatherContext<'a> {
             let at = |ox, oy| read(reflect(x, ox, w), reflect(y, oy, h));
             let lens = |bright: bool, excess: f32, sigma: f32| {
                 if processed {
-                    !demosaiced(at, bright, sigma, self.field)
+                    !demosaiced(at, bright, sigma, self.vertical(x, y))
                 } else {
                     spreads_like_a_lens(at, f64::from(excess), bright, f64::from(sigma))
                 }
@@ -1707,7 +1775,7 @@ mod tests {
     }
 
     fn demosaiced_frame(at: impl Fn(isize, isize) -> u16, bright: bool, sigma: f32) -> bool {
-        demosaiced(at, bright, sigma, false)
+        demosaiced(at, bright, sigma, Vertical::Picture)
     }
 
     #[test]
@@ -1738,17 +1806,30 @@ mod tests {
         // share of a demosaiced 2×2 block's colours in the pixels beside it.
         assert!(demosaiced_frame(spot(200, 70, false), true, 2.0));
         assert!(!demosaiced_frame(spot(200, 68, false), true, 2.0));
-        // In a field the rows above and below are two frame rows away, and a spot's
-        // row in the other field spreads sideways by nothing: a field cannot tell.
-        let in_field = |dx: isize, dy: isize| {
-            if dy == 0 {
-                spot(200, 95, false)(dx, dy)
-            } else {
-                60
+        // In a field of interlaced frames the field's rows above and below are two frame
+        // rows away (here the flat 60 around a point), and the frame pixels right above
+        // and below it are the other field's.
+        let in_field = |centre: u16, beside: u16| {
+            move |dx: isize, dy: isize| match (dx, dy) {
+                (0, 0) => centre,
+                (-1 | 1, 0) => beside,
+                _ => 60,
             }
         };
-        assert!(!demosaiced_frame(in_field, true, 2.0));
-        assert!(demosaiced(in_field, true, 2.0, true));
-        assert!(demosaiced(spot(200, 60, false), true, 2.0, true));
+        let other = |above: u16, below: u16| Vertical::OtherField { above, below };
+        // A defect centred in this field spread sideways and into the other field.
+        assert!(demosaiced(in_field(200, 95), true, 2.0, other(95, 95)));
+        // A graphic's stroke along a row: stroke beside it, nothing above or below.
+        assert!(!demosaiced(in_field(200, 200), true, 2.0, other(60, 60)));
+        // A graphic's dot.
+        assert!(!demosaiced(in_field(200, 60), true, 2.0, other(60, 60)));
+        // The arm of a spot centred in the other field (a green photosite's: nothing
+        // beside it), the frame pixel below it beyond it.
+        assert!(demosaiced(in_field(95, 60), true, 2.0, other(60, 200)));
+        // The row of a vertical stroke, whose frame pixel below is the stroke too, at
+        // the same value: not beyond it.
+        assert!(!demosaiced(in_field(200, 60), true, 2.0, other(60, 200)));
+        // Without the other field a field cannot tell.
+        assert!(demosaiced(in_field(200, 60), true, 2.0, Vertical::Unknown));
     }
 }

@@ -87,11 +87,28 @@ impl PictureEvidence {
         }
     }
 
-    /// The same for one field of interlaced frames ([`Evidence::for_field`]).
-    pub fn for_field(self) -> Self {
+    /// The same for the field of parity `parity` of interlaced frames
+    /// ([`Evidence::for_field`]).
+    pub fn for_field(self, parity: usize) -> Self {
         PictureEvidence {
-            evidence: self.evidence.for_field(),
+            evidence: self.evidence.for_field(parity),
             ..self
+        }
+    }
+
+    /// For a field, before each frame: takes the other field's rows of the frame as it
+    /// arrived (`frame`, the whole interlaced frame), which the evidence reads between
+    /// this field's rows ([`Evidence::other_field`]).
+    pub fn set_other_field(&mut self, frame: &VideoFrame<'_>, other_parity: usize) {
+        let comp = self.comp;
+        let (w, h) = frame.layout().comp_size(comp);
+        let Some(rows) = self.evidence.other_field() else {
+            return;
+        };
+        let lines: Vec<usize> = (other_parity..h).step_by(2).collect();
+        rows.resize(lines.len() * w, 0);
+        for (&y, row) in lines.iter().zip(rows.chunks_exact_mut(w.max(1))) {
+            frame.unpack_row(comp, y, row);
         }
     }
 

@@ -51,8 +51,8 @@ impl Pictures {
         let pictures = match scan {
             Scan::Progressive => vec![Processor::new(layout)],
             Scan::Interleaved => vec![
-                Processor::for_field(layout.field(0)?),
-                Processor::for_field(layout.field(1)?),
+                Processor::for_field(layout.field(0)?, 0),
+                Processor::for_field(layout.field(1)?, 1),
             ],
         };
         Ok(Pictures {
@@ -119,6 +119,12 @@ impl Pictures {
         }
         if frame.layout() != &self.layout {
             return VideoFrameReport::default();
+        }
+        // Each field's evidence reads the other field's rows as they arrived (the first
+        // field is repaired before the second is processed).
+        let whole = frame.as_ref();
+        for (parity, p) in self.pictures.iter_mut().enumerate() {
+            p.set_other_field(&whole, 1 - parity);
         }
         let mut total = VideoFrameReport::default();
         for (parity, p) in self.pictures.iter_mut().enumerate() {

@@ -226,14 +226,21 @@ impl Processor {
         }
     }
 
-    /// The same for one field of interlaced frames (`layout` the field's): its rows lie
-    /// two frame rows apart ([`PictureEvidence::for_field`]).
-    pub fn for_field(layout: VideoLayout) -> Self {
+    /// The same for the field of parity `parity` of interlaced frames (`layout` the
+    /// field's): its rows lie two frame rows apart ([`PictureEvidence::for_field`]).
+    pub fn for_field(layout: VideoLayout, parity: usize) -> Self {
         let p = Processor::new(layout);
         Processor {
-            evidence: p.evidence.for_field(),
+            evidence: p.evidence.for_field(parity),
             ..p
         }
+    }
+
+    /// For a field, before each frame: the other field's rows of `frame` (the whole
+    /// interlaced frame, as it arrived), of parity `other_parity`
+    /// ([`PictureEvidence::set_other_field`]).
+    pub fn set_other_field(&mut self, frame: &VideoFrame<'_>, other_parity: usize) {
+        self.evidence.set_other_field(frame, other_parity);
     }
 
     pub fn layout(&self) -> &VideoLayout {
