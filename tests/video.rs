@@ -536,7 +536,8 @@ fn the_first_frame_is_held_and_repaired_when_the_pipeline_is_not_live() {
 /// instant, the picture panning 2 pixels a field ([`common::panned_texture`] at time
 /// 2t for the top field, 2t + 1 for the bottom one), woven line by line — in every
 /// plane, 4:2:0 chroma included; with `spot`, a stuck photosite after demosaicing at
-/// pixel `spot` of the top field (frame line 2·y), spread over that field's lines.
+/// pixel `spot` of the top field (frame line 2·y), spread over the frame's lines as a
+/// demosaic spreads it: its arms above and below lie on the bottom field's lines.
 fn interlaced_frame(
     info: &gst_video::VideoInfo,
     t: usize,
@@ -552,8 +553,7 @@ fn interlaced_frame(
     });
     if let Some((x, y)) = spot {
         with_video_frame(info, buf.make_mut(), |f| {
-            let mut top = f.field(0).expect("top field");
-            common::add_stuck_spot(&mut top, x, y);
+            common::add_stuck_spot(f, x, 2 * y)
         });
     }
     buf
@@ -592,9 +592,13 @@ fn interlaced_fields_are_pictures_of_their_own() {
                 let what = format!("{format} {mode:?} frame {t}");
                 errors.push(spot_error(&layout, spot, &out, &cc, &ci, &what));
             }
+            // Repaired from the fifth frame on: the arms on the bottom field's lines
+            // are that field's own points, confirmed by its own instants (one frame
+            // after the centre; the same before the demosaic test read the other
+            // field, measured on 8c981b4).
             assert_eq!(errors[0], 116, "{format} {mode:?}: {errors:?}");
             assert!(
-                errors[3..].iter().all(|&e| e == 0),
+                errors[4..].iter().all(|&e| e == 0),
                 "{format} {mode:?}: errors {errors:?}"
             );
         }

@@ -105,9 +105,9 @@ impl PictureEvidence {
         let Some(rows) = self.evidence.other_field() else {
             return;
         };
-        let lines: Vec<usize> = (other_parity..h).step_by(2).collect();
+        let lines = (other_parity..h).step_by(2);
         rows.resize(lines.len() * w, 0);
-        for (&y, row) in lines.iter().zip(rows.chunks_exact_mut(w.max(1))) {
+        for (y, row) in lines.zip(rows.chunks_exact_mut(w.max(1))) {
             frame.unpack_row(comp, y, row);
         }
     }
