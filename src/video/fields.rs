@@ -94,6 +94,15 @@ impl Pictures {
         frame: &mut VideoFrameMut<'_>,
         settings: &VideoSettings,
     ) -> VideoFrameReport {
+        // With detection, each field's evidence reads the other field's rows as they
+        // arrived (the first field is repaired before the second is processed); without
+        // it nothing reads them, and the cost follows the map.
+        if settings.detection && self.interlaced() && frame.layout() == &self.layout {
+            let whole = frame.as_ref();
+            for (parity, p) in self.pictures.iter_mut().enumerate() {
+                p.set_other_field(&whole, 1 - parity);
+            }
+        }
         self.each(frame, |p, picture| p.process(picture, settings))
     }
 
@@ -119,12 +128,6 @@ impl Pictures {
         }
         if frame.layout() != &self.layout {
             return VideoFrameReport::default();
-        }
-        // Each field's evidence reads the other field's rows as they arrived (the first
-        // field is repaired before the second is processed).
-        let whole = frame.as_ref();
-        for (parity, p) in self.pictures.iter_mut().enumerate() {
-            p.set_other_field(&whole, 1 - parity);
         }
         let mut total = VideoFrameReport::default();
         for (parity, p) in self.pictures.iter_mut().enumerate() {
