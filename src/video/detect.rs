@@ -169,22 +169,24 @@ pub fn spot_at(
 /// `|2v − l − r|` on up to 64 rows spread over the plane, scaled to a standard
 /// deviation (for white Gaussian noise the 25th percentile of that difference is
 /// 0.78 σ). The low percentile keeps texture and edges, which fill the upper tail, out.
-pub fn estimate_sigma(frame: &VideoFrame<'_>, c: usize) -> f64 {
+pub fn estimate_sigma(frame: &VideoFrame<'_>, c: usize, scratch: &mut NoiseScratch) -> f64 {
     let (w, h) = frame.layout().comp_size(c);
     if w < 3 || h == 0 {
         return 0.0;
     }
     let rows = h.min(64);
-    let mut hist = vec![0u32; 4 * 1024 + 1];
-    let mut row = vec![0u16; w];
+    let NoiseScratch { hist, row } = scratch;
+    hist.clear();
+    hist.resize(HIST_BINS, 0);
+    row.resize(w, 0);
     let mut n = 0u64;
     for i in 0..rows {
         let y = i * h / rows;
-        frame.unpack_row(c, y, &mut row);
+        frame.unpack_row(c, y, row);
         for x in 1..w - 1 {
             let d = (2 * i32::from(row[x]) - i32::from(row[x - 1]) - i32::from(row[x + 1]))
                 .unsigned_abs() as usize;
-            hist[d.min(4 * 1024)] += 1;
+            hist[d.min(HIST_BINS - 1)] += 1;
             n += 1;
         }
     }
@@ -197,6 +199,18 @@ pub fn estimate_sigma(frame: &VideoFrame<'_>, c: usize) -> f64 {
         }
     }
     0.25
+}
+
+/// Bins of [`estimate_sigma`]'s histogram of second differences (the last one holds
+/// every larger difference).
+const HIST_BINS: usize = 4 * 1024 + 1;
+
+/// The buffers [`estimate_sigma`] reuses from frame to frame: its histogram and one
+/// unpacked row (no allocation per frame once they have grown to the frame's width).
+#[derive(Debug, Default)]
+pub struct NoiseScratch {
+    hist: Vec<u32>,
+    row: Vec<u16>,
 }
 
 #[cfg(test)]

@@ -181,6 +181,8 @@ pub struct Processor {
     map_columns: Vec<u32>,
     tuning: SpotTuning,
     sigma: [f64; 3],
+    /// The buffers of the noise measurement, kept from frame to frame.
+    noise_scratch: detect::NoiseScratch,
     spots: Vec<Spot>,
     writes: Vec<repair::Write>,
     last_update: LearnUpdate,
@@ -215,6 +217,7 @@ impl Processor {
             map_columns: Vec::new(),
             tuning: SpotTuning::default(),
             sigma: [0.0; 3],
+            noise_scratch: detect::NoiseScratch::default(),
             spots: Vec::new(),
             writes: Vec::new(),
             last_update: LearnUpdate::default(),
@@ -480,7 +483,7 @@ impl Processor {
     /// Measures the noise of every component of `view` ([`Self::sigma`]).
     fn measure_noise(&mut self, view: &VideoFrame<'_>) {
         for c in 0..self.layout.components().len() {
-            self.sigma[c] = detect::estimate_sigma(view, c);
+            self.sigma[c] = detect::estimate_sigma(view, c, &mut self.noise_scratch);
         }
     }
 
