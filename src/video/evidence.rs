@@ -59,9 +59,6 @@ pub struct PictureEvidence {
     evidence: Evidence,
     /// The spots of the confirmed pixels ([`spot_centres`]), as of the last frame.
     spots: Vec<Position>,
-    /// The pixels the warm-up's first look showed blatant ([`Self::repair_positions`]),
-    /// row-major; kept while the evidence still holds them at that level.
-    first_looked: Vec<Position>,
 }
 
 impl PictureEvidence {
@@ -87,7 +84,6 @@ impl PictureEvidence {
             estimator: NoiseEstimator::new(),
             evidence: Evidence::new(plane),
             spots: Vec::new(),
-            first_looked: Vec::new(),
         }
     }
 
@@ -172,38 +168,6 @@ impl PictureEvidence {
     /// (`view`) is repaired with once the second frame has been seen.
     pub fn first_look(&self, view: &VideoFrame<'_>) -> Vec<Position> {
         self.spots_of(view, &self.evidence.at_least(FIRST_LOOK))
-    }
-
-    /// The spots the stream's frames repair, row-major: those of the confirmed pixels,
-    /// and those of the pixels the first look showed blatant (as [`Self::first_look`])
-    /// in the warm-up's frames (`warming`: the first instants come before anything can
-    /// be confirmed), for as long as the evidence still holds them at that level. A
-    /// defect the first instants showed blatant is repaired from then on, not dropped
-    /// in the frames between the warm-up and its confirmation (measured: on pans 57 %
-    /// of the visible spots corrected on the warm-up's last frame, 23 % on the next);
-    /// one that the next instants show to be detail loses its points and is let go.
-    pub fn repair_positions(&mut self, view: &VideoFrame<'_>, warming: bool) -> Vec<Position> {
-        if warming {
-            let mut seen = self.evidence.at_least(FIRST_LOOK);
-            seen.extend_from_slice(&self.first_looked);
-            seen.sort_unstable();
-            seen.dedup();
-            self.first_looked = seen;
-        } else {
-            let evidence = &self.evidence;
-            self.first_looked.retain(|p| {
-                let s = evidence.state(p.x as usize, p.y as usize);
-                s.confirmed() || s.hot().max(s.cold()) >= FIRST_LOOK
-            });
-        }
-        if self.first_looked.is_empty() {
-            return self.spots.clone();
-        }
-        let mut pixels = self.evidence.confirmed_pixels().to_vec();
-        pixels.extend_from_slice(&self.first_looked);
-        pixels.sort_unstable();
-        pixels.dedup();
-        self.spots_of(view, &pixels)
     }
 
     /// The spots of `pixels` ([`spot_centres`]), row-major, without the pixels of

@@ -21,8 +21,7 @@
 //! 2. **warm-up**: nothing can be confirmed before two instants; in the stream's first
 //!    frames, and in a held-back first frame ([`Processor::revisit`], once the second
 //!    frame is in: the element does so in pipelines that are not live), the pixels one
-//!    instant showed blatant are repaired, and they stay repaired after the warm-up
-//!    for as long as the evidence holds them at that level.
+//!    instant showed blatant are repaired.
 //! 3. **repair** ([`repair`]): every confirmed position and every position of the defect
 //!    map is re-estimated in every component plane at once — luma and chroma together,
 //!    so no coloured halo remains — from the previous frame where the spot's
@@ -473,12 +472,12 @@ impl Processor {
         let limits = self.limits(settings.sensitivity);
         let confirmed = if !settings.detection {
             Vec::new()
-        } else {
+        } else if self.evidence.evidence().frames() <= WARM_UP_FRAMES {
             // Before the evidence can have confirmed anything, what the first instants
-            // showed blatant is repaired, as in the held first frame, and kept repaired
-            // while the evidence holds it; the rest once confirmed.
-            let warming = self.evidence.evidence().frames() <= WARM_UP_FRAMES;
-            self.evidence.repair_positions(&view, warming)
+            // showed blatant is repaired, as in the held first frame.
+            self.evidence.first_look(&view)
+        } else {
+            self.evidence.confirmed().to_vec()
         };
         let outcome = self.repair(&view, &confirmed, &limits, (false, settings.n_threads));
         self.fill_report(&mut report);
@@ -1406,54 +1405,6 @@ mod tests {
             for x in 0..layout.width {
                 assert_eq!(out.get(0, x, y), 60, "({x},{y})");
             }
-        }
-    }
-
-    #[test]
-    fn a_spot_the_first_look_showed_stays_repaired_until_it_is_confirmed() {
-        // A pan of one pixel a frame: instants (2-pixel steps) come every other frame,
-        // at frames 2 and 4. The first shows the fixed spot blatant (the warm-up repairs
-        // it), the second confirms it; in frame 3, after the warm-up and before the
-        // confirmation, it stays repaired (it was left as it came before).
-        let layout = VideoLayout::parse("NV12", 192, 96).unwrap();
-        let strides = layout.default_strides();
-        let picture = |t: usize, fixed: bool| {
-            let (mut planes, _) = layout.alloc();
-            let mut f = VideoFrameMut::from_vecs(layout, &mut planes, strides).unwrap();
-            f.fill(|c, x, y| {
-                let k = layout.components()[c];
-                let (u, v) = ((x << k.sx) + t, y << k.sy);
-                if c > 0 {
-                    128
-                } else if v < 40 {
-                    let (u, v) = (u as f64, v as f64);
-                    (110.0 + 35.0 * ((u * 0.23).sin() + (v * 0.31 + u * 0.07).cos())).round() as u16
-                } else {
-                    60
-                }
-            });
-            if fixed {
-                f.set(0, 100, 70, 80);
-                for (x, y) in [(99, 70), (101, 70), (100, 69), (100, 71)] {
-                    f.set(0, x, y, 65);
-                }
-            }
-            planes
-        };
-        let mut p = Processor::new(layout);
-        for t in 0..6 {
-            let mut out = picture(t, true);
-            p.process(
-                &mut VideoFrameMut::from_vecs(layout, &mut out, strides).unwrap(),
-                &VideoSettings::default(),
-            );
-            let expected = if t >= 2 {
-                picture(t, false)
-            } else {
-                picture(t, true)
-            };
-            assert_eq!(out, expected, "frame {t}");
-            assert_eq!(p.confirmed().is_empty(), t < 4, "frame {t}");
         }
     }
 }
