@@ -19,7 +19,9 @@ use std::sync::Arc;
 
 use crate::correct::{Mask, estimate};
 use crate::defect_map::{DefectMap, PlacedMap};
-use crate::detect::{COLD, DetectScratch, DetectTuning, Detector, Found, HOT, NoiseModel};
+use crate::detect::{
+    COLD, DetectScratch, DetectTuning, Detector, Found, HOT, NoiseModel, PointTally,
+};
 use crate::exec::{self, KernelPath, PerThread, band_rows, run_bands};
 use crate::frame::{Plane, PlaneMut, PlaneRef, Position};
 
@@ -124,6 +126,8 @@ struct Band {
     y0: usize,
     y1: usize,
     found: Vec<Found>,
+    /// The lens test's tally of the band's bright points.
+    points: PointTally,
     defects: Vec<FoundDefect>,
     /// Candidates of [`Engine::candidates`].
     probe: Vec<Found>,
@@ -217,6 +221,12 @@ impl Engine {
     /// Uses a fixed noise model instead of measuring each frame (`None`: measure).
     pub fn set_noise_model(&mut self, model: Option<NoiseModel>) {
         self.fixed_model = model;
+    }
+
+    /// The noise of a pixel from frame to frame as a share of the frame's noise model,
+    /// for the lens test ([`Detector::set_point_noise`]).
+    pub fn set_point_noise(&mut self, share: f64) {
+        self.detector.set_point_noise(share);
     }
 
     /// Installs `map`, placed so that frame pixel (0, 0) is sensor pixel
@@ -376,12 +386,22 @@ impl Engine {
             run_bands(&mut self.bands, threads, |band| {
                 band.found.clear();
                 let mut s = scratch.get();
+                s.tally = PointTally::default();
                 detector.detect_rows(&view, band.y0, band.y1, path, &mut s, &mut band.found);
+                band.points = s.tally;
             });
+            // The prior of the next frame's lens test (every band's count: the same
+            // whatever the threads).
+            let mut points = PointTally::default();
+            for band in &self.bands {
+                points.add(band.points);
+            }
+            self.detector.note_points(points);
         } else {
             for band in &mut self.bands {
                 band.found.clear();
             }
+            self.detector.note_points(PointTally::default());
         }
 
         // Phase 2: every defect into the mask.

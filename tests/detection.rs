@@ -484,6 +484,88 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
     assert_eq!(found, expected);
 }
 
+/// One frame cannot tell a faint 2×2 quad with nothing visible around it (a star of
+/// σ 0.5 px on a pixel corner, whose ring the noise hides) from a 2×2 block of warm
+/// defects. After a frame that shows a field of stars it is left alone as one more
+/// star; after a frame without one, repaired. A white 2×2 block, whose ring a lens
+/// would light far above the noise, is repaired either way.
+#[test]
+fn after_a_star_field_an_unsettled_quad_is_a_star() {
+    let format = FrameFormat::parse("video/x-bayer", "rggb12le", 176, 128).unwrap();
+    let sky = 280.0;
+    let faint = [(90usize, 117usize), (91, 117), (90, 118), (91, 118)];
+    let white = [(150usize, 117usize), (151, 117), (150, 118), (151, 118)];
+    let frame_with = |stars: bool| {
+        make_frame(&format, |x, y| {
+            if white.contains(&(x, y)) {
+                return 4095;
+            }
+            let mut v = sky;
+            if faint.contains(&(x, y)) {
+                v += 150.0;
+            }
+            if stars {
+                // 70 stars of σ 1 px, 16 px apart, off their pixels' centres.
+                for i in 0..10 {
+                    for j in 0..7 {
+                        let centre = (8.3 + 16.0 * f64::from(i), 8.6 + 16.0 * f64::from(j));
+                        v += star_light(x, y, centre, 1.0, 1500.0, [1.0, 0.8, 0.6]);
+                    }
+                }
+            }
+            v.round() as u16
+        })
+    };
+    let mut det = Detector::new(format.plane());
+    // The sky's noise on a 12-bit sensor at mid gain.
+    det.set_model(NoiseModel::flat(6.0), &DetectTuning::default());
+    let detect = |det: &Detector, data: &[u8]| {
+        let frame = PlaneRef::new(data, format.plane(), format.default_stride()).unwrap();
+        let mut scratch = DetectScratch::default();
+        let mut out = Vec::new();
+        det.detect_rows(
+            &frame,
+            0,
+            format.height,
+            KernelPath::Scalar,
+            &mut scratch,
+            &mut out,
+        );
+        let found: Vec<(usize, usize)> = out.iter().map(|f| (f.x as usize, f.y as usize)).collect();
+        (found, scratch.tally)
+    };
+    let sorted = |pixels: &[(usize, usize)]| {
+        let mut v = pixels.to_vec();
+        v.sort_by_key(|&(x, y)| (y, x));
+        v
+    };
+    let both = sorted(&[faint, white].concat());
+
+    // Stars: the first frame has no prior and repairs both quads.
+    let field = frame_with(true);
+    let (found, tally) = detect(&det, &field);
+    assert_eq!(found, both);
+    assert!(tally.shows_a_field(), "{tally:?}");
+    assert!(tally.points >= 70, "{tally:?}");
+    assert_eq!(tally.quads, 4, "the faint quad's four pixels: {tally:?}");
+    det.note_points(tally);
+    assert!(det.follows_a_field());
+    let (found, _) = detect(&det, &field);
+    assert_eq!(found, sorted(&white));
+
+    // No stars: the same quads, repaired in every frame.
+    let mut det = Detector::new(format.plane());
+    det.set_model(NoiseModel::flat(6.0), &DetectTuning::default());
+    let plain = frame_with(false);
+    for _ in 0..2 {
+        let (found, tally) = detect(&det, &plain);
+        assert_eq!(found, both);
+        assert_eq!(tally.points, 0);
+        det.note_points(tally);
+        assert!(!det.follows_a_field());
+    }
+}
+
 /// The light of a coloured star of PSF `sigma` centred at (`cx`, `cy`) (pixel `x` spans
 /// `x − 0.5 … x + 0.5`) on an RGGB sensor, integrated over pixel (`x`, `y`) on a 4×4
 /// grid: `peak` in the star's brightest colour, `colour` its red, green and blue response.

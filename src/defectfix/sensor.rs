@@ -75,7 +75,10 @@ impl SensorProcessor {
                 );
                 self.engine.set_learned(self.evidence.confirmed());
             }
+            self.engine
+                .set_point_noise(f64::from(self.evidence.noise_ratio()));
         } else {
+            self.engine.set_point_noise(1.0);
             // Turned on again later, the evidence starts from a fresh key frame.
             self.evidence.discontinuity();
             if !self.engine.learned_pixels().is_empty() {

@@ -163,6 +163,34 @@ pub fn spreads_like_a_lens(
     bright: bool,
     sigma: f64,
 ) -> bool {
+    point_spread(at, excess, bright, sigma) == Spread::Lens
+}
+
+/// What one frame tells of how a point spreads into its surroundings
+/// ([`point_spread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spread {
+    /// As a lens spreads a point of light ([`spreads_like_a_lens`]): optical detail.
+    Lens,
+    /// It lights a 2×2 quad, and the ring around the quad does not settle what it is:
+    /// the ring's light summed stands above the noise of the sum though no six of its
+    /// pixels do, or the light a lens would put there stays below that noise. A star
+    /// of σ 0.5 px on a pixel corner and a 2×2 block of warm defects look alike here.
+    Quad,
+    /// Not as a lens spreads light: a defect, as far as one frame tells.
+    Unlike,
+}
+
+/// How a point `excess` above (`bright`) or below its same-colour neighbours spreads
+/// into its surroundings: the tests of [`spreads_like_a_lens`], which says
+/// [`Spread::Lens`]; a point that lights a 2×2 quad and fails them is
+/// [`Spread::Quad`] when the ring around the quad cannot tell (see there).
+pub fn point_spread(
+    at: impl Fn(isize, isize) -> u16,
+    excess: f64,
+    bright: bool,
+    sigma: f64,
+) -> Spread {
     let sign = if bright { 1 } else { -1 };
     let at = |dx: isize, dy: isize| sign * i32::from(at(dx, dy));
     let outer = outer_variation(&at, excess);
@@ -174,7 +202,7 @@ pub fn spreads_like_a_lens(
     sorted.sort_unstable();
     // The second smallest: three of the four.
     if rises_by(sorted[1], LENS_SHARE) {
-        return true;
+        return Spread::Lens;
     }
     // Off centre.
     let (near_h, far_h) = (rises[0].max(rises[1]), rises[0].min(rises[1]));
@@ -187,7 +215,7 @@ pub fn spreads_like_a_lens(
         && rises_by(far_v, FAR_SHARE)
         && far_lit
     {
-        return true;
+        return Spread::Lens;
     }
     // Near a corner: the quad is the point, the adjacent pixel horizontally and the one
     // vertically that share its light, and the pixel diagonal to it.
@@ -197,9 +225,9 @@ pub fn spreads_like_a_lens(
     match (horizontal, vertical) {
         (Some(h), Some(v)) => {
             let quad = (directions[h].0, directions[v].1);
-            lit_around_quad(&at, quad, excess, outer)
+            lit_around_quad(&at, quad, excess, outer, sigma)
         }
-        _ => false,
+        _ => Spread::Unlike,
     }
 }
 
@@ -225,13 +253,22 @@ fn outer_variation(at: &impl Fn(isize, isize) -> i32, excess: f64) -> i32 {
 /// the eight pixels around the quad: six of them rise above the pixel two steps further
 /// out by `QUAD_RING_SHARE` of the point's `excess` and by `outer`; a pixel with
 /// something `BEYOND_SHARE` of the excess brighter beyond it says nothing, and the
-/// others must then make up the six, four at least.
+/// others must then make up the six, four at least. Then it is [`Spread::Lens`].
+///
+/// Otherwise the ring is weighed whole, against `sigma` (the noise of one pixel): it is
+/// [`Spread::Quad`] when the rises of the pixels that say something add up to more than
+/// three times the noise of their sum (and to `QUAD_RING_SHARE` of the excess each),
+/// or when fewer than four say something, or when the light a lens puts on each
+/// (`QUAD_RING_LENS` of the excess) would add up to less than that noise: the frame
+/// cannot tell. A quad whose ring a lens would light visibly, and that is dark, is
+/// [`Spread::Unlike`].
 fn lit_around_quad(
     at: &impl Fn(isize, isize) -> i32,
     (sx, sy): (isize, isize),
     excess: f64,
     outer: i32,
-) -> bool {
+    sigma: f64,
+) -> Spread {
     // Around the quad, with the outward direction of each.
     let around = [
         ((-sx, 0), (-sx, 0)),
@@ -245,15 +282,34 @@ fn lit_around_quad(
     ];
     let needed = (QUAD_RING_SHARE * excess).max(f64::from(outer));
     let (mut lit, mut hidden) = (0, 0);
+    let (mut sum, mut seen) = (0.0, 0u32);
     for &((x, y), (ox, oy)) in &around {
         let rise = f64::from(at(x, y) - at(x + 2 * ox, y + 2 * oy));
         if rise >= needed {
             lit += 1;
         } else if -rise > BEYOND_SHARE * excess {
             hidden += 1;
+            continue;
         }
+        sum += rise;
+        seen += 1;
     }
-    lit >= 6 || (lit >= 4 && lit + hidden >= 6)
+    if lit >= 6 || (lit >= 4 && lit + hidden >= 6) {
+        return Spread::Lens;
+    }
+    if seen < 4 {
+        return Spread::Quad;
+    }
+    let n = f64::from(seen);
+    // (Each rise is a difference of two pixels: the sum of n has noise σ·√(2n).)
+    let noise = FAR_SIGMAS * sigma * (2.0 * n).sqrt();
+    let summed = sum >= noise.max(n * QUAD_RING_SHARE * excess);
+    let unseen = n * QUAD_RING_LENS * excess < noise;
+    if summed || unseen {
+        Spread::Quad
+    } else {
+        Spread::Unlike
+    }
 }
 
 /// The least share of an off-centre point's excess that the adjacent pixels on the far
@@ -271,6 +327,10 @@ const QUAD_SHARE: f64 = 0.3;
 /// The least share of the point's excess that the pixels around a lit quad must receive
 /// (a spot of σ 0.5 px centred on a pixel corner gives them 3–5 % of the quad's level).
 const QUAD_RING_SHARE: f64 = 0.015;
+/// The share of the point's excess that a lens puts on each pixel around a lit quad, at
+/// least: 3–5 % for a spot of σ 0.5 px on the quad's centre, more on the near sides as
+/// the spot moves off it (and on every side for a wider spot).
+const QUAD_RING_LENS: f64 = 0.03;
 /// Something this share of the point's excess brighter than a pixel around the quad,
 /// beyond it, hides whether the point's light reaches that pixel (a neighbouring star).
 const BEYOND_SHARE: f64 = 0.25;
@@ -364,6 +424,35 @@ pub struct DetectScratch {
     ring: Vec<u16>,
     ring_rows: [usize; 5],
     flags: Vec<u8>,
+    /// What the lens test made of the bright points of the rows detected with this
+    /// scratch since the tally was last reset ([`Detector::detect_rows`] adds to it).
+    pub tally: PointTally,
+}
+
+/// The bright points of a frame that one frame's lens test judged ([`point_spread`]):
+/// those that spread as a lens spreads light, and the lit quads it could not settle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PointTally {
+    pub points: u32,
+    pub quads: u32,
+}
+
+impl PointTally {
+    /// Both counts of `self` and `other`.
+    pub fn add(&mut self, other: PointTally) {
+        self.points += other.points;
+        self.quads += other.quads;
+    }
+
+    /// Whether the frame shows a field of points of light: the points that spread as a
+    /// lens spreads light outnumber the quads the test could not settle, by more than
+    /// three times the counts' own spread (√ of their sum). Stars over a sky give
+    /// hundreds of clear points; a daylight scene gives a few glints, against its 2×2
+    /// defect blocks.
+    pub fn shows_a_field(&self) -> bool {
+        let (p, q) = (f64::from(self.points), f64::from(self.quads));
+        p > q + 3.0 * (p + q).sqrt()
+    }
 }
 
 /// The frame-wide state of detection: noise model, parameters, per-row parameters.
@@ -374,6 +463,11 @@ pub struct Detector {
     model: NoiseModel,
     params: Params,
     rows: [RowParams; 2],
+    /// A pixel's noise from frame to frame against the model's ([`Detector::set_point_noise`]).
+    point_noise: f64,
+    /// Whether the last frame showed a field of points of light
+    /// ([`Detector::note_points`]).
+    field: bool,
 }
 
 impl Detector {
@@ -381,6 +475,8 @@ impl Detector {
         Detector {
             plane,
             estimator: NoiseEstimator::new(),
+            point_noise: 1.0,
+            field: false,
             model: NoiseModel::flat(1.0),
             params: Params::default(),
             rows: [RowParams::default(), RowParams::default()],
@@ -413,6 +509,39 @@ impl Detector {
 
     pub fn model(&self) -> &NoiseModel {
         &self.model
+    }
+
+    /// The noise of a pixel from one frame to the next, as a share (at most 1) of what
+    /// the frame's model says: a stream's temporal evidence measures it where the
+    /// model, read within one frame, takes fine texture (stars' wings over a dark sky)
+    /// for noise. The lens test judges a point's faint spread against the noise of the
+    /// pixels it lights, so it takes the model scaled by this share; 1 (the model as it
+    /// is) without temporal evidence.
+    pub fn set_point_noise(&mut self, share: f64) {
+        self.point_noise = if share.is_finite() {
+            share.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+    }
+
+    /// Takes the tally of a frame's bright points ([`PointTally`]) as the prior for
+    /// the next frame. In a frame that follows a field of points of light (a star
+    /// field, [`PointTally::shows_a_field`]), a lit quad that the frame cannot settle
+    /// ([`Spread::Quad`]) is more likely one more point of light than a 2×2 block of
+    /// defects, and is left alone; the lens test there also weighs a point's faint
+    /// spread against the noise of a pixel from frame to frame
+    /// ([`Detector::set_point_noise`]), not against the frame's model, which the
+    /// stars' wings inflate over a dark sky. Elsewhere (and in a stream's first frame)
+    /// such a quad is repaired. The temporal evidence judges with the strict test
+    /// always: a block that stays while a drifting field moves is found there.
+    pub fn note_points(&mut self, tally: PointTally) {
+        self.field = tally.shows_a_field();
+    }
+
+    /// Whether the last frame noted showed a field of points of light.
+    pub fn follows_a_field(&self) -> bool {
+        self.field
     }
 
     pub fn params(&self) -> &Params {
@@ -478,6 +607,19 @@ impl Detector {
     ///   far below the clip level (near the clip, sensors are non-linear and the true
     ///   level of the neighbours is unknown).
     pub fn confirm(&self, frame: &PlaneRef<'_>, x: usize, y: usize, flags: u8) -> u8 {
+        self.confirm_counting(frame, x, y, flags, &mut PointTally::default())
+    }
+
+    /// [`Detector::confirm`], adding what the lens test made of a bright point to
+    /// `tally`.
+    fn confirm_counting(
+        &self,
+        frame: &PlaneRef<'_>,
+        x: usize,
+        y: usize,
+        flags: u8,
+        tally: &mut PointTally,
+    ) -> u8 {
         let frame = Px::of(frame);
         let p = &self.params;
         let plane = self.plane.cfa().plane_index(x, y);
@@ -504,9 +646,7 @@ impl Detector {
             if out & HOT != 0 && !self.colour_outlier(frame, x, y, &pos, stats.hi2, true) {
                 out &= !HOT;
             }
-            if out & HOT != 0
-                && self.spread_like_a_lens(frame, x, y, v.saturating_sub(stats.hi2), stats.hi2)
-            {
+            if out & HOT != 0 && self.optical_point(frame, x, y, v, stats.hi2, tally) {
                 out &= !HOT;
             }
         }
@@ -625,35 +765,55 @@ impl Detector {
         }
     }
 
-    /// Whether the light of a bright point at (`x`, `y`), `excess` above its same-colour
-    /// neighbours at `level`, spreads into its adjacent pixels the way a lens spreads a
-    /// point ([`spreads_like_a_lens`], with this frame's noise at `level`). A star or
-    /// any other optical detail does (a lens never focuses light onto one photosite
-    /// alone); a hot photosite does not (its neighbours see only the scene), nor does a
-    /// 2×2 block of defects, which lights its quad and nothing around it.
-    fn spread_like_a_lens(
+    /// Whether the bright point at (`x`, `y`), `v` against its same-colour neighbours at
+    /// `level`, is optical detail: it spreads into its adjacent pixels the way a lens
+    /// spreads a point ([`point_spread`], with this frame's noise at `level`), as a star
+    /// or any other optical detail does (a lens never focuses light onto one photosite
+    /// alone) and a hot photosite does not (its neighbours see only the scene), nor a
+    /// 2×2 block of defects, which lights its quad and nothing around it. After a field
+    /// of points of light, a lit quad that the frame cannot settle is one too
+    /// ([`Detector::note_points`]). Counts the point in `tally`.
+    fn optical_point(
         &self,
         frame: Px<'_>,
         x: usize,
         y: usize,
-        excess: u16,
+        v: u16,
         level: u16,
+        tally: &mut PointTally,
     ) -> bool {
         let f = &self.plane;
         let sigma = self
             .model
             .sigma(f.cfa().plane_index(x, y), f64::from(level));
-        spreads_like_a_lens(
-            |dx, dy| {
-                frame.get(
-                    kernel::reflect(x, dx, f.width),
-                    kernel::reflect(y, dy, f.height),
-                )
-            },
-            f64::from(excess),
-            true,
-            sigma,
-        )
+        let excess = f64::from(v.saturating_sub(level));
+        let spread = |sigma: f64| {
+            point_spread(
+                |dx, dy| {
+                    frame.get(
+                        kernel::reflect(x, dx, f.width),
+                        kernel::reflect(y, dy, f.height),
+                    )
+                },
+                excess,
+                true,
+                sigma,
+            )
+        };
+        // The tally judges with the model as it is, so that the prior does not feed
+        // itself.
+        match spread(sigma) {
+            Spread::Lens => {
+                tally.points += 1;
+                true
+            }
+            judged => {
+                if judged == Spread::Quad {
+                    tally.quads += 1;
+                }
+                self.field && spread(self.point_noise * sigma) != Spread::Unlike
+            }
+        }
     }
 
     /// Whether (`x`, `y`) stands out (bright when `hot`) from all its same-colour
@@ -721,8 +881,9 @@ impl Detector {
         }
         scratch.ring_rows = [usize::MAX; 5];
         let mono = f.cfa() == Cfa::Mono;
-        let emit = |x: usize, y: usize, fl: u8, out: &mut Vec<Found>| {
-            let fl = self.confirm(frame, x, y, fl);
+        let mut tally = PointTally::default();
+        let emit = |x: usize, y: usize, fl: u8, out: &mut Vec<Found>, tally: &mut PointTally| {
+            let fl = self.confirm_counting(frame, x, y, fl, tally);
             if fl != 0 {
                 out.push(Found {
                     x: x as u32,
@@ -736,7 +897,7 @@ impl Detector {
                 for x in 0..w {
                     let flags = self.reference_pixel(frame, x, y);
                     if flags != 0 {
-                        emit(x, y, flags, out);
+                        emit(x, y, flags, out, &mut tally);
                     }
                 }
                 continue;
@@ -767,10 +928,11 @@ impl Detector {
                 let full = kernel::decide(rows[2][x + 2], nb, rp.a[x], rp.b[x], &self.params);
                 let fl = fl & full;
                 if fl != 0 {
-                    emit(x, y, fl, out);
+                    emit(x, y, fl, out, &mut tally);
                 }
             });
         }
+        scratch.tally.add(tally);
     }
 
     /// Scalar reference over a whole frame (tests and tools).
@@ -977,5 +1139,101 @@ mod scan_tests {
         let mut seen = Vec::new();
         scan_flags(&flags, |x, f| seen.push((x, f)));
         assert_eq!(seen, [(0, 1), (63, 2), (64, 1), (127, 3), (149, 2)]);
+    }
+}
+
+#[cfg(test)]
+mod point_tests {
+    use super::{PointTally, Spread, point_spread};
+
+    /// A 9×9 neighbourhood around the point (at its centre) on a flat sky of 280, with
+    /// `lit` pixels set (offsets from the point, value).
+    fn around(lit: &[((isize, isize), u16)]) -> impl Fn(isize, isize) -> u16 + '_ {
+        move |dx, dy| {
+            lit.iter()
+                .find(|(at, _)| *at == (dx, dy))
+                .map_or(280, |&(_, v)| v)
+        }
+    }
+
+    /// A 2×2 quad towards (+1, +1) at `level`, the pixels around it raised by `ring`.
+    fn quad(level: u16, ring: [u16; 8]) -> Vec<((isize, isize), u16)> {
+        let mut lit = vec![
+            ((0, 0), level),
+            ((1, 0), level),
+            ((0, 1), level),
+            ((1, 1), level),
+        ];
+        let around = [
+            (-1, 0),
+            (-1, 1),
+            (2, 0),
+            (2, 1),
+            (0, -1),
+            (1, -1),
+            (0, 2),
+            (1, 2),
+        ];
+        for (at, r) in around.into_iter().zip(ring) {
+            lit.push((at, 280 + r));
+        }
+        lit
+    }
+
+    #[test]
+    fn a_field_needs_clear_points_beyond_the_counts_spread() {
+        let field = |points, quads| PointTally { points, quads }.shows_a_field();
+        // Stars over a sky: hundreds of clear points, tens of unsettled quads.
+        assert!(field(143, 45));
+        // 30 > 0 + 3·√30 = 16.4; 4 < 0 + 3·√4 = 6.
+        assert!(field(30, 0));
+        assert!(!field(4, 0));
+        assert!(!field(0, 0));
+        assert!(!field(100, 80));
+        let mut t = PointTally {
+            points: 2,
+            quads: 1,
+        };
+        t.add(PointTally {
+            points: 3,
+            quads: 4,
+        });
+        assert_eq!(
+            t,
+            PointTally {
+                points: 5,
+                quads: 5
+            }
+        );
+    }
+
+    #[test]
+    fn a_lit_quad_is_unsettled_only_where_a_lens_s_ring_would_hide_in_the_noise() {
+        // A faint quad, 100 above the sky, nothing around it: a lens would put 3 DN on
+        // each of the eight pixels around (24 together), within 3 σ of the sum's noise
+        // at σ 6 (3·6·√16 = 72): the frame cannot tell.
+        let faint = quad(380, [0; 8]);
+        assert_eq!(point_spread(around(&faint), 100.0, true, 6.0), Spread::Quad);
+        // At σ 0.5 the lens's ring would show (24 > 6): the dark ring makes it a block.
+        assert_eq!(
+            point_spread(around(&faint), 100.0, true, 0.5),
+            Spread::Unlike
+        );
+        // A white 2×2 block: its ring would carry 8·114 DN.
+        let white = quad(4095, [0; 8]);
+        assert_eq!(
+            point_spread(around(&white), 3815.0, true, 6.0),
+            Spread::Unlike
+        );
+        // The ring's far sides lit by 10, the near ones not: no six lit, but the sum
+        // (40) stands above its noise at σ 2 (3·2·√16 = 24).
+        let half = quad(380, [0, 0, 10, 10, 0, 0, 10, 10]);
+        assert_eq!(point_spread(around(&half), 100.0, true, 2.0), Spread::Quad);
+        // The whole ring lit: a lens.
+        let ringed = quad(380, [6; 8]);
+        assert_eq!(
+            point_spread(around(&ringed), 100.0, true, 2.0),
+            Spread::Lens
+        );
     }
 }

@@ -190,6 +190,9 @@ pub struct Evidence {
     columns_at: f32,
     merged: Vec<Position>,
     times: PhaseTimes,
+    /// A pixel's noise from frame to frame against the frame's own noise model, as the
+    /// last frame measured it ([`Evidence::noise_ratio`]).
+    noise_ratio: f32,
     /// The instruction set of the cheap test.
     path: KernelPath,
     /// One field of interlaced frames, or none: its rows lie two frame rows apart,
@@ -263,6 +266,7 @@ impl Evidence {
             columns_at: 0.0,
             merged: Vec::new(),
             times: PhaseTimes::default(),
+            noise_ratio: 1.0,
             path: KernelPath::best(),
             field: None,
         }
@@ -309,6 +313,15 @@ impl Evidence {
     /// evidence; a path the CPU lacks is ignored).
     pub fn set_kernel_path(&mut self, path: KernelPath) {
         self.path = path.or_keep(self.path);
+    }
+
+    /// A pixel's noise from one frame to the next against the frame's own noise model
+    /// (which the scene's fine texture inflates), as the last frame's tiles measured it:
+    /// at most 1, and 1 before any measurement. The rules judge with the model scaled by
+    /// it; so does the single-frame test's lens test after a field of points of light
+    /// ([`crate::detect::Detector::note_points`]).
+    pub fn noise_ratio(&self) -> f32 {
+        self.noise_ratio
     }
 
     /// How long the phases of the last frame took.
@@ -362,6 +375,7 @@ impl Evidence {
         self.frames += 1;
         let threads = exec::threads(n_threads);
         if !self.keyed {
+            self.noise_ratio = 1.0;
             self.position = [0.0; 2];
             self.columns_at = 0.0;
             for t in &mut self.tiles {
@@ -382,6 +396,7 @@ impl Evidence {
         // column test needs a pixel's own noise too (texture is what its shares judge).
         let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
             .unwrap_or(1.0);
+        self.noise_ratio = ratio;
         let spatial = noise;
         let noise = &scaled(noise, ratio);
         let lines = if self.column_instant() {
