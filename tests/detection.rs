@@ -547,7 +547,10 @@ fn after_a_star_field_an_unsettled_quad_is_a_star() {
     assert_eq!(found, both);
     assert!(tally.shows_a_field(), "{tally:?}");
     assert!(tally.points >= 70, "{tally:?}");
-    assert_eq!(tally.quads, 4, "the faint quad's four pixels: {tally:?}");
+    assert_eq!(
+        tally.unsettled, 4,
+        "the faint quad's four pixels: {tally:?}"
+    );
     det.note_points(tally);
     assert!(det.follows_a_field());
     let (found, _) = detect(&det, &field);

@@ -153,15 +153,18 @@ fn star_fields_keep_their_stars() {
             percent(&p, HOT),
             p.worst_false
         );
-        // Today (facff45): at most a quarter of a percent of the star-frames — stars8
-        // drift 6 of 5283, static 1 of 5400, stars12 drift 14 of 5579, static 10 of
-        // 5280; before the off-centre, corner and crowding cases of the lens test 14, 2,
-        // 25 and 15 (0.45 % on the 12-bit drift). What is left are faint stars centred
-        // near a pixel corner that one frame cannot tell from a 2×2 block of warm
-        // pixels, and flank pixels of bright stars; the target is none (EVALUATION.md).
+        // Today (daa6b9e and the unsettled off-centre points after it): none on the
+        // fixed fields (stars8 0 of 5400, stars12 0 of 5280; 1 and 10 before the prior
+        // of a field of points), and at most 0.2 % drifting (stars8 0 of 5283, stars12
+        // 9 of 5579; 6 and 14 before, 0.25 % on the 12-bit drift). The target is none
+        // (EVALUATION.md, "Stars and the prior of a field of points").
+        let most = match r.path {
+            PathKind::Static => 0,
+            _ => 2 * p.stars / 1000,
+        };
         assert!(
-            p.stars_altered * 1000 <= 3 * p.stars,
-            "{} {}: {} of {} star-frames altered",
+            p.stars_altered <= most,
+            "{} {}: {} of {} star-frames altered (at most {most})",
             r.scene,
             r.path.name(),
             p.stars_altered,

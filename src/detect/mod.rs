@@ -172,11 +172,14 @@ pub fn spreads_like_a_lens(
 pub enum Spread {
     /// As a lens spreads a point of light ([`spreads_like_a_lens`]): optical detail.
     Lens,
-    /// It lights a 2×2 quad, and the ring around the quad does not settle what it is:
-    /// the ring's light summed stands above the noise of the sum though no six of its
-    /// pixels do, or the light a lens would put there stays below that noise. A star
-    /// of σ 0.5 px on a pixel corner and a 2×2 block of warm defects look alike here.
-    Quad,
+    /// It lights its near surroundings as a lens does, and what would settle it stays
+    /// within the noise: the ring around a lit 2×2 quad, whose light summed stands
+    /// above the noise of the sum though no six of its pixels do, or where the light a
+    /// lens would put stays below that noise; the far sides of an off-centre point,
+    /// where a lens's light would. A star of σ 0.5 px on a pixel corner and a 2×2
+    /// block of warm defects look alike here, as a faint star off centre at high gain
+    /// and a warm pixel beside two brighter neighbours.
+    Unsettled,
     /// Not as a lens spreads light: a defect, as far as one frame tells.
     Unlike,
 }
@@ -184,7 +187,7 @@ pub enum Spread {
 /// How a point `excess` above (`bright`) or below its same-colour neighbours spreads
 /// into its surroundings: the tests of [`spreads_like_a_lens`], which says
 /// [`Spread::Lens`]; a point that lights a 2×2 quad and fails them is
-/// [`Spread::Quad`] when the ring around the quad cannot tell (see there).
+/// [`Spread::Unsettled`] when the ring around the quad cannot tell (see there).
 pub fn point_spread(
     at: impl Fn(isize, isize) -> u16,
     excess: f64,
@@ -227,6 +230,14 @@ pub fn point_spread(
             let quad = (directions[h].0, directions[v].1);
             lit_around_quad(&at, quad, excess, outer, sigma)
         }
+        // Off centre, lit on the near sides as a lens lights them, where the light a
+        // lens puts on the far sides would stay within the noise of their sum.
+        _ if rises_by(near_h, LENS_SHARE)
+            && rises_by(near_v, LENS_SHARE)
+            && 2.0 * FAR_SHARE * excess < FAR_SIGMAS * 2.0 * sigma =>
+        {
+            Spread::Unsettled
+        }
         _ => Spread::Unlike,
     }
 }
@@ -256,7 +267,7 @@ fn outer_variation(at: &impl Fn(isize, isize) -> i32, excess: f64) -> i32 {
 /// others must then make up the six, four at least. Then it is [`Spread::Lens`].
 ///
 /// Otherwise the ring is weighed whole, against `sigma` (the noise of one pixel): it is
-/// [`Spread::Quad`] when the rises of the pixels that say something add up to more than
+/// [`Spread::Unsettled`] when the rises of the pixels that say something add up to more than
 /// three times the noise of their sum (and to `QUAD_RING_SHARE` of the excess each),
 /// or when fewer than four say something, or when the light a lens puts on each
 /// (`QUAD_RING_LENS` of the excess) would add up to less than that noise: the frame
@@ -298,7 +309,7 @@ fn lit_around_quad(
         return Spread::Lens;
     }
     if seen < 4 {
-        return Spread::Quad;
+        return Spread::Unsettled;
     }
     let n = f64::from(seen);
     // (Each rise is a difference of two pixels: the sum of n has noise σ·√(2n).)
@@ -306,7 +317,7 @@ fn lit_around_quad(
     let summed = sum >= noise.max(n * QUAD_RING_SHARE * excess);
     let unseen = n * QUAD_RING_LENS * excess < noise;
     if summed || unseen {
-        Spread::Quad
+        Spread::Unsettled
     } else {
         Spread::Unlike
     }
@@ -430,27 +441,28 @@ pub struct DetectScratch {
 }
 
 /// The bright points of a frame that one frame's lens test judged ([`point_spread`]):
-/// those that spread as a lens spreads light, and the lit quads it could not settle.
+/// those that spread as a lens spreads light, and those it could not settle
+/// ([`Spread::Unsettled`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PointTally {
     pub points: u32,
-    pub quads: u32,
+    pub unsettled: u32,
 }
 
 impl PointTally {
     /// Both counts of `self` and `other`.
     pub fn add(&mut self, other: PointTally) {
         self.points += other.points;
-        self.quads += other.quads;
+        self.unsettled += other.unsettled;
     }
 
     /// Whether the frame shows a field of points of light: the points that spread as a
-    /// lens spreads light outnumber the quads the test could not settle, by more than
+    /// lens spreads light outnumber the points the test could not settle, by more than
     /// three times the counts' own spread (√ of their sum). Stars over a sky give
     /// hundreds of clear points; a daylight scene gives a few glints, against its 2×2
     /// defect blocks.
     pub fn shows_a_field(&self) -> bool {
-        let (p, q) = (f64::from(self.points), f64::from(self.quads));
+        let (p, q) = (f64::from(self.points), f64::from(self.unsettled));
         p > q + 3.0 * (p + q).sqrt()
     }
 }
@@ -527,13 +539,14 @@ impl Detector {
 
     /// Takes the tally of a frame's bright points ([`PointTally`]) as the prior for
     /// the next frame. In a frame that follows a field of points of light (a star
-    /// field, [`PointTally::shows_a_field`]), a lit quad that the frame cannot settle
-    /// ([`Spread::Quad`]) is more likely one more point of light than a 2×2 block of
-    /// defects, and is left alone; the lens test there also weighs a point's faint
+    /// field, [`PointTally::shows_a_field`]), a point that the frame cannot settle
+    /// ([`Spread::Unsettled`]) is more likely one more point of light than a defect (a
+    /// 2×2 block of warm ones, a warm pixel beside brighter neighbours), and is left
+    /// alone; the lens test there also weighs a point's faint
     /// spread against the noise of a pixel from frame to frame
     /// ([`Detector::set_point_noise`]), not against the frame's model, which the
     /// stars' wings inflate over a dark sky. Elsewhere (and in a stream's first frame)
-    /// such a quad is repaired. The temporal evidence judges with the strict test
+    /// such a point is repaired. The temporal evidence judges with the strict test
     /// always: a block that stays while a drifting field moves is found there.
     pub fn note_points(&mut self, tally: PointTally) {
         self.field = tally.shows_a_field();
@@ -771,7 +784,7 @@ impl Detector {
     /// or any other optical detail does (a lens never focuses light onto one photosite
     /// alone) and a hot photosite does not (its neighbours see only the scene), nor a
     /// 2×2 block of defects, which lights its quad and nothing around it. After a field
-    /// of points of light, a lit quad that the frame cannot settle is one too
+    /// of points of light, a point that the frame cannot settle is one too
     /// ([`Detector::note_points`]). Counts the point in `tally`.
     fn optical_point(
         &self,
@@ -808,8 +821,8 @@ impl Detector {
                 true
             }
             judged => {
-                if judged == Spread::Quad {
-                    tally.quads += 1;
+                if judged == Spread::Unsettled {
+                    tally.unsettled += 1;
                 }
                 self.field && spread(self.point_noise * sigma) != Spread::Unlike
             }
@@ -1182,8 +1195,8 @@ mod point_tests {
 
     #[test]
     fn a_field_needs_clear_points_beyond_the_counts_spread() {
-        let field = |points, quads| PointTally { points, quads }.shows_a_field();
-        // Stars over a sky: hundreds of clear points, tens of unsettled quads.
+        let field = |points, unsettled| PointTally { points, unsettled }.shows_a_field();
+        // Stars over a sky: hundreds of clear points, tens of unsettled ones.
         assert!(field(143, 45));
         // 30 > 0 + 3·√30 = 16.4; 4 < 0 + 3·√4 = 6.
         assert!(field(30, 0));
@@ -1192,17 +1205,17 @@ mod point_tests {
         assert!(!field(100, 80));
         let mut t = PointTally {
             points: 2,
-            quads: 1,
+            unsettled: 1,
         };
         t.add(PointTally {
             points: 3,
-            quads: 4,
+            unsettled: 4,
         });
         assert_eq!(
             t,
             PointTally {
                 points: 5,
-                quads: 5
+                unsettled: 5
             }
         );
     }
@@ -1213,7 +1226,10 @@ mod point_tests {
         // each of the eight pixels around (24 together), within 3 σ of the sum's noise
         // at σ 6 (3·6·√16 = 72): the frame cannot tell.
         let faint = quad(380, [0; 8]);
-        assert_eq!(point_spread(around(&faint), 100.0, true, 6.0), Spread::Quad);
+        assert_eq!(
+            point_spread(around(&faint), 100.0, true, 6.0),
+            Spread::Unsettled
+        );
         // At σ 0.5 the lens's ring would show (24 > 6): the dark ring makes it a block.
         assert_eq!(
             point_spread(around(&faint), 100.0, true, 0.5),
@@ -1228,12 +1244,47 @@ mod point_tests {
         // The ring's far sides lit by 10, the near ones not: no six lit, but the sum
         // (40) stands above its noise at σ 2 (3·2·√16 = 24).
         let half = quad(380, [0, 0, 10, 10, 0, 0, 10, 10]);
-        assert_eq!(point_spread(around(&half), 100.0, true, 2.0), Spread::Quad);
+        assert_eq!(
+            point_spread(around(&half), 100.0, true, 2.0),
+            Spread::Unsettled
+        );
         // The whole ring lit: a lens.
         let ringed = quad(380, [6; 8]);
         assert_eq!(
             point_spread(around(&ringed), 100.0, true, 2.0),
             Spread::Lens
+        );
+    }
+
+    #[test]
+    fn an_off_centre_point_is_unsettled_only_where_its_far_light_would_hide_in_the_noise() {
+        // 230 above the sky, its left and upper neighbours lit by 50 and 90 (a faint
+        // star off centre towards them), nothing on the far sides. A lens would put
+        // 3 % of the excess on each far pixel (14 DN together): within 3 σ of the
+        // noise of their sum at σ 16 (96), beyond it at σ 2 (12).
+        let star = [((0, 0), 510), ((-1, 0), 330), ((0, -1), 370)];
+        assert_eq!(
+            point_spread(around(&star), 230.0, true, 16.0),
+            Spread::Unsettled
+        );
+        assert_eq!(
+            point_spread(around(&star), 230.0, true, 2.0),
+            Spread::Unlike
+        );
+        // The far sides lit too: a lens, whatever the noise.
+        let lit = [
+            ((0, 0), 510),
+            ((-1, 0), 330),
+            ((0, -1), 370),
+            ((1, 0), 300),
+            ((0, 1), 300),
+        ];
+        assert_eq!(point_spread(around(&lit), 230.0, true, 2.0), Spread::Lens);
+        // A lone hot pixel: nothing lit around it.
+        let hot = [((0, 0), 510)];
+        assert_eq!(
+            point_spread(around(&hot), 230.0, true, 16.0),
+            Spread::Unlike
         );
     }
 }
