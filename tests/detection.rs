@@ -484,6 +484,33 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
     assert_eq!(found, expected);
 }
 
+/// A 12-bit RGGB frame of 176×128 on a sky of 280: a faint 2×2 quad 150 above it at
+/// (90–91, 117–118), a white 2×2 block at (150–151, 117–118), and with `stars` 70 stars
+/// of σ 1 px, 16 px apart, off their pixels' centres.
+const FAINT_QUAD: [(usize, usize); 4] = [(90, 117), (91, 117), (90, 118), (91, 118)];
+const WHITE_QUAD: [(usize, usize); 4] = [(150, 117), (151, 117), (150, 118), (151, 118)];
+
+fn star_field_with_quads(format: &FrameFormat, stars: bool) -> Vec<u8> {
+    make_frame(format, |x, y| {
+        if WHITE_QUAD.contains(&(x, y)) {
+            return 4095;
+        }
+        let mut v = 280.0;
+        if FAINT_QUAD.contains(&(x, y)) {
+            v += 150.0;
+        }
+        if stars {
+            for i in 0..10 {
+                for j in 0..7 {
+                    let centre = (8.3 + 16.0 * f64::from(i), 8.6 + 16.0 * f64::from(j));
+                    v += star_light(x, y, centre, 1.0, 1500.0, [1.0, 0.8, 0.6]);
+                }
+            }
+        }
+        v.round() as u16
+    })
+}
+
 /// One frame cannot tell a faint 2×2 quad with nothing visible around it (a star of
 /// σ 0.5 px on a pixel corner, whose ring the noise hides) from a 2×2 block of warm
 /// defects. After a frame that shows a field of stars it is left alone as one more
@@ -492,30 +519,6 @@ fn stars_are_left_alone_and_hot_pixels_of_the_same_peak_are_found() {
 #[test]
 fn after_a_star_field_an_unsettled_quad_is_a_star() {
     let format = FrameFormat::parse("video/x-bayer", "rggb12le", 176, 128).unwrap();
-    let sky = 280.0;
-    let faint = [(90usize, 117usize), (91, 117), (90, 118), (91, 118)];
-    let white = [(150usize, 117usize), (151, 117), (150, 118), (151, 118)];
-    let frame_with = |stars: bool| {
-        make_frame(&format, |x, y| {
-            if white.contains(&(x, y)) {
-                return 4095;
-            }
-            let mut v = sky;
-            if faint.contains(&(x, y)) {
-                v += 150.0;
-            }
-            if stars {
-                // 70 stars of σ 1 px, 16 px apart, off their pixels' centres.
-                for i in 0..10 {
-                    for j in 0..7 {
-                        let centre = (8.3 + 16.0 * f64::from(i), 8.6 + 16.0 * f64::from(j));
-                        v += star_light(x, y, centre, 1.0, 1500.0, [1.0, 0.8, 0.6]);
-                    }
-                }
-            }
-            v.round() as u16
-        })
-    };
     let mut det = Detector::new(format.plane());
     // The sky's noise on a 12-bit sensor at mid gain.
     det.set_model(NoiseModel::flat(6.0), &DetectTuning::default());
@@ -539,10 +542,10 @@ fn after_a_star_field_an_unsettled_quad_is_a_star() {
         v.sort_by_key(|&(x, y)| (y, x));
         v
     };
-    let both = sorted(&[faint, white].concat());
+    let both = sorted(&[FAINT_QUAD, WHITE_QUAD].concat());
 
     // Stars: the first frame has no prior and repairs both quads.
-    let field = frame_with(true);
+    let field = star_field_with_quads(&format, true);
     let (found, tally) = detect(&det, &field);
     assert_eq!(found, both);
     assert!(tally.shows_a_field(), "{tally:?}");
@@ -554,18 +557,61 @@ fn after_a_star_field_an_unsettled_quad_is_a_star() {
     det.note_points(tally);
     assert!(det.follows_a_field());
     let (found, _) = detect(&det, &field);
-    assert_eq!(found, sorted(&white));
+    assert_eq!(found, sorted(&WHITE_QUAD));
 
     // No stars: the same quads, repaired in every frame.
     let mut det = Detector::new(format.plane());
     det.set_model(NoiseModel::flat(6.0), &DetectTuning::default());
-    let plain = frame_with(false);
+    let plain = star_field_with_quads(&format, false);
     for _ in 0..2 {
         let (found, tally) = detect(&det, &plain);
         assert_eq!(found, both);
         assert_eq!(tally.points, 0);
         det.note_points(tally);
         assert!(!det.follows_a_field());
+    }
+}
+
+/// The engine carries the prior from frame to frame, summed over its bands: the same
+/// output for every thread count; the faint quad repaired in the first frame of a star
+/// field and left alone in the second.
+#[test]
+fn the_prior_of_a_field_is_the_same_for_every_thread_count() {
+    let format = FrameFormat::parse("video/x-bayer", "rggb12le", 176, 128).unwrap();
+    let input = star_field_with_quads(&format, true);
+    let at = |data: &[u8], (x, y): (usize, usize)| {
+        PlaneRef::new(data, format.plane(), format.default_stride())
+            .unwrap()
+            .get(x, y)
+    };
+    let mut outputs = Vec::new();
+    for n_threads in [1usize, 2, 3, 0] {
+        let mut engine = Engine::new(format.plane());
+        engine.set_noise_model(Some(NoiseModel::flat(6.0)));
+        let settings = SensorSettings {
+            n_threads,
+            ..SensorSettings::default()
+        };
+        let mut frames = Vec::new();
+        for _ in 0..2 {
+            let mut data = input.clone();
+            let mut frame =
+                PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
+            engine.process_with(&mut frame, Mode::Correct, &settings);
+            frames.push(data);
+        }
+        assert!(engine.detector().follows_a_field());
+        for p in FAINT_QUAD {
+            assert_ne!(at(&frames[0], p), at(&input, p), "frame 1 repairs {p:?}");
+            assert_eq!(at(&frames[1], p), at(&input, p), "frame 2 leaves {p:?}");
+        }
+        for p in WHITE_QUAD {
+            assert_ne!(at(&frames[1], p), 4095, "the white block {p:?}");
+        }
+        outputs.push(frames);
+    }
+    for o in &outputs[1..] {
+        assert!(*o == outputs[0], "output differs with the thread count");
     }
 }
 
