@@ -1226,34 +1226,29 @@ mod point_tests {
         // each of the eight pixels around (24 together), within 3 σ of the sum's noise
         // at σ 6 (3·6·√16 = 72): the frame cannot tell.
         let faint = quad(380, [0; 8]);
-        assert_eq!(
-            point_spread(around(&faint), 100.0, true, 6.0),
-            Spread::Unsettled
-        );
-        // At σ 0.5 the lens's ring would show (24 > 6): the dark ring makes it a block.
-        assert_eq!(
-            point_spread(around(&faint), 100.0, true, 0.5),
-            Spread::Unlike
-        );
-        // A white 2×2 block: its ring would carry 8·114 DN.
         let white = quad(4095, [0; 8]);
-        assert_eq!(
-            point_spread(around(&white), 3815.0, true, 6.0),
-            Spread::Unlike
-        );
-        // The ring's far sides lit by 10, the near ones not: no six lit, but the sum
-        // (40) stands above its noise at σ 2 (3·2·√16 = 24).
         let half = quad(380, [0, 0, 10, 10, 0, 0, 10, 10]);
-        assert_eq!(
-            point_spread(around(&half), 100.0, true, 2.0),
-            Spread::Unsettled
-        );
-        // The whole ring lit: a lens.
         let ringed = quad(380, [6; 8]);
-        assert_eq!(
-            point_spread(around(&ringed), 100.0, true, 2.0),
-            Spread::Lens
-        );
+        let cases = [
+            (&faint, 100.0, 6.0, Spread::Unsettled),
+            // At σ 0.5 the lens's ring would show (24 > 6): the dark ring makes it a
+            // block.
+            (&faint, 100.0, 0.5, Spread::Unlike),
+            // A white 2×2 block: its ring would carry 8·114 DN.
+            (&white, 3815.0, 6.0, Spread::Unlike),
+            // The ring's far sides lit by 10, the near ones not: no six lit, but the
+            // sum (40) stands above its noise at σ 2 (3·2·√16 = 24).
+            (&half, 100.0, 2.0, Spread::Unsettled),
+            // The whole ring lit: a lens.
+            (&ringed, 100.0, 2.0, Spread::Lens),
+        ];
+        for (i, (lit, excess, sigma, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(
+                point_spread(around(lit), excess, true, sigma),
+                expected,
+                "case {i}"
+            );
+        }
     }
 
     #[test]
