@@ -386,9 +386,8 @@ impl Engine {
             run_bands(&mut self.bands, threads, |band| {
                 band.found.clear();
                 let mut s = scratch.get();
-                s.tally = PointTally::default();
-                detector.detect_rows(&view, band.y0, band.y1, path, &mut s, &mut band.found);
-                band.points = s.tally;
+                band.points =
+                    detector.detect_rows(&view, band.y0, band.y1, path, &mut s, &mut band.found);
             });
             // The prior of the next frame's lens test (every band's count: the same
             // whatever the threads).

@@ -526,7 +526,7 @@ fn after_a_star_field_an_unsettled_quad_is_a_star() {
         let frame = PlaneRef::new(data, format.plane(), format.default_stride()).unwrap();
         let mut scratch = DetectScratch::default();
         let mut out = Vec::new();
-        det.detect_rows(
+        let tally = det.detect_rows(
             &frame,
             0,
             format.height,
@@ -535,7 +535,7 @@ fn after_a_star_field_an_unsettled_quad_is_a_star() {
             &mut out,
         );
         let found: Vec<(usize, usize)> = out.iter().map(|f| (f.x as usize, f.y as usize)).collect();
-        (found, scratch.tally)
+        (found, tally)
     };
     let sorted = |pixels: &[(usize, usize)]| {
         let mut v = pixels.to_vec();

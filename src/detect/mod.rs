@@ -211,7 +211,8 @@ pub fn point_spread(
     let (near_h, far_h) = (rises[0].max(rises[1]), rises[0].min(rises[1]));
     let (near_v, far_v) = (rises[2].max(rises[3]), rises[2].min(rises[3]));
     // (A rise is a difference of two pixels, so the sum of two has noise 2σ.)
-    let far_lit = f64::from(far_h + far_v) > FAR_SIGMAS * 2.0 * sigma;
+    let far_noise = FAR_SIGMAS * 2.0 * sigma;
+    let far_lit = f64::from(far_h + far_v) > far_noise;
     if rises_by(near_h, LENS_SHARE)
         && rises_by(near_v, LENS_SHARE)
         && rises_by(far_h, FAR_SHARE)
@@ -234,7 +235,7 @@ pub fn point_spread(
         // lens puts on the far sides would stay within the noise of their sum.
         _ if rises_by(near_h, LENS_SHARE)
             && rises_by(near_v, LENS_SHARE)
-            && 2.0 * FAR_SHARE * excess < FAR_SIGMAS * 2.0 * sigma =>
+            && 2.0 * FAR_SHARE * excess < far_noise =>
         {
             Spread::Unsettled
         }
@@ -435,9 +436,6 @@ pub struct DetectScratch {
     ring: Vec<u16>,
     ring_rows: [usize; 5],
     flags: Vec<u8>,
-    /// What the lens test made of the bright points of the rows detected with this
-    /// scratch since the tally was last reset ([`Detector::detect_rows`] adds to it).
-    pub tally: PointTally,
 }
 
 /// The bright points of a frame that one frame's lens test judged ([`point_spread`]):
@@ -868,8 +866,9 @@ impl Detector {
         }
     }
 
-    /// Detects the defects of rows `y0..y1` of `frame` into `out` (appended, row-major).
-    /// Reads rows `y0-2..y1+2`; writes nothing but `scratch` and `out`.
+    /// Detects the defects of rows `y0..y1` of `frame` into `out` (appended, row-major),
+    /// and returns what the lens test made of the rows' bright points. Reads rows
+    /// `y0-2..y1+2`; writes nothing but `scratch` and `out`.
     pub fn detect_rows(
         &self,
         frame: &PlaneRef<'_>,
@@ -878,10 +877,11 @@ impl Detector {
         path: KernelPath,
         scratch: &mut DetectScratch,
         out: &mut Vec<Found>,
-    ) {
+    ) -> PointTally {
+        let mut tally = PointTally::default();
         let f = &self.plane;
         if !self.applicable() || frame.plane() != f {
-            return;
+            return tally;
         }
         let (w, h) = (f.width, f.height);
         let y1 = y1.min(h);
@@ -894,7 +894,6 @@ impl Detector {
         }
         scratch.ring_rows = [usize::MAX; 5];
         let mono = f.cfa() == Cfa::Mono;
-        let mut tally = PointTally::default();
         let emit = |x: usize, y: usize, fl: u8, out: &mut Vec<Found>, tally: &mut PointTally| {
             let fl = self.confirm_counting(frame, x, y, fl, tally);
             if fl != 0 {
@@ -945,7 +944,7 @@ impl Detector {
                 }
             });
         }
-        scratch.tally.add(tally);
+        tally
     }
 
     /// Scalar reference over a whole frame (tests and tools).
