@@ -270,8 +270,23 @@ fn plane_spread(n: &[u16; 8]) -> f32 {
     for ((r, a), v) in r.iter_mut().zip(&AT).zip(&v) {
         *r = v - mean - gx * a.0 - gy * a.1;
     }
-    r.sort_unstable_by(f32::total_cmp);
-    r[6] - r[1]
+    let (hi2, lo2) = second_extremes(r);
+    hi2 - lo2
+}
+
+/// The second highest and second lowest of eight finite values (what a sort would put
+/// at 6 and 1), without a sort's branches.
+#[inline(always)]
+fn second_extremes(v: [f32; 8]) -> (f32, f32) {
+    let (mut hi1, mut hi2) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    let (mut lo1, mut lo2) = (f32::INFINITY, f32::INFINITY);
+    for x in v {
+        hi2 = hi2.max(hi1.min(x));
+        hi1 = hi1.max(x);
+        lo2 = lo2.min(lo1.max(x));
+        lo1 = lo1.min(x);
+    }
+    (hi2, lo2)
 }
 
 fn add(score: u16, points: f32) -> u16 {
@@ -297,14 +312,16 @@ fn add(score: u16, points: f32) -> u16 {
 /// own colour, outside such a block: its spread is taken whole. (The change test keeps
 /// the whole spread: measured with this contrast there too, hand-held and drifting
 /// texture was confirmed in places for little more recall.)
-fn scene_contrast(o: &Observation) -> f32 {
+fn scene_contrast(o: &Observation, (now, key): (&Ranks, &Ranks)) -> f32 {
+    if o.clip != 0 {
+        // A sensor plane's: both spreads whole, as the ranks hold them (no sort).
+        return now.spread().max(key.spread());
+    }
     let spread = |n: &[u16; 8]| -> f32 {
         let mut s = *n;
         s.sort_unstable();
         let (lowest, highest) = (s[0], s[7]);
-        let (lo, hi) = if o.clip != 0 {
-            (s[1], s[6])
-        } else if o.value > highest {
+        let (lo, hi) = if o.value > highest {
             (s[1], s[4])
         } else if o.value < lowest {
             (s[3], s[6])
@@ -347,7 +364,7 @@ pub fn at_instant(
         change > (CHANGE_SIGMAS * sigma).max(CHANGE_SHARE * now.spread().max(key.spread()));
     // (Smoothness is read only where it decides.)
     let smooth = || {
-        scene_contrast(o) < FLAT_SIGMAS * sigma
+        scene_contrast(o, (&now, &key)) < FLAT_SIGMAS * sigma
             || plane_spread(&o.neighbours).max(plane_spread(&o.key_neighbours))
                 < FLAT_SIGMAS * sigma
     };
@@ -584,6 +601,22 @@ pub(crate) mod tests {
             key_neighbours: ring(&before),
             plane: 0,
             clip: u16::MAX,
+        }
+    }
+
+    #[test]
+    fn the_second_extremes_are_those_of_a_sort() {
+        let mut rng = crate::sim::SplitMix64::new(3);
+        for _ in 0..20_000 {
+            // Few distinct values (ties), negative zeros and wide ranges alike.
+            let v: [f32; 8] = std::array::from_fn(|_| match rng.below(3) {
+                0 => rng.below(4) as f32 - 2.0,
+                1 => -0.0,
+                _ => (rng.below(1 << 20) as f32 - 524_288.0) / 7.0,
+            });
+            let mut sorted = v;
+            sorted.sort_unstable_by(f32::total_cmp);
+            assert_eq!(second_extremes(v), (sorted[6], sorted[1]), "{v:?}");
         }
     }
 
