@@ -27,6 +27,11 @@ pub struct NoiseModel {
     /// The level at which the frame clips, when a noticeable share of the samples sits
     /// at the frame's maximum (`u16::MAX` when nothing seems clipped).
     pub clip: u16,
+    /// The highest level among the samples (`u16::MAX` when not measured). A white
+    /// level that only a few pixels reach (a small specular highlight) never makes a
+    /// noticeable share of the samples; what lies at or above every sample may be
+    /// clipped.
+    pub peak: u16,
 }
 
 impl NoiseModel {
@@ -36,6 +41,7 @@ impl NoiseModel {
             a: [sigma * sigma; 4],
             b: [0.0; 4],
             clip: u16::MAX,
+            peak: u16::MAX,
         }
     }
 
@@ -97,6 +103,7 @@ impl NoiseEstimator {
             self.collect::<Io>(frame, pairs, step)
         });
         let mut model = NoiseModel::flat(floor.sqrt());
+        model.peak = peak;
         if at_peak * 1000 >= samples && peak > 0 {
             model.clip = peak;
         }

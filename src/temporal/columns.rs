@@ -968,6 +968,7 @@ mod tests {
                 a: [a; 4],
                 b: [b; 4],
                 clip: u16::MAX,
+                peak: u16::MAX,
             };
             for (floor, clip) in [(0, 4095), (180, 3000), (0, 65535)] {
                 let levels = Levels {

@@ -117,6 +117,7 @@ fn scaled(model: &NoiseModel, ratio: f32) -> NoiseModel {
         a: model.a.map(|a| a * r2),
         b: model.b.map(|b| b * r2),
         clip: model.clip,
+        peak: model.peak,
     }
 }
 
@@ -193,6 +194,11 @@ pub struct Evidence {
     /// A pixel's noise from frame to frame against the frame's own noise model, as the
     /// last frame measured it ([`Evidence::noise_ratio`]).
     noise_ratio: f32,
+    /// The highest level the noise models' samples have shown in this stream
+    /// ([`NoiseModel::peak`]; `None` before one was measured): stillness at or above
+    /// it proves nothing (the few clipped pixels of a small highlight read the white
+    /// level exactly, frame after frame).
+    top: Option<u16>,
     /// The instruction set of the cheap test.
     path: KernelPath,
     /// One field of interlaced frames, or none: its rows lie two frame rows apart,
@@ -267,6 +273,7 @@ impl Evidence {
             merged: Vec::new(),
             times: PhaseTimes::default(),
             noise_ratio: 1.0,
+            top: None,
             path: KernelPath::best(),
             field: None,
         }
@@ -373,6 +380,9 @@ impl Evidence {
             return LearnUpdate::default();
         }
         self.frames += 1;
+        if noise.peak < u16::MAX {
+            self.top = Some(self.top.map_or(noise.peak, |t| t.max(noise.peak)));
+        }
         let threads = exec::threads(n_threads);
         if !self.keyed {
             self.noise_ratio = 1.0;
@@ -405,7 +415,12 @@ impl Evidence {
             LearnUpdate::default()
         };
         let t_columns = clock.elapsed();
-        let mut update = self.gather(frame, (noise, spatial), threads);
+        // The rules' stillness proves nothing at or above the highest level sampled.
+        let judged = NoiseModel {
+            clip: noise.clip.min(self.top.unwrap_or(u16::MAX)),
+            ..*noise
+        };
+        let mut update = self.gather(frame, (&judged, spatial), threads);
         update.promoted += lines.promoted;
         update.forgotten += lines.forgotten;
         if update.changed() {
@@ -1662,6 +1677,34 @@ mod tests {
             data
         });
         assert!(history.iter().all(|c| c.is_empty()), "{:?}", history[59]);
+    }
+
+    #[test]
+    fn a_lone_white_pixel_above_every_sample_in_a_static_shot_is_not_stuck() {
+        // A small specular highlight: one photosite reads the white level, 2000, exactly
+        // in every frame, among neighbours below 1850 that carry their noise; too few
+        // pixels clip for the noise model's samples to show it, but none of them reads
+        // as high (the model's peak, 1870). Its stillness proves nothing.
+        let f = format();
+        let confirmed = |peak: u16| {
+            let mut evidence = Evidence::new(f.plane());
+            let mut rng = SplitMix64::new(7);
+            let noise = NoiseModel {
+                peak,
+                ..NoiseModel::flat(4.0)
+            };
+            for t in 0..60 {
+                let mut data = render(&f, texture, t, (0.0, 0.0), 4.0, &[], &mut rng);
+                let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
+                frame.set(90, 70, 2000);
+                let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
+                evidence.observe(&frame, &noise, 0);
+            }
+            evidence.confirmed().to_vec()
+        };
+        assert_eq!(confirmed(1870), Vec::<Position>::new());
+        // With no peak measured, its stillness confirms it as stuck.
+        assert_eq!(confirmed(u16::MAX), vec![Position::new(90, 70)]);
     }
 
     /// A monochrome sensor (pitch 1) and every instruction set of the screen: the same
