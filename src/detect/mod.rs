@@ -213,12 +213,8 @@ pub fn point_spread(
     // (A rise is a difference of two pixels, so the sum of two has noise 2σ.)
     let far_noise = FAR_SIGMAS * 2.0 * sigma;
     let far_lit = f64::from(far_h + far_v) > far_noise;
-    if rises_by(near_h, LENS_SHARE)
-        && rises_by(near_v, LENS_SHARE)
-        && rises_by(far_h, FAR_SHARE)
-        && rises_by(far_v, FAR_SHARE)
-        && far_lit
-    {
+    let near_lit = rises_by(near_h, LENS_SHARE) && rises_by(near_v, LENS_SHARE);
+    if near_lit && rises_by(far_h, FAR_SHARE) && rises_by(far_v, FAR_SHARE) && far_lit {
         return Spread::Lens;
     }
     // Near a corner: the quad is the point, the adjacent pixel horizontally and the one
@@ -233,12 +229,7 @@ pub fn point_spread(
         }
         // Off centre, lit on the near sides as a lens lights them, where the light a
         // lens puts on the far sides would stay within the noise of their sum.
-        _ if rises_by(near_h, LENS_SHARE)
-            && rises_by(near_v, LENS_SHARE)
-            && 2.0 * FAR_SHARE * excess < far_noise =>
-        {
-            Spread::Unsettled
-        }
+        _ if near_lit && 2.0 * FAR_SHARE * excess < far_noise => Spread::Unsettled,
         _ => Spread::Unlike,
     }
 }

@@ -817,9 +817,8 @@ fn colour_stands_out(at: impl Fn(isize, isize) -> u16, q: isize, bright: bool, s
         sign * (f32::from(at(cx, cy)) - (f32::from(a) + f32::from(b)) / 2.0)
     };
     // (The evidence pass's neighbours: `q` away along both axes and both diagonals.)
-    let mut around = neighbour_offsets(q, false).map(|(dx, dy)| difference(dx, dy));
-    around.sort_unstable_by(f32::total_cmp);
-    let (hi2, lo2) = (around[6], around[1]);
+    let around = neighbour_offsets(q, false).map(|(dx, dy)| difference(dx, dy));
+    let (hi2, lo2) = rules::second_extremes(around);
     difference(0, 0) - hi2 - COLOUR_TEXTURE_SHARE * (hi2 - lo2) > COLOUR_SIGMAS * sigma
 }
 

@@ -277,7 +277,7 @@ fn plane_spread(n: &[u16; 8]) -> f32 {
 /// The second highest and second lowest of eight finite values (what a sort would put
 /// at 6 and 1), without a sort's branches.
 #[inline(always)]
-fn second_extremes(v: [f32; 8]) -> (f32, f32) {
+pub(crate) fn second_extremes(v: [f32; 8]) -> (f32, f32) {
     let (mut hi1, mut hi2) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
     let (mut lo1, mut lo2) = (f32::INFINITY, f32::INFINITY);
     for x in v {
