@@ -157,6 +157,8 @@ pub struct Engine {
     path: KernelPath,
     fixed_model: Option<NoiseModel>,
     tuning: DetectTuning,
+    /// [`Engine::spare`]'s list.
+    spared: Vec<Position>,
 }
 
 impl Engine {
@@ -183,6 +185,7 @@ impl Engine {
             path: KernelPath::best(),
             fixed_model: None,
             tuning: DetectTuning::default(),
+            spared: Vec::new(),
         }
     }
 
@@ -357,21 +360,42 @@ impl Engine {
         mode: Mode,
         settings: &SensorSettings,
     ) -> SensorFrameReport {
-        debug_assert_eq!(frame.plane(), &self.plane);
-        let mut report = SensorFrameReport {
-            mapped: self.mapped.pixels().len(),
-            learned: self.listed.len() - self.mapped.pixels().len(),
-            ..SensorFrameReport::default()
-        };
-        self.defects.clear();
+        self.detect(&frame.as_ref(), settings);
+        self.repair(frame, mode, settings)
+    }
+
+    /// The single-frame detections of the last [`Engine::detect`], row-major, and whether
+    /// each is bright.
+    pub fn detections(&self) -> impl Iterator<Item = (Position, bool)> + '_ {
+        self.bands.iter().flat_map(|b| {
+            b.found
+                .iter()
+                .map(|f| (Position::new(f.x, f.y), f.flags & COLD == 0))
+        })
+    }
+
+    /// Drops the detections at `spared` (row-major) before [`Engine::repair`].
+    pub fn spare(&mut self, spared: impl Iterator<Item = Position>) {
+        self.spared.clear();
+        self.spared.extend(spared);
+        if self.spared.is_empty() {
+            return;
+        }
+        let spared = &self.spared;
+        for b in &mut self.bands {
+            b.found
+                .retain(|f| spared.binary_search(&Position::new(f.x, f.y)).is_err());
+        }
+    }
+
+    /// Phase 1 of [`Engine::process_with`]: detection (reads the frame only).
+    pub fn detect(&mut self, view: &PlaneRef<'_>, settings: &SensorSettings) {
         let detect = settings.detection == Detection::Dynamic
             && self.detector.applicable()
-            && frame.plane() == &self.plane;
+            && view.plane() == &self.plane;
         let threads = exec::threads(settings.n_threads);
-
-        // Phase 1: detection (reads the frame only).
         if detect {
-            let view = frame.as_ref();
+            let view = *view;
             let tuning = DetectTuning {
                 sensitivity: settings.sensitivity,
                 ..self.tuning
@@ -402,6 +426,23 @@ impl Engine {
             }
             self.detector.note_points(PointTally::default());
         }
+    }
+
+    /// Phases 2–4 of [`Engine::process_with`], after [`Engine::detect`].
+    pub fn repair(
+        &mut self,
+        frame: &mut PlaneMut<'_>,
+        mode: Mode,
+        settings: &SensorSettings,
+    ) -> SensorFrameReport {
+        debug_assert_eq!(frame.plane(), &self.plane);
+        let mut report = SensorFrameReport {
+            mapped: self.mapped.pixels().len(),
+            learned: self.listed.len() - self.mapped.pixels().len(),
+            ..SensorFrameReport::default()
+        };
+        self.defects.clear();
+        let threads = exec::threads(settings.n_threads);
 
         // Phase 2: every defect into the mask.
         self.added.clear();

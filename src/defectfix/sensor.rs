@@ -19,7 +19,7 @@ use crate::defect_map::{DefectMap, Entry, MapPlacement};
 use crate::engine::{self, Engine};
 use crate::frame::{FrameFormat, PlaneMut, PlaneRef};
 use crate::report::{self, Summary};
-use crate::temporal::Evidence;
+use crate::temporal::{Evidence, LearnUpdate};
 
 /// Per-stream state of the raw sensor path.
 pub struct SensorProcessor {
@@ -63,9 +63,23 @@ impl SensorProcessor {
             // The evidence sees the frame as it arrived, with the noise of the last one;
             // what it confirms is repaired in this very frame.
             let noise = *self.engine.detector().model();
-            let update = self
+            let judge = self
                 .evidence
-                .observe(&frame.as_ref(), &noise, run.n_threads);
+                .measure(&frame.as_ref(), &noise, run.n_threads);
+            self.engine
+                .set_point_noise(f64::from(self.evidence.noise_ratio()));
+            self.engine.detect(&frame.as_ref(), &run);
+            let update = if judge {
+                self.evidence.judge(
+                    &frame.as_ref(),
+                    &noise,
+                    run.n_threads,
+                    self.engine.detections(),
+                )
+            } else {
+                LearnUpdate::default()
+            };
+            self.engine.spare(self.evidence.moved_points());
             gst::trace!(CAT, "evidence: {:?}", self.evidence.times());
             if update.changed() {
                 gst::debug!(
@@ -75,8 +89,8 @@ impl SensorProcessor {
                 );
                 self.engine.set_learned(self.evidence.confirmed());
             }
-            self.engine
-                .set_point_noise(f64::from(self.evidence.noise_ratio()));
+            let report = self.engine.repair(frame, settings.mode.into(), &run);
+            return self.finish(report, settings);
         } else {
             self.engine.set_point_noise(1.0);
             // Turned on again later, the evidence starts from a fresh key frame.
@@ -86,6 +100,11 @@ impl SensorProcessor {
             }
         }
         let report = self.engine.process_with(frame, settings.mode.into(), &run);
+        self.finish(report, settings)
+    }
+
+    /// The summary and counts of a processed frame.
+    fn finish(&mut self, report: engine::SensorFrameReport, settings: &Settings) -> Processed {
         gst::trace!(CAT, "frame: {report:?}");
         let white = self.engine.plane().max_value();
         self.summary.add_frame(self.engine.defects(), white);

@@ -190,6 +190,12 @@ pub struct Evidence {
     /// last judged ([`Evidence::column_instant`]).
     columns_at: f32,
     merged: Vec<Position>,
+    /// [`Evidence::moved_points`], with the picture's position where each arrived.
+    moved: Vec<(Position, [f32; 2])>,
+    moved_before: Vec<(Position, [f32; 2])>,
+    /// The single-frame candidates of this frame and the last (row-major; whether bright).
+    candidates: Vec<(Position, bool)>,
+    candidates_before: Vec<(Position, bool)>,
     times: PhaseTimes,
     /// A pixel's noise from frame to frame against the frame's own noise model, as the
     /// last frame measured it ([`Evidence::noise_ratio`]).
@@ -271,6 +277,10 @@ impl Evidence {
             position: [0.0; 2],
             columns_at: 0.0,
             merged: Vec::new(),
+            moved: Vec::new(),
+            moved_before: Vec::new(),
+            candidates: Vec::new(),
+            candidates_before: Vec::new(),
             times: PhaseTimes::default(),
             noise_ratio: 1.0,
             top: None,
@@ -376,8 +386,161 @@ impl Evidence {
         noise: &NoiseModel,
         n_threads: usize,
     ) -> LearnUpdate {
+        if self.measure(frame, noise, n_threads) {
+            self.judge(frame, noise, n_threads, std::iter::empty())
+        } else {
+            LearnUpdate::default()
+        }
+    }
+
+    /// The points among `candidates` that moved with the scene, as the last
+    /// [`Evidence::observe_sparing`] found them (row-major).
+    pub fn moved_points(&self) -> impl Iterator<Item = Position> + '_ {
+        self.moved.iter().map(|&(p, _)| p)
+    }
+
+    /// Where the picture is at `at` (its tile's key position plus the tile's shift).
+    fn scene_position(&self, at: Position) -> [f32; 2] {
+        let t = &self.tiles[(at.y as usize / self.side) * self.across + at.x as usize / self.side];
+        [
+            t.key_at[0] + t.motion.shift[0],
+            t.key_at[1] + t.motion.shift[1],
+        ]
+    }
+
+    /// Of `candidates` (row-major), the points that arrived with the scene
+    /// ([`Evidence::moved_points`]), judged before the keys are renewed:
+    /// - a point that [`Evidence::moved_with_scene`];
+    /// - a point spared in the last frame at the same pixel, while the scene there has
+    ///   moved by less than a pitch since it arrived (its key, renewed meanwhile, shows
+    ///   it in place);
+    /// - a point that was not a candidate in the last frame, a pitch from one that was
+    ///   spared then and is no candidate now: the point moved on by a pitch (a defect
+    ///   neither appears beside a vanishing point nor leaves its photosite).
+    fn find_arrivals(
+        &mut self,
+        frame: &PlaneRef<'_>,
+        candidates: impl Iterator<Item = (Position, bool)>,
+        noise: &NoiseModel,
+    ) {
+        let pitch = ring(&self.plane) as i64;
+        std::mem::swap(&mut self.moved, &mut self.moved_before);
+        std::mem::swap(&mut self.candidates, &mut self.candidates_before);
+        let mut moved = std::mem::take(&mut self.moved);
+        moved.clear();
+        self.candidates.clear();
+        self.candidates.extend(candidates);
+        let find = |list: &[(Position, bool)], at: Position| {
+            list.binary_search_by(|(p, _)| p.cmp(&at)).is_ok()
+        };
+        for &(at, bright) in &self.candidates {
+            let here = self.scene_position(at);
+            let before = self
+                .moved_before
+                .binary_search_by(|(p, _)| p.cmp(&at))
+                .ok()
+                .map(|k| self.moved_before[k].1);
+            let stays = before.filter(|then| {
+                let far = (here[0] - then[0]).abs().max((here[1] - then[1]).abs());
+                far < pitch as f32
+            });
+            let moved_on = || {
+                !find(&self.candidates_before, at)
+                    && self.moved_before.iter().any(|&(q, _)| {
+                        let dx = i64::from(q.x) - i64::from(at.x);
+                        let dy = i64::from(q.y) - i64::from(at.y);
+                        dx.abs().max(dy.abs()) == pitch
+                            && dx % pitch == 0
+                            && dy % pitch == 0
+                            && !find(&self.candidates, q)
+                    })
+            };
+            if let Some(then) = stays {
+                moved.push((at, then));
+            } else if self.moved_with_scene(frame, at, bright, noise) || moved_on() {
+                moved.push((at, here));
+            }
+        }
+        self.moved = moved;
+    }
+
+    /// Whether the point at `at` (a single-frame detection, bright or dark) arrived with
+    /// the scene: the sensor pixel itself was ordinary in the key frame (by at least a
+    /// quarter of the point's excess over its neighbours, and the noise margin twice),
+    /// while at the place the scene came from (`at - shift`, the same-colour pixels
+    /// around it, the pixel itself left out) the key frame held a point of the same
+    /// polarity: beyond all its neighbours but one by the noise margin, and within half
+    /// the excess of the value now (and the noise margin twice). A defect stays on its photosite and shows in the key
+    /// as it does now; a star, a glint or a texture peak of the scene moves with it.
+    fn moved_with_scene(
+        &self,
+        frame: &PlaneRef<'_>,
+        at: Position,
+        bright: bool,
+        noise: &NoiseModel,
+    ) -> bool {
+        let (w, h) = (self.plane.width as isize, self.plane.height as isize);
+        let (x, y) = (at.x as isize, at.y as isize);
+        let p = ring(&self.plane) as isize;
+        let t = &self.tiles[(y as usize / self.side) * self.across + x as usize / self.side];
+        if t.motion.lost {
+            return false;
+        }
+        let now = |x: isize, y: isize| frame.get(x as usize, y as usize);
+        let key =
+            |x: isize, y: isize| key_row(&self.keys, self.plane.width, y as usize)[x as usize];
+        // The 8 same-colour neighbours of (x, y) in `image`, if all lie in the frame.
+        let around = |image: &dyn Fn(isize, isize) -> u16, x: isize, y: isize| {
+            if x < p || y < p || x >= w - p || y >= h - p {
+                return None;
+            }
+            let offsets = neighbour_offsets(p, false);
+            Some(offsets.map(|(dx, dy)| image(x + dx, y + dy)))
+        };
+        let Some(near) = around(&now, x, y) else {
+            return false;
+        };
+        let ranks = rules::Ranks::of(&near);
+        let plane = self.plane.cfa().plane_index(at.x as usize, at.y as usize);
+        let sigma = (noise.sigma(plane, f64::from(ranks.level)) as f32).max(0.5);
+        let margin = rules::MARGIN_SIGMAS * sigma;
+        let sign = if bright { 1.0 } else { -1.0 };
+        // How far `v` lies beyond `u` in the point's direction.
+        let beyond = |v: f32, u: f32| sign * (v - u);
+        let v = f32::from(now(x, y));
+        let excess = beyond(v, ranks.level);
+        // A change of a photosite's value that no defect makes.
+        let left = (2.0 * margin).max(excess / 4.0);
+        if excess <= 0.0 || beyond(v, f32::from(key(x, y))) < left {
+            return false;
+        }
+        // The key's same-colour pixels around where the scene was, on the colour grid.
+        let [sx, sy] = t.motion.shift.map(|s| -s / p as f32);
+        let (i0, j0) = (sx.floor() as isize, sy.floor() as isize);
+        [(i0, j0), (i0 + 1, j0), (i0, j0 + 1), (i0 + 1, j0 + 1)]
+            .into_iter()
+            .filter(|&ij| ij != (0, 0))
+            .any(|(i, j)| {
+                let (qx, qy) = (x + i * p, y + j * p);
+                let Some(key_near) = around(&key, qx, qy) else {
+                    return false;
+                };
+                let r = rules::Ranks::of(&key_near);
+                let kv = f32::from(key(qx, qy));
+                let edge = if bright { r.hi2 } else { r.lo2 };
+                beyond(kv, edge) > margin
+                    && beyond(v, kv) < (2.0 * margin).max(excess / 2.0)
+                    && beyond(kv, f32::from(now(qx, qy))) >= left
+            })
+    }
+
+    /// The first half of [`Evidence::observe`]: every tile's motion since its key and
+    /// the frame-to-frame noise ([`Evidence::noise_ratio`]). Whether the frame is then
+    /// to be judged ([`Evidence::judge`]): not the stream's first (it becomes the key),
+    /// nor one of another layout.
+    pub fn measure(&mut self, frame: &PlaneRef<'_>, noise: &NoiseModel, n_threads: usize) -> bool {
         if frame.plane() != &self.plane {
-            return LearnUpdate::default();
+            return false;
         }
         self.frames += 1;
         if noise.peak < u16::MAX {
@@ -395,20 +558,37 @@ impl Evidence {
             }
             self.renew_keys(frame, threads);
             self.keyed = true;
-            return LearnUpdate::default();
+            return false;
         }
         let clock = std::time::Instant::now();
         self.measure_motion(frame, noise, threads);
-        let t_motion = clock.elapsed();
         // The rules judge changes between frames: they need the noise of a pixel from
         // one frame to the next, which the model (measured within one frame, where the
         // scene's own fine texture looks like noise) can overstate many times. The
         // column test needs a pixel's own noise too (texture is what its shares judge).
-        let ratio = motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
-            .unwrap_or(1.0);
-        self.noise_ratio = ratio;
+        self.noise_ratio =
+            motion::noise_ratio(self.tiles.iter().map(|t| &t.motion), &mut self.scratch)
+                .unwrap_or(1.0);
+        self.times.motion = clock.elapsed();
+        true
+    }
+
+    /// The second half of [`Evidence::observe`], after [`Evidence::measure`] said the
+    /// frame is to be judged (with the same `noise`): every pixel's evidence, then the
+    /// keys. Of `candidates` (single-frame detections, row-major, and whether each is
+    /// bright) it keeps the points that moved with the scene
+    /// ([`Evidence::moved_points`]).
+    pub fn judge(
+        &mut self,
+        frame: &PlaneRef<'_>,
+        noise: &NoiseModel,
+        n_threads: usize,
+        candidates: impl Iterator<Item = (Position, bool)>,
+    ) -> LearnUpdate {
+        let threads = exec::threads(n_threads);
+        let clock = std::time::Instant::now();
         let spatial = noise;
-        let noise = &scaled(noise, ratio);
+        let noise = &scaled(noise, self.noise_ratio);
         let lines = if self.column_instant() {
             self.observe_columns(frame, noise, threads)
         } else {
@@ -427,10 +607,11 @@ impl Evidence {
             self.merge_all();
         }
         let t_gather = clock.elapsed();
+        self.find_arrivals(frame, candidates, &judged);
         self.renew_keys(frame, threads);
         self.times = PhaseTimes {
-            motion: t_motion,
-            columns: t_columns - t_motion,
+            motion: self.times.motion,
+            columns: t_columns,
             gather: t_gather - t_columns,
             keys: clock.elapsed() - t_gather,
             tested: self.states.iter().map(|b| b.tested).sum(),
@@ -1589,6 +1770,84 @@ mod tests {
                 assert!(s[0].abs().max(s[1].abs()) < 1.0, "frame {}: {s:?}", t + 1);
             }
         }
+    }
+
+    /// Frames of the texture with one sharp red point of the scene (a glint of σ 0.7 px
+    /// that only the red photosites see) at (90.3, 70.6) and a stuck photosite at (41,
+    /// 31), moving at `velocity`; each frame is judged with both as single-frame
+    /// candidates (the point at its brightest pixel of the frame). For each frame from
+    /// the second: whether each was found to have arrived with the scene.
+    fn arrivals(velocity: (f64, f64)) -> Vec<(bool, bool)> {
+        let f = format();
+        let stuck = Position::new(41, 31);
+        let mut evidence = Evidence::new(f.plane());
+        let mut rng = SplitMix64::new(11);
+        let noise = NoiseModel::flat(4.0);
+        let mut out = Vec::new();
+        for t in 0..40 {
+            let defects = [(41, 31, Defect::Stuck(3900))];
+            let mut data = render(&f, texture, t, velocity, 4.0, &defects, &mut rng);
+            let (cx, cy) = (90.3 + velocity.0 * t as f64, 70.6 + velocity.1 * t as f64);
+            let mut frame = PlaneMut::new(&mut data, f.plane(), f.default_stride()).unwrap();
+            // Red photosites: even rows and columns (RGGB).
+            for y in (0..H).step_by(2) {
+                for x in (0..W).step_by(2) {
+                    let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+                    let glint = 2000.0 * (-(dx * dx + dy * dy) / (2.0 * 0.7 * 0.7)).exp();
+                    frame.set(x, y, frame.get(x, y) + glint.round() as u16);
+                }
+            }
+            let frame = PlaneRef::new(&data, f.plane(), f.default_stride()).unwrap();
+            let window = (-3..=3).flat_map(|dy| (-3..=3).map(move |dx| (dx, dy)));
+            let brightest = window
+                .map(|(dx, dy)| {
+                    (
+                        (cx.round() as i64 + dx) as u32,
+                        (cy.round() as i64 + dy) as u32,
+                    )
+                })
+                .max_by_key(|&(x, y)| frame.get(x as usize, y as usize))
+                .map(|(x, y)| Position::new(x, y))
+                .unwrap();
+            let mut candidates = vec![(stuck, true), (brightest, true)];
+            candidates.sort_by_key(|c| c.0);
+            if evidence.measure(&frame, &noise, 1) {
+                evidence.judge(&frame, &noise, 1, candidates.into_iter());
+                let moved: Vec<Position> = evidence.moved_points().collect();
+                out.push((moved.contains(&stuck), moved.contains(&brightest)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_point_that_moves_with_the_scene_is_spared_and_a_stuck_photosite_is_not() {
+        for velocity in [(0.45, 0.2), (1.3, -0.6), (0.12, 0.05)] {
+            let found = arrivals(velocity);
+            assert_eq!(found.len(), 39);
+            assert!(
+                found.iter().all(|&(stuck, _)| !stuck),
+                "{velocity:?}: {found:?}"
+            );
+            // Once the scene has moved by 3 px (the point off its first photosites).
+            let speed = velocity.0.abs().max(velocity.1.abs());
+            let after = &found[(3.0 / speed) as usize..];
+            let spared = after.iter().filter(|&&(_, point)| point).count();
+            assert!(
+                10 * spared >= 9 * after.len(),
+                "{velocity:?}: the point spared in {spared} of {} frames",
+                after.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_point_of_a_still_scene_is_not_spared() {
+        let found = arrivals((0.0, 0.0));
+        assert!(
+            found.iter().all(|&(stuck, point)| !stuck && !point),
+            "{found:?}"
+        );
     }
 
     #[test]

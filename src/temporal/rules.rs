@@ -206,16 +206,16 @@ pub(crate) fn middle_change((neighbours, key_neighbours): (&[u16; 8], &[u16; 8])
 /// Order statistics of 8 neighbours: the mean without the highest and lowest, the
 /// lowest two and the highest two.
 #[derive(Clone, Copy, Debug)]
-struct Ranks {
-    level: f32,
+pub(crate) struct Ranks {
+    pub(crate) level: f32,
     lo1: f32,
-    lo2: f32,
-    hi2: f32,
+    pub(crate) lo2: f32,
+    pub(crate) hi2: f32,
     hi1: f32,
 }
 
 impl Ranks {
-    fn of(n: &[u16; 8]) -> Ranks {
+    pub(crate) fn of(n: &[u16; 8]) -> Ranks {
         let (hi1, hi2, lo2, lo1) = extremes(*n);
         let all: u32 = n.iter().map(|&v| u32::from(v)).sum();
         let sum = all - u32::from(hi1) - u32::from(lo1);
