@@ -223,6 +223,45 @@ fn ramps_and_edges_are_left_alone_in_every_format() {
 }
 
 #[test]
+fn spared_detections_are_left_as_they_are_and_the_map_is_not_spared() {
+    use gstdefectfix::defect_map::{DefectMap, Entry};
+    use gstdefectfix::frame::Position;
+    let format = FrameFormat::parse("video/x-bayer", "grbg", 32, 32).unwrap();
+    let input = make_frame(&format, |x, y| match (x, y) {
+        (8, 8) | (20, 9) | (12, 22) => 255,
+        (24, 24) => 0,
+        _ => 60 + ((x + y) % 3) as u16,
+    });
+    let map = std::sync::Arc::new(DefectMap::from_entries(vec![Entry::Pixel { x: 8, y: 8 }]));
+    let mut engine = Engine::new(format.plane());
+    engine.set_map(Some(&map), 0, 0);
+    let settings = SensorSettings::default();
+    let mut data = input.clone();
+    engine.detect(
+        &PlaneRef::new(&data, format.plane(), format.default_stride()).unwrap(),
+        &settings,
+    );
+    let found: Vec<_> = engine
+        .detections()
+        .map(|(p, bright)| (p.x, p.y, bright))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(8, 8, true), (20, 9, true), (12, 22, true), (24, 24, false)]
+    );
+    // The map's pixel is repaired whether or not its detection is spared.
+    engine.spare([Position::new(8, 8), Position::new(12, 22)].into_iter());
+    let mut frame = PlaneMut::new(&mut data, format.plane(), format.default_stride()).unwrap();
+    let report = engine.repair(&mut frame, Mode::Correct, &settings);
+    assert_eq!((report.mapped, report.dynamic, report.corrected), (1, 2, 3));
+    let at = |x: usize, y: usize| data[y * 32 + x];
+    assert_eq!(at(12, 22), 255, "spared");
+    for (x, y) in [(8, 8), (20, 9), (24, 24)] {
+        assert!((59..=63).contains(&at(x, y)), "({x},{y}) -> {}", at(x, y));
+    }
+}
+
+#[test]
 fn the_report_counts_mapped_dynamic_and_corrected() {
     use gstdefectfix::defect_map::{DefectMap, Entry};
     let format = FrameFormat::parse("video/x-bayer", "grbg", 32, 32).unwrap();

@@ -446,14 +446,20 @@ impl Evidence {
             });
             let moved_on = || {
                 !find(&self.candidates_before, at)
-                    && self.moved_before.iter().any(|&(q, _)| {
-                        let dx = i64::from(q.x) - i64::from(at.x);
-                        let dy = i64::from(q.y) - i64::from(at.y);
-                        dx.abs().max(dy.abs()) == pitch
-                            && dx % pitch == 0
-                            && dy % pitch == 0
-                            && !find(&self.candidates, q)
-                    })
+                    && neighbour_offsets(pitch as isize, false)
+                        .iter()
+                        .any(|&(dx, dy)| {
+                            let (qx, qy) =
+                                (i64::from(at.x) + dx as i64, i64::from(at.y) + dy as i64);
+                            let (Ok(qx), Ok(qy)) = (u32::try_from(qx), u32::try_from(qy)) else {
+                                return false;
+                            };
+                            let q = Position::new(qx, qy);
+                            self.moved_before
+                                .binary_search_by(|(p, _)| p.cmp(&q))
+                                .is_ok()
+                                && !find(&self.candidates, q)
+                        })
             };
             if let Some(then) = stays {
                 moved.push((at, then));
