@@ -16,7 +16,12 @@
 //!    pixel keeps 2 bytes of evidence ([`rules::PixelState`]). A vectorised screen
 //!    ([`cheap`]) passes over the pixels that the rules would leave as they are; the
 //!    rules see the few it keeps.
-//! 3. **Key frames**: a tile's key is renewed from the frame after an instant, after a
+//! 3. **Arrivals**: the single-frame detections of the frame, which the caller hands to
+//!    [`Evidence::judge`], are checked against the key before it is renewed: a point
+//!    that was not on its photosite in the key but stood where the scene came from
+//!    arrived with the scene, and is detail whatever its brightness (a star, a glint,
+//!    a texture peak); the caller spares it ([`Evidence::moved_points`]).
+//! 4. **Key frames**: a tile's key is renewed from the frame after an instant, after a
 //!    few frames at rest, and when its motion went out of reach.
 //!
 //! The same engine serves processed pictures (the luma of YUV video,
@@ -393,8 +398,9 @@ impl Evidence {
         }
     }
 
-    /// The points among `candidates` that moved with the scene, as the last
-    /// [`Evidence::observe_sparing`] found them (row-major).
+    /// The single-frame detections that arrived with the scene, as the last
+    /// [`Evidence::judge`] found them among its candidates (row-major): the caller
+    /// leaves them as they are.
     pub fn moved_points(&self) -> impl Iterator<Item = Position> + '_ {
         self.moved.iter().map(|&(p, _)| p)
     }
