@@ -55,13 +55,6 @@ const ORDINARY: f32 = -3.0;
 /// [`REFERENCE`], up to [`BONUS_MAX`] (a blatant deviation confirms sooner).
 const REFERENCE: f32 = 2.0;
 const BONUS_MAX: f32 = 8.0;
-/// At rest, the share of a deviation beyond [`REFERENCE`] that earns the bonus of
-/// [`points`]: at an instant two predictions (the neighbours and the moved key frame)
-/// agree on it, at rest only the neighbours say it, and a fresh judgement of a still
-/// scene is a new draw of the noise but not of the texture (measured: with the whole
-/// deviation a dark texture point of a slowly drifting scene was confirmed in two
-/// judgements, eight frames).
-const REST_BONUS_SHARE: f32 = 0.5;
 /// At rest, how many spatial allowances (noise and texture) the pixel must lie beyond
 /// its neighbours' level for a judgement to give points: with no temporal prediction to
 /// agree, the spatial deviation must be clear on its own.
@@ -519,12 +512,7 @@ fn cold_points(
         if detail(false, now.lo2 - v, sigma) {
             ORDINARY
         } else {
-            points(
-                true,
-                true,
-                true,
-                REFERENCE + REST_BONUS_SHARE * (below - REFERENCE),
-            )
+            points(true, true, true, below)
         }
     } else if v >= now.level {
         ORDINARY
@@ -614,30 +602,6 @@ pub(crate) mod tests {
             plane: 0,
             clip: u16::MAX,
         }
-    }
-
-    #[test]
-    fn a_dark_point_at_rest_earns_half_the_bonus() {
-        // σ 2 on a flat patch at 1000: allowance 2 DN. A point 12 DN down lies 6
-        // allowances below: 4 beyond the reference, which would earn the whole bonus
-        // (6 + 8 points: two judgements confirm); at rest it counts half (6 + 4 points:
-        // three judgements).
-        let noise = NoiseModel::flat(2.0);
-        let mut o = seen(0, |_, _| 1000, |_, _| 1000);
-        (o.value, o.key_value, o.moved_from) = (988, 989, None);
-        let judged = |n: usize| {
-            (0..n).fold(PixelState::default(), |st, _| {
-                at_rest(st, &o, &noise, |_, _, _| false)
-            })
-        };
-        assert_eq!(judged(1).cold(), 10);
-        assert!(!judged(2).confirmed(), "{:?}", judged(2));
-        assert!(judged(3).confirmed(), "{:?}", judged(3));
-        // Detail (a lens's spread, or texture the other colours share) gains nothing.
-        assert_eq!(
-            at_rest(PixelState::default(), &o, &noise, |_, _, _| true).cold(),
-            0
-        );
     }
 
     #[test]
