@@ -119,11 +119,28 @@ fn defaults(c: &mut Criterion) {
                     t += 1;
                     let mut frame =
                         PlaneMut::new(&mut dst, format.plane(), stride).expect("frame fits");
-                    if temporal {
-                        let noise = *engine.detector().model();
-                        evidence.observe(&frame.as_ref(), &noise, 0);
+                    if !temporal {
+                        return black_box(engine.process_with(
+                            &mut frame,
+                            Mode::Correct,
+                            &settings,
+                        ));
                     }
-                    black_box(engine.process_with(&mut frame, Mode::Correct, &settings))
+                    // The element's order (`defectfix/sensor.rs`): motion, detection,
+                    // evidence with the detections' arrivals, repair.
+                    let noise = *engine.detector().model();
+                    let judge = evidence.measure(&frame.as_ref(), &noise, 0);
+                    engine.set_point_noise(f64::from(evidence.noise_ratio()));
+                    engine.detect(&frame.as_ref(), &settings);
+                    if judge
+                        && evidence
+                            .judge(&frame.as_ref(), &noise, 0, engine.detections())
+                            .changed()
+                    {
+                        engine.set_learned(evidence.confirmed());
+                    }
+                    engine.spare(evidence.moved_points());
+                    black_box(engine.repair(&mut frame, Mode::Correct, &settings))
                 })
             });
         }
