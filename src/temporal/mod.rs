@@ -115,6 +115,13 @@ struct TileState {
     key_at: [f32; 2],
 }
 
+/// What a row-major list of pixels holds for pixel `at`, if it lists it.
+fn listed<T: Copy>(list: &[(Position, T)], at: Position) -> Option<T> {
+    list.binary_search_by(|(p, _)| p.cmp(&at))
+        .ok()
+        .map(|i| list[i].1)
+}
+
 /// `model` with every σ multiplied by `ratio`.
 fn scaled(model: &NoiseModel, ratio: f32) -> NoiseModel {
     let r2 = f64::from(ratio * ratio);
@@ -405,9 +412,14 @@ impl Evidence {
         self.moved.iter().map(|&(p, _)| p)
     }
 
+    /// The tile that holds pixel `at`.
+    fn tile_at(&self, at: Position) -> &TileState {
+        &self.tiles[(at.y as usize / self.side) * self.across + at.x as usize / self.side]
+    }
+
     /// Where the picture is at `at` (its tile's key position plus the tile's shift).
     fn scene_position(&self, at: Position) -> [f32; 2] {
-        let t = &self.tiles[(at.y as usize / self.side) * self.across + at.x as usize / self.side];
+        let t = self.tile_at(at);
         [
             t.key_at[0] + t.motion.shift[0],
             t.key_at[1] + t.motion.shift[1],
@@ -429,43 +441,31 @@ impl Evidence {
         candidates: impl Iterator<Item = (Position, bool)>,
         noise: &NoiseModel,
     ) {
-        let pitch = ring(&self.plane) as i64;
+        let pitch = ring(&self.plane) as isize;
         std::mem::swap(&mut self.moved, &mut self.moved_before);
         std::mem::swap(&mut self.candidates, &mut self.candidates_before);
         let mut moved = std::mem::take(&mut self.moved);
         moved.clear();
         self.candidates.clear();
         self.candidates.extend(candidates);
-        let find = |list: &[(Position, bool)], at: Position| {
-            list.binary_search_by(|(p, _)| p.cmp(&at)).is_ok()
-        };
         for &(at, bright) in &self.candidates {
             let here = self.scene_position(at);
-            let before = self
-                .moved_before
-                .binary_search_by(|(p, _)| p.cmp(&at))
-                .ok()
-                .map(|k| self.moved_before[k].1);
-            let stays = before.filter(|then| {
+            let stays = listed(&self.moved_before, at).filter(|then| {
                 let far = (here[0] - then[0]).abs().max((here[1] - then[1]).abs());
                 far < pitch as f32
             });
             let moved_on = || {
-                !find(&self.candidates_before, at)
-                    && neighbour_offsets(pitch as isize, false)
-                        .iter()
-                        .any(|&(dx, dy)| {
-                            let (qx, qy) =
-                                (i64::from(at.x) + dx as i64, i64::from(at.y) + dy as i64);
-                            let (Ok(qx), Ok(qy)) = (u32::try_from(qx), u32::try_from(qy)) else {
-                                return false;
-                            };
+                listed(&self.candidates_before, at).is_none()
+                    && neighbour_offsets(pitch, false).iter().any(|&(dx, dy)| {
+                        let q =
+                            at.x.checked_add_signed(dx as i32)
+                                .zip(at.y.checked_add_signed(dy as i32));
+                        q.is_some_and(|(qx, qy)| {
                             let q = Position::new(qx, qy);
-                            self.moved_before
-                                .binary_search_by(|(p, _)| p.cmp(&q))
-                                .is_ok()
-                                && !find(&self.candidates, q)
+                            listed(&self.moved_before, q).is_some()
+                                && listed(&self.candidates, q).is_none()
                         })
+                    })
             };
             if let Some(then) = stays {
                 moved.push((at, then));
@@ -482,8 +482,9 @@ impl Evidence {
     /// while at the place the scene came from (`at - shift`, the same-colour pixels
     /// around it, the pixel itself left out) the key frame held a point of the same
     /// polarity: beyond all its neighbours but one by the noise margin, and within half
-    /// the excess of the value now (and the noise margin twice). A defect stays on its photosite and shows in the key
-    /// as it does now; a star, a glint or a texture peak of the scene moves with it.
+    /// the excess of the value now (and the noise margin twice). A defect stays on its
+    /// photosite and shows in the key as it does now; a star, a glint or a texture peak
+    /// of the scene moves with it.
     fn moved_with_scene(
         &self,
         frame: &PlaneRef<'_>,
@@ -494,7 +495,7 @@ impl Evidence {
         let (w, h) = (self.plane.width as isize, self.plane.height as isize);
         let (x, y) = (at.x as isize, at.y as isize);
         let p = ring(&self.plane) as isize;
-        let t = &self.tiles[(y as usize / self.side) * self.across + x as usize / self.side];
+        let t = self.tile_at(at);
         if t.motion.lost {
             return false;
         }
