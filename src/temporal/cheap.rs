@@ -8,8 +8,11 @@
 //! would change only what the test can change itself:
 //! - at an instant, a state without hot or cold points gains some only where the pixel
 //!   lies beyond all its same-colour neighbours but one by the noise margin, and beyond
-//!   its temporal prediction by more than its allowance; its stillness count moves only
-//!   where the neighbours' typical change reaches the rules' least;
+//!   its temporal prediction by more than its allowance; every other such pixel's only
+//!   evidence is its stillness count, which the test counts itself
+//!   (`rules::instant_still_step`) and writes — unless the pixel's confirmation
+//!   changes, which goes to the rules (at 8 bits about one pixel in fifteen has a value
+//!   unchanged since the key, or a count to lose: the rules saw all of those before);
 //! - at rest, cold points come only below all its same-colour neighbours but one by the
 //!   noise margin, and go only from a state that has some; every other pixel's only
 //!   evidence is its stillness count, which the test counts itself, in whole numbers
@@ -31,9 +34,6 @@ use crate::detect::kernel::extremes;
 /// noise margin (σ).
 const TEXTURE_SHARE: f32 = super::rules::MOTION_TEXTURE_SHARE;
 const MARGIN: f32 = super::rules::MARGIN_SIGMAS;
-/// The neighbours' least typical change for a stillness vote at an instant, and at
-/// rest, whole DN (rounded down and up: the bound must not exceed the rules' least).
-const STILL_CHANGE: u16 = (2.0 * super::rules::MIN_SIGMA) as u16;
 
 /// What a judged tile's pixels are judged for (see [`super::rules`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,37 +83,27 @@ pub struct RowNoise {
     pub clip: u16,
 }
 
-/// Whether the neighbours' typical change since the key (the median of their eight
-/// absolute changes, as the rules take it) can reach `least`: only if at least four of
-/// them changed by `least` or more.
-#[inline(always)]
-fn can_change(now: [(u16, u16); 4], key: [(u16, u16); 4], least: u16) -> bool {
-    let mut count = 0u8;
-    for ((a, b), (ka, kb)) in now.into_iter().zip(key) {
-        count += u8::from(a.abs_diff(ka) >= least) + u8::from(b.abs_diff(kb) >= least);
-    }
-    count >= 4
-}
-
 /// The eight values of four pairs of rows at `i`.
 #[inline(always)]
 fn at(rows: &[(&[u16], &[u16]); 4], i: usize) -> [(u16, u16); 4] {
     rows.map(|(a, b)| (a[i], b[i]))
 }
 
-/// At an instant: `out[i]` = 1 where the rules must see pixel `i`, else 0. `STILL`:
-/// whether the stillness count can move at all (not in a frame whose every value counts
-/// as clipped, a clip level of 0: a processed picture's), so that a processed picture's
-/// loop reads neither the key's neighbours nor counts their changes.
+/// At an instant: `out[i]` = 1 where the rules must see pixel `i`, else 0; the states
+/// of the pixels whose only evidence is their stillness count are brought up to date
+/// (see the module documentation). `STILL`: whether the stillness count can move at all
+/// (not in a frame whose every value counts as clipped, a clip level of 0: a processed
+/// picture's), so that a processed picture's loop reads neither the key's neighbours
+/// nor counts their changes.
 #[inline(always)]
 fn instant_body<const STILL: bool>(
     s: &Segment<'_>,
     noise: RowNoise,
-    state: &[PixelState],
+    state: &mut [PixelState],
     out: &mut [u8],
 ) {
     let n = s.centre.len();
-    let (centre, key, from, state) = (s.centre, &s.key[..n], &s.from[..n], &state[..n]);
+    let (centre, key, from, state) = (s.centre, &s.key[..n], &s.from[..n], &mut state[..n]);
     let pairs = s.pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let key_pairs = s.key_pairs.map(|(a, b)| (&a[..n], &b[..n]));
     let out = &mut out[..n];
@@ -122,7 +112,7 @@ fn instant_body<const STILL: bool>(
     for i in 0..n {
         let v = centre[i];
         let around = at(&pairs, i);
-        let (_, hi2, lo2, _) = extremes(eight(around));
+        let (hi1, hi2, lo2, _) = extremes(eight(around));
         let vf = f32::from(v);
         let fr = f32::from(from[i]);
         // The least σ² the rules can use: their noise at a level between the second
@@ -146,14 +136,37 @@ fn instant_body<const STILL: bool>(
         // the rules see).
         let d = f32::from(v.abs_diff(from[i]));
         let predicted = d * d <= m2 * (a + b * vf);
-        // The stillness count moves (up for an unchanged value, down for a changed one)
-        // only where the neighbours changed.
-        let still = STILL && can_change(around, at(&key_pairs, i), STILL_CHANGE);
         let st = state[i];
         let (empty, scoreless) = (st.is_empty(), st.hot() | st.cold() == 0);
         let changed = v != key[i];
-        let quiet = (empty & changed & predicted)
-            | (scoreless & !(bright | dark) & ((empty & changed) | !still));
+        // A scoreless pixel that cannot gain points has only its stillness count to
+        // judge, which the test counts itself as the rules do (`rules::clipped`,
+        // `rules::instant_still_step`; a processed picture's values all count as
+        // clipped) and writes, unless the pixel's confirmation changes.
+        let only_still = scoreless & !(bright | dark);
+        let next = if STILL {
+            let key_near = eight(at(&key_pairs, i));
+            let near = eight(around);
+            let clipped = rules::clipped(v, noise.clip, hi1, (&near, &key_near));
+            let still = if clipped {
+                st.still()
+            } else {
+                let middle = rules::middle_change((&near, &key_near));
+                rules::instant_still_step(st.still(), v.abs_diff(key[i]), middle)
+            };
+            if still == st.still() {
+                st
+            } else {
+                PixelState::settle(st.hot(), st.cold(), still, st.confirmed())
+            }
+        } else {
+            st
+        };
+        let settled = only_still & (next.confirmed() == st.confirmed());
+        if settled {
+            state[i] = next;
+        }
+        let quiet = (empty & changed & predicted) | settled;
         out[i] = u8::from(!quiet);
     }
 }
@@ -287,8 +300,9 @@ unsafe fn body_avx512(
 
 /// Marks in `out[..n]` the pixels of the segment (whose states are `state[..n]`) that
 /// the rules must see for `judgement`, with the instruction set of `path` (every path
-/// gives the same marks). At rest, the states of the pixels it does not mark are
-/// brought up to date (see `rest_body`); elsewhere they are left as they are.
+/// gives the same marks). At rest and at an instant, the states of the pixels it does
+/// not mark are brought up to date where their stillness count moves (see `rest_body`
+/// and `instant_body`); between instants they are left as they are.
 pub fn mark(
     path: KernelPath,
     s: &Segment<'_>,
@@ -472,16 +486,16 @@ mod tests {
         assert!(seen.iter().flatten().all(|&c| c > 100), "{seen:?}");
     }
 
-    /// Where the test passes a pixel over, the rules leave its state as it is, or, at
-    /// rest, make it what the test made it (with the older coarse tests off: they are a
-    /// choice, not a bound).
+    /// Where the test passes a pixel over, the rules leave its state as it is, or, at an
+    /// instant and at rest, make it what the test made it (with the older coarse tests
+    /// off: they are a choice, not a bound).
     #[test]
     fn a_pixel_passed_over_gains_nothing_from_the_rules() {
         let mut rng = SplitMix64::new(5);
         let n = 4000;
         let mut passed = [0; 3];
-        // Pixels whose state the test brought up to date at rest.
-        let mut updated = 0;
+        // Pixels whose state the test brought up to date, at an instant and at rest.
+        let mut updated = [0; 3];
         // A sensor frame's clip level, and a processed picture's (every value clipped).
         let cases = [(0, 0), (3, 1), (3, 4), (40, 5), (900, 100)]
             .into_iter()
@@ -529,10 +543,10 @@ mod tests {
                             Judgement::Dark => rules::dark_point(st[i], &o, &model, no),
                         };
                         assert_eq!(after, states[i], "{o:?}, σ {sigma}, {judgement:?}");
-                        if judgement != Judgement::Rest {
+                        if judgement == Judgement::Dark {
                             assert_eq!(states[i], st[i], "{judgement:?}");
                         } else if states[i] != st[i] {
-                            updated += 1;
+                            updated[j] += 1;
                         }
                     }
                     // Marked pixels are left to the rules.
@@ -543,6 +557,6 @@ mod tests {
             }
         }
         assert!(passed.iter().all(|&p| p > 10_000), "{passed:?}");
-        assert!(updated > 1000, "{updated}");
+        assert!(updated[0] > 1000 && updated[1] > 1000, "{updated:?}");
     }
 }

@@ -187,12 +187,6 @@ pub(crate) fn clipped(
     (v >= clip) | ((highest <= v) & (neighbours.contains(&v) | key_neighbours.contains(&v)))
 }
 
-/// The neighbours' typical change since the key frame: the median of their 8 absolute
-/// changes.
-fn typical_change(o: &Observation) -> f32 {
-    middle_change((&o.neighbours, &o.key_neighbours)) as f32 / 2.0
-}
-
 /// Twice the neighbours' typical change since the key frame, exactly: the sum of the two
 /// middle values of their 8 absolute changes (the screen, [`super::cheap`], counts
 /// stillness with it too).
@@ -368,12 +362,30 @@ pub fn at_instant(
             || plane_spread(&o.neighbours).max(plane_spread(&o.key_neighbours))
                 < FLAT_SIGMAS * sigma
     };
+    // Stillness asks only whether the neighbours changed while the pixel did not: it
+    // needs no motion, so it is counted whatever the scene did.
+    let still = if o.clipped() {
+        state.still()
+    } else {
+        instant_still_step(
+            state.still(),
+            o.value.abs_diff(o.key_value),
+            middle_change((&o.neighbours, &o.key_neighbours)),
+        )
+    };
+    let unmoved = || {
+        if still == state.still() {
+            state
+        } else {
+            PixelState::settle(state.hot(), state.cold(), still, state.confirmed())
+        }
+    };
     if !changed && !smooth() {
         // The textured neighbourhood stood still: this pixel's scene did not move.
-        return state;
+        return unmoved();
     }
     let Some(from) = o.moved_from.map(f32::from) else {
-        return state;
+        return unmoved();
     };
     let v = f32::from(o.value);
     let margin = MARGIN_SIGMAS * sigma;
@@ -411,29 +423,6 @@ pub fn at_instant(
     if cold > 0.0 && lens(false, now.lo2 - v, sigma) {
         cold = 0.0;
     }
-    // Stuck: not even the noise changed while the neighbourhood did (its typical change
-    // well above what quantisation can hide); a value that followed half as far counts
-    // against it.
-    let own = f32::from(o.value.abs_diff(o.key_value));
-    // (A changed value leaves a count of 0 at 0 whatever the neighbours did.)
-    if own > 0.0 && state.still() == 0 {
-        return PixelState::settle(
-            add(state.hot(), hot),
-            add(state.cold(), cold),
-            0,
-            state.confirmed(),
-        );
-    }
-    let typical = typical_change(o);
-    let still = if typical < 2.0 * MIN_SIGMA || o.clipped() {
-        state.still()
-    } else if own == 0.0 {
-        state.still() + STILL_UP
-    } else if 2.0 * own > typical {
-        state.still().saturating_sub(STILL_UP)
-    } else {
-        state.still()
-    };
     PixelState::settle(
         add(state.hot(), hot),
         add(state.cold(), cold),
@@ -520,6 +509,30 @@ fn cold_points(
         0.0
     };
     add(cold, gained)
+}
+
+/// One judgement of the stillness count `still` at an instant, for a value that is not
+/// clipped: `own` is the pixel's change since the key, `middle` the sum of the two middle
+/// values of its neighbours' eight changes (twice their typical change). Stuck: not even
+/// the noise changed while the neighbourhood did, by well above what quantisation can
+/// hide (a typical change of twice [`MIN_SIGMA`]); a value that followed half as far
+/// counts against it. In whole numbers, so that the screen ([`super::cheap`]) can take it
+/// over for the pixels whose only evidence at an instant is this count.
+#[inline(always)]
+pub(crate) fn instant_still_step(still: u16, own: u16, middle: u32) -> u16 {
+    // typical = middle / 2 (exact): typical < 2 · MIN_SIGMA ⟺ middle < 6, own > typical
+    // / 2 ⟺ 4 · own > middle.
+    const { assert!(MIN_SIGMA == 1.5) };
+    let own = u32::from(own);
+    if middle < 6 {
+        still
+    } else if own == 0 {
+        still + STILL_UP
+    } else if 4 * own > middle {
+        still.saturating_sub(STILL_UP)
+    } else {
+        still
+    }
 }
 
 /// The stillness count at rest (see [`at_rest`]).
@@ -646,6 +659,33 @@ pub(crate) mod tests {
             |_, _, _| false,
         );
         assert_eq!(st, PixelState::default());
+    }
+
+    #[test]
+    fn stillness_at_an_instant_asks_only_whether_the_neighbours_changed() {
+        // σ 2. Texture that stood still (a still object in a moving tile), each
+        // neighbour read `by` DN higher than in the key, the pixel `own` DN higher: the
+        // neighbourhood did not change as a moving scene changes it (3 DN against 6),
+        // so no points, but a pixel that did not change at all while its neighbours
+        // changed by 3 DN (twice the least σ) gains a stillness vote all the same.
+        let noise = NoiseModel::flat(2.0);
+        let texture = |by: u16, own: u16| {
+            move |c: i32, r: i32| -> u16 {
+                let base = (500 + 30 * ((c * c + r * r) % 2)) as u16;
+                base + if (c, r) == (0, 0) { own } else { by }
+            }
+        };
+        let judge = |state, by, own| {
+            let o = seen(0, texture(by, own), texture(0, 0));
+            at_instant(state, &o, &noise, |_, _, _| false)
+        };
+        assert_eq!(judge(PixelState::default(), 3, 0), state_with(0, 0, 1));
+        // A value that followed by more than half the neighbours' change loses a vote;
+        // one that followed by half or less keeps the count.
+        assert_eq!(judge(state_with(0, 0, 3), 3, 2), state_with(0, 0, 2));
+        assert_eq!(judge(state_with(0, 0, 3), 4, 2), state_with(0, 0, 3));
+        // Neighbours that changed by a DN prove nothing.
+        assert_eq!(judge(state_with(0, 0, 3), 1, 0), state_with(0, 0, 3));
     }
 
     #[test]
